@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import cors from 'cors';
+import express, { type RequestHandler } from 'express';
+import { rateLimit, type Store } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { authRoutes, createAuthService, createPassport, requireRight } from './auth';
+import { VERSION, type Config } from './config';
+import { pingDatabase } from './db/database';
+import { healthRoutes } from './health/health.routes';
+import { ApiError } from './lib/errors';
+import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
+import { createEventBus, type EventBus } from './lib/events';
+import { idempotent } from './lib/idempotency';
+import type { Logger } from './lib/logger';
+import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
+import { buildOpenApiDocument } from './openapi/openapi';
+import { attachRealtime, type RealtimeServer } from './realtime/realtime';
+import { createUsersService, usersRoutes } from './users';
+
+export interface KaravanOptions {
+  config: Config;
+  logger: Logger;
+  /** The token signing secret (resolved at boot, see settings). */
+  jwtSecret: string;
+  /** Shared rate-limit store when several instances run (Redis); in memory otherwise. */
+  rateLimitStore?: Store;
+  ping?: () => Promise<boolean>;
+}
+
+export interface Karavan {
+  app: express.Express;
+  server: http.Server;
+  io: RealtimeServer;
+  routes: RouteSpec[];
+  events: EventBus;
+  /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+/** Builds the HTTP app, Socket.io and every component on an open database connection. */
+export function createKaravan(options: KaravanOptions): Karavan {
+  const { config, logger } = options;
+  const events = createEventBus();
+  const auth = createAuthService(
+    {
+      secret: options.jwtSecret,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    },
+    events,
+  );
+  const users = createUsersService(events);
+  const passport = createPassport(auth, options.jwtSecret);
+
+  const loginLimiter: RequestHandler = rateLimit({
+    windowMs: config.loginRateWindowSeconds * 1000,
+    limit: config.loginRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
+    handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many sign-in attempts; wait a minute')),
+  });
+
+  const routes: RouteSpec[] = [
+    ...healthRoutes(options.ping ?? (() => pingDatabase())),
+    ...authRoutes(auth, passport, loginLimiter),
+    ...usersRoutes(users),
+  ];
+  let openApi: unknown;
+  routes.push(
+    defineRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      tag: 'meta',
+      summary: 'This OpenAPI 3.1 document',
+      access: 'public',
+      responses: { 200: { description: 'The document' } },
+      handler: () => ({ status: 200, body: (openApi ??= buildOpenApiDocument(routes, VERSION)) }),
+    }),
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] },
+      },
+    }),
+  );
+  app.use(
+    cors({
+      origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
+      exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: config.bodyLimit, strict: true }));
+
+  const router = express.Router();
+  mountRoutes(router, routes, { authenticate: passport.authenticate, requireRight, idempotent });
+  app.use(router);
+  app.use('/api', notFound);
+  app.use('/socket.io', notFound);
+
+  const indexHtml = path.join(config.clientDir, 'index.html');
+  if (fs.existsSync(indexHtml)) {
+    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
+    // Client-side routes: any other GET that wants HTML gets the app.
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(indexHtml) : next()));
+  } else {
+    logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');
+  }
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  const server = http.createServer(app);
+  const realtime = attachRealtime(server, { auth, users, events, logger, corsOrigins: config.corsOrigins });
+
+  return {
+    app,
+    server,
+    io: realtime.io,
+    routes,
+    events,
+    close: () =>
+      new Promise<void>((resolve) => {
+        realtime.detach();
+        // Closes every socket, then the HTTP server, which waits for in-flight requests.
+        void realtime.io.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

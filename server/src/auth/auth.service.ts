@@ -1,0 +1,122 @@
+import type { ChangeOwnPasswordRequest, TokenResponse } from '@karavan/shared';
+import jwt from 'jsonwebtoken';
+import { ApiError } from '../lib/errors';
+import type { EventBus } from '../lib/events';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
+import type { Actor } from '../lib/route';
+import { createSession, endAllSessions, endSession, rotateSession } from '../sessions';
+import { User, presentUser, type UserDoc } from '../users';
+import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, type AccessClaims } from './tokens';
+
+export interface AuthOptions {
+  secret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+/** Maps a jsonwebtoken failure to our 401. */
+export function tokenError(err: unknown): ApiError {
+  if (err instanceof jwt.TokenExpiredError) return new ApiError(401, 'TOKEN_EXPIRED', 'The access token has expired');
+  return ApiError.unauthenticated('The access token is not valid');
+}
+
+export function createAuthService(options: AuthOptions, events: EventBus) {
+  async function issueTokens(user: UserDoc, family?: string, userAgent?: string | null): Promise<TokenResponse> {
+    const session = await createSession(user._id, options.refreshTokenTtlSeconds, { family, userAgent });
+    return {
+      accessToken: signAccessToken(
+        { sub: user._id.toHexString(), role: user.role, tv: user.tokenVersion },
+        options.secret,
+        options.accessTokenTtlSeconds,
+      ),
+      tokenType: 'Bearer',
+      expiresIn: options.accessTokenTtlSeconds,
+      refreshToken: session.refreshToken,
+      refreshExpiresAt: session.expiresAt.toISOString(),
+      user: presentUser(user),
+    };
+  }
+
+  return {
+    /** Checks an email and password (Passport's local strategy); undefined when they do not match. */
+    async verifyCredentials(email: string, password: string): Promise<UserDoc | undefined> {
+      const user = await User.findOne({ email: email.trim().toLowerCase() });
+      if (!user) {
+        await verifyPassword(await dummyPasswordHash(), password); // same time as a wrong password
+        return undefined;
+      }
+      if (!(await verifyPassword(user.passwordHash, password)) || !user.active) return undefined;
+      return user;
+    },
+
+    /** Starts a session for a user whose credentials were checked. */
+    async login(user: UserDoc, userAgent?: string | null): Promise<TokenResponse> {
+      user.lastLoginAt = new Date();
+      await user.save();
+      return issueTokens(user, undefined, userAgent);
+    },
+
+    /** Exchanges a refresh token for a new pair; the old token is retired. */
+    async refresh(refreshToken: string, userAgent?: string | null): Promise<TokenResponse> {
+      const rotated = await rotateSession(refreshToken);
+      if (!rotated.ok) {
+        throw new ApiError(401, 'UNAUTHENTICATED', 'The refresh token is not valid; sign in again');
+      }
+      const user = await User.findById(rotated.userId);
+      if (!user || !user.active) throw new ApiError(401, 'UNAUTHENTICATED', 'The account is disabled');
+      return issueTokens(user, rotated.family, userAgent);
+    },
+
+    async logout(refreshToken: string): Promise<void> {
+      await endSession(refreshToken);
+    },
+
+    /**
+     * Replaces the caller's password. Every other session and token of the user ends; the
+     * caller gets a fresh pair to go on with.
+     */
+    async changeOwnPassword(actor: Actor, input: ChangeOwnPasswordRequest, userAgent?: string | null) {
+      const user = await User.findById(actor.id);
+      if (!user) throw ApiError.unauthenticated();
+      if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+        throw new ApiError(400, 'VALIDATION_FAILED', 'The current password is wrong', [
+          { path: 'body.currentPassword', message: 'is wrong', type: 'password.wrong' },
+        ]);
+      }
+      user.passwordHash = await hashPassword(input.newPassword);
+      user.mustChangePassword = false;
+      user.tokenVersion += 1;
+      await user.save();
+      await endAllSessions(user._id);
+      events.publish('users.updated', { user: presentUser(user) });
+      events.publish('users.sessionsRevoked', { userId: actor.id, reason: 'password_changed' });
+      return issueTokens(user, undefined, userAgent);
+    },
+
+    /**
+     * Turns verified token claims into the caller, checking that the account is still active and
+     * that the token was not revoked since (tokenVersion).
+     */
+    async actorFromClaims(claims: AccessClaims): Promise<Actor> {
+      if (typeof claims.sub !== 'string' || !/^[0-9a-f]{24}$/.test(claims.sub)) throw ApiError.unauthenticated();
+      const user = await User.findById(claims.sub).lean();
+      if (!user || !user.active || user.tokenVersion !== claims.tv) {
+        throw ApiError.unauthenticated('The access token was revoked');
+      }
+      return { id: claims.sub, role: user.role, email: user.email, mustChangePassword: user.mustChangePassword };
+    },
+
+    /** Verifies an access token outside HTTP (sockets); HTTP goes through passport-jwt. */
+    async authenticate(token: string): Promise<Actor> {
+      let claims: AccessClaims;
+      try {
+        claims = jwt.verify(token, options.secret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as AccessClaims;
+      } catch (err) {
+        throw tokenError(err);
+      }
+      return this.actorFromClaims(claims);
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

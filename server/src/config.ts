@@ -1,0 +1,115 @@
+import Joi from 'joi';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The repository root, from server/src or server/dist alike. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export const VERSION: string = (
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  /** Unset: the embedded FerretDB is started and used. */
+  mongodbUri: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  /** Unset: a secret is generated once and kept in the database, shared by every instance. */
+  jwtSecret: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  corsOrigins: string[];
+  logLevel: string;
+  loginRateLimit: number;
+  loginRateWindowSeconds: number;
+  bodyLimit: string;
+  trustProxy: number;
+  shutdownTimeoutMs: number;
+  clientDir: string;
+}
+
+const envSchema = Joi.object({
+  NODE_ENV: Joi.string().valid('production', 'development', 'test').default('development'),
+  PORT: Joi.number().port().default(8080),
+  HOST: Joi.string().default('0.0.0.0'),
+  MONGODB_URI: Joi.string()
+    .uri({ scheme: ['mongodb', 'mongodb+srv'] })
+    .empty(''),
+  KARAVAN_DATA_DIR: Joi.string().default(path.join(REPO_ROOT, 'data')),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .empty(''),
+  KARAVAN_ADMIN_EMAIL: Joi.string().email({ tlds: false }).lowercase().empty(''),
+  KARAVAN_ADMIN_PASSWORD: Joi.string().min(10).max(200).empty(''),
+  JWT_SECRET: Joi.string().min(32).empty(''),
+  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: Joi.number()
+    .integer()
+    .min(300)
+    .max(365 * 86_400)
+    .default(30 * 86_400),
+  CORS_ORIGINS: Joi.string()
+    .allow('')
+    .default('')
+    .custom((value: string, helpers) => {
+      const origins = value
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) return helpers.error('any.invalid');
+      }
+      return origins;
+    })
+    .messages({ 'any.invalid': '"CORS_ORIGINS" must be a comma-separated list of origins such as https://karavan.example.org' }),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(10_000).default(10),
+  LOGIN_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  BODY_LIMIT: Joi.string()
+    .pattern(/^\d+(b|kb|mb)$/i)
+    .default('100kb'),
+  TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0),
+  SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
+  KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
+})
+  .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
+  .unknown(true);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the environment; throws a ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { error, value } = envSchema.validate(env, { abortEarly: false, convert: true });
+  if (error) {
+    throw new ConfigError(`Invalid configuration: ${error.details.map((d) => d.message).join('; ')}`);
+  }
+  const v = value as Record<string, unknown>;
+  return {
+    env: v.NODE_ENV as Config['env'],
+    port: v.PORT as number,
+    host: v.HOST as string,
+    mongodbUri: v.MONGODB_URI as string | undefined,
+    dataDir: path.resolve(v.KARAVAN_DATA_DIR as string),
+    redisUrl: v.REDIS_URL as string | undefined,
+    adminEmail: v.KARAVAN_ADMIN_EMAIL as string | undefined,
+    adminPassword: v.KARAVAN_ADMIN_PASSWORD as string | undefined,
+    jwtSecret: v.JWT_SECRET as string | undefined,
+    accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
+    refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS as number,
+    corsOrigins: v.CORS_ORIGINS as string[],
+    logLevel: v.LOG_LEVEL as string,
+    loginRateLimit: v.LOGIN_RATE_LIMIT as number,
+    loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+    bodyLimit: v.BODY_LIMIT as string,
+    trustProxy: v.TRUST_PROXY as number,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
+  };
+}

@@ -1,0 +1,32 @@
+import { ApiError } from '../lib/errors';
+import { defineRoute, type RouteSpec } from '../lib/route';
+import Joi from 'joi';
+
+const status = Joi.object({ status: Joi.string().valid('ok').required() }).label('Status');
+
+export function healthRoutes(ping: () => Promise<boolean>): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      tag: 'health',
+      summary: 'The process is up',
+      access: 'public',
+      responses: { 200: { description: 'Up', schema: status } },
+      handler: () => ({ status: 200, body: { status: 'ok' } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      tag: 'health',
+      summary: 'The database answers',
+      description: '503 while the database cannot be reached; recovers by itself.',
+      access: 'public',
+      responses: { 200: { description: 'Ready', schema: status }, 503: { description: 'The database is unavailable' } },
+      async handler() {
+        if (!(await ping())) throw new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable');
+        return { status: 200, body: { status: 'ok' } };
+      },
+    }),
+  ];
+}

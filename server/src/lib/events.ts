@@ -1,0 +1,32 @@
+import { EventEmitter } from 'node:events';
+import type { UserDto } from '@karavan/shared';
+
+/**
+ * Domain events, published by services after a write succeeded. Realtime (and later audit,
+ * dashboards) subscribe here; services never talk to sockets.
+ */
+export interface DomainEvents {
+  'users.created': { user: UserDto };
+  'users.updated': { user: UserDto };
+  /** Every session of the user ended (disabled, password changed or reset): sockets are closed. */
+  'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
+}
+
+export type DomainEventName = keyof DomainEvents;
+
+class DomainEventBus {
+  private readonly emitter = new EventEmitter();
+
+  publish<E extends DomainEventName>(name: E, payload: DomainEvents[E]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  /** Returns a function that unsubscribes. */
+  subscribe<E extends DomainEventName>(name: E, listener: (payload: DomainEvents[E]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}
+
+export type EventBus = DomainEventBus;
+export const createEventBus = () => new DomainEventBus();

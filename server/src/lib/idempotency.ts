@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import mongoose, { Schema } from 'mongoose';
+import { ApiError } from './errors';
+import type { Reply } from './route';
+
+/**
+ * One record per Idempotency-Key and caller. The natural key is the `_id`, so a replay is one
+ * `_id` lookup even on FerretDB. Records expire in the application (no TTL index on FerretDB).
+ */
+const idempotencySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    fingerprint: { type: String, required: true },
+    state: { type: String, enum: ['pending', 'done'], required: true },
+    status: Number,
+    body: Schema.Types.Mixed,
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+export const IdempotencyRecord = mongoose.model('IdempotencyRecord', idempotencySchema, 'idempotency_records');
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** How long a key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A pending record older than this is taken to belong to a request that died half-way. */
+const PENDING_STALE_MS = 60 * 1000;
+const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Runs `run` once per (caller, key). Without the header it just runs. A replay with the same
+ * request returns the stored reply with `Idempotent-Replayed: true`; the same key with another
+ * request is 422; a replay while the first is still running is 409. A failed first attempt
+ * forgets the key, so the client may retry after fixing the cause.
+ */
+export async function idempotent(req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply> {
+  const key = req.get(IDEMPOTENCY_HEADER);
+  if (key === undefined) return run();
+  if (!KEY_PATTERN.test(key)) {
+    throw new ApiError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is not valid', [
+      { path: 'headers.idempotency-key', message: 'must be 1 to 200 characters of A-Z a-z 0-9 _ . : -' },
+    ]);
+  }
+  const caller = (res.locals.actor as { id?: string } | undefined)?.id ?? 'anonymous';
+  const id = `${caller}:${key}`;
+  const fingerprint = createHash('sha256')
+    .update(`${req.method} ${req.baseUrl}${req.path}\n${stableStringify(req.body ?? null)}`)
+    .digest('hex');
+  const now = new Date();
+
+  try {
+    await IdempotencyRecord.create({ _id: id, fingerprint, state: 'pending', createdAt: now });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const existing = await IdempotencyRecord.findById(id).lean();
+    if (!existing) return idempotent(req, res, run); // expired or forgotten in between: try again
+    if (existing.fingerprint !== fingerprint) {
+      throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request');
+    }
+    const expired = now.getTime() - existing.createdAt.getTime() > IDEMPOTENCY_TTL_MS;
+    const stale = existing.state === 'pending' && now.getTime() - existing.createdAt.getTime() > PENDING_STALE_MS;
+    if (expired || stale) {
+      await IdempotencyRecord.deleteOne({ _id: id, createdAt: existing.createdAt });
+      return idempotent(req, res, run);
+    }
+    if (existing.state === 'pending') {
+      throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    return { status: existing.status ?? 200, body: existing.body, headers: { 'Idempotent-Replayed': 'true' } };
+  }
+
+  let reply: Reply;
+  try {
+    reply = await run();
+  } catch (err) {
+    await IdempotencyRecord.deleteOne({ _id: id }).catch(() => undefined);
+    throw err;
+  }
+  await IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', status: reply.status, body: reply.body ?? null } });
+  return reply;
+}
+
+/** Deletes records past their time; called periodically. */
+export async function purgeExpiredIdempotencyRecords(now = new Date()): Promise<number> {
+  const result = await IdempotencyRecord.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } });
+  return result.deletedCount;
+}

@@ -1,0 +1,139 @@
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type Joi from 'joi';
+import type { ErrorDetail, Right, Role } from '@karavan/shared';
+import { ApiError } from './errors';
+
+/** Who is calling: set by authentication, passed to every service function. */
+export interface Actor {
+  id: string;
+  role: Role;
+  email: string;
+  mustChangePassword: boolean;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HandlerContext<B, Q, P> {
+  /** Undefined only on public routes. */
+  actor: Actor | undefined;
+  body: B;
+  query: Q;
+  params: P;
+  req: Request;
+  res: Response;
+}
+
+export interface ResponseSpec {
+  description: string;
+  /** Joi schema of the body, converted for the OpenAPI document. */
+  schema?: Joi.Schema;
+}
+
+/** Everything about one route: access rule, input schemas, OpenAPI text and handler. */
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: HttpMethod;
+  /** Express path, e.g. `/api/users/:id`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** `public`, `authenticated` (any signed-in user) or the right the caller's role must have. */
+  access: 'public' | 'authenticated' | Right;
+  /** Reachable while the caller still has to replace a one-time password. */
+  allowPendingPasswordChange?: boolean;
+  body?: Joi.ObjectSchema<B>;
+  query?: Joi.ObjectSchema<Q>;
+  params?: Joi.ObjectSchema<P>;
+  /** Honours the Idempotency-Key header (every POST that creates something). */
+  idempotent?: boolean;
+  /** Extra middleware run before validation, e.g. a rate limiter. */
+  before?: RequestHandler[];
+  responses: Record<number, ResponseSpec>;
+  handler(ctx: HandlerContext<B, Q, P>): Promise<Reply> | Reply;
+}
+
+/** Keeps the type link between a route's schemas and its handler. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(
+  spec: RouteSpec<B, Q, P>,
+): RouteSpec<unknown, unknown, unknown> {
+  return spec as unknown as RouteSpec<unknown, unknown, unknown>;
+}
+
+export interface RouteMiddleware {
+  authenticate: RequestHandler;
+  requireRight(spec: RouteSpec): RequestHandler;
+  /** Runs a create at most once per Idempotency-Key; replays return the first reply. */
+  idempotent(req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply>;
+}
+
+const VALIDATE_OPTIONS: Joi.ValidationOptions = { abortEarly: false, convert: true, errors: { wrap: { label: '"' } } };
+
+function toDetails(error: Joi.ValidationError, part: string): ErrorDetail[] {
+  return error.details.map((d) => ({
+    path: [part, ...d.path].join('.'),
+    message: d.message,
+    type: d.type,
+  }));
+}
+
+/** Validates params, query and body; the converted values go to res.locals (Express 5's req.query is read-only). */
+export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const details: ErrorDetail[] = [];
+    for (const part of ['params', 'query', 'body'] as const) {
+      const schema = spec[part];
+      const input: unknown = req[part];
+      if (!schema) {
+        const empty = input === undefined || (typeof input === 'object' && input !== null && Object.keys(input).length === 0);
+        if (!empty && part !== 'params') {
+          details.push({ path: part, message: `"${part}" is not allowed on this route`, type: 'object.unknown' });
+        }
+        res.locals[part] = undefined;
+        continue;
+      }
+      const { error, value } = schema.validate(input ?? {}, VALIDATE_OPTIONS);
+      if (error) details.push(...toDetails(error, part));
+      else res.locals[part] = value;
+    }
+    if (details.length > 0) {
+      next(new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details));
+      return;
+    }
+    next();
+  };
+}
+
+/** Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler (idempotent where marked). */
+export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
+  for (const spec of routes) {
+    const chain: RequestHandler[] = [];
+    if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
+    chain.push(...(spec.before ?? []), validate(spec));
+    chain.push(async (req: Request, res: Response) => {
+      const run = async () =>
+        spec.handler({
+          actor: res.locals.actor as Actor | undefined,
+          body: res.locals.body,
+          query: res.locals.query,
+          params: res.locals.params,
+          req,
+          res,
+        });
+      send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
+    });
+    router[spec.method](spec.path, ...chain);
+  }
+}
+
+export function send(res: Response, reply: Reply): void {
+  if (reply.headers) res.set(reply.headers);
+  res.status(reply.status);
+  if (reply.body === undefined) res.end();
+  else res.json(reply.body);
+}

@@ -1,0 +1,96 @@
+import type { Store } from 'express-rate-limit';
+import { createKaravan } from './app';
+import { ConfigError, loadConfig, VERSION } from './config';
+import { openDatabase } from './db/database';
+import { EmbeddedDbError } from './db/embedded-db';
+import { createLogger } from './lib/logger';
+import { purgeExpiredIdempotencyRecords } from './lib/idempotency';
+import { attachRedis } from './realtime/redis';
+import { purgeExpiredSessions } from './sessions';
+import { resolveJwtSecret } from './settings/settings';
+import { ensureFirstOrganiser } from './users';
+
+const PURGE_EVERY_MS = 60 * 60 * 1000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.info({ version: VERSION, env: config.env }, 'Karavan starting');
+
+  let db;
+  try {
+    db = await openDatabase(config, logger);
+  } catch (err) {
+    if (err instanceof EmbeddedDbError) {
+      process.stderr.write(`\n${err.message}\n\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const jwtSecret = await resolveJwtSecret(config.jwtSecret);
+  await ensureFirstOrganiser(config, logger);
+
+  let rateLimitStore: Store | undefined;
+  let redis: Awaited<ReturnType<typeof attachRedis>> | undefined;
+  if (config.redisUrl) {
+    redis = await attachRedis(config.redisUrl, logger);
+    rateLimitStore = redis.rateLimitStore('login:');
+  }
+  const karavan = createKaravan({ config, logger, jwtSecret, rateLimitStore });
+  redis?.useForSockets(karavan.io);
+
+  const purge = setInterval(() => {
+    Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords()]).catch((err: unknown) =>
+      logger.warn({ err }, 'purge of expired records failed'),
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    karavan.server.once('error', reject);
+    karavan.server.listen(config.port, config.host, () => resolve());
+  });
+  const address = karavan.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port }, `Karavan is listening on http://localhost:${port}`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    clearInterval(purge);
+    (async () => {
+      await karavan.close();
+      await redis?.close();
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Karavan failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@karavan/shared';
+import type { AuthService } from '../auth';
+import { ApiError } from '../lib/errors';
+import type { EventBus } from '../lib/events';
+import type { Logger } from '../lib/logger';
+import type { Actor } from '../lib/route';
+import type { UsersService } from '../users';
+
+interface SocketData {
+  actor: Actor;
+}
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type KaravanSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+
+export interface RealtimeOptions {
+  auth: AuthService;
+  users: UsersService;
+  events: EventBus;
+  logger: Logger;
+  corsOrigins: string[];
+}
+
+/**
+ * Socket.io on the HTTP server. A socket must present a valid access token as
+ * `auth: { token }`; otherwise it is refused with `connect_error` (`UNAUTHENTICATED` or
+ * `TOKEN_EXPIRED`). Domain events become socket messages here and nowhere else.
+ */
+export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions): { io: RealtimeServer; detach(): void } {
+  const { auth, users, events, logger } = options;
+  const io: RealtimeServer = new Server(httpServer, {
+    serveClient: false,
+    cors: { origin: options.corsOrigins },
+    // A phone on a bad network may take long to answer a ping; don't drop it too eagerly.
+    pingTimeout: 30_000,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+  });
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0) {
+      next(new Error('UNAUTHENTICATED'));
+      return;
+    }
+    auth.authenticate(token).then(
+      (actor) => {
+        socket.data.actor = actor;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof ApiError) next(new Error(err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED'));
+        else {
+          logger.error({ err }, 'socket authentication failed');
+          next(new Error('UNAVAILABLE'));
+        }
+      },
+    );
+  });
+
+  io.on('connection', (socket: KaravanSocket) => {
+    const { actor } = socket.data;
+    void socket.join(userRoom(actor.id));
+    users.getOwn(actor).then(
+      (user) => socket.emit('session.ready', { user }),
+      (err: unknown) => logger.warn({ err }, 'could not send session.ready'),
+    );
+  });
+
+  const unsubscribe = [
+    events.subscribe('users.updated', ({ user }) => {
+      io.to(userRoom(user.id)).emit('users.updated', { user });
+    }),
+    events.subscribe('users.sessionsRevoked', ({ userId }) => {
+      io.in(userRoom(userId)).disconnectSockets(true);
+    }),
+  ];
+
+  return { io, detach: () => unsubscribe.forEach((off) => off()) };
+}

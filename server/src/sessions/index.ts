@@ -1,0 +1,2 @@
+export { Session } from './sessions.model';
+export * from './sessions.service';

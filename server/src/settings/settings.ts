@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import mongoose, { Schema } from 'mongoose';
+
+/** Server-wide values kept in the database, one document each, keyed by name. */
+const settingSchema = new Schema(
+  { _id: { type: String, required: true }, value: { type: Schema.Types.Mixed, required: true } },
+  { versionKey: false },
+);
+const Setting = mongoose.model('Setting', settingSchema, 'settings');
+
+/**
+ * The secret that signs access tokens: JWT_SECRET when set, otherwise one generated on first
+ * start and kept in the database, so that restarts and every instance share it.
+ */
+export async function resolveJwtSecret(fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  const generated = randomBytes(48).toString('base64url');
+  const doc = await Setting.findOneAndUpdate(
+    { _id: 'jwtSecret' },
+    { $setOnInsert: { value: generated } },
+    { upsert: true, returnDocument: 'after' },
+  ).lean();
+  return String(doc!.value);
+}

@@ -1,0 +1,5 @@
+export { User, type UserDoc, type UserFields } from './users.model';
+export { presentUser } from './users.presenter';
+export { createUsersService, type UsersService } from './users.service';
+export { ensureFirstOrganiser, DEFAULT_ADMIN_EMAIL } from './bootstrap';
+export { usersRoutes } from './users.routes';

@@ -1,0 +1,115 @@
+import type {
+  CreateUserRequest,
+  ListUsersQuery,
+  Page,
+  UpdateOwnProfileRequest,
+  UpdateUserRequest,
+  UserDto,
+} from '@karavan/shared';
+import { ApiError } from '../lib/errors';
+import type { EventBus } from '../lib/events';
+import { hashPassword } from '../lib/passwords';
+import type { Actor } from '../lib/route';
+import { endAllSessions } from '../sessions';
+import { User, type UserDoc } from './users.model';
+import { presentUser } from './users.presenter';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function findUser(id: string): Promise<UserDoc> {
+  const user = await User.findById(id);
+  if (!user) throw ApiError.notFound('User');
+  return user;
+}
+
+export function createUsersService(events: EventBus) {
+  return {
+    /** Creates an account; the user must replace the given password at first login. */
+    async create(_actor: Actor, input: CreateUserRequest): Promise<UserDto> {
+      const user = await User.create({
+        email: input.email,
+        name: input.name,
+        role: input.role,
+        locale: input.locale,
+        phone: input.phone ?? null,
+        passwordHash: await hashPassword(input.password),
+        mustChangePassword: true,
+      });
+      const dto = presentUser(user);
+      events.publish('users.created', { user: dto });
+      return dto;
+    },
+
+    /** Lists users, sorted by name; `q` searches name and email. */
+    async list(_actor: Actor, query: ListUsersQuery): Promise<Page<UserDto>> {
+      const filter: Record<string, unknown> = {};
+      if (query.role) filter.role = query.role;
+      if (query.active !== undefined) filter.active = query.active;
+      if (query.q) {
+        const pattern = new RegExp(escapeRegex(query.q), 'i');
+        filter.$or = [{ name: pattern }, { email: pattern }];
+      }
+      const [items, total] = await Promise.all([
+        User.find(filter).sort({ name: 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
+        User.countDocuments(filter),
+      ]);
+      return { items: items.map(presentUser), total, limit: query.limit, offset: query.offset };
+    },
+
+    async get(_actor: Actor, id: string): Promise<UserDto> {
+      return presentUser(await findUser(id));
+    },
+
+    /**
+     * Changes another user's profile, role or active flag. Nobody changes their own role or
+     * disables themselves (that is how the last organiser would lock everyone out).
+     * Disabling ends every session of the user at once.
+     */
+    async update(actor: Actor, id: string, patch: UpdateUserRequest): Promise<UserDto> {
+      if (id === actor.id && (patch.role !== undefined || patch.active !== undefined)) {
+        throw ApiError.forbidden('You cannot change your own role or disable your own account');
+      }
+      const user = await findUser(id);
+      const disabling = patch.active === false && user.active;
+      user.set(patch);
+      if (disabling) user.tokenVersion += 1;
+      await user.save();
+      if (disabling) await endAllSessions(user._id);
+      const dto = presentUser(user);
+      events.publish('users.updated', { user: dto });
+      if (disabling) events.publish('users.sessionsRevoked', { userId: dto.id, reason: 'disabled' });
+      return dto;
+    },
+
+    /** Sets a temporary password that the user must replace; ends the user's sessions. */
+    async resetPassword(actor: Actor, id: string, password: string): Promise<UserDto> {
+      if (id === actor.id) throw ApiError.forbidden('Change your own password with PUT /api/users/me/password');
+      const user = await findUser(id);
+      user.passwordHash = await hashPassword(password);
+      user.mustChangePassword = true;
+      user.tokenVersion += 1;
+      await user.save();
+      await endAllSessions(user._id);
+      const dto = presentUser(user);
+      events.publish('users.updated', { user: dto });
+      events.publish('users.sessionsRevoked', { userId: dto.id, reason: 'password_reset' });
+      return dto;
+    },
+
+    async getOwn(actor: Actor): Promise<UserDto> {
+      return presentUser(await findUser(actor.id));
+    },
+
+    /** Name, language and phone only: role and active are not the user's to change. */
+    async updateOwn(actor: Actor, patch: UpdateOwnProfileRequest): Promise<UserDto> {
+      const user = await findUser(actor.id);
+      user.set(patch);
+      await user.save();
+      const dto = presentUser(user);
+      events.publish('users.updated', { user: dto });
+      return dto;
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

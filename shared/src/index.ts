@@ -1,0 +1,6 @@
+export * from './roles';
+export * from './errors';
+export * from './common';
+export * from './auth';
+export * from './users';
+export * from './events';

@@ -1,0 +1,119 @@
+import Joi from 'joi';
+import { ROLES, type Role } from './roles';
+import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password } from './common';
+
+/** A user as the API shows it; never the password hash. */
+export interface UserDto {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  /** True until the user replaces a password that somebody else set (first run, reset). */
+  mustChangePassword: boolean;
+  locale: Locale;
+  phone: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const name = () => Joi.string().trim().min(1).max(120);
+const phone = () =>
+  Joi.string()
+    .trim()
+    .pattern(/^\+?[0-9 ()-]{5,25}$/, 'phone number')
+    .allow(null);
+
+export interface CreateUserRequest {
+  email: string;
+  name: string;
+  role: Role;
+  /** The initial password; the user must change it at first login. */
+  password: string;
+  locale?: Locale;
+  phone?: string | null;
+}
+export const createUserBody = Joi.object<CreateUserRequest, true>({
+  email: email().required(),
+  name: name().required(),
+  role: Joi.string()
+    .valid(...ROLES)
+    .required(),
+  password: password().required(),
+  locale: Joi.string().valid(...LOCALES),
+  phone: phone(),
+});
+
+export interface UpdateUserRequest {
+  name?: string;
+  role?: Role;
+  active?: boolean;
+  locale?: Locale;
+  phone?: string | null;
+}
+export const updateUserBody = Joi.object<UpdateUserRequest, true>({
+  name: name(),
+  role: Joi.string().valid(...ROLES),
+  active: Joi.boolean(),
+  locale: Joi.string().valid(...LOCALES),
+  phone: phone(),
+}).min(1);
+
+export type UpdateOwnProfileRequest = Pick<UpdateUserRequest, 'name' | 'locale' | 'phone'>;
+export const updateOwnProfileBody = Joi.object<UpdateOwnProfileRequest, true>({
+  name: name(),
+  locale: Joi.string().valid(...LOCALES),
+  phone: phone(),
+}).min(1);
+
+export interface ChangeOwnPasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+export const changeOwnPasswordBody = Joi.object<ChangeOwnPasswordRequest, true>({
+  currentPassword: Joi.string().min(1).max(200).required(),
+  newPassword: password().required().invalid(Joi.ref('currentPassword')).messages({
+    'any.invalid': '"newPassword" must differ from the current password',
+  }),
+});
+
+export interface ResetPasswordRequest {
+  /** The new temporary password; the user must change it at next login. */
+  password: string;
+}
+export const resetPasswordBody = Joi.object<ResetPasswordRequest, true>({
+  password: password().required(),
+});
+
+export interface ListUsersQuery extends PageQuery {
+  role?: Role;
+  active?: boolean;
+  /** Case-insensitive search in name and email. */
+  q?: string;
+}
+export const listUsersQuery = Joi.object<ListUsersQuery, true>({
+  role: Joi.string().valid(...ROLES),
+  active: Joi.boolean(),
+  q: Joi.string().trim().max(100),
+  ...pageQueryKeys,
+});
+
+/** Response schema of a user (for the OpenAPI document and response checks in tests). */
+export const userDtoSchema = Joi.object<UserDto, true>({
+  id: Joi.string().hex().length(24).required(),
+  email: Joi.string().required(),
+  name: Joi.string().required(),
+  role: Joi.string()
+    .valid(...ROLES)
+    .required(),
+  active: Joi.boolean().required(),
+  mustChangePassword: Joi.boolean().required(),
+  locale: Joi.string()
+    .valid(...LOCALES)
+    .required(),
+  phone: Joi.string().allow(null).required(),
+  lastLoginAt: Joi.string().isoDate().allow(null).required(),
+  createdAt: Joi.string().isoDate().required(),
+  updatedAt: Joi.string().isoDate().required(),
+}).label('User');
