@@ -45,3 +45,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (DB_UNAVAILABLE_ERRORS.has(err.name)) return true;
   return /buffering timed out|before initial connection is complete|connection .* closed/i.test(err.message);
 }
+
+export const isDuplicateKey = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+
+/**
+ * Runs a write whose only unique key is `field`, turning a duplicate into a 409 that names it.
+ * FerretDB's duplicate-key error does not say which index was hit, so the caller says it.
+ */
+export async function uniqueOn<T>(field: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    throw new ApiError(409, 'DUPLICATE', `The ${field} is already taken`, [
+      { path: `body.${field}`, message: 'is already taken', type: 'duplicate' },
+    ]);
+  }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../lib/logger';
+import { isDuplicateKey } from '../lib/errors';
 import { hashPassword } from '../lib/passwords';
 import { User } from './users.model';
 
@@ -32,7 +33,7 @@ export async function ensureFirstOrganiser(
       mustChangePassword: !config.adminPassword,
     });
   } catch (err) {
-    if ((err as { code?: unknown }).code === 11000) return { created: false };
+    if (isDuplicateKey(err)) return { created: false };
     throw err;
   }
   logger.info({ email }, 'created the first organiser');

@@ -6,7 +6,7 @@ import type {
   UpdateUserRequest,
   UserDto,
 } from '@karavan/shared';
-import { ApiError } from '../lib/errors';
+import { ApiError, uniqueOn } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import { hashPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
@@ -26,15 +26,18 @@ export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
     async create(_actor: Actor, input: CreateUserRequest): Promise<UserDto> {
-      const user = await User.create({
-        email: input.email,
-        name: input.name,
-        role: input.role,
-        locale: input.locale,
-        phone: input.phone ?? null,
-        passwordHash: await hashPassword(input.password),
-        mustChangePassword: true,
-      });
+      const passwordHash = await hashPassword(input.password);
+      const user = await uniqueOn('email', () =>
+        User.create({
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          locale: input.locale,
+          phone: input.phone ?? null,
+          passwordHash,
+          mustChangePassword: true,
+        }),
+      );
       const dto = presentUser(user);
       events.publish('users.created', { user: dto });
       return dto;

@@ -1,0 +1,29 @@
+// Three projects: unit (no database), integration (Supertest against the app on a real embedded
+// database started once in globalSetup) and e2e (Chromium through playwright-core).
+const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
+const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
+const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+  transform,
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+    },
+  ],
+  testTimeout: 30_000,
+};

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createKaravan, type Karavan } from '../../server/src/app';
+import { loadConfig, type Config } from '../../server/src/config';
+import { createLogger } from '../../server/src/lib/logger';
+
+export interface TestApp {
+  karavan: Karavan;
+  config: Config;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on port 0 over the file's test database. `env` overrides configuration
+ * variables, e.g. `{ LOGIN_RATE_LIMIT: '3' }`.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.KARAVAN_TEST_LOG_LEVEL ?? 'silent',
+    LOGIN_RATE_LIMIT: '1000',
+    ...env,
+  });
+  const karavan = createKaravan({
+    config,
+    logger: createLogger(config.logLevel),
+    jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+  });
+  await new Promise<void>((resolve) => karavan.server.listen(0, '127.0.0.1', resolve));
+  const { port } = karavan.server.address() as AddressInfo;
+  return { karavan, config, url: `http://127.0.0.1:${port}`, close: () => karavan.close() };
+}
