@@ -54,8 +54,8 @@ const envSchema = Joi.object({
     .max(365 * 86_400)
     .default(30 * 86_400),
   CORS_ORIGINS: Joi.string()
-    .allow('')
-    .default('')
+    .empty('')
+    .default([])
     .custom((value: string, helpers) => {
       const origins = value
         .split(',')

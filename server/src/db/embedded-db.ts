@@ -33,7 +33,7 @@ function binaryPath(): string {
 }
 
 function goVersion(): string | undefined {
-  const result = spawnSync('go', ['version'], { encoding: 'utf8' });
+  const result = spawnSync('go', ['version'], { encoding: 'utf8', env: process.env });
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 

@@ -1,0 +1,162 @@
+import request from 'supertest';
+import { tokenResponseSchema } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { createUser, login, signedIn } from '../support/factories';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+const api = () => request(app.url);
+
+describe('POST /api/auth/login', () => {
+  test('When the email and password match, then it returns tokens and the user without secrets', async () => {
+    const { user, password } = await createUser({ role: 'driver' });
+    const res = await api().post('/api/auth/login').send({ email: user.email.toUpperCase(), password });
+    expect(res.status).toBe(200);
+    expect(tokenResponseSchema.validate(res.body).error).toBeUndefined();
+    expect(res.body.user).toMatchObject({ id: user.id, role: 'driver' });
+    expect(res.body.user.lastLoginAt).not.toBeNull();
+    expect(JSON.stringify(res.body)).not.toMatch(/passwordHash|tokenVersion|argon2/);
+    const me = await api().get('/api/users/me').set('Authorization', `Bearer ${res.body.accessToken}`);
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(user.email);
+  });
+
+  test('When the password is wrong or the email unknown, then it answers 401 INVALID_CREDENTIALS alike', async () => {
+    const { user } = await createUser();
+    const wrong = await api().post('/api/auth/login').send({ email: user.email, password: 'not the password' });
+    const unknown = await api().post('/api/auth/login').send({ email: 'nobody@test.karavan', password: 'whatever pw' });
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'INVALID_CREDENTIALS', requestId: expect.any(String) });
+    }
+  });
+
+  test('When the account is disabled, then the right password is refused', async () => {
+    const { user, password } = await createUser({ active: false });
+    const res = await api().post('/api/auth/login').send({ email: user.email, password });
+    expect(res.status).toBe(401);
+  });
+
+  test('When the body lacks fields, then it answers 400 with the field paths', async () => {
+    const res = await api().post('/api/auth/login').send({ email: 'not-an-email' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.email', 'body.password']);
+  });
+
+  test('When sign-in is tried too often from one address, then it answers 429', async () => {
+    const limited = await startTestApp({ LOGIN_RATE_LIMIT: '3' });
+    try {
+      const attempt = () =>
+        request(limited.url).post('/api/auth/login').send({ email: 'someone@test.karavan', password: 'guess guess' });
+      for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
+      const res = await attempt();
+      expect(res.status).toBe(429);
+      expect(res.body.code).toBe('RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('POST /api/auth/refresh', () => {
+  test('When a refresh token is used, then it gives a new pair, and the old one no longer works', async () => {
+    const { user, password } = await createUser();
+    const first = await login(app.url, user.email, password);
+    const res = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    expect(res.status).toBe(200);
+    expect(res.body.refreshToken).not.toBe(first.refreshToken);
+    expect((await api().get('/api/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
+  });
+
+  test('When a retired refresh token is replayed, then the whole session ends (theft detection)', async () => {
+    const { user, password } = await createUser();
+    const first = await login(app.url, user.email, password);
+    const second = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    const replay = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    expect(replay.status).toBe(401);
+    // The token issued after the retired one is ended too.
+    const after = await api().post('/api/auth/refresh').send({ refreshToken: second.body.refreshToken });
+    expect(after.status).toBe(401);
+  });
+
+  test('When an unknown refresh token is sent, then it answers 401', async () => {
+    const res = await api().post('/api/auth/refresh').send({ refreshToken: 'x'.repeat(43) });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  test('When a user signs out, then their refresh token is revoked', async () => {
+    const { tokens } = await signedIn(app.url);
+    expect((await api().post('/api/auth/logout').send({ refreshToken: tokens.refreshToken })).status).toBe(204);
+    expect((await api().post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken })).status).toBe(401);
+  });
+});
+
+describe('Access tokens', () => {
+  test('When no token or a forged one is sent, then protected routes answer 401', async () => {
+    expect((await api().get('/api/users/me')).body.code).toBe('UNAUTHENTICATED');
+    const forged = await api().get('/api/users/me').set('Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x');
+    expect(forged.status).toBe(401);
+  });
+
+  test('When a token has expired, then it answers 401 TOKEN_EXPIRED', async () => {
+    const short = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '30', JWT_SECRET: 'a'.repeat(40) });
+    try {
+      const { tokens } = await signedIn(short.url);
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval'], now: Date.now() + 31_000 });
+      const res = await request(short.url).get('/api/users/me').set('Authorization', `Bearer ${tokens.accessToken}`);
+      jest.useRealTimers();
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('TOKEN_EXPIRED');
+    } finally {
+      jest.useRealTimers();
+      await short.close();
+    }
+  });
+});
+
+describe('PUT /api/users/me/password', () => {
+  test('When the first organiser signs in with a one-time password, then only the password change is allowed until done', async () => {
+    const { user, password } = await createUser({ role: 'organiser', mustChangePassword: true });
+    const tokens = await login(app.url, user.email, password);
+    const auth = { Authorization: `Bearer ${tokens.accessToken}` };
+    expect(tokens.user.mustChangePassword).toBe(true);
+
+    const blocked = await api().get('/api/users').set(auth);
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect((await api().get('/api/users/me').set(auth)).status).toBe(200);
+
+    const changed = await api().put('/api/users/me/password').set(auth).send({ currentPassword: password, newPassword: 'a brand new secret' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.user.mustChangePassword).toBe(false);
+
+    // The old token is revoked; the new one works everywhere the role allows.
+    expect((await api().get('/api/users/me').set(auth)).status).toBe(401);
+    expect((await api().get('/api/users').set('Authorization', `Bearer ${changed.body.accessToken}`)).status).toBe(200);
+    expect((await api().post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken })).status).toBe(401);
+    await login(app.url, user.email, 'a brand new secret');
+  });
+
+  test('When the current password is wrong, then it answers 400 naming the field and nothing changes', async () => {
+    const { user, password, auth } = await signedIn(app.url);
+    const res = await api().put('/api/users/me/password').set(auth).send({ currentPassword: 'wrong wrong', newPassword: 'another long one' });
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.currentPassword' })]);
+    await login(app.url, user.email, password);
+  });
+
+  test('When the new password is too short, then it answers 400', async () => {
+    const { password, auth } = await signedIn(app.url);
+    const res = await api().put('/api/users/me/password').set(auth).send({ currentPassword: password, newPassword: 'short' });
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].path).toBe('body.newPassword');
+  });
+});

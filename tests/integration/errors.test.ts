@@ -1,0 +1,87 @@
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { apiErrorSchema } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { signedIn } from '../support/factories';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ BODY_LIMIT: '2kb' });
+});
+afterAll(() => app.close());
+
+const api = () => request(app.url);
+const expectErrorShape = (body: unknown) => expect(apiErrorSchema.validate(body).error).toBeUndefined();
+
+describe('Errors', () => {
+  test('When the JSON body is malformed, then it answers 400 MALFORMED_JSON', async () => {
+    const res = await api().post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('MALFORMED_JSON');
+    expectErrorShape(res.body);
+  });
+
+  test('When the body is not JSON, then it answers 415', async () => {
+    const res = await api().post('/api/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send('email=a&password=b');
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  test('When the body is larger than the limit, then it answers 413', async () => {
+    const res = await api().post('/api/auth/login').send({ email: 'a@test.karavan', password: 'x'.repeat(4096) });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test('When the route does not exist, then it answers a JSON 404', async () => {
+    const res = await api().get('/api/no-such-thing');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'NOT_FOUND', message: 'No route for GET /api/no-such-thing' });
+    expectErrorShape(res.body);
+  });
+
+  test('When a route does not take a query or body, then extra input is a 400', async () => {
+    const { auth } = await signedIn(app.url);
+    const res = await api().get('/api/users/me').query({ debug: 1 }).set(auth);
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].path).toBe('query');
+  });
+
+  test('When something unexpected breaks, then it answers 500 without internals, with the request id', async () => {
+    const { auth } = await signedIn(app.url, { role: 'organiser' });
+    // A stored user without timestamps makes the presenter throw: a bug, not bad input.
+    const { insertedId } = await mongoose.connection
+      .collection('users')
+      .insertOne({ email: 'broken@test.karavan', name: 'Broken', role: 'driver', active: true });
+    const res = await api().get(`/api/users/${insertedId.toHexString()}`).set(auth).set('X-Request-Id', 'trace-me-12345');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      code: 'INTERNAL',
+      message: 'Something went wrong on our side; it has been logged',
+      requestId: 'trace-me-12345',
+    });
+    expect(res.headers['x-request-id']).toBe('trace-me-12345');
+    expect(res.text).not.toMatch(/TypeError|at .*\.ts|toISOString/);
+  });
+
+  test('When any response is sent, then it carries a request id header, and helmet headers are set', async () => {
+    const res = await api().get('/healthz');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('CORS', () => {
+  test('When an origin is not in CORS_ORIGINS, then no CORS headers are given; when it is, they are', async () => {
+    const cors = await startTestApp({ CORS_ORIGINS: 'https://dashboard.karavan.example' });
+    try {
+      const allowed = await request(cors.url).get('/healthz').set('Origin', 'https://dashboard.karavan.example');
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://dashboard.karavan.example');
+      const denied = await request(cors.url).get('/healthz').set('Origin', 'https://evil.example');
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await cors.close();
+    }
+  });
+});

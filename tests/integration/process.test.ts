@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { newTestDatabaseUri } from '../support/test-db';
+
+// The real server process, as `npm start` runs it (built by `npm test` before Jest starts).
+const MAIN = path.join(__dirname, '..', '..', 'server', 'dist', 'main.js');
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /listening on http:\/\/localhost:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${match[1]}`);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => reject(new Error(`server exited:\n${output}`)));
+  });
+  return { child, url, output: () => output, exited };
+}
+
+const databases: string[] = [];
+function freshDatabase(): string {
+  const uri = newTestDatabaseUri();
+  databases.push(new URL(uri).pathname.slice(1));
+  return uri;
+}
+describe('The server process', () => {
+  afterAll(async () => {
+    for (const name of databases) await mongoose.connection.getClient().db(name).dropDatabase();
+  });
+
+  test('When KARAVAN_ADMIN_EMAIL and KARAVAN_ADMIN_PASSWORD are set on an empty database, then that organiser can sign in', async () => {
+    const server = await startServer({
+      MONGODB_URI: freshDatabase(),
+      KARAVAN_ADMIN_EMAIL: 'Chief@Karavan.Example',
+      KARAVAN_ADMIN_PASSWORD: 'a strong first password',
+    });
+    try {
+      const res = await request(server.url).post('/api/auth/login').send({ email: 'chief@karavan.example', password: 'a strong first password' });
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ role: 'organiser', mustChangePassword: false });
+      expect(server.output()).not.toMatch(/shown ONCE/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('When no admin is configured, then a one-time password is printed once and must be changed', async () => {
+    const uri = freshDatabase();
+    const first = await startServer({ MONGODB_URI: uri });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const password = /password: (\S+)/.exec(first.output())?.[1];
+    expect(password).toBeDefined();
+
+    const second = await startServer({ MONGODB_URI: uri });
+    try {
+      expect(second.output()).not.toMatch(/shown ONCE/);
+      const res = await request(second.url).post('/api/auth/login').send({ email: 'admin@karavan.local', password });
+      expect(res.status).toBe(200);
+      expect(res.body.user.mustChangePassword).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  test('When SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
+    const server = await startServer({
+      MONGODB_URI: freshDatabase(),
+      KARAVAN_ADMIN_EMAIL: 'chief@karavan.example',
+      KARAVAN_ADMIN_PASSWORD: 'a strong first password',
+    });
+    // Password hashing makes a sign-in take a while: long enough to be in flight.
+    const inFlight = request(server.url).post('/api/auth/login').send({ email: 'chief@karavan.example', password: 'a strong first password' });
+    const response = new Promise<request.Response>((resolve, reject) => inFlight.then(resolve, reject));
+    await new Promise((r) => setTimeout(r, 30));
+    server.child.kill('SIGTERM');
+    expect((await response).status).toBe(200);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/shutting down/);
+    await expect(request(server.url).get('/healthz')).rejects.toThrow();
+  });
+
+  test('When a configuration variable is bad, then the process exits 1 naming it', async () => {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: 'not-a-port' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/"PORT" must be a number/);
+  });
+});

@@ -1,0 +1,70 @@
+import request from 'supertest';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents, UserDto } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { signedIn } from '../support/factories';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+let app: TestApp;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await app.close();
+});
+
+function open(auth?: Record<string, unknown>): ClientSocket {
+  const socket: ClientSocket = connect(app.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return socket;
+}
+
+const refusal = (socket: ClientSocket) =>
+  new Promise<string>((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('the socket was accepted')));
+    socket.once('connect_error', (err) => resolve(err.message));
+  });
+
+const ready = (socket: ClientSocket) =>
+  new Promise<UserDto>((resolve, reject) => {
+    socket.once('connect_error', reject);
+    socket.once('session.ready', ({ user }) => resolve(user));
+  });
+
+describe('Socket.io', () => {
+  test('When a socket comes without a token, then it is refused', async () => {
+    expect(await refusal(open())).toBe('UNAUTHENTICATED');
+  });
+
+  test('When a socket comes with a forged token, then it is refused', async () => {
+    expect(await refusal(open({ token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' }))).toBe('UNAUTHENTICATED');
+  });
+
+  test('When a socket comes with a valid token, then it is accepted and told who it is', async () => {
+    const { user, tokens } = await signedIn(app.url, { role: 'driver' });
+    expect((await ready(open({ token: tokens.accessToken }))).id).toBe(user.id);
+  });
+
+  test("When the user's profile changes, then their socket hears users.updated", async () => {
+    const { tokens, auth } = await signedIn(app.url);
+    const socket = open({ token: tokens.accessToken });
+    await ready(socket);
+    const updated = new Promise<UserDto>((resolve) => socket.once('users.updated', ({ user }) => resolve(user)));
+    await request(app.url).patch('/api/users/me').set(auth).send({ name: 'Live Name' }).expect(200);
+    expect((await updated).name).toBe('Live Name');
+  });
+
+  test('When a user is disabled, then their open sockets are closed by the server, and a new one is refused', async () => {
+    const organiser = await signedIn(app.url, { role: 'organiser' });
+    const driver = await signedIn(app.url, { role: 'driver' });
+    const socket = open({ token: driver.tokens.accessToken });
+    await ready(socket);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    await request(app.url).patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: false }).expect(200);
+    expect(await closed).toBe('io server disconnect');
+    expect(await refusal(open({ token: driver.tokens.accessToken }))).toBe('UNAUTHENTICATED');
+  });
+});

@@ -1,0 +1,221 @@
+import request from 'supertest';
+import { pageSchema, userDtoSchema, type Role } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { createUser, login, signedIn } from '../support/factories';
+
+let app: TestApp;
+let organiser: Awaited<ReturnType<typeof signedIn>>;
+beforeAll(async () => {
+  app = await startTestApp();
+  organiser = await signedIn(app.url, { role: 'organiser', name: 'Aigul Organiser' });
+});
+afterAll(() => app.close());
+
+const api = () => request(app.url);
+const newUserBody = (overrides: Record<string, unknown> = {}) => ({
+  email: `new-${Math.random().toString(36).slice(2)}@test.karavan`,
+  name: 'Nurlan Driver',
+  role: 'driver',
+  password: 'initial password',
+  ...overrides,
+});
+
+describe('POST /api/users', () => {
+  test('When an organiser creates a user, then it is stored and must change its password at first login', async () => {
+    const body = newUserBody({ email: 'Nurlan@Test.Karavan', phone: '+996 555 123 456', locale: 'en' });
+    const res = await api().post('/api/users').set(organiser.auth).send(body);
+    expect(res.status).toBe(201);
+    expect(userDtoSchema.validate(res.body).error).toBeUndefined();
+    expect(res.body).toMatchObject({ email: 'nurlan@test.karavan', role: 'driver', mustChangePassword: true, locale: 'en', active: true });
+    const tokens = await login(app.url, 'nurlan@test.karavan', 'initial password');
+    expect(tokens.user.mustChangePassword).toBe(true);
+  });
+
+  test.each<Role>(['coordinator', 'driver'])('When a %s tries to create a user, then it answers 403 and creates nothing', async (role) => {
+    const { auth } = await signedIn(app.url, { role });
+    const body = newUserBody({ role: 'organiser' });
+    const res = await api().post('/api/users').set(auth).send(body);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+    const list = await api().get('/api/users').query({ q: body.email }).set(organiser.auth);
+    expect(list.body.total).toBe(0);
+  });
+
+  test('When the body is invalid, then it answers 400 with every bad field and stores nothing', async () => {
+    const res = await api()
+      .post('/api/users')
+      .set(organiser.auth)
+      .send({ email: 'nope', name: '', role: 'admin', password: 'short', extra: 1 });
+    expect(res.status).toBe(400);
+    const paths = res.body.details.map((d: { path: string }) => d.path).sort();
+    expect(paths).toEqual(['body.email', 'body.extra', 'body.name', 'body.password', 'body.role']);
+  });
+
+  test('When the same Idempotency-Key is replayed, then the first response returns and only one user exists', async () => {
+    const body = newUserBody();
+    const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
+    const replay = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const list = await api().get('/api/users').query({ q: body.email }).set(organiser.auth);
+    expect(list.body.total).toBe(1);
+  });
+
+  test('When an Idempotency-Key is reused with another body, then it answers 422 and creates nothing', async () => {
+    const first = newUserBody();
+    const other = newUserBody();
+    await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-2').send(first).expect(201);
+    const res = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-2').send(other);
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await api().get('/api/users').query({ q: other.email }).set(organiser.auth)).body.total).toBe(0);
+  });
+
+  test('When the first attempt failed, then the same key may be retried after fixing the cause', async () => {
+    const { user } = await createUser();
+    const body = newUserBody({ email: user.email });
+    const conflict = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'retry-after-409').send(body);
+    expect(conflict.status).toBe(409);
+    await api().patch(`/api/users/${user.id}`).set(organiser.auth).send({ name: 'Renamed' }).expect(200);
+    // Same key and body: the failure was not remembered, so the request runs again (and fails again).
+    const again = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'retry-after-409').send(body);
+    expect(again.status).toBe(409);
+  });
+
+  test('When two callers use the same Idempotency-Key, then each gets their own result', async () => {
+    const other = await signedIn(app.url, { role: 'organiser' });
+    const a = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'shared-key').send(newUserBody());
+    const b = await api().post('/api/users').set(other.auth).set('Idempotency-Key', 'shared-key').send(newUserBody());
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.id).not.toBe(a.body.id);
+  });
+});
+
+describe('GET /api/users', () => {
+  test('When an organiser lists users, then they get a page sorted by name, filterable by role and text', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    await createUser({ role: 'driver', name: `Zarina ${tag}` });
+    await createUser({ role: 'driver', name: `Bakyt ${tag}` });
+    await createUser({ role: 'coordinator', name: `Aibek ${tag}` });
+    const res = await api().get('/api/users').query({ q: tag, role: 'driver', limit: 10 }).set(organiser.auth);
+    expect(res.status).toBe(200);
+    expect(pageSchema(userDtoSchema, 'UserPage').validate(res.body).error).toBeUndefined();
+    expect(res.body.items.map((u: { name: string }) => u.name)).toEqual([`Bakyt ${tag}`, `Zarina ${tag}`]);
+    expect(res.body.total).toBe(2);
+    const page2 = await api().get('/api/users').query({ q: tag, limit: 1, offset: 1 }).set(organiser.auth);
+    expect(page2.body).toMatchObject({ total: 3, limit: 1, offset: 1, items: [{ name: `Bakyt ${tag}` }] });
+  });
+
+  test('When the query is invalid, then it answers 400 naming the parameter', async () => {
+    const res = await api().get('/api/users').query({ limit: 0, role: 'king' }).set(organiser.auth);
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['query.limit', 'query.role']);
+  });
+
+  test.each<Role>(['coordinator', 'driver'])('When a %s lists users, then it answers 403', async (role) => {
+    const { auth } = await signedIn(app.url, { role });
+    expect((await api().get('/api/users').set(auth)).status).toBe(403);
+  });
+});
+
+describe('GET /api/users/:id', () => {
+  test('When an organiser reads a user, then they get it; others get 403', async () => {
+    const { user } = await createUser();
+    expect((await api().get(`/api/users/${user.id}`).set(organiser.auth)).body.email).toBe(user.email);
+    const { auth } = await signedIn(app.url, { role: 'coordinator' });
+    expect((await api().get(`/api/users/${user.id}`).set(auth)).status).toBe(403);
+  });
+
+  test('When the id is malformed or unknown, then it answers 400 or 404', async () => {
+    const bad = await api().get('/api/users/not-an-id').set(organiser.auth);
+    expect(bad.status).toBe(400);
+    expect(bad.body.details[0].path).toBe('params.id');
+    const missing = await api().get('/api/users/0123456789abcdef01234567').set(organiser.auth);
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('PATCH /api/users/:id', () => {
+  test('When an organiser changes a role, then the user has the new rights at once', async () => {
+    const coordinator = await signedIn(app.url, { role: 'coordinator' });
+    expect((await api().get('/api/users').set(coordinator.auth)).status).toBe(403);
+    const res = await api().patch(`/api/users/${coordinator.user.id}`).set(organiser.auth).send({ role: 'organiser' });
+    expect(res.status).toBe(200);
+    expect(res.body.role).toBe('organiser');
+    expect((await api().get('/api/users').set(coordinator.auth)).status).toBe(200);
+  });
+
+  test('When an organiser disables a user, then the user is signed out everywhere and cannot sign in', async () => {
+    const driver = await signedIn(app.url, { role: 'driver' });
+    const res = await api().patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: false });
+    expect(res.status).toBe(200);
+    expect(res.body.active).toBe(false);
+    expect((await api().get('/api/users/me').set(driver.auth)).status).toBe(401);
+    expect((await api().post('/api/auth/refresh').send({ refreshToken: driver.tokens.refreshToken })).status).toBe(401);
+    expect((await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status).toBe(401);
+
+    await api().patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: true }).expect(200);
+    await login(app.url, driver.user.email, driver.password);
+  });
+
+  test('When an organiser tries to change their own role or disable themselves, then it answers 403', async () => {
+    const self = `/api/users/${organiser.user.id}`;
+    expect((await api().patch(self).set(organiser.auth).send({ role: 'driver' })).status).toBe(403);
+    expect((await api().patch(self).set(organiser.auth).send({ active: false })).status).toBe(403);
+    expect((await api().get('/api/users/me').set(organiser.auth)).body).toMatchObject({ role: 'organiser', active: true });
+  });
+
+  test.each<Role>(['coordinator', 'driver'])('When a %s tries to change another user, then it answers 403 and nothing changes', async (role) => {
+    const { user } = await createUser({ role: 'driver', name: 'Unchanged' });
+    const { auth } = await signedIn(app.url, { role });
+    expect((await api().patch(`/api/users/${user.id}`).set(auth).send({ name: 'Changed' })).status).toBe(403);
+    expect((await api().get(`/api/users/${user.id}`).set(organiser.auth)).body.name).toBe('Unchanged');
+  });
+
+  test('When the patch is empty, then it answers 400', async () => {
+    const { user } = await createUser();
+    expect((await api().patch(`/api/users/${user.id}`).set(organiser.auth).send({})).status).toBe(400);
+  });
+});
+
+describe('PUT /api/users/:id/password', () => {
+  test('When an organiser resets a password, then the old one stops working and the new one must be changed', async () => {
+    const driver = await signedIn(app.url, { role: 'driver' });
+    const res = await api().put(`/api/users/${driver.user.id}/password`).set(organiser.auth).send({ password: 'temporary password' });
+    expect(res.status).toBe(200);
+    expect(res.body.mustChangePassword).toBe(true);
+    expect((await api().get('/api/users/me').set(driver.auth)).status).toBe(401);
+    expect((await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status).toBe(401);
+    expect((await login(app.url, driver.user.email, 'temporary password')).user.mustChangePassword).toBe(true);
+  });
+
+  test.each<Role>(['coordinator', 'driver'])('When a %s tries to reset a password, then it answers 403', async (role) => {
+    const { user, password } = await createUser();
+    const { auth } = await signedIn(app.url, { role });
+    expect((await api().put(`/api/users/${user.id}/password`).set(auth).send({ password: 'hijacked password' })).status).toBe(403);
+    await login(app.url, user.email, password);
+  });
+});
+
+describe('GET and PATCH /api/users/me', () => {
+  test.each<Role>(['organiser', 'coordinator', 'driver'])('When a %s updates their own profile, then name, language and phone change', async (role) => {
+    const { auth } = await signedIn(app.url, { role });
+    const res = await api().patch('/api/users/me').set(auth).send({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00', role });
+  });
+
+  test.each<Role>(['coordinator', 'driver'])('When a %s tries to raise their own role, then it answers 400 and the role stays', async (role) => {
+    const { auth } = await signedIn(app.url, { role });
+    const res = await api().patch('/api/users/me').set(auth).send({ role: 'organiser' });
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].path).toBe('body.role');
+    const active = await api().patch('/api/users/me').set(auth).send({ active: false });
+    expect(active.status).toBe(400);
+    expect((await api().get('/api/users/me').set(auth)).body).toMatchObject({ role, active: true });
+  });
+});
