@@ -97,7 +97,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
@@ -128,7 +129,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
   if (fs.existsSync(indexHtml)) {
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
     // Client-side routes: any other GET that wants HTML gets the app.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(indexHtml) : next()));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) =>
+      req.accepts('html') ? res.sendFile(indexHtml) : next(),
+    );
   } else {
     logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');
   }

@@ -66,7 +66,9 @@ const envSchema = Joi.object({
       }
       return origins;
     })
-    .messages({ 'any.invalid': '"CORS_ORIGINS" must be a comma-separated list of origins such as https://karavan.example.org' }),
+    .messages({
+      'any.invalid': '"CORS_ORIGINS" must be a comma-separated list of origins such as https://karavan.example.org',
+    }),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(10_000).default(10),
   LOGIN_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),

@@ -2,7 +2,6 @@ import Joi from 'joi';
 import { userDtoSchema, type UserDto } from './users';
 import { email, PASSWORD_MAX } from './common';
 
-
 export interface LoginRequest {
   email: string;
   password: string;

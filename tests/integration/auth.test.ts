@@ -85,7 +85,9 @@ describe('POST /api/auth/refresh', () => {
   });
 
   test('When an unknown refresh token is sent, then it answers 401', async () => {
-    const res = await api().post('/api/auth/refresh').send({ refreshToken: 'x'.repeat(43) });
+    const res = await api()
+      .post('/api/auth/refresh')
+      .send({ refreshToken: 'x'.repeat(43) });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('UNAUTHENTICATED');
   });
@@ -110,7 +112,10 @@ describe('Access tokens', () => {
     const short = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '30', JWT_SECRET: 'a'.repeat(40) });
     try {
       const { tokens } = await signedIn(short.url);
-      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval'], now: Date.now() + 31_000 });
+      jest.useFakeTimers({
+        doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval'],
+        now: Date.now() + 31_000,
+      });
       const res = await request(short.url).get('/api/users/me').set('Authorization', `Bearer ${tokens.accessToken}`);
       jest.useRealTimers();
       expect(res.status).toBe(401);
@@ -134,7 +139,10 @@ describe('PUT /api/users/me/password', () => {
     expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
     expect((await api().get('/api/users/me').set(auth)).status).toBe(200);
 
-    const changed = await api().put('/api/users/me/password').set(auth).send({ currentPassword: password, newPassword: 'a brand new secret' });
+    const changed = await api()
+      .put('/api/users/me/password')
+      .set(auth)
+      .send({ currentPassword: password, newPassword: 'a brand new secret' });
     expect(changed.status).toBe(200);
     expect(changed.body.user.mustChangePassword).toBe(false);
 
@@ -147,7 +155,10 @@ describe('PUT /api/users/me/password', () => {
 
   test('When the current password is wrong, then it answers 400 naming the field and nothing changes', async () => {
     const { user, password, auth } = await signedIn(app.url);
-    const res = await api().put('/api/users/me/password').set(auth).send({ currentPassword: 'wrong wrong', newPassword: 'another long one' });
+    const res = await api()
+      .put('/api/users/me/password')
+      .set(auth)
+      .send({ currentPassword: 'wrong wrong', newPassword: 'another long one' });
     expect(res.status).toBe(400);
     expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.currentPassword' })]);
     await login(app.url, user.email, password);
@@ -155,7 +166,10 @@ describe('PUT /api/users/me/password', () => {
 
   test('When the new password is too short, then it answers 400', async () => {
     const { password, auth } = await signedIn(app.url);
-    const res = await api().put('/api/users/me/password').set(auth).send({ currentPassword: password, newPassword: 'short' });
+    const res = await api()
+      .put('/api/users/me/password')
+      .set(auth)
+      .send({ currentPassword: password, newPassword: 'short' });
     expect(res.status).toBe(400);
     expect(res.body.details[0].path).toBe('body.newPassword');
   });

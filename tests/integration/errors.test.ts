@@ -22,13 +22,18 @@ describe('Errors', () => {
   });
 
   test('When the body is not JSON, then it answers 415', async () => {
-    const res = await api().post('/api/auth/login').set('Content-Type', 'application/x-www-form-urlencoded').send('email=a&password=b');
+    const res = await api()
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('email=a&password=b');
     expect(res.status).toBe(415);
     expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   test('When the body is larger than the limit, then it answers 413', async () => {
-    const res = await api().post('/api/auth/login').send({ email: 'a@test.karavan', password: 'x'.repeat(4096) });
+    const res = await api()
+      .post('/api/auth/login')
+      .send({ email: 'a@test.karavan', password: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -53,7 +58,10 @@ describe('Errors', () => {
     const { insertedId } = await mongoose.connection
       .collection('users')
       .insertOne({ email: 'broken@test.karavan', name: 'Broken', role: 'driver', active: true });
-    const res = await api().get(`/api/users/${insertedId.toHexString()}`).set(auth).set('X-Request-Id', 'trace-me-12345');
+    const res = await api()
+      .get(`/api/users/${insertedId.toHexString()}`)
+      .set(auth)
+      .set('X-Request-Id', 'trace-me-12345');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({
       code: 'INTERNAL',

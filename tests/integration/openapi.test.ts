@@ -5,7 +5,10 @@ import { startTestApp, type TestApp } from '../support/app';
 import { toOpenApiPath } from '../../server/src/openapi/openapi';
 
 let app: TestApp;
-let doc: { openapi: string; paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>> };
+let doc: {
+  openapi: string;
+  paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+};
 beforeAll(async () => {
   app = await startTestApp();
   doc = (await request(app.url).get('/api/openapi.json').expect(200)).body;

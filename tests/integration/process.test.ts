@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
@@ -56,7 +56,9 @@ describe('The server process', () => {
       KARAVAN_ADMIN_PASSWORD: 'a strong first password',
     });
     try {
-      const res = await request(server.url).post('/api/auth/login').send({ email: 'chief@karavan.example', password: 'a strong first password' });
+      const res = await request(server.url)
+        .post('/api/auth/login')
+        .send({ email: 'chief@karavan.example', password: 'a strong first password' });
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ role: 'organiser', mustChangePassword: false });
       expect(server.output()).not.toMatch(/shown ONCE/);
@@ -93,7 +95,9 @@ describe('The server process', () => {
       KARAVAN_ADMIN_PASSWORD: 'a strong first password',
     });
     // Password hashing makes a sign-in take a while: long enough to be in flight.
-    const inFlight = request(server.url).post('/api/auth/login').send({ email: 'chief@karavan.example', password: 'a strong first password' });
+    const inFlight = request(server.url)
+      .post('/api/auth/login')
+      .send({ email: 'chief@karavan.example', password: 'a strong first password' });
     const response = new Promise<request.Response>((resolve, reject) => inFlight.then(resolve, reject));
     await new Promise((r) => setTimeout(r, 30));
     server.child.kill('SIGTERM');
@@ -103,8 +107,38 @@ describe('The server process', () => {
     await expect(request(server.url).get('/healthz')).rejects.toThrow();
   });
 
+  test('When the demo seed runs twice, then its accounts exist once and can sign in', async () => {
+    const uri = freshDatabase();
+    const seed = () =>
+      spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'server', 'dist', 'seeds', 'run.js')], {
+        env: { PATH: process.env.PATH, MONGODB_URI: uri, KARAVAN_DEMO_PASSWORD: 'demo password 1' },
+        encoding: 'utf8',
+      });
+    const first = seed();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/5 user\(s\) created, 0 already there/);
+    expect(seed().stdout).toMatch(/0 user\(s\) created, 5 already there/);
+
+    const server = await startServer({ MONGODB_URI: uri });
+    try {
+      const res = await request(server.url)
+        .post('/api/auth/login')
+        .send({ email: 'nurlan@demo.karavan', password: 'demo password 1' });
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ role: 'driver', mustChangePassword: false });
+      // The database was not empty, so no first organiser was made.
+      expect(server.output()).not.toMatch(/shown ONCE/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   test('When a configuration variable is bad, then the process exits 1 naming it', async () => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, PORT: 'not-a-port' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, PORT: 'not-a-port' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

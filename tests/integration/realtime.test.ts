@@ -17,7 +17,12 @@ afterAll(async () => {
 });
 
 function open(auth?: Record<string, unknown>): ClientSocket {
-  const socket: ClientSocket = connect(app.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = connect(app.url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   sockets.push(socket);
   return socket;
 }
@@ -63,7 +68,11 @@ describe('Socket.io', () => {
     const socket = open({ token: driver.tokens.accessToken });
     await ready(socket);
     const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
-    await request(app.url).patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: false }).expect(200);
+    await request(app.url)
+      .patch(`/api/users/${driver.user.id}`)
+      .set(organiser.auth)
+      .send({ active: false })
+      .expect(200);
     expect(await closed).toBe('io server disconnect');
     expect(await refusal(open({ token: driver.tokens.accessToken }))).toBe('UNAUTHENTICATED');
   });

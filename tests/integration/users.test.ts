@@ -26,20 +26,29 @@ describe('POST /api/users', () => {
     const res = await api().post('/api/users').set(organiser.auth).send(body);
     expect(res.status).toBe(201);
     expect(userDtoSchema.validate(res.body).error).toBeUndefined();
-    expect(res.body).toMatchObject({ email: 'nurlan@test.karavan', role: 'driver', mustChangePassword: true, locale: 'en', active: true });
+    expect(res.body).toMatchObject({
+      email: 'nurlan@test.karavan',
+      role: 'driver',
+      mustChangePassword: true,
+      locale: 'en',
+      active: true,
+    });
     const tokens = await login(app.url, 'nurlan@test.karavan', 'initial password');
     expect(tokens.user.mustChangePassword).toBe(true);
   });
 
-  test.each<Role>(['coordinator', 'driver'])('When a %s tries to create a user, then it answers 403 and creates nothing', async (role) => {
-    const { auth } = await signedIn(app.url, { role });
-    const body = newUserBody({ role: 'organiser' });
-    const res = await api().post('/api/users').set(auth).send(body);
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('FORBIDDEN');
-    const list = await api().get('/api/users').query({ q: body.email }).set(organiser.auth);
-    expect(list.body.total).toBe(0);
-  });
+  test.each<Role>(['coordinator', 'driver'])(
+    'When a %s tries to create a user, then it answers 403 and creates nothing',
+    async (role) => {
+      const { auth } = await signedIn(app.url, { role });
+      const body = newUserBody({ role: 'organiser' });
+      const res = await api().post('/api/users').set(auth).send(body);
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+      const list = await api().get('/api/users').query({ q: body.email }).set(organiser.auth);
+      expect(list.body.total).toBe(0);
+    },
+  );
 
   test('When the body is invalid, then it answers 400 with every bad field and stores nothing', async () => {
     const res = await api()
@@ -54,7 +63,11 @@ describe('POST /api/users', () => {
   test('When the same Idempotency-Key is replayed, then the first response returns and only one user exists', async () => {
     const body = newUserBody();
     const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
-    const replay = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
+    const replay = await api()
+      .post('/api/users')
+      .set(organiser.auth)
+      .set('Idempotency-Key', 'create-user-1')
+      .send(body);
     expect(first.status).toBe(201);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
@@ -76,17 +89,29 @@ describe('POST /api/users', () => {
   test('When the first attempt failed, then the same key may be retried after fixing the cause', async () => {
     const { user } = await createUser();
     const body = newUserBody({ email: user.email });
-    const conflict = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'retry-after-409').send(body);
+    const conflict = await api()
+      .post('/api/users')
+      .set(organiser.auth)
+      .set('Idempotency-Key', 'retry-after-409')
+      .send(body);
     expect(conflict.status).toBe(409);
     await api().patch(`/api/users/${user.id}`).set(organiser.auth).send({ name: 'Renamed' }).expect(200);
     // Same key and body: the failure was not remembered, so the request runs again (and fails again).
-    const again = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'retry-after-409').send(body);
+    const again = await api()
+      .post('/api/users')
+      .set(organiser.auth)
+      .set('Idempotency-Key', 'retry-after-409')
+      .send(body);
     expect(again.status).toBe(409);
   });
 
   test('When two callers use the same Idempotency-Key, then each gets their own result', async () => {
     const other = await signedIn(app.url, { role: 'organiser' });
-    const a = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'shared-key').send(newUserBody());
+    const a = await api()
+      .post('/api/users')
+      .set(organiser.auth)
+      .set('Idempotency-Key', 'shared-key')
+      .send(newUserBody());
     const b = await api().post('/api/users').set(other.auth).set('Idempotency-Key', 'shared-key').send(newUserBody());
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
@@ -156,7 +181,9 @@ describe('PATCH /api/users/:id', () => {
     expect(res.body.active).toBe(false);
     expect((await api().get('/api/users/me').set(driver.auth)).status).toBe(401);
     expect((await api().post('/api/auth/refresh').send({ refreshToken: driver.tokens.refreshToken })).status).toBe(401);
-    expect((await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status).toBe(401);
+    expect(
+      (await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status,
+    ).toBe(401);
 
     await api().patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: true }).expect(200);
     await login(app.url, driver.user.email, driver.password);
@@ -166,15 +193,21 @@ describe('PATCH /api/users/:id', () => {
     const self = `/api/users/${organiser.user.id}`;
     expect((await api().patch(self).set(organiser.auth).send({ role: 'driver' })).status).toBe(403);
     expect((await api().patch(self).set(organiser.auth).send({ active: false })).status).toBe(403);
-    expect((await api().get('/api/users/me').set(organiser.auth)).body).toMatchObject({ role: 'organiser', active: true });
+    expect((await api().get('/api/users/me').set(organiser.auth)).body).toMatchObject({
+      role: 'organiser',
+      active: true,
+    });
   });
 
-  test.each<Role>(['coordinator', 'driver'])('When a %s tries to change another user, then it answers 403 and nothing changes', async (role) => {
-    const { user } = await createUser({ role: 'driver', name: 'Unchanged' });
-    const { auth } = await signedIn(app.url, { role });
-    expect((await api().patch(`/api/users/${user.id}`).set(auth).send({ name: 'Changed' })).status).toBe(403);
-    expect((await api().get(`/api/users/${user.id}`).set(organiser.auth)).body.name).toBe('Unchanged');
-  });
+  test.each<Role>(['coordinator', 'driver'])(
+    'When a %s tries to change another user, then it answers 403 and nothing changes',
+    async (role) => {
+      const { user } = await createUser({ role: 'driver', name: 'Unchanged' });
+      const { auth } = await signedIn(app.url, { role });
+      expect((await api().patch(`/api/users/${user.id}`).set(auth).send({ name: 'Changed' })).status).toBe(403);
+      expect((await api().get(`/api/users/${user.id}`).set(organiser.auth)).body.name).toBe('Unchanged');
+    },
+  );
 
   test('When the patch is empty, then it answers 400', async () => {
     const { user } = await createUser();
@@ -185,37 +218,56 @@ describe('PATCH /api/users/:id', () => {
 describe('PUT /api/users/:id/password', () => {
   test('When an organiser resets a password, then the old one stops working and the new one must be changed', async () => {
     const driver = await signedIn(app.url, { role: 'driver' });
-    const res = await api().put(`/api/users/${driver.user.id}/password`).set(organiser.auth).send({ password: 'temporary password' });
+    const res = await api()
+      .put(`/api/users/${driver.user.id}/password`)
+      .set(organiser.auth)
+      .send({ password: 'temporary password' });
     expect(res.status).toBe(200);
     expect(res.body.mustChangePassword).toBe(true);
     expect((await api().get('/api/users/me').set(driver.auth)).status).toBe(401);
-    expect((await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status).toBe(401);
+    expect(
+      (await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status,
+    ).toBe(401);
     expect((await login(app.url, driver.user.email, 'temporary password')).user.mustChangePassword).toBe(true);
   });
 
-  test.each<Role>(['coordinator', 'driver'])('When a %s tries to reset a password, then it answers 403', async (role) => {
-    const { user, password } = await createUser();
-    const { auth } = await signedIn(app.url, { role });
-    expect((await api().put(`/api/users/${user.id}/password`).set(auth).send({ password: 'hijacked password' })).status).toBe(403);
-    await login(app.url, user.email, password);
-  });
+  test.each<Role>(['coordinator', 'driver'])(
+    'When a %s tries to reset a password, then it answers 403',
+    async (role) => {
+      const { user, password } = await createUser();
+      const { auth } = await signedIn(app.url, { role });
+      expect(
+        (await api().put(`/api/users/${user.id}/password`).set(auth).send({ password: 'hijacked password' })).status,
+      ).toBe(403);
+      await login(app.url, user.email, password);
+    },
+  );
 });
 
 describe('GET and PATCH /api/users/me', () => {
-  test.each<Role>(['organiser', 'coordinator', 'driver'])('When a %s updates their own profile, then name, language and phone change', async (role) => {
-    const { auth } = await signedIn(app.url, { role });
-    const res = await api().patch('/api/users/me').set(auth).send({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00' });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00', role });
-  });
+  test.each<Role>(['organiser', 'coordinator', 'driver'])(
+    'When a %s updates their own profile, then name, language and phone change',
+    async (role) => {
+      const { auth } = await signedIn(app.url, { role });
+      const res = await api()
+        .patch('/api/users/me')
+        .set(auth)
+        .send({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ name: 'Асель', locale: 'en', phone: '+7 701 000 00 00', role });
+    },
+  );
 
-  test.each<Role>(['coordinator', 'driver'])('When a %s tries to raise their own role, then it answers 400 and the role stays', async (role) => {
-    const { auth } = await signedIn(app.url, { role });
-    const res = await api().patch('/api/users/me').set(auth).send({ role: 'organiser' });
-    expect(res.status).toBe(400);
-    expect(res.body.details[0].path).toBe('body.role');
-    const active = await api().patch('/api/users/me').set(auth).send({ active: false });
-    expect(active.status).toBe(400);
-    expect((await api().get('/api/users/me').set(auth)).body).toMatchObject({ role, active: true });
-  });
+  test.each<Role>(['coordinator', 'driver'])(
+    'When a %s tries to raise their own role, then it answers 400 and the role stays',
+    async (role) => {
+      const { auth } = await signedIn(app.url, { role });
+      const res = await api().patch('/api/users/me').set(auth).send({ role: 'organiser' });
+      expect(res.status).toBe(400);
+      expect(res.body.details[0].path).toBe('body.role');
+      const active = await api().patch('/api/users/me').set(auth).send({ active: false });
+      expect(active.status).toBe(400);
+      expect((await api().get('/api/users/me').set(auth)).body).toMatchObject({ role, active: true });
+    },
+  );
 });

@@ -1,8 +1,10 @@
-// Prints one plain closing line, `N passed, N failed`, summed over every project (CI reads it).
+// Prints one plain closing line, `N passed, N failed`, summed over every project; CI reads it.
+// It is written when the process exits, so that it comes after Jest's own summary.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    process.stdout.write(`\n${results.numPassedTests} passed, ${failed} failed\n`);
+    const line = `${results.numPassedTests} passed, ${failed} failed\n`;
+    process.once('exit', () => process.stdout.write(`\n${line}`));
   }
 }
 module.exports = SummaryReporter;

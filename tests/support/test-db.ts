@@ -7,7 +7,9 @@ export const TEST_DB_PREFIX = 'karavan_test_';
 export function assertTestDatabaseUri(uri: string): string {
   const name = new URL(uri).pathname.replace(/^\//, '');
   if (!name.startsWith(TEST_DB_PREFIX)) {
-    throw new Error(`Refusing to run tests against database "${name || '(none)'}": its name must start with ${TEST_DB_PREFIX}`);
+    throw new Error(
+      `Refusing to run tests against database "${name || '(none)'}": its name must start with ${TEST_DB_PREFIX}`,
+    );
   }
   return name;
 }

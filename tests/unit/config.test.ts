@@ -21,7 +21,9 @@ describe('loadConfig', () => {
   });
 
   test('When the admin password is too short, then it fails naming it', () => {
-    expect(() => loadConfig({ KARAVAN_ADMIN_EMAIL: 'a@b.org', KARAVAN_ADMIN_PASSWORD: 'short' })).toThrow(/KARAVAN_ADMIN_PASSWORD/);
+    expect(() => loadConfig({ KARAVAN_ADMIN_EMAIL: 'a@b.org', KARAVAN_ADMIN_PASSWORD: 'short' })).toThrow(
+      /KARAVAN_ADMIN_PASSWORD/,
+    );
   });
 
   test('When CORS_ORIGINS lists origins, then they are parsed; a path or junk fails naming it', () => {

@@ -5,7 +5,8 @@ describe('Roles and rights', () => {
     expect(roleHasRight('organiser', 'users:manage')).toBe(true);
     expect(roleHasRight('coordinator', 'users:manage')).toBe(false);
     expect(roleHasRight('driver', 'users:manage')).toBe(false);
-    for (const role of ['organiser', 'coordinator', 'driver'] as const) expect(roleHasRight(role, 'profile:own')).toBe(true);
+    for (const role of ['organiser', 'coordinator', 'driver'] as const)
+      expect(roleHasRight(role, 'profile:own')).toBe(true);
   });
 
   test('When the table is read, then every right it grants exists', () => {

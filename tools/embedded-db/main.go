@@ -44,6 +44,18 @@ func main() {
 		fail("cannot create %s: %v", abs, err)
 	}
 
+	// Two FerretDB processes on one SQLite directory would corrupt it: hold an exclusive lock
+	// for as long as this process runs (the kernel releases it when the process ends).
+	lock, err := os.OpenFile(filepath.Join(abs, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		fail("cannot open lock file: %v", err)
+	}
+	if err = syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		fmt.Fprintf(os.Stderr, "karavan-embedded-db: %s is in use by another running database (%v)\n", abs, err)
+		os.Exit(3)
+	}
+	defer lock.Close()
+
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
 		fail("-listen must be a loopback address with a port, got %q", *listen)

@@ -26,7 +26,8 @@ export function authRoutes(
       path: '/api/auth/login',
       tag: 'auth',
       summary: 'Sign in with email and password',
-      description: 'Rate-limited per client address. A user whose password was set by somebody else gets `user.mustChangePassword: true` and may only change it.',
+      description:
+        'Rate-limited per client address. A user whose password was set by somebody else gets `user.mustChangePassword: true` and may only change it.',
       access: 'public',
       before: [loginLimiter],
       body: loginBody,
@@ -42,7 +43,8 @@ export function authRoutes(
       path: '/api/auth/refresh',
       tag: 'auth',
       summary: 'Exchange a refresh token for a new pair',
-      description: 'Each refresh token works once. Presenting a used one ends every session that came from the same sign-in.',
+      description:
+        'Each refresh token works once. Presenting a used one ends every session that came from the same sign-in.',
       access: 'public',
       body: refreshBody,
       responses: { 200: tokens, 401: { description: 'Unknown, used, expired or revoked refresh token' } },
@@ -68,7 +70,8 @@ export function authRoutes(
       path: '/api/users/me/password',
       tag: 'users',
       summary: 'Change my password',
-      description: 'Ends every other session and token of the caller and returns a fresh pair. Also allowed while a one-time password must be replaced.',
+      description:
+        'Ends every other session and token of the caller and returns a fresh pair. Also allowed while a one-time password must be replaced.',
       access: 'profile:own',
       allowPendingPasswordChange: true,
       body: changeOwnPasswordBody,
@@ -79,4 +82,3 @@ export function authRoutes(
     }),
   ];
 }
-

@@ -13,12 +13,15 @@ import { JWT_ALGORITHM, JWT_ISSUER, type AccessClaims } from './tokens';
 export function createPassport(auth: AuthService, secret: string) {
   const passport = new Passport();
   passport.use(
-    new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: false }, (email, password, done) => {
-      auth.verifyCredentials(email, password).then(
-        (user) => done(null, user ?? false),
-        (err: unknown) => done(err),
-      );
-    }),
+    new LocalStrategy(
+      { usernameField: 'email', passwordField: 'password', session: false },
+      (email, password, done) => {
+        auth.verifyCredentials(email, password).then(
+          (user) => done(null, user ?? false),
+          (err: unknown) => done(err),
+        );
+      },
+    ),
   );
   passport.use(
     new JwtStrategy(
@@ -43,7 +46,13 @@ export function createPassport(auth: AuthService, secret: string) {
       if (err) return next(err);
       if (!actor) {
         const missing = !req.get('authorization');
-        return next(missing ? ApiError.unauthenticated() : info instanceof Error ? tokenError(info) : ApiError.unauthenticated('The access token was revoked'));
+        return next(
+          missing
+            ? ApiError.unauthenticated()
+            : info instanceof Error
+              ? tokenError(info)
+              : ApiError.unauthenticated('The access token was revoked'),
+        );
       }
       res.locals.actor = actor;
       next();

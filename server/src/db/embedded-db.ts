@@ -9,6 +9,9 @@ import { REPO_ROOT } from '../config';
 export const LAUNCHER_DIR = path.join(REPO_ROOT, 'tools', 'embedded-db');
 const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'embedded-db');
 
+/** The launcher's exit code when another process holds the data directory's lock. */
+const DIR_IN_USE = 3;
+
 export class EmbeddedDbError extends Error {
   override name = 'EmbeddedDbError';
 }
@@ -132,7 +135,10 @@ export async function startEmbeddedDb(options: StartEmbeddedDbOptions): Promise<
       clearTimeout(timer);
       reject(
         new EmbeddedDbError(
-          `The embedded database exited before it was ready (${signal ?? `exit ${code}`}):\n${recentStderr.join('\n')}`,
+          code === DIR_IN_USE
+            ? `The embedded database in ${options.dir} is in use by another running Karavan. Stop it first, ` +
+                'or set KARAVAN_DATA_DIR to another directory.'
+            : `The embedded database exited before it was ready (${signal ?? `exit ${code}`}):\n${recentStderr.join('\n')}`,
         ),
       );
     });

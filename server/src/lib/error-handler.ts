@@ -7,9 +7,16 @@ import type { Logger } from './logger';
 /** Turns any error into the one error shape; never leaks a stack or internals. */
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { type?: string; status?: number; code?: unknown; keyValue?: Record<string, unknown>; name?: string };
+  const e = err as {
+    type?: string;
+    status?: number;
+    code?: unknown;
+    keyValue?: Record<string, unknown>;
+    name?: string;
+  };
   // body-parser
-  if (e.type === 'entity.parse.failed') return new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
+  if (e.type === 'entity.parse.failed')
+    return new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
   if (e.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') {
     return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding');
@@ -35,7 +42,8 @@ function toApiError(err: unknown): ApiError {
       Object.values(err.errors).map((v) => ({ path: `body.${v.path}`, message: v.message, type: v.kind })),
     );
   }
-  if (isDatabaseUnavailable(err)) return new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+  if (isDatabaseUnavailable(err))
+    return new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   // Other http-errors with a client status (e.g. from a library): keep the status, not the text.
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return new ApiError(e.status, 'BAD_REQUEST', 'The request could not be handled');

@@ -65,7 +65,11 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
     const existing = await IdempotencyRecord.findById(id).lean();
     if (!existing) return idempotent(req, res, run); // expired or forgotten in between: try again
     if (existing.fingerprint !== fingerprint) {
-      throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request');
+      throw new ApiError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request',
+      );
     }
     const expired = now.getTime() - existing.createdAt.getTime() > IDEMPOTENCY_TTL_MS;
     const stale = existing.state === 'pending' && now.getTime() - existing.createdAt.getTime() > PENDING_STALE_MS;
@@ -74,7 +78,11 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
       return idempotent(req, res, run);
     }
     if (existing.state === 'pending') {
-      throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+      throw new ApiError(
+        409,
+        'IDEMPOTENCY_IN_PROGRESS',
+        'A request with this Idempotency-Key is still being processed; retry shortly',
+      );
     }
     return { status: existing.status ?? 200, body: existing.body, headers: { 'Idempotent-Replayed': 'true' } };
   }
@@ -86,12 +94,17 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
     await IdempotencyRecord.deleteOne({ _id: id }).catch(() => undefined);
     throw err;
   }
-  await IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', status: reply.status, body: reply.body ?? null } });
+  await IdempotencyRecord.updateOne(
+    { _id: id },
+    { $set: { state: 'done', status: reply.status, body: reply.body ?? null } },
+  );
   return reply;
 }
 
 /** Deletes records past their time; called periodically. */
 export async function purgeExpiredIdempotencyRecords(now = new Date()): Promise<number> {
-  const result = await IdempotencyRecord.deleteMany({ createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } });
+  const result = await IdempotencyRecord.deleteMany({
+    createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) },
+  });
   return result.deletedCount;
 }

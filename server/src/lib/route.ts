@@ -90,7 +90,8 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       const schema = spec[part];
       const input: unknown = req[part];
       if (!schema) {
-        const empty = input === undefined || (typeof input === 'object' && input !== null && Object.keys(input).length === 0);
+        const empty =
+          input === undefined || (typeof input === 'object' && input !== null && Object.keys(input).length === 0);
         if (!empty && part !== 'params') {
           details.push({ path: part, message: `"${part}" is not allowed on this route`, type: 'object.unknown' });
         }

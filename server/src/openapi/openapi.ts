@@ -52,10 +52,13 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
           ? errorResponse(response.description)
           : {
               description: response.description,
-              ...(response.schema ? { content: { 'application/json': { schema: toJsonSchema(response.schema) } } } : {}),
+              ...(response.schema
+                ? { content: { 'application/json': { schema: toJsonSchema(response.schema) } } }
+                : {}),
             };
     }
-    if (spec.body || spec.query || spec.params) responses['400'] ??= errorResponse('Invalid input; `details` lists the field paths');
+    if (spec.body || spec.query || spec.params)
+      responses['400'] ??= errorResponse('Invalid input; `details` lists the field paths');
     if (spec.access !== 'public') {
       responses['401'] ??= errorResponse('Missing, expired or revoked access token');
       responses['403'] ??= errorResponse('The caller may not do this');

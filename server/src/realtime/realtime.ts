@@ -29,7 +29,10 @@ export interface RealtimeOptions {
  * `auth: { token }`; otherwise it is refused with `connect_error` (`UNAUTHENTICATED` or
  * `TOKEN_EXPIRED`). Domain events become socket messages here and nowhere else.
  */
-export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions): { io: RealtimeServer; detach(): void } {
+export function attachRealtime(
+  httpServer: HttpServer,
+  options: RealtimeOptions,
+): { io: RealtimeServer; detach(): void } {
   const { auth, users, events, logger } = options;
   const io: RealtimeServer = new Server(httpServer, {
     serveClient: false,
@@ -51,7 +54,8 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
         next();
       },
       (err: unknown) => {
-        if (err instanceof ApiError) next(new Error(err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED'));
+        if (err instanceof ApiError)
+          next(new Error(err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED'));
         else {
           logger.error({ err }, 'socket authentication failed');
           next(new Error('UNAVAILABLE'));

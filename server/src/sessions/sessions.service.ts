@@ -30,8 +30,7 @@ export async function createSession(
 }
 
 export type RotateResult =
-  | { ok: true; userId: Types.ObjectId; family: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+  { ok: true; userId: Types.ObjectId; family: string } | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
 
 /**
  * Retires a refresh token so it can be exchanged exactly once. A retired token presented again

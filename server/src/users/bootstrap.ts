@@ -8,8 +8,7 @@ import { User } from './users.model';
 export const DEFAULT_ADMIN_EMAIL = 'admin@karavan.local';
 
 export type BootstrapResult =
-  | { created: false }
-  | { created: true; email: string; oneTimePassword: string | undefined };
+  { created: false } | { created: true; email: string; oneTimePassword: string | undefined };
 
 /**
  * On an empty database, creates the first organiser: from KARAVAN_ADMIN_EMAIL and

@@ -28,7 +28,9 @@ export function usersRoutes(users: UsersService): RouteSpec[] {
       summary: 'List users',
       access: 'users:manage',
       query: listUsersQuery,
-      responses: { 200: { description: 'A page of users sorted by name', schema: pageSchema(userDtoSchema, 'UserPage') } },
+      responses: {
+        200: { description: 'A page of users sorted by name', schema: pageSchema(userDtoSchema, 'UserPage') },
+      },
       async handler({ actor, query }) {
         return { status: 200, body: await users.list(actor!, query) };
       },
@@ -88,7 +90,8 @@ export function usersRoutes(users: UsersService): RouteSpec[] {
       path: '/api/users/:id',
       tag: 'users',
       summary: "Update a user's profile, role or active flag",
-      description: 'Disabling a user ends all their sessions and live connections at once. Nobody changes their own role or disables themselves.',
+      description:
+        'Disabling a user ends all their sessions and live connections at once. Nobody changes their own role or disables themselves.',
       access: 'users:manage',
       params: idParams,
       body: updateUserBody,
