@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// `npm test`: makes sure the browser tests can run (Debian's Chromium), builds what the tests
-// start (server, client), then runs every Jest project. Extra arguments go to Jest.
+// `npm test`: makes sure what the tests start is installed, builds what they run (server,
+// client), then runs every Jest project. Extra arguments go to Jest.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-const CHROMIUM = process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium';
+// What the tests start besides Node: Chromium (browser tests) and redis-server (several instances).
+const NEEDED = [
+  { pkg: 'chromium', bin: process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium' },
+  { pkg: 'redis-server', bin: '/usr/bin/redis-server' },
+];
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
@@ -12,21 +16,25 @@ function run(command, args, options = {}) {
   return result.status ?? 1;
 }
 
-if (!fs.existsSync(CHROMIUM)) {
+const missing = NEEDED.filter(({ bin }) => !fs.existsSync(bin));
+if (missing.length > 0) {
+  const names = missing.map(({ pkg }) => pkg);
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!root || !hasApt) {
-    console.error(`The browser tests need Chromium at ${CHROMIUM}. Install it (Debian: sudo apt-get install chromium)`);
+    console.error(
+      `The tests need ${names.join(' and ')}. Install them (Debian: sudo apt-get install ${names.join(' ')})`,
+    );
     console.error('or point KARAVAN_CHROMIUM at a Chromium binary, then run npm test again.');
     process.exit(1);
   }
-  console.log("Installing Debian's chromium for the browser tests (once)...");
+  console.log(`Installing Debian's ${names.join(' and ')} for the tests (once)...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (
     run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0
+    run('apt-get', ['install', '-y', '-qq', ...names], { env }) !== 0
   ) {
-    console.error('Installing chromium failed; see above.');
+    console.error(`Installing ${names.join(' and ')} failed; see above.`);
     process.exit(1);
   }
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight } from './auth';
@@ -19,6 +19,7 @@ import type { Logger } from './lib/logger';
 import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
+import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
 
 export interface KaravanOptions {
@@ -26,8 +27,8 @@ export interface KaravanOptions {
   logger: Logger;
   /** The token signing secret (resolved at boot, see settings). */
   jwtSecret: string;
-  /** Shared rate-limit store when several instances run (Redis); in memory otherwise. */
-  rateLimitStore?: Store;
+  /** With REDIS_URL: rate limits and socket rooms shared by every instance. */
+  redis?: RedisLink;
   ping?: () => Promise<boolean>;
 }
 
@@ -63,7 +64,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     limit: config.loginRateLimit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    ...(options.rateLimitStore ? { store: options.rateLimitStore } : {}),
+    ...(options.redis ? { store: options.redis.rateLimitStore('login:') } : {}),
     handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many sign-in attempts; wait a minute')),
   });
 
@@ -140,6 +141,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
 
   const server = http.createServer(app);
   const realtime = attachRealtime(server, { auth, users, events, logger, corsOrigins: config.corsOrigins });
+  options.redis?.useForSockets(realtime.io);
 
   return {
     app,

@@ -1,4 +1,3 @@
-import type { Store } from 'express-rate-limit';
 import { createKaravan } from './app';
 import { ConfigError, loadConfig, VERSION } from './config';
 import { openDatabase } from './db/database';
@@ -40,14 +39,8 @@ async function main(): Promise<void> {
   const jwtSecret = await resolveJwtSecret(config.jwtSecret);
   await ensureFirstOrganiser(config, logger);
 
-  let rateLimitStore: Store | undefined;
-  let redis: Awaited<ReturnType<typeof attachRedis>> | undefined;
-  if (config.redisUrl) {
-    redis = await attachRedis(config.redisUrl, logger);
-    rateLimitStore = redis.rateLimitStore('login:');
-  }
-  const karavan = createKaravan({ config, logger, jwtSecret, rateLimitStore });
-  redis?.useForSockets(karavan.io);
+  const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
+  const karavan = createKaravan({ config, logger, jwtSecret, redis });
 
   const purge = setInterval(() => {
     Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords()]).catch((err: unknown) =>

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createKaravan, type Karavan } from '../../server/src/app';
 import { loadConfig, type Config } from '../../server/src/config';
 import { createLogger } from '../../server/src/lib/logger';
+import { attachRedis } from '../../server/src/realtime/redis';
 
 export interface TestApp {
   karavan: Karavan;
@@ -23,12 +24,18 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOGIN_RATE_LIMIT: '1000',
     ...env,
   });
-  const karavan = createKaravan({
-    config,
-    logger: createLogger(config.logLevel),
-    jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
-  });
+  const logger = createLogger(config.logLevel);
+  const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
+  const karavan = createKaravan({ config, logger, redis, jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex') });
   await new Promise<void>((resolve) => karavan.server.listen(0, '127.0.0.1', resolve));
   const { port } = karavan.server.address() as AddressInfo;
-  return { karavan, config, url: `http://127.0.0.1:${port}`, close: () => karavan.close() };
+  return {
+    karavan,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await karavan.close();
+      await redis?.close();
+    },
+  };
 }

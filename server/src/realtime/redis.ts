@@ -4,11 +4,17 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../lib/logger';
 import type { RealtimeServer } from './realtime';
 
+export interface RedisLink {
+  rateLimitStore(prefix: string): RedisStore;
+  useForSockets(io: RealtimeServer): void;
+  close(): Promise<void>;
+}
+
 /**
  * With REDIS_URL, several Karavan instances share socket rooms (events reach clients connected
  * to any instance) and login rate limits.
  */
-export async function attachRedis(url: string, logger: Logger) {
+export async function attachRedis(url: string, logger: Logger): Promise<RedisLink> {
   const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const sub = pub.duplicate();
   for (const client of [pub, sub]) client.on('error', (err: Error) => logger.warn({ err }, 'redis error'));
