@@ -98,6 +98,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // Every line logged for a request carries `reqId`; the completion line says what happened.
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },

@@ -5,8 +5,10 @@ import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 
 let app: TestApp;
+const logLines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
-  app = await startTestApp({ BODY_LIMIT: '2kb' });
+  const capture = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
+  app = await startTestApp({ BODY_LIMIT: '2kb', LOG_LEVEL: 'info' }, capture);
 });
 afterAll(() => app.close());
 
@@ -70,6 +72,10 @@ describe('Errors', () => {
     });
     expect(res.headers['x-request-id']).toBe('trace-me-12345');
     expect(res.text).not.toMatch(/TypeError|at .*\.ts|toISOString/);
+    // The server log keeps the cause, and every line of that request carries its id.
+    const lines = logLines.filter((l) => l.reqId === 'trace-me-12345');
+    expect(lines.map((l) => l.msg)).toEqual(['request failed', 'request errored']);
+    expect(JSON.stringify(lines[0])).toMatch(/TypeError/);
   });
 
   test('When any response is sent, then it carries a request id header, and helmet headers are set', async () => {

@@ -40,7 +40,11 @@ describe('Several instances with REDIS_URL', () => {
         socket.once('connect_error', reject);
       });
       const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
-      await request(b.url).patch(`/api/users/${driver.user.id}`).set(organiser.auth).send({ active: false }).expect(200);
+      await request(b.url)
+        .patch(`/api/users/${driver.user.id}`)
+        .set(organiser.auth)
+        .send({ active: false })
+        .expect(200);
       expect(await closed).toBe('io server disconnect');
     } finally {
       socket.close();

@@ -48,6 +48,19 @@ describe('Socket.io', () => {
     expect(await refusal(open({ token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' }))).toBe('UNAUTHENTICATED');
   });
 
+  test('When a socket comes with an expired token, then it is refused with TOKEN_EXPIRED', async () => {
+    const { tokens } = await signedIn(app.url);
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
+      now: Date.now() + (tokens.expiresIn + 5) * 1000,
+    });
+    try {
+      expect(await refusal(open({ token: tokens.accessToken }))).toBe('TOKEN_EXPIRED');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('When a socket comes with a valid token, then it is accepted and told who it is', async () => {
     const { user, tokens } = await signedIn(app.url, { role: 'driver' });
     expect((await ready(open({ token: tokens.accessToken }))).id).toBe(user.id);

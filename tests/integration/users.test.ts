@@ -105,6 +105,20 @@ describe('POST /api/users', () => {
     expect(again.status).toBe(409);
   });
 
+  test('When the same create is sent twice at once with one key, then exactly one user is created', async () => {
+    const body = newUserBody();
+    const send = () => api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'concurrent-1').send(body);
+    const responses = await Promise.all([send(), send(), send()]);
+    // Each answer is the creation, its replay, or "still in progress, retry".
+    for (const res of responses) expect([201, 409]).toContain(res.status);
+    for (const res of responses.filter((r) => r.status === 409)) expect(res.body.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(responses.filter((r) => r.status === 201 && !r.headers['idempotent-replayed'])).toHaveLength(1);
+    expect((await api().get('/api/users').query({ q: body.email }).set(organiser.auth)).body.total).toBe(1);
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+  });
+
   test('When two callers use the same Idempotency-Key, then each gets their own result', async () => {
     const other = await signedIn(app.url, { role: 'organiser' });
     const a = await api()

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { createKaravan, type Karavan } from '../../server/src/app';
 import { loadConfig, type Config } from '../../server/src/config';
 import { createLogger } from '../../server/src/lib/logger';
@@ -17,16 +18,21 @@ export interface TestApp {
  * The real server on port 0 over the file's test database. `env` overrides configuration
  * variables, e.g. `{ LOGIN_RATE_LIMIT: '3' }`.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logTo?: DestinationStream): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.KARAVAN_TEST_LOG_LEVEL ?? 'silent',
     LOGIN_RATE_LIMIT: '1000',
     ...env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logTo);
   const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
-  const karavan = createKaravan({ config, logger, redis, jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex') });
+  const karavan = createKaravan({
+    config,
+    logger,
+    redis,
+    jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+  });
   await new Promise<void>((resolve) => karavan.server.listen(0, '127.0.0.1', resolve));
   const { port } = karavan.server.address() as AddressInfo;
   return {
