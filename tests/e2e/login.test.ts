@@ -19,6 +19,7 @@ let app: TestApp;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let pageErrors: Error[];
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -35,11 +36,14 @@ beforeEach(async () => {
   context = await browser.newContext({ baseURL: app.url, viewport: PHONE });
   context.setDefaultTimeout(10_000);
   page = await context.newPage();
-  page.on('console', (m) => console.log('BROWSER', m.type(), m.text()));
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
 });
 
 afterEach(async () => {
+  jest.restoreAllMocks();
   await context.close();
+  expect(pageErrors).toEqual([]);
 });
 
 async function signInInRussian(email: string, password: string): Promise<void> {

@@ -1,0 +1,9 @@
+import type ru from './ru.json';
+
+// Russian is the reference: every key used in code must exist in ru.json (en.json is checked against it).
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    defaultNS: 'translation';
+    resources: { translation: typeof ru };
+  }
+}
