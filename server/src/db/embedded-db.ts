@@ -101,7 +101,18 @@ export interface StartEmbeddedDbOptions {
 export async function startEmbeddedDb(options: StartEmbeddedDbOptions): Promise<EmbeddedDb> {
   const bin = await ensureEmbeddedDbBinary(options.say);
   fs.mkdirSync(options.dir, { recursive: true });
-  const child = spawn(bin, ['-dir', options.dir, '-listen', `127.0.0.1:${options.port ?? 0}`, '-watch-stdin'], {
+  // FerretDB logs every failed command (a duplicate key, the driver's unsupported endSessions)
+  // as a warning with a full message dump: only its errors are worth showing.
+  const args = [
+    '-dir',
+    options.dir,
+    '-listen',
+    `127.0.0.1:${options.port ?? 0}`,
+    '-watch-stdin',
+    '-log-level',
+    'error',
+  ];
+  const child = spawn(bin, args, {
     // stdin stays open as a lifeline: when this process dies, the launcher sees EOF and stops.
     stdio: ['pipe', 'pipe', 'pipe'],
   });

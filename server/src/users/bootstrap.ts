@@ -26,7 +26,7 @@ export async function ensureFirstOrganiser(
   try {
     await User.create({
       email,
-      name: 'Organiser',
+      name: 'Организатор',
       role: 'organiser',
       passwordHash: await hashPassword(config.adminPassword ?? oneTimePassword!),
       mustChangePassword: !config.adminPassword,
