@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
@@ -94,14 +95,25 @@ describe('The server process', () => {
       KARAVAN_ADMIN_EMAIL: 'chief@karavan.example',
       KARAVAN_ADMIN_PASSWORD: 'a strong first password',
     });
-    // Password hashing makes a sign-in take a while: long enough to be in flight.
-    const inFlight = request(server.url)
-      .post('/api/auth/login')
-      .send({ email: 'chief@karavan.example', password: 'a strong first password' });
-    const response = new Promise<request.Response>((resolve, reject) => inFlight.then(resolve, reject));
-    await new Promise((r) => setTimeout(r, 30));
+    // A request whose body is still arriving when SIGTERM comes is surely in flight.
+    const body = JSON.stringify({ email: 'chief@karavan.example', password: 'a strong first password' });
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
     server.child.kill('SIGTERM');
-    expect((await response).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.child.exitCode).toBeNull(); // still waiting for the request
+    socket.write(body.slice(10));
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(await server.exited).toBe(0);
     expect(server.output()).toMatch(/shutting down/);
     await expect(request(server.url).get('/healthz')).rejects.toThrow();

@@ -39,7 +39,6 @@ export function attachRealtime(
     cors: { origin: options.corsOrigins },
     // A phone on a bad network may take long to answer a ping; don't drop it too eagerly.
     pingTimeout: 30_000,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
   });
 
   io.use((socket, next) => {
