@@ -68,7 +68,7 @@ export async function ensureEmbeddedDbBinary(say: Say = () => undefined): Promis
   await new Promise<void>((resolve, reject) => {
     const child = spawn('go', ['build', '-trimpath', '-o', tmp, '.'], {
       cwd: LAUNCHER_DIR,
-      env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+      env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     let stderr = '';
