@@ -11,5 +11,10 @@ export interface ServerToClientEvents {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no client-to-server events yet
 export interface ClientToServerEvents {}
 
-/** Reasons the server gives (as `connect_error` message) when it refuses a socket. */
-export const SOCKET_REFUSALS = ['UNAUTHENTICATED', 'TOKEN_EXPIRED'] as const;
+/**
+ * Reasons the server gives (as the `connect_error` message) when it refuses a socket. The first
+ * two are cured by a fresh access token; UNAVAILABLE means the server could not check the token.
+ */
+export const SOCKET_REFUSALS = ['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'UNAVAILABLE'] as const;
+export type SocketRefusal = (typeof SOCKET_REFUSALS)[number];
+export const TOKEN_REFUSALS: readonly string[] = ['UNAUTHENTICATED', 'TOKEN_EXPIRED'] satisfies SocketRefusal[];

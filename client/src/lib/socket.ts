@@ -1,13 +1,11 @@
 import { useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@karavan/shared';
+import { TOKEN_REFUSALS, type ClientToServerEvents, type ServerToClientEvents } from '@karavan/shared';
 import { ApiRequestError } from './http';
 import { getAccessToken, refreshSession, updateUser } from './session';
 
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting';
 
-/** `connect_error` messages that a fresh access token may cure. */
-const TOKEN_REFUSALS = ['TOKEN_EXPIRED', 'UNAUTHENTICATED'];
 const RETRY_MS = 5_000;
 
 /**

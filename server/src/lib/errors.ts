@@ -12,9 +12,6 @@ export class ApiError extends Error {
     super(message);
   }
 
-  static badRequest(message: string, details?: ErrorDetail[]) {
-    return new ApiError(400, 'BAD_REQUEST', message, details);
-  }
   static unauthenticated(message = 'Authentication required') {
     return new ApiError(401, 'UNAUTHENTICATED', message);
   }
@@ -23,9 +20,6 @@ export class ApiError extends Error {
   }
   static notFound(what = 'Resource') {
     return new ApiError(404, 'NOT_FOUND', `${what} not found`);
-  }
-  static conflict(message: string) {
-    return new ApiError(409, 'CONFLICT', message);
   }
 }
 

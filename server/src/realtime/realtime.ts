@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '@karavan/shared';
+import type { ClientToServerEvents, ServerToClientEvents, SocketRefusal } from '@karavan/shared';
 import type { AuthService } from '../auth';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
@@ -43,8 +43,9 @@ export function attachRealtime(
 
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    const refuse = (reason: SocketRefusal) => next(new Error(reason));
     if (typeof token !== 'string' || token.length === 0) {
-      next(new Error('UNAUTHENTICATED'));
+      refuse('UNAUTHENTICATED');
       return;
     }
     auth.authenticate(token).then(
