@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { startRedis } from '../support/redis';
+import { openSocket, ready } from '../support/sockets';
 
 // Two Karavan instances on one database and one Redis (REDIS_URL), as behind a load balancer.
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -28,17 +27,9 @@ describe('Several instances with REDIS_URL', () => {
   test('When a user is disabled through one instance, then their socket on the other is closed', async () => {
     const organiser = await signedIn(b.url, { role: 'organiser' });
     const driver = await signedIn(a.url, { role: 'driver' });
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(a.url, {
-      auth: { token: driver.tokens.accessToken },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
+    const socket = openSocket(a.url, { token: driver.tokens.accessToken });
     try {
-      await new Promise((resolve, reject) => {
-        socket.once('session.ready', resolve);
-        socket.once('connect_error', reject);
-      });
+      await ready(socket);
       const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
       await request(b.url)
         .patch(`/api/users/${driver.user.id}`)

@@ -13,6 +13,8 @@ interface Running {
   url: string;
   output: () => string;
   exited: Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
 }
 
 async function startServer(env: Record<string, string>): Promise<Running> {
@@ -36,7 +38,11 @@ async function startServer(env: Record<string, string>): Promise<Running> {
     child.stdout!.on('data', check);
     void exited.then(() => reject(new Error(`server exited:\n${output}`)));
   });
-  return { child, url, output: () => output, exited };
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { child, url, output: () => output, exited, stop };
 }
 
 const databases: string[] = [];
@@ -64,16 +70,14 @@ describe('The server process', () => {
       expect(res.body.user).toMatchObject({ role: 'organiser', mustChangePassword: false });
       expect(server.output()).not.toMatch(/shown ONCE/);
     } finally {
-      server.child.kill('SIGTERM');
-      await server.exited;
+      await server.stop();
     }
   });
 
   test('When no admin is configured, then a one-time password is printed once and must be changed', async () => {
     const uri = freshDatabase();
     const first = await startServer({ MONGODB_URI: uri });
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.stop()).toBe(0);
     const password = /password: (\S+)/.exec(first.output())?.[1];
     expect(password).toBeDefined();
 
@@ -84,8 +88,7 @@ describe('The server process', () => {
       expect(res.status).toBe(200);
       expect(res.body.user.mustChangePassword).toBe(true);
     } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
+      await second.stop();
     }
   });
 
@@ -141,8 +144,7 @@ describe('The server process', () => {
       // The database was not empty, so no first organiser was made.
       expect(server.output()).not.toMatch(/shown ONCE/);
     } finally {
-      server.child.kill('SIGTERM');
-      await server.exited;
+      await server.stop();
     }
   });
 

@@ -1,10 +1,9 @@
 import request from 'supertest';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, UserDto } from '@karavan/shared';
+import type { UserDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
+import { openSocket, ready, refusal, type ClientSocket } from '../support/sockets';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 let app: TestApp;
 const sockets: ClientSocket[] = [];
 
@@ -17,27 +16,10 @@ afterAll(async () => {
 });
 
 function open(auth?: Record<string, unknown>): ClientSocket {
-  const socket: ClientSocket = connect(app.url, {
-    auth,
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
+  const socket = openSocket(app.url, auth);
   sockets.push(socket);
   return socket;
 }
-
-const refusal = (socket: ClientSocket) =>
-  new Promise<string>((resolve, reject) => {
-    socket.once('connect', () => reject(new Error('the socket was accepted')));
-    socket.once('connect_error', (err) => resolve(err.message));
-  });
-
-const ready = (socket: ClientSocket) =>
-  new Promise<UserDto>((resolve, reject) => {
-    socket.once('connect_error', reject);
-    socket.once('session.ready', ({ user }) => resolve(user));
-  });
 
 describe('Socket.io', () => {
   test('When a socket comes without a token, then it is refused', async () => {
