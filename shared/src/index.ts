@@ -4,3 +4,4 @@ export * from './common';
 export * from './auth';
 export * from './users';
 export * from './events';
+export * from './catalogue';
