@@ -10,7 +10,9 @@ import { objectId, pageQueryKeys, type PageQuery } from './common';
 // Free text
 
 /** Control characters (NUL, escape, ...). Tab, line feed and carriage return only in multi-line text. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS_SINGLE_LINE = /[\u0000-\u001F\u007F]/;
 
 /**

@@ -30,7 +30,8 @@ afterAll(() => app.close());
 const api = () => request(app.url);
 const tag = () => Math.random().toString(36).slice(2, 10);
 const ids = (res: request.Response) => res.body.items.map((i: { id: string }) => i.id);
-const paths = (res: request.Response) => [...new Set<string>(res.body.details.map((d: { path: string }) => d.path))].sort();
+const paths = (res: request.Response) =>
+  [...new Set<string>(res.body.details.map((d: { path: string }) => d.path))].sort();
 
 describe('POST /api/campaigns', () => {
   test('When an organiser creates a campaign with targets in pack units, then they are stored in base units', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Joi from 'joi';
+import type Joi from 'joi';
 import {
   createCampaignBody,
   createItemBody,
