@@ -92,8 +92,7 @@ describe('POST /api/items', () => {
           { unit: 'tray', size: 2.5 },
           { unit: 'loaf', size: 2 },
         ],
-        perishable: false,
-        shelfLifeHours: 24,
+        shelfLifeHours: 0,
         extra: true,
       });
     expect(res.status).toBe(400);
@@ -108,6 +107,15 @@ describe('POST /api/items', () => {
       'body.packs.1.unit',
       'body.shelfLifeHours',
     ]);
+  });
+
+  test('When a non-perishable item is given a shelf life, then it answers 400 on shelfLifeHours', async () => {
+    const res = await api()
+      .post('/api/items')
+      .set(organiser.auth)
+      .send(kefirBody({ perishable: false }));
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { path: string }) => d.path)).toEqual(['body.shelfLifeHours']);
   });
 
   test('When another item has the same Russian name (in any case), then it answers 409 naming the field', async () => {

@@ -63,16 +63,6 @@ describe('catalogue request schemas', () => {
     expect(error?.details.map((d) => d.path.join('.'))).toEqual(['packs.0.unit', 'packs.2']);
   });
 
-  test('When a non-perishable item has a shelf life, then it is refused', () => {
-    const { error } = createItemBody.validate({
-      name: { ru: 'Мука', en: 'Flour' },
-      baseUnit: 'kg',
-      perishable: false,
-      shelfLifeHours: 100,
-    });
-    expect(error?.details[0]?.path).toEqual(['shelfLifeHours']);
-  });
-
   test('When text holds a control character, then it is refused; line breaks only where text is multi-line', () => {
     expect(createLocationBody.validate({ name: 'Склад\u0000', kind: 'warehouse' }).error?.details[0]?.path).toEqual([
       'name',
