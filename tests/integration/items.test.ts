@@ -287,3 +287,25 @@ describe('PATCH /api/items/:id', () => {
     expect((await api().delete(`/api/items/${item.id}`).set(organiser.auth)).status).toBe(404);
   });
 });
+
+describe('GET /api/openapi.json (catalogue, campaigns, volunteers)', () => {
+  test('When the document is read, then every catalogue route is there with its right, and creates take an Idempotency-Key', async () => {
+    const doc = (await api().get('/api/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { 'x-karavan-right': string; parameters: { name: string }[] }>>;
+    };
+    const rights: Record<string, [string, string]> = {
+      items: ['catalogue:read', 'catalogue:manage'],
+      locations: ['catalogue:read', 'catalogue:manage'],
+      campaigns: ['campaigns:read', 'campaigns:manage'],
+      volunteers: ['volunteers:read', 'volunteers:manage'],
+    };
+    for (const [name, [read, manage]] of Object.entries(rights)) {
+      const list = doc.paths[`/api/${name}`]!;
+      const one = doc.paths[`/api/${name}/{id}`]!;
+      expect([list.get!['x-karavan-right'], one.get!['x-karavan-right']]).toEqual([read, read]);
+      expect([list.post!['x-karavan-right'], one.patch!['x-karavan-right']]).toEqual([manage, manage]);
+      expect(list.post!.parameters.map((p) => p.name)).toContain('Idempotency-Key');
+      expect(one.delete).toBeUndefined();
+    }
+  });
+});
