@@ -21,6 +21,10 @@ import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
 import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
+import { createItemsService, itemsRoutes } from './items';
+import { createLocationsService, locationsRoutes } from './locations';
+import { createCampaignsService, campaignsRoutes } from './campaigns';
+import { createVolunteersService, volunteersRoutes } from './volunteers';
 
 export interface KaravanOptions {
   config: Config;
@@ -72,6 +76,10 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...healthRoutes(options.ping ?? (() => pingDatabase())),
     ...authRoutes(auth, passport, loginLimiter),
     ...usersRoutes(users),
+    ...itemsRoutes(createItemsService()),
+    ...locationsRoutes(createLocationsService()),
+    ...campaignsRoutes(createCampaignsService()),
+    ...volunteersRoutes(createVolunteersService(events)),
   ];
   let openApi: unknown;
   routes.push(
