@@ -27,6 +27,8 @@ export interface Config {
   logLevel: string;
   loginRateLimit: number;
   loginRateWindowSeconds: number;
+  /** Refresh and sign-out calls allowed per client address and LOGIN_RATE_WINDOW_SECONDS. */
+  refreshRateLimit: number;
   bodyLimit: string;
   trustProxy: number;
   shutdownTimeoutMs: number;
@@ -72,6 +74,7 @@ const envSchema = Joi.object({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(10_000).default(10),
   LOGIN_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  REFRESH_RATE_LIMIT: Joi.number().integer().min(1).max(100_000).default(60),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL as string,
     loginRateLimit: v.LOGIN_RATE_LIMIT as number,
     loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+    refreshRateLimit: v.REFRESH_RATE_LIMIT as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
