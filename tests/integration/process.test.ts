@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -146,6 +147,32 @@ describe('The server process', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test('When NODE_ENV is production, then the demo seed refuses without --force and runs with it', async () => {
+    const uri = freshDatabase();
+    const seed = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'server', 'dist', 'seeds', 'run.js'), ...args], {
+        env: { PATH: process.env.PATH, MONGODB_URI: uri, NODE_ENV: 'production' },
+        encoding: 'utf8',
+      });
+    const refused = seed();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/NODE_ENV is production.*--force/s);
+    const db = mongoose.connection.getClient().db(new URL(uri).pathname.slice(1));
+    expect(await db.collection('users').countDocuments()).toBe(0);
+    const forced = seed('--force');
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toMatch(/5 user\(s\) created/);
+  });
+
+  test('When the production image is built, then demo seeds are left out of it', () => {
+    const root = path.join(__dirname, '..', '..');
+    const dockerignore = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(dockerignore).toContain('seeds');
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).not.toMatch(/^COPY[ \t]+([^\n]*[ \t])?seeds\b/m);
+    expect(dockerfile).toMatch(/rm -rf server\/dist\/seeds/);
   });
 
   test('When a configuration variable is bad, then the process exits 1 naming it', async () => {
