@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
+import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -47,7 +48,12 @@ const envSchema = Joi.object({
     .uri({ scheme: ['redis', 'rediss'] })
     .empty(''),
   KARAVAN_ADMIN_EMAIL: Joi.string().email({ tlds: false }).lowercase().empty(''),
-  KARAVAN_ADMIN_PASSWORD: Joi.string().min(10).max(200).empty(''),
+  KARAVAN_ADMIN_PASSWORD: Joi.string()
+    .min(10)
+    .max(200)
+    .empty('')
+    .custom((value: string, helpers) => (passwordProblem(value) ? helpers.error('password.common') : value))
+    .messages({ 'password.common': '{{#label}} is one of the most common passwords; choose a less guessable one' }),
   JWT_SECRET: Joi.string().min(32).empty(''),
   ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: Joi.number()

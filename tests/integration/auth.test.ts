@@ -173,4 +173,39 @@ describe('PUT /api/users/me/password', () => {
     expect(res.status).toBe(400);
     expect(res.body.details[0].path).toBe('body.newPassword');
   });
+
+  test('When the new password is one of the 10,000 most common, then it answers 400 naming newPassword', async () => {
+    const { user, password, auth } = await signedIn(app.url);
+    for (const common of ['1234567890', 'Password123', 'qwertyuiop', 'basketball', user.email]) {
+      const res = await api()
+        .put('/api/users/me/password')
+        .set(auth)
+        .send({ currentPassword: password, newPassword: common });
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.newPassword', type: 'password.weak' })]);
+    }
+    await login(app.url, user.email, password);
+  });
+
+  test('When the current password is guessed too often, then it answers 429 for that user only', async () => {
+    const limited = await startTestApp({ LOGIN_RATE_LIMIT: '3' });
+    try {
+      const guesser = await signedIn(limited.url);
+      const other = await signedIn(limited.url);
+      const guess = (who: typeof guesser, currentPassword: string) =>
+        request(limited.url)
+          .put('/api/users/me/password')
+          .set(who.auth)
+          .send({ currentPassword, newPassword: 'a new long secret phrase' });
+      for (let i = 0; i < 3; i++) expect((await guess(guesser, `guess number ${i}`)).status).toBe(400);
+      const blocked = await guess(guesser, guesser.password);
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.code).toBe('RATE_LIMITED');
+      // The right password was not even tried: the old one still works.
+      await login(limited.url, guesser.user.email, guesser.password);
+      expect((await guess(other, other.password)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -63,6 +63,14 @@ describe('POST /api/users', () => {
     expect(paths).toEqual(['body.email', 'body.extra', 'body.name', 'body.password', 'body.role']);
   });
 
+  test('When the initial password is one of the most common, then it answers 400 naming it and creates nothing', async () => {
+    const body = newUserBody({ password: 'Qwertyuiop' });
+    const res = await api().post('/api/users').set(organiser.auth).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.password', type: 'password.weak' })]);
+    expect((await api().get('/api/users').query({ q: body.email }).set(organiser.auth)).body.total).toBe(0);
+  });
+
   test('When the same Idempotency-Key is replayed, then the first response returns and only one user exists', async () => {
     const body = newUserBody();
     const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
@@ -305,6 +313,14 @@ describe('PUT /api/users/:id/password', () => {
       (await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status,
     ).toBe(401);
     expect((await login(app.url, driver.user.email, 'temporary password')).user.mustChangePassword).toBe(true);
+  });
+
+  test('When the temporary password is one of the most common, then it answers 400 and the old one stays', async () => {
+    const { user, password } = await createUser();
+    const res = await api().put(`/api/users/${user.id}/password`).set(organiser.auth).send({ password: '1q2w3e4r5t' });
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].path).toBe('body.password');
+    await login(app.url, user.email, password);
   });
 
   test.each<Role>(['coordinator', 'driver'])(

@@ -2,7 +2,7 @@ import type { ChangeOwnPasswordRequest, TokenResponse } from '@karavan/shared';
 import jwt from 'jsonwebtoken';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
+import { assertPasswordAllowed, dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
 import { createSession, endAllSessions, endSession, rotateSession } from '../sessions';
 import { User, presentUser, type UserDoc } from '../users';
@@ -83,6 +83,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
           { path: 'body.currentPassword', message: 'is wrong', type: 'password.wrong' },
         ]);
       }
+      assertPasswordAllowed(input.newPassword, 'body.newPassword', { email: user.email });
       user.passwordHash = await hashPassword(input.newPassword);
       user.mustChangePassword = false;
       user.tokenVersion += 1;

@@ -9,7 +9,7 @@ import {
 } from '@karavan/shared';
 import { ApiError, uniqueOn } from '../lib/errors';
 import type { EventBus } from '../lib/events';
-import { hashPassword } from '../lib/passwords';
+import { assertPasswordAllowed, hashPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
 import { endAllSessions } from '../sessions';
 import { User, type UserDoc } from './users.model';
@@ -27,6 +27,7 @@ export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
     async create(_actor: Actor, input: CreateUserRequest): Promise<UserDto> {
+      assertPasswordAllowed(input.password, 'body.password', { email: input.email });
       const passwordHash = await hashPassword(input.password);
       const user = await uniqueOn('email', () =>
         User.create({
@@ -91,6 +92,7 @@ export function createUsersService(events: EventBus) {
       if (sameId(user._id, actor.id)) {
         throw ApiError.forbidden('Change your own password with PUT /api/users/me/password');
       }
+      assertPasswordAllowed(password, 'body.password', { email: user.email });
       user.passwordHash = await hashPassword(password);
       user.mustChangePassword = true;
       user.tokenVersion += 1;
