@@ -55,7 +55,7 @@ const envSchema = Joi.object({
     .custom((value: string, helpers) => (passwordProblem(value) ? helpers.error('password.common') : value))
     .messages({ 'password.common': '{{#label}} is one of the most common passwords; choose a less guessable one' }),
   JWT_SECRET: Joi.string().min(32).empty(''),
-  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(30).max(86_400).default(900),
+  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(5).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: Joi.number()
     .integer()
     .min(300)

@@ -10,6 +10,8 @@ export interface DomainEvents {
   'users.updated': { user: UserDto };
   /** Every session of the user ended (disabled, password changed or reset): sockets are closed. */
   'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
+  /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
+  'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -9,6 +9,8 @@ export interface Actor {
   role: Role;
   email: string;
   mustChangePassword: boolean;
+  /** The sign-in (session family) the caller's access token belongs to; unset outside HTTP and sockets. */
+  sessionFamily?: string;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -10,11 +10,15 @@ import type { UsersService } from '../users';
 
 interface SocketData {
   actor: Actor;
+  /** When the access token the socket was opened with expires. */
+  expiresAt: Date;
 }
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type KaravanSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export const userRoom = (userId: string) => `user:${userId}`;
+/** Every socket of one sign-in: closed together when it ends (sign-out, replayed refresh token). */
+export const sessionRoom = (family: string) => `session:${family}`;
 
 export interface RealtimeOptions {
   auth: AuthService;
@@ -27,7 +31,9 @@ export interface RealtimeOptions {
 /**
  * Socket.io on the HTTP server. A socket must present a valid access token as
  * `auth: { token }`; otherwise it is refused with `connect_error` (`UNAUTHENTICATED` or
- * `TOKEN_EXPIRED`). Domain events become socket messages here and nowhere else.
+ * `TOKEN_EXPIRED`). When that token expires the socket gets `session.expired` and is closed;
+ * when its sign-in ends (sign-out, disabled, password changed) it is closed at once.
+ * Domain events become socket messages here and nowhere else.
  */
 export function attachRealtime(
   httpServer: HttpServer,
@@ -49,8 +55,9 @@ export function attachRealtime(
       return;
     }
     auth.authenticate(token).then(
-      (actor) => {
+      ({ actor, expiresAt }) => {
         socket.data.actor = actor;
+        socket.data.expiresAt = expiresAt;
         next();
       },
       (err: unknown) => {
@@ -65,8 +72,19 @@ export function attachRealtime(
   });
 
   io.on('connection', (socket: KaravanSocket) => {
-    const { actor } = socket.data;
+    const { actor, expiresAt } = socket.data;
     void socket.join(userRoom(actor.id));
+    if (actor.sessionFamily) void socket.join(sessionRoom(actor.sessionFamily));
+    // A socket lives no longer than its access token: at expiry it is told so and closed, and the
+    // client comes back with a fresh token (which is checked again).
+    const expiry = setTimeout(
+      () => {
+        socket.emit('session.expired', { reason: 'TOKEN_EXPIRED' });
+        socket.disconnect(true);
+      },
+      Math.max(0, expiresAt.getTime() - Date.now()),
+    );
+    socket.once('disconnect', () => clearTimeout(expiry));
     users.getOwn(actor).then(
       (user) => socket.emit('session.ready', { user }),
       (err: unknown) => logger.warn({ err }, 'could not send session.ready'),
@@ -79,6 +97,9 @@ export function attachRealtime(
     }),
     events.subscribe('users.sessionsRevoked', ({ userId }) => {
       io.in(userRoom(userId)).disconnectSockets(true);
+    }),
+    events.subscribe('sessions.ended', ({ family }) => {
+      io.in(sessionRoom(family)).disconnectSockets(true);
     }),
   ];
 
