@@ -145,7 +145,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
 
   const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
-  mountRoutes(router, routes, { authenticate: passport.authenticate, requireRight, idempotent });
+  mountRoutes(router, routes, {
+    authenticate: passport.authenticate,
+    requireRight,
+    idempotent,
+    timeoutMs: config.requestTimeoutMs,
+  });
   app.use(router);
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
@@ -164,7 +169,14 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(errorHandler(logger));
 
   const server = http.createServer(app);
-  const realtime = attachRealtime(server, { auth, users, events, logger, corsOrigins: config.corsOrigins });
+  const realtime = attachRealtime(server, {
+    auth,
+    users,
+    events,
+    logger,
+    corsOrigins: config.corsOrigins,
+    timeoutMs: config.requestTimeoutMs,
+  });
   options.redis?.useForSockets(realtime.io);
 
   return {

@@ -33,6 +33,8 @@ export interface Config {
   bodyLimit: string;
   trustProxy: number;
   shutdownTimeoutMs: number;
+  /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
+  requestTimeoutMs: number;
   clientDir: string;
 }
 
@@ -86,6 +88,7 @@ const envSchema = Joi.object({
     .default('100kb'),
   TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
   };
 }

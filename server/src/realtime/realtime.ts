@@ -26,6 +26,8 @@ export interface RealtimeOptions {
   events: EventBus;
   logger: Logger;
   corsOrigins: string[];
+  /** How long the token check may wait for the database before the socket is refused UNAVAILABLE. */
+  timeoutMs: number;
 }
 
 /**
@@ -54,21 +56,27 @@ export function attachRealtime(
       refuse('UNAUTHENTICATED');
       return;
     }
-    auth.authenticate(token).then(
-      ({ actor, expiresAt }) => {
-        socket.data.actor = actor;
-        socket.data.expiresAt = expiresAt;
-        next();
-      },
-      (err: unknown) => {
-        if (err instanceof ApiError)
-          next(new Error(err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED'));
-        else {
-          logger.error({ err }, 'socket authentication failed');
-          next(new Error('UNAVAILABLE'));
-        }
-      },
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('the token check timed out')), options.timeoutMs);
+    });
+    Promise.race([auth.authenticate(token), timedOut])
+      .finally(() => clearTimeout(timer))
+      .then(
+        ({ actor, expiresAt }) => {
+          socket.data.actor = actor;
+          socket.data.expiresAt = expiresAt;
+          next();
+        },
+        (err: unknown) => {
+          if (err instanceof ApiError)
+            next(new Error(err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED'));
+          else {
+            logger.error({ err }, 'socket authentication failed');
+            next(new Error('UNAVAILABLE'));
+          }
+        },
+      );
   });
 
   io.on('connection', (socket: KaravanSocket) => {
