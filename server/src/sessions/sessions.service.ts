@@ -3,6 +3,9 @@ import type { Types } from 'mongoose';
 import { isDuplicateKey } from '../lib/errors';
 import { Session } from './sessions.model';
 
+// "Now" is read through Date.now(), the clock jsonwebtoken uses for `iat` and `exp`, so that
+// session times and token times agree (tests move that clock to expire tokens).
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
@@ -29,7 +32,7 @@ export async function createSession(
   options: { userAgent?: string | null; now?: Date } = {},
 ): Promise<NewSession> {
   const refreshToken = randomBytes(32).toString('base64url');
-  const now = options.now ?? new Date();
+  const now = options.now ?? new Date(Date.now());
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
   const family = randomUUID();
   const id = hashToken(refreshToken);
@@ -64,7 +67,7 @@ export interface RotateOptions {
  * the window (or after its successor was used) means it leaked or was replayed: the family ends.
  */
 export async function rotateSession(refreshToken: string, options: RotateOptions): Promise<RotateResult> {
-  const now = options.now ?? new Date();
+  const now = options.now ?? new Date(Date.now());
   const graceMs = options.graceMs ?? REFRESH_GRACE_MS;
   const id = hashToken(refreshToken);
   const successorToken = createHmac('sha256', options.successorKey).update(refreshToken).digest('base64url');
@@ -114,7 +117,7 @@ export async function rotateSession(refreshToken: string, options: RotateOptions
 /** The live session behind an access token's `sid`, or undefined when it ended. */
 export async function findLiveSession(
   sid: string,
-  now = new Date(),
+  now = new Date(Date.now()),
 ): Promise<{ userId: Types.ObjectId; family: string } | undefined> {
   const session = await Session.findById(sid, { userId: 1, family: 1, expiresAt: 1 }).lean();
   if (!session || session.expiresAt.getTime() <= now.getTime()) return undefined;
