@@ -3,12 +3,16 @@ import Joi from 'joi';
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
 export const password = () => Joi.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
-export const email = () => Joi.string().trim().lowercase().email({ tlds: false }).max(254);
 
 // Control characters (C0, DEL, C1) have no place in free text and break queries (a NUL in a
 // regular expression is a database error): they are refused with a 400 naming the field.
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
+const TEXT_MESSAGES = {
+  'string.pattern.name': '{{#label}} must not contain control characters',
+  'string.invalidText': '{{#label}} must be valid Unicode text',
+};
 
 /**
  * Free text from a user (names, search terms, notes): trimmed, at most `max` characters, no
@@ -21,10 +25,18 @@ export const text = (max: number) =>
     .max(max)
     .pattern(NO_CONTROL_CHARACTERS, 'text without control characters')
     .custom((value: string, helpers) => (/\p{Cs}/u.test(value) ? helpers.error('string.invalidText') : value))
-    .messages({
-      'string.pattern.name': '{{#label}} must not contain control characters',
-      'string.invalidText': '{{#label}} must be valid Unicode text',
-    });
+    .messages(TEXT_MESSAGES);
+
+/** An email address, lower-cased; like text(), no control characters or lone surrogates. */
+export const email = () =>
+  Joi.string()
+    .trim()
+    .lowercase()
+    .email({ tlds: false })
+    .max(254)
+    .pattern(NO_CONTROL_CHARACTERS, 'text without control characters')
+    .custom((value: string, helpers) => (/\p{Cs}/u.test(value) ? helpers.error('string.invalidText') : value))
+    .messages(TEXT_MESSAGES);
 
 export const LOCALES = ['ru', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -129,6 +129,12 @@ describe('Bad input', () => {
       .send({ email: 'ctl@test.karavan', name: 'x\u0000', role: 'driver', password: 'a fine long password' });
     expect(create.status).toBe(400);
     expect(create.body.details[0].path).toBe('body.name');
+    const email = await request(big.url)
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email":"a\\u0085b@test.karavan","password":"whatever pw"}');
+    expect(email.status).toBe(400);
+    expect(email.body.details[0].path).toBe('body.email');
     // Ordinary text, Cyrillic and emoji included, is fine.
     const ok = await request(big.url).get('/api/users').query({ q: 'Асель 🚚' }).set(organiser.auth);
     expect(ok.status).toBe(200);
