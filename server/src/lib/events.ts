@@ -12,6 +12,8 @@ export interface DomainEvents {
   'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
   /** A volunteer was registered or changed. */
   'volunteer.changed': { volunteer: VolunteerDto };
+  /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
+  'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }
 
 export type DomainEventName = keyof DomainEvents;
