@@ -24,8 +24,6 @@ import org.h2.mvstore.MVStore;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoVersion;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.wire.MongoDatabaseHandler;
 import de.bwaldvogel.mongo.wire.MongoExceptionHandler;
 import de.bwaldvogel.mongo.wire.MongoWireMessageEncoder;
@@ -180,13 +178,13 @@ public final class Main {
         MVStore store = null;
         MongoBackend backend;
         if (o.memory) {
-            backend = new MemoryBackend();
+            backend = new Backends.Memory();
         } else {
             Path file = o.dir.resolve("karavan.mv.db");
             ownerOnlyFile(file);
             // The background commit (every second) stays; every reply commits first (CommitBeforeReply).
             store = new MVStore.Builder().fileName(file.toString()).cacheSize(o.cacheMb).open();
-            backend = new H2Backend(store);
+            backend = new Backends.H2(store);
         }
         backend.version(VERSION);
 
