@@ -79,14 +79,23 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
 
       const results = await Promise.all(Array.from({ length: 50 }, () => take(1)));
       expect(results.filter(Boolean)).toHaveLength(10);
-      expect(results.filter(Boolean).map((r) => r!.onHand).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(
+        results
+          .filter(Boolean)
+          .map((r) => r!.onHand)
+          .sort((a, b) => a - b),
+      ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect((await Balance.findById(balance._id).lean())?.onHand).toBe(0);
       expect(await take(1)).toBeNull();
     });
 
     test('When 1,000 guarded updates run concurrently over 20 documents, then none is lost', async () => {
       const docs = await Balance.create(
-        Array.from({ length: 20 }, (_, i) => ({ item: new mongoose.Types.ObjectId(), location: `many-${i}`, onHand: 0 })),
+        Array.from({ length: 20 }, (_, i) => ({
+          item: new mongoose.Types.ObjectId(),
+          location: `many-${i}`,
+          onHand: 0,
+        })),
       );
       const results = await Promise.all(
         Array.from({ length: 1000 }, (_, i) =>

@@ -102,7 +102,12 @@ describe('The embedded database on its H2 file', () => {
     db = await start(dir);
     await withClient(db, async (client) => {
       const items = client.db('karavan_test_restart').collection('items');
-      expect(await items.find({}, { projection: { _id: 0 } }).sort({ code: 1 }).toArray()).toEqual([
+      expect(
+        await items
+          .find({}, { projection: { _id: 0 } })
+          .sort({ code: 1 })
+          .toArray(),
+      ).toEqual([
         { code: 'bread', qty: 3 },
         { code: 'milk', qty: 7 },
       ]);
@@ -166,7 +171,7 @@ describe('The embedded database on its H2 file', () => {
     });
   });
 
-  test('When it runs, then its data and its socket belong to Karavan\'s user alone and it listens on no TCP port', async () => {
+  test("When it runs, then its data and its socket belong to Karavan's user alone and it listens on no TCP port", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-h2-'));
     dirs.push(root);
     const dir = path.join(root, 'data', 'db');
@@ -201,7 +206,13 @@ describe('The embedded database on its H2 file', () => {
       s.on('connect', () => { result.socket = 'connected'; s.destroy(); console.log(JSON.stringify(result)); });
       s.on('error', (e) => { result.socket = e.code; console.log(JSON.stringify(result)); });
     `;
-    const args = [process.execPath, '-e', probe, db.socketPath, path.join(path.dirname(db.socketPath), 'karavan.mv.db')];
+    const args = [
+      process.execPath,
+      '-e',
+      probe,
+      db.socketPath,
+      path.join(path.dirname(db.socketPath), 'karavan.mv.db'),
+    ];
     const asKaravan = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
     expect(JSON.parse(asKaravan.stdout)).toEqual({ file: 'read', socket: 'connected' });
 

@@ -1,10 +1,8 @@
 package org.karavan.embeddeddb;
 
 import java.lang.reflect.Field;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -30,7 +28,7 @@ import de.bwaldvogel.mongo.bson.Document;
  * <p>Snapshots: mongo-java-server updates a stored document in place and replies with the stored
  * object itself, encoded after the collection's lock is released, so a reply could show a later
  * update or half of one (measured: 50 concurrent guarded {@code findOneAndUpdate} returned values
- * 5, 5, 6, 6, 6 where 5 to 9 were right). Here every document a query matches is copied under the
+ * 5, 5, 6, 6, 6 where 5 to 9 were right). Here every document a query returns is copied under the
  * lock; updates change the copy, which is then stored in place of the original, so a document that
  * left the lock never changes.
  *
@@ -63,9 +61,14 @@ final class Backends {
         return null;
     }
 
-    /** The matching documents, copied: what leaves the collection's lock is never changed afterwards. */
-    static Stream<Document> snapshots(Stream<Document> documents, Predicate<Document> matches) {
-        return documents.filter(matches).map(Document::cloneDeeply);
+    /**
+     * Copies of a query's result (after filter, sort, skip and limit), made under the collection's
+     * lock: what leaves the lock is never changed afterwards.
+     */
+    static List<Document> snapshots(List<Document> documents) {
+        List<Document> copies = new ArrayList<>(documents.size());
+        for (Document document : documents) copies.add(document.cloneDeeply());
+        return copies;
     }
 
     /** H2's MVStore, as in {@link H2Backend}, with the collections below. */
@@ -105,11 +108,8 @@ final class Backends {
         }
 
         @Override
-        protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents, int skip, int limit,
-                                                       int batchSize, Comparator<Document> comparator,
-                                                       Document fieldSelector) {
-            Stream<Document> copies = snapshots(documents, document -> documentMatchesQuery(document, query));
-            return super.matchDocumentsFromStream(query, copies, skip, limit, batchSize, comparator, fieldSelector);
+        protected QueryResult createQueryResult(List<Document> matched, int batchSize) {
+            return super.createQueryResult(snapshots(matched), batchSize);
         }
         // handleUpdate (H2Collection's) stores the updated copy: nothing else to change.
     }
@@ -152,11 +152,8 @@ final class Backends {
         }
 
         @Override
-        protected QueryResult matchDocumentsFromStream(Document query, Stream<Document> documents, int skip, int limit,
-                                                       int batchSize, Comparator<Document> comparator,
-                                                       Document fieldSelector) {
-            Stream<Document> copies = snapshots(documents, document -> documentMatchesQuery(document, query));
-            return super.matchDocumentsFromStream(query, copies, skip, limit, batchSize, comparator, fieldSelector);
+        protected QueryResult createQueryResult(List<Document> matched, int batchSize) {
+            return super.createQueryResult(snapshots(matched), batchSize);
         }
 
         /** MemoryCollection relies on the in-place change; here the updated copy takes the original's place. */
