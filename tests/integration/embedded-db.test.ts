@@ -85,6 +85,16 @@ describe('The embedded database on its H2 file', () => {
     expect(again.process.exitCode).toBe(0);
   });
 
+  test('When the process that started it goes away (its stdin closes), then it stops cleanly and frees the directory', async () => {
+    const dir = newDir();
+    const db = await start(dir);
+    const exited = new Promise<number | null>((resolve) => db.process.once('exit', (code) => resolve(code)));
+    db.process.stdin!.end();
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(db.socketPath)).toBe(false);
+    await start(dir); // the lock was released
+  });
+
   test('When the database is stopped and started again, then the data and the unique indexes are still there', async () => {
     const dir = newDir();
     let db = await start(dir);
@@ -139,7 +149,7 @@ describe('The embedded database on its H2 file', () => {
           } catch {
             return; // the connection died with the process
           }
-          if (acknowledged.inserts + acknowledged.increments >= 400 && !killed) {
+          if (acknowledged.inserts + acknowledged.increments >= 1000 && !killed) {
             killed = true;
             db.process.kill('SIGKILL');
           }
@@ -163,7 +173,7 @@ describe('The embedded database on its H2 file', () => {
         `crash test: ${attempted} writes sent, ${acknowledged.inserts} inserts + ${acknowledged.increments} increments acknowledged; ` +
           `after kill -9 and restart: ${inserted} inserts, counter ${counter}\n`,
       );
-      expect(acknowledged.inserts + acknowledged.increments).toBeGreaterThanOrEqual(400);
+      expect(acknowledged.inserts + acknowledged.increments).toBeGreaterThanOrEqual(1000);
       expect(inserted).toBeGreaterThanOrEqual(acknowledged.inserts);
       expect(counter).toBeGreaterThanOrEqual(acknowledged.increments);
       // Nothing is invented either: at most the writes in flight when it died come on top.
