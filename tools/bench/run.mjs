@@ -42,13 +42,13 @@ async function measure(name, count, makeRequest) {
   return { name, perSecond: count / seconds, failures };
 }
 
-/** Runs `operation` `count` times, CONCURRENCY at once; throughput and latency percentiles. */
-async function measureDb(name, count, operation) {
+/** Runs `operation` `count` times, `concurrency` at once; throughput and latency percentiles. */
+async function measureDb(name, count, operation, concurrency = CONCURRENCY) {
   let next = 0;
   const latencies = [];
   const started = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const i = next++;
         const t0 = process.hrtime.bigint();
@@ -158,19 +158,34 @@ try {
     await measureDb('insert one ledger entry (committed)', REQUESTS, (i) =>
       ledger.insertOne({ _id: `extra:${i}`, item: 'item-0', location: 'loc-0', qty: 1, at: new Date() }),
     ),
-    await measureDb(`find by a field, sort, limit 50 (scan of ${LEDGER_SIZE})`, 20, (i) =>
-      ledger
-        .find({ location: `loc-${i % 20}` })
-        .sort({ at: -1 })
-        .limit(50)
-        .toArray(),
+    // Scans, one at a time (a collection serves one operation at a time: latency is the point).
+    await measureDb(
+      `find by a field, sort, limit 50 (scan of ${LEDGER_SIZE})`,
+      20,
+      (i) =>
+        ledger
+          .find({ location: `loc-${i % 20}` })
+          .sort({ at: -1 })
+          .limit(50)
+          .toArray(),
+      1,
     ),
-    await measureDb(`range of _id, limit 50 (scan of ${LEDGER_SIZE})`, 20, (i) =>
-      ledger
-        .find({ _id: { $gte: id(i) } })
-        .sort({ _id: 1 })
-        .limit(50)
-        .toArray(),
+    await measureDb(
+      `countDocuments by a field (scan of ${LEDGER_SIZE})`,
+      20,
+      (i) => ledger.countDocuments({ location: `loc-${i % 20}` }),
+      1,
+    ),
+    await measureDb(
+      `range of _id, sort, limit 50 (scan of ${LEDGER_SIZE})`,
+      20,
+      (i) =>
+        ledger
+          .find({ _id: { $gte: id(i) } })
+          .sort({ _id: 1 })
+          .limit(50)
+          .toArray(),
+      1,
     ),
   ];
   const taken = (await balances.find().toArray()).reduce((sum, b) => sum + (1_000_000 - b.onHand), 0);

@@ -200,6 +200,12 @@ export async function ensureEmbeddedDbBuild(say: Say = () => undefined): Promise
       // Another process finished the same build first: use theirs.
       if (!fs.existsSync(jar)) throw err;
     }
+    // Earlier builds (of other sources) are not needed any more; a running one keeps its open files.
+    for (const entry of fs.readdirSync(CACHE_DIR)) {
+      if (/^[0-9a-f]{16}$/.test(entry) && entry !== path.basename(finalDir)) {
+        fs.rmSync(path.join(CACHE_DIR, entry), { recursive: true, force: true });
+      }
+    }
   } finally {
     clearInterval(progress);
     fs.rmSync(buildDir, { recursive: true, force: true });
