@@ -249,6 +249,14 @@ export async function startEmbeddedDb(options: StartEmbeddedDbOptions): Promise<
     // The data directory and everything in it are this user's only (whatever the umask).
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
+    const ferretDb = fs.readdirSync(dir).filter((file) => file.endsWith('.sqlite'));
+    if (ferretDb.length > 0) {
+      options.say?.(
+        `${dir} also holds a database of an earlier Karavan (FerretDB on SQLite: ${ferretDb.join(', ')}). ` +
+          'This version does not read it; its data stays there untouched. To carry it over, start the earlier ' +
+          'version and copy the data out with mongodump, then mongorestore into this one.',
+      );
+    }
     socketPath = path.join(dir, 'mongod.sock');
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
       socketDir = privateTempDir();

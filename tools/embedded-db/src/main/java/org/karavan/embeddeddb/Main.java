@@ -183,7 +183,8 @@ public final class Main {
         } else {
             Path file = o.dir.resolve("karavan.mv.db");
             ownerOnlyFile(file);
-            // The background commit (every second) stays; every reply commits first (CommitBeforeReply).
+            // H2's background thread stays (a commit each second, and the housekeeping that reuses
+            // the space of old chunks); replies wait for their changes to be in the file (GroupCommit).
             store = new MVStore.Builder().fileName(file.toString()).cacheSize(o.cacheMb).open();
             backend = new Backends.H2(store);
         }
@@ -235,7 +236,9 @@ public final class Main {
             watcher.start();
         }
 
-        System.out.println("READY mongodb://" + URLEncoder.encode(o.socket.toString(), StandardCharsets.UTF_8) + "/");
+        // The driver takes the socket path, percent-encoded, as the host (a space is %20, not +).
+        String host = URLEncoder.encode(o.socket.toString(), StandardCharsets.UTF_8).replace("+", "%20");
+        System.out.println("READY mongodb://" + host + "/");
         System.out.flush();
 
         stopRequested.await();
@@ -248,7 +251,7 @@ public final class Main {
         if (commits != null) commits.stop();
         if (store != null) {
             // Give back the space of old chunks: the file shrinks to about its live data
-            // (measured: 330 MB after 20,000 updates of 100 documents, 19 MB after, in 0.7 s).
+            // (measured: 198 MB after 20,000 updates of 100 documents in 10 s, 10 MB after, in 0.7 s).
             store.compactFile(5_000);
         }
         backend.close();
