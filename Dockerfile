@@ -1,4 +1,6 @@
 # Karavan on Node 20, talking to the MongoDB given in MONGODB_URI (see docker-compose.yml).
+# The image has no Java and no embedded database: MONGODB_URI is required here (without it,
+# Karavan stops at start with a message naming MONGODB_URI and docker compose).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./

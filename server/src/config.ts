@@ -14,7 +14,7 @@ export interface Config {
   env: 'production' | 'development' | 'test';
   port: number;
   host: string;
-  /** Unset: the embedded FerretDB is started and used. */
+  /** Unset: the embedded database is started and used. */
   mongodbUri: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;

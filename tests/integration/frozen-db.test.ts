@@ -20,7 +20,7 @@ beforeAll(async () => {
   await mongoose.disconnect();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-frozen-'));
   db = await startEmbeddedDb({ dir });
-  await mongoose.connect(`${db.uri}karavan_test_frozen`, connectOptions(true));
+  await mongoose.connect(`${db.uri}karavan_test_frozen`, connectOptions());
   app = await startTestApp({ REQUEST_TIMEOUT_MS: '3000' });
 });
 
