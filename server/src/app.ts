@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight } from './auth';
 import { VERSION, type Config } from './config';
@@ -21,6 +18,8 @@ import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
 import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
+import { clientAssets, clientDirectory } from './web/client-assets';
+import { securityHeaders } from './web/security-headers';
 
 export interface KaravanOptions {
   config: Config;
@@ -109,13 +108,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders({ publicUrl: config.publicUrl }));
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
@@ -132,13 +125,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 
-  const indexHtml = path.join(config.clientDir, 'index.html');
-  if (fs.existsSync(indexHtml)) {
-    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
-    // Client-side routes: any other GET that wants HTML gets the app.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) =>
-      req.accepts('html') ? res.sendFile(indexHtml) : next(),
-    );
+  if (clientDirectory(config.clientDir)) {
+    app.use(clientAssets(config.clientDir));
   } else {
     logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');
   }

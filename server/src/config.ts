@@ -29,6 +29,8 @@ export interface Config {
   loginRateWindowSeconds: number;
   bodyLimit: string;
   trustProxy: number;
+  /** Where users reach Karavan, e.g. https://karavan.example.org; https:// turns on HSTS and upgrade-insecure-requests. */
+  publicUrl: string | undefined;
   shutdownTimeoutMs: number;
   clientDir: string;
 }
@@ -76,6 +78,9 @@ const envSchema = Joi.object({
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
   TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0),
+  PUBLIC_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .empty(''),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
 })
@@ -111,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
+    publicUrl: v.PUBLIC_URL as string | undefined,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
   };
