@@ -1,9 +1,20 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
-/** JSON logs on stdout; every request-scoped line carries `reqId` (see pino-http in app.ts). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export interface LoggerOptions {
+  /** Short human lines instead of JSON. Default: when stdout is a terminal and no destination is given. */
+  pretty?: boolean;
+}
+
+/**
+ * In a terminal (`npm start` by hand): one short line per event, e.g.
+ * `09:12:03 INFO  GET /api/users 200 12ms`. Elsewhere (a service manager, a container, a pipe):
+ * JSON lines on stdout; every request-scoped line carries `reqId` (see pino-http in app.ts).
+ */
+export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
+  const pretty = options.pretty ?? (destination === undefined && process.stdout.isTTY === true);
   return pino(
     {
       level,
@@ -21,6 +32,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination,
+    pretty ? prettyStream(destination) : destination,
   );
+}
+
+// A request's completion line reads `GET /api/users 200 12ms`; other lines their message, with
+// any extra fields after it on the same line.
+const REQUEST_LINE = '{if req.method}{req.method} {req.url} {res.statusCode} {responseTime}ms {end}{msg}';
+
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pinoPretty({
+    destination: destination ?? 1,
+    sync: true,
+    colorize: destination === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,req,res,responseTime',
+    messageFormat: REQUEST_LINE,
+    singleLine: true,
+  });
 }
