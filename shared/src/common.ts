@@ -1,9 +1,11 @@
 import Joi from 'joi';
+import { text } from './text';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
-export const password = () => Joi.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
-export const email = () => Joi.string().trim().lowercase().email({ tlds: false }).max(254);
+export const password = () => text({ min: PASSWORD_MIN, max: PASSWORD_MAX });
+/** As sent, without white space around it (the client trims); stored in lower case. */
+export const email = () => text({ max: 254 }).email({ tlds: false }).lowercase();
 
 export const LOCALES = ['ru', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

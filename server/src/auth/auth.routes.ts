@@ -30,6 +30,7 @@ export function authRoutes(
         'Rate-limited per client address. A user whose password was set by somebody else gets `user.mustChangePassword: true` and may only change it.',
       access: 'public',
       before: [loginLimiter],
+      rateLimited: true,
       body: loginBody,
       responses: { 200: tokens, 401: { description: 'Wrong email or password, or the account is disabled' } },
       async handler({ req, res }) {
