@@ -36,9 +36,24 @@ export function createLogger(level: string, destination?: DestinationStream, opt
   );
 }
 
-// A request's completion line reads `GET /api/users 200 12ms`; other lines their message, with
-// any extra fields after it on the same line.
-const REQUEST_LINE = '{if req.method}{req.method} {req.url} {res.statusCode} {responseTime}ms {end}{msg}';
+interface PrettyRecord {
+  msg?: string;
+  reqId?: string;
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+// A request's completion line reads `GET /api/users 200 12ms (reqId)`; other lines their message
+// (with the request id when they belong to a request), then any extra fields on the same line.
+function shortLine(log: Record<string, unknown>): string {
+  const record = log as PrettyRecord;
+  const id = record.reqId ? ` (${record.reqId})` : '';
+  if (record.req?.method && record.res) {
+    return `${record.req.method} ${record.req.url} ${record.res.statusCode} ${record.responseTime}ms${id}`;
+  }
+  return `${record.msg ?? ''}${id}`;
+}
 
 function prettyStream(destination?: DestinationStream): DestinationStream {
   return pinoPretty({
@@ -46,8 +61,8 @@ function prettyStream(destination?: DestinationStream): DestinationStream {
     sync: true,
     colorize: destination === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR,
     translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,service,req,res,responseTime',
-    messageFormat: REQUEST_LINE,
+    ignore: 'pid,hostname,service,req,res,responseTime,reqId,port,urls',
+    messageFormat: shortLine,
     singleLine: true,
   });
 }
