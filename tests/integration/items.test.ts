@@ -282,9 +282,11 @@ describe('PATCH /api/items/:id', () => {
     expect((await api().get(`/api/items/${item.id}`).set(organiser.auth)).body.active).toBe(true);
   });
 
-  test('When there is no DELETE route, then deleting answers 404', async () => {
+  test('When there is no DELETE route, then deleting answers 405 naming the methods there are', async () => {
     const item = await buildItem();
-    expect((await api().delete(`/api/items/${item.id}`).set(organiser.auth)).status).toBe(404);
+    const res = await api().delete(`/api/items/${item.id}`).set(organiser.auth);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toMatch(/GET/);
   });
 });
 

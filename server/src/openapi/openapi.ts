@@ -8,7 +8,7 @@ interface JoiDescription {
   type?: string;
   allow?: unknown[];
   flags?: { only?: boolean };
-  rules?: Array<{ name: string; args?: { limit?: number } }>;
+  rules?: Array<{ name: string; args?: { limit?: number; regex?: string; options?: { invert?: boolean } } }>;
 }
 interface JoiToJsonParser {
   parse(description: Joi.Description, definitions?: JsonSchema): JsonSchema;
@@ -48,6 +48,15 @@ class TruthfulParser extends OpenApi31Parser {
       else if (rule.name === 'maxChars') fieldSchema.maxLength = limit;
       else if (rule.name === 'length') fieldSchema.minLength = fieldSchema.maxLength = limit;
       else if (rule.name === 'hex') fieldSchema.pattern ??= '^[0-9a-fA-F]*$';
+    }
+    // JSON Schema has one `pattern` per schema and joi-to-json keeps only the last: every further
+    // pattern the value must match goes into `allOf`.
+    const patterns = (description.rules ?? [])
+      .filter((rule) => rule.name === 'pattern' && !rule.args?.options?.invert)
+      .map((rule) => String(rule.args?.regex).replace(/^\/(.*)\/[a-z]*$/s, '$1'));
+    if (patterns.length > 1) {
+      fieldSchema.pattern = patterns[0];
+      fieldSchema.allOf = patterns.slice(1).map((pattern) => ({ pattern }));
     }
     const listed = description.flags?.only === true; // valid(...): an enum says it all
     if (!listed && fieldSchema.minLength === undefined && !(description.allow ?? []).includes('')) {
