@@ -509,7 +509,7 @@ const skills = () =>
     other: Joi.array()
       .items(freeText(60))
       .max(30)
-      .unique((a: string, b: string) => a.toLowerCase() === b.toLowerCase()),
+      .unique((a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase()),
   });
 
 export interface VolunteerAvailabilityInput {
