@@ -125,6 +125,25 @@ describe('POST /api/campaigns', () => {
     ]);
   });
 
+  test('When one item has two targets, then it answers 422 naming the list and nothing is created', async () => {
+    const name = `Дважды ${tag()}`;
+    const res = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({
+        name,
+        targets: [
+          { itemId: kefir.id, quantity: 10 },
+          { itemId: kefir.id, quantity: 20 },
+        ],
+      });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('UNPROCESSABLE');
+    expect(paths(res)).toEqual(['body.targets.1']);
+    const list = await api().get('/api/campaigns').query({ q: name }).set(organiser.auth);
+    expect(list.body.items).toHaveLength(0);
+  });
+
   test('When it ends before it starts, then it answers 422 on endsAt', async () => {
     const res = await api()
       .post('/api/campaigns')

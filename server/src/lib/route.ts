@@ -137,7 +137,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       else res.locals[part] = value;
     }
     if (details.length > 0) {
-      next(new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details));
+      // A list that repeats an entry (two targets for one item) matches its JSON Schema, which
+      // cannot say "unique by key": like other rules the document cannot state, it is a 422.
+      next(
+        details.every((d) => d.type === 'array.unique')
+          ? new ApiError(422, 'UNPROCESSABLE', 'A list repeats an entry', details)
+          : new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
+      );
       return;
     }
     next();

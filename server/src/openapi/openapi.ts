@@ -136,7 +136,12 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
       responses['401'] ??= errorResponse('Missing, expired or revoked access token');
       responses['403'] ??= errorResponse('The caller may not do this');
     }
-    if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.body) {
+      responses['422'] ??= errorResponse(
+        'Well-formed, but it cannot be done: an unknown reference, a rule between fields or a duplicate in a list (`details` names the field)' +
+          (spec.idempotent ? ', or an Idempotency-Key already used with another request' : ''),
+      );
+    } else if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
     if (spec.rateLimited) responses['429'] ??= errorResponse('Too many requests; `Retry-After` says when to try again');
     responses['503'] ??= errorResponse('The database is unavailable');
     responses['500'] ??= errorResponse('Unexpected error (logged, never with internals)');
