@@ -5,3 +5,5 @@ export * from './auth';
 export * from './users';
 export * from './events';
 export * from './catalogue';
+export * from './stock';
+export * from './donations';
