@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { UserDto, VolunteerDto } from '@karavan/shared';
+import type { DonationDto, MovementDto, UserDto, VolunteerDto } from '@karavan/shared';
 
 /**
  * Domain events, published by services after a write succeeded. Realtime (and later audit,
@@ -12,6 +12,12 @@ export interface DomainEvents {
   'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
   /** A volunteer was registered or changed. */
   'volunteer.changed': { volunteer: VolunteerDto };
+  /** A stock operation finished: its ledger movements (balances and totals changed with them). */
+  'stock.moved': { kind: string; movements: MovementDto[] };
+  /** A donation was recorded; its stock movements are published with it, not as stock.moved. */
+  'donations.recorded': { donation: DonationDto; movements: MovementDto[] };
+  /** A donation was voided and its stock taken back out. */
+  'donations.voided': { donation: DonationDto; movements: MovementDto[] };
 }
 
 export type DomainEventName = keyof DomainEvents;
