@@ -25,6 +25,9 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
+import { createStockService } from './stock';
+import { createShipmentsService, shipmentsRoutes } from './shipments';
+import { explainDisabledAccounts } from './lib/account-disabled';
 
 export interface KaravanOptions {
   config: Config;
@@ -62,6 +65,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   );
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
+  const stock = createStockService(events);
+  const shipments = createShipmentsService(events, stock);
 
   const loginLimiter: RequestHandler = rateLimit({
     windowMs: config.loginRateWindowSeconds * 1000,
@@ -80,6 +85,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...locationsRoutes(createLocationsService()),
     ...campaignsRoutes(createCampaignsService()),
     ...volunteersRoutes(createVolunteersService(events)),
+    ...shipmentsRoutes(shipments),
   ];
   let openApi: unknown;
   routes.push(
@@ -135,7 +141,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   const router = express.Router();
-  mountRoutes(router, routes, { authenticate: passport.authenticate, requireRight, idempotent });
+  mountRoutes(router, routes, {
+    authenticate: explainDisabledAccounts(passport.authenticate, options.jwtSecret),
+    requireRight,
+    idempotent,
+  });
   app.use(router);
   app.use('/api', notFound);
   app.use('/socket.io', notFound);

@@ -8,6 +8,7 @@ import { attachRedis } from './realtime/redis';
 import { purgeExpiredSessions } from './sessions';
 import { sweepEvents } from './realtime/event-log';
 import { repairStockOps } from './stock';
+import { repairShipmentIntents } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 
@@ -42,8 +43,12 @@ async function main(): Promise<void> {
   // Stock operations a crash left half-done are finished or undone before anything else runs.
   // The embedded database serves one process (its directory is locked), so every pending op is
   // an orphan; with MONGODB_URI another instance may be mid-way, so only expired leases.
-  const repaired = await repairStockOps(db.embedded ? new Date(8.64e15) : new Date());
+  const repairFrom = db.embedded ? new Date(8.64e15) : new Date();
+  const repaired = await repairStockOps(repairFrom);
   if (repaired.finished + repaired.undone > 0) logger.warn(repaired, 'repaired half-done stock operations');
+  // Then shipment status changes whose stock operation never started (see shipments.service.ts).
+  const intents = await repairShipmentIntents(repairFrom);
+  if (intents.applied + intents.dropped > 0) logger.warn(intents, 'repaired half-done shipment updates');
 
   const jwtSecret = await resolveJwtSecret(config.jwtSecret);
   await ensureFirstOrganiser(config, logger);
@@ -59,8 +64,10 @@ async function main(): Promise<void> {
   purge.unref();
   const repair = setInterval(() => {
     repairStockOps()
-      .then((r) => {
+      .then(async (r) => {
         if (r.finished + r.undone > 0) logger.warn(r, 'repaired half-done stock operations');
+        const i = await repairShipmentIntents();
+        if (i.applied + i.dropped > 0) logger.warn(i, 'repaired half-done shipment updates');
       })
       .catch((err: unknown) => logger.warn({ err }, 'stock repair pass failed'));
   }, REPAIR_EVERY_MS);

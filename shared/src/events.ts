@@ -3,6 +3,7 @@ import type { UserDto } from './users';
 import type { VolunteerDto } from './catalogue';
 import type { DonationDto } from './donations';
 import type { CampaignProgressDto, StockRowDto } from './stock';
+import type { ShipmentSummaryDto, ShipmentUpdateDto } from './shipments';
 
 /*
  * Live events. Every event has a `seq`, increasing across the whole deployment and never reused,
@@ -49,6 +50,11 @@ export interface LiveEventPayloads {
   'stock.changed': LiveEventBase & { locationId: string; rows: StockRowDto[] };
   'campaign.progress': LiveEventBase & { progress: CampaignProgressDto };
   'volunteer.changed': LiveEventBase & { volunteer: VolunteerDto };
+  /**
+   * A shipment changed (status update, planning, documents, privacy): the shipment without its
+   * history, and the update that changed it (null for changes that are not status updates).
+   */
+  'shipment.updated': LiveEventBase & { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
 }
 export type LiveEventName = keyof LiveEventPayloads;
 export const LIVE_EVENT_NAMES = [
@@ -57,6 +63,7 @@ export const LIVE_EVENT_NAMES = [
   'stock.changed',
   'campaign.progress',
   'volunteer.changed',
+  'shipment.updated',
 ] as const satisfies readonly LiveEventName[];
 
 /** One stored event as `GET /api/events` returns it. */

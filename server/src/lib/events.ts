@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { DonationDto, MovementDto, UserDto, VolunteerDto } from '@karavan/shared';
+import type {
+  DonationDto,
+  MovementDto,
+  ShipmentSummaryDto,
+  ShipmentUpdateDto,
+  UserDto,
+  VolunteerDto,
+} from '@karavan/shared';
 
 /**
  * Domain events, published by services after a write succeeded. Realtime (and later audit,
@@ -18,6 +25,8 @@ export interface DomainEvents {
   'donations.recorded': { donation: DonationDto; movements: MovementDto[] };
   /** A donation was voided and its stock taken back out. */
   'donations.voided': { donation: DonationDto; movements: MovementDto[] };
+  /** A shipment changed; `update` is the status update that changed it (null: planning, checklist, privacy). */
+  'shipments.updated': { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
 }
 
 export type DomainEventName = keyof DomainEvents;
