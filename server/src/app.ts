@@ -25,6 +25,11 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
+import { createStockService, stockRoutes } from './stock';
+import { createDonationsService, donationsRoutes } from './donations';
+import { eventsRoutes } from './realtime/events.routes';
+import type { LiveEvents } from './realtime/live-events';
+import { getCampaign } from './campaigns';
 
 export interface KaravanOptions {
   config: Config;
@@ -42,6 +47,8 @@ export interface Karavan {
   io: RealtimeServer;
   routes: RouteSpec[];
   events: EventBus;
+  /** Live events being stored and sent; `idle()` waits until all queued ones are out. */
+  live: LiveEvents;
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
@@ -62,6 +69,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   );
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
+  const stock = createStockService(events);
+  const donations = createDonationsService(events);
 
   const loginLimiter: RequestHandler = rateLimit({
     windowMs: config.loginRateWindowSeconds * 1000,
@@ -80,6 +89,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...locationsRoutes(createLocationsService()),
     ...campaignsRoutes(createCampaignsService()),
     ...volunteersRoutes(createVolunteersService(events)),
+    ...donationsRoutes(donations),
+    ...stockRoutes(stock),
+    ...eventsRoutes(),
   ];
   let openApi: unknown;
   routes.push(
@@ -154,13 +166,31 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(errorHandler(logger));
 
   const server = http.createServer(app);
-  const realtime = attachRealtime(server, { auth, users, events, logger, corsOrigins: config.corsOrigins });
+  const realtime = attachRealtime(server, {
+    auth,
+    users,
+    events,
+    logger,
+    corsOrigins: config.corsOrigins,
+    snapshots: {
+      rows: (locationId, lotIds) => stock.rowsAt(locationId, lotIds),
+      progress: async (campaignId) => {
+        try {
+          return await stock.progress(await getCampaign(campaignId));
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        }
+      },
+    },
+  });
   options.redis?.useForSockets(realtime.io);
 
   return {
     app,
     server,
     io: realtime.io,
+    live: realtime.live,
     routes,
     events,
     close: () =>
