@@ -196,8 +196,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
     close: () =>
       new Promise<void>((resolve) => {
         realtime.detach();
-        // Closes every socket, then the HTTP server, which waits for in-flight requests.
-        void realtime.io.close(() => resolve());
+        // Closes every socket, then the HTTP server, which waits for in-flight requests; then
+        // lets the live events already queued be stored.
+        void realtime.io.close(() => {
+          realtime.live.idle().then(resolve, resolve);
+        });
         server.closeIdleConnections();
       }),
   };
