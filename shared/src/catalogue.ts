@@ -9,24 +9,23 @@ import { objectId, pageQueryKeys, type PageQuery } from './common';
 // ---------------------------------------------------------------------------------------------
 // Free text
 
-/** Control characters (NUL, escape, ...). Tab, line feed and carriage return only in multi-line text. */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const CONTROL_CHARACTERS_SINGLE_LINE = /[\u0000-\u001F\u007F]/;
+/** Text without control characters (NUL, escape, ...); multi-line text may hold tabs and line breaks. */
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const SINGLE_LINE = /^[^\u0000-\u001F\u007F]*$/;
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const MULTI_LINE = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 
 /**
- * Trimmed free text of at most `max` characters without control characters (400 otherwise).
- * `multiline` text (notes, descriptions) may hold line breaks and tabs.
+ * Trimmed free text of 1 to `max` characters without control characters (400 otherwise).
+ * `multiline` text (notes, descriptions, opening hours) may hold line breaks and tabs.
  */
 export const freeText = (max: number, options: { multiline?: boolean } = {}) =>
   Joi.string()
     .trim()
     .min(1)
     .max(max)
-    .pattern(options.multiline ? CONTROL_CHARACTERS : CONTROL_CHARACTERS_SINGLE_LINE, {
-      name: 'control characters',
-      invert: true,
-    })
-    .messages({ 'string.pattern.invert.name': '{{#label}} must not contain control characters' });
+    .pattern(options.multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
+    .messages({ 'string.pattern.name': '{{#label}} must not contain control characters' });
 
 /** The `q` of a list: free text searched case-insensitively as plain text (never a pattern). */
 export const searchQuery = () => freeText(100);
@@ -156,10 +155,8 @@ export const createItemBody = Joi.object<CreateItemRequest, true>({
     .required(),
   packs: packUnits(),
   perishable: Joi.boolean().default(false),
-  shelfLifeHours: shelfLifeHours().when('perishable', {
-    is: true,
-    otherwise: Joi.valid(null).messages({ 'any.only': '{{#label}} is only for perishable items' }),
-  }),
+  /** Only for perishable items (400 otherwise). */
+  shelfLifeHours: shelfLifeHours(),
   active: Joi.boolean(),
 });
 

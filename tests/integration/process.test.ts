@@ -132,7 +132,12 @@ describe('The server process', () => {
     const first = seed();
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/5 user\(s\) created, 0 already there/);
-    expect(seed().stdout).toMatch(/0 user\(s\) created, 5 already there/);
+    expect(first.stdout).toMatch(
+      /12 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 0 already there/,
+    );
+    const second = seed().stdout;
+    expect(second).toMatch(/0 user\(s\) created, 5 already there/);
+    expect(second).toMatch(/0 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 12 already there/);
 
     const server = await startServer({ MONGODB_URI: uri });
     try {
@@ -141,6 +146,20 @@ describe('The server process', () => {
         .send({ email: 'nurlan@demo.karavan', password: 'demo password 1' });
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ role: 'driver', mustChangePassword: false });
+      const organiser = await request(server.url)
+        .post('/api/auth/login')
+        .send({ email: 'aigul@demo.karavan', password: 'demo password 1' });
+      const campaigns = await request(server.url)
+        .get('/api/campaigns')
+        .set('Authorization', `Bearer ${organiser.body.accessToken}`);
+      expect(campaigns.body.items[0].targets.map((t: { quantity: number }) => t.quantity)).toEqual([15000, 6000, 3000]);
+      const drivers = await request(server.url)
+        .get('/api/volunteers')
+        .query({ skill: 'CE' })
+        .set('Authorization', `Bearer ${organiser.body.accessToken}`);
+      expect(drivers.body.items).toEqual([
+        expect.objectContaining({ name: 'Нурлан Токтогулов', userId: res.body.user.id }),
+      ]);
       // The database was not empty, so no first organiser was made.
       expect(server.output()).not.toMatch(/shown ONCE/);
     } finally {

@@ -53,15 +53,16 @@ export function createItemsService() {
   return {
     /** Adds an item to the catalogue. */
     async create(_actor: Actor, input: CreateItemRequest): Promise<ItemDto> {
-      await assertNameFree(input.name);
       const perishable = input.perishable ?? false;
+      assertShelfLife(perishable, input.shelfLifeHours ?? null);
+      await assertNameFree(input.name);
       const item = await Item.create({
         name: input.name,
         category: input.category ?? null,
         baseUnit: input.baseUnit,
         packs: input.packs ?? [],
         perishable,
-        shelfLifeHours: perishable ? (input.shelfLifeHours ?? null) : null,
+        shelfLifeHours: input.shelfLifeHours ?? null,
         active: input.active ?? true,
       });
       return presentItem(item);

@@ -9,6 +9,7 @@ import { createEventBus } from '../lib/events';
 import { isDuplicateKey } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { createUsersService, User } from '../users';
+import { catalogueSeedKeys, seedCatalogue, type CatalogueSeed } from './catalogue';
 
 /** The actor seeds act as: they run from the command line, by whoever runs the server. */
 const SEED_ACTOR = {
@@ -21,6 +22,7 @@ const SEED_ACTOR = {
 const seedFile = Joi.object({
   description: Joi.string(),
   users: Joi.array().items(createUserBody.fork(['password'], (s) => s.optional())),
+  ...catalogueSeedKeys,
 });
 
 /**
@@ -49,8 +51,10 @@ async function main() {
         if (!(err instanceof Error && 'status' in err && err.status === 409) && !isDuplicateKey(err)) throw err;
       }
     }
+    const catalogue = await seedCatalogue(value as CatalogueSeed, SEED_ACTOR, createEventBus());
     process.stdout.write(
-      `Seeded ${file}: ${created} user(s) created, ${(value.users?.length ?? 0) - created} already there.\n` +
+      `Seeded ${file}: ${created} user(s) created, ${(value.users?.length ?? 0) - created} already there; ` +
+        `${catalogue.created} item(s), location(s), campaign(s) and volunteer(s) created, ${catalogue.existing} already there.\n` +
         (created > 0 ? `Demo accounts sign in with the password "${password}".\n` : ''),
     );
   } finally {
