@@ -174,9 +174,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
     corsOrigins: config.corsOrigins,
     snapshots: {
       rows: (locationId, lotIds) => stock.rowsAt(locationId, lotIds),
-      progress: async (campaignId) => {
+      progress: async (campaignId, seq) => {
         try {
-          return await stock.progress(await getCampaign(campaignId));
+          return await stock.progress(await getCampaign(campaignId), seq);
         } catch (err) {
           if (err instanceof ApiError && err.status === 404) return null;
           throw err;

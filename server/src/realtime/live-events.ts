@@ -9,7 +9,8 @@ export interface LiveEventSpec {
   rooms: string[];
   /** Events with the same key waiting together are sent once (the payload is a snapshot). */
   key?: string;
-  build(): Promise<Record<string, unknown> | null>;
+  /** Builds the payload; `seq` is the event's own, taken before this call. */
+  build(seq: number): Promise<Record<string, unknown> | null>;
 }
 
 /**
@@ -33,7 +34,7 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger) {
       try {
         const first = await takeSeqs(list.length);
         const at = new Date();
-        const payloads = await Promise.all(list.map((e) => e.build()));
+        const payloads = await Promise.all(list.map((e, i) => e.build(first + i)));
         const docs: StoredEvent[] = [];
         list.forEach((e, i) => {
           const payload = payloads[i];
@@ -74,7 +75,7 @@ export function stockEventSpecs(
   movements: MovementDto[],
   build: {
     rows(locationId: string, lotIds: string[]): Promise<Record<string, unknown> | null>;
-    progress(campaignId: string): Promise<Record<string, unknown> | null>;
+    progress(campaignId: string, seq: number): Promise<Record<string, unknown> | null>;
   },
 ): LiveEventSpec[] {
   const byLocation = new Map<string, { lots: Set<string>; campaigns: Set<string> }>();
@@ -102,7 +103,7 @@ export function stockEventSpecs(
       name: 'campaign.progress',
       rooms: ['dashboard', `campaign:${campaignId}`],
       key: `progress:${campaignId}`,
-      build: () => build.progress(campaignId),
+      build: (seq) => build.progress(campaignId, seq),
     });
   }
   return specs;

@@ -35,7 +35,7 @@ export interface RealtimeOptions {
   /** Current state for the snapshot events (stock rows, campaign progress). */
   snapshots: {
     rows(locationId: string, lotIds: string[]): Promise<StockRowDto[]>;
-    progress(campaignId: string): Promise<CampaignProgressDto | null>;
+    progress(campaignId: string, seq: number): Promise<CampaignProgressDto | null>;
   };
 }
 
@@ -116,8 +116,8 @@ export function attachRealtime(
       locationId,
       rows: await options.snapshots.rows(locationId, lotIds),
     }),
-    progress: async (campaignId: string) => {
-      const progress = await options.snapshots.progress(campaignId);
+    progress: async (campaignId: string, seq: number) => {
+      const progress = await options.snapshots.progress(campaignId, seq);
       return progress ? { progress } : null;
     },
   };

@@ -162,10 +162,11 @@ export function createStockService(events: EventBus) {
 
     /** The rows of these lots at a location, as they are now (for live events). */
     async rowsAt(locationId: string, lotIds: string[]): Promise<StockRowDto[]> {
+      // One `_id` lookup each: the embedded database serves those from its index, a `$in` it may scan.
       const ids = [...new Set(lotIds)].map((lotId) => balanceId(locationId, lotId));
-      const docs = await balances()
-        .find({ _id: { $in: ids } })
-        .toArray();
+      const docs = (await Promise.all(ids.map((_id) => balances().findOne({ _id })))).filter(
+        (d): d is BalanceDoc => d !== null,
+      );
       docs.sort(byExpiry);
       return docs.map((d) => presentRow(d));
     },
@@ -187,11 +188,11 @@ export function createStockService(events: EventBus) {
 
     /**
      * Progress of a campaign from its running totals only (never the ledger): every target, then
-     * every other item the campaign received. `seq` is read first, so every live event with a
-     * higher seq is at least as new as this snapshot.
+     * every other item the campaign received. `seq` is read first (or is the live event's own,
+     * taken before this read), so every live event with a higher seq is at least as new.
      */
-    async progress(campaign: CampaignDto): Promise<CampaignProgressDto> {
-      const seq = await currentSeq();
+    async progress(campaign: CampaignDto, seq?: number): Promise<CampaignProgressDto> {
+      seq ??= await currentSeq();
       const asOf = new Date().toISOString();
       const totals = await CampaignTotal.find({ campaignId: campaign.id }).lean();
       const byItem = new Map(totals.map((t) => [t.itemId, t]));
