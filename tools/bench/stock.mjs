@@ -27,7 +27,16 @@ const { Item } = require('../../server/dist/items/index.js');
 const { Location } = require('../../server/dist/locations/index.js');
 const { Campaign } = require('../../server/dist/campaigns/index.js');
 const { Donation } = require('../../server/dist/donations/index.js');
-const { Balance, CampaignTotal, Movement, Lot, effectOf, lotIdOf, lotExpiry, balanceId } = require('../../server/dist/stock/index.js');
+const {
+  Balance,
+  CampaignTotal,
+  Movement,
+  Lot,
+  effectOf,
+  lotIdOf,
+  lotExpiry,
+  balanceId,
+} = require('../../server/dist/stock/index.js');
 
 const DONATIONS = Number(process.env.BENCH_DONATIONS ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -85,9 +94,27 @@ try {
   const headers = { authorization: `Bearer ${login.accessToken}`, 'content-type': 'application/json' };
 
   const items = await Item.create([
-    { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf', packs: [{ unit: 'tray', size: 20 }], perishable: true, shelfLifeHours: 72 },
-    { name: { ru: 'Молоко', en: 'Milk' }, baseUnit: 'litre', packs: [{ unit: 'crate', size: 12 }], perishable: true, shelfLifeHours: 120 },
-    { name: { ru: 'Кефир', en: 'Kefir' }, baseUnit: 'litre', packs: [{ unit: 'crate', size: 12 }], perishable: true, shelfLifeHours: 240 },
+    {
+      name: { ru: 'Хлеб', en: 'Bread' },
+      baseUnit: 'loaf',
+      packs: [{ unit: 'tray', size: 20 }],
+      perishable: true,
+      shelfLifeHours: 72,
+    },
+    {
+      name: { ru: 'Молоко', en: 'Milk' },
+      baseUnit: 'litre',
+      packs: [{ unit: 'crate', size: 12 }],
+      perishable: true,
+      shelfLifeHours: 120,
+    },
+    {
+      name: { ru: 'Кефир', en: 'Kefir' },
+      baseUnit: 'litre',
+      packs: [{ unit: 'crate', size: 12 }],
+      perishable: true,
+      shelfLifeHours: 240,
+    },
   ]);
   const locations = await Location.create(
     Array.from({ length: 10 }, (_, i) => ({ name: `Пункт ${i + 1}`, kind: i < 8 ? 'collection_point' : 'warehouse' })),
@@ -114,7 +141,9 @@ try {
       ],
     });
 
-  await measure('warm-up', 100, (i) => fetch(`${base}/api/donations`, { method: 'POST', headers, body: donationBody(i) }));
+  await measure('warm-up', 100, (i) =>
+    fetch(`${base}/api/donations`, { method: 'POST', headers, body: donationBody(i) }),
+  );
   const cases = [
     await measure('GET /healthz (baseline)', REQUESTS * 2, () => fetch(`${base}/healthz`)),
     await measure('POST /api/donations (3 lines)', REQUESTS, (i) =>
@@ -208,7 +237,9 @@ try {
       },
     }));
   await Lot.collection.bulkWrite(
-    [...lots.values()].map((lot) => ({ updateOne: { filter: { _id: lot._id }, update: { $setOnInsert: lot }, upsert: true } })),
+    [...lots.values()].map((lot) => ({
+      updateOne: { filter: { _id: lot._id }, update: { $setOnInsert: lot }, upsert: true },
+    })),
     { ordered: false },
   );
   await Balance.collection.bulkWrite(upserts(balanceSums, ['onHand', 'reserved', 'available']), { ordered: false });
@@ -217,18 +248,34 @@ try {
     { ordered: false },
   );
   const loadSeconds = (Date.now() - loadStarted) / 1000;
-  const [movementCount, balanceCount] = await Promise.all([Movement.estimatedDocumentCount(), Balance.estimatedDocumentCount()]);
+  const [movementCount, balanceCount] = await Promise.all([
+    Movement.estimatedDocumentCount(),
+    Balance.estimatedDocumentCount(),
+  ]);
 
   const location = locations[3]._id.toHexString();
   const reads = [
-    await measure('GET /api/campaigns/:id/progress', READS, () => fetch(`${base}/api/campaigns/${campaignId}/progress`, { headers }), 1),
-    await measure('GET /api/stock?locationId=', READS, () => fetch(`${base}/api/stock?locationId=${location}`, { headers }), 1),
+    await measure(
+      'GET /api/campaigns/:id/progress',
+      READS,
+      () => fetch(`${base}/api/campaigns/${campaignId}/progress`, { headers }),
+      1,
+    ),
+    await measure(
+      'GET /api/stock?locationId=',
+      READS,
+      () => fetch(`${base}/api/stock?locationId=${location}`, { headers }),
+      1,
+    ),
     await measure('GET /api/campaigns/:id/progress (8 at once)', READS, () =>
       fetch(`${base}/api/campaigns/${campaignId}/progress`, { headers }),
     ),
-    await measure('GET /api/movements?locationId= (ledger page)', 20, () =>
-      fetch(`${base}/api/movements?locationId=${location}&limit=50`, { headers }),
-    1),
+    await measure(
+      'GET /api/movements?locationId= (ledger page)',
+      20,
+      () => fetch(`${base}/api/movements?locationId=${location}&limit=50`, { headers }),
+      1,
+    ),
     await measure('POST /api/donations (3 lines), large database', Math.ceil(REQUESTS / 2), (i) =>
       fetch(`${base}/api/donations`, { method: 'POST', headers, body: donationBody(i) }),
     ),
@@ -237,7 +284,14 @@ try {
 
   const baseline = cases[0].perSecond;
   console.log(`\nKaravan stock core on the embedded database, concurrency ${CONCURRENCY}, ${os.cpus().length} CPUs\n`);
-  console.log('case'.padEnd(52), 'req/s'.padStart(9), 'ratio to baseline'.padStart(19), 'p50 ms'.padStart(8), 'p95 ms'.padStart(8), 'failures'.padStart(9));
+  console.log(
+    'case'.padEnd(52),
+    'req/s'.padStart(9),
+    'ratio to baseline'.padStart(19),
+    'p50 ms'.padStart(8),
+    'p95 ms'.padStart(8),
+    'failures'.padStart(9),
+  );
   for (const c of cases) {
     console.log(
       c.name.padEnd(52),
@@ -251,7 +305,14 @@ try {
   console.log(
     `\nAfter loading ${DONATIONS.toLocaleString('en')} donations in ${loadSeconds.toFixed(0)} s: ${movementCount.toLocaleString('en')} movements, ${balanceCount} balances (lots bucket the donations).`,
   );
-  console.log('case'.padEnd(52), 'req/s'.padStart(9), 'ratio to baseline'.padStart(19), 'p50 ms'.padStart(8), 'p95 ms'.padStart(8), 'failures'.padStart(9));
+  console.log(
+    'case'.padEnd(52),
+    'req/s'.padStart(9),
+    'ratio to baseline'.padStart(19),
+    'p50 ms'.padStart(8),
+    'p95 ms'.padStart(8),
+    'failures'.padStart(9),
+  );
   for (const c of reads) {
     console.log(
       c.name.padEnd(52),
@@ -264,7 +325,9 @@ try {
   }
   const progress = await fetch(`${base}/api/campaigns/${campaignId}/progress`, { headers }).then((r) => r.json());
   const broken = progress.items.filter((i) => i.donated !== i.onHand + i.inTransit + i.delivered + i.writtenOff);
-  console.log(`\nProgress invariant: ${broken.length === 0 ? 'holds for every item' : `BROKEN for ${broken.length} item(s)`}. Target: progress p95 under 20 ms.`);
+  console.log(
+    `\nProgress invariant: ${broken.length === 0 ? 'holds for every item' : `BROKEN for ${broken.length} item(s)`}. Target: progress p95 under 20 ms.`,
+  );
 } finally {
   await karavan.close();
   await mongoose.connection.dropDatabase();

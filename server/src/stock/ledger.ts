@@ -12,7 +12,8 @@ import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
  *  2. each step applied as ONE guarded single-document update that also pushes the op id onto
  *     the document's `ops` array: `updateOne({ _id, ops: { $ne: opId }, available: { $gte: q } },
  *     { $inc, $push: { ops: opId } })`. The marker makes the step idempotent and tells the repair
- *     pass whether it was applied. A failed guard undoes the applied steps and answers 409;
+ *     pass whether it was applied. Balance steps go first, campaign totals after them all passed.
+ *     A failed guard undoes the applied steps and answers 409;
  *  3. the movements inserted in order with deterministic `_id`s (`${opId}:${n}`): the first one
  *     in the ledger is the op's COMMIT POINT; then the owner's hook (e.g. the donation document
  *     stored), the markers pulled, the intent deleted.
@@ -198,8 +199,19 @@ const collectionOf = (coll: StepCollection): Collection<Document> =>
   (coll === 'balances' ? Balance.collection : CampaignTotal.collection) as unknown as Collection<Document>;
 const ops = () => StockOp.collection as unknown as Collection<StockOpDoc>;
 
-/** A step that only adds may create its document; anything that takes away needs it to exist. */
-const mayCreate = (step: Step) => !step.expect && Object.values(step.inc).every((v) => v > 0);
+/**
+ * The fields a step may not take below 0. On a balance: all of them (onHand, reserved, available
+ * = onHand - reserved), the physical truth. On a campaign total only `inTransit` (no operation on
+ * goods in transit has a balance to guard it): the other totals are sums of balances, and guarding
+ * them would let an operation that is about to fail (and be undone) make a valid one fail.
+ */
+const guardedFields = (step: Step) =>
+  Object.entries(step.inc)
+    .filter(([field, value]) => value < 0 && (step.coll === 'balances' || field === 'inTransit'))
+    .map(([field, value]) => [field, -value] as const);
+
+/** An unguarded step may create its document; one that is guarded needs it to exist. */
+const mayCreate = (step: Step) => !step.expect && guardedFields(step).length === 0;
 
 /** Why a step's guard failed: which field of which document falls short, and by how much. */
 export interface Shortage {
@@ -217,7 +229,7 @@ export interface Shortage {
 export async function applyStep(opId: string, step: Step): Promise<Shortage[] | null> {
   const collection = collectionOf(step.coll);
   const filter: Document = { _id: step.id, ops: { $ne: opId } };
-  for (const [field, value] of Object.entries(step.inc)) if (value < 0) filter[field] = { $gte: -value };
+  for (const [field, min] of guardedFields(step)) filter[field] = { $gte: min };
   for (const [field, value] of Object.entries(step.expect ?? {})) filter[field] = value;
   const update: Document = { $inc: step.inc, $push: { ops: opId } };
   const upsert = mayCreate(step);
@@ -418,18 +430,22 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
   };
   await ops().insertOne(op);
 
-  let results: (Shortage[] | null)[];
-  try {
-    results = await Promise.all(op.steps.map((step) => applyStep(opId, step)));
-  } catch (err) {
-    // The database failed mid-way: undo what we can; the repair pass undoes the rest.
-    await undo(op).catch(() => undefined);
-    throw err;
-  }
-  const shortages = results.flatMap((r) => r ?? []);
-  if (shortages.length > 0) {
-    await undo(op);
-    throw new StockConflict(shortages);
+  // Balances first: they hold the guards that decide. Only when they all passed are the campaign
+  // totals changed, so a failing operation never disturbs them, even for a moment.
+  for (const coll of ['balances', 'campaign_totals'] as const) {
+    let results: (Shortage[] | null)[];
+    try {
+      results = await Promise.all(op.steps.filter((s) => s.coll === coll).map((step) => applyStep(opId, step)));
+    } catch (err) {
+      // The database failed mid-way: undo what we can; the repair pass undoes the rest.
+      await undo(op).catch(() => undefined);
+      throw err;
+    }
+    const shortages = results.flatMap((r) => r ?? []);
+    if (shortages.length > 0) {
+      await undo(op);
+      throw new StockConflict(shortages);
+    }
   }
   await finish(op, false);
   return { opId, movements };
