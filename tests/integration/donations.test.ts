@@ -321,7 +321,7 @@ describe('POST /api/donations/:id/void', () => {
       .set(w.coordinator.auth)
       .send({ reason: 'wrong campaign' })
       .expect(409);
-    expect(res.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(res.body.code).toBe('CONFLICT');
     expect(res.body.details).toEqual([
       expect.objectContaining({ path: 'lines.1', message: expect.stringContaining('missing 2') }),
     ]);

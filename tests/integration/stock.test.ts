@@ -109,7 +109,7 @@ describe('POST /api/stock/write-offs', () => {
   test('When more is written off than there is, then it is 409 with the missing quantity and nothing changes', async () => {
     const lotId = await ownLot(5);
     const res = await writeOff({ locationId: w.point.id, lotId, quantity: 8, reason: 'lost' }).expect(409);
-    expect(res.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(res.body.code).toBe('CONFLICT');
     expect(res.body.details[0]).toMatchObject({ path: 'body.quantity', message: expect.stringContaining('missing 3') });
     expect(await row(lotId)).toMatchObject({ onHand: 5 });
   });

@@ -76,7 +76,7 @@ export function donationsRoutes(donations: DonationsService): RouteSpec[] {
       tag: 'donations',
       summary: 'Void a donation, reversing its stock',
       description:
-        'Writes `voided` movements taking its goods back out of stock, only while all of them are still available where they were received (409 INSUFFICIENT_STOCK names each line that is not).',
+        'Writes `voided` movements taking its goods back out of stock, only while all of them are still available where they were received (409 CONFLICT names each line that is not).',
       access: 'donations:write',
       idempotent: true,
       params: idParams,

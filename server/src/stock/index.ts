@@ -3,7 +3,7 @@
  * shipments) use only what is exported here.
  *
  * For shipments (see stock.service.ts), all with `actor` first, each one operation that applies
- * completely or not at all (409 INSUFFICIENT_STOCK with the missing quantities in `details`):
+ * completely or not at all (409 CONFLICT with the missing quantities in `details`):
  * - `reserve(actor, { shipmentId, locationId, lines: [{ lotId, quantity }] })` reserved +q at the
  *   origin (never expired lots, never more than available = onHand - reserved);
  * - `release(...)` the reverse; `dispatch(...)` onHand and reserved down at the origin, inTransit up;

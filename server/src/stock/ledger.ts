@@ -345,13 +345,13 @@ async function undo(op: StockOpDoc): Promise<void> {
   await ops().deleteOne({ _id: op._id });
 }
 
-/** Thrown when a guard fails: 409 INSUFFICIENT_STOCK, with what is missing in `details`. */
+/** Thrown when a guard fails: 409 CONFLICT, with what is missing in `details`. */
 export class StockConflict extends ApiError {
   constructor(
     readonly shortages: Shortage[],
     details: ErrorDetail[] = shortages.map(describeShortage),
   ) {
-    super(409, 'INSUFFICIENT_STOCK', 'Not enough stock for this operation', details);
+    super(409, 'CONFLICT', 'Not enough stock for this operation', details);
   }
 }
 

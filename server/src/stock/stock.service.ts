@@ -252,7 +252,7 @@ export function createStockService(events: EventBus) {
         const balance = await balanceAt(input.locationId, lot.id);
         if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
         if (counted < balance.reserved) {
-          throw new ApiError(409, 'INSUFFICIENT_STOCK', 'The count is below what is reserved for shipments', [
+          throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
             {
               path: 'body.countedQuantity',
               message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
@@ -319,7 +319,7 @@ export function createStockService(events: EventBus) {
       if (expired.length > 0) {
         throw new ApiError(
           409,
-          'INSUFFICIENT_STOCK',
+          'CONFLICT',
           'Expired lots cannot be reserved',
           expired.map((m) => ({
             path: `lots.${m.lotId}`,
