@@ -188,6 +188,7 @@ try {
         note: null,
         opId: id,
         voidOpId: null,
+        voidClaimedAt: null,
         voided: null,
         createdAt: receivedAt,
       });

@@ -36,6 +36,7 @@ const donationSchema = new Schema(
     opId: { type: String, required: true },
     /** Set while a void is being applied (the stock operation's id). */
     voidOpId: { type: String, default: null },
+    voidClaimedAt: { type: Date, default: null },
     voided: {
       type: new Schema({ at: Date, by: String, reason: String }, { _id: false }),
       default: null,
@@ -59,6 +60,7 @@ export interface DonationDoc {
   note: string | null;
   opId: string;
   voidOpId: string | null;
+  voidClaimedAt: Date | null;
   voided: { at: Date; by: string; reason: string } | null;
   createdAt: Date;
 }

@@ -23,6 +23,7 @@ import {
   runStockOp,
   StockConflict,
   StockOp,
+  OP_LEASE_MS,
   Balance,
   type MovementInput,
   type StockOpDoc,
@@ -177,6 +178,7 @@ export function createDonationsService(events: EventBus) {
         note: input.note ?? null,
         opId: id,
         voidOpId: null,
+        voidClaimedAt: null,
         voided: null,
         createdAt: now,
       };
@@ -243,8 +245,12 @@ export function createDonationsService(events: EventBus) {
           { path: 'params.id', message: 'already voided', type: 'state' },
         ]);
       if (doc.voided) throw alreadyVoided();
-      if (doc.voidOpId && !(await StockOp.exists({ _id: doc.voidOpId }))) {
-        // A void that died before writing its intent left its claim: clear it.
+      if (
+        doc.voidOpId &&
+        Date.now() - (doc.voidClaimedAt?.getTime() ?? 0) > OP_LEASE_MS &&
+        !(await StockOp.exists({ _id: doc.voidOpId }))
+      ) {
+        // A void that died before writing its intent left its claim (long ago): clear it.
         await donations().updateOne({ _id: id, voidOpId: doc.voidOpId, voided: null }, { $set: { voidOpId: null } });
         doc = await findDonation(id);
       }
@@ -252,7 +258,7 @@ export function createDonationsService(events: EventBus) {
       // Claim the void first, so two voids at once never reverse the stock twice.
       const claim = await donations().updateOne(
         { _id: id, voided: null, voidOpId: null },
-        { $set: { voidOpId: opId } },
+        { $set: { voidOpId: opId, voidClaimedAt: new Date() } },
       );
       if (claim.modifiedCount === 0) {
         const now = await findDonation(id);

@@ -25,6 +25,7 @@ export {
   repairStockOps,
   registerOpHook,
   countPendingStockOps,
+  OP_LEASE_MS,
   StockConflict,
   balanceId,
   totalId,
