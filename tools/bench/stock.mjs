@@ -35,6 +35,7 @@ const {
   effectOf,
   lotIdOf,
   lotExpiry,
+  indexMovements,
 } = require('../../server/dist/stock/index.js');
 
 const DONATIONS = Number(process.env.BENCH_DONATIONS ?? 100_000);
@@ -224,6 +225,7 @@ try {
     }
     await Donation.collection.insertMany(donations, { ordered: false });
     await Movement.collection.insertMany(movements, { ordered: false });
+    await indexMovements(movements, movements[0].at);
   }
   const upserts = (map, fields) =>
     [...map].map(([id, { fields: set, inc }]) => ({

@@ -29,7 +29,8 @@ import {
 } from './ledger';
 import { getLots, isExpired, type LotInfo } from './lots';
 import { presentMovement, presentProgressItem, presentRow } from './stock.presenter';
-import { Balance, CampaignTotal, Movement } from './stock.model';
+import { movementsByIds, walkScope } from './ledger-index';
+import { Balance, CampaignTotal } from './stock.model';
 
 interface BalanceDoc {
   _id: string;
@@ -171,19 +172,38 @@ export function createStockService(events: EventBus) {
       return docs.map((d) => presentRow(d));
     },
 
-    /** The ledger, newest first. `total` is a lower bound (counting a growing ledger would be slow). */
+    /**
+     * The ledger, newest first, read through the ledger index (never a scan of the movements):
+     * the most selective filter picks the scope walked, the others are applied to what it
+     * yields. `total` is a lower bound (exact on the last page).
+     */
     async listMovements(_actor: Actor, query: ListMovementsQuery): Promise<Page<MovementDto>> {
-      const filter: mongo.Filter<MovementDoc> = {};
-      for (const key of ['locationId', 'itemId', 'campaignId', 'kind', 'shipmentId', 'donationId', 'lotId'] as const) {
-        if (query[key]) (filter as Record<string, unknown>)[key] = query[key];
+      const scope = query.donationId
+        ? `donation:${query.donationId}`
+        : query.shipmentId
+          ? `shipment:${query.shipmentId}`
+          : query.locationId
+            ? `location:${query.locationId}`
+            : query.campaignId
+              ? `campaign:${query.campaignId}`
+              : 'all';
+      const keys = ['locationId', 'itemId', 'campaignId', 'kind', 'shipmentId', 'donationId', 'lotId'] as const;
+      const wanted = keys.filter((k) => query[k] !== undefined);
+      const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
+      const rows: MovementDoc[] = [];
+      let skipped = 0;
+      outer: for await (const ids of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
+        for (const m of await movementsByIds(ids)) {
+          if (!matches(m)) continue;
+          if (skipped < query.offset) {
+            skipped += 1;
+            continue;
+          }
+          rows.push(m);
+          if (rows.length > query.limit) break outer;
+        }
       }
-      const docs = await (Movement.collection as unknown as mongo.Collection<MovementDoc>)
-        .find(filter)
-        .sort({ at: -1, _id: -1 })
-        .skip(query.offset)
-        .limit(query.limit + 1)
-        .toArray();
-      return lowerBoundPage(docs.map(presentMovement), query.limit, query.offset);
+      return lowerBoundPage(rows.map(presentMovement), query.limit, query.offset);
     },
 
     /**
