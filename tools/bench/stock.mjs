@@ -282,7 +282,7 @@ try {
     `\nAfter loading ${DONATIONS.toLocaleString('en')} donations in ${loadSeconds.toFixed(0)} s: ${movementCount.toLocaleString('en')} movements, ${balanceCount} balances (lots bucket the donations).`,
   );
   header();
-  // Each case on its own line as soon as it is measured; the ledger scan last (it reads every movement).
+  // Each case on its own line as soon as it is measured.
   const reads = [
     [
       'GET /api/campaigns/:id/progress',
@@ -304,7 +304,7 @@ try {
       CONCURRENCY,
     ],
     [
-      'GET /api/movements?locationId= (ledger page, scan)',
+      'GET /api/movements?locationId= (ledger page)',
       5,
       () => fetch(`${base}/api/movements?locationId=${location}&limit=50`, { headers }),
       1,

@@ -6,17 +6,18 @@ import { Movement } from './stock.model';
  * The ledger's own index, in documents whose `_id` is their natural key. The embedded database
  * keeps no secondary index, so a filter or sort on the movements collection reads (and sorts)
  * every movement: at 300,000 movements that took seconds and could exhaust its memory. Instead,
- * each finished operation appends its movement ids, in one bulk write, to an hourly bucket per
+ * each finished operation appends its movement ids, in one bulk write, to a 10-minute bucket per
  * scope (`all`, `location:<id>`, `campaign:<id>`, `donation:<id>`, `shipment:<id>`):
- *   `{ _id: '<scope>#<hour>', ids: [...] }`, and the scope's head `{ _id: '<scope>', hours: [...] }`.
+ *   `{ _id: '<scope>#<n>', ids: [...] }`, and the scope's head `{ _id: '<scope>', buckets: [n, ...] }`
+ * (n: the bucket's number of 10-minute spans since the epoch).
  * Readers walk a scope's buckets by `_id` and fetch movements by `_id`: never a scan. A repair
  * that finishes an op twice may append its ids twice; readers drop repeats.
  */
 const ledgerIndexSchema = new Schema(
   {
     _id: { type: String, required: true },
-    /** Head document: the hours (since the epoch) that have a bucket. */
-    hours: { type: [Number], default: undefined },
+    /** Head document: the numbers of the scope's buckets (10-minute spans since the epoch). */
+    buckets: { type: [Number], default: undefined },
     /** Bucket document: movement ids in the order their operations finished. */
     ids: { type: [String], default: undefined },
   },
@@ -26,13 +27,14 @@ export const LedgerIndex = mongoose.model('LedgerIndex', ledgerIndexSchema, 'led
 
 interface IndexDoc {
   _id: string;
-  hours?: number[];
+  buckets?: number[];
   ids?: string[];
 }
 const index = () => LedgerIndex.collection as unknown as mongo.Collection<IndexDoc>;
 const movements = () => Movement.collection as unknown as mongo.Collection<MovementDoc>;
 
-const HOUR = 3_600_000;
+/** Bucket span: small enough that a busy hour's bucket stays small (each append rewrites it). */
+const BUCKET_MS = 10 * 60_000;
 export type LedgerScope = string;
 
 export function scopesOf(
@@ -45,28 +47,30 @@ export function scopesOf(
   return scopes;
 }
 
-// Heads this process has already given an hour, so that the hour is added once, not per op.
-const knownHours = new Set<string>();
+// Heads this process has already given a bucket, so that it is added once, not per op.
+const knownBuckets = new Set<string>();
 
 /** Appends the movements' ids to their scopes' current buckets: one bulk write. */
 export async function indexMovements(list: MovementDoc[], now = new Date()): Promise<void> {
   if (list.length === 0) return;
-  const hour = Math.floor(now.getTime() / HOUR);
+  const bucketNo = Math.floor(now.getTime() / BUCKET_MS);
   const byScope = new Map<LedgerScope, string[]>();
   for (const m of list) for (const scope of scopesOf(m)) byScope.set(scope, [...(byScope.get(scope) ?? []), m._id]);
   const writes: mongo.AnyBulkWriteOperation<IndexDoc>[] = [];
   const newHeads: string[] = [];
   for (const [scope, ids] of byScope) {
-    const key = `${scope}#${hour}`;
-    if (!knownHours.has(key)) {
-      writes.push({ updateOne: { filter: { _id: scope }, update: { $addToSet: { hours: hour } }, upsert: true } });
+    const key = `${scope}#${bucketNo}`;
+    if (!knownBuckets.has(key)) {
+      writes.push({
+        updateOne: { filter: { _id: scope }, update: { $addToSet: { buckets: bucketNo } }, upsert: true },
+      });
       newHeads.push(key);
     }
     writes.push({ updateOne: { filter: { _id: key }, update: { $push: { ids: { $each: ids } } }, upsert: true } });
   }
   await index().bulkWrite(writes, { ordered: true });
-  if (knownHours.size > 100_000) knownHours.clear();
-  for (const key of newHeads) knownHours.add(key);
+  if (knownBuckets.size > 100_000) knownBuckets.clear();
+  for (const key of newHeads) knownBuckets.add(key);
 }
 
 /** The movement ids of a scope, newest first (or oldest first), without repeats, in chunks. */
@@ -76,11 +80,11 @@ export async function* walkScope(
   chunk = 500,
 ): AsyncGenerator<string[]> {
   const head = await index().findOne({ _id: scope });
-  const hours = [...(head?.hours ?? [])].sort((a, b) => (order === 'newest' ? b - a : a - b));
+  const numbers = [...(head?.buckets ?? [])].sort((a, b) => (order === 'newest' ? b - a : a - b));
   const seen = new Set<string>();
   let out: string[] = [];
-  for (const hour of hours) {
-    const bucket = await index().findOne({ _id: `${scope}#${hour}` });
+  for (const n of numbers) {
+    const bucket = await index().findOne({ _id: `${scope}#${n}` });
     const ids = bucket?.ids ?? [];
     if (order === 'newest') ids.reverse();
     for (const id of ids) {
