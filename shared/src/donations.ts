@@ -81,8 +81,8 @@ const donorSchema = Joi.object<DonorInput, true>({
     .allow(null)
     .when('kind', { is: 'anonymous', then: Joi.valid(null).messages({ 'any.only': NOT_KEPT_ANONYMOUS }) })
     .when('consentToContact', {
-      not: true,
-      then: Joi.valid(null).messages({
+      is: true,
+      otherwise: Joi.valid(null).messages({
         'any.only': '{{#label}} is kept only when the donor consents to be contacted (consentToContact: true)',
       }),
     }),
@@ -134,3 +134,40 @@ export interface VoidDonationRequest {
 export const voidDonationBody = Joi.object<VoidDonationRequest, true>({
   reason: freeText(500).required(),
 });
+
+const hexId = () => Joi.string().hex().length(24);
+export const donationDtoSchema = Joi.object<DonationDto, true>({
+  id: hexId().required(),
+  campaignId: hexId().required(),
+  locationId: hexId().required(),
+  receivedAt: Joi.string().isoDate().required(),
+  receivedBy: hexId().required(),
+  donor: Joi.object({
+    kind: Joi.string()
+      .valid(...DONOR_KINDS)
+      .required(),
+    name: Joi.string().allow(null).required(),
+    phone: Joi.string().allow(null).required(),
+    consentToContact: Joi.boolean().required(),
+    locale: Joi.string().valid(...LOCALES),
+  }).required(),
+  lines: Joi.array()
+    .items(
+      Joi.object({
+        itemId: hexId().required(),
+        quantity: Joi.number().integer().min(1).required(),
+        lotId: hexId().required(),
+        expiresAt: Joi.string().isoDate().allow(null).required(),
+      }),
+    )
+    .required(),
+  note: Joi.string().allow(null).required(),
+  voided: Joi.object({
+    at: Joi.string().isoDate().required(),
+    by: hexId().required(),
+    reason: Joi.string().required(),
+  })
+    .allow(null)
+    .required(),
+  createdAt: Joi.string().isoDate().required(),
+}).label('Donation');

@@ -89,8 +89,8 @@ export interface ListEventsQuery {
   limit: number;
 }
 
-/** Room names: `dashboard` or `<kind>:<24 hex id>`. */
-export const ROOM_PATTERN = /^(dashboard|(campaign|location|shipment):[0-9a-f]{24})$/;
+/** Room names: `dashboard` or `<kind>:<24 hex id>` (kinds: campaign, location, shipment). */
+export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
 
 export const listEventsQuery = Joi.object<ListEventsQuery, true>({
   after: Joi.number().integer().min(0).required(),

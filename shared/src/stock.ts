@@ -176,7 +176,8 @@ export interface StockChangeDto {
 
 /** One number that the ledger and the running totals disagree on. */
 export interface ReconcileDifference {
-  collection: 'balances' | 'campaign_totals';
+  /** `movements`: the ledger index lists another number of movements than the ledger holds. */
+  collection: 'balances' | 'campaign_totals' | 'movements';
   id: string;
   field: string;
   stored: number;
@@ -263,7 +264,7 @@ export const reconcileReportSchema = Joi.object<ReconcileReport, true>({
   differences: Joi.array()
     .items(
       Joi.object<ReconcileDifference, true>({
-        collection: Joi.string().valid('balances', 'campaign_totals').required(),
+        collection: Joi.string().valid('balances', 'campaign_totals', 'movements').required(),
         id: Joi.string().required(),
         field: Joi.string().required(),
         stored: count().required(),

@@ -45,7 +45,7 @@ async function expectConsistent() {
 }
 
 /** Writes an intent as runStockOp does, without applying anything (the process "crashes"). */
-async function writeIntent(s: Scene, movements: MovementInput[], state: StockOpDoc['state'] = 'pending') {
+async function writeIntent(s: Scene, movements: MovementInput[]) {
   const opId = newId();
   const at = new Date();
   const docs: MovementDoc[] = movements.map((m, n) => ({
@@ -62,7 +62,6 @@ async function writeIntent(s: Scene, movements: MovementInput[], state: StockOpD
   const op: StockOpDoc = {
     _id: opId,
     kind: 'test',
-    state,
     actorId: s.actorId,
     steps: buildSteps(docs),
     movements: docs,
@@ -194,12 +193,21 @@ describe('The repair pass', () => {
     await expectConsistent();
   });
 
-  test('When a crash came after every step was applied, then repair writes the ledger and finishes it once', async () => {
+  test('When a crash came after every step but before the first movement, then repair undoes it', async () => {
+    const s = scene();
+    const op = await writeIntent(s, [movement(s, 'received', 6)]);
+    for (const step of op.steps) expect(await applyStep(op._id, step)).toBeNull();
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 0, undone: 1 });
+    expect(await balanceOf(s)).toMatchObject({ onHand: 0, ops: [] });
+    expect(await totalOf(s)).toMatchObject({ donated: 0, onHand: 0, ops: [] });
+    await expectConsistent();
+  });
+
+  test('When a crash came after the commit point (the first movement), then repair writes the rest and finishes it once', async () => {
     const s = scene();
     const op = await writeIntent(s, [movement(s, 'received', 8), movement({ ...s, lotId: newId() }, 'received', 2)]);
     for (const step of op.steps) expect(await applyStep(op._id, step)).toBeNull();
-    await StockOp.updateOne({ _id: op._id }, { $set: { state: 'applied' } });
-    // One of the two movements was written before the crash.
+    // The first of the two movements (the commit point) was written before the crash.
     await Movement.collection.insertOne(op.movements[0] as never);
 
     expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
@@ -217,7 +225,7 @@ describe('The repair pass', () => {
       expect(await applyStep(op._id, step)).toBeNull();
     }
     expect(await balanceOf(s)).toMatchObject({ onHand: 5 });
-    await StockOp.updateOne({ _id: op._id }, { $set: { state: 'applied' } });
+    await Movement.collection.insertOne(op.movements[0] as never);
     expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
     expect(await totalOf(s)).toMatchObject({ donated: 5, onHand: 5, ops: [] });
     await expectConsistent();
@@ -226,7 +234,7 @@ describe('The repair pass', () => {
   test('When a crash came half-way through an undo, then repair completes the undo', async () => {
     const s = scene();
     await runStockOp({ kind: 'test', actorId: s.actorId, movements: [movement(s, 'received', 10)] });
-    const op = await writeIntent(s, [movement(s, 'written_off', -3)], 'undoing');
+    const op = await writeIntent(s, [movement(s, 'written_off', -3)]);
     for (const step of op.steps) expect(await applyStep(op._id, step)).toBeNull();
     // The balance step was undone, the total's not yet.
     await Balance.collection.updateOne(

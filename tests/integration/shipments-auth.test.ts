@@ -84,7 +84,8 @@ describe('POST /api/shipments/:id/updates: every transition for every role', () 
           outcomes.push(`${w}: ${from} -> ${to} = ${res.status}`);
           wanted.push(`${w}: ${from} -> ${to} = ${expected(w, from, to)}`);
           if (res.status === 409) {
-            expect(res.body.code).toBe('INVALID_TRANSITION');
+            expect(res.body.code).toBe('CONFLICT');
+            expect(res.body.details.every((d: { type: string }) => d.type === 'allowed')).toBe(true);
             const allowed =
               w === 'assigned driver'
                 ? SHIPMENT_TRANSITIONS[from].filter((s) =>

@@ -45,7 +45,11 @@ describe('Concurrent loadings', () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((st) => st === 200)).toHaveLength(10);
     expect(statuses.filter((st) => st === 409)).toHaveLength(40);
-    expect(answers.filter((a) => a.status === 409).every((a) => a.body.code === 'INSUFFICIENT_STOCK')).toBe(true);
+    expect(
+      answers
+        .filter((a) => a.status === 409)
+        .every((a) => a.body.code === 'CONFLICT' && a.body.details[0].type === 'insufficient'),
+    ).toBe(true);
     expect(await balance(s)).toEqual({ onHand: 100, reserved: 100 });
     expect(await Shipment.countDocuments({ campaignId: s.campaign.id, status: 'loading' })).toBe(10);
     await expectReconciled();

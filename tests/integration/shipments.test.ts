@@ -307,7 +307,8 @@ describe('Loading', () => {
     const shipment = await createShipment(app.url, coordinator.auth, s);
     const res = await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading');
     expect(res.status).toBe(409);
-    expect(res.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(res.body.code).toBe('CONFLICT');
+    expect(res.body.details[0].type).toBe('insufficient');
     expect(res.body.details[0].message).toContain('missing 70');
     expect(await balance(s.origin.id, s.lotId!)).toEqual({ onHand: 30, reserved: 0 });
     const after = (await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth)).body;
@@ -377,7 +378,7 @@ describe('Cancellation', () => {
     await moveTo(other, ['loading', 'departed']);
     const late = await sendUpdate(app.url, coordinator.auth, other.id, 'cancelled');
     expect(late.status).toBe(409);
-    expect(late.body.code).toBe('INVALID_TRANSITION');
+    expect(late.body.code).toBe('CONFLICT');
     expect(late.body.details.map((d: { message: string }) => d.message)).toEqual(['at_checkpoint', 'arrived']);
     await expectReconciled();
   });
@@ -525,7 +526,8 @@ describe('Duplicate and out-of-order updates', () => {
     const shipment = await createShipment(app.url, coordinator.auth, s);
     const res = await sendUpdate(app.url, coordinator.auth, shipment.id, 'arrived');
     expect(res.status).toBe(409);
-    expect(res.body.code).toBe('INVALID_TRANSITION');
+    expect(res.body.code).toBe('CONFLICT');
+    expect(res.body.details[0].type).toBe('allowed');
     expect(res.body.details.map((d: { message: string }) => d.message)).toEqual(['loading', 'cancelled']);
   });
 });

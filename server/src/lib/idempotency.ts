@@ -22,8 +22,8 @@ const idempotencySchema = new Schema(
 export const IdempotencyRecord = mongoose.model('IdempotencyRecord', idempotencySchema, 'idempotency_records');
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-/** How long a key is remembered. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a key is remembered: a phone may be offline for days before it replays (issue 7: at least 72 h). */
+export const IDEMPOTENCY_TTL_MS = 72 * 60 * 60 * 1000;
 /** A pending record older than this is taken to belong to a request that died half-way. */
 const PENDING_STALE_MS = 60 * 1000;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;

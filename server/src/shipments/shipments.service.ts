@@ -398,7 +398,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     });
     return new ApiError(
       409,
-      'INVALID_TRANSITION',
+      'CONFLICT',
       `A shipment that is ${s.status} cannot become ${a.req.status}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`,
       allowed.length > 0
         ? allowed.map((status) => ({ path: 'body.status', message: status, type: 'allowed' }))
@@ -530,7 +530,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     if (expired.length > 0) {
       throw new ApiError(
         409,
-        'INSUFFICIENT_STOCK',
+        'CONFLICT',
         'Expired lots cannot be loaded',
         expired.map((l) => ({
           path: `body.lots.${l.lotId}`,
@@ -562,7 +562,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       }
       lines.push({ ...line, lots: chosen });
     }
-    if (missing.length > 0) throw new ApiError(409, 'INSUFFICIENT_STOCK', 'Not enough stock at the origin', missing);
+    if (missing.length > 0) throw new ApiError(409, 'CONFLICT', 'Not enough stock at the origin', missing);
 
     const items = await findItems(s.lines.map((l) => l.itemId));
     const arrival = estimatedArrival(s, now);
@@ -1062,12 +1062,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     report,
 
-    /** Whether the actor may watch `shipment:<id>` (read any shipment, or its assigned driver). */
+    /** Whether the actor may watch `shipment:<id>`: it exists, and they read any shipment or drive it. */
     async mayWatch(actor: Actor, id: string): Promise<boolean> {
-      if (canReadAny(actor)) return true;
       if (!Types.ObjectId.isValid(id)) return false;
       const s = await shipments().findOne({ _id: new Types.ObjectId(id) }, { projection: { driverId: 1 } });
-      return Boolean(s && isDriverOf(actor, s));
+      return Boolean(s && (canReadAny(actor) || isDriverOf(actor, s)));
     },
   };
 }

@@ -3,7 +3,7 @@
  * shipments) use only what is exported here.
  *
  * For shipments (see stock.service.ts), all with `actor` first, each one operation that applies
- * completely or not at all (409 INSUFFICIENT_STOCK with the missing quantities in `details`):
+ * completely or not at all (409 CONFLICT with the missing quantities in `details`):
  * - `reserve(actor, { shipmentId, locationId, lines: [{ lotId, quantity }] })` reserved +q at the
  *   origin (never expired lots, never more than available = onHand - reserved);
  * - `release(...)` the reverse; `dispatch(...)` onHand and reserved down at the origin, inTransit up;
@@ -25,6 +25,7 @@ export {
   repairStockOps,
   registerOpHook,
   countPendingStockOps,
+  OP_LEASE_MS,
   StockConflict,
   balanceId,
   totalId,
@@ -36,6 +37,7 @@ export {
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';
+export { indexMovements, LedgerIndex } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
 export { Balance, CampaignTotal, Movement, Lot, StockOp } from './stock.model';
 export { stockRoutes } from './stock.routes';

@@ -1,25 +1,29 @@
 import { Types, type mongo } from 'mongoose';
 import type { ErrorDetail, MovementKind } from '@karavan/shared';
 import { ApiError, isDuplicateKey } from '../lib/errors';
+import { indexMovements } from './ledger-index';
 import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
 
 /*
  * The ledger engine. There are no multi-document transactions, so one stock operation (a
  * donation, a void, a write-off, a reservation, ...) is:
  *
- *  1. an intent document in `stock_ops` (state `pending`) listing its ledger movements and the
- *     balance/total updates ("steps") they imply;
+ *  1. an intent document in `stock_ops` listing its ledger movements and the balance/total
+ *     updates ("steps") they imply;
  *  2. each step applied as ONE guarded single-document update that also pushes the op id onto
  *     the document's `ops` array: `updateOne({ _id, ops: { $ne: opId }, available: { $gte: q } },
  *     { $inc, $push: { ops: opId } })`. The marker makes the step idempotent and tells the repair
- *     pass whether it was applied. A failed guard undoes the applied steps and answers 409;
- *  3. state `applied`; the movements inserted with deterministic `_id`s (`${opId}:${n}`), the
- *     owner's hook run (e.g. the donation document stored), the markers pulled, the intent deleted.
+ *     pass whether it was applied. Balance steps go first, campaign totals after them all passed.
+ *     A failed guard undoes the applied steps and answers 409;
+ *  3. the movements inserted in order with deterministic `_id`s (`${opId}:${n}`): the first one
+ *     in the ledger is the op's COMMIT POINT; then their ids appended to the ledger index
+ *     (ledger-index.ts), the owner's hook (e.g. the donation document stored), the markers
+ *     pulled, the intent deleted.
  *
- * A crash anywhere leaves the intent behind. `repairStockOps` undoes a `pending` op (its caller
- * was never told it succeeded) and finishes an `applied` one; both are idempotent thanks to the
- * markers. Balances, totals and the ledger all derive from one function, `effectOf`, which the
- * reconcile uses too.
+ * A crash anywhere leaves the intent behind. `repairStockOps` finishes an op whose first
+ * movement is in the ledger and undoes any other (its caller was never told it succeeded); both
+ * are idempotent thanks to the markers and the deterministic movement ids. Balances, totals and
+ * the ledger all derive from one function, `effectOf`, which the reconcile uses too.
  */
 
 /** A movement as a service describes it; the engine adds id, op, time and actor. */
@@ -66,7 +70,6 @@ export interface OpHookRef {
 export interface StockOpDoc {
   _id: string;
   kind: string;
-  state: 'pending' | 'applied' | 'undoing';
   actorId: string;
   steps: Step[];
   movements: MovementDoc[];
@@ -198,8 +201,19 @@ const collectionOf = (coll: StepCollection): Collection<Document> =>
   (coll === 'balances' ? Balance.collection : CampaignTotal.collection) as unknown as Collection<Document>;
 const ops = () => StockOp.collection as unknown as Collection<StockOpDoc>;
 
-/** A step that only adds may create its document; anything that takes away needs it to exist. */
-const mayCreate = (step: Step) => !step.expect && Object.values(step.inc).every((v) => v > 0);
+/**
+ * The fields a step may not take below 0. On a balance: all of them (onHand, reserved, available
+ * = onHand - reserved), the physical truth. On a campaign total only `inTransit` (no operation on
+ * goods in transit has a balance to guard it): the other totals are sums of balances, and guarding
+ * them would let an operation that is about to fail (and be undone) make a valid one fail.
+ */
+const guardedFields = (step: Step) =>
+  Object.entries(step.inc)
+    .filter(([field, value]) => value < 0 && (step.coll === 'balances' || field === 'inTransit'))
+    .map(([field, value]) => [field, -value] as const);
+
+/** An unguarded step may create its document; one that is guarded needs it to exist. */
+const mayCreate = (step: Step) => !step.expect && guardedFields(step).length === 0;
 
 /** Why a step's guard failed: which field of which document falls short, and by how much. */
 export interface Shortage {
@@ -217,7 +231,7 @@ export interface Shortage {
 export async function applyStep(opId: string, step: Step): Promise<Shortage[] | null> {
   const collection = collectionOf(step.coll);
   const filter: Document = { _id: step.id, ops: { $ne: opId } };
-  for (const [field, value] of Object.entries(step.inc)) if (value < 0) filter[field] = { $gte: -value };
+  for (const [field, min] of guardedFields(step)) filter[field] = { $gte: min };
   for (const [field, value] of Object.entries(step.expect ?? {})) filter[field] = value;
   const update: Document = { $inc: step.inc, $push: { ops: opId } };
   const upsert = mayCreate(step);
@@ -281,16 +295,29 @@ async function pullMarkers(op: StockOpDoc): Promise<void> {
   );
 }
 
-async function insertMovements(op: StockOpDoc): Promise<void> {
+const movementsCollection = () => Movement.collection as unknown as Collection<MovementDoc>;
+
+/**
+ * Writes the op's movements. The first attempt inserts them in order, so the first movement is
+ * in the ledger whenever any is (the commit point); a retry (repair) inserts what is missing.
+ */
+async function insertMovements(op: StockOpDoc, retry: boolean): Promise<void> {
   if (op.movements.length === 0) return;
   try {
-    await (Movement.collection as unknown as Collection<MovementDoc>).insertMany(op.movements, { ordered: false });
+    await movementsCollection().insertMany(op.movements, { ordered: !retry });
   } catch (err) {
     // Already written by an earlier attempt: the ledger keeps exactly one copy of each.
     const writeErrors = (err as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
     const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
     if (!isDuplicateKey(err) && !(list.length > 0 && list.every((e) => e.code === 11000))) throw err;
+    if (!retry) await insertMovements(op, true);
   }
+}
+
+/** True once the op's first movement is in the ledger: from then on it is finished, never undone. */
+async function committed(op: StockOpDoc): Promise<boolean> {
+  if (op.movements.length === 0) return true;
+  return (await movementsCollection().countDocuments({ _id: op.movements[0]!._id }, { limit: 1 })) > 0;
 }
 
 /** What the component that owns an operation does when it finishes or is undone. */
@@ -307,32 +334,27 @@ export function registerOpHook(name: string, hook: OpHook): void {
   hooks.set(name, hook);
 }
 
-async function setState(op: StockOpDoc, state: StockOpDoc['state']): Promise<void> {
-  await ops().updateOne({ _id: op._id }, { $set: { state } });
-  op.state = state;
-}
-
-async function finish(op: StockOpDoc): Promise<void> {
-  await insertMovements(op);
+async function finish(op: StockOpDoc, retry: boolean): Promise<void> {
+  await insertMovements(op, retry);
+  await indexMovements(op.movements);
   if (op.hook) await hooks.get(op.hook.name)?.onApplied?.(op);
   await pullMarkers(op);
   await ops().deleteOne({ _id: op._id });
 }
 
 async function undo(op: StockOpDoc): Promise<void> {
-  if (op.state !== 'undoing') await setState(op, 'undoing');
   await undoSteps(op);
   if (op.hook) await hooks.get(op.hook.name)?.onUndone?.(op);
   await ops().deleteOne({ _id: op._id });
 }
 
-/** Thrown when a guard fails: 409 INSUFFICIENT_STOCK, with what is missing in `details`. */
+/** Thrown when a guard fails: 409 CONFLICT, with what is missing in `details`. */
 export class StockConflict extends ApiError {
   constructor(
     readonly shortages: Shortage[],
     details: ErrorDetail[] = shortages.map(describeShortage),
   ) {
-    super(409, 'INSUFFICIENT_STOCK', 'Not enough stock for this operation', details);
+    super(409, 'CONFLICT', 'Not enough stock for this operation', details);
   }
 }
 
@@ -402,7 +424,6 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
   const op: StockOpDoc = {
     _id: opId,
     kind: input.kind,
-    state: 'pending',
     actorId: input.actorId,
     steps: buildSteps(movements, input.expect),
     movements,
@@ -412,21 +433,24 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
   };
   await ops().insertOne(op);
 
-  let results: (Shortage[] | null)[];
-  try {
-    results = await Promise.all(op.steps.map((step) => applyStep(opId, step)));
-  } catch (err) {
-    // The database failed mid-way: undo what we can; the repair pass undoes the rest.
-    await undo(op).catch(() => undefined);
-    throw err;
+  // Balances first: they hold the guards that decide. Only when they all passed are the campaign
+  // totals changed, so a failing operation never disturbs them, even for a moment.
+  for (const coll of ['balances', 'campaign_totals'] as const) {
+    let results: (Shortage[] | null)[];
+    try {
+      results = await Promise.all(op.steps.filter((s) => s.coll === coll).map((step) => applyStep(opId, step)));
+    } catch (err) {
+      // The database failed mid-way: undo what we can; the repair pass undoes the rest.
+      await undo(op).catch(() => undefined);
+      throw err;
+    }
+    const shortages = results.flatMap((r) => r ?? []);
+    if (shortages.length > 0) {
+      await undo(op);
+      throw new StockConflict(shortages);
+    }
   }
-  const shortages = results.flatMap((r) => r ?? []);
-  if (shortages.length > 0) {
-    await undo(op);
-    throw new StockConflict(shortages);
-  }
-  await setState(op, 'applied');
-  await finish(op);
+  await finish(op, false);
   return { opId, movements };
 }
 
@@ -436,8 +460,8 @@ export interface RepairReport {
 }
 
 /**
- * Finishes (`applied`) or undoes (`pending`, `undoing`) every operation whose lease ran out: what
- * a crash or a lost database connection left half-done. Safe to run at any time and repeatedly.
+ * Finishes (its first movement is in the ledger) or undoes (any other) every operation whose
+ * lease ran out: what a crash or a lost database connection left half-done. Safe to run at any time and repeatedly.
  * `now` far in the future takes over every op (tests; a single process at start-up).
  */
 export async function repairStockOps(now = new Date()): Promise<RepairReport> {
@@ -453,8 +477,8 @@ export async function repairStockOps(now = new Date()): Promise<RepairReport> {
       { returnDocument: 'after' },
     );
     if (!claimed) continue;
-    if (claimed.state === 'applied') {
-      await finish(claimed);
+    if (await committed(claimed)) {
+      await finish(claimed, true);
       report.finished += 1;
     } else {
       await undo(claimed);

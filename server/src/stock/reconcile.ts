@@ -1,7 +1,8 @@
 import type { mongo } from 'mongoose';
 import type { ReconcileDifference, ReconcileReport } from '@karavan/shared';
-import { BALANCE_FIELDS, effectOf, TOTAL_FIELDS, type MovementDoc } from './ledger';
-import { Balance, CampaignTotal, Movement } from './stock.model';
+import { BALANCE_FIELDS, effectOf, TOTAL_FIELDS } from './ledger';
+import { movementsByIds, walkScope } from './ledger-index';
+import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
 
 type Counts = Record<string, number>;
 interface Computed {
@@ -11,8 +12,8 @@ interface Computed {
 }
 
 /**
- * Recomputes every balance and campaign total from the ledger (one pass over the movements
- * cursor, in JS: no aggregation needed) and compares them with the stored running totals.
+ * Recomputes every balance and campaign total from the ledger (one pass over the movements in
+ * the order they were written, in JS: no aggregation needed) and compares them with the stored running totals.
  * Documents that an unfinished operation is still changing are left out (`inFlight`). With
  * `fix`, each differing number is set to the ledger's value (compare-and-set on the stored value,
  * so a concurrent operation is never overwritten).
@@ -26,24 +27,39 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
     for (const [field, value] of Object.entries(inc)) entry.counts[field] = (entry.counts[field] ?? 0) + value;
   };
   let movements = 0;
-  const cursor = (Movement.collection as unknown as mongo.Collection<MovementDoc>).find({}).batchSize(5_000);
-  for await (const m of cursor) {
-    movements += 1;
-    const effect = effectOf(m);
-    if (effect.balance) {
-      add(balances, effect.balance.id, effect.balance.inc, {
-        locationId: m.locationId,
-        lotId: m.lotId,
-        itemId: m.itemId,
-        campaignId: m.campaignId,
-        expiresAt: m.expiresAt ?? null,
-      });
+  // Through the ledger index, 1,000 movements per `_id` query: the embedded database would
+  // materialise a query over the whole movements collection at once.
+  for await (const ids of walkScope('all', 'oldest', 1_000)) {
+    for (const m of await movementsByIds(ids)) {
+      movements += 1;
+      const effect = effectOf(m);
+      if (effect.balance) {
+        add(balances, effect.balance.id, effect.balance.inc, {
+          locationId: m.locationId,
+          lotId: m.lotId,
+          itemId: m.itemId,
+          campaignId: m.campaignId,
+          expiresAt: m.expiresAt ?? null,
+        });
+      }
+      add(totals, effect.total.id, effect.total.inc, { campaignId: m.campaignId, itemId: m.itemId });
     }
-    add(totals, effect.total.id, effect.total.inc, { campaignId: m.campaignId, itemId: m.itemId });
   }
 
   const differences: ReconcileDifference[] = [];
   let inFlight = 0;
+  // Every movement must be in the index (an op indexes its movements before it finishes).
+  const pending = await StockOp.estimatedDocumentCount();
+  const stored = await Movement.estimatedDocumentCount();
+  if (pending === 0 && stored !== movements) {
+    differences.push({
+      collection: 'movements',
+      id: 'ledger_index',
+      field: 'count',
+      stored: movements,
+      fromLedger: stored,
+    });
+  }
   const compare = async (
     name: ReconcileDifference['collection'],
     collection: mongo.Collection<mongo.Document>,

@@ -94,14 +94,13 @@ export const Movement = mongoose.model('Movement', movementSchema, 'movements');
 
 /**
  * The intent of one stock operation, written before any balance changes and deleted when it is
- * finished or undone. The repair pass finishes or undoes whatever a crash left here.
+ * finished or undone. The repair pass finishes (its first movement is in the ledger: the commit
+ * point) or undoes whatever a crash left here.
  */
 const stockOpSchema = new Schema(
   {
     _id: { type: String, required: true },
     kind: { type: String, required: true },
-    /** pending: steps being applied; applied: all applied, finishing; undoing: being rolled back. */
-    state: { type: String, enum: ['pending', 'applied', 'undoing'], required: true },
     actorId: { type: String, required: true },
     steps: { type: Schema.Types.Mixed, required: true },
     movements: { type: Schema.Types.Mixed, required: true },

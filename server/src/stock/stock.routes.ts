@@ -46,7 +46,7 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
       tag: 'stock',
       summary: 'Write off goods at a location',
       description:
-        'Reason `spoiled`, `damaged`, `lost`, `stolen`, `expired` or `other` (with a note). Never takes reserved goods: 409 INSUFFICIENT_STOCK says how much is missing.',
+        'Reason `spoiled`, `damaged`, `lost`, `stolen`, `expired` or `other` (with a note). Never takes reserved goods: 409 CONFLICT says how much is missing.',
       access: 'stock:write',
       idempotent: true,
       body: writeOffBody,

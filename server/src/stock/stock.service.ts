@@ -29,7 +29,8 @@ import {
 } from './ledger';
 import { getLots, isExpired, type LotInfo } from './lots';
 import { presentMovement, presentProgressItem, presentRow } from './stock.presenter';
-import { Balance, CampaignTotal, Movement } from './stock.model';
+import { movementsByIds, walkScope } from './ledger-index';
+import { Balance, CampaignTotal } from './stock.model';
 
 interface BalanceDoc {
   _id: string;
@@ -162,36 +163,56 @@ export function createStockService(events: EventBus) {
 
     /** The rows of these lots at a location, as they are now (for live events). */
     async rowsAt(locationId: string, lotIds: string[]): Promise<StockRowDto[]> {
+      // One `_id` lookup each: the embedded database serves those from its index, a `$in` it may scan.
       const ids = [...new Set(lotIds)].map((lotId) => balanceId(locationId, lotId));
-      const docs = await balances()
-        .find({ _id: { $in: ids } })
-        .toArray();
+      const docs = (await Promise.all(ids.map((_id) => balances().findOne({ _id })))).filter(
+        (d): d is BalanceDoc => d !== null,
+      );
       docs.sort(byExpiry);
       return docs.map((d) => presentRow(d));
     },
 
-    /** The ledger, newest first. `total` is a lower bound (counting a growing ledger would be slow). */
+    /**
+     * The ledger, newest first, read through the ledger index (never a scan of the movements):
+     * the most selective filter picks the scope walked, the others are applied to what it
+     * yields. `total` is a lower bound (exact on the last page).
+     */
     async listMovements(_actor: Actor, query: ListMovementsQuery): Promise<Page<MovementDto>> {
-      const filter: mongo.Filter<MovementDoc> = {};
-      for (const key of ['locationId', 'itemId', 'campaignId', 'kind', 'shipmentId', 'donationId', 'lotId'] as const) {
-        if (query[key]) (filter as Record<string, unknown>)[key] = query[key];
+      const scope = query.donationId
+        ? `donation:${query.donationId}`
+        : query.shipmentId
+          ? `shipment:${query.shipmentId}`
+          : query.locationId
+            ? `location:${query.locationId}`
+            : query.campaignId
+              ? `campaign:${query.campaignId}`
+              : 'all';
+      const keys = ['locationId', 'itemId', 'campaignId', 'kind', 'shipmentId', 'donationId', 'lotId'] as const;
+      const wanted = keys.filter((k) => query[k] !== undefined);
+      const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
+      const rows: MovementDoc[] = [];
+      let skipped = 0;
+      outer: for await (const ids of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
+        for (const m of await movementsByIds(ids)) {
+          if (!matches(m)) continue;
+          if (skipped < query.offset) {
+            skipped += 1;
+            continue;
+          }
+          rows.push(m);
+          if (rows.length > query.limit) break outer;
+        }
       }
-      const docs = await (Movement.collection as unknown as mongo.Collection<MovementDoc>)
-        .find(filter)
-        .sort({ at: -1, _id: -1 })
-        .skip(query.offset)
-        .limit(query.limit + 1)
-        .toArray();
-      return lowerBoundPage(docs.map(presentMovement), query.limit, query.offset);
+      return lowerBoundPage(rows.map(presentMovement), query.limit, query.offset);
     },
 
     /**
      * Progress of a campaign from its running totals only (never the ledger): every target, then
-     * every other item the campaign received. `seq` is read first, so every live event with a
-     * higher seq is at least as new as this snapshot.
+     * every other item the campaign received. `seq` is read first (or is the live event's own,
+     * taken before this read), so every live event with a higher seq is at least as new.
      */
-    async progress(campaign: CampaignDto): Promise<CampaignProgressDto> {
-      const seq = await currentSeq();
+    async progress(campaign: CampaignDto, seq?: number): Promise<CampaignProgressDto> {
+      seq ??= await currentSeq();
       const asOf = new Date().toISOString();
       const totals = await CampaignTotal.find({ campaignId: campaign.id }).lean();
       const byItem = new Map(totals.map((t) => [t.itemId, t]));
@@ -251,7 +272,7 @@ export function createStockService(events: EventBus) {
         const balance = await balanceAt(input.locationId, lot.id);
         if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
         if (counted < balance.reserved) {
-          throw new ApiError(409, 'INSUFFICIENT_STOCK', 'The count is below what is reserved for shipments', [
+          throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
             {
               path: 'body.countedQuantity',
               message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
@@ -318,7 +339,7 @@ export function createStockService(events: EventBus) {
       if (expired.length > 0) {
         throw new ApiError(
           409,
-          'INSUFFICIENT_STOCK',
+          'CONFLICT',
           'Expired lots cannot be reserved',
           expired.map((m) => ({
             path: `lots.${m.lotId}`,
