@@ -3,8 +3,10 @@ import { createRoot } from 'react-dom/client';
 import './i18n';
 import './styles.css';
 import { App } from './App';
+import { followProfileLanguage } from './lib/language';
 import { restoreSession } from './lib/session';
 
+followProfileLanguage();
 restoreSession();
 
 createRoot(document.getElementById('root')!).render(

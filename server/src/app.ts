@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import helmet from 'helmet';
+import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
-import { authRoutes, createAuthService, createPassport, requireRight } from './auth';
+import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
 import { pingDatabase } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { ApiError } from './lib/errors';
 import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
 import { createEventBus, type EventBus } from './lib/events';
-import { idempotent } from './lib/idempotency';
-import type { Logger } from './lib/logger';
+import { createIdempotency } from './lib/idempotency';
+import { deriveKey } from './lib/secrets';
+import { redactUrl, type Logger } from './lib/logger';
 import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
@@ -33,6 +31,8 @@ import { getCampaign } from './campaigns';
 import { createShipmentsService, shipmentsRoutes } from './shipments';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { explainDisabledAccounts } from './lib/account-disabled';
+import { clientAssets, clientDirectory } from './web/client-assets';
+import { securityHeaders } from './web/security-headers';
 
 export interface KaravanOptions {
   config: Config;
@@ -56,7 +56,8 @@ export interface Karavan {
   close(): Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{8,100}$/;
+/** A client's X-Request-Id is taken only in this strict form; anything else gets a fresh UUID. */
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 /** Builds the HTTP app, Socket.io and every component on an open database connection. */
 export function createKaravan(options: KaravanOptions): Karavan {
@@ -78,18 +79,29 @@ export function createKaravan(options: KaravanOptions): Karavan {
   // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
   registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));
 
-  const loginLimiter: RequestHandler = rateLimit({
-    windowMs: config.loginRateWindowSeconds * 1000,
-    limit: config.loginRateLimit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    ...(options.redis ? { store: options.redis.rateLimitStore('login:') } : {}),
-    handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many sign-in attempts; wait a minute')),
-  });
+  const limiter = (name: string, limit: number, message: string, extra: Partial<RateLimitOptions> = {}) =>
+    rateLimit({
+      windowMs: config.loginRateWindowSeconds * 1000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      ...(options.redis ? { store: options.redis.rateLimitStore(`${name}:`) } : {}),
+      handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', message)),
+      ...extra,
+    }) as RequestHandler;
+  const limiters: AuthLimiters = {
+    login: limiter('login', config.loginRateLimit, 'Too many sign-in attempts; wait a minute'),
+    refresh: limiter('refresh', config.refreshRateLimit, 'Too many requests; wait a minute'),
+    // Per user, after authentication: guessing the current password is limited like sign-in.
+    passwordChange: limiter('password', config.loginRateLimit, 'Too many password attempts; wait a minute', {
+      keyGenerator: (_req, res) => `user:${(res.locals.actor as { id: string }).id}`,
+      skipSuccessfulRequests: true,
+    }),
+  };
 
   const routes: RouteSpec[] = [
     ...healthRoutes(options.ping ?? (() => pingDatabase())),
-    ...authRoutes(auth, passport, loginLimiter),
+    ...authRoutes(auth, passport, limiters),
     ...usersRoutes(users),
     ...itemsRoutes(createItemsService()),
     ...locationsRoutes(createLocationsService()),
@@ -128,7 +140,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
       // Every line logged for a request carries `reqId`; the completion line says what happened.
       quietReqLogger: true,
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) =>
@@ -136,13 +152,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders({ publicUrl: config.publicUrl }));
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
@@ -154,22 +164,19 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   const router = express.Router();
+  const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
   mountRoutes(router, routes, {
     authenticate: explainDisabledAccounts(passport.authenticate, options.jwtSecret),
     requireRight,
     idempotent,
+    timeoutMs: config.requestTimeoutMs,
   });
   app.use(router);
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 
-  const indexHtml = path.join(config.clientDir, 'index.html');
-  if (fs.existsSync(indexHtml)) {
-    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
-    // Client-side routes: any other GET that wants HTML gets the app.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) =>
-      req.accepts('html') ? res.sendFile(indexHtml) : next(),
-    );
+  if (clientDirectory(config.clientDir)) {
+    app.use(clientAssets(config.clientDir));
   } else {
     logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');
   }
@@ -194,6 +201,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
         }
       },
     },
+    timeoutMs: config.requestTimeoutMs,
   });
   options.redis?.useForSockets(realtime.io);
 

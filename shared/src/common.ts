@@ -1,16 +1,29 @@
 import Joi from 'joi';
+import { text } from './text';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
-export const password = () => Joi.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
-export const email = () => Joi.string().trim().lowercase().email({ tlds: false }).max(254);
+export const password = () => text({ min: PASSWORD_MIN, max: PASSWORD_MAX });
+/** As sent, without white space around it (the client trims); stored in lower case. */
+export const email = () => text({ max: 254 }).email({ tlds: false }).lowercase();
 
 export const LOCALES = ['ru', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'ru';
 
-/** A MongoDB ObjectId as 24 hex characters. */
-export const objectId = () => Joi.string().hex().length(24);
+/**
+ * A MongoDB ObjectId as 24 hex characters, in its one canonical form: lower case. Upper-case
+ * input is accepted and lower-cased, so that every id the server compares is canonical.
+ */
+export const objectId = () =>
+  Joi.string()
+    .length(24)
+    .lowercase()
+    .pattern(/^[0-9a-fA-F]{24}$/, 'id');
+
+/** True when two ids name the same object, whatever the case of their hex digits. */
+export const sameId = (a: string | { toString(): string }, b: string | { toString(): string }): boolean =>
+  String(a).toLowerCase() === String(b).toLowerCase();
 
 export const idParams = Joi.object<{ id: string }, true>({ id: objectId().required() });
 

@@ -23,7 +23,8 @@ function mountedRoutes(): string[] {
       if (layer.route) {
         const methods = Object.keys((layer.route as unknown as { methods: Record<string, boolean> }).methods);
         const { path } = layer.route;
-        if (typeof path === 'string') methods.forEach((m) => found.push(`${m} ${path}`));
+        // `_all` is the 405 answer for other methods (see mountRoutes), not a route.
+        if (typeof path === 'string') methods.filter((m) => m !== '_all').forEach((m) => found.push(`${m} ${path}`));
       } else if ((layer.handle as unknown as Router).stack) {
         walk((layer.handle as unknown as Router).stack);
       }
@@ -66,5 +67,16 @@ describe('GET /api/openapi.json', () => {
     expect(listUsers.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(listUsers.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
     expect(doc.paths['/api/auth/login']!.post!.security).toEqual([]);
+  });
+
+  test('When a route is rate-limited, then the document lists its 429', () => {
+    for (const [path, method] of [
+      ['/api/auth/login', 'post'],
+      ['/api/auth/refresh', 'post'],
+      ['/api/auth/logout', 'post'],
+      ['/api/users/me/password', 'put'],
+    ] as const) {
+      expect(Object.keys(doc.paths[path]![method]!.responses)).toContain('429');
+    }
   });
 });

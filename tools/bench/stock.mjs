@@ -71,7 +71,7 @@ async function measure(name, count, makeRequest, concurrency = CONCURRENCY) {
 const oid = () => new mongoose.Types.ObjectId();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-stock-'));
 const db = await startEmbeddedDb({ dir });
-await mongoose.connect(`${db.uri}karavan_bench_stock`, connectOptions(true));
+await mongoose.connect(`${db.uri}karavan_bench_stock`, connectOptions());
 await ensureIndexes();
 const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT: '10000' });
 const karavan = createKaravan({ config, logger: createLogger('silent'), jwtSecret: randomBytes(32).toString('hex') });

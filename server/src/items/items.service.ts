@@ -43,7 +43,7 @@ async function assertNameFree(name: { ru: string; en: string }, exceptId?: strin
 
 function assertShelfLife(perishable: boolean, shelfLifeHours: number | null): void {
   if (!perishable && shelfLifeHours !== null) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+    throw new ApiError(422, 'UNPROCESSABLE', 'Only a perishable item has a shelf life', [
       { path: 'body.shelfLifeHours', message: '"shelfLifeHours" is only for perishable items', type: 'any.only' },
     ]);
   }

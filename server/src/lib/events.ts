@@ -27,6 +27,8 @@ export interface DomainEvents {
   'donations.voided': { donation: DonationDto; movements: MovementDto[] };
   /** A shipment changed; `update` is the status update that changed it (null: planning, checklist, privacy). */
   'shipments.updated': { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
+  /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
+  'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -9,6 +9,8 @@ export interface Actor {
   role: Role;
   email: string;
   mustChangePassword: boolean;
+  /** The sign-in (session family) the caller's access token belongs to; unset outside HTTP and sockets. */
+  sessionFamily?: string;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -58,6 +60,10 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   idempotent?: boolean;
   /** Extra middleware run before validation, e.g. a rate limiter. */
   before?: RequestHandler[];
+  /** How long the route may take before the caller gets a 503 (default: REQUEST_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** A rate limiter guards the route (in `before`): the document lists its 429. */
+  rateLimited?: boolean;
   responses: Record<number, ResponseSpec>;
   handler(ctx: HandlerContext<B, Q, P>): Promise<Reply> | Reply;
 }
@@ -74,6 +80,34 @@ export interface RouteMiddleware {
   requireRight(spec: RouteSpec): RequestHandler;
   /** Runs a create at most once per Idempotency-Key; replays return the first reply. */
   idempotent(req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply>;
+  /** Default deadline of a route, in ms (REQUEST_TIMEOUT_MS). */
+  timeoutMs: number;
+}
+
+/**
+ * Answers 503 when the route has not answered within `ms`: a frozen or unreachable database
+ * must not hold a request (and the phone behind it) for minutes. The rest of the chain is then
+ * skipped (see mountRoutes), so a late database answer does not start a write the caller was
+ * told had failed.
+ */
+export function deadline(ms: number): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.locals.timedOut = true;
+      next(
+        new ApiError(
+          503,
+          'DATABASE_UNAVAILABLE',
+          'The server could not answer in time: the database is slow or unavailable; retry shortly',
+        ),
+      );
+    }, ms);
+    const done = () => clearTimeout(timer);
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  };
 }
 
 const VALIDATE_OPTIONS: Joi.ValidationOptions = { abortEarly: false, convert: true, errors: { wrap: { label: '"' } } };
@@ -107,7 +141,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       else res.locals[part] = value;
     }
     if (details.length > 0) {
-      next(new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details));
+      // A list that repeats an entry (two targets for one item) matches its JSON Schema, which
+      // cannot say "unique by key": like other rules the document cannot state, it is a 422.
+      next(
+        details.every((d) => d.type === 'array.unique')
+          ? new ApiError(422, 'UNPROCESSABLE', 'A list repeats an entry', details)
+          : new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
+      );
       return;
     }
     next();
@@ -117,10 +157,11 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
 /** Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler (idempotent where marked). */
 export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
   for (const spec of routes) {
-    const chain: RequestHandler[] = [];
+    const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
     if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
     chain.push(...(spec.before ?? []), validate(spec));
     chain.push(async (req: Request, res: Response) => {
+      if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
       const run = async () =>
         spec.handler({
           actor: res.locals.actor as Actor | undefined,
@@ -134,9 +175,20 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
     });
     router[spec.method](spec.path, ...chain);
   }
+  // A known path asked with a method it does not take: 405 naming the ones it does (GET brings HEAD).
+  const methods = new Map<string, string[]>();
+  for (const spec of routes) methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
+  for (const [path, allowed] of methods) {
+    const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(path, (req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Allow', allow);
+      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
+    });
+  }
 }
 
 export function send(res: Response, reply: Reply): void {
+  if (res.headersSent) return; // the deadline answered first
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status);
   if (reply.raw) res.type(reply.raw.contentType).send(reply.raw.content);

@@ -1,11 +1,84 @@
-import parse from 'joi-to-json';
 import type Joi from 'joi';
 import { apiErrorSchema } from '@karavan/shared';
 import type { RouteSpec } from '../lib/route';
 
 type JsonSchema = Record<string, unknown>;
 
-const toJsonSchema = (schema: Joi.Schema): JsonSchema => parse(schema, 'open-api-3.1') as JsonSchema;
+interface JoiDescription {
+  type?: string;
+  allow?: unknown[];
+  flags?: { only?: boolean };
+  rules?: Array<{ name: string; args?: { limit?: number; regex?: string; options?: { invert?: boolean } } }>;
+}
+interface JoiToJsonParser {
+  parse(description: Joi.Description, definitions?: JsonSchema): JsonSchema;
+  _setStringFieldProperties(fieldSchema: JsonSchema, description: JoiDescription): void;
+  _setObjectProperties(fieldSchema: JsonSchema, description: JoiDescription, ...rest: unknown[]): void;
+}
+// joi-to-json's OpenAPI 3.1 parser, extended below; the package exports only a function.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OpenApi31Parser = require('joi-to-json/lib/parsers/open-api-3.1') as new () => JoiToJsonParser;
+
+/**
+ * joi-to-json, made to say what the validation does (the schema fuzzer holds us to it):
+ * - `minChars`/`maxChars` (shared/src/text.ts, code points like JSON Schema) are minLength/maxLength;
+ * - `length(n)` is minLength = maxLength = n; `hex()` is a hex pattern;
+ * - a Joi string refuses '' unless it allows it: minLength 1 when no minimum is set;
+ * - an object's `min(n)`/`max(n)` keys are minProperties/maxProperties;
+ * - a comparison with another field (`invalid(Joi.ref(...))`) is not JSON Schema: left to prose.
+ */
+class TruthfulParser extends OpenApi31Parser {
+  override _setObjectProperties(fieldSchema: JsonSchema, description: JoiDescription, ...rest: unknown[]): void {
+    super._setObjectProperties(fieldSchema, description, ...rest);
+    if (fieldSchema.type !== 'object') return;
+    for (const rule of description.rules ?? []) {
+      if (rule.name === 'min') fieldSchema.minProperties = rule.args?.limit;
+      else if (rule.name === 'max') fieldSchema.maxProperties = rule.args?.limit;
+    }
+  }
+
+  override _setStringFieldProperties(fieldSchema: JsonSchema, description: JoiDescription): void {
+    super._setStringFieldProperties(fieldSchema, description);
+    if (fieldSchema.type !== 'string' && !(Array.isArray(fieldSchema.type) && fieldSchema.type.includes('string'))) {
+      return;
+    }
+    for (const rule of description.rules ?? []) {
+      const limit = rule.args?.limit;
+      if (rule.name === 'minChars') fieldSchema.minLength = limit;
+      else if (rule.name === 'maxChars') fieldSchema.maxLength = limit;
+      else if (rule.name === 'length') fieldSchema.minLength = fieldSchema.maxLength = limit;
+      else if (rule.name === 'hex') fieldSchema.pattern ??= '^[0-9a-fA-F]*$';
+    }
+    // JSON Schema has one `pattern` per schema and joi-to-json keeps only the last: every further
+    // pattern the value must match goes into `allOf`.
+    const patterns = (description.rules ?? [])
+      .filter((rule) => rule.name === 'pattern' && !rule.args?.options?.invert)
+      .map((rule) => String(rule.args?.regex).replace(/^\/(.*)\/[a-z]*$/s, '$1'));
+    if (patterns.length > 1) {
+      fieldSchema.pattern = patterns[0];
+      fieldSchema.allOf = patterns.slice(1).map((pattern) => ({ pattern }));
+    }
+    const listed = description.flags?.only === true; // valid(...): an enum says it all
+    if (!listed && fieldSchema.minLength === undefined && !(description.allow ?? []).includes('')) {
+      fieldSchema.minLength = 1;
+    }
+  }
+}
+
+/** Drops `not: { enum: [{ ref }] }`, joi-to-json's rendering of `invalid(Joi.ref(...))`. */
+function withoutReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutReferences);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'not' && JSON.stringify(value).includes('"ref"')) continue;
+    out[key] = withoutReferences(value);
+  }
+  return out;
+}
+
+const toJsonSchema = (schema: Joi.Schema): JsonSchema =>
+  withoutReferences(new TruthfulParser().parse(schema.describe(), {})) as JsonSchema;
 
 /** `/api/users/:id` -> `/api/users/{id}` */
 export const toOpenApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -65,7 +138,13 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
       responses['401'] ??= errorResponse('Missing, expired or revoked access token');
       responses['403'] ??= errorResponse('The caller may not do this');
     }
-    if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.body) {
+      responses['422'] ??= errorResponse(
+        'Well-formed, but it cannot be done: an unknown reference, a rule between fields or a duplicate in a list (`details` names the field)' +
+          (spec.idempotent ? ', or an Idempotency-Key already used with another request' : ''),
+      );
+    } else if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.rateLimited) responses['429'] ??= errorResponse('Too many requests; `Retry-After` says when to try again');
     responses['503'] ??= errorResponse('The database is unavailable');
     responses['500'] ??= errorResponse('Unexpected error (logged, never with internals)');
 

@@ -25,14 +25,27 @@ const seedFile = Joi.object({
   ...catalogueSeedKeys,
 });
 
+class RefusedError extends Error {}
+
 /**
- * `npm run seed [file]`: loads demo data (seeds/demo.json by default) through the same services
- * the API uses. Existing records are left as they are, so running it twice changes nothing.
+ * `npm run seed [file] [--force]`: loads demo data (seeds/demo.json by default) through the same
+ * services the API uses. Existing records are left as they are, so running it twice changes
+ * nothing. Demo accounts have a published password, so with NODE_ENV=production it refuses
+ * unless `--force` is given.
  */
 async function main() {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
   const config = loadConfig();
+  if (config.env === 'production' && !force) {
+    throw new RefusedError(
+      'NODE_ENV is production: the demo seed would create accounts whose password is public. ' +
+        'Refusing; add --force if this really is a demo installation.',
+    );
+  }
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const file = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'seeds', 'demo.json'));
+  const fileArg = args.find((a) => a !== '--force');
+  const file = path.resolve(fileArg ?? path.join(REPO_ROOT, 'seeds', 'demo.json'));
   const { value, error } = seedFile.validate(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (error) throw new Error(`${file}: ${error.message}`);
   const password = process.env.KARAVAN_DEMO_PASSWORD ?? 'karavan-demo-2022';
@@ -63,7 +76,7 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof EmbeddedDbError;
+  const known = err instanceof ConfigError || err instanceof EmbeddedDbError || err instanceof RefusedError;
   process.stderr.write(
     `Seeding failed: ${known || !(err instanceof Error) ? String((err as Error).message ?? err) : err.stack}\n`,
   );
