@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { text } from './text';
 import type { UserDto } from './users';
 import type { VolunteerDto } from './catalogue';
 import type { DonationDto } from './donations';
@@ -94,7 +95,7 @@ export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
 
 export const listEventsQuery = Joi.object<ListEventsQuery, true>({
   after: Joi.number().integer().min(0).required(),
-  room: Joi.string().max(80).required(),
+  room: text({ max: 80 }).required(),
   limit: Joi.number().integer().min(1).max(1000).default(500),
 });
 

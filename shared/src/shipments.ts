@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { trimmedText } from './text';
 import type { Right } from './roles';
 
 /**
@@ -98,7 +99,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: Joi.string().max(1000).allow(''),
+  note: trimmedText({ min: 0, max: 1000, multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(
@@ -108,7 +109,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
-  receivedBy: Joi.string().trim().min(1).max(200),
+  receivedBy: trimmedText({ max: 200 }),
   lines: Joi.array()
     .items(
       Joi.object({
@@ -322,7 +323,7 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
       Joi.object({
         itemId: objectIdString().required(),
         quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: Joi.string().trim().min(1).max(30),
+        unit: trimmedText({ max: 30 }),
       }),
     )
     .min(1)
@@ -358,7 +359,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
       Joi.object({
         itemId: objectIdString().required(),
         quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: Joi.string().trim().min(1).max(30),
+        unit: trimmedText({ max: 30 }),
       }),
     )
     .min(1)

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { trimmedText } from './text';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
 
 /**
@@ -128,7 +129,7 @@ export const listMovementsQuery = Joi.object<ListMovementsQuery, true>({
 
 /** A quantity in base units, or in one of the item's pack units (`unit`). */
 const quantity = () => Joi.number().integer().min(1).max(10_000_000);
-const unit = () => Joi.string().trim().min(1).max(40);
+const unit = () => trimmedText({ max: 40 });
 
 export interface WriteOffRequest {
   locationId: string;
@@ -147,7 +148,11 @@ export const writeOffBody = Joi.object<WriteOffRequest, true>({
   reason: Joi.string()
     .valid(...WRITE_OFF_REASONS)
     .required(),
-  note: Joi.string().trim().max(1000).when('reason', { is: 'other', then: Joi.required(), otherwise: Joi.optional() }),
+  note: trimmedText({ max: 1000, multiline: true }).when('reason', {
+    is: 'other',
+    then: Joi.required(),
+    otherwise: Joi.optional(),
+  }),
 });
 
 export interface AdjustmentRequest {
@@ -164,8 +169,8 @@ export const adjustmentBody = Joi.object<AdjustmentRequest, true>({
   lotId: objectId().required(),
   countedQuantity: Joi.number().integer().min(0).max(10_000_000).required(),
   unit: unit(),
-  reason: Joi.string().trim().min(1).max(200).required(),
-  note: Joi.string().trim().max(1000),
+  reason: trimmedText({ max: 200 }).required(),
+  note: trimmedText({ max: 1000, multiline: true }),
 });
 
 /** The answer of a write-off or adjustment: the movement written and the balance after it. */
