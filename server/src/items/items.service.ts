@@ -63,6 +63,7 @@ export function createItemsService() {
         packs: input.packs ?? [],
         perishable,
         shelfLifeHours: input.shelfLifeHours ?? null,
+        weightKgPerUnit: input.weightKgPerUnit ?? null,
         active: input.active ?? true,
       });
       return presentItem(item);
@@ -105,6 +106,7 @@ export function createItemsService() {
         if (!patch.perishable && patch.shelfLifeHours === undefined) item.shelfLifeHours = null;
       }
       if (patch.shelfLifeHours !== undefined) item.shelfLifeHours = patch.shelfLifeHours;
+      if (patch.weightKgPerUnit !== undefined) item.weightKgPerUnit = patch.weightKgPerUnit;
       if (patch.active !== undefined) item.active = patch.active;
       assertShelfLife(item.perishable, item.shelfLifeHours ?? null);
       await item.save();

@@ -18,6 +18,8 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (e.g. an HTML page), sent as is with `contentType`. */
+  raw?: { contentType: string; content: string | Buffer };
   headers?: Record<string, string>;
 }
 
@@ -35,6 +37,8 @@ export interface ResponseSpec {
   description: string;
   /** Joi schema of the body, converted for the OpenAPI document. */
   schema?: Joi.Schema;
+  /** Media type of a body that is not JSON (e.g. `text/html`). */
+  contentType?: string;
 }
 
 /** Everything about one route: access rule, input schemas, OpenAPI text and handler. */
@@ -187,6 +191,7 @@ export function send(res: Response, reply: Reply): void {
   if (res.headersSent) return; // the deadline answered first
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status);
-  if (reply.body === undefined) res.end();
+  if (reply.raw) res.type(reply.raw.contentType).send(reply.raw.content);
+  else if (reply.body === undefined) res.end();
   else res.json(reply.body);
 }

@@ -127,7 +127,9 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
               description: response.description,
               ...(response.schema
                 ? { content: { 'application/json': { schema: toJsonSchema(response.schema) } } }
-                : {}),
+                : response.contentType
+                  ? { content: { [response.contentType]: { schema: { type: 'string' } } } }
+                  : {}),
             };
     }
     if (spec.body || spec.query || spec.params)
