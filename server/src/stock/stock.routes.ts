@@ -54,6 +54,10 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         201: change,
         404: { description: 'No such lot, location, or nothing of the lot there' },
         409: { description: 'Not that much available (details)' },
+        422: {
+          description:
+            "`unit` is not one of the item's, `reason: other` without a note, or the Idempotency-Key was used with another request",
+        },
       },
       async handler({ actor, body }) {
         return { status: 201, body: await stock.writeOff(actor!, body) };
@@ -73,6 +77,7 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         201: change,
         404: { description: 'No such lot, location, or nothing of the lot there' },
         409: { description: 'The count is below what is reserved' },
+        422: { description: "`unit` is not one of the item's, or the Idempotency-Key was used with another request" },
       },
       async handler({ actor, body }) {
         return { status: 201, body: await stock.adjust(actor!, body) };
