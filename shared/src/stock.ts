@@ -197,7 +197,7 @@ export interface ReconcileReport {
 export interface ReconcileRequest {
   fix?: boolean;
 }
-export const reconcileBody = Joi.object<ReconcileRequest, true>({ fix: Joi.boolean().default(false) });
+export const reconcileQuery = Joi.object<ReconcileRequest, true>({ fix: Joi.boolean().default(false) });
 
 // Response schemas (for the OpenAPI document).
 const hexId = () => Joi.string().hex().length(24);
