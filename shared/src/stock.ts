@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
-import { freeText, packUnitName } from './catalogue';
+import { freeText } from './catalogue';
 
 /**
  * Kinds of ledger movement. Each one changes stock in a fixed way (see DOMAIN.md):
@@ -129,7 +129,8 @@ export const listMovementsQuery = Joi.object<ListMovementsQuery, true>({
 
 /** A quantity in base units, or in one of the item's pack units (`unit`). */
 const quantity = () => Joi.number().integer().min(1).max(10_000_000);
-const unit = () => packUnitName();
+// Top-level free text (compared case-insensitively by the server); a pattern with the u flag does not survive the OpenAPI rendering.
+const unit = () => freeText(30);
 
 export interface WriteOffRequest {
   locationId: string;
