@@ -296,13 +296,27 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     });
   }
 
-  /** Compare-and-set on `version`; false when somebody else changed the shipment first. */
-  async function casUpdate(s: ShipmentRecord, set: Record<string, unknown>): Promise<boolean> {
+  /** Compare-and-set on `version`: the shipment as written, or null when somebody else changed it first. */
+  async function casUpdate(
+    s: ShipmentRecord,
+    set: Record<string, unknown>,
+    entry?: HistoryEntry,
+  ): Promise<ShipmentRecord | null> {
+    const updatedAt = new Date();
+    const history = entry ? [...(s.history ?? []), entry] : s.history;
+    // Appending is a $push (the document is not rewritten from here); past HISTORY_KEPT, a trim.
+    const append = entry && history.length <= HISTORY_KEPT;
     const result = await shipments().updateOne(
       { _id: s._id, version: s.version, pending: null },
-      { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } },
+      {
+        $set: { ...set, ...(entry && !append ? { history: trimHistory(history) } : {}), updatedAt },
+        $inc: { version: 1 },
+        ...(append ? { $push: { history: entry } } : {}),
+      },
     );
-    return result.modifiedCount === 1;
+    return result.modifiedCount === 1
+      ? ({ ...s, ...set, history: trimHistory(history), updatedAt, version: s.version + 1 } as ShipmentRecord)
+      : null;
   }
 
   /** Reads, changes and writes a shipment with compare-and-set, retrying on concurrent changes. */
@@ -317,7 +331,8 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         continue;
       }
       const set = await change(s);
-      if (await casUpdate(s, set)) return find(id);
+      const written = await casUpdate(s, set);
+      if (written) return written;
       await sleep(Math.random() * 20);
     }
     throw new ApiError(409, 'CONFLICT', 'The shipment kept changing; retry');
@@ -428,14 +443,20 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     return (s.route ?? []).find((id) => !visited.has(id)) ?? null;
   }
 
-  /** One try at applying an update to the shipment as read; null when it changed meanwhile (retry). */
-  async function attempt(s: ShipmentRecord, a: Attempt): Promise<boolean | null> {
+  /**
+   * One try at applying an update to the shipment as read: whether it was applied and the
+   * shipment after it (null: read it again); null when the shipment changed meanwhile (retry).
+   */
+  async function attempt(
+    s: ShipmentRecord,
+    a: Attempt,
+  ): Promise<{ applied: boolean; after: ShipmentRecord | null } | null> {
     const { req } = a;
     // Arrived after a later update was applied: kept in the history, not applied.
     if (s.lastStatusAt && a.orderAt < new Date(s.lastStatusAt)) {
       const entry = { ...a.entry, applied: false };
-      const ok = await casUpdate(s, { ...heard(s, entry), history: trimHistory([...(s.history ?? []), entry]) });
-      return ok ? false : null;
+      const after = await casUpdate(s, heard(s, entry), entry);
+      return after ? { applied: false, after } : null;
     }
     const allowed = allowedNextStatuses(s.status, {
       rights: roleRights(a.actor),
@@ -471,8 +492,8 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     if (req.status === 'delivered') return withStock(s, a, entry, await deliveryChange(s, a, base));
     if (req.status === 'arrived') base.arrivedAt = entry.at;
 
-    const ok = await casUpdate(s, { ...base, history: trimHistory([...(s.history ?? []), entry]) });
-    return ok ? true : null;
+    const after = await casUpdate(s, base, entry);
+    return after ? { applied: true, after } : null;
   }
 
   async function lotMovements(
@@ -682,7 +703,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     a: Attempt,
     entry: HistoryEntry,
     change: StockChange,
-  ): Promise<boolean | null> {
+  ): Promise<{ applied: boolean; after: null } | null> {
     const shipmentId = s._id.toHexString();
     const pending: PendingChange = {
       updateId: a.req.id,
@@ -703,7 +724,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     }
     if (change.movements.length === 0) {
       await applyPending(shipmentId, a.req.id);
-      return true;
+      return { applied: true, after: null };
     }
     try {
       await stock.run({
@@ -718,21 +739,25 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       if (err instanceof ApiError) await dropPending(shipmentId, a.req.id);
       throw err;
     }
-    return true;
+    return { applied: true, after: null };
   }
 
   /** Applies an update (retrying compare-and-set), FEFO re-picked after a concurrent reservation. */
-  async function process(shipmentId: string, a: Attempt): Promise<boolean> {
+  async function process(
+    shipmentId: string,
+    a: Attempt,
+    read: ShipmentRecord,
+  ): Promise<{ applied: boolean; after: ShipmentRecord }> {
     let conflicts = 0;
     for (let round = 0; round < 200; round += 1) {
-      const s = await find(shipmentId);
+      const s = round === 0 ? read : await find(shipmentId);
       if (s.pending) {
         await sleep(10 + Math.random() * 40);
         continue;
       }
       try {
         const result = await attempt(s, a);
-        if (result !== null) return result;
+        if (result !== null) return { applied: result.applied, after: result.after ?? (await find(shipmentId)) };
       } catch (err) {
         // Somebody reserved the same lots between the pick and the reservation: pick again.
         if (err instanceof StockConflict && a.req.status === 'loading' && !a.req.lots?.length && conflicts < 20) {
@@ -846,21 +871,16 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       return replay(actor, shipmentId, req, fingerprint, existing);
     }
 
-    let applied: boolean;
+    let result: { applied: boolean; after: ShipmentRecord };
     try {
-      applied = await process(shipmentId, {
-        actor,
-        req,
-        entry,
-        orderAt: at > receivedAt ? receivedAt : at,
-      });
+      result = await process(shipmentId, { actor, req, entry, orderAt: at > receivedAt ? receivedAt : at }, s);
     } catch (err) {
       // Refused: nothing changed; forget the update so that it may be sent again once fixed.
       if (err instanceof ApiError) await updates().deleteOne({ _id: req.id, state: 'pending' });
       throw err;
     }
+    const { applied, after } = result;
     await updates().updateOne({ _id: req.id }, { $set: { state: 'done', applied } });
-    const after = await find(shipmentId);
     const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
     publish(after, stored);
     return { applied, shipment: presentShipment(after) };
