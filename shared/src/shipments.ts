@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { freeText } from './catalogue';
 import type { Right } from './roles';
 
 /**
@@ -98,7 +99,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: Joi.string().max(1000).allow(''),
+  note: freeText(1000, { multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(
@@ -108,7 +109,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
-  receivedBy: Joi.string().trim().min(1).max(200),
+  receivedBy: freeText(200),
   lines: Joi.array()
     .items(
       Joi.object({
@@ -281,15 +282,9 @@ export interface CreateShipmentRequest {
   documents?: DocumentInput[];
 }
 
-const plainText = (max: number) =>
-  Joi.string()
-    .trim()
-    .max(max)
-    .pattern(/^[^\u0000-\u001f\u007f]*$/u, 'printable text');
-
 const vehicleSchema = Joi.object<VehicleInput, true>({
-  plate: plainText(20).min(1).required(),
-  kind: plainText(40).min(1).required(),
+  plate: freeText(20).required(),
+  kind: freeText(40).required(),
   capacityKg: Joi.number().min(1).max(200_000).allow(null),
 });
 
@@ -299,7 +294,7 @@ const documentKey = () =>
     .pattern(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'document key');
 
 const documentsSchema = Joi.array()
-  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: plainText(120).min(1) }))
+  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: freeText(120) }))
   .max(30)
   .unique('key');
 
