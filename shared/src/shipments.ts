@@ -276,6 +276,8 @@ export interface CreateShipmentRequest {
   plannedDepartureAt?: string | null;
   /** Planned hours on the road; estimated from the coordinates when omitted. */
   estimatedRouteHours?: number | null;
+  /** Or the planned arrival: the route time is then arrival minus planned departure. */
+  plannedArrivalAt?: string | null;
   route?: string[];
   lines: { itemId: string; quantity: number; unit?: string }[];
   /** The document checklist; by default from the items (waybill, donation letter, veterinary certificate for dairy). */
@@ -311,6 +313,7 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
     .min(0)
     .max(24 * 30)
     .allow(null),
+  plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   lines: Joi.array()
     .items(
@@ -325,7 +328,7 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
     .unique('itemId')
     .required(),
   documents: documentsSchema,
-});
+}).oxor('estimatedRouteHours', 'plannedArrivalAt');
 
 /** `PATCH /api/shipments/:id`: planning fields, while the shipment is planned (lines) or loading (the rest). */
 export interface UpdateShipmentRequest {
@@ -333,6 +336,7 @@ export interface UpdateShipmentRequest {
   vehicle?: VehicleInput | null;
   plannedDepartureAt?: string | null;
   estimatedRouteHours?: number | null;
+  plannedArrivalAt?: string | null;
   route?: string[];
   documents?: DocumentInput[];
   lines?: { itemId: string; quantity: number; unit?: string }[];
@@ -346,6 +350,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
     .min(0)
     .max(24 * 30)
     .allow(null),
+  plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   documents: documentsSchema,
   lines: Joi.array()
@@ -359,7 +364,9 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
     .min(1)
     .max(100)
     .unique('itemId'),
-}).min(1);
+})
+  .min(1)
+  .oxor('estimatedRouteHours', 'plannedArrivalAt');
 
 export interface ShipmentPrivacyRequest {
   privacyMode: boolean;

@@ -36,7 +36,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       tag: 'shipments',
       summary: 'Plan a shipment',
       description:
-        'Status `planned`; nothing is reserved until `loading`. `driverId` is an active user with the role driver; `route` lists checkpoint locations in order; line quantities may use a pack `unit` (converted to base units). `documents` is the checklist (default: waybill, donation letter, and a veterinary certificate when an item is dairy, meat, fish or eggs). `estimatedRouteHours` defaults to an estimate from the coordinates (1.3 x straight line at 60 km/h, plus 2 h per checkpoint). A `WEIGHT_UNKNOWN` or `OVER_CAPACITY` warning is stored when the vehicle has a capacity.',
+        'Status `planned`; nothing is reserved until `loading`. `driverId` is an active user with the role driver; `route` lists checkpoint locations in order; line quantities may use a pack `unit` (converted to base units). `documents` is the checklist (default: waybill, donation letter, and a veterinary certificate when an item is dairy, meat, fish or eggs). `estimatedRouteHours` (or `plannedArrivalAt`, after `plannedDepartureAt`) defaults to an estimate from the coordinates (1.3 x straight line at 60 km/h, plus 2 h per checkpoint); loading warns about lots that expire before departure + route time. A `WEIGHT_UNKNOWN` or `OVER_CAPACITY` warning is stored when the vehicle has a capacity.',
       access: 'shipments:manage',
       idempotent: true,
       body: createShipmentBody,
@@ -108,7 +108,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       tag: 'shipments',
       summary: 'Report a status update (the one way a shipment changes state)',
       description: [
-        'For every role, online or replayed from a phone outbox. `id` is made by the client (a UUID): the same `id` again changes nothing and gets the first answer (`applied` as then; the shipment as it is now). The same `id` with a different update is 422. An update refused (403, 409, 4xx) is not kept: it may be sent again once the cause is fixed.',
+        'For every role, online or replayed from a phone outbox. `id` is made by the client (a UUID): the same `id` again changes nothing and gets the first answer (`applied` as then; the shipment as it is now). The same `id` with a different update is 422. (An `Idempotency-Key` header is honoured too, as on every POST; `id` alone is enough.) An update refused (403, 409, 4xx) is not kept: it may be sent again once the cause is fixed.',
         '`at` is the device time (a time ahead of the server counts as the server time for ordering); the server adds `receivedAt`. An update older than the last applied one is kept in the history and answered `applied: false`.',
         'Coordinators and organisers move every step (`shipments:manage`); the assigned driver only `departed`, `at_checkpoint`, `arrived`, `delivered`, and only on their own shipment (403 otherwise). A transition the state machine does not allow is 409 `CONFLICT` with the allowed next statuses in `details` (one detail of `type: "allowed"` per status, the status as its `message`).',
         '`loading` reserves at the origin, first-expired-first-out unless `lots` picks them (the lots of an item must add up to its line); not enough stock is 409 `CONFLICT` with what is missing per item in `details` (`type: "insufficient"`, path `lines.<itemId>`, message `... missing N`); expired lots are refused (409, `type: "expired"`); warnings `EXPIRES_BEFORE_ARRIVAL` (per lot) and `OVER_CAPACITY` are stored on the shipment. The first `departed` dispatches (goods leave the origin and are in transit); `at_checkpoint`/`departed` repeat per checkpoint (`checkpointId`, default the next on the route); `cancelled` only before departure, releasing the reservation.',
@@ -116,6 +116,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         "Position is dropped while the shipment's privacy mode is on, except with `at_checkpoint`, `arrived` and `delivered`. A disabled account gets 401 `ACCOUNT_DISABLED`: keep the update and tell the driver.",
       ].join('\n\n'),
       access: 'authenticated',
+      idempotent: true,
       params: idParams,
       body: shipmentUpdateBody,
       responses: {

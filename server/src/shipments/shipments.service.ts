@@ -207,6 +207,21 @@ function estimateRouteHours(stops: LocationDto[]): number | null {
   return Math.round(((km * ROAD_FACTOR) / ROAD_SPEED_KMH + checkpoints * CHECKPOINT_HOURS) * 10) / 10;
 }
 
+/** Hours from the planned departure to the planned arrival (400 when the arrival is not after it). */
+function hoursUntilArrival(departure: Date | null, arrival: string): number {
+  const hours = departure ? (new Date(arrival).getTime() - departure.getTime()) / 3_600_000 : NaN;
+  if (!(hours > 0)) {
+    throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+      {
+        path: 'body.plannedArrivalAt',
+        message: '"plannedArrivalAt" needs a planned departure before it',
+        type: 'date.min',
+      },
+    ]);
+  }
+  return Math.round(hours * 10) / 10;
+}
+
 function defaultDocuments(items: ItemDto[]): DocumentInput[] {
   const docs: DocumentInput[] = [{ key: 'waybill' }, { key: 'donation_letter' }];
   if (items.some((i) => i.category && VETERINARY_CATEGORIES.includes(i.category.toLowerCase()))) {
@@ -931,7 +946,12 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         driverId,
         vehicle,
         plannedDepartureAt: input.plannedDepartureAt ? new Date(input.plannedDepartureAt) : null,
-        estimatedRouteHours: input.estimatedRouteHours ?? estimateRouteHours([origin!, ...route, destination!]),
+        estimatedRouteHours: input.plannedArrivalAt
+          ? hoursUntilArrival(
+              input.plannedDepartureAt ? new Date(input.plannedDepartureAt) : null,
+              input.plannedArrivalAt,
+            )
+          : (input.estimatedRouteHours ?? estimateRouteHours([origin!, ...route, destination!])),
         route: route.map((r) => r.id),
         status: 'planned',
         privacyMode: false,
@@ -1022,7 +1042,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           const places = await findLocations([s.originId, s.destinationId]);
           stops = [places.get(s.originId)!, ...route, places.get(s.destinationId)!];
         }
-        if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
+        if (patch.plannedArrivalAt) {
+          const departure =
+            set.plannedDepartureAt !== undefined ? (set.plannedDepartureAt as Date | null) : s.plannedDepartureAt;
+          set.estimatedRouteHours = hoursUntilArrival(departure, patch.plannedArrivalAt);
+        } else if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
         else if (stops) set.estimatedRouteHours = estimateRouteHours(stops) ?? s.estimatedRouteHours;
         const lines = (set.lines as ShipmentLine[] | undefined) ?? s.lines;
         const vehicle =
