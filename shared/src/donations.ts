@@ -68,24 +68,17 @@ export interface CreateDonationRequest {
 
 export const DONATION_LINES_MAX = 50;
 
-const NOT_KEPT_ANONYMOUS = '{{#label}} is not kept for an anonymous donor';
-
+/**
+ * The donor. Rules across fields are checked by the server (422), since the OpenAPI document
+ * cannot state them: an anonymous donor has no name or phone, and a phone is kept only with
+ * `consentToContact: true`.
+ */
 const donorSchema = Joi.object<DonorInput, true>({
   kind: Joi.string()
     .valid(...DONOR_KINDS)
     .required(),
-  name: freeText(120)
-    .allow(null)
-    .when('kind', { is: 'anonymous', then: Joi.valid(null).messages({ 'any.only': NOT_KEPT_ANONYMOUS }) }),
-  phone: contactPhone()
-    .allow(null)
-    .when('kind', { is: 'anonymous', then: Joi.valid(null).messages({ 'any.only': NOT_KEPT_ANONYMOUS }) })
-    .when('consentToContact', {
-      is: true,
-      otherwise: Joi.valid(null).messages({
-        'any.only': '{{#label}} is kept only when the donor consents to be contacted (consentToContact: true)',
-      }),
-    }),
+  name: freeText(120).allow(null),
+  phone: contactPhone().allow(null),
   consentToContact: Joi.boolean(),
   locale: Joi.string().valid(...LOCALES),
 });

@@ -92,9 +92,12 @@ export interface ListEventsQuery {
 /** Room names: `dashboard` or `<kind>:<24 hex id>` (kinds: campaign, location, shipment). */
 export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
 
+/** The rooms a client may name: `dashboard`, `campaign:<id>`, `location:<id>`, `shipment:<id>`. */
+export const WATCHABLE_ROOM_PATTERN = /^(dashboard|(campaign|location|shipment):[0-9a-f]{24})$/;
+
 export const listEventsQuery = Joi.object<ListEventsQuery, true>({
   after: Joi.number().integer().min(0).required(),
-  room: Joi.string().max(80).required(),
+  room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
   limit: Joi.number().integer().min(1).max(1000).default(500),
 });
 

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
+import { freeText } from './catalogue';
 
 /**
  * Kinds of ledger movement. Each one changes stock in a fixed way (see DOMAIN.md):
@@ -128,7 +129,8 @@ export const listMovementsQuery = Joi.object<ListMovementsQuery, true>({
 
 /** A quantity in base units, or in one of the item's pack units (`unit`). */
 const quantity = () => Joi.number().integer().min(1).max(10_000_000);
-const unit = () => Joi.string().trim().min(1).max(40);
+// Top-level free text (compared case-insensitively by the server); a pattern with the u flag does not survive the OpenAPI rendering.
+const unit = () => freeText(30);
 
 export interface WriteOffRequest {
   locationId: string;
@@ -136,7 +138,7 @@ export interface WriteOffRequest {
   quantity: number;
   unit?: string;
   reason: WriteOffReason;
-  /** Required when reason is `other`. */
+  /** Required when reason is `other` (checked by the server: 422). */
   note?: string;
 }
 export const writeOffBody = Joi.object<WriteOffRequest, true>({
@@ -147,7 +149,7 @@ export const writeOffBody = Joi.object<WriteOffRequest, true>({
   reason: Joi.string()
     .valid(...WRITE_OFF_REASONS)
     .required(),
-  note: Joi.string().trim().max(1000).when('reason', { is: 'other', then: Joi.required(), otherwise: Joi.optional() }),
+  note: freeText(1000, { multiline: true }),
 });
 
 export interface AdjustmentRequest {
@@ -164,8 +166,8 @@ export const adjustmentBody = Joi.object<AdjustmentRequest, true>({
   lotId: objectId().required(),
   countedQuantity: Joi.number().integer().min(0).max(10_000_000).required(),
   unit: unit(),
-  reason: Joi.string().trim().min(1).max(200).required(),
-  note: Joi.string().trim().max(1000),
+  reason: freeText(200).required(),
+  note: freeText(1000, { multiline: true }),
 });
 
 /** The answer of a write-off or adjustment: the movement written and the balance after it. */
@@ -196,7 +198,7 @@ export interface ReconcileReport {
 export interface ReconcileRequest {
   fix?: boolean;
 }
-export const reconcileBody = Joi.object<ReconcileRequest, true>({ fix: Joi.boolean().default(false) });
+export const reconcileQuery = Joi.object<ReconcileRequest, true>({ fix: Joi.boolean().default(false) });
 
 // Response schemas (for the OpenAPI document).
 const hexId = () => Joi.string().hex().length(24);

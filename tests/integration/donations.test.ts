@@ -97,13 +97,10 @@ describe('POST /api/donations', () => {
   });
 
   test.each([
-    ['an unknown pack unit', { lines: [{ itemId: 'ITEM', quantity: 1, unit: 'crate' }] }, 'body.lines.0.unit'],
     ['a zero quantity', { lines: [{ itemId: 'ITEM', quantity: 0 }] }, 'body.lines.0.quantity'],
     ['no lines', { lines: [] }, 'body.lines'],
-    ['a phone without consent', { donor: { kind: 'person', phone: '+996555000111' } }, 'body.donor.phone'],
-    ['a name for an anonymous donor', { donor: { kind: 'anonymous', name: 'X' } }, 'body.donor.name'],
-    ['a time in the future', { receivedAt: new Date(Date.now() + 24 * HOUR).toISOString() }, 'body.receivedAt'],
     ['a bad campaign id', { campaignId: 'nope' }, 'body.campaignId'],
+    ['an unknown donor kind', { donor: { kind: 'robot' } }, 'body.donor.kind'],
   ])('When a donation has %s, then it is 400 naming the field', async (_name, patch, path) => {
     const body = {
       campaignId: w.campaign.id,
@@ -115,6 +112,26 @@ describe('POST /api/donations', () => {
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
   });
+
+  test.each([
+    ['an unknown pack unit', { lines: [{ itemId: 'ITEM', quantity: 1, unit: 'crate' }] }, 'body.lines.0.unit'],
+    ['a phone without consent', { donor: { kind: 'person', phone: '+996555000111' } }, 'body.donor.phone'],
+    ['a name for an anonymous donor', { donor: { kind: 'anonymous', name: 'X' } }, 'body.donor.name'],
+    ['a time in the future', { receivedAt: new Date(Date.now() + 24 * HOUR).toISOString() }, 'body.receivedAt'],
+  ])(
+    'When a donation has %s (a rule beyond the schema), then it is 422 naming the field',
+    async (_name, patch, path) => {
+      const body = {
+        campaignId: w.campaign.id,
+        locationId: w.point.id,
+        lines: [{ itemId: w.bread.id, quantity: 1 }],
+        ...JSON.parse(JSON.stringify(patch).replace('ITEM', w.bread.id)),
+      };
+      const res = await request(app.url).post('/api/donations').set(w.coordinator.auth).send(body).expect(422);
+      expect(res.body.code).toBe('UNPROCESSABLE');
+      expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
+    },
+  );
 
   test('When a line names no item or goods already expired, then it is 422 naming the line', async () => {
     const res = await request(app.url)

@@ -186,7 +186,7 @@ describe('GET /api/events', () => {
     await request(app.url).get('/api/events').query({ after: 0, room: 'dashboard' }).set(w.driver.auth).expect(403);
     await request(app.url)
       .get('/api/events')
-      .query({ after: 0, room: 'shipment:0123456789abcdef01234567' })
+      .query({ after: 0, room: 'campaign:nope' })
       .set(w.coordinator.auth)
       .expect(403);
     const bad = await request(app.url)
@@ -195,6 +195,11 @@ describe('GET /api/events', () => {
       .set(w.coordinator.auth)
       .expect(400);
     expect(bad.body.details[0].path).toBe('query.room');
+    await request(app.url)
+      .get('/api/events')
+      .query({ after: 0, room: 'shipment:0123456789abcdef01234567' })
+      .set(w.coordinator.auth)
+      .expect(404);
     await request(app.url).get('/api/events').query({ after: 0 }).set(w.coordinator.auth).expect(400);
     await request(app.url).get('/api/events').query({ after: 0, room: 'dashboard' }).expect(401);
   });

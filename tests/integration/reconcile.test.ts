@@ -19,16 +19,16 @@ afterAll(() => app.close());
 describe('POST /api/admin/reconcile', () => {
   test('When the totals match the ledger, then an organiser gets a report without differences', async () => {
     await w.donate([{ itemId: w.bread.id, quantity: 5 }]);
-    const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).send({}).expect(200);
+    const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).expect(200);
     expect(res.body).toMatchObject({ differences: [], inFlight: 0, fixed: false });
     expect(res.body.movements).toBeGreaterThan(0);
     expect(res.body.balances).toBeGreaterThan(0);
   });
 
   test('When a coordinator or a driver asks, then it is 403', async () => {
-    await request(app.url).post('/api/admin/reconcile').set(w.coordinator.auth).send({}).expect(403);
-    await request(app.url).post('/api/admin/reconcile').set(w.driver.auth).send({}).expect(403);
-    await request(app.url).post('/api/admin/reconcile').send({}).expect(401);
+    await request(app.url).post('/api/admin/reconcile').set(w.coordinator.auth).expect(403);
+    await request(app.url).post('/api/admin/reconcile').set(w.driver.auth).expect(403);
+    await request(app.url).post('/api/admin/reconcile').expect(401);
   });
 
   test('When totals were changed behind the ledger, then every difference is reported, and fixed on request', async () => {
@@ -37,7 +37,7 @@ describe('POST /api/admin/reconcile', () => {
     const totalId = `${w.campaign.id}:${w.kefir.id}`;
     await Balance.collection.updateOne({ _id: balanceId } as never, { $inc: { onHand: 2, available: 2 } });
     await CampaignTotal.collection.updateOne({ _id: totalId } as never, { $inc: { delivered: 1 } });
-    const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).send({}).expect(200);
+    const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).expect(200);
     expect(res.body.differences).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ collection: 'balances', id: balanceId, field: 'onHand' }),
@@ -48,8 +48,8 @@ describe('POST /api/admin/reconcile', () => {
     expect(res.body.differences).toHaveLength(3);
     const fixed = await request(app.url)
       .post('/api/admin/reconcile')
+      .query({ fix: true })
       .set(w.organiser.auth)
-      .send({ fix: true })
       .expect(200);
     expect(fixed.body.fixed).toBe(true);
     await expectLedgerConsistent();
@@ -216,7 +216,7 @@ describe('The ledger index', () => {
     };
     await Movement.collection.insertOne(stray as never);
     try {
-      const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).send({}).expect(200);
+      const res = await request(app.url).post('/api/admin/reconcile').set(w.organiser.auth).expect(200);
       expect(res.body.differences).toContainEqual(
         expect.objectContaining({ collection: 'movements', id: 'ledger_index', field: 'count' }),
       );

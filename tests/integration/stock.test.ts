@@ -114,9 +114,9 @@ describe('POST /api/stock/write-offs', () => {
     expect(await row(lotId)).toMatchObject({ onHand: 5 });
   });
 
-  test('When the reason is "other", then a note is required', async () => {
+  test('When the reason is "other", then a note is required (422)', async () => {
     const lotId = await ownLot(5);
-    const res = await writeOff({ locationId: w.point.id, lotId, quantity: 1, reason: 'other' }).expect(400);
+    const res = await writeOff({ locationId: w.point.id, lotId, quantity: 1, reason: 'other' }).expect(422);
     expect(res.body.details.map((d: { path: string }) => d.path)).toEqual(['body.note']);
     await writeOff({ locationId: w.point.id, lotId, quantity: 1, reason: 'other', note: 'Given to the driver' }).expect(
       201,
@@ -124,7 +124,7 @@ describe('POST /api/stock/write-offs', () => {
     await writeOff({ locationId: w.point.id, lotId, quantity: 1, reason: 'eaten' }).expect(400);
   });
 
-  test('When the lot, the location or the stock there is unknown, then it is 404; a wrong unit is 400', async () => {
+  test('When the lot, the location or the stock there is unknown, then it is 404; a wrong unit is 422', async () => {
     const lotId = await ownLot(5);
     await writeOff({ locationId: w.point.id, lotId: '0123456789abcdef01234567', quantity: 1, reason: 'lost' }).expect(
       404,
@@ -132,7 +132,7 @@ describe('POST /api/stock/write-offs', () => {
     await writeOff({ locationId: '0123456789abcdef01234567', lotId, quantity: 1, reason: 'lost' }).expect(404);
     await writeOff({ locationId: w.distribution.id, lotId, quantity: 1, reason: 'lost' }).expect(404);
     const res = await writeOff({ locationId: w.point.id, lotId, quantity: 1, unit: 'tray', reason: 'lost' }).expect(
-      400,
+      422,
     );
     expect(res.body.details[0].path).toBe('body.unit');
   });

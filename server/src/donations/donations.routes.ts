@@ -39,7 +39,10 @@ export function donationsRoutes(donations: DonationsService): RouteSpec[] {
         201: donation,
         404: { description: 'No such campaign or location' },
         409: { description: 'The campaign is closed or the location inactive' },
-        422: { description: 'A line names no item, an inactive item, or goods already expired' },
+        422: {
+          description:
+            "A rule the schema cannot state: a line names no item, an inactive item, a unit not of the item, goods already expired or a perishable without expiry; receivedAt in the future; an anonymous donor's name or phone; a phone without consent; or the Idempotency-Key was used with another request",
+        },
       },
       async handler({ actor, body }) {
         return { status: 201, body: await donations.record(actor!, body) };

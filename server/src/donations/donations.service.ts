@@ -71,8 +71,6 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
-const invalid = (details: ErrorDetail[]) => new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details);
-
 export function createDonationsService(events: EventBus) {
   return {
     /**
@@ -83,9 +81,30 @@ export function createDonationsService(events: EventBus) {
     async record(actor: Actor, input: CreateDonationRequest): Promise<DonationDto> {
       const now = new Date();
       const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
+      // Rules the request schema cannot state are 422, with the field paths.
+      const rules: ErrorDetail[] = [];
       if (receivedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-        throw invalid([{ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' }]);
+        rules.push({ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' });
       }
+      const donorIn = input.donor;
+      if (donorIn?.kind === 'anonymous') {
+        for (const field of ['name', 'phone'] as const) {
+          if (donorIn[field] != null) {
+            rules.push({
+              path: `body.donor.${field}`,
+              message: 'is not kept for an anonymous donor',
+              type: 'anonymous',
+            });
+          }
+        }
+      } else if (donorIn?.phone != null && donorIn.consentToContact !== true) {
+        rules.push({
+          path: 'body.donor.phone',
+          message: 'is kept only when the donor consents to be contacted (consentToContact: true)',
+          type: 'consent',
+        });
+      }
+      if (rules.length > 0) throw new ApiError(422, 'UNPROCESSABLE', 'The donation breaks a rule', rules);
       const [campaign, location, items] = await Promise.all([
         getCampaign(input.campaignId),
         getLocation(input.locationId),
@@ -102,7 +121,6 @@ export function createDonationsService(events: EventBus) {
         ]);
       }
 
-      const details: ErrorDetail[] = [];
       const unprocessable: ErrorDetail[] = [];
       const lines: { itemId: string; quantity: number; expiresAt: Date | null; lotExpiresAt: Date | null }[] = [];
       input.lines.forEach((line, i) => {
@@ -118,7 +136,7 @@ export function createDonationsService(events: EventBus) {
         const quantity = toBaseQuantity(item, line.quantity, line.unit);
         if (quantity === undefined) {
           const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
-          details.push({
+          unprocessable.push({
             path: `body.lines.${i}.unit`,
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
@@ -131,7 +149,7 @@ export function createDonationsService(events: EventBus) {
           expiresAt = new Date(receivedAt.getTime() + item.shelfLifeHours * 3_600_000);
         }
         if (item.perishable && expiresAt === null) {
-          details.push({
+          unprocessable.push({
             path: `body.lines.${i}.expiresAt`,
             message: 'a perishable item without a shelf life needs "expiresAt"',
             type: 'any.required',
@@ -148,7 +166,6 @@ export function createDonationsService(events: EventBus) {
         }
         lines.push({ itemId: item.id, quantity, expiresAt, lotExpiresAt: lotExpiry(expiresAt, item.shelfLifeHours) });
       });
-      if (details.length > 0) throw invalid(details);
       if (unprocessable.length > 0) {
         throw new ApiError(422, 'UNPROCESSABLE', 'Some lines cannot be received', unprocessable);
       }

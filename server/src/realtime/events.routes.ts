@@ -32,10 +32,14 @@ export function eventsRoutes(): RouteSpec[] {
         'The same rooms and rights as the socket `subscribe`. At most `limit` events; ask again from the last seq for more. `truncated: true`: events after `after` were already swept (kept 7 days), reload the snapshot.',
       access: 'authenticated',
       query: listEventsQuery,
-      responses: { 200: { description: 'The events, oldest first', schema: eventsPageSchema } },
+      responses: {
+        200: { description: 'The events, oldest first', schema: eventsPageSchema },
+        404: { description: 'Rooms of this kind are not served (yet)' },
+      },
       async handler({ actor, query }) {
         const verdict = await authoriseRoom(actor!, query.room);
         if (verdict === 'FORBIDDEN') throw ApiError.forbidden('You may not watch this room');
+        if (verdict === 'UNKNOWN_ROOM') throw ApiError.notFound('Room');
         if (verdict !== 'ok') {
           throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
             {

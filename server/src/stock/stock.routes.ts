@@ -6,7 +6,7 @@ import {
   listStockQuery,
   movementSchema,
   pageSchema,
-  reconcileBody,
+  reconcileQuery,
   reconcileReportSchema,
   stockChangeSchema,
   stockRowSchema,
@@ -54,6 +54,10 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         201: change,
         404: { description: 'No such lot, location, or nothing of the lot there' },
         409: { description: 'Not that much available (details)' },
+        422: {
+          description:
+            "`unit` is not one of the item's, `reason: other` without a note, or the Idempotency-Key was used with another request",
+        },
       },
       async handler({ actor, body }) {
         return { status: 201, body: await stock.writeOff(actor!, body) };
@@ -73,6 +77,7 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         201: change,
         404: { description: 'No such lot, location, or nothing of the lot there' },
         409: { description: 'The count is below what is reserved' },
+        422: { description: "`unit` is not one of the item's, or the Idempotency-Key was used with another request" },
       },
       async handler({ actor, body }) {
         return { status: 201, body: await stock.adjust(actor!, body) };
@@ -109,18 +114,18 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         return { status: 200, body: await stock.progress(await getCampaign(params.id)) };
       },
     }),
-    defineRoute<ReconcileRequest>({
+    defineRoute<undefined, ReconcileRequest>({
       method: 'post',
       path: '/api/admin/reconcile',
       tag: 'stock',
       summary: 'Recompute every balance and campaign total from the ledger',
       description:
-        'Reports every difference between the running totals and the ledger; with `fix: true` sets each differing number to the ledger value. Documents an unfinished operation is changing are skipped (`inFlight`).',
+        'Reports every difference between the running totals and the ledger; with `?fix=true` sets each differing number to the ledger value. Documents an unfinished operation is changing are skipped (`inFlight`).',
       access: 'stock:reconcile',
-      body: reconcileBody,
+      query: reconcileQuery,
       responses: { 200: { description: 'The report', schema: reconcileReportSchema } },
-      async handler({ body }) {
-        return { status: 200, body: await reconcileStock({ fix: body.fix }) };
+      async handler({ query }) {
+        return { status: 200, body: await reconcileStock({ fix: query.fix }) };
       },
     }),
   ];

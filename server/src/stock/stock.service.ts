@@ -98,7 +98,7 @@ export function createStockService(events: EventBus) {
     const base = toBaseQuantity(item, quantity, unit);
     if (base === undefined) {
       const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
-      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+      throw new ApiError(422, 'UNPROCESSABLE', "The unit is not one of the item's", [
         { path: `body.unit`, message: `must be one of the item's units: ${units}`, type: 'any.only' },
       ]);
     }
@@ -226,6 +226,11 @@ export function createStockService(events: EventBus) {
 
     /** Writes off goods at a location (spoiled, damaged, lost, stolen, expired, other + note). */
     async writeOff(actor: Actor, input: WriteOffRequest): Promise<StockChangeDto> {
+      if (input.reason === 'other' && !input.note) {
+        throw new ApiError(422, 'UNPROCESSABLE', 'A write-off for another reason needs a note', [
+          { path: 'body.note', message: '"note" is required when "reason" is "other"', type: 'any.required' },
+        ]);
+      }
       await getLocation(input.locationId);
       const { lot, quantity } = await lotQuantity(input.lotId, input.quantity, input.unit);
       const balance = await balanceAt(input.locationId, lot.id);
