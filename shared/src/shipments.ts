@@ -276,7 +276,7 @@ export interface CreateShipmentRequest {
   plannedDepartureAt?: string | null;
   /** Planned hours on the road; estimated from the coordinates when omitted. */
   estimatedRouteHours?: number | null;
-  /** Or the planned arrival: the route time is then arrival minus planned departure. */
+  /** Or the planned arrival (not both; 422): the route time is then arrival minus planned departure. */
   plannedArrivalAt?: string | null;
   route?: string[];
   lines: { itemId: string; quantity: number; unit?: string }[];
@@ -328,7 +328,7 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
     .unique('itemId')
     .required(),
   documents: documentsSchema,
-}).oxor('estimatedRouteHours', 'plannedArrivalAt');
+});
 
 /** `PATCH /api/shipments/:id`: planning fields, while the shipment is planned (lines) or loading (the rest). */
 export interface UpdateShipmentRequest {
@@ -364,9 +364,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
     .min(1)
     .max(100)
     .unique('itemId'),
-})
-  .min(1)
-  .oxor('estimatedRouteHours', 'plannedArrivalAt');
+}).min(1);
 
 export interface ShipmentPrivacyRequest {
   privacyMode: boolean;

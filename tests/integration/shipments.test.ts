@@ -159,7 +159,7 @@ describe('POST /api/shipments', () => {
         plannedArrivalAt: '2030-01-10T06:00:00.000Z',
         lines: [{ itemId: s.item.id, quantity: 5 }],
       });
-    expect(arrival.status).toBe(400);
+    expect(arrival.status).toBe(422);
     expect(arrival.body.details[0].path).toBe('body.plannedArrivalAt');
   });
 });
@@ -433,7 +433,7 @@ describe('Delivery', () => {
       receivedBy: 'Алия',
       lines: [{ itemId: s.item.id, received: 90 }],
     });
-    expect(noReason.status).toBe(400);
+    expect(noReason.status).toBe(422);
     expect(noReason.body.details[0].path).toBe('body.lines.0.reason');
     const tooMany = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', {
       receivedBy: 'Алия',
@@ -441,7 +441,7 @@ describe('Delivery', () => {
     });
     expect(tooMany.status).toBe(422);
     const noReceiver = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', { lines: [] });
-    expect(noReceiver.status).toBe(400);
+    expect(noReceiver.status).toBe(422);
 
     const res = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', {
       receivedBy: 'Алия',

@@ -112,7 +112,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         '`at` is the device time (a time ahead of the server counts as the server time for ordering); the server adds `receivedAt`. An update older than the last applied one is kept in the history and answered `applied: false`.',
         'Coordinators and organisers move every step (`shipments:manage`); the assigned driver only `departed`, `at_checkpoint`, `arrived`, `delivered`, and only on their own shipment (403 otherwise). A transition the state machine does not allow is 409 `CONFLICT` with the allowed next statuses in `details` (one detail of `type: "allowed"` per status, the status as its `message`).',
         '`loading` reserves at the origin, first-expired-first-out unless `lots` picks them (the lots of an item must add up to its line); not enough stock is 409 `CONFLICT` with what is missing per item in `details` (`type: "insufficient"`, path `lines.<itemId>`, message `... missing N`); expired lots are refused (409, `type: "expired"`); warnings `EXPIRES_BEFORE_ARRIVAL` (per lot) and `OVER_CAPACITY` are stored on the shipment. The first `departed` dispatches (goods leave the origin and are in transit); `at_checkpoint`/`departed` repeat per checkpoint (`checkpointId`, default the next on the route); `cancelled` only before departure, releasing the reservation.',
-        "`delivered` needs `receivedBy`; `lines: [{ itemId, received, reason? }]` (items left out arrived in full); a shortfall needs a reason (400) and is written off, more than sent is 422. At a distribution point received goods count as delivered; anywhere else they enter the destination's stock in the same lots (a transfer).",
+        "`delivered` needs `receivedBy`; `lines: [{ itemId, received, reason? }]` (items left out arrived in full); a shortfall needs a reason and is written off; a missing reason, a missing `receivedBy` or more than sent is 422. At a distribution point received goods count as delivered; anywhere else they enter the destination's stock in the same lots (a transfer).",
         "Position is dropped while the shipment's privacy mode is on, except with `at_checkpoint`, `arrived` and `delivered`. A disabled account gets 401 `ACCOUNT_DISABLED`: keep the update and tell the driver.",
       ].join('\n\n'),
       access: 'authenticated',
@@ -121,7 +121,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       body: shipmentUpdateBody,
       responses: {
         200: { description: '`applied` and the shipment', schema: shipmentUpdateResultSchema },
-        400: { description: 'Not valid (e.g. a shortfall without a reason, delivery without receivedBy)' },
+        400: { description: 'Not valid against the schema' },
         401: disabled,
         403: { description: "Not this caller's shipment, or a status a driver may not report" },
         404: { description: 'No such shipment or lot' },

@@ -208,10 +208,19 @@ function estimateRouteHours(stops: LocationDto[]): number | null {
 }
 
 /** Hours from the planned departure to the planned arrival (400 when the arrival is not after it). */
+/** The route time is given as hours or as a planned arrival, not both (422). */
+function assertOneRouteTime(input: { estimatedRouteHours?: number | null; plannedArrivalAt?: string | null }): void {
+  if (input.plannedArrivalAt && input.estimatedRouteHours != null) {
+    throw unprocessable('Give the route time or the planned arrival, not both', [
+      { path: 'body.plannedArrivalAt', message: 'cannot go with "estimatedRouteHours"', type: 'object.oxor' },
+    ]);
+  }
+}
+
 function hoursUntilArrival(departure: Date | null, arrival: string): number {
   const hours = departure ? (new Date(arrival).getTime() - departure.getTime()) / 3_600_000 : NaN;
   if (!(hours > 0)) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+    throw unprocessable('The planned arrival must come after a planned departure', [
       {
         path: 'body.plannedArrivalAt',
         message: '"plannedArrivalAt" needs a planned departure before it',
@@ -636,7 +645,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   async function deliveryChange(s: ShipmentRecord, a: Attempt, base: Record<string, unknown>): Promise<StockChange> {
     const { req } = a;
     if (!req.receivedBy) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+      throw unprocessable('A delivery needs the name of who received it', [
         { path: 'body.receivedBy', message: '"receivedBy" is required for a delivery', type: 'any.required' },
       ]);
     }
@@ -660,7 +669,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           type: 'any.required',
         });
     });
-    if (validation.length > 0) throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', validation);
+    if (validation.length > 0) throw unprocessable('A shortfall needs a reason', validation);
     if (details.length > 0) throw unprocessable('The delivery does not match the shipment', details);
 
     const toStock = s.destinationKind !== 'distribution_point';
@@ -904,6 +913,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   return {
     /** Plans a shipment: status `planned`, nothing reserved yet. */
     async create(actor: Actor, input: CreateShipmentRequest): Promise<ShipmentDto> {
+      assertOneRouteTime(input);
       const campaign = await getCampaign(input.campaignId).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404) {
           throw unprocessable('No such campaign', [
@@ -1011,6 +1021,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
      * route, documents and times while planned or loading.
      */
     async update(actor: Actor, id: string, patch: UpdateShipmentRequest): Promise<ShipmentDto> {
+      assertOneRouteTime(patch);
       const items = patch.lines ? await resolveLines(patch.lines) : null;
       const driverId = patch.driverId !== undefined ? await resolveDriver(patch.driverId, 'body.driverId') : undefined;
       const route = patch.route ? await resolveRoute(patch.route) : null;
