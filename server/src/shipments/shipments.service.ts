@@ -867,7 +867,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       receivedAt,
       position: keepPosition ? req.position! : null,
       note: req.note ? req.note : null,
-      checkpointId: req.checkpointId ?? null,
+      checkpointId: req.status === 'at_checkpoint' || req.status === 'departed' ? (req.checkpointId ?? null) : null,
       actorId: actor.id,
       actorRole: actor.role,
       applied: false,
