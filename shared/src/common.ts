@@ -5,7 +5,7 @@ export const PASSWORD_MAX = 200;
 export const password = () => Joi.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 export const email = () => Joi.string().trim().lowercase().email({ tlds: false }).max(254);
 
-export const LOCALES = ['ru', 'en'] as const;
+export const LOCALES = ['ru', 'en', 'ky', 'kk'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'ru';
 

@@ -1,0 +1,326 @@
+import { useState } from 'react';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Paper,
+  Stack,
+  Switch,
+  Text,
+  Textarea,
+  Title,
+} from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { DRIVER_NEXT, type ShipmentDto, type ShipmentStatus } from '../../../lib/contracts';
+import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
+import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
+import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { useNow } from '../../../lib/use-now';
+import { QueryState } from '../../../ui/QueryState';
+import {
+  currentPosition,
+  effectiveStatus,
+  sendUpdate,
+  useShipment,
+  waitingUpdates,
+  type UpdateInput,
+} from '../api/driver.api';
+import { DeliveryForm } from './DeliveryForm';
+import { STATUS_COLOR } from './DriverShipmentsPage';
+import { useShipmentNames } from './names';
+
+const PRIVACY_KEY = 'karavan.driver.privacy';
+
+/** `/driver/:shipmentId`: one shipment, what to report next, and what was reported. */
+export function DriverShipmentPage() {
+  const { t } = useTranslation();
+  const { shipmentId = '' } = useParams();
+  useRoom(`shipment:${shipmentId}`);
+  const shipment = useShipment(shipmentId);
+  return (
+    <Stack gap="md" className="driver" data-testid="driver-shipment">
+      <Anchor component={Link} to="/driver" size="lg">
+        ← {t('driver.back')}
+      </Anchor>
+      <QueryState query={shipment}>{(data) => <ShipmentView shipment={data} />}</QueryState>
+    </Stack>
+  );
+}
+
+function usePrivacy(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(() => localStorage.getItem(PRIVACY_KEY) === '1');
+  return [
+    on,
+    (next) => {
+      localStorage.setItem(PRIVACY_KEY, next ? '1' : '0');
+      setOn(next);
+    },
+  ];
+}
+
+function useDocumentTicks(shipmentId: string): [Record<string, boolean>, (kind: string, checked: boolean) => void] {
+  const key = `karavan.driver.documents.${shipmentId}`;
+  const [ticks, setTicks] = useState<Record<string, boolean>>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? '{}') as Record<string, boolean>;
+    } catch {
+      return {};
+    }
+  });
+  return [
+    ticks,
+    (kind, checked) => {
+      const next = { ...ticks, [kind]: checked };
+      localStorage.setItem(key, JSON.stringify(next));
+      setTicks(next);
+    },
+  ];
+}
+
+function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
+  const { t } = useTranslation();
+  useFormatLanguage();
+  const now = useNow(30_000);
+  const names = useShipmentNames();
+  const { entries } = useOutbox();
+  const waiting = waitingUpdates(entries, shipment.id);
+  const status = effectiveStatus(shipment, waiting);
+  const next = DRIVER_NEXT[status];
+  const [note, setNote] = useState('');
+  const [privacy, setPrivacy] = usePrivacy();
+  const [ticks, tick] = useDocumentTicks(shipment.id);
+  const [delivering, setDelivering] = useState(false);
+  const [busy, setBusy] = useState<ShipmentStatus | null>(null);
+  const [queued, setQueued] = useState<string | null>(null);
+
+  // Checkpoints reported, by the server's history or by updates still waiting.
+  const visited = new Set<string>();
+  for (const update of shipment.history ?? []) {
+    if (update.status === 'at_checkpoint' && update.checkpointId && update.applied !== false)
+      visited.add(update.checkpointId);
+  }
+  for (const entry of waiting) if (entry.meta.checkpointId) visited.add(String(entry.meta.checkpointId));
+  const remaining = shipment.route.filter((id) => !visited.has(id));
+
+  async function report(input: UpdateInput) {
+    setBusy(input.status);
+    try {
+      const withPosition = !privacy || input.status === 'at_checkpoint' || input.status === 'delivered';
+      const position = withPosition ? await currentPosition() : undefined;
+      await sendUpdate(shipment.id, {
+        ...input,
+        ...(note.trim() && { note: note.trim() }),
+        ...(position && { position }),
+      });
+      setNote('');
+      setDelivering(false);
+      setQueued(names.status(input.status));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const actions: { key: string; label: string; input: UpdateInput }[] = [];
+  for (const candidate of next) {
+    if (candidate === 'at_checkpoint') {
+      const stops = remaining.length > 0 ? remaining : [];
+      for (const checkpointId of stops) {
+        actions.push({
+          key: `cp-${checkpointId}`,
+          label: t('driver.actions.at_checkpoint', { place: names.place(shipment, checkpointId) }),
+          input: { status: 'at_checkpoint', checkpointId },
+        });
+      }
+    } else if (candidate !== 'delivered') {
+      actions.push({ key: candidate, label: t(`driver.actions.${candidate}`), input: { status: candidate } });
+    }
+  }
+  const documents = shipment.documents ?? [];
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <Title order={1} size="h2">
+          {names.place(shipment, shipment.originId)} → {names.place(shipment, shipment.destinationId)}
+        </Title>
+        <Badge
+          color={STATUS_COLOR[status]}
+          size="xl"
+          variant="filled"
+          data-testid="shipment-status"
+          data-status={status}
+        >
+          {names.status(status)}
+        </Badge>
+      </Group>
+      {shipment.vehicle && (
+        <Text size="lg">
+          {shipment.vehicle.kind} · {shipment.vehicle.plate}
+        </Text>
+      )}
+      <Text c="dimmed">
+        {shipment.lastHeardAt
+          ? t('driver.lastHeard', { when: formatRelative(shipment.lastHeardAt, now) })
+          : t('driver.neverHeard')}
+      </Text>
+
+      {queued && (
+        <Alert color="green" variant="light" role="status" withCloseButton onClose={() => setQueued(null)}>
+          {t('driver.queued', { status: queued })}
+        </Alert>
+      )}
+
+      {delivering ? (
+        <DeliveryForm
+          shipment={shipment}
+          busy={busy === 'delivered'}
+          onCancel={() => setDelivering(false)}
+          onConfirm={(input) => void report(input)}
+        />
+      ) : (
+        <Stack gap="sm" data-testid="driver-actions">
+          {actions.map((action) => (
+            <Button
+              key={action.key}
+              size="xl"
+              fullWidth
+              loading={busy === action.input.status}
+              disabled={busy !== null}
+              onClick={() => void report(action.input)}
+            >
+              {action.label}
+            </Button>
+          ))}
+          {next.includes('delivered') && (
+            <Button size="xl" fullWidth color="green.9" disabled={busy !== null} onClick={() => setDelivering(true)}>
+              {t('driver.actions.delivered')}
+            </Button>
+          )}
+          {next.length === 0 && (
+            <Text size="lg">{t(`driver.nothingNext.${status === 'planned' ? 'planned' : 'done'}`)}</Text>
+          )}
+        </Stack>
+      )}
+
+      {next.length > 0 && (
+        <Paper withBorder p="md">
+          <Stack gap="sm">
+            <Textarea
+              label={t('driver.note')}
+              description={t('driver.noteHint')}
+              value={note}
+              onChange={(event) => setNote(event.currentTarget.value)}
+              autosize
+              minRows={2}
+              maxLength={1000}
+            />
+            <Switch
+              size="lg"
+              checked={privacy}
+              onChange={(event) => setPrivacy(event.currentTarget.checked)}
+              label={t('driver.privacy')}
+              description={t('driver.privacyHint')}
+            />
+          </Stack>
+        </Paper>
+      )}
+
+      <Paper withBorder p="md" component="section" aria-labelledby="manifest-title">
+        <Title order={2} size="h4" id="manifest-title" mb="xs">
+          {t('driver.manifest')}
+        </Title>
+        <Stack gap={4} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+          {shipment.lines.map((line) => (
+            <Text component="li" key={line.itemId} size="lg">
+              {names.line(line)}
+            </Text>
+          ))}
+        </Stack>
+        {shipment.route.length > 0 && (
+          <Text mt="sm">
+            {t('driver.route')}:{' '}
+            {shipment.route.map((id) => `${names.place(shipment, id)}${visited.has(id) ? ' ✓' : ''}`).join(' → ')}
+          </Text>
+        )}
+      </Paper>
+
+      {documents.length > 0 && (
+        <Paper withBorder p="md" component="section" aria-labelledby="documents-title">
+          <Title order={2} size="h4" id="documents-title" mb="xs">
+            {t('driver.documents')}
+          </Title>
+          <Stack gap="sm">
+            {documents.map((document) => (
+              <Checkbox
+                key={document.kind}
+                size="lg"
+                label={document.label ?? t(`driver.documentKinds.${document.kind}`, { defaultValue: document.kind })}
+                checked={ticks[document.kind] ?? document.checked}
+                onChange={(event) => tick(document.kind, event.currentTarget.checked)}
+              />
+            ))}
+          </Stack>
+        </Paper>
+      )}
+
+      <History shipment={shipment} waiting={waiting} />
+    </Stack>
+  );
+}
+
+function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: OutboxEntry[] }) {
+  const { t } = useTranslation();
+  const names = useShipmentNames();
+  const sent = [...(shipment.history ?? [])].sort((a, b) => b.at.localeCompare(a.at));
+  const sentIds = new Set(sent.map((update) => update.id));
+  const pending = waiting.filter((entry) => !sentIds.has(entry.id)).reverse();
+  if (sent.length === 0 && pending.length === 0) return null;
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="history-title">
+      <Title order={2} size="h4" id="history-title" mb="xs">
+        {t('driver.history')}
+      </Title>
+      <Stack gap="sm" component="ol" p={0} m={0} style={{ listStyle: 'none' }} data-testid="history">
+        {pending.map((entry) => {
+          const body = entry.body as { at?: string; note?: string };
+          return (
+            <li key={entry.id} data-testid="history-entry" data-state={entry.needsAttention ? 'refused' : 'waiting'}>
+              <Group gap="xs">
+                <Text fw={700}>{names.status(entry.meta.status as ShipmentStatus)}</Text>
+                <Badge color={entry.needsAttention ? 'red' : 'yellow'} variant="filled" autoContrast>
+                  {entry.needsAttention ? t('driver.refused') : t('driver.waiting')}
+                </Badge>
+              </Group>
+              <Text size="sm">
+                {body.at && formatDateTime(body.at)} · {t('outbox.since', { time: formatDateTime(entry.createdAt) })}
+                {entry.meta.checkpointId && ` · ${names.place(shipment, String(entry.meta.checkpointId))}`}
+              </Text>
+              {body.note && <Text size="sm">{body.note}</Text>}
+            </li>
+          );
+        })}
+        {sent.map((update) => (
+          <li key={update.id} data-testid="history-entry" data-state="sent">
+            <Group gap="xs">
+              <Text fw={700}>{names.status(update.status)}</Text>
+              <Badge color="green.9" variant="filled">
+                {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
+              </Badge>
+            </Group>
+            <Text size="sm">
+              {formatDateTime(update.at)}
+              {update.receivedAt && ` · ${t('driver.receivedAt', { time: formatDateTime(update.receivedAt) })}`}
+              {update.checkpointId && ` · ${names.place(shipment, update.checkpointId)}`}
+              {update.position && ` · ${update.position.lat.toFixed(4)}, ${update.position.lng.toFixed(4)}`}
+            </Text>
+            {update.note && <Text size="sm">{update.note}</Text>}
+          </li>
+        ))}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,18 @@
+import { Alert, Anchor } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { useCurrentUser } from '../lib/current-user';
+
+/** Shown instead of a page the user's role may not use. */
+export function NotForRole() {
+  const { t } = useTranslation();
+  const { user } = useCurrentUser();
+  return (
+    <Alert color="orange" variant="light" title={t('access.title')} data-testid="not-for-role" role="alert">
+      <p>{t('access.body', { role: t(`roles.${user.role}`) })}</p>
+      <Anchor component={Link} to="/">
+        {t('access.home')}
+      </Anchor>
+    </Alert>
+  );
+}
