@@ -4,7 +4,7 @@ import { MantineProvider } from '@mantine/core';
 import { createAsyncStoragePersister } from '@tanstack/query-async-storage-persister';
 import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { BrowserRouter } from 'react-router';
-import '@mantine/core/styles.css';
+import './ui/mantine-styles';
 import './i18n';
 import './styles.css';
 import './ui/karavan.css';

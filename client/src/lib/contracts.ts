@@ -85,6 +85,7 @@ export interface CreateDonationRequest {
   locationId: string;
   receivedAt?: string;
   donor?: { kind: DonorKind; name?: string; phone?: string; consentToContact?: boolean; locale?: Locale };
+  note?: string | null;
   lines: { itemId: string; quantity: number; unit?: string; expiresAt?: string }[];
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { parseEventLog, Realtime, type LiveEvent, type RealtimeOptions } from './realtime';
+import {
+  CATCH_UP_OVERLAP,
+  parseEventLog,
+  Realtime,
+  type EventLogPage,
+  type LiveEvent,
+  type RealtimeOptions,
+} from './realtime';
 import { accept, catchUp, hasSeen, nextPageAfter, SEEN_LIMIT, startCursor } from './seq';
 
 const event = (seq: number, name = 'donation.recorded'): LiveEvent => ({ name, seq, payload: { seq, at: 'now' } });
@@ -50,14 +57,15 @@ describe('seq bookkeeping', () => {
           { type: 'campaign.progress', seq: 6, at: 'z', progress: {} },
           { nothing: true },
         ],
-      }).map((e) => [e.name, e.seq, e.payload.seq]),
+      }).events.map((e) => [e.name, e.seq, e.payload.seq]),
     ).toEqual([
       ['donation.recorded', 5, 5],
       ['campaign.progress', 6, 6],
       ['stock.changed', 7, 7],
     ]);
-    expect(parseEventLog([{ seq: 1, name: 'a', payload: {} }])).toHaveLength(1);
-    expect(parseEventLog(null)).toEqual([]);
+    expect(parseEventLog([{ seq: 1, name: 'a', payload: {} }]).events).toHaveLength(1);
+    expect(parseEventLog(null)).toEqual({ events: [], truncated: false });
+    expect(parseEventLog({ items: [], truncated: true }).truncated).toBe(true);
   });
 });
 
@@ -105,10 +113,10 @@ function setupRealtime() {
   const socket = new FakeSocket();
   const applied: number[] = [];
   const reloaded: string[] = [];
-  let resolveMissed: ((events: LiveEvent[]) => void) | undefined;
+  let resolveMissed: ((page: EventLogPage) => void) | undefined;
   const fetchMissed = jest.fn<RealtimeOptions['fetchMissed']>(
     () =>
-      new Promise<LiveEvent[]>((resolve) => {
+      new Promise<EventLogPage>((resolve) => {
         resolveMissed = resolve;
       }),
   );
@@ -131,7 +139,7 @@ function setupRealtime() {
     reloaded,
     fetchMissed,
     onReconnected,
-    missed: (events: LiveEvent[]) => resolveMissed?.(events),
+    missed: (events: LiveEvent[], truncated = false) => resolveMissed?.({ events, truncated }),
   };
 }
 
@@ -170,7 +178,8 @@ describe('live connection', () => {
     const resubscribe = socket.subscribes()[1];
     resubscribe?.ack?.({ ok: true, seq: 20 });
     await flushPromises();
-    expect(fetchMissed).toHaveBeenCalledWith('shipment:7', 11, expect.any(Number));
+    // From a little before the last seq: a lower seq may come late from another server instance.
+    expect(fetchMissed).toHaveBeenCalledWith('shipment:7', Math.max(0, 11 - CATCH_UP_OVERLAP), expect.any(Number));
 
     // Live events arrive while the log is being read: they wait for it.
     socket.send(event(19, 'shipment.updated'));
@@ -197,6 +206,21 @@ describe('live connection', () => {
     await flushPromises();
     expect(reloaded).toEqual(['location:1', 'location:1']);
     expect(realtime.roomState('location:1')).toEqual({ status: 'live' });
+  });
+
+  test('When the log was swept before the room’s last seq, then the room is loaded again', async () => {
+    const { socket, realtime, reloaded, missed, applied } = setupRealtime();
+    realtime.join('campaign:1');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 500 });
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[1]?.ack?.({ ok: true, seq: 900 });
+    await flushPromises();
+    missed([event(700)], true);
+    await flushPromises();
+    expect(reloaded).toEqual(['campaign:1', 'campaign:1']);
+    expect(applied).toEqual([]);
   });
 
   test('When the server refuses a room, then its state says why', () => {

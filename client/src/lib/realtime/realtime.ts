@@ -15,6 +15,11 @@ export interface LiveEvent {
   payload: Record<string, unknown>;
 }
 
+export interface EventLogPage {
+  events: LiveEvent[];
+  truncated: boolean;
+}
+
 type Ack = { ok: true; seq: number } | { ok: false; code: string };
 
 interface ServerEvents {
@@ -30,8 +35,11 @@ export interface RealtimeOptions {
   getToken(): string | null;
   /** Refreshes the access token; rejects with ApiRequestError when it cannot. */
   refresh(): Promise<void>;
-  /** The server's log of a room after a seq, oldest first (a page of at most `limit`). */
-  fetchMissed(room: string, after: number, limit: number): Promise<LiveEvent[]>;
+  /**
+   * The server's log of a room after a seq, oldest first (a page of at most `limit`);
+   * `truncated` when events after `after` were already swept (the room must be loaded again).
+   */
+  fetchMissed(room: string, after: number, limit: number): Promise<EventLogPage>;
   /** Applies one event to what the client shows. */
   apply(event: LiveEvent): void;
   /** The room's data must be loaded again: what happened before `seq` is not in the cache. */
@@ -51,7 +59,12 @@ interface Room {
 }
 
 const RETRY_MS = 5_000;
-const CATCH_UP_PAGE = 200;
+const CATCH_UP_PAGE = 500;
+/**
+ * A catch-up starts this far below the room's last seq: with several server instances a lower seq
+ * may be sent a moment after a higher one (shared/src/events.ts, "the client rule").
+ */
+export const CATCH_UP_OVERLAP = 100;
 
 /**
  * The one Socket.io connection of a signed-in session: presents the current access token on
@@ -191,7 +204,7 @@ export class Realtime {
         this.options.reload(room);
         return;
       }
-      void this.fetchAllMissed(room, entry.upTo ?? answer.seq).then(
+      void this.fetchAllMissed(room, Math.max(0, (entry.upTo ?? answer.seq) - CATCH_UP_OVERLAP)).then(
         (missed) => {
           entry.state = { status: 'live' };
           this.notifyRooms();
@@ -209,13 +222,15 @@ export class Realtime {
     });
   }
 
+  /** Everything the room was sent after `after`; rejects when the log no longer reaches back. */
   private async fetchAllMissed(room: string, after: number): Promise<LiveEvent[]> {
     const all: LiveEvent[] = [];
     let from: number | undefined = after;
     while (from !== undefined) {
       const page = await this.options.fetchMissed(room, from, CATCH_UP_PAGE);
-      all.push(...page);
-      const next = nextPageAfter(page, CATCH_UP_PAGE);
+      if (page.truncated) throw new Error('The event log was swept: reload the room');
+      all.push(...page.events);
+      const next = nextPageAfter(page.events, CATCH_UP_PAGE);
       from = next !== undefined && next > from ? next : undefined;
     }
     return all;
@@ -278,8 +293,15 @@ export class Realtime {
   }
 }
 
-/** Reads a page of `GET /api/events`, whichever of the usual shapes it has. */
-export function parseEventLog(body: unknown): LiveEvent[] {
+/** Reads a page of `GET /api/events` (`{ items: [{ seq, name, at, payload }], truncated }`). */
+export function parseEventLog(body: unknown): EventLogPage {
+  return {
+    events: parseEvents(body),
+    truncated: (body as { truncated?: unknown } | null)?.truncated === true,
+  };
+}
+
+function parseEvents(body: unknown): LiveEvent[] {
   const rows: unknown[] = Array.isArray(body)
     ? body
     : Array.isArray((body as { items?: unknown })?.items)

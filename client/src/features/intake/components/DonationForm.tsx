@@ -19,6 +19,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
+import { LOCALES } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import { toBaseQuantity, type CreateDonationRequest, type DonorKind, type ItemDto } from '../../../lib/contracts';
 import { toLocalInput } from '../../../lib/format';
@@ -176,13 +177,19 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         ...(line.item.perishable && line.expires && { expiresAt: new Date(line.expires).toISOString() }),
       })),
     };
+    // The receipt is printed in the language the coordinator works in.
+    const locale = LOCALES.find((candidate) => candidate === i18n.language);
     if (donorKind !== 'anonymous') {
       const phone = donorPhone.trim();
       body.donor = {
         kind: donorKind,
         ...(donorName.trim() && { name: donorName.trim() }),
-        ...(phone && { phone, consentToContact: consent }),
+        // A phone is kept only with the donor's consent to be contacted.
+        ...(phone && consent && { phone, consentToContact: true }),
+        ...(locale && { locale }),
       };
+    } else if (locale) {
+      body.donor = { kind: 'anonymous', locale };
     }
     const summary = all.map(describe).join('; ');
     setSaving(true);
@@ -345,6 +352,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                 <Grid.Col span={12}>
                   <Checkbox
                     label={t('intake.consent')}
+                    description={t('intake.consentHint')}
                     checked={consent}
                     onChange={(event) => setConsent(event.currentTarget.checked)}
                   />
