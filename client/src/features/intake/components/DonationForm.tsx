@@ -283,6 +283,13 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               data={unitChoices.length ? unitChoices : [{ value: '', label: '—' }]}
               value={unit}
               onChange={(event) => setUnit(event.currentTarget.value)}
+              // Enter records the donation from here too, as from every other field.
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') {
+                  event.preventDefault();
+                  event.currentTarget.form?.requestSubmit();
+                }
+              }}
               disabled={!item}
               size="md"
               data-testid="intake-unit"

@@ -51,6 +51,7 @@ export function IntakePage() {
           value={locationOptions.some((option) => option.value === locationId) ? locationId : null}
           onChange={setLocationId}
           searchable
+          selectFirstOptionOnChange
           allowDeselect={false}
           nothingFoundMessage={t('common.nothingFound')}
           error={locations.error ? t('common.loadFailed') : undefined}
@@ -63,6 +64,7 @@ export function IntakePage() {
           value={campaignOptions.some((option) => option.value === campaignId) ? campaignId : null}
           onChange={setCampaignId}
           searchable
+          selectFirstOptionOnChange
           allowDeselect={false}
           nothingFoundMessage={t('common.nothingFound')}
           error={campaigns.error ? t('common.loadFailed') : undefined}

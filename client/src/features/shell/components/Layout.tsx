@@ -14,13 +14,18 @@ export function Layout({ children, signedIn = false }: { children: ReactNode; si
   return (
     <div className="app">
       <header className="topbar">
-        <Group justify="space-between" wrap="wrap" gap="xs" w="100%">
+        <div className="topbar-row">
           <Link to="/" className="brand" style={{ color: 'inherit', textDecoration: 'none' }}>
             {t('app.title')}
           </Link>
-          {signedIn && <SignedInBar />}
-          <LanguageSwitcher />
-        </Group>
+          {signedIn ? <AccountBar /> : <LanguageSwitcher />}
+        </div>
+        {signedIn && (
+          <div className="topbar-row">
+            <NavLinks />
+            <LanguageSwitcher />
+          </div>
+        )}
       </header>
       <main>
         <Container size="md" w="100%" px={0}>
@@ -31,25 +36,29 @@ export function Layout({ children, signedIn = false }: { children: ReactNode; si
   );
 }
 
-function SignedInBar() {
+function NavLinks() {
   const { t } = useTranslation();
-  const { user } = useCurrentUser();
   const links = useLinks();
   return (
-    <Group gap="xs" wrap="wrap">
-      <Box component="nav" aria-label={t('nav.label')}>
-        <Group gap={4} wrap="wrap">
-          {links.map((link) => (
-            <NavLink key={link.to} to={link.to} end={link.to === '/'} className="nav-link">
-              {link.label}
-            </NavLink>
-          ))}
-        </Group>
-      </Box>
+    <Box component="nav" aria-label={t('nav.label')} className="topbar-nav">
+      {links.map((link) => (
+        <NavLink key={link.to} to={link.to} className="nav-link">
+          {link.label}
+        </NavLink>
+      ))}
+    </Box>
+  );
+}
+
+function AccountBar() {
+  const { t } = useTranslation();
+  const { user } = useCurrentUser();
+  return (
+    <Group gap="xs" wrap="nowrap">
       <OutboxBadge />
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
-          <UnstyledButton className="nav-link" aria-label={t('nav.account', { name: user.name })}>
+          <UnstyledButton className="nav-link account" aria-label={t('nav.account', { name: user.name })}>
             {user.name}
           </UnstyledButton>
         </Menu.Target>
