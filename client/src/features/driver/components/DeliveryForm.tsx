@@ -86,9 +86,10 @@ export function DeliveryForm({
                   label={t('driver.shortfallReason')}
                   size="lg"
                   value={reasons[line.itemId] ?? ''}
-                  onChange={(event) =>
-                    setReasons((current) => ({ ...current, [line.itemId]: event.currentTarget.value as Reason }))
-                  }
+                  onChange={(event) => {
+                    const reason = event.currentTarget.value as Reason | '';
+                    setReasons((current) => ({ ...current, [line.itemId]: reason }));
+                  }}
                   data={[
                     { value: '', label: t('driver.chooseReason') },
                     ...SHORTFALL_REASONS.map((reason) => ({ value: reason, label: t(`driver.reasons.${reason}`) })),

@@ -20,6 +20,7 @@ import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/
 import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
+import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
 import {
   currentPosition,
@@ -167,6 +168,11 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           ? t('driver.lastHeard', { when: formatRelative(shipment.lastHeardAt, now) })
           : t('driver.neverHeard')}
       </Text>
+
+      <OutboxList
+        filter={(entry) => entry.meta.kind === 'shipmentUpdate' && entry.meta.shipmentId === shipment.id}
+        describe={(entry) => names.status(entry.meta.status as ShipmentStatus)}
+      />
 
       {queued && (
         <Alert color="green" variant="light" role="status" withCloseButton onClose={() => setQueued(null)}>

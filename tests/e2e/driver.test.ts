@@ -1,0 +1,220 @@
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { createUser } from '../support/factories';
+
+/*
+ * The driver's phone screens. The shipments component (server) is not written yet: until it is,
+ * its routes are played here by a small in-test stand-in that follows API.md (one shipment, the
+ * state machine of DOMAIN.md, `{ applied, shipment }` answers, ids counted once). Sign-in, the
+ * app, the live connection and the outbox are the real ones. When server/src/shipments lands,
+ * replace `fakeShipments` with shipments made through the API.
+ */
+
+// Debian's Chromium, never a downloaded one; tools/test.mjs installs it.
+const CHROMIUM = process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const PHONE = { width: 390, height: 844 };
+
+const SHIPMENT = 'a1b2c3d4e5f6a1b2c3d4e5f6';
+const ORIGIN = 'aaaaaaaaaaaaaaaaaaaaaaa1';
+const DESTINATION = 'aaaaaaaaaaaaaaaaaaaaaaa2';
+const KORDAI = 'aaaaaaaaaaaaaaaaaaaaaaa3';
+const BREAD = 'bbbbbbbbbbbbbbbbbbbbbbb1';
+const MILK = 'bbbbbbbbbbbbbbbbbbbbbbb2';
+
+interface Received {
+  key: string | undefined;
+  body: {
+    id: string;
+    status: string;
+    at: string;
+    checkpointId?: string;
+    position?: unknown;
+    note?: string;
+    lines?: unknown;
+    receivedBy?: string;
+  };
+}
+
+const NEXT: Record<string, string[]> = {
+  loading: ['departed', 'cancelled'],
+  departed: ['at_checkpoint', 'arrived'],
+  at_checkpoint: ['departed'],
+  arrived: ['delivered'],
+};
+
+/** One shipment as the server would keep it, answering the routes the driver's screens call. */
+async function fakeShipments(context: BrowserContext) {
+  const received: Received[] = [];
+  const history: (Received['body'] & { receivedAt: string; applied: boolean })[] = [];
+  const shipment = () => ({
+    id: SHIPMENT,
+    campaignId: 'cccccccccccccccccccccccc',
+    originId: ORIGIN,
+    destinationId: DESTINATION,
+    origin: { id: ORIGIN, name: 'Бишкек, склад' },
+    destination: { id: DESTINATION, name: 'Алматы, пункт раздачи' },
+    checkpoints: [{ id: KORDAI, name: 'Кордай' }],
+    route: [KORDAI],
+    driverId: 'driver',
+    vehicle: { plate: '01 KG 123 ABC', kind: 'Камаз' },
+    plannedDepartureAt: '2026-11-26T06:00:00.000Z',
+    lines: [
+      { itemId: BREAD, quantity: 600, item: { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' } },
+      { itemId: MILK, quantity: 240, item: { name: { ru: 'Молоко', en: 'Milk' }, baseUnit: 'litre' } },
+    ],
+    documents: [{ kind: 'waybill', checked: false }],
+    status: [...history].reverse().find((update) => update.applied)?.status ?? 'loading',
+    history,
+    lastHeardAt: history.at(-1)?.receivedAt ?? null,
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+  });
+  const json = (route: Route, status: number, body: unknown) =>
+    route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+
+  await context.route(/\/api\/shipments(\/.*)?(\?.*)?$/, async (route) => {
+    const request = route.request();
+    const path = new URL(request.url()).pathname;
+    if (request.method() === 'GET' && path === '/api/shipments') {
+      return json(route, 200, { items: [shipment()], total: 1, limit: 100, offset: 0 });
+    }
+    if (request.method() === 'GET' && path === `/api/shipments/${SHIPMENT}`) return json(route, 200, shipment());
+    if (request.method() === 'POST' && path === `/api/shipments/${SHIPMENT}/updates`) {
+      const body = request.postDataJSON() as Received['body'];
+      received.push({ key: request.headers()['idempotency-key'], body });
+      const first = history.find((update) => update.id === body.id);
+      if (first) return json(route, 200, { applied: first.applied, shipment: shipment() });
+      const allowed = NEXT[shipment().status] ?? [];
+      if (!allowed.includes(body.status)) {
+        return json(route, 409, { code: 'CONFLICT', message: 'transition', details: [], requestId: 'x' });
+      }
+      history.push({ ...body, receivedAt: new Date().toISOString(), applied: true });
+      return json(route, 201, { applied: true, shipment: shipment() });
+    }
+    return json(route, 404, { code: 'NOT_FOUND', message: 'not found', requestId: 'x' });
+  });
+  return { received, history };
+}
+
+let app: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: Error[];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({
+    baseURL: app.url,
+    viewport: PHONE,
+    // The stand-in answers in place of the server: requests must reach it, not a service worker.
+    serviceWorkers: 'block',
+    permissions: ['geolocation'],
+    geolocation: { latitude: 43.0412, longitude: 74.9856, accuracy: 30 },
+  });
+  context.setDefaultTimeout(15_000);
+  page = await context.newPage();
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+});
+
+afterEach(async () => {
+  await context.close();
+  expect(pageErrors).toEqual([]);
+});
+
+async function signInAsDriver(): Promise<void> {
+  const { user, password } = await createUser({ role: 'driver', name: 'Бакыт Асанов' });
+  await page.goto('/driver');
+  await page.getByLabel('Электронная почта').fill(user.email);
+  await page.getByLabel('Пароль', { exact: true }).fill(password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Мои рейсы', level: 1 }).waitFor();
+}
+
+const historyStates = () =>
+  page.getByTestId('history-entry').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
+
+test('When a driver makes three updates offline, then they wait on the phone and arrive once and in order when the network returns', async () => {
+  const server = await fakeShipments(context);
+  await signInAsDriver();
+  await page.getByTestId('shipment-card').filter({ hasText: 'Бишкек, склад → Алматы, пункт раздачи' }).click();
+  await page.getByTestId('shipment-status').and(page.locator('[data-status="loading"]')).waitFor();
+  expect(new URL(page.url()).pathname).toBe(`/driver/${SHIPMENT}`);
+
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Выехал' }).click();
+  await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
+  await page.getByLabel('Заметка').fill('Очередь на границе, около 40 машин');
+  await page.getByRole('button', { name: 'Выехал' }).click();
+  await page.getByText('3 записи ждут отправки').waitFor();
+  expect(await historyStates()).toEqual(['waiting', 'waiting', 'waiting']);
+  expect(await page.getByTestId('shipment-status').getAttribute('data-status')).toBe('departed');
+  expect(server.received).toEqual([]);
+
+  await context.setOffline(false);
+  await page.getByTestId('outbox').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Прибыл на место' }).waitFor();
+  expect(await historyStates()).toEqual(['sent', 'sent', 'sent']);
+
+  const statuses = server.received.map((attempt) => attempt.body.status);
+  expect(statuses).toEqual(['departed', 'at_checkpoint', 'departed']);
+  expect(server.received.every((attempt) => attempt.key === attempt.body.id)).toBe(true);
+  expect(new Set(server.received.map((attempt) => attempt.body.id)).size).toBe(3);
+  const times = server.received.map((attempt) => Date.parse(attempt.body.at));
+  expect([...times].sort((a, b) => a - b)).toEqual(times);
+  expect(server.received[1]?.body).toMatchObject({ checkpointId: KORDAI, position: { lat: 43.0412, lng: 74.9856 } });
+  expect(server.received[2]?.body.note).toBe('Очередь на границе, около 40 машин');
+  expect(server.history.map((update) => update.status)).toEqual(['departed', 'at_checkpoint', 'departed']);
+});
+
+test('When the driver delivers with a shortfall, then a reason is required and the received quantities are reported; privacy mode sends no position on the road', async () => {
+  const server = await fakeShipments(context);
+  await signInAsDriver();
+  await page.goto(`/driver/${SHIPMENT}`);
+  await page.getByRole('switch', { name: 'Режим приватности' }).check();
+  await page.getByRole('button', { name: 'Выехал' }).click();
+  await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
+  await page.getByRole('button', { name: 'Выехал' }).click();
+  await page.getByRole('button', { name: 'Прибыл на место' }).click();
+  await page.getByRole('button', { name: 'Сдать груз' }).click();
+
+  await page.getByLabel('Кто принял груз').fill('Гульнара Сапарова');
+  await page.getByLabel('Принято: Молоко').fill('228');
+  await page.getByRole('button', { name: 'Подтвердить сдачу' }).click();
+  await page.getByText('Укажите причину недостачи').waitFor();
+  await page.getByLabel('Причина недостачи').selectOption('spoiled');
+  await page.getByRole('button', { name: 'Подтвердить сдачу' }).click();
+
+  await page.getByTestId('shipment-status').and(page.locator('[data-status="delivered"]')).waitFor();
+  await page.getByText('Рейс завершён.').waitFor();
+  await page.getByTestId('outbox').waitFor({ state: 'detached' });
+  const bodies = server.received.map((attempt) => attempt.body);
+  expect(bodies.map((body) => body.status)).toEqual(['departed', 'at_checkpoint', 'departed', 'arrived', 'delivered']);
+  expect(bodies.map((body) => body.position !== undefined)).toEqual([false, true, false, false, true]);
+  expect(bodies[4]).toMatchObject({
+    receivedBy: 'Гульнара Сапарова',
+    lines: [
+      { itemId: BREAD, received: 600 },
+      { itemId: MILK, received: 228, reason: 'spoiled' },
+    ],
+  });
+});
