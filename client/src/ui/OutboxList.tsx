@@ -28,7 +28,7 @@ export function OutboxList({
   return (
     <Stack gap="xs" data-testid="outbox" aria-live="polite">
       {waiting.length > 0 && oldest && (
-        <Alert color="yellow" variant="light" title={t('outbox.waiting', { count: waiting.length })}>
+        <Alert color="orange.9" variant="light" title={t('outbox.waiting', { count: waiting.length })}>
           <Text size="sm">
             {sending
               ? t('outbox.sending')

@@ -144,20 +144,19 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
 
   return (
     <Stack gap="md">
-      <Group justify="space-between" align="flex-start" wrap="nowrap">
-        <Title order={1} size="h2">
-          {names.place(shipment, shipment.originId)} → {names.place(shipment, shipment.destinationId)}
-        </Title>
-        <Badge
-          color={STATUS_COLOR[status]}
-          size="xl"
-          variant="filled"
-          data-testid="shipment-status"
-          data-status={status}
-        >
-          {names.status(status)}
-        </Badge>
-      </Group>
+      <Title order={1} size="h2">
+        {names.place(shipment, shipment.originId)} → {names.place(shipment, shipment.destinationId)}
+      </Title>
+      <Badge
+        color={STATUS_COLOR[status]}
+        size="xl"
+        variant="filled"
+        tt="none"
+        data-testid="shipment-status"
+        data-status={status}
+      >
+        {names.status(status)}
+      </Badge>
       {shipment.vehicle && (
         <Text size="lg">
           {shipment.vehicle.kind} · {shipment.vehicle.plate}

@@ -1,4 +1,4 @@
-import { Badge, Card, Group, Stack, Text, Title } from '@mantine/core';
+import { Badge, Card, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
@@ -75,14 +75,12 @@ export function DriverShipmentsPage() {
                       className="shipment-card"
                       data-testid="shipment-card"
                     >
-                      <Group justify="space-between" wrap="nowrap" align="flex-start">
-                        <Text fw={700} size="lg">
-                          {names.place(shipment, shipment.originId)} → {names.place(shipment, shipment.destinationId)}
-                        </Text>
-                        <Badge color={STATUS_COLOR[status]} size="lg" variant="filled">
-                          {names.status(status)}
-                        </Badge>
-                      </Group>
+                      <Badge color={STATUS_COLOR[status]} size="lg" variant="filled" tt="none" mb={4}>
+                        {names.status(status)}
+                      </Badge>
+                      <Text fw={700} size="lg">
+                        {names.place(shipment, shipment.originId)} → {names.place(shipment, shipment.destinationId)}
+                      </Text>
                       {shipment.vehicle && (
                         <Text>
                           {shipment.vehicle.kind} · {shipment.vehicle.plate}

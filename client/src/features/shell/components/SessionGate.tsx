@@ -73,7 +73,7 @@ export function SessionGate() {
       <RealtimeProvider enabled={!current.offline}>
         <Layout signedIn>
           {current.offline && (
-            <Alert color="yellow" variant="light" mb="md" data-testid="offline-session">
+            <Alert color="orange.9" variant="light" mb="md" data-testid="offline-session">
               {t('offline.session')}
             </Alert>
           )}
