@@ -175,6 +175,59 @@ test('When an intake is made offline, then it waits on the device and is sent on
   expect(await stockOf(world.bread.id)).toBe(30);
 });
 
+test('When a coordinator prints a receipt and voids a donation, then the receipt opens and the void with its reason shows in the list', async () => {
+  const donation = await world.donate([{ itemId: world.bread.id, quantity: 2, unit: 'tray' }], {
+    donor: { kind: 'person', name: 'Айбек Маматов' },
+  });
+  await page.addInitScript(
+    ([locationId, campaignId]) => {
+      localStorage.setItem('karavan.intake.locationId', locationId!);
+      localStorage.setItem('karavan.intake.campaignId', campaignId!);
+    },
+    [world.point.id, world.campaign.id],
+  );
+  await signInAtIntake();
+  const row = page.getByTestId('donation-row').filter({ hasText: `${world.bread.name.ru} — 40 буханок` });
+  await row.waitFor();
+  expect(await row.textContent()).toContain('Айбек Маматов');
+
+  const popup = page.waitForEvent('popup');
+  await row.getByRole('button', { name: 'Расписка' }).click();
+  const receipt = await popup;
+  await receipt.getByText('Айбек Маматов').first().waitFor();
+  expect(await receipt.content()).toContain(world.bread.name.ru);
+  await receipt.close();
+
+  await row.getByRole('button', { name: 'Отменить' }).click();
+  await page.getByRole('dialog', { name: 'Отменить пожертвование' }).waitFor();
+  await page.getByLabel('Причина отмены').fill('Записано дважды по ошибке');
+  await page.getByRole('dialog').getByRole('button', { name: 'Отменить пожертвование' }).click();
+  await row.getByText('Отменено: Записано дважды по ошибке').waitFor();
+  const res = await request(app.url).get(`/api/donations/${donation.id}`).set(world.coordinator.auth);
+  expect(res.body.voided).toMatchObject({ reason: 'Записано дважды по ошибке' });
+  expect(await stockOf(world.bread.id)).toBe(0);
+});
+
+test('When another coordinator records a donation at the same point, then it appears in the list without a reload', async () => {
+  await page.addInitScript(
+    ([locationId, campaignId]) => {
+      localStorage.setItem('karavan.intake.locationId', locationId!);
+      localStorage.setItem('karavan.intake.campaignId', campaignId!);
+    },
+    [world.point.id, world.campaign.id],
+  );
+  await signInAtIntake();
+  await page.getByText('Здесь пока ничего не записано.').waitFor();
+  // The page has joined the point's live room: what happens now reaches it as an event.
+  await page.locator('[data-testid="intake"][data-room="live"]').waitFor();
+  await world.donate([{ itemId: world.water.id, quantity: 6 }]);
+
+  await page
+    .getByTestId('donation-row')
+    .filter({ hasText: `${world.water.name.ru} — 6 штук` })
+    .waitFor();
+});
+
 test('When a driver opens the intake page, then it says clearly that it is not for their role', async () => {
   await page.goto('/intake');
   await page.getByLabel('Электронная почта').fill(world.driver.user.email);

@@ -29,7 +29,7 @@ export function IntakePage() {
   const campaigns = useCampaigns();
   const [locationId, setLocationId] = useRemembered(LOCATION_KEY);
   const [campaignId, setCampaignId] = useRemembered(CAMPAIGN_KEY);
-  useRoom(locationId ? `location:${locationId}` : null);
+  const room = useRoom(locationId ? `location:${locationId}` : null);
 
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
@@ -39,7 +39,7 @@ export function IntakePage() {
     .map((campaign) => ({ value: campaign.id, label: campaign.name }));
 
   return (
-    <Stack gap="lg" data-testid="intake">
+    <Stack gap="lg" data-testid="intake" data-room={room.status}>
       <Title order={1} size="h2">
         {t('intake.title')}
       </Title>
