@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
-import { stockWorld, type StockWorld } from '../support/stock';
+import { signedIn } from '../support/factories';
 
 // Debian's Chromium, never a downloaded one; tools/test.mjs installs it.
 const CHROMIUM = process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,7 +21,70 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: Error[];
-let world: StockWorld;
+let world: World;
+
+type Auth = { Authorization: string };
+interface Named {
+  id: string;
+  name: string;
+}
+interface Item {
+  id: string;
+  name: { ru: string; en: string };
+}
+
+async function post<T>(auth: Auth, path: string, body: object): Promise<T> {
+  const res = await request(app.url).post(path).set(auth).send(body);
+  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as T;
+}
+
+/**
+ * A collection point with its campaign and items, made through the API by an organiser, and a
+ * coordinator and a driver to sign in as.
+ */
+async function makeWorld() {
+  const [organiser, coordinator, driver] = await Promise.all([
+    signedIn(app.url, { role: 'organiser' }),
+    signedIn(app.url, { role: 'coordinator' }),
+    signedIn(app.url, { role: 'driver' }),
+  ]);
+  const tag = Math.random().toString(16).slice(2, 8);
+  const item = (body: object) => post<Item>(organiser.auth, '/api/items', body);
+  const bread = await item({
+    name: { ru: `Хлеб ${tag}`, en: `Bread ${tag}` },
+    baseUnit: 'loaf',
+    packs: [{ unit: 'tray', size: 20 }],
+    perishable: true,
+    shelfLifeHours: 72,
+  });
+  const milk = await item({
+    name: { ru: `Молоко ${tag}`, en: `Milk ${tag}` },
+    baseUnit: 'litre',
+    packs: [{ unit: 'crate', size: 12 }],
+    perishable: true,
+    shelfLifeHours: 120,
+  });
+  const water = await item({ name: { ru: `Вода ${tag}`, en: `Water ${tag}` }, baseUnit: 'piece', perishable: false });
+  const point = await post<Named>(organiser.auth, '/api/locations', {
+    name: `Пункт приёма ${tag}`,
+    kind: 'collection_point',
+  });
+  const campaign = await post<Named>(organiser.auth, '/api/campaigns', {
+    name: `Январь 2022 ${tag}`,
+    status: 'active',
+    targets: [{ itemId: bread.id, quantity: 15_000 }],
+  });
+  const donate = (lines: object[], extra: object = {}) =>
+    post<{ id: string }>(coordinator.auth, '/api/donations', {
+      campaignId: campaign.id,
+      locationId: point.id,
+      lines,
+      ...extra,
+    });
+  return { coordinator, driver, bread, milk, water, point, campaign, donate };
+}
+type World = Awaited<ReturnType<typeof makeWorld>>;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -34,7 +97,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  world = await stockWorld(app.url);
+  world = await makeWorld();
   context = await browser.newContext({ baseURL: app.url, viewport: TABLET });
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
