@@ -67,7 +67,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   const [donorPhone, setDonorPhone] = useState('');
   const [consent, setConsent] = useState(false);
   const [errors, setErrors] = useState<Partial<Record<FieldError, string>>>({});
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<{ summary: string; offline: boolean } | null>(null);
   const [saving, setSaving] = useState(false);
   const itemRef = useRef<HTMLInputElement>(null);
   const quantityRef = useRef<HTMLInputElement>(null);
@@ -195,7 +195,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setSaving(true);
     try {
       await recordDonation(body, summary);
-      setSaved(summary);
+      setSaved({ summary, offline: !navigator.onLine });
       setLines([]);
       setDonorKind('anonymous');
       setDonorName('');
@@ -372,8 +372,14 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         <Button type="submit" size="lg" loading={saving} data-testid="intake-submit">
           {t('intake.submit')}
         </Button>
-        <Text role="status" aria-live="polite" c="green.9" fw={600} data-testid="intake-saved">
-          {saved ? t('intake.saved', { summary: saved }) : ''}
+        <Text
+          role="status"
+          aria-live="polite"
+          c={saved?.offline ? 'orange.9' : 'green.9'}
+          fw={600}
+          data-testid="intake-saved"
+        >
+          {saved && t(saved.offline ? 'intake.savedOffline' : 'intake.saved', { summary: saved.summary })}
         </Text>
       </Stack>
     </Paper>
