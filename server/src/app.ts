@@ -4,23 +4,28 @@ import http from 'node:http';
 import path from 'node:path';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { authRoutes, createAuthService, createPassport, requireRight } from './auth';
+import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
 import { pingDatabase } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { ApiError } from './lib/errors';
 import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
 import { createEventBus, type EventBus } from './lib/events';
-import { idempotent } from './lib/idempotency';
-import type { Logger } from './lib/logger';
+import { createIdempotency } from './lib/idempotency';
+import { deriveKey } from './lib/secrets';
+import { redactUrl, type Logger } from './lib/logger';
 import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
 import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
+import { createItemsService, itemsRoutes } from './items';
+import { createLocationsService, locationsRoutes } from './locations';
+import { createCampaignsService, campaignsRoutes } from './campaigns';
+import { createVolunteersService, volunteersRoutes } from './volunteers';
 
 export interface KaravanOptions {
   config: Config;
@@ -42,7 +47,8 @@ export interface Karavan {
   close(): Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{8,100}$/;
+/** A client's X-Request-Id is taken only in this strict form; anything else gets a fresh UUID. */
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 /** Builds the HTTP app, Socket.io and every component on an open database connection. */
 export function createKaravan(options: KaravanOptions): Karavan {
@@ -59,19 +65,34 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
 
-  const loginLimiter: RequestHandler = rateLimit({
-    windowMs: config.loginRateWindowSeconds * 1000,
-    limit: config.loginRateLimit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    ...(options.redis ? { store: options.redis.rateLimitStore('login:') } : {}),
-    handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many sign-in attempts; wait a minute')),
-  });
+  const limiter = (name: string, limit: number, message: string, extra: Partial<RateLimitOptions> = {}) =>
+    rateLimit({
+      windowMs: config.loginRateWindowSeconds * 1000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      ...(options.redis ? { store: options.redis.rateLimitStore(`${name}:`) } : {}),
+      handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', message)),
+      ...extra,
+    }) as RequestHandler;
+  const limiters: AuthLimiters = {
+    login: limiter('login', config.loginRateLimit, 'Too many sign-in attempts; wait a minute'),
+    refresh: limiter('refresh', config.refreshRateLimit, 'Too many requests; wait a minute'),
+    // Per user, after authentication: guessing the current password is limited like sign-in.
+    passwordChange: limiter('password', config.loginRateLimit, 'Too many password attempts; wait a minute', {
+      keyGenerator: (_req, res) => `user:${(res.locals.actor as { id: string }).id}`,
+      skipSuccessfulRequests: true,
+    }),
+  };
 
   const routes: RouteSpec[] = [
     ...healthRoutes(options.ping ?? (() => pingDatabase())),
-    ...authRoutes(auth, passport, loginLimiter),
+    ...authRoutes(auth, passport, limiters),
     ...usersRoutes(users),
+    ...itemsRoutes(createItemsService()),
+    ...locationsRoutes(createLocationsService()),
+    ...campaignsRoutes(createCampaignsService()),
+    ...volunteersRoutes(createVolunteersService(events)),
   ];
   let openApi: unknown;
   routes.push(
@@ -101,7 +122,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
       // Every line logged for a request carries `reqId`; the completion line says what happened.
       quietReqLogger: true,
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) =>
@@ -127,7 +152,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   const router = express.Router();
-  mountRoutes(router, routes, { authenticate: passport.authenticate, requireRight, idempotent });
+  const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
+  mountRoutes(router, routes, {
+    authenticate: passport.authenticate,
+    requireRight,
+    idempotent,
+    timeoutMs: config.requestTimeoutMs,
+  });
   app.use(router);
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
@@ -146,7 +177,14 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use(errorHandler(logger));
 
   const server = http.createServer(app);
-  const realtime = attachRealtime(server, { auth, users, events, logger, corsOrigins: config.corsOrigins });
+  const realtime = attachRealtime(server, {
+    auth,
+    users,
+    events,
+    logger,
+    corsOrigins: config.corsOrigins,
+    timeoutMs: config.requestTimeoutMs,
+  });
   options.redis?.useForSockets(realtime.io);
 
   return {

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
+import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -13,7 +14,7 @@ export interface Config {
   env: 'production' | 'development' | 'test';
   port: number;
   host: string;
-  /** Unset: the embedded FerretDB is started and used. */
+  /** Unset: the embedded database is started and used. */
   mongodbUri: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
@@ -27,9 +28,13 @@ export interface Config {
   logLevel: string;
   loginRateLimit: number;
   loginRateWindowSeconds: number;
+  /** Refresh and sign-out calls allowed per client address and LOGIN_RATE_WINDOW_SECONDS. */
+  refreshRateLimit: number;
   bodyLimit: string;
   trustProxy: number;
   shutdownTimeoutMs: number;
+  /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
+  requestTimeoutMs: number;
   clientDir: string;
 }
 
@@ -45,9 +50,14 @@ const envSchema = Joi.object({
     .uri({ scheme: ['redis', 'rediss'] })
     .empty(''),
   KARAVAN_ADMIN_EMAIL: Joi.string().email({ tlds: false }).lowercase().empty(''),
-  KARAVAN_ADMIN_PASSWORD: Joi.string().min(10).max(200).empty(''),
+  KARAVAN_ADMIN_PASSWORD: Joi.string()
+    .min(10)
+    .max(200)
+    .empty('')
+    .custom((value: string, helpers) => (passwordProblem(value) ? helpers.error('password.common') : value))
+    .messages({ 'password.common': '{{#label}} is one of the most common passwords; choose a less guessable one' }),
   JWT_SECRET: Joi.string().min(32).empty(''),
-  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(30).max(86_400).default(900),
+  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(5).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: Joi.number()
     .integer()
     .min(300)
@@ -72,11 +82,13 @@ const envSchema = Joi.object({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(10_000).default(10),
   LOGIN_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  REFRESH_RATE_LIMIT: Joi.number().integer().min(1).max(100_000).default(60),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
   TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
@@ -109,9 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL as string,
     loginRateLimit: v.LOGIN_RATE_LIMIT as number,
     loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+    refreshRateLimit: v.REFRESH_RATE_LIMIT as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
   };
 }

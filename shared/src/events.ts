@@ -4,6 +4,11 @@ import type { UserDto } from './users';
 export interface ServerToClientEvents {
   /** Sent once after a connection is accepted. */
   'session.ready': (payload: { user: UserDto }) => void;
+  /**
+   * The access token the socket was opened with has expired: the server disconnects the socket
+   * right after this. The client reconnects with a fresh token (refresh first if needed).
+   */
+  'session.expired': (payload: { reason: 'TOKEN_EXPIRED' }) => void;
   /** The user's own account changed (profile, role); the client refreshes what it shows. */
   'users.updated': (payload: { user: UserDto }) => void;
 }

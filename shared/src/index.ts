@@ -4,3 +4,5 @@ export * from './common';
 export * from './auth';
 export * from './users';
 export * from './events';
+export * from './catalogue';
+export * from './shipments';

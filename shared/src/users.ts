@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { ROLES, type Role } from './roles';
-import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password } from './common';
+import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password, text } from './common';
 
 /** A user as the API shows it; never the password hash. */
 export interface UserDto {
@@ -18,7 +18,7 @@ export interface UserDto {
   updatedAt: string;
 }
 
-const name = () => Joi.string().trim().min(1).max(120);
+const name = () => text(120).min(1);
 const phone = () =>
   Joi.string()
     .trim()
@@ -95,7 +95,7 @@ export interface ListUsersQuery extends PageQuery {
 export const listUsersQuery = Joi.object<ListUsersQuery, true>({
   role: Joi.string().valid(...ROLES),
   active: Joi.boolean(),
-  q: Joi.string().trim().max(100),
+  q: text(100),
   ...pageQueryKeys,
 });
 

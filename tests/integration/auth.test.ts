@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { tokenResponseSchema } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
@@ -10,6 +12,14 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const api = () => request(app.url);
+
+/** Moves a refresh token's rotation into the past, as if `ms` had gone by since. */
+async function ageRotation(refreshToken: string, ms: number) {
+  const _id = createHash('sha256').update(refreshToken).digest('hex');
+  const sessions = mongoose.connection.collection<{ _id: string; rotatedAt: Date }>('sessions');
+  const { rotatedAt } = (await sessions.findOne({ _id }))!;
+  await sessions.updateOne({ _id }, { $set: { rotatedAt: new Date(rotatedAt.getTime() - ms) } });
+}
 
 describe('POST /api/auth/login', () => {
   test('When the email and password match, then it returns tokens and the user without secrets', async () => {
@@ -73,15 +83,55 @@ describe('POST /api/auth/refresh', () => {
     expect((await api().get('/api/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
   });
 
-  test('When a retired refresh token is replayed, then the whole session ends (theft detection)', async () => {
+  test('When a retired refresh token is replayed after the grace window, then the whole session ends (theft detection)', async () => {
     const { user, password } = await createUser();
     const first = await login(app.url, user.email, password);
     const second = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    expect(second.status).toBe(200);
+    await ageRotation(first.refreshToken, 11_000);
     const replay = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
     expect(replay.status).toBe(401);
-    // The token issued after the retired one is ended too.
+    // The token issued after the retired one is ended too, and so is its access token.
     const after = await api().post('/api/auth/refresh').send({ refreshToken: second.body.refreshToken });
     expect(after.status).toBe(401);
+    expect((await api().get('/api/users/me').set('Authorization', `Bearer ${second.body.accessToken}`)).status).toBe(
+      401,
+    );
+  });
+
+  test('When the same refresh token is sent twice at once (a retry on a flaky link), then both get the same new pair', async () => {
+    const { user, password } = await createUser();
+    const first = await login(app.url, user.email, password);
+    const send = () => api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    const [a, b] = await Promise.all([send(), send()]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(b.body.refreshToken).toBe(a.body.refreshToken);
+    expect(b.body.accessToken).toBe(a.body.accessToken);
+    expect(b.body.refreshExpiresAt).toBe(a.body.refreshExpiresAt);
+    // A retry a moment later (the answer was lost) gets the same pair too.
+    const late = await send();
+    expect(late.status).toBe(200);
+    expect(late.body.refreshToken).toBe(a.body.refreshToken);
+    // The sign-in goes on: the new pair works.
+    expect((await api().get('/api/users/me').set('Authorization', `Bearer ${a.body.accessToken}`)).status).toBe(200);
+    const next = await api().post('/api/auth/refresh').send({ refreshToken: a.body.refreshToken });
+    expect(next.status).toBe(200);
+    // Nothing stored holds a token in plain form.
+    const stored = JSON.stringify(await mongoose.connection.collection('sessions').find({}).toArray());
+    for (const token of [first.refreshToken, a.body.refreshToken, next.body.refreshToken]) {
+      expect(stored).not.toContain(token);
+    }
+  });
+
+  test('When a retired refresh token comes back after its successor was used, then the whole session ends', async () => {
+    const { user, password } = await createUser();
+    const first = await login(app.url, user.email, password);
+    const second = await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    const third = await api().post('/api/auth/refresh').send({ refreshToken: second.body.refreshToken });
+    expect(third.status).toBe(200);
+    expect((await api().post('/api/auth/refresh').send({ refreshToken: first.refreshToken })).status).toBe(401);
+    expect((await api().post('/api/auth/refresh').send({ refreshToken: third.body.refreshToken })).status).toBe(401);
   });
 
   test('When an unknown refresh token is sent, then it answers 401', async () => {
@@ -98,6 +148,17 @@ describe('POST /api/auth/logout', () => {
     const { tokens } = await signedIn(app.url);
     expect((await api().post('/api/auth/logout').send({ refreshToken: tokens.refreshToken })).status).toBe(204);
     expect((await api().post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken })).status).toBe(401);
+  });
+
+  test('When a user signs out, then that access token is refused at once, and their other sign-ins go on', async () => {
+    const { user, password, tokens, auth } = await signedIn(app.url);
+    const other = await login(app.url, user.email, password);
+    expect((await api().get('/api/users/me').set(auth)).status).toBe(200);
+    expect((await api().post('/api/auth/logout').send({ refreshToken: tokens.refreshToken })).status).toBe(204);
+    const after = await api().get('/api/users/me').set(auth);
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe('UNAUTHENTICATED');
+    expect((await api().get('/api/users/me').set('Authorization', `Bearer ${other.accessToken}`)).status).toBe(200);
   });
 });
 
@@ -172,5 +233,40 @@ describe('PUT /api/users/me/password', () => {
       .send({ currentPassword: password, newPassword: 'short' });
     expect(res.status).toBe(400);
     expect(res.body.details[0].path).toBe('body.newPassword');
+  });
+
+  test('When the new password is one of the 10,000 most common, then it answers 400 naming newPassword', async () => {
+    const { user, password, auth } = await signedIn(app.url);
+    for (const common of ['1234567890', 'Password123', 'qwertyuiop', 'basketball', user.email]) {
+      const res = await api()
+        .put('/api/users/me/password')
+        .set(auth)
+        .send({ currentPassword: password, newPassword: common });
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.newPassword', type: 'password.weak' })]);
+    }
+    await login(app.url, user.email, password);
+  });
+
+  test('When the current password is guessed too often, then it answers 429 for that user only', async () => {
+    const limited = await startTestApp({ LOGIN_RATE_LIMIT: '3' });
+    try {
+      const guesser = await signedIn(limited.url);
+      const other = await signedIn(limited.url);
+      const guess = (who: typeof guesser, currentPassword: string) =>
+        request(limited.url)
+          .put('/api/users/me/password')
+          .set(who.auth)
+          .send({ currentPassword, newPassword: 'a new long secret phrase' });
+      for (let i = 0; i < 3; i++) expect((await guess(guesser, `guess number ${i}`)).status).toBe(400);
+      const blocked = await guess(guesser, guesser.password);
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.code).toBe('RATE_LIMITED');
+      // The right password was not even tried: the old one still works.
+      await login(limited.url, guesser.user.email, guesser.password);
+      expect((await guess(other, other.password)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });

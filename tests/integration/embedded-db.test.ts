@@ -1,21 +1,242 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedDb } from '../../server/src/db/embedded-db';
+import mongoose from 'mongoose';
+import { startEmbeddedDb, type EmbeddedDb } from '../../server/src/db/embedded-db';
 
-describe('The embedded database', () => {
+// These tests run the embedded database on its H2 file (the rest of the suite uses the memory
+// backend), each in a directory of its own.
+const dirs: string[] = [];
+const running: EmbeddedDb[] = [];
+
+function newDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-h2-'));
+  dirs.push(dir);
+  return path.join(dir, 'data', 'db');
+}
+
+async function start(dir: string): Promise<EmbeddedDb> {
+  const db = await startEmbeddedDb({ dir });
+  running.push(db);
+  return db;
+}
+
+async function withClient<T>(db: EmbeddedDb, use: (client: mongoose.mongo.MongoClient) => Promise<T>): Promise<T> {
+  const client = new mongoose.mongo.MongoClient(db.uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    await client.close(true);
+  }
+}
+
+function mode(file: string): number {
+  return fs.statSync(file).mode & 0o777;
+}
+
+/** Inodes of the TCP sockets (IPv4 and IPv6) in the LISTEN state on this machine. */
+function listeningTcpInodes(): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!fs.existsSync(table)) continue;
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A') inodes.add(fields[9]!);
+    }
+  }
+  return inodes;
+}
+
+/** Inodes of the sockets a process holds open. */
+function socketInodes(pid: number): string[] {
+  return fs
+    .readdirSync(`/proc/${pid}/fd`)
+    .map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .map((target) => /^socket:\[(\d+)\]$/.exec(target)?.[1])
+    .filter((inode): inode is string => Boolean(inode));
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((db) => db.stop()));
+});
+
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('The embedded database on its H2 file', () => {
   test('When a second database starts on a directory in use, then it is refused; once the first stops, it starts', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-lock-'));
-    try {
-      const first = await startEmbeddedDb({ dir });
-      expect(first.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
-      await expect(startEmbeddedDb({ dir })).rejects.toThrow(/in use by another running Karavan/);
-      await first.stop();
-      expect(first.process.exitCode).toBe(0);
-      const again = await startEmbeddedDb({ dir });
-      await again.stop();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const dir = newDir();
+    const first = await start(dir);
+    expect(first.uri).toBe(`mongodb://${encodeURIComponent(first.socketPath)}/`);
+    await expect(startEmbeddedDb({ dir })).rejects.toThrow(/in use by another running Karavan/);
+    await first.stop();
+    expect(first.process.exitCode).toBe(0);
+    const again = await start(dir);
+    await again.stop();
+    expect(again.process.exitCode).toBe(0);
+  });
+
+  test('When the process that started it goes away (its stdin closes), then it stops cleanly and frees the directory', async () => {
+    const dir = newDir();
+    const db = await start(dir);
+    const exited = new Promise<number | null>((resolve) => db.process.once('exit', (code) => resolve(code)));
+    db.process.stdin!.end();
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(db.socketPath)).toBe(false);
+    await start(dir); // the lock was released
+  });
+
+  test('When the database is stopped and started again, then the data and the unique indexes are still there', async () => {
+    const dir = newDir();
+    let db = await start(dir);
+    await withClient(db, async (client) => {
+      const items = client.db('karavan_test_restart').collection('items');
+      await items.createIndex({ code: 1 }, { unique: true });
+      await items.insertMany([
+        { code: 'bread', qty: 3 },
+        { code: 'milk', qty: 5 },
+      ]);
+      await items.updateOne({ code: 'milk' }, { $inc: { qty: 2 } });
+    });
+    await db.stop();
+
+    db = await start(dir);
+    await withClient(db, async (client) => {
+      const items = client.db('karavan_test_restart').collection('items');
+      expect(
+        await items
+          .find({}, { projection: { _id: 0 } })
+          .sort({ code: 1 })
+          .toArray(),
+      ).toEqual([
+        { code: 'bread', qty: 3 },
+        { code: 'milk', qty: 7 },
+      ]);
+      await expect(items.insertOne({ code: 'bread' })).rejects.toMatchObject({ code: 11000 });
+    });
+  });
+
+  test('When the database process is killed (kill -9) in the middle of a stream of writes, then every acknowledged write is there after a restart', async () => {
+    const dir = newDir();
+    let db = await start(dir);
+    const acknowledged = { inserts: 0, increments: 0 };
+    let attempted = 0;
+    await withClient(db, async (client) => {
+      const col = client.db('karavan_test_crash').collection<{ _id: string | number; n?: number }>('writes');
+      await col.insertOne({ _id: 'counter', n: 0 });
+      let killed = false;
+      // Ten writers, each alternating an insert and a guarded increment, until the process dies.
+      const writer = async (w: number) => {
+        for (let i = 0; !killed; i++) {
+          attempted += 1;
+          try {
+            if (i % 2 === 0) {
+              await col.insertOne({ _id: w * 1_000_000 + i });
+              acknowledged.inserts += 1;
+            } else {
+              const res = await col.updateOne({ _id: 'counter', n: { $gte: 0 } }, { $inc: { n: 1 } });
+              if (res.modifiedCount === 1) acknowledged.increments += 1;
+            }
+          } catch {
+            return; // the connection died with the process
+          }
+          if (acknowledged.inserts + acknowledged.increments >= 1000 && !killed) {
+            killed = true;
+            db.process.kill('SIGKILL');
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 10 }, (_, w) => writer(w)));
+    });
+    await new Promise<void>((resolve) => {
+      if (db.process.exitCode !== null || db.process.signalCode !== null) resolve();
+      else db.process.once('exit', () => resolve());
+    });
+    expect(db.process.signalCode).toBe('SIGKILL');
+
+    db = await start(dir);
+    await withClient(db, async (client) => {
+      const col = client.db('karavan_test_crash').collection<{ _id: string | number; n?: number }>('writes');
+      const inserted = await col.countDocuments({ _id: { $ne: 'counter' } });
+      const counter = (await col.findOne({ _id: 'counter' }))?.n ?? -1;
+      // Printed for the report: how many writes were acknowledged, and how many are stored.
+      process.stdout.write(
+        `crash test: ${attempted} writes sent, ${acknowledged.inserts} inserts + ${acknowledged.increments} increments acknowledged; ` +
+          `after kill -9 and restart: ${inserted} inserts, counter ${counter}\n`,
+      );
+      expect(acknowledged.inserts + acknowledged.increments).toBeGreaterThanOrEqual(1000);
+      expect(inserted).toBeGreaterThanOrEqual(acknowledged.inserts);
+      expect(counter).toBeGreaterThanOrEqual(acknowledged.increments);
+      // Nothing is invented either: at most the writes in flight when it died come on top.
+      expect(inserted - acknowledged.inserts + counter - acknowledged.increments).toBeLessThanOrEqual(10);
+    });
+  });
+
+  test("When it runs, then its data and its socket belong to Karavan's user alone and it listens on no TCP port", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-h2-'));
+    dirs.push(root);
+    const dir = path.join(root, 'data', 'db');
+    const db = await start(dir);
+    await withClient(db, (client) => client.db('karavan_test_private').collection('secrets').insertOne({ s: 'x' }));
+
+    expect(mode(path.join(root, 'data'))).toBe(0o700);
+    expect(mode(dir)).toBe(0o700);
+    for (const file of fs.readdirSync(dir)) expect([file, mode(path.join(dir, file))]).toEqual([file, 0o600]);
+    expect(path.dirname(db.socketPath)).toBe(dir);
+    expect(fs.statSync(db.socketPath).isSocket()).toBe(true);
+
+    const listening = listeningTcpInodes();
+    const sockets = socketInodes(db.process.pid!);
+    expect(sockets.length).toBeGreaterThan(0);
+    expect(sockets.filter((inode) => listening.has(inode))).toEqual([]);
+  });
+
+  test('When a process of another local user tries the socket and the files, then it is refused and reads nothing', async () => {
+    const db = await start(newDir());
+    await withClient(db, (client) => client.db('karavan_test_private').collection('secrets').insertOne({ s: 'x' }));
+
+    // A client that speaks to the socket and reads the files; the same script run as Karavan's
+    // user shows that it would succeed.
+    const probe = `
+      const fs = require('node:fs');
+      const net = require('node:net');
+      const [socketPath, dbFile] = process.argv.slice(1);
+      const result = {};
+      try { fs.readFileSync(dbFile); result.file = 'read'; } catch (e) { result.file = e.code; }
+      const s = net.connect(socketPath);
+      s.on('connect', () => { result.socket = 'connected'; s.destroy(); console.log(JSON.stringify(result)); });
+      s.on('error', (e) => { result.socket = e.code; console.log(JSON.stringify(result)); });
+    `;
+    const args = [
+      process.execPath,
+      '-e',
+      probe,
+      db.socketPath,
+      path.join(path.dirname(db.socketPath), 'karavan.mv.db'),
+    ];
+    const asKaravan = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+    expect(JSON.parse(asKaravan.stdout)).toEqual({ file: 'read', socket: 'connected' });
+
+    if (process.getuid?.() === 0) {
+      // As root, switch to `nobody` for the other user (CI and the test machine run as root).
+      const asNobody = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', ...args], {
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      expect(asNobody.stderr).toBe('');
+      expect(JSON.parse(asNobody.stdout)).toEqual({ file: 'EACCES', socket: 'EACCES' });
+    } else {
+      // Without root no other user can be run: the modes that make the kernel refuse them must hold.
+      expect(mode(path.dirname(db.socketPath)) & 0o077).toBe(0);
     }
   });
 });

@@ -99,3 +99,100 @@ describe('CORS', () => {
     }
   });
 });
+
+describe('Bad input', () => {
+  let big: TestApp;
+  beforeAll(async () => {
+    big = await startTestApp({ BODY_LIMIT: '1mb', REFRESH_RATE_LIMIT: '3' });
+  });
+  afterAll(() => big.close());
+
+  test('When free text holds a NUL or another control character, then it answers 400 naming the field', async () => {
+    const organiser = await signedIn(big.url, { role: 'organiser' });
+    const search = await request(big.url).get('/api/users').query({ q: 'ab\u0000c' }).set(organiser.auth);
+    expect(search.status).toBe(400);
+    expect(search.body.details[0].path).toBe('query.q');
+    // A lone UTF-16 surrogate can only come as a JSON escape.
+    const loneSurrogate = await request(big.url)
+      .patch('/api/users/me')
+      .set(organiser.auth)
+      .set('Content-Type', 'application/json')
+      .send('{"name":"ab\\ud800"}');
+    expect(loneSurrogate.status).toBe(400);
+    expect(loneSurrogate.body.details[0].path).toBe('body.name');
+    const name = await request(big.url).patch('/api/users/me').set(organiser.auth).send({ name: 'Bad\u0007name' });
+    expect(name.status).toBe(400);
+    expect(name.body.details[0].path).toBe('body.name');
+    const create = await request(big.url)
+      .post('/api/users')
+      .set(organiser.auth)
+      .send({ email: 'ctl@test.karavan', name: 'x\u0000', role: 'driver', password: 'a fine long password' });
+    expect(create.status).toBe(400);
+    expect(create.body.details[0].path).toBe('body.name');
+    const email = await request(big.url)
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email":"a\\u0085b@test.karavan","password":"whatever pw"}');
+    expect(email.status).toBe(400);
+    expect(email.body.details[0].path).toBe('body.email');
+    // Ordinary text, Cyrillic and emoji included, is fine.
+    const ok = await request(big.url).get('/api/users').query({ q: 'Асель 🚚' }).set(organiser.auth);
+    expect(ok.status).toBe(200);
+  });
+
+  test('When a request holds 12,500 unknown keys, then the error lists 20 and counts the rest', async () => {
+    const body: Record<string, number> = { email: 'someone@test.karavan', password: 'whatever pw' } as never;
+    for (let i = 0; i < 12_500; i++) body[`k${i}`] = 1;
+    const res = await request(big.url).post('/api/auth/login').send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.details).toHaveLength(21);
+    expect(res.body.details[20]).toMatchObject({ path: 'body', message: 'and 12480 more problems not listed' });
+    expect(res.text.length).toBeLessThan(5_000);
+    expectErrorShape(res.body);
+  });
+
+  test('When refresh or sign-out is called too often from one address, then it answers 429', async () => {
+    const refresh = () =>
+      request(big.url)
+        .post('/api/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(43) });
+    for (let i = 0; i < 3; i++) expect((await refresh()).status).toBe(401);
+    const limited = await refresh();
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    const logout = await request(big.url)
+      .post('/api/auth/logout')
+      .send({ refreshToken: 'x'.repeat(43) });
+    expect(logout.status).toBe(429);
+  });
+});
+
+describe('Logs', () => {
+  test('When a URL carries a token or a password in its query, then the log line has the path but not the secret', async () => {
+    const { auth } = await signedIn(app.url);
+    await api()
+      .get('/api/users/me')
+      .query({
+        access_token: 'sEcReT-AcCeSs',
+        refresh_token: 'sEcReT-ReFrEsH',
+        password: 'sEcReT-PaSs',
+        api_key: 'sEcReT-KeY',
+      })
+      .set(auth)
+      .set('X-Request-Id', 'log-redaction-1');
+    const lines = logLines.filter((l) => l.reqId === 'log-redaction-1');
+    expect(lines.length).toBeGreaterThan(0);
+    const text = JSON.stringify(lines);
+    expect(text).toMatch(/\/api\/users\/me\?access_token=\[redacted\]/);
+    expect(text).not.toMatch(/sEcReT/);
+  });
+
+  test('When a client sends an X-Request-Id that is too long or not plain, then a fresh one is used', async () => {
+    for (const bad of ['x'.repeat(65), 'has space in it', 'short', 'semi;colon-1234', 'a.b:c_d-12345']) {
+      const res = await api().get('/healthz').set('X-Request-Id', bad);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    const good = await api().get('/healthz').set('X-Request-Id', 'Abc-123-def-456');
+    expect(good.headers['x-request-id']).toBe('Abc-123-def-456');
+  });
+});

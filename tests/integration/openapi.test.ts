@@ -67,4 +67,15 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(listUsers.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
     expect(doc.paths['/api/auth/login']!.post!.security).toEqual([]);
   });
+
+  test('When a route is rate-limited, then the document lists its 429', () => {
+    for (const [path, method] of [
+      ['/api/auth/login', 'post'],
+      ['/api/auth/refresh', 'post'],
+      ['/api/auth/logout', 'post'],
+      ['/api/users/me/password', 'put'],
+    ] as const) {
+      expect(Object.keys(doc.paths[path]![method]!.responses)).toContain('429');
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { startEmbeddedDb, type EmbeddedDb } from '../../server/src/db/embedded-d
 import { startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 
-// This file stops and restarts a database, so it runs its own instead of the shared one.
+// This file stops and restarts a database, so it runs its own (on the H2 file) instead of the shared one.
 let dir: string;
 let db: EmbeddedDb;
 let app: TestApp;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await mongoose.disconnect();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-readyz-'));
   db = await startEmbeddedDb({ dir });
-  await mongoose.connect(`${db.uri}karavan_test_readyz`, connectOptions(true));
+  await mongoose.connect(`${db.uri}karavan_test_readyz`, connectOptions());
   app = await startTestApp();
 });
 
@@ -43,7 +43,6 @@ describe('GET /healthz and /readyz', () => {
     const { user, password } = await createUser();
     expect((await request(app.url).get('/readyz')).status).toBe(200);
 
-    const port = Number(new URL(db.uri).port);
     await db.stop();
 
     await waitForStatus(app.url, 503, 15_000);
@@ -55,9 +54,10 @@ describe('GET /healthz and /readyz', () => {
     expect(login.body.code).toBe('DATABASE_UNAVAILABLE');
     expect(login.headers['retry-after']).toBeDefined();
 
-    db = await startEmbeddedDb({ dir, port });
+    // Started again on the same directory, it listens on the same socket: the driver reconnects.
+    db = await startEmbeddedDb({ dir });
     await waitForStatus(app.url, 200, 20_000);
-    // The data survived the restart (same SQLite directory) and requests work again.
+    // The data survived the restart (same H2 file) and requests work again.
     expect((await request(app.url).post('/api/auth/login').send({ email: user.email, password })).status).toBe(200);
   }, 60_000);
 });

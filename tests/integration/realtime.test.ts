@@ -71,4 +71,34 @@ describe('Socket.io', () => {
     expect(await closed).toBe('io server disconnect');
     expect(await refusal(open({ token: driver.tokens.accessToken }))).toBe('UNAUTHENTICATED');
   });
+
+  test('When a user signs out, then the sockets of that sign-in are closed at once and the token is refused', async () => {
+    const { tokens } = await signedIn(app.url);
+    const socket = open({ token: tokens.accessToken });
+    await ready(socket);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    await request(app.url).post('/api/auth/logout').send({ refreshToken: tokens.refreshToken }).expect(204);
+    expect(await closed).toBe('io server disconnect');
+    expect(await refusal(open({ token: tokens.accessToken }))).toBe('UNAUTHENTICATED');
+  });
+
+  test('When the access token of an open socket expires, then the socket is told session.expired and closed', async () => {
+    const short = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '5' });
+    try {
+      const { tokens } = await signedIn(short.url);
+      const socket = openSocket(short.url, { token: tokens.accessToken });
+      sockets.push(socket);
+      await ready(socket);
+      const expired = new Promise<string>((resolve) => socket.once('session.expired', ({ reason }) => resolve(reason)));
+      const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+      expect(await expired).toBe('TOKEN_EXPIRED');
+      expect(await closed).toBe('io server disconnect');
+      // The expired token cannot open a new one.
+      const again = openSocket(short.url, { token: tokens.accessToken });
+      sockets.push(again);
+      expect(await refusal(again)).toBe('TOKEN_EXPIRED');
+    } finally {
+      await short.close();
+    }
+  }, 20_000);
 });

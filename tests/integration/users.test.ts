@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
 import request from 'supertest';
+import { purgeExpiredIdempotencyRecords } from '../../server/src/lib/idempotency';
 import { pageSchema, userDtoSchema, type Role } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { createUser, login, signedIn } from '../support/factories';
@@ -60,6 +63,14 @@ describe('POST /api/users', () => {
     expect(paths).toEqual(['body.email', 'body.extra', 'body.name', 'body.password', 'body.role']);
   });
 
+  test('When the initial password is one of the most common, then it answers 400 naming it and creates nothing', async () => {
+    const body = newUserBody({ password: 'Qwertyuiop' });
+    const res = await api().post('/api/users').set(organiser.auth).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ path: 'body.password', type: 'password.weak' })]);
+    expect((await api().get('/api/users').query({ q: body.email }).set(organiser.auth)).body.total).toBe(0);
+  });
+
   test('When the same Idempotency-Key is replayed, then the first response returns and only one user exists', async () => {
     const body = newUserBody();
     const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', 'create-user-1').send(body);
@@ -117,6 +128,48 @@ describe('POST /api/users', () => {
     const retry = await send();
     expect(retry.status).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
+  });
+
+  test('When a user is created with an Idempotency-Key, then the stored record holds neither the password nor a plain hash of the body', async () => {
+    const body = newUserBody({ password: 'secret initial password' });
+    const key = `no-secrets-${Math.random().toString(36).slice(2)}`;
+    const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(201);
+    const record = await mongoose.connection
+      .collection<{ _id: string; fingerprint: string }>('idempotency_records')
+      .findOne({ _id: `${organiser.user.id}:${key}` });
+    expect(record).not.toBeNull();
+    const stored = JSON.stringify(record);
+    expect(stored).not.toContain('secret initial password');
+    const sorted = (v: Record<string, unknown>) =>
+      `{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`)
+        .join(',')}}`;
+    const plain = createHash('sha256')
+      .update(`POST /api/users\n${sorted(body)}`)
+      .digest('hex');
+    expect(record!.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(record!.fingerprint).not.toBe(plain);
+  });
+
+  test('When a phone retries after two days offline, then the key still replays; after 72 hours it is swept', async () => {
+    const body = newUserBody();
+    const key = `offline-${Math.random().toString(36).slice(2)}`;
+    const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(201);
+    const records = mongoose.connection.collection<{ _id: string }>('idempotency_records');
+    const id = `${organiser.user.id}:${key}`;
+    await records.updateOne({ _id: id }, { $set: { createdAt: new Date(Date.now() - 48 * 3600_000) } });
+    const replay = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+
+    await purgeExpiredIdempotencyRecords(new Date(Date.now() + 23 * 3600_000));
+    expect(await records.countDocuments({ _id: id })).toBe(1);
+    await purgeExpiredIdempotencyRecords(new Date(Date.now() + 25 * 3600_000));
+    expect(await records.countDocuments({ _id: id })).toBe(0);
   });
 
   test('When two callers use the same Idempotency-Key, then each gets their own result', async () => {
@@ -213,6 +266,23 @@ describe('PATCH /api/users/:id', () => {
     });
   });
 
+  test('When an organiser names their own account with an upper-case id, then it is still their own: 403', async () => {
+    const self = await signedIn(app.url, { role: 'organiser' });
+    const upper = `/api/users/${self.user.id.toUpperCase()}`;
+    expect(upper).not.toBe(`/api/users/${self.user.id}`);
+    expect((await api().patch(upper).set(self.auth).send({ role: 'driver' })).status).toBe(403);
+    expect((await api().patch(upper).set(self.auth).send({ active: false })).status).toBe(403);
+    expect((await api().put(`${upper}/password`).set(self.auth).send({ password: 'my own new password' })).status).toBe(
+      403,
+    );
+    expect((await api().get('/api/users/me').set(self.auth)).body).toMatchObject({ role: 'organiser', active: true });
+    // Other users' upper-case ids are the same ids, in canonical form.
+    const { user } = await createUser();
+    const read = await api().get(`/api/users/${user.id.toUpperCase()}`).set(self.auth);
+    expect(read.status).toBe(200);
+    expect(read.body.id).toBe(user.id);
+  });
+
   test.each<Role>(['coordinator', 'driver'])(
     'When a %s tries to change another user, then it answers 403 and nothing changes',
     async (role) => {
@@ -243,6 +313,14 @@ describe('PUT /api/users/:id/password', () => {
       (await api().post('/api/auth/login').send({ email: driver.user.email, password: driver.password })).status,
     ).toBe(401);
     expect((await login(app.url, driver.user.email, 'temporary password')).user.mustChangePassword).toBe(true);
+  });
+
+  test('When the temporary password is one of the most common, then it answers 400 and the old one stays', async () => {
+    const { user, password } = await createUser();
+    const res = await api().put(`/api/users/${user.id}/password`).set(organiser.auth).send({ password: '1q2w3e4r5t' });
+    expect(res.status).toBe(400);
+    expect(res.body.details[0].path).toBe('body.password');
+    await login(app.url, user.email, password);
   });
 
   test.each<Role>(['coordinator', 'driver'])(

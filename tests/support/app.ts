@@ -23,6 +23,7 @@ export async function startTestApp(env: Record<string, string> = {}, logTo?: Des
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.KARAVAN_TEST_LOG_LEVEL ?? 'silent',
     LOGIN_RATE_LIMIT: '1000',
+    REFRESH_RATE_LIMIT: '1000',
     ...env,
   });
   const logger = createLogger(config.logLevel, logTo);

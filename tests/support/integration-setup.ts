@@ -6,7 +6,7 @@ import { assertTestDatabaseUri, newTestDatabaseUri } from './test-db';
 beforeAll(async () => {
   const uri = newTestDatabaseUri();
   assertTestDatabaseUri(uri);
-  await mongoose.connect(uri, connectOptions(process.env.KARAVAN_TEST_DB_EMBEDDED === '1'));
+  await mongoose.connect(uri, connectOptions());
   await ensureIndexes();
 });
 

@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     );
   });
 
+  test('When the admin password is one of the most common ones, then it fails naming it', () => {
+    expect(() => loadConfig({ KARAVAN_ADMIN_EMAIL: 'a@b.org', KARAVAN_ADMIN_PASSWORD: 'Password123' })).toThrow(
+      /"KARAVAN_ADMIN_PASSWORD" is one of the most common passwords/,
+    );
+    expect(
+      loadConfig({ KARAVAN_ADMIN_EMAIL: 'a@b.org', KARAVAN_ADMIN_PASSWORD: 'steppe caravan at dawn' }).adminPassword,
+    ).toBe('steppe caravan at dawn');
+  });
+
   test('When CORS_ORIGINS lists origins, then they are parsed; a path or junk fails naming it', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.org, http://localhost:5173' }).corsOrigins).toEqual([
       'https://a.org',

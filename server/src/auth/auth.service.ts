@@ -1,10 +1,18 @@
-import type { ChangeOwnPasswordRequest, TokenResponse } from '@karavan/shared';
+import { sameId, type ChangeOwnPasswordRequest, type TokenResponse } from '@karavan/shared';
 import jwt from 'jsonwebtoken';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
+import { assertPasswordAllowed, dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
-import { createSession, endAllSessions, endSession, rotateSession } from '../sessions';
+import { deriveKey } from '../lib/secrets';
+import {
+  createSession,
+  endAllSessions,
+  endSession,
+  findLiveSession,
+  rotateSession,
+  type NewSession,
+} from '../sessions';
 import { User, presentUser, type UserDoc } from '../users';
 import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, type AccessClaims } from './tokens';
 
@@ -21,19 +29,39 @@ export function tokenError(err: unknown): ApiError {
 }
 
 export function createAuthService(options: AuthOptions, events: EventBus) {
-  async function issueTokens(user: UserDoc, family?: string, userAgent?: string | null): Promise<TokenResponse> {
-    const session = await createSession(user._id, options.refreshTokenTtlSeconds, { family, userAgent });
+  const successorKey = deriveKey(options.secret, 'refresh-successor');
+
+  function tokensFor(user: UserDoc, session: NewSession): TokenResponse {
+    const claims = { sub: user._id.toHexString(), role: user.role, tv: user.tokenVersion, sid: session.id };
     return {
-      accessToken: signAccessToken(
-        { sub: user._id.toHexString(), role: user.role, tv: user.tokenVersion },
-        options.secret,
-        options.accessTokenTtlSeconds,
-      ),
+      accessToken: signAccessToken(claims, options.secret, options.accessTokenTtlSeconds, session.issuedAt),
       tokenType: 'Bearer',
       expiresIn: options.accessTokenTtlSeconds,
       refreshToken: session.refreshToken,
       refreshExpiresAt: session.expiresAt.toISOString(),
       user: presentUser(user),
+    };
+  }
+
+  async function startSession(user: UserDoc, userAgent?: string | null): Promise<TokenResponse> {
+    return tokensFor(user, await createSession(user._id, options.refreshTokenTtlSeconds, { userAgent }));
+  }
+
+  async function actorFromClaims(claims: AccessClaims): Promise<Actor> {
+    if (typeof claims.sub !== 'string' || !/^[0-9a-f]{24}$/.test(claims.sub)) throw ApiError.unauthenticated();
+    if (typeof claims.sid !== 'string' || !/^[0-9a-f]{64}$/.test(claims.sid)) {
+      throw ApiError.unauthenticated('The access token was revoked');
+    }
+    const [user, session] = await Promise.all([User.findById(claims.sub).lean(), findLiveSession(claims.sid)]);
+    if (!user || !user.active || user.tokenVersion !== claims.tv || !session || !sameId(session.userId, claims.sub)) {
+      throw ApiError.unauthenticated('The access token was revoked');
+    }
+    return {
+      id: claims.sub,
+      role: user.role,
+      email: user.email,
+      mustChangePassword: user.mustChangePassword,
+      sessionFamily: session.family,
     };
   }
 
@@ -53,22 +81,43 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
     async login(user: UserDoc, userAgent?: string | null): Promise<TokenResponse> {
       user.lastLoginAt = new Date();
       await user.save();
-      return issueTokens(user, undefined, userAgent);
+      return startSession(user, userAgent);
     },
 
-    /** Exchanges a refresh token for a new pair; the old token is retired. */
+    /**
+     * Exchanges a refresh token for a new pair; the old token is retired. The same token again
+     * within a few seconds (a retry) gets the same pair; later, it ends the whole sign-in.
+     */
     async refresh(refreshToken: string, userAgent?: string | null): Promise<TokenResponse> {
-      const rotated = await rotateSession(refreshToken);
+      const rotated = await rotateSession(refreshToken, {
+        ttlSeconds: options.refreshTokenTtlSeconds,
+        successorKey,
+        userAgent,
+      });
       if (!rotated.ok) {
+        if (rotated.reason === 'reused') {
+          events.publish('sessions.ended', {
+            userId: rotated.userId!.toHexString(),
+            family: rotated.family!,
+            reason: 'replay',
+          });
+        }
         throw new ApiError(401, 'UNAUTHENTICATED', 'The refresh token is not valid; sign in again');
       }
       const user = await User.findById(rotated.userId);
       if (!user || !user.active) throw new ApiError(401, 'UNAUTHENTICATED', 'The account is disabled');
-      return issueTokens(user, rotated.family, userAgent);
+      return tokensFor(user, rotated.session);
     },
 
+    /** Ends the sign-in of this refresh token: its access tokens are refused and its sockets closed at once. */
     async logout(refreshToken: string): Promise<void> {
-      await endSession(refreshToken);
+      const ended = await endSession(refreshToken);
+      if (ended)
+        events.publish('sessions.ended', {
+          userId: ended.userId.toHexString(),
+          family: ended.family,
+          reason: 'logout',
+        });
     },
 
     /**
@@ -83,6 +132,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
           { path: 'body.currentPassword', message: 'is wrong', type: 'password.wrong' },
         ]);
       }
+      assertPasswordAllowed(input.newPassword, 'body.newPassword', { email: user.email });
       user.passwordHash = await hashPassword(input.newPassword);
       user.mustChangePassword = false;
       user.tokenVersion += 1;
@@ -90,31 +140,31 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
       await endAllSessions(user._id);
       events.publish('users.updated', { user: presentUser(user) });
       events.publish('users.sessionsRevoked', { userId: actor.id, reason: 'password_changed' });
-      return issueTokens(user, undefined, userAgent);
+      return startSession(user, userAgent);
     },
 
     /**
-     * Turns verified token claims into the caller, checking that the account is still active and
-     * that the token was not revoked since (tokenVersion).
+     * Turns verified token claims into the caller, checking that the account is still active,
+     * that the token was not revoked since (tokenVersion) and that its session was not ended
+     * (sign-out). Two `_id` lookups, run together.
      */
-    async actorFromClaims(claims: AccessClaims): Promise<Actor> {
-      if (typeof claims.sub !== 'string' || !/^[0-9a-f]{24}$/.test(claims.sub)) throw ApiError.unauthenticated();
-      const user = await User.findById(claims.sub).lean();
-      if (!user || !user.active || user.tokenVersion !== claims.tv) {
-        throw ApiError.unauthenticated('The access token was revoked');
-      }
-      return { id: claims.sub, role: user.role, email: user.email, mustChangePassword: user.mustChangePassword };
-    },
+    actorFromClaims,
 
-    /** Verifies an access token outside HTTP (sockets); HTTP goes through passport-jwt. */
-    async authenticate(token: string): Promise<Actor> {
-      let claims: AccessClaims;
+    /**
+     * Verifies an access token outside HTTP (sockets; HTTP goes through passport-jwt) and says
+     * when it expires.
+     */
+    async authenticate(token: string): Promise<{ actor: Actor; expiresAt: Date }> {
+      let claims: AccessClaims & { exp: number };
       try {
-        claims = jwt.verify(token, options.secret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as AccessClaims;
+        claims = jwt.verify(token, options.secret, {
+          algorithms: [JWT_ALGORITHM],
+          issuer: JWT_ISSUER,
+        }) as typeof claims;
       } catch (err) {
         throw tokenError(err);
       }
-      return this.actorFromClaims(claims);
+      return { actor: await actorFromClaims(claims), expiresAt: new Date(claims.exp * 1000) };
     },
   };
 }

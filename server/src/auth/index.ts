@@ -1,3 +1,3 @@
 export { createAuthService, type AuthService } from './auth.service';
 export { createPassport, requireRight } from './passport';
-export { authRoutes } from './auth.routes';
+export { authRoutes, type AuthLimiters } from './auth.routes';

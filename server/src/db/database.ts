@@ -10,18 +10,14 @@ mongoose.set('bufferTimeoutMS', 5_000);
 mongoose.set('strictQuery', true);
 
 /**
- * Connection options. On FerretDB a guarded `findOneAndUpdate`/`updateOne` with `$inc` is a
- * read-then-write without a lock: two at once on one document both pass the guard and one
- * update is lost (measured: 10 concurrent takes of 1 from 6 all succeeded). One connection
- * serialises this process's operations and restores the atomicity the stock rules need, so the
- * embedded database gets a pool of one. MongoDB is atomic per document and keeps a pool.
+ * Connection options, the same for MongoDB and the embedded database: both apply a single-document
+ * update atomically, so a guarded `findOneAndUpdate` holds under concurrency with a normal pool.
  */
-export function connectOptions(embedded: boolean): mongoose.ConnectOptions {
+export function connectOptions(): mongoose.ConnectOptions {
   return {
     serverSelectionTimeoutMS: 5_000,
     heartbeatFrequencyMS: 2_000,
     autoIndex: true,
-    ...(embedded ? { maxPoolSize: 1, minPoolSize: 1 } : {}),
   };
 }
 
@@ -31,21 +27,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects Mongoose to MONGODB_URI, or to the embedded FerretDB (started here) when it is unset. */
+/** Connects Mongoose to MONGODB_URI, or to the embedded database (started here) when it is unset. */
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   let embedded: EmbeddedDb | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
     const dir = path.join(config.dataDir, 'db');
-    logger.info({ dir }, 'MONGODB_URI is not set: starting the embedded database (FerretDB on SQLite)');
+    logger.info({ dir }, 'MONGODB_URI is not set: starting the embedded database (mongo-java-server on H2)');
     embedded = await startEmbeddedDb({
       dir,
       say: (message) => logger.info(message),
-      onLog: (line) => logger.warn({ source: 'ferretdb' }, line),
+      onLog: (line) => logger.warn({ source: 'embedded-db' }, line),
     });
     uri = `${embedded.uri}karavan`;
   }
-  await mongoose.connect(uri, connectOptions(Boolean(embedded)));
+  await mongoose.connect(uri, connectOptions());
   await ensureIndexes();
   logger.info({ db: mongoose.connection.name, embedded: Boolean(embedded) }, 'database connected');
   return {

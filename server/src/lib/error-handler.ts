@@ -51,6 +51,23 @@ function toApiError(err: unknown): ApiError {
   return new ApiError(500, 'INTERNAL', 'Something went wrong on our side; it has been logged');
 }
 
+/** At most this many field details in an error; the rest are counted in one last detail. */
+export const MAX_ERROR_DETAILS = 20;
+
+/** Keeps an error response small whatever the request held (12,500 unknown keys are one line, not 1 MB). */
+export function capDetails(details: ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= MAX_ERROR_DETAILS) return details;
+  const rest = details.length - MAX_ERROR_DETAILS;
+  return [
+    ...details.slice(0, MAX_ERROR_DETAILS),
+    {
+      path: details[MAX_ERROR_DETAILS]!.path.split('.')[0]!,
+      message: `and ${rest} more problem${rest === 1 ? '' : 's'} not listed`,
+      type: 'details.truncated',
+    },
+  ];
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const apiError = toApiError(err);
@@ -64,7 +81,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const body: ApiErrorBody = {
       code: apiError.code,
       message: apiError.message,
-      ...(apiError.details ? { details: apiError.details } : {}),
+      ...(apiError.details ? { details: capDetails(apiError.details) } : {}),
       requestId: String(req.id ?? ''),
     };
     if (apiError.status === 503) res.set('Retry-After', '5');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { UserDto } from '@karavan/shared';
+import type { UserDto, VolunteerDto } from '@karavan/shared';
 
 /**
  * Domain events, published by services after a write succeeded. Realtime (and later audit,
@@ -10,6 +10,10 @@ export interface DomainEvents {
   'users.updated': { user: UserDto };
   /** Every session of the user ended (disabled, password changed or reset): sockets are closed. */
   'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
+  /** A volunteer was registered or changed. */
+  'volunteer.changed': { volunteer: VolunteerDto };
+  /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
+  'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import mongoose, { Schema } from 'mongoose';
 import { ApiError, isDuplicateKey } from './errors';
 import type { Reply } from './route';
+import { hmacHex, withoutSecrets } from './secrets';
 
 /**
  * One record per Idempotency-Key and caller. The natural key is the `_id`, so a replay is one
@@ -22,8 +22,8 @@ const idempotencySchema = new Schema(
 export const IdempotencyRecord = mongoose.model('IdempotencyRecord', idempotencySchema, 'idempotency_records');
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-/** How long a key is remembered. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a key is remembered: a driver's phone may be offline for days before it retries. */
+export const IDEMPOTENCY_TTL_MS = 72 * 60 * 60 * 1000;
 /** A pending record older than this is taken to belong to a request that died half-way. */
 const PENDING_STALE_MS = 60 * 1000;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -37,13 +37,26 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
 }
 
+export type Idempotent = (req: Request, res: Response, run: () => Promise<Reply>) => Promise<Reply>;
+
 /**
+ * The Idempotency-Key handler, fingerprinting requests with an HMAC under `key` (derived from
+ * the server secret): the stored fingerprint says nothing about the body, not even to somebody
+ * who can read the database files and guesses a password in it. Stored replies keep no field
+ * named like a secret (password, token).
+ *
  * Runs `run` once per (caller, key). Without the header it just runs. A replay with the same
  * request returns the stored reply with `Idempotent-Replayed: true`; the same key with another
  * request is 422; a replay while the first is still running is 409. A failed first attempt
  * forgets the key, so the client may retry after fixing the cause.
  */
-export async function idempotent(req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply> {
+export function createIdempotency(secretKey: Buffer): Idempotent {
+  return function idempotent(req, res, run) {
+    return once(secretKey, req, res, run);
+  };
+}
+
+async function once(secretKey: Buffer, req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply> {
   const key = req.get(IDEMPOTENCY_HEADER);
   if (key === undefined) return run();
   if (!KEY_PATTERN.test(key)) {
@@ -53,9 +66,10 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
   }
   const caller = (res.locals.actor as { id?: string } | undefined)?.id ?? 'anonymous';
   const id = `${caller}:${key}`;
-  const fingerprint = createHash('sha256')
-    .update(`${req.method} ${req.baseUrl}${req.path}\n${stableStringify(req.body ?? null)}`)
-    .digest('hex');
+  const fingerprint = hmacHex(
+    secretKey,
+    `${req.method} ${req.baseUrl}${req.path}\n${stableStringify(req.body ?? null)}`,
+  );
   const now = new Date();
 
   try {
@@ -63,7 +77,7 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const existing = await IdempotencyRecord.findById(id).lean();
-    if (!existing) return idempotent(req, res, run); // expired or forgotten in between: try again
+    if (!existing) return once(secretKey, req, res, run); // expired or forgotten in between: try again
     if (existing.fingerprint !== fingerprint) {
       throw new ApiError(
         422,
@@ -75,7 +89,7 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
     const stale = existing.state === 'pending' && now.getTime() - existing.createdAt.getTime() > PENDING_STALE_MS;
     if (expired || stale) {
       await IdempotencyRecord.deleteOne({ _id: id, createdAt: existing.createdAt });
-      return idempotent(req, res, run);
+      return once(secretKey, req, res, run);
     }
     if (existing.state === 'pending') {
       throw new ApiError(
@@ -96,7 +110,7 @@ export async function idempotent(req: Request, res: Response, run: () => Promise
   }
   await IdempotencyRecord.updateOne(
     { _id: id },
-    { $set: { state: 'done', status: reply.status, body: reply.body ?? null } },
+    { $set: { state: 'done', status: reply.status, body: withoutSecrets(reply.body ?? null) } },
   );
   return reply;
 }

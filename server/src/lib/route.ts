@@ -9,6 +9,8 @@ export interface Actor {
   role: Role;
   email: string;
   mustChangePassword: boolean;
+  /** The sign-in (session family) the caller's access token belongs to; unset outside HTTP and sockets. */
+  sessionFamily?: string;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -54,6 +56,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   idempotent?: boolean;
   /** Extra middleware run before validation, e.g. a rate limiter. */
   before?: RequestHandler[];
+  /** How long the route may take before the caller gets a 503 (default: REQUEST_TIMEOUT_MS). */
+  timeoutMs?: number;
   responses: Record<number, ResponseSpec>;
   handler(ctx: HandlerContext<B, Q, P>): Promise<Reply> | Reply;
 }
@@ -70,6 +74,34 @@ export interface RouteMiddleware {
   requireRight(spec: RouteSpec): RequestHandler;
   /** Runs a create at most once per Idempotency-Key; replays return the first reply. */
   idempotent(req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply>;
+  /** Default deadline of a route, in ms (REQUEST_TIMEOUT_MS). */
+  timeoutMs: number;
+}
+
+/**
+ * Answers 503 when the route has not answered within `ms`: a frozen or unreachable database
+ * must not hold a request (and the phone behind it) for minutes. The rest of the chain is then
+ * skipped (see mountRoutes), so a late database answer does not start a write the caller was
+ * told had failed.
+ */
+export function deadline(ms: number): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.locals.timedOut = true;
+      next(
+        new ApiError(
+          503,
+          'DATABASE_UNAVAILABLE',
+          'The server could not answer in time: the database is slow or unavailable; retry shortly',
+        ),
+      );
+    }, ms);
+    const done = () => clearTimeout(timer);
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  };
 }
 
 const VALIDATE_OPTIONS: Joi.ValidationOptions = { abortEarly: false, convert: true, errors: { wrap: { label: '"' } } };
@@ -113,10 +145,11 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
 /** Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler (idempotent where marked). */
 export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
   for (const spec of routes) {
-    const chain: RequestHandler[] = [];
+    const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
     if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
     chain.push(...(spec.before ?? []), validate(spec));
     chain.push(async (req: Request, res: Response) => {
+      if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
       const run = async () =>
         spec.handler({
           actor: res.locals.actor as Actor | undefined,
@@ -133,6 +166,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
 }
 
 export function send(res: Response, reply: Reply): void {
+  if (res.headersSent) return; // the deadline answered first
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status);
   if (reply.body === undefined) res.end();

@@ -1,14 +1,15 @@
-import type {
-  CreateUserRequest,
-  ListUsersQuery,
-  Page,
-  UpdateOwnProfileRequest,
-  UpdateUserRequest,
-  UserDto,
+import {
+  sameId,
+  type CreateUserRequest,
+  type ListUsersQuery,
+  type Page,
+  type UpdateOwnProfileRequest,
+  type UpdateUserRequest,
+  type UserDto,
 } from '@karavan/shared';
 import { ApiError, uniqueOn } from '../lib/errors';
 import type { EventBus } from '../lib/events';
-import { hashPassword } from '../lib/passwords';
+import { assertPasswordAllowed, hashPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
 import { endAllSessions } from '../sessions';
 import { User, type UserDoc } from './users.model';
@@ -26,6 +27,7 @@ export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
     async create(_actor: Actor, input: CreateUserRequest): Promise<UserDto> {
+      assertPasswordAllowed(input.password, 'body.password', { email: input.email });
       const passwordHash = await hashPassword(input.password);
       const user = await uniqueOn('email', () =>
         User.create({
@@ -69,10 +71,10 @@ export function createUsersService(events: EventBus) {
      * Disabling ends every session of the user at once.
      */
     async update(actor: Actor, id: string, patch: UpdateUserRequest): Promise<UserDto> {
-      if (id === actor.id && (patch.role !== undefined || patch.active !== undefined)) {
+      const user = await findUser(id);
+      if (sameId(user._id, actor.id) && (patch.role !== undefined || patch.active !== undefined)) {
         throw ApiError.forbidden('You cannot change your own role or disable your own account');
       }
-      const user = await findUser(id);
       const disabling = patch.active === false && user.active;
       user.set(patch);
       if (disabling) user.tokenVersion += 1;
@@ -86,8 +88,11 @@ export function createUsersService(events: EventBus) {
 
     /** Sets a temporary password that the user must replace; ends the user's sessions. */
     async resetPassword(actor: Actor, id: string, password: string): Promise<UserDto> {
-      if (id === actor.id) throw ApiError.forbidden('Change your own password with PUT /api/users/me/password');
       const user = await findUser(id);
+      if (sameId(user._id, actor.id)) {
+        throw ApiError.forbidden('Change your own password with PUT /api/users/me/password');
+      }
+      assertPasswordAllowed(password, 'body.password', { email: user.email });
       user.passwordHash = await hashPassword(password);
       user.mustChangePassword = true;
       user.tokenVersion += 1;

@@ -1,0 +1,85 @@
+import {
+  campaignDtoSchema,
+  idParams,
+  listCampaignsQuery,
+  pageSchema,
+  createCampaignBody,
+  updateCampaignBody,
+  type ListCampaignsQuery,
+  type CreateCampaignRequest,
+  type UpdateCampaignRequest,
+} from '@karavan/shared';
+import { defineRoute, type RouteSpec } from '../lib/route';
+import type { CampaignsService } from './campaigns.service';
+
+const one = { description: 'The campaign', schema: campaignDtoSchema };
+const notFound = { description: 'No such campaign' };
+type Id = { id: string };
+
+export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
+  return [
+    defineRoute<undefined, ListCampaignsQuery>({
+      method: 'get',
+      path: '/api/campaigns',
+      tag: 'campaigns',
+      summary: 'List campaigns',
+      description: 'Filters: `status`, `q` (name or description).',
+      access: 'campaigns:read',
+      query: listCampaignsQuery,
+      responses: {
+        200: {
+          description: 'A page of campaigns sorted by name',
+          schema: pageSchema(campaignDtoSchema, 'CampaignPage'),
+        },
+      },
+      async handler({ actor, query }) {
+        return { status: 200, body: await service.list(actor!, query) };
+      },
+    }),
+    defineRoute<CreateCampaignRequest>({
+      method: 'post',
+      path: '/api/campaigns',
+      tag: 'campaigns',
+      summary: 'Create a campaign',
+      access: 'campaigns:manage',
+      idempotent: true,
+      body: createCampaignBody,
+      responses: { 201: one, 422: { description: 'A target names no item, or a unit the item does not have' } },
+      async handler({ actor, body }) {
+        return { status: 201, body: await service.create(actor!, body) };
+      },
+    }),
+    defineRoute<undefined, undefined, Id>({
+      method: 'get',
+      path: '/api/campaigns/:id',
+      tag: 'campaigns',
+      summary: 'Get a campaign',
+      access: 'campaigns:read',
+      params: idParams,
+      responses: { 200: one, 404: notFound },
+      async handler({ actor, params }) {
+        return { status: 200, body: await service.get(actor!, params.id) };
+      },
+    }),
+    defineRoute<UpdateCampaignRequest, undefined, Id>({
+      method: 'patch',
+      path: '/api/campaigns/:id',
+      tag: 'campaigns',
+      summary: 'Update a campaign',
+      description:
+        "`targets` replaces the whole list (quantities in base units or one of the item's pack units). Status moves draft -> active -> closed (a closed campaign may reopen); campaigns are never deleted.",
+      access: 'campaigns:manage',
+      params: idParams,
+      body: updateCampaignBody,
+      responses: {
+        200: one,
+        404: notFound,
+        409: { description: 'The status cannot move this way; `details` lists the allowed next states' },
+        422: { description: 'A target names no item, or a unit the item does not have' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.update(actor!, params.id, body) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,607 @@
+import Joi from 'joi';
+import { objectId, pageQueryKeys, type PageQuery } from './common';
+
+/*
+ * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
+ * and the pack-unit conversion used wherever a request gives a quantity.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Free text
+
+/** Text without control characters (NUL, escape, ...); multi-line text may hold tabs and line breaks. */
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const SINGLE_LINE = /^[^\u0000-\u001F\u007F]*$/;
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const MULTI_LINE = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+
+/**
+ * Trimmed free text of 1 to `max` characters without control characters (400 otherwise).
+ * `multiline` text (notes, descriptions, opening hours) may hold line breaks and tabs.
+ */
+export const freeText = (max: number, options: { multiline?: boolean } = {}) =>
+  Joi.string()
+    .trim()
+    .min(1)
+    .max(max)
+    .pattern(options.multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
+    .messages({ 'string.pattern.name': '{{#label}} must not contain control characters' });
+
+/** The `q` of a list: free text searched case-insensitively as plain text (never a pattern). */
+export const searchQuery = () => freeText(100);
+
+export const contactPhone = () =>
+  Joi.string()
+    .trim()
+    .pattern(/^\+?[0-9 ()-]{5,25}$/, 'phone number');
+
+/** An ISO 8601 time; converted to UTC `toISOString()` form. */
+const isoDate = () => Joi.string().isoDate();
+
+// ---------------------------------------------------------------------------------------------
+// Items and units
+
+export const BASE_UNITS = ['loaf', 'litre', 'kg', 'piece'] as const;
+export type BaseUnit = (typeof BASE_UNITS)[number];
+
+/** The languages an item name can be given in; ru and en are required. */
+export const ITEM_NAME_LOCALES = ['ru', 'en', 'ky', 'kk'] as const;
+
+export interface TranslatedName {
+  ru: string;
+  en: string;
+  ky?: string;
+  kk?: string;
+}
+
+/** A unit goods come in, e.g. `{ unit: 'crate', size: 12 }`: one crate holds 12 base units. */
+export interface PackUnit {
+  /** Lower-case name, unique within the item and never one of the base units. */
+  unit: string;
+  /** How many base units one of it holds (an integer). */
+  size: number;
+}
+
+export interface ItemDto {
+  id: string;
+  name: TranslatedName;
+  category: string | null;
+  baseUnit: BaseUnit;
+  packs: PackUnit[];
+  perishable: boolean;
+  /** How long a perishable item keeps after receipt; the default expiry of a donation line. */
+  shelfLifeHours: number | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Largest quantity a request may give (in its unit). */
+export const QUANTITY_MAX = 1_000_000_000;
+/** Largest pack size in base units. */
+export const PACK_SIZE_MAX = 1_000_000;
+/** Longest shelf life: five years. */
+export const SHELF_LIFE_HOURS_MAX = 5 * 366 * 24;
+
+/** A positive integer quantity as requests give it (in base units or the named `unit`). */
+export const itemQuantity = () => Joi.number().integer().min(1).max(QUANTITY_MAX);
+
+/** The name of a pack unit: letters, digits, spaces, `-` or `_`; compared in lower case. */
+export const packUnitName = () =>
+  Joi.string()
+    .trim()
+    .lowercase()
+    .min(1)
+    .max(30)
+    .pattern(/^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u, 'unit name');
+
+/**
+ * A quantity in base units: `quantity` of `unit` (a base unit when omitted or equal to the item's
+ * base unit, or one of its pack units). Undefined when the item has no such unit or the result
+ * would not be a safe integer.
+ */
+export function toBaseQuantity(
+  item: Pick<ItemDto, 'baseUnit' | 'packs'>,
+  quantity: number,
+  unit?: string,
+): number | undefined {
+  if (!Number.isSafeInteger(quantity)) return undefined;
+  const name = unit?.trim().toLowerCase();
+  if (name === undefined || name === '' || name === item.baseUnit) return quantity;
+  const pack = item.packs.find((p) => p.unit.toLowerCase() === name);
+  if (!pack) return undefined;
+  const result = quantity * pack.size;
+  return Number.isSafeInteger(result) ? result : undefined;
+}
+
+const translatedName = () =>
+  Joi.object<TranslatedName, true>({
+    ru: freeText(120).required(),
+    en: freeText(120).required(),
+    ky: freeText(120),
+    kk: freeText(120),
+  });
+
+const packUnits = () =>
+  Joi.array()
+    .items(
+      Joi.object<PackUnit, true>({
+        unit: packUnitName()
+          .invalid(...BASE_UNITS)
+          .required()
+          .messages({ 'any.invalid': '{{#label}} must not be a base unit' }),
+        size: Joi.number().integer().min(1).max(PACK_SIZE_MAX).required(),
+      }),
+    )
+    .max(20)
+    .unique('unit');
+
+const shelfLifeHours = () => Joi.number().integer().min(1).max(SHELF_LIFE_HOURS_MAX).allow(null);
+
+export interface CreateItemRequest {
+  name: TranslatedName;
+  category?: string | null;
+  baseUnit: BaseUnit;
+  packs?: PackUnit[];
+  perishable?: boolean;
+  shelfLifeHours?: number | null;
+  active?: boolean;
+}
+export const createItemBody = Joi.object<CreateItemRequest, true>({
+  name: translatedName().required(),
+  category: freeText(60).allow(null),
+  baseUnit: Joi.string()
+    .valid(...BASE_UNITS)
+    .required(),
+  packs: packUnits(),
+  perishable: Joi.boolean().default(false),
+  /** Only for perishable items (400 otherwise). */
+  shelfLifeHours: shelfLifeHours(),
+  active: Joi.boolean(),
+});
+
+/**
+ * The base unit cannot change: every quantity in the ledger is counted in it. `name` replaces
+ * the whole translated name; `packs` replaces the list.
+ */
+export interface UpdateItemRequest {
+  name?: TranslatedName;
+  category?: string | null;
+  packs?: PackUnit[];
+  perishable?: boolean;
+  shelfLifeHours?: number | null;
+  active?: boolean;
+}
+export const updateItemBody = Joi.object<UpdateItemRequest, true>({
+  name: translatedName(),
+  category: freeText(60).allow(null),
+  packs: packUnits(),
+  perishable: Joi.boolean(),
+  shelfLifeHours: shelfLifeHours(),
+  active: Joi.boolean(),
+}).min(1);
+
+export interface ListItemsQuery extends PageQuery {
+  /** Case-insensitive search in every translation of the name and in the category. */
+  q?: string;
+  category?: string;
+  active?: boolean;
+}
+export const listItemsQuery = Joi.object<ListItemsQuery, true>({
+  q: searchQuery(),
+  category: freeText(60),
+  active: Joi.boolean(),
+  ...pageQueryKeys,
+});
+
+const timestamps = {
+  createdAt: Joi.string().isoDate().required(),
+  updatedAt: Joi.string().isoDate().required(),
+};
+const id = () => Joi.string().hex().length(24);
+
+export const itemDtoSchema = Joi.object<ItemDto, true>({
+  id: id().required(),
+  name: Joi.object({
+    ru: Joi.string().required(),
+    en: Joi.string().required(),
+    ky: Joi.string(),
+    kk: Joi.string(),
+  }).required(),
+  category: Joi.string().allow(null).required(),
+  baseUnit: Joi.string()
+    .valid(...BASE_UNITS)
+    .required(),
+  packs: Joi.array()
+    .items(Joi.object({ unit: Joi.string().required(), size: Joi.number().integer().min(1).required() }))
+    .required(),
+  perishable: Joi.boolean().required(),
+  shelfLifeHours: Joi.number().integer().allow(null).required(),
+  active: Joi.boolean().required(),
+  ...timestamps,
+}).label('Item');
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+export const LOCATION_KINDS = ['collection_point', 'warehouse', 'checkpoint', 'distribution_point'] as const;
+export type LocationKind = (typeof LOCATION_KINDS)[number];
+
+export interface GeoPosition {
+  lat: number;
+  lng: number;
+}
+
+export interface LocationContact {
+  name: string | null;
+  phone: string | null;
+}
+
+export interface LocationDto {
+  id: string;
+  name: string;
+  kind: LocationKind;
+  address: string | null;
+  position: GeoPosition | null;
+  contact: LocationContact | null;
+  /** Free text, e.g. "Mon-Sat 9:00-18:00". */
+  openingHours: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const geoPosition = () =>
+  Joi.object<GeoPosition, true>({
+    lat: Joi.number().min(-90).max(90).required(),
+    lng: Joi.number().min(-180).max(180).required(),
+  });
+
+const locationContact = () =>
+  Joi.object<LocationContact, true>({
+    name: freeText(120).allow(null).default(null),
+    phone: contactPhone().allow(null).default(null),
+  });
+
+export interface CreateLocationRequest {
+  name: string;
+  kind: LocationKind;
+  address?: string | null;
+  position?: GeoPosition | null;
+  contact?: LocationContact | null;
+  openingHours?: string | null;
+  active?: boolean;
+}
+export const createLocationBody = Joi.object<CreateLocationRequest, true>({
+  name: freeText(120).required(),
+  kind: Joi.string()
+    .valid(...LOCATION_KINDS)
+    .required(),
+  address: freeText(300).allow(null),
+  position: geoPosition().allow(null),
+  contact: locationContact().allow(null),
+  openingHours: freeText(200, { multiline: true }).allow(null),
+  active: Joi.boolean(),
+});
+
+export type UpdateLocationRequest = Partial<CreateLocationRequest>;
+export const updateLocationBody = Joi.object<UpdateLocationRequest, true>({
+  name: freeText(120),
+  kind: Joi.string().valid(...LOCATION_KINDS),
+  address: freeText(300).allow(null),
+  position: geoPosition().allow(null),
+  contact: locationContact().allow(null),
+  openingHours: freeText(200, { multiline: true }).allow(null),
+  active: Joi.boolean(),
+}).min(1);
+
+export interface ListLocationsQuery extends PageQuery {
+  kind?: LocationKind;
+  /** Case-insensitive search in name and address. */
+  q?: string;
+  active?: boolean;
+}
+export const listLocationsQuery = Joi.object<ListLocationsQuery, true>({
+  kind: Joi.string().valid(...LOCATION_KINDS),
+  q: searchQuery(),
+  active: Joi.boolean(),
+  ...pageQueryKeys,
+});
+
+export const locationDtoSchema = Joi.object<LocationDto, true>({
+  id: id().required(),
+  name: Joi.string().required(),
+  kind: Joi.string()
+    .valid(...LOCATION_KINDS)
+    .required(),
+  address: Joi.string().allow(null).required(),
+  position: Joi.object({ lat: Joi.number().required(), lng: Joi.number().required() }).allow(null).required(),
+  contact: Joi.object({ name: Joi.string().allow(null).required(), phone: Joi.string().allow(null).required() })
+    .allow(null)
+    .required(),
+  openingHours: Joi.string().allow(null).required(),
+  active: Joi.boolean().required(),
+  ...timestamps,
+}).label('Location');
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+export const CAMPAIGN_STATUSES = ['draft', 'active', 'closed'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Which status may follow which: a campaign is prepared, runs, ends; a closed one may reopen. */
+export const CAMPAIGN_TRANSITIONS: Readonly<Record<CampaignStatus, readonly CampaignStatus[]>> = {
+  draft: ['active', 'closed'],
+  active: ['closed'],
+  closed: ['active'],
+};
+
+/** A target of a campaign, in base units. */
+export interface CampaignTarget {
+  itemId: string;
+  quantity: number;
+}
+
+export interface CampaignDto {
+  id: string;
+  name: string;
+  description: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  status: CampaignStatus;
+  /** Shown on the public needs page (/needs/<id>) without sign-in. */
+  public: boolean;
+  targets: CampaignTarget[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A target as a request gives it: the quantity may be in one of the item's pack units. */
+export interface CampaignTargetInput {
+  itemId: string;
+  quantity: number;
+  unit?: string;
+}
+
+const campaignTargets = () =>
+  Joi.array()
+    .items(
+      Joi.object<CampaignTargetInput, true>({
+        itemId: objectId().required(),
+        quantity: itemQuantity().required(),
+        unit: packUnitName(),
+      }),
+    )
+    .max(200)
+    .unique('itemId')
+    .messages({ 'array.unique': '{{#label}} names an item that is already in the targets' });
+
+export interface CreateCampaignRequest {
+  name: string;
+  description?: string | null;
+  startsAt?: string | null;
+  endsAt?: string | null;
+  status?: CampaignStatus;
+  public?: boolean;
+  targets?: CampaignTargetInput[];
+}
+export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
+  name: freeText(120).required(),
+  description: freeText(2000, { multiline: true }).allow(null),
+  startsAt: isoDate().allow(null),
+  endsAt: isoDate().allow(null),
+  status: Joi.string().valid(...CAMPAIGN_STATUSES),
+  public: Joi.boolean(),
+  targets: campaignTargets(),
+});
+
+/** `targets` replaces the whole list. */
+export type UpdateCampaignRequest = Partial<CreateCampaignRequest>;
+export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
+  name: freeText(120),
+  description: freeText(2000, { multiline: true }).allow(null),
+  startsAt: isoDate().allow(null),
+  endsAt: isoDate().allow(null),
+  status: Joi.string().valid(...CAMPAIGN_STATUSES),
+  public: Joi.boolean(),
+  targets: campaignTargets(),
+}).min(1);
+
+export interface ListCampaignsQuery extends PageQuery {
+  status?: CampaignStatus;
+  /** Case-insensitive search in name and description. */
+  q?: string;
+}
+export const listCampaignsQuery = Joi.object<ListCampaignsQuery, true>({
+  status: Joi.string().valid(...CAMPAIGN_STATUSES),
+  q: searchQuery(),
+  ...pageQueryKeys,
+});
+
+export const campaignDtoSchema = Joi.object<CampaignDto, true>({
+  id: id().required(),
+  name: Joi.string().required(),
+  description: Joi.string().allow(null).required(),
+  startsAt: Joi.string().isoDate().allow(null).required(),
+  endsAt: Joi.string().isoDate().allow(null).required(),
+  status: Joi.string()
+    .valid(...CAMPAIGN_STATUSES)
+    .required(),
+  public: Joi.boolean().required(),
+  targets: Joi.array()
+    .items(Joi.object({ itemId: id().required(), quantity: Joi.number().integer().min(1).required() }))
+    .required(),
+  ...timestamps,
+}).label('Campaign');
+
+// ---------------------------------------------------------------------------------------------
+// Volunteers
+
+/** Driving licence categories (Vienna Convention, as in Kyrgyzstan, Kazakhstan and Russia). */
+export const LICENCE_CATEGORIES = [
+  'A',
+  'A1',
+  'B',
+  'B1',
+  'BE',
+  'C',
+  'C1',
+  'CE',
+  'C1E',
+  'D',
+  'D1',
+  'DE',
+  'D1E',
+  'M',
+] as const;
+export type LicenceCategory = (typeof LICENCE_CATEGORIES)[number];
+
+export interface VolunteerVehicle {
+  /** e.g. "van", "truck", "car". */
+  kind: string;
+  plate: string | null;
+  capacityKg: number | null;
+}
+
+export interface VolunteerSkills {
+  licenceCategories: string[];
+  vehicle: VolunteerVehicle | null;
+  /** Free-form skills, e.g. "loading", "translation", "first aid". */
+  other: string[];
+}
+
+export interface VolunteerAvailability {
+  available: boolean;
+  note: string | null;
+}
+
+export interface VolunteerDto {
+  id: string;
+  name: string;
+  phone: string | null;
+  /** ISO 639 codes, e.g. ru, en, ky, kk. */
+  languages: string[];
+  skills: VolunteerSkills;
+  availability: VolunteerAvailability;
+  notes: string | null;
+  /** The user account of this volunteer, if any (one volunteer per user). */
+  userId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const languageCode = () =>
+  Joi.string()
+    .trim()
+    .lowercase()
+    .pattern(/^[a-z]{2,3}$/, 'ISO 639 language code');
+
+const licenceCategory = () =>
+  Joi.string()
+    .trim()
+    .uppercase()
+    .valid(...LICENCE_CATEGORIES);
+
+const vehicle = () =>
+  Joi.object<VolunteerVehicle, true>({
+    kind: freeText(40).required(),
+    plate: freeText(20).allow(null).default(null),
+    capacityKg: Joi.number().integer().min(1).max(100_000).allow(null).default(null),
+  });
+
+export interface VolunteerSkillsInput {
+  licenceCategories?: string[];
+  vehicle?: VolunteerVehicle | null;
+  other?: string[];
+}
+const skills = () =>
+  Joi.object<VolunteerSkillsInput, true>({
+    licenceCategories: Joi.array().items(licenceCategory()).max(LICENCE_CATEGORIES.length).unique(),
+    vehicle: vehicle().allow(null),
+    other: Joi.array()
+      .items(freeText(60))
+      .max(30)
+      .unique((a: string, b: string) => a.toLowerCase() === b.toLowerCase()),
+  });
+
+export interface VolunteerAvailabilityInput {
+  available: boolean;
+  note?: string | null;
+}
+const availability = () =>
+  Joi.object<VolunteerAvailabilityInput, true>({
+    available: Joi.boolean().required(),
+    note: freeText(300).allow(null),
+  });
+
+export interface CreateVolunteerRequest {
+  name: string;
+  phone?: string | null;
+  languages?: string[];
+  skills?: VolunteerSkillsInput;
+  availability?: VolunteerAvailabilityInput;
+  notes?: string | null;
+  userId?: string | null;
+}
+const volunteerKeys = {
+  phone: contactPhone().allow(null),
+  languages: Joi.array().items(languageCode()).max(20).unique(),
+  skills: skills(),
+  availability: availability(),
+  notes: freeText(2000, { multiline: true }).allow(null),
+  userId: objectId().allow(null),
+};
+export const createVolunteerBody = Joi.object<CreateVolunteerRequest, true>({
+  name: freeText(120).required(),
+  ...volunteerKeys,
+});
+
+/** `skills` and `availability` replace only the sub-fields they give. */
+export type UpdateVolunteerRequest = Partial<CreateVolunteerRequest>;
+export const updateVolunteerBody = Joi.object<UpdateVolunteerRequest, true>({
+  name: freeText(120),
+  ...volunteerKeys,
+}).min(1);
+
+export interface ListVolunteersQuery extends PageQuery {
+  /** A driving licence category (e.g. `C`) or another skill (case-insensitive). */
+  skill?: string;
+  /** An ISO 639 code: volunteers who speak it. */
+  language?: string;
+  available?: boolean;
+  /** Case-insensitive search in name, phone, skills and notes. */
+  q?: string;
+}
+export const listVolunteersQuery = Joi.object<ListVolunteersQuery, true>({
+  skill: freeText(60),
+  language: languageCode(),
+  available: Joi.boolean(),
+  q: searchQuery(),
+  ...pageQueryKeys,
+});
+
+export const volunteerDtoSchema = Joi.object<VolunteerDto, true>({
+  id: id().required(),
+  name: Joi.string().required(),
+  phone: Joi.string().allow(null).required(),
+  languages: Joi.array().items(Joi.string()).required(),
+  skills: Joi.object({
+    licenceCategories: Joi.array().items(Joi.string()).required(),
+    vehicle: Joi.object({
+      kind: Joi.string().required(),
+      plate: Joi.string().allow(null).required(),
+      capacityKg: Joi.number().integer().allow(null).required(),
+    })
+      .allow(null)
+      .required(),
+    other: Joi.array().items(Joi.string()).required(),
+  }).required(),
+  availability: Joi.object({
+    available: Joi.boolean().required(),
+    note: Joi.string().allow(null).required(),
+  }).required(),
+  notes: Joi.string().allow(null).required(),
+  userId: id().allow(null).required(),
+  ...timestamps,
+}).label('Volunteer');
