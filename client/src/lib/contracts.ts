@@ -1,64 +1,23 @@
 /**
- * The DTOs of the stock, catalogue and shipments components as agreed in CONTRACTS.md and
- * API.md. They move to `@karavan/shared` with those components; until then the client codes
- * against these copies (replace the imports when shared/ exports them).
+ * The DTOs the client uses. Those shared/ has are re-exported from `@karavan/shared`; the
+ * donation and shipment DTOs are written here from CONTRACTS.md and API.md until their server
+ * components put them in shared/ (then re-export them too).
  */
-import type { Locale } from '@karavan/shared';
+import type { BaseUnit, Locale, Position, ShipmentStatus, ShortfallReason, TranslatedName } from '@karavan/shared';
 
-export type BaseUnit = 'loaf' | 'litre' | 'kg' | 'piece';
-
-export interface TranslatedName {
-  ru: string;
-  en: string;
-  ky?: string;
-  kk?: string;
-}
-
-export interface PackUnit {
-  unit: string;
-  size: number;
-}
-
-export interface ItemDto {
-  id: string;
-  name: TranslatedName;
-  category: string | null;
-  baseUnit: BaseUnit;
-  packs: PackUnit[];
-  perishable: boolean;
-  shelfLifeHours: number | null;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type LocationKind = 'collection_point' | 'warehouse' | 'checkpoint' | 'distribution_point';
-
-export interface LocationDto {
-  id: string;
-  name: string;
-  kind: LocationKind;
-  address: string | null;
-  position: { lat: number; lng: number } | null;
-  contact: { name: string | null; phone: string | null } | null;
-  openingHours: string | null;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CampaignDto {
-  id: string;
-  name: string;
-  description: string | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  status: 'draft' | 'active' | 'closed';
-  public: boolean;
-  targets: { itemId: string; quantity: number }[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type {
+  BaseUnit,
+  CampaignDto,
+  ItemDto,
+  LocationDto,
+  LocationKind,
+  PackUnit,
+  Position,
+  ShipmentStatus,
+  ShortfallReason,
+  TranslatedName,
+} from '@karavan/shared';
+export { SHIPMENT_STATUSES, SHORTFALL_REASONS, toBaseQuantity } from '@karavan/shared';
 
 export type DonorKind = 'person' | 'organisation' | 'anonymous';
 
@@ -98,23 +57,6 @@ export interface StockRowDto {
   onHand: number;
   reserved: number;
   expired: boolean;
-}
-
-export const SHIPMENT_STATUSES = [
-  'planned',
-  'loading',
-  'departed',
-  'at_checkpoint',
-  'arrived',
-  'delivered',
-  'cancelled',
-] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
-
-export interface Position {
-  lat: number;
-  lng: number;
-  accuracyM?: number;
 }
 
 export interface ShipmentUpdateDto {
@@ -182,28 +124,5 @@ export interface CreateShipmentUpdateRequest {
   note?: string;
   checkpointId?: string;
   receivedBy?: string;
-  lines?: { itemId: string; received: number; reason?: string }[];
-  documents?: { kind: string; checked: boolean }[];
-}
-
-/** Where a shipment may go next, as the driver sees it (DOMAIN.md, "A shipment's life"). */
-export const DRIVER_NEXT: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
-  planned: [],
-  loading: ['departed'],
-  departed: ['at_checkpoint', 'arrived'],
-  at_checkpoint: ['departed'],
-  arrived: ['delivered'],
-  delivered: [],
-  cancelled: [],
-};
-
-/** Unit conversion (shared/src/catalogue.ts `toBaseQuantity` once merged). */
-export function toBaseQuantity(
-  item: Pick<ItemDto, 'baseUnit' | 'packs'>,
-  quantity: number,
-  unit?: string,
-): number | undefined {
-  if (unit === undefined || unit === item.baseUnit) return quantity;
-  const pack = item.packs.find((candidate) => candidate.unit === unit);
-  return pack ? quantity * pack.size : undefined;
+  lines?: { itemId: string; received: number; reason?: ShortfallReason }[];
 }

@@ -1,12 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { Button, Group, NativeSelect, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { ShipmentDto } from '../../../lib/contracts';
+import { SHORTFALL_REASONS, type ShipmentDto, type ShortfallReason } from '../../../lib/contracts';
 import type { UpdateInput } from '../api/driver.api';
 import { useShipmentNames } from './names';
 
-const SHORTFALL_REASONS = ['spoiled', 'damaged', 'lost', 'stolen'] as const;
-type Reason = (typeof SHORTFALL_REASONS)[number];
+type Reason = ShortfallReason;
 
 /** Delivery: who received the goods and how much of each line; any shortfall needs a reason. */
 export function DeliveryForm({

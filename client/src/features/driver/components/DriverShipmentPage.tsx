@@ -15,7 +15,8 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { DRIVER_NEXT, type ShipmentDto, type ShipmentStatus } from '../../../lib/contracts';
+import { DRIVER_STATUSES, SHIPMENT_TRANSITIONS } from '@karavan/shared';
+import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
@@ -90,7 +91,8 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const { entries } = useOutbox();
   const waiting = waitingUpdates(entries, shipment.id);
   const status = effectiveStatus(shipment, waiting);
-  const next = DRIVER_NEXT[status];
+  // The steps of the road; loading and cancelling belong to the coordinators' shipment screens.
+  const next = SHIPMENT_TRANSITIONS[status].filter((candidate) => DRIVER_STATUSES.includes(candidate));
   const [note, setNote] = useState('');
   const [privacy, setPrivacy] = usePrivacy();
   const [ticks, tick] = useDocumentTicks(shipment.id);
@@ -106,6 +108,14 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   }
   for (const entry of waiting) if (entry.meta.checkpointId) visited.add(String(entry.meta.checkpointId));
   const remaining = shipment.route.filter((id) => !visited.has(id));
+  // The checkpoint the truck is at: a departure from it names it.
+  const lastCheckpoint = [
+    ...(shipment.history ?? []).filter((update) => update.applied !== false).map((update) => update.checkpointId),
+    ...waiting.filter((entry) => !entry.needsAttention).map((entry) => entry.meta.checkpointId),
+  ]
+    .filter((id): id is string => typeof id === 'string' && id.length > 0)
+    .at(-1);
+  const leaving = status === 'at_checkpoint' ? lastCheckpoint : undefined;
 
   async function report(input: UpdateInput) {
     setBusy(input.status);
@@ -136,6 +146,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           input: { status: 'at_checkpoint', checkpointId },
         });
       }
+    } else if (candidate === 'departed' && leaving) {
+      actions.push({
+        key: candidate,
+        label: t('driver.actions.departedFrom', { place: names.place(shipment, leaving) }),
+        input: { status: candidate, checkpointId: leaving },
+      });
     } else if (candidate !== 'delivered') {
       actions.push({ key: candidate, label: t(`driver.actions.${candidate}`), input: { status: candidate } });
     }
