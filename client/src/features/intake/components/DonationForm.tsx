@@ -32,6 +32,8 @@ interface Line {
   unit: string;
   /** datetime-local value, empty when the item does not spoil */
   expires: string;
+  /** The expiry was changed by hand; otherwise the server applies the shelf life from receipt. */
+  expiresSet: boolean;
 }
 
 type FieldError = 'item' | 'quantity' | 'expires' | 'place' | 'phone';
@@ -62,6 +64,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   const [quantity, setQuantity] = useState<number | string>('');
   const [unit, setUnit] = useState('');
   const [expires, setExpires] = useState('');
+  const [expiresSet, setExpiresSet] = useState(false);
   const [donorKind, setDonorKind] = useState<DonorKind>('anonymous');
   const [donorName, setDonorName] = useState('');
   const [donorPhone, setDonorPhone] = useState('');
@@ -108,6 +111,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     const chosen = id ? items.get(id) : undefined;
     setUnit(chosen?.baseUnit ?? '');
     setExpires(chosen ? defaultExpiry(chosen) : '');
+    setExpiresSet(false);
     setErrors((current) => ({ ...current, item: undefined }));
     if (chosen) requestAnimationFrame(() => quantityRef.current?.focus());
   }
@@ -120,7 +124,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     if (item?.perishable && expires && Number.isNaN(new Date(expires).getTime()))
       found.expires = t('intake.errors.expires');
     if (!item || Object.keys(found).length > 0) return found;
-    return { item, quantity: amount, unit: unit || item.baseUnit, expires };
+    return { item, quantity: amount, unit: unit || item.baseUnit, expires, expiresSet };
   }
 
   function resetLine() {
@@ -129,6 +133,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setQuantity('');
     setUnit('');
     setExpires('');
+    setExpiresSet(false);
     requestAnimationFrame(() => itemRef.current?.focus());
   }
 
@@ -174,7 +179,9 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         itemId: line.item.id,
         quantity: line.quantity,
         ...(line.unit !== line.item.baseUnit && { unit: line.unit }),
-        ...(line.item.perishable && line.expires && { expiresAt: new Date(line.expires).toISOString() }),
+        ...(line.item.perishable &&
+          line.expiresSet &&
+          line.expires && { expiresAt: new Date(line.expires).toISOString() }),
       })),
     };
     // The receipt is printed in the language the coordinator works in.
@@ -301,7 +308,10 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                 type="datetime-local"
                 label={t('intake.expires')}
                 value={expires}
-                onChange={(event) => setExpires(event.currentTarget.value)}
+                onChange={(event) => {
+                  setExpires(event.currentTarget.value);
+                  setExpiresSet(true);
+                }}
                 error={errors.expires}
                 data-testid="intake-expires"
               />
