@@ -19,7 +19,7 @@ export function QueryState<T>({ query, children }: { query: QueryLike<T>; childr
   return (
     <Alert color="red" variant="light" role="alert" title={t('common.loadFailed')}>
       <Group justify="space-between" wrap="wrap">
-        <span>{t(`errors.${errorCode(query.error)}`)}</span>
+        <span>{t(`errors.${errorCode(query.error)}`, { defaultValue: t('errors.INTERNAL') })}</span>
         <Button variant="default" onClick={() => void query.refetch()}>
           {t('common.retry')}
         </Button>

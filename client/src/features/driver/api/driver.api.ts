@@ -62,7 +62,7 @@ export function currentPosition(): Promise<{ lat: number; lng: number; accuracyM
           accuracyM: Math.round(found.coords.accuracy),
         }),
       () => resolve(undefined),
-      { enableHighAccuracy: false, timeout: 10_000, maximumAge: 120_000 },
+      { enableHighAccuracy: false, timeout: 6_000, maximumAge: 120_000 },
     );
   });
 }

@@ -40,7 +40,7 @@ export function RecentDonations({ locationId }: { locationId: string }) {
     try {
       await openReceipt(donation.id, target);
     } catch (error) {
-      setReceiptError(t(`errors.${errorCode(error)}`));
+      setReceiptError(t(`errors.${errorCode(error)}`, { defaultValue: t('errors.INTERNAL') }));
     }
   }
 
