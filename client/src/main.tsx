@@ -11,9 +11,11 @@ import './ui/karavan.css';
 import { App } from './App';
 import { idbKeyValue } from './lib/outbox/store';
 import { createQueryClient } from './lib/query';
+import { followProfileLanguage } from './lib/language';
 import { restoreSession } from './lib/session';
 import { theme } from './lib/theme';
 
+followProfileLanguage();
 restoreSession();
 
 const queryClient = createQueryClient();

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
@@ -26,6 +23,8 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
+import { clientAssets, clientDirectory } from './web/client-assets';
+import { securityHeaders } from './web/security-headers';
 
 export interface KaravanOptions {
   config: Config;
@@ -134,13 +133,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders({ publicUrl: config.publicUrl }));
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
@@ -163,13 +156,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 
-  const indexHtml = path.join(config.clientDir, 'index.html');
-  if (fs.existsSync(indexHtml)) {
-    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
-    // Client-side routes: any other GET that wants HTML gets the app.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (req, res, next) =>
-      req.accepts('html') ? res.sendFile(indexHtml) : next(),
-    );
+  if (clientDirectory(config.clientDir)) {
+    app.use(clientAssets(config.clientDir));
   } else {
     logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');
   }

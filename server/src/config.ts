@@ -32,6 +32,8 @@ export interface Config {
   refreshRateLimit: number;
   bodyLimit: string;
   trustProxy: number;
+  /** Where users reach Karavan, e.g. https://karavan.example.org; https:// turns on HSTS and upgrade-insecure-requests. */
+  publicUrl: string | undefined;
   shutdownTimeoutMs: number;
   /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
   requestTimeoutMs: number;
@@ -87,6 +89,9 @@ const envSchema = Joi.object({
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
   TRUST_PROXY: Joi.number().integer().min(0).max(10).default(0),
+  PUBLIC_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .empty(''),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
@@ -124,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshRateLimit: v.REFRESH_RATE_LIMIT as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
+    publicUrl: v.PUBLIC_URL as string | undefined,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),

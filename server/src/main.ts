@@ -2,6 +2,7 @@ import { createKaravan } from './app';
 import { ConfigError, loadConfig, VERSION } from './config';
 import { openDatabase } from './db/database';
 import { EmbeddedDbError } from './db/embedded-db';
+import { listeningUrls } from './lib/addresses';
 import { createLogger } from './lib/logger';
 import { purgeExpiredIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
@@ -55,7 +56,9 @@ async function main(): Promise<void> {
   });
   const address = karavan.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port }, `Karavan is listening on http://localhost:${port}`);
+  // On every interface (the default HOST), phones on the same network use the LAN address(es).
+  const urls = listeningUrls(config.host, port);
+  logger.info({ port, urls }, `Karavan is listening on ${urls.join(' , ')}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

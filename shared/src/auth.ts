@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { userDtoSchema, type UserDto } from './users';
 import { email, PASSWORD_MAX } from './common';
+import { text } from './text';
 
 export interface LoginRequest {
   email: string;
@@ -9,14 +10,14 @@ export interface LoginRequest {
 export const loginBody = Joi.object<LoginRequest, true>({
   email: email().required(),
   // Old passwords may not meet today's policy: login only bounds the length.
-  password: Joi.string().min(1).max(PASSWORD_MAX).required(),
+  password: text({ max: PASSWORD_MAX }).required(),
 });
 
 export interface RefreshRequest {
   refreshToken: string;
 }
 export const refreshBody = Joi.object<RefreshRequest, true>({
-  refreshToken: Joi.string().min(20).max(200).required(),
+  refreshToken: text({ min: 20, max: 200 }).required(),
 });
 
 /** What login, refresh and a password change return. */

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
+import { trimmedText } from './text';
 
 /*
  * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
@@ -9,23 +10,9 @@ import { objectId, pageQueryKeys, type PageQuery } from './common';
 // ---------------------------------------------------------------------------------------------
 // Free text
 
-/** Text without control characters (NUL, escape, ...); multi-line text may hold tabs and line breaks. */
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const SINGLE_LINE = /^[^\u0000-\u001F\u007F]*$/;
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const MULTI_LINE = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
-
-/**
- * Trimmed free text of 1 to `max` characters without control characters (400 otherwise).
- * `multiline` text (notes, descriptions, opening hours) may hold line breaks and tabs.
- */
+/** Free text from a user, trimmed; see trimmedText (code points, no control characters). */
 export const freeText = (max: number, options: { multiline?: boolean } = {}) =>
-  Joi.string()
-    .trim()
-    .min(1)
-    .max(max)
-    .pattern(options.multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
-    .messages({ 'string.pattern.name': '{{#label}} must not contain control characters' });
+  trimmedText({ max, multiline: options.multiline });
 
 /** The `q` of a list: free text searched case-insensitively as plain text (never a pattern). */
 export const searchQuery = () => freeText(100);

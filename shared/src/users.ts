@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { ROLES, type Role } from './roles';
-import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password, text } from './common';
+import { text, trimmedText } from './text';
+import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password, PASSWORD_MAX } from './common';
 
 /** A user as the API shows it; never the password hash. */
 export interface UserDto {
@@ -18,11 +19,11 @@ export interface UserDto {
   updatedAt: string;
 }
 
-const name = () => text(120).min(1);
+const name = () => trimmedText({ max: 120 });
 const phone = () =>
-  Joi.string()
-    .trim()
+  text({ max: 25 })
     .pattern(/^\+?[0-9 ()-]{5,25}$/, 'phone number')
+    .custom((value: string) => value.trim(), 'trim')
     .allow(null);
 
 export interface CreateUserRequest {
@@ -72,7 +73,7 @@ export interface ChangeOwnPasswordRequest {
   newPassword: string;
 }
 export const changeOwnPasswordBody = Joi.object<ChangeOwnPasswordRequest, true>({
-  currentPassword: Joi.string().min(1).max(200).required(),
+  currentPassword: text({ max: PASSWORD_MAX }).required(),
   newPassword: password().required().invalid(Joi.ref('currentPassword')).messages({
     'any.invalid': '"newPassword" must differ from the current password',
   }),
@@ -95,7 +96,7 @@ export interface ListUsersQuery extends PageQuery {
 export const listUsersQuery = Joi.object<ListUsersQuery, true>({
   role: Joi.string().valid(...ROLES),
   active: Joi.boolean(),
-  q: text(100),
+  q: trimmedText({ min: 0, max: 100 }).allow(''),
   ...pageQueryKeys,
 });
 

@@ -23,7 +23,8 @@ function mountedRoutes(): string[] {
       if (layer.route) {
         const methods = Object.keys((layer.route as unknown as { methods: Record<string, boolean> }).methods);
         const { path } = layer.route;
-        if (typeof path === 'string') methods.forEach((m) => found.push(`${m} ${path}`));
+        // `_all` is the 405 answer for other methods (see mountRoutes), not a route.
+        if (typeof path === 'string') methods.filter((m) => m !== '_all').forEach((m) => found.push(`${m} ${path}`));
       } else if ((layer.handle as unknown as Router).stack) {
         walk((layer.handle as unknown as Router).stack);
       }

@@ -11,6 +11,7 @@ export interface TestApp {
   config: Config;
   /** http://127.0.0.1:<port> */
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -18,7 +19,12 @@ export interface TestApp {
  * The real server on port 0 over the file's test database. `env` overrides configuration
  * variables, e.g. `{ LOGIN_RATE_LIMIT: '3' }`.
  */
-export async function startTestApp(env: Record<string, string> = {}, logTo?: DestinationStream): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  logTo?: DestinationStream,
+  /** `0.0.0.0` to be reachable by the machine's network addresses too. */
+  host = '127.0.0.1',
+): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.KARAVAN_TEST_LOG_LEVEL ?? 'silent',
@@ -34,12 +40,13 @@ export async function startTestApp(env: Record<string, string> = {}, logTo?: Des
     redis,
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
   });
-  await new Promise<void>((resolve) => karavan.server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => karavan.server.listen(0, host, resolve));
   const { port } = karavan.server.address() as AddressInfo;
   return {
     karavan,
     config,
     url: `http://127.0.0.1:${port}`,
+    port,
     close: async () => {
       await karavan.close();
       await redis?.close();

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES, setLanguage } from '../i18n';
+import { LANGUAGES } from '../i18n';
+import { chooseLanguage } from '../lib/language';
 
 export function LanguageSwitcher() {
   const { t, i18n } = useTranslation();
@@ -11,7 +12,7 @@ export function LanguageSwitcher() {
           type="button"
           lang={language}
           aria-pressed={i18n.language === language}
-          onClick={() => setLanguage(language)}
+          onClick={() => chooseLanguage(language)}
         >
           {language.toUpperCase()}
         </button>

@@ -28,6 +28,15 @@ export function useSession(): SessionState {
   return useSyncExternalStore(subscribe, () => state);
 }
 
+export function getSession(): SessionState {
+  return state;
+}
+
+/** Calls `listener` with every new session state (sign-in, refresh, user update, sign-out). */
+export function onSessionChange(listener: (next: SessionState) => void): () => void {
+  return subscribe(() => listener(state));
+}
+
 export function getAccessToken(): string | null {
   return accessToken;
 }

@@ -42,6 +42,7 @@ export function authRoutes(
         'Rate-limited per client address. A user whose password was set by somebody else gets `user.mustChangePassword: true` and may only change it.',
       access: 'public',
       before: [limiters.login],
+      rateLimited: true,
       body: loginBody,
       responses: {
         200: tokens,
@@ -63,6 +64,7 @@ export function authRoutes(
         'Each refresh token works once. Presenting a used one ends every session that came from the same sign-in.',
       access: 'public',
       before: [limiters.refresh],
+      rateLimited: true,
       body: refreshBody,
       responses: {
         200: tokens,
@@ -80,6 +82,7 @@ export function authRoutes(
       summary: 'Sign out: end the session of this refresh token',
       access: 'public',
       before: [limiters.refresh],
+      rateLimited: true,
       body: refreshBody,
       responses: { 204: { description: 'Signed out (also when the token was already unknown)' }, 429: rateLimited },
       async handler({ body }) {
@@ -97,6 +100,7 @@ export function authRoutes(
       access: 'profile:own',
       allowPendingPasswordChange: true,
       before: [limiters.passwordChange],
+      rateLimited: true,
       body: changeOwnPasswordBody,
       responses: {
         200: tokens,

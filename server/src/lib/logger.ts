@@ -1,9 +1,20 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
-/** JSON logs on stdout; every request-scoped line carries `reqId` (see pino-http in app.ts). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export interface LoggerOptions {
+  /** Short human lines instead of JSON. Default: when stdout is a terminal and no destination is given. */
+  pretty?: boolean;
+}
+
+/**
+ * In a terminal (`npm start` by hand): one short line per event, e.g.
+ * `09:12:03 INFO  GET /api/users 200 12ms`. Elsewhere (a service manager, a container, a pipe):
+ * JSON lines on stdout; every request-scoped line carries `reqId` (see pino-http in app.ts).
+ */
+export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
+  const pretty = options.pretty ?? (destination === undefined && process.stdout.isTTY === true);
   return pino(
     {
       level,
@@ -21,7 +32,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination,
+    pretty ? prettyStream(destination) : destination,
   );
 }
 
@@ -51,4 +62,35 @@ export function redactUrl(url: string): string {
     })
     .join('&');
   return `${url.slice(0, q)}?${query}`;
+}
+
+interface PrettyRecord {
+  msg?: string;
+  reqId?: string;
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+// A request's completion line reads `GET /api/users 200 12ms (reqId)`; other lines their message
+// (with the request id when they belong to a request), then any extra fields on the same line.
+function shortLine(log: Record<string, unknown>): string {
+  const record = log as PrettyRecord;
+  const id = record.reqId ? ` (${record.reqId})` : '';
+  if (record.req?.method && record.res) {
+    return `${record.req.method} ${record.req.url} ${record.res.statusCode} ${record.responseTime}ms${id}`;
+  }
+  return `${record.msg ?? ''}${id}`;
+}
+
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pinoPretty({
+    destination: destination ?? 1,
+    sync: true,
+    colorize: destination === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,req,res,responseTime,reqId,port,urls',
+    messageFormat: shortLine,
+    singleLine: true,
+  });
 }

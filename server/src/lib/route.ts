@@ -58,6 +58,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   before?: RequestHandler[];
   /** How long the route may take before the caller gets a 503 (default: REQUEST_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** A rate limiter guards the route (in `before`): the document lists its 429. */
+  rateLimited?: boolean;
   responses: Record<number, ResponseSpec>;
   handler(ctx: HandlerContext<B, Q, P>): Promise<Reply> | Reply;
 }
@@ -162,6 +164,16 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
       send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
     });
     router[spec.method](spec.path, ...chain);
+  }
+  // A known path asked with a method it does not take: 405 naming the ones it does (GET brings HEAD).
+  const methods = new Map<string, string[]>();
+  for (const spec of routes) methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
+  for (const [path, allowed] of methods) {
+    const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(path, (req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Allow', allow);
+      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
+    });
   }
 }
 

@@ -1,11 +1,75 @@
-import parse from 'joi-to-json';
 import type Joi from 'joi';
 import { apiErrorSchema } from '@karavan/shared';
 import type { RouteSpec } from '../lib/route';
 
 type JsonSchema = Record<string, unknown>;
 
-const toJsonSchema = (schema: Joi.Schema): JsonSchema => parse(schema, 'open-api-3.1') as JsonSchema;
+interface JoiDescription {
+  type?: string;
+  allow?: unknown[];
+  flags?: { only?: boolean };
+  rules?: Array<{ name: string; args?: { limit?: number } }>;
+}
+interface JoiToJsonParser {
+  parse(description: Joi.Description, definitions?: JsonSchema): JsonSchema;
+  _setStringFieldProperties(fieldSchema: JsonSchema, description: JoiDescription): void;
+  _setObjectProperties(fieldSchema: JsonSchema, description: JoiDescription, ...rest: unknown[]): void;
+}
+// joi-to-json's OpenAPI 3.1 parser, extended below; the package exports only a function.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OpenApi31Parser = require('joi-to-json/lib/parsers/open-api-3.1') as new () => JoiToJsonParser;
+
+/**
+ * joi-to-json, made to say what the validation does (the schema fuzzer holds us to it):
+ * - `minChars`/`maxChars` (shared/src/text.ts, code points like JSON Schema) are minLength/maxLength;
+ * - `length(n)` is minLength = maxLength = n; `hex()` is a hex pattern;
+ * - a Joi string refuses '' unless it allows it: minLength 1 when no minimum is set;
+ * - an object's `min(n)`/`max(n)` keys are minProperties/maxProperties;
+ * - a comparison with another field (`invalid(Joi.ref(...))`) is not JSON Schema: left to prose.
+ */
+class TruthfulParser extends OpenApi31Parser {
+  override _setObjectProperties(fieldSchema: JsonSchema, description: JoiDescription, ...rest: unknown[]): void {
+    super._setObjectProperties(fieldSchema, description, ...rest);
+    if (fieldSchema.type !== 'object') return;
+    for (const rule of description.rules ?? []) {
+      if (rule.name === 'min') fieldSchema.minProperties = rule.args?.limit;
+      else if (rule.name === 'max') fieldSchema.maxProperties = rule.args?.limit;
+    }
+  }
+
+  override _setStringFieldProperties(fieldSchema: JsonSchema, description: JoiDescription): void {
+    super._setStringFieldProperties(fieldSchema, description);
+    if (fieldSchema.type !== 'string' && !(Array.isArray(fieldSchema.type) && fieldSchema.type.includes('string'))) {
+      return;
+    }
+    for (const rule of description.rules ?? []) {
+      const limit = rule.args?.limit;
+      if (rule.name === 'minChars') fieldSchema.minLength = limit;
+      else if (rule.name === 'maxChars') fieldSchema.maxLength = limit;
+      else if (rule.name === 'length') fieldSchema.minLength = fieldSchema.maxLength = limit;
+      else if (rule.name === 'hex') fieldSchema.pattern ??= '^[0-9a-fA-F]*$';
+    }
+    const listed = description.flags?.only === true; // valid(...): an enum says it all
+    if (!listed && fieldSchema.minLength === undefined && !(description.allow ?? []).includes('')) {
+      fieldSchema.minLength = 1;
+    }
+  }
+}
+
+/** Drops `not: { enum: [{ ref }] }`, joi-to-json's rendering of `invalid(Joi.ref(...))`. */
+function withoutReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutReferences);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'not' && JSON.stringify(value).includes('"ref"')) continue;
+    out[key] = withoutReferences(value);
+  }
+  return out;
+}
+
+const toJsonSchema = (schema: Joi.Schema): JsonSchema =>
+  withoutReferences(new TruthfulParser().parse(schema.describe(), {})) as JsonSchema;
 
 /** `/api/users/:id` -> `/api/users/{id}` */
 export const toOpenApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -64,6 +128,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
       responses['403'] ??= errorResponse('The caller may not do this');
     }
     if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.rateLimited) responses['429'] ??= errorResponse('Too many requests; `Retry-After` says when to try again');
     responses['503'] ??= errorResponse('The database is unavailable');
     responses['500'] ??= errorResponse('Unexpected error (logged, never with internals)');
 

@@ -4,7 +4,8 @@ import { send } from '../../../lib/http';
 import { endSession, getRefreshToken, startSession } from '../../../lib/session';
 
 export async function logIn(email: string, password: string): Promise<void> {
-  startSession(await send<TokenResponse>('POST', '/api/auth/login', { body: { email, password } }));
+  // The API takes the email as sent (its length rules are the documented ones): no stray spaces.
+  startSession(await send<TokenResponse>('POST', '/api/auth/login', { body: { email: email.trim(), password } }));
 }
 
 /** Replaces the password; the server revokes the old tokens and returns new ones. */

@@ -2,26 +2,54 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PASSWORD_MIN } from '@karavan/shared';
 import { Field } from '../../../components/Field';
-import { errorMessageKey, FormError, type MessageKey } from '../../../components/FormError';
+import {
+  fieldProblems,
+  FormError,
+  formMessageKey,
+  type FieldProblem,
+  type FieldProblems,
+  type MessageKey,
+} from '../../../components/FormError';
+import { useFocusInvalid } from '../../../lib/use-focus-invalid';
 import { useSubmit } from '../../../lib/use-submit';
 import { changePassword } from '../api/auth.api';
 
+type PasswordField = 'current' | 'next' | 'confirmation';
+
+/** A problem found before asking the server, with the field it concerns. */
 class InvalidInput extends Error {
-  constructor(readonly key: MessageKey) {
+  constructor(
+    readonly field: PasswordField,
+    readonly key: MessageKey,
+  ) {
     super(key);
   }
 }
 
 function checkPasswords(current: string, next: string, confirmation: string): void {
-  if (next.length < PASSWORD_MIN) throw new InvalidInput('changePassword.tooShort');
-  if (next !== confirmation) throw new InvalidInput('changePassword.mismatch');
-  if (next === current) throw new InvalidInput('changePassword.sameAsCurrent');
+  if (!current) throw new InvalidInput('current', 'fieldErrors.required');
+  if (next.length < PASSWORD_MIN) throw new InvalidInput('next', 'changePassword.tooShort');
+  if (next !== confirmation) throw new InvalidInput('confirmation', 'changePassword.mismatch');
+  if (next === current) throw new InvalidInput('next', 'changePassword.sameAsCurrent');
 }
 
-function messageFor(error: unknown): MessageKey | undefined {
-  if (error === undefined) return undefined;
-  if (error instanceof InvalidInput) return error.key;
-  return errorMessageKey(error, { 'body.currentPassword': 'changePassword.currentWrong' });
+const FIELDS = {
+  'body.currentPassword': 'current',
+  'body.newPassword': 'next',
+} as const satisfies Record<string, PasswordField>;
+
+const tooShort: FieldProblem = { key: 'changePassword.tooShort', values: { min: PASSWORD_MIN } };
+const SPECIFIC: Partial<Record<PasswordField, Record<string, FieldProblem>>> = {
+  current: { 'password.wrong': { key: 'changePassword.currentWrong' } },
+  next: {
+    'string.min': tooShort,
+    'any.invalid': { key: 'changePassword.sameAsCurrent' },
+  },
+};
+
+function problemsOf(error: unknown): FieldProblems<PasswordField> {
+  if (error instanceof InvalidInput) return { [error.field]: { key: error.key, values: { min: PASSWORD_MIN } } };
+  return fieldProblems(error, FIELDS, SPECIFIC);
 }
 
 /** Asked for before anything else while the user's password was set by somebody else. */
@@ -34,10 +62,14 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
     checkPasswords(current, next, confirmation);
     await changePassword(current, next);
   });
-  const message = messageFor(error);
+  const problems = problemsOf(error);
+  const message = formMessageKey(error, problems);
+  const form = useFocusInvalid(error);
+  const say = (field: PasswordField) => problems[field] && t(problems[field].key, problems[field].values);
 
   return (
     <form
+      ref={form}
       className="card"
       onSubmit={onSubmit}
       noValidate
@@ -54,6 +86,7 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
         autoComplete="current-password"
         required
         value={current}
+        error={say('current')}
         onChange={(event) => setCurrent(event.target.value)}
       />
       <Field
@@ -64,6 +97,7 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
         required
         minLength={PASSWORD_MIN}
         value={next}
+        error={say('next')}
         onChange={(event) => setNext(event.target.value)}
       />
       <Field
@@ -72,9 +106,10 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
         autoComplete="new-password"
         required
         value={confirmation}
+        error={say('confirmation')}
         onChange={(event) => setConfirmation(event.target.value)}
       />
-      <FormError message={message} values={{ min: PASSWORD_MIN }} />
+      <FormError message={message} />
       <div className="actions">
         <button type="submit" disabled={submitting}>
           {submitting ? t('changePassword.submitting') : t('changePassword.submit')}

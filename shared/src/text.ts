@@ -1,0 +1,98 @@
+import Joi from 'joi';
+
+/**
+ * Strings whose documented and validated lengths agree. JSON Schema (the OpenAPI document)
+ * counts `minLength`/`maxLength` in Unicode code points, on the string as sent; Joi's
+ * `min`/`max` count UTF-16 code units, after `trim()`. So an emoji counted twice, and padding
+ * was forgiven: strings the document rejects were accepted and the other way round. These rules
+ * count code points on the raw value; trimming, where wanted, happens after every check.
+ */
+export interface TextSchema extends Joi.StringSchema {
+  /** At least `limit` code points. Documented as `minLength`. */
+  minChars(limit: number): this;
+  /** At most `limit` code points. Documented as `maxLength`. */
+  maxChars(limit: number): this;
+}
+
+interface TextRoot {
+  string(): TextSchema;
+}
+
+export const codePoints = (value: string): number => {
+  let count = 0;
+  for (const _ of value) count += 1;
+  return count;
+};
+
+const limitArg = {
+  name: 'limit',
+  assert: (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0,
+  message: 'must be a non-negative integer',
+};
+
+const TextJoi = Joi.extend((joi) => ({
+  type: 'string',
+  base: joi.string(),
+  rules: {
+    minChars: {
+      method(limit: number) {
+        return (this as Joi.Schema).$_addRule({ name: 'minChars', args: { limit } });
+      },
+      args: [limitArg],
+      validate(value: string, helpers: Joi.CustomHelpers, { limit }: { limit: number }) {
+        return codePoints(value) >= limit ? value : helpers.error('string.min', { limit, value });
+      },
+    },
+    maxChars: {
+      method(limit: number) {
+        return (this as Joi.Schema).$_addRule({ name: 'maxChars', args: { limit } });
+      },
+      args: [limitArg],
+      validate(value: string, helpers: Joi.CustomHelpers, { limit }: { limit: number }) {
+        return codePoints(value) <= limit ? value : helpers.error('string.max', { limit, value });
+      },
+    },
+  },
+})) as unknown as TextRoot;
+
+// What String.prototype.trim() removes; spelled out so that the pattern means the same in every
+// regular-expression dialect that reads the document (\s differs between JS and Python).
+const SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** Holds at least one character that is not white space. */
+export const NOT_BLANK = new RegExp(`[^${SPACE}]`);
+
+// Control characters (C0, DEL, C1) and lone UTF-16 surrogates have no place in text from a user
+// and break queries (a NUL in a regular expression is a database error). They are refused by a
+// pattern, so that the OpenAPI document states the rule too. Multi-line text keeps line breaks
+// and tabs.
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
+const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+
+export interface TextOptions {
+  min?: number;
+  max: number;
+  /** Allows line breaks and tabs (notes, opening hours). */
+  multiline?: boolean;
+}
+
+/** A string of `min`..`max` code points, taken as sent, without control characters. */
+export const text = ({ min = 1, max, multiline = false }: TextOptions): TextSchema =>
+  TextJoi.string()
+    .minChars(min)
+    .maxChars(max)
+    .pattern(multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
+    .messages({ 'string.pattern.name': '{{#label}} must not contain control characters' });
+
+/**
+ * A name or note: `min`..`max` code points as sent, not blank (when `min` > 0), stored without
+ * the white space around it.
+ */
+export const trimmedText = (options: TextOptions): TextSchema => {
+  const schema = text(options);
+  return ((options.min ?? 1) > 0 ? schema.pattern(NOT_BLANK, 'not blank') : schema).custom(
+    (value: string) => value.trim(),
+    'trim',
+  );
+};
