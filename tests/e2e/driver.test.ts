@@ -1,5 +1,6 @@
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium, PHONE } from '../support/browser';
 import { createUser } from '../support/factories';
 
 /*
@@ -9,19 +10,6 @@ import { createUser } from '../support/factories';
  * app, the live connection and the outbox are the real ones. When server/src/shipments lands,
  * replace `fakeShipments` with shipments made through the API.
  */
-
-// Debian's Chromium, never a downloaded one; tools/test.mjs installs it.
-const CHROMIUM = process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const PHONE = { width: 390, height: 844 };
 
 const SHIPMENT = 'a1b2c3d4e5f6a1b2c3d4e5f6';
 const ORIGIN = 'aaaaaaaaaaaaaaaaaaaaaaa1';
@@ -113,7 +101,7 @@ let pageErrors: Error[];
 
 beforeAll(async () => {
   app = await startTestApp();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

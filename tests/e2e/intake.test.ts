@@ -1,19 +1,9 @@
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/browser';
 import { signedIn } from '../support/factories';
 
-// Debian's Chromium, never a downloaded one; tools/test.mjs installs it.
-const CHROMIUM = process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TABLET = { width: 1024, height: 768 };
 
 let app: TestApp;
@@ -88,7 +78,7 @@ type World = Awaited<ReturnType<typeof makeWorld>>;
 
 beforeAll(async () => {
   app = await startTestApp();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
