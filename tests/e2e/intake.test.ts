@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
@@ -113,6 +114,14 @@ async function signInAtIntake(): Promise<void> {
   expect(new URL(page.url()).pathname).toBe('/intake');
 }
 
+/** axe-core's serious and critical findings on the page as it is now. */
+async function seriousViolations(): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
 /** Picks an option of a searchable select with the keyboard: type, Enter. */
 async function choose(label: string, text: string): Promise<void> {
   await page.getByRole('combobox', { name: label, exact: true }).focus();
@@ -169,6 +178,7 @@ test('When a coordinator records donations with the keyboard only, then each app
   expect(await stockOf(world.bread.id)).toBe(24);
   expect(await stockOf(world.milk.id)).toBe(24);
   expect(await page.getByTestId('outbox').count()).toBe(0);
+  expect(await seriousViolations()).toEqual([]);
   // From the first key to "ready for the next one" (the closing note of issue 10 reports it).
   console.log(`intake: first donation by keyboard took ${firstMs} ms including typing`);
 
@@ -204,6 +214,7 @@ test('When an intake is made offline, then it waits on the device and is sent on
     .waitFor();
   await page.getByText('1 запись ждёт отправки').waitFor();
   await page.getByText('Нет сети. Отправим, как только связь вернётся.').waitFor();
+  expect(await seriousViolations()).toEqual([]);
   expect(await donationsAtPoint()).toEqual([]);
 
   await context.setOffline(false);
@@ -257,6 +268,7 @@ test('When a coordinator prints a receipt and voids a donation, then the receipt
   await row.getByRole('button', { name: 'Отменить' }).click();
   await page.getByRole('dialog', { name: 'Отменить пожертвование' }).waitFor();
   await page.getByLabel('Причина отмены').fill('Записано дважды по ошибке');
+  expect(await seriousViolations()).toEqual([]);
   await page.getByRole('dialog').getByRole('button', { name: 'Отменить пожертвование' }).click();
   await row.getByText('Отменено: Записано дважды по ошибке').waitFor();
   const res = await request(app.url).get(`/api/donations/${donation.id}`).set(world.coordinator.auth);

@@ -1,4 +1,4 @@
-import { Alert, Anchor } from '@mantine/core';
+import { Alert, Anchor, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCurrentUser } from '../lib/current-user';
@@ -8,11 +8,16 @@ export function NotForRole() {
   const { t } = useTranslation();
   const { user } = useCurrentUser();
   return (
-    <Alert color="orange" variant="light" title={t('access.title')} data-testid="not-for-role" role="alert">
-      <p>{t('access.body', { role: t(`roles.${user.role}`) })}</p>
-      <Anchor component={Link} to="/">
-        {t('access.home')}
-      </Anchor>
-    </Alert>
+    <Stack gap="md" data-testid="not-for-role">
+      <Title order={1} size="h2">
+        {t('access.title')}
+      </Title>
+      <Alert color="orange" variant="light" role="alert">
+        <p>{t('access.body', { role: t(`roles.${user.role}`) })}</p>
+        <Anchor component={Link} to="/">
+          {t('access.home')}
+        </Anchor>
+      </Alert>
+    </Stack>
   );
 }

@@ -86,7 +86,7 @@ export function OutboxBadge() {
   if (entries.length === 0) return null;
   const refused = entries.some((entry) => entry.needsAttention);
   return (
-    <Badge color={refused ? 'red' : 'yellow'} variant="filled" size="lg" autoContrast data-testid="outbox-badge">
+    <Badge color={refused ? 'red.9' : 'yellow'} variant="filled" size="lg" autoContrast data-testid="outbox-badge">
       {t('outbox.badge', { count: entries.length })}
     </Badge>
   );

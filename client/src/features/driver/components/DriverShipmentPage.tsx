@@ -168,6 +168,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         size="xl"
         variant="filled"
         tt="none"
+        autoContrast
         data-testid="shipment-status"
         data-status={status}
       >
@@ -190,7 +191,14 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
       />
 
       {queued && (
-        <Alert color="green" variant="light" role="status" withCloseButton onClose={() => setQueued(null)}>
+        <Alert
+          color="green"
+          variant="light"
+          role="status"
+          withCloseButton
+          closeButtonLabel={t('common.close')}
+          onClose={() => setQueued(null)}
+        >
           {t('driver.queued', { status: queued })}
         </Alert>
       )}
@@ -312,7 +320,7 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
             <li key={entry.id} data-testid="history-entry" data-state={entry.needsAttention ? 'refused' : 'waiting'}>
               <Group gap="xs">
                 <Text fw={700}>{names.status(entry.meta.status as ShipmentStatus)}</Text>
-                <Badge color={entry.needsAttention ? 'red' : 'yellow'} variant="filled" autoContrast>
+                <Badge color={entry.needsAttention ? 'red.9' : 'yellow'} variant="filled" autoContrast>
                   {entry.needsAttention ? t('driver.refused') : t('driver.waiting')}
                 </Badge>
               </Group>

@@ -20,14 +20,15 @@ const ORDER: ShipmentStatus[] = [
   'cancelled',
 ];
 
+/** Status colours dark enough for white text (or light enough for black: at a checkpoint). */
 export const STATUS_COLOR: Record<ShipmentStatus, string> = {
-  planned: 'gray',
-  loading: 'violet',
-  departed: 'blue',
-  at_checkpoint: 'orange',
-  arrived: 'teal',
-  delivered: 'green',
-  cancelled: 'red',
+  planned: 'gray.7',
+  loading: 'violet.8',
+  departed: 'blue.8',
+  at_checkpoint: 'yellow.4',
+  arrived: 'teal.9',
+  delivered: 'green.9',
+  cancelled: 'red.9',
 };
 
 /** `/driver`: the shipments assigned to me, the ones on the road first. */
@@ -75,7 +76,7 @@ export function DriverShipmentsPage() {
                       className="shipment-card"
                       data-testid="shipment-card"
                     >
-                      <Badge color={STATUS_COLOR[status]} size="lg" variant="filled" tt="none" mb={4}>
+                      <Badge color={STATUS_COLOR[status]} size="lg" variant="filled" tt="none" mb={4} autoContrast>
                         {names.status(status)}
                       </Badge>
                       <Text fw={700} size="lg">

@@ -50,7 +50,14 @@ export function RecentDonations({ locationId }: { locationId: string }) {
         {t('intake.recent')}
       </Title>
       {receiptError && (
-        <Alert color="red" variant="light" role="alert" withCloseButton onClose={() => setReceiptError(null)}>
+        <Alert
+          color="red"
+          variant="light"
+          role="alert"
+          withCloseButton
+          closeButtonLabel={t('common.close')}
+          onClose={() => setReceiptError(null)}
+        >
           {receiptError}
         </Alert>
       )}
@@ -81,11 +88,11 @@ export function RecentDonations({ locationId }: { locationId: string }) {
                     </Stack>
                     <Group gap="xs">
                       {donation.voided ? (
-                        <Badge color="red" variant="light">
+                        <Badge color="red.9" variant="filled">
                           {t('intake.voided')}
                         </Badge>
                       ) : voidsWaiting.has(donation.id) ? (
-                        <Badge color="yellow" variant="light" autoContrast>
+                        <Badge color="yellow" variant="filled" autoContrast>
                           {t('intake.voidWaiting')}
                         </Badge>
                       ) : (

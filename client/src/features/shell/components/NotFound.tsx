@@ -1,14 +1,17 @@
-import { Alert, Anchor } from '@mantine/core';
+import { Anchor, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 
 export function NotFound() {
   const { t } = useTranslation();
   return (
-    <Alert color="gray" variant="light" title={t('notFound.title')} role="alert">
+    <Stack gap="md">
+      <Title order={1} size="h2">
+        {t('notFound.title')}
+      </Title>
       <Anchor component={Link} to="/">
         {t('access.home')}
       </Anchor>
-    </Alert>
+    </Stack>
   );
 }
