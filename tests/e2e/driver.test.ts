@@ -70,7 +70,8 @@ test('When a driver makes three updates offline, then they wait on the phone and
   await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
   await page.getByLabel('Заметка').fill('Очередь на границе, около 40 машин');
   await page.getByRole('button', { name: 'Выехал с пункта: Кордай' }).click();
-  await page.getByText('3 записи ждут отправки').waitFor();
+  await page.getByRole('checkbox', { name: 'Товарно-транспортная накладная' }).check();
+  await page.getByText('4 записи ждут отправки').waitFor();
   expect(await historyStates()).toEqual(['waiting', 'waiting', 'waiting']);
   expect(await page.getByTestId('shipment-status').getAttribute('data-status')).toBe('departed');
   expect(server.received).toEqual([]);
@@ -89,6 +90,10 @@ test('When a driver makes three updates offline, then they wait on the phone and
   expect(server.received[1]?.body).toMatchObject({ checkpointId: KORDAI, position: { lat: 43.0412, lng: 74.9856 } });
   expect(server.received[2]?.body).toMatchObject({ note: 'Очередь на границе, около 40 машин', checkpointId: KORDAI });
   expect(server.history.map((update) => update.status)).toEqual(['departed', 'at_checkpoint', 'departed']);
+  expect(server.other).toEqual([
+    { method: 'POST', path: `/api/shipments/${SHIPMENT}/documents/waybill`, body: { checked: true } },
+  ]);
+  expect(await page.getByRole('checkbox', { name: 'Товарно-транспортная накладная' }).isChecked()).toBe(true);
 });
 
 test('When the driver delivers with a shortfall, then a reason is required and the received quantities are reported; privacy mode sends no position on the road', async () => {
@@ -96,6 +101,7 @@ test('When the driver delivers with a shortfall, then a reason is required and t
   await signInAsDriver();
   await page.goto(`/driver/${SHIPMENT}`);
   await page.getByRole('switch', { name: 'Режим приватности' }).check();
+  expect(await page.getByRole('switch', { name: 'Режим приватности' }).isChecked()).toBe(true);
   await page.getByRole('button', { name: 'Выехал' }).click();
   await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
   await page.getByRole('button', { name: 'Выехал с пункта: Кордай' }).click();
@@ -114,7 +120,10 @@ test('When the driver delivers with a shortfall, then a reason is required and t
   await page.getByTestId('outbox').waitFor({ state: 'detached' });
   const bodies = server.received.map((attempt) => attempt.body);
   expect(bodies.map((body) => body.status)).toEqual(['departed', 'at_checkpoint', 'departed', 'arrived', 'delivered']);
-  expect(bodies.map((body) => body.position !== undefined)).toEqual([false, true, false, false, true]);
+  expect(bodies.map((body) => body.position !== undefined)).toEqual([false, true, false, true, true]);
+  expect(server.other).toEqual([
+    { method: 'PATCH', path: `/api/shipments/${SHIPMENT}/privacy`, body: { privacyMode: true } },
+  ]);
   expect(bodies[4]).toMatchObject({
     receivedBy: 'Гульнара Сапарова',
     lines: [

@@ -39,6 +39,9 @@ const NEXT: Record<string, string[]> = {
 export async function fakeShipments(context: BrowserContext) {
   const received: Received[] = [];
   const history: (Received['body'] & { receivedAt: string; applied: boolean })[] = [];
+  const documents: Record<string, boolean> = {};
+  let privacyMode = false;
+  const other: { method: string; path: string; body: unknown }[] = [];
   const shipment = () => ({
     id: SHIPMENT,
     campaignId: 'cccccccccccccccccccccccc',
@@ -46,7 +49,7 @@ export async function fakeShipments(context: BrowserContext) {
     destinationId: DESTINATION,
     origin: { id: ORIGIN, name: 'Бишкек, склад' },
     destination: { id: DESTINATION, name: 'Алматы, пункт раздачи' },
-    checkpoints: [{ id: KORDAI, name: 'Кордай' }],
+    places: [{ id: KORDAI, name: 'Кордай' }],
     route: [KORDAI],
     driverId: 'driver',
     vehicle: { plate: '01 KG 123 ABC', kind: 'Камаз' },
@@ -55,7 +58,16 @@ export async function fakeShipments(context: BrowserContext) {
       { itemId: BREAD, quantity: 600, item: { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' } },
       { itemId: MILK, quantity: 240, item: { name: { ru: 'Молоко', en: 'Milk' }, baseUnit: 'litre' } },
     ],
-    documents: [{ kind: 'waybill', checked: false }],
+    documents: [{ key: 'waybill', label: 'Товарно-транспортная накладная', checked: documents.waybill ?? false }],
+    privacyMode,
+    checkpoints: history
+      .filter((update) => update.status === 'at_checkpoint')
+      .map((update) => ({
+        locationId: update.checkpointId ?? KORDAI,
+        arrivedAt: update.at,
+        departedAt: null,
+        waitMinutes: null,
+      })),
     status: [...history].reverse().find((update) => update.applied)?.status ?? 'loading',
     history,
     lastHeardAt: history.at(-1)?.receivedAt ?? null,
@@ -84,7 +96,20 @@ export async function fakeShipments(context: BrowserContext) {
       history.push({ ...body, receivedAt: new Date().toISOString(), applied: true });
       return json(route, 201, { applied: true, shipment: shipment() });
     }
+    if (request.method() === 'PATCH' && path === `/api/shipments/${SHIPMENT}/privacy`) {
+      const body = request.postDataJSON() as { privacyMode: boolean };
+      other.push({ method: 'PATCH', path, body });
+      privacyMode = body.privacyMode;
+      return json(route, 200, shipment());
+    }
+    const document = path.match(new RegExp(`^/api/shipments/${SHIPMENT}/documents/([a-z_]+)$`));
+    if (request.method() === 'POST' && document?.[1]) {
+      const body = request.postDataJSON() as { checked: boolean };
+      other.push({ method: 'POST', path, body });
+      documents[document[1]] = body.checked;
+      return json(route, 200, shipment());
+    }
     return json(route, 404, { code: 'NOT_FOUND', message: 'not found', requestId: 'x' });
   });
-  return { received, history };
+  return { received, history, other };
 }

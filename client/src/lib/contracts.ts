@@ -60,58 +60,83 @@ export interface StockRowDto {
 }
 
 export interface ShipmentUpdateDto {
+  /** The client-made id. */
   id: string;
   status: ShipmentStatus;
+  /** The device's time. */
   at: string;
-  receivedAt?: string;
-  position?: Position | null;
-  note?: string | null;
-  checkpointId?: string | null;
-  by?: string | null;
-  applied?: boolean;
+  /** When the server received it. */
+  receivedAt: string;
+  position: Position | null;
+  note: string | null;
+  checkpointId: string | null;
+  actorId?: string;
+  actorRole?: string;
+  /** False when it arrived after a later update had been applied (kept for the record only). */
+  applied: boolean;
 }
 
-/** A place as a shipment names it (drivers may not read the catalogue). */
+export interface ShipmentLineDto {
+  itemId: string;
+  /** Planned (and, once loaded, sent) quantity in base units. */
+  quantity: number;
+  lots?: { lotId: string; quantity: number; expiresAt: string | null }[];
+  received?: number | null;
+  writtenOff?: number | null;
+  reason?: ShortfallReason | null;
+  /** The item's name and unit, when the server embeds them (drivers may not read the catalogue). */
+  item?: { name: TranslatedName; baseUnit: BaseUnit } | null;
+}
+
+export interface ShipmentDocumentDto {
+  /** Stable key, e.g. `waybill`, `veterinary_certificate`, or a coordinator's own. */
+  key: string;
+  label: string;
+  checked: boolean;
+  checkedAt?: string | null;
+  checkedBy?: string | null;
+}
+
+export interface CheckpointVisitDto {
+  locationId: string;
+  arrivedAt: string | null;
+  departedAt: string | null;
+  /** Minutes between arrival and departure; null while still there. */
+  waitMinutes: number | null;
+}
+
+/** A place as a shipment may name it (drivers may not read the catalogue). */
 export interface PlaceRef {
   id: string;
   name: string;
 }
 
-export interface ShipmentLineDto {
-  itemId: string;
-  quantity: number;
-  /** The item's name and unit, when the server embeds them (drivers may not read the catalogue). */
-  item?: { name: TranslatedName; baseUnit: BaseUnit } | null;
-  received?: number | null;
-  reason?: string | null;
-}
-
-export interface ShipmentDocumentDto {
-  id?: string;
-  kind: string;
-  label?: string | null;
-  checked: boolean;
-}
-
+/** The shipment as `GET /api/shipments/:id` gives it (lists give the same without `history`). */
 export interface ShipmentDto {
   id: string;
   campaignId: string;
   originId: string;
   destinationId: string;
+  destinationKind?: string;
   driverId: string | null;
   vehicle: { plate: string; kind: string; capacityKg?: number | null } | null;
   plannedDepartureAt: string | null;
+  estimatedArrivalAt?: string | null;
+  /** Checkpoint location ids in order. */
   route: string[];
+  status: ShipmentStatus;
+  /** No position kept except at checkpoints, arrival and delivery. */
+  privacyMode?: boolean;
+  lines: ShipmentLineDto[];
+  documents?: ShipmentDocumentDto[];
+  checkpoints?: CheckpointVisitDto[];
+  /** Names, when the server embeds them. */
   origin?: PlaceRef | null;
   destination?: PlaceRef | null;
-  checkpoints?: PlaceRef[] | null;
-  lines: ShipmentLineDto[];
-  manifest?: { itemId: string; lotId: string; quantity: number; expiresAt?: string | null }[];
-  documents?: ShipmentDocumentDto[];
-  status: ShipmentStatus;
-  history?: ShipmentUpdateDto[];
+  places?: PlaceRef[] | null;
   lastHeardAt: string | null;
-  lastPosition?: Position | null;
+  lastPosition?: (Position & { at: string }) | null;
+  history?: ShipmentUpdateDto[];
   createdAt: string;
   updatedAt: string;
 }

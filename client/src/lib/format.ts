@@ -44,6 +44,15 @@ export function formatRelative(iso: string | number | Date, now = Date.now()): s
   return format.format(0, 'minute');
 }
 
+/** "1 ч 25 мин", "45 min": a duration in minutes, in the interface language. */
+export function formatMinutes(minutes: number): string {
+  const hours = Math.floor(minutes / 60);
+  const rest = Math.round(minutes % 60);
+  const part = (value: number, unit: 'hour' | 'minute') =>
+    new Intl.NumberFormat(locale(), { style: 'unit', unit, unitDisplay: 'short' }).format(value);
+  return hours > 0 ? `${part(hours, 'hour')} ${part(rest, 'minute')}` : part(rest, 'minute');
+}
+
 /** The value of an `<input type="datetime-local">` for a time, in the device's time zone. */
 export function toLocalInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -66,8 +66,12 @@ function refreshAfterSent(queryClient: QueryClient, entry: OutboxEntry, body: un
     case 'donationVoid':
       void queryClient.invalidateQueries({ queryKey: ['donations'] });
       break;
+    case 'shipmentDocument':
+    case 'shipmentPrivacy':
     case 'shipmentUpdate': {
-      const shipment = (body as { shipment?: { id?: string } } | undefined)?.shipment;
+      // The updates route answers { applied, shipment }; the others the shipment itself.
+      const answer = body as { shipment?: { id?: string }; id?: string } | undefined;
+      const shipment = answer?.shipment ?? (answer?.id ? answer : undefined);
       if (shipment?.id) queryClient.setQueryData(['shipment', shipment.id], shipment);
       void queryClient.invalidateQueries({ queryKey: ['shipment', entry.meta.shipmentId] });
       void queryClient.invalidateQueries({ queryKey: ['shipments'] });

@@ -39,6 +39,38 @@ export function sendUpdate(shipmentId: string, input: UpdateInput): Promise<Outb
   });
 }
 
+/** Ticks (or unticks) a document of the shipment's checklist; sent through the outbox. */
+export function tickDocument(shipmentId: string, key: string, checked: boolean): Promise<OutboxEntry> {
+  return outbox.add({
+    method: 'POST',
+    path: `/api/shipments/${encodeURIComponent(shipmentId)}/documents/${encodeURIComponent(key)}`,
+    body: { checked },
+    meta: { kind: 'shipmentDocument', shipmentId, key, checked },
+  });
+}
+
+/** Switches the driver's privacy mode for the shipment (the server then keeps no position on the road). */
+export function setPrivacy(shipmentId: string, privacyMode: boolean): Promise<OutboxEntry> {
+  return outbox.add({
+    method: 'PATCH',
+    path: `/api/shipments/${encodeURIComponent(shipmentId)}/privacy`,
+    body: { privacyMode },
+    meta: { kind: 'shipmentPrivacy', shipmentId, privacyMode },
+  });
+}
+
+/** What the waiting entries of a shipment will change, the latest of each winning. */
+export function pendingChanges(entries: readonly OutboxEntry[], shipmentId: string) {
+  const documents = new Map<string, boolean>();
+  let privacyMode: boolean | undefined;
+  for (const entry of entries) {
+    if (entry.meta.shipmentId !== shipmentId || entry.needsAttention) continue;
+    if (entry.meta.kind === 'shipmentDocument') documents.set(String(entry.meta.key), entry.meta.checked === true);
+    if (entry.meta.kind === 'shipmentPrivacy') privacyMode = entry.meta.privacyMode === true;
+  }
+  return { documents, privacyMode };
+}
+
 /** The updates of a shipment still waiting in the outbox, oldest first. */
 export function waitingUpdates(entries: readonly OutboxEntry[], shipmentId: string): OutboxEntry[] {
   return entries.filter((entry) => entry.meta.kind === 'shipmentUpdate' && entry.meta.shipmentId === shipmentId);

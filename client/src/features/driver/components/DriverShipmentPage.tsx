@@ -17,7 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { DRIVER_STATUSES, SHIPMENT_TRANSITIONS } from '@karavan/shared';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
-import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
+import { formatDateTime, formatMinutes, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
@@ -26,7 +26,10 @@ import { QueryState } from '../../../ui/QueryState';
 import {
   currentPosition,
   effectiveStatus,
+  pendingChanges,
   sendUpdate,
+  setPrivacy,
+  tickDocument,
   useShipment,
   waitingUpdates,
   type UpdateInput,
@@ -35,7 +38,7 @@ import { DeliveryForm } from './DeliveryForm';
 import { STATUS_COLOR } from './DriverShipmentsPage';
 import { useShipmentNames } from './names';
 
-const PRIVACY_KEY = 'karavan.driver.privacy';
+const PRIVATE_POSITION_STATUSES: readonly ShipmentStatus[] = ['at_checkpoint', 'arrived', 'delivered'];
 
 /** `/driver/:shipmentId`: one shipment, what to report next, and what was reported. */
 export function DriverShipmentPage() {
@@ -53,36 +56,6 @@ export function DriverShipmentPage() {
   );
 }
 
-function usePrivacy(): [boolean, (on: boolean) => void] {
-  const [on, setOn] = useState(() => localStorage.getItem(PRIVACY_KEY) === '1');
-  return [
-    on,
-    (next) => {
-      localStorage.setItem(PRIVACY_KEY, next ? '1' : '0');
-      setOn(next);
-    },
-  ];
-}
-
-function useDocumentTicks(shipmentId: string): [Record<string, boolean>, (kind: string, checked: boolean) => void] {
-  const key = `karavan.driver.documents.${shipmentId}`;
-  const [ticks, setTicks] = useState<Record<string, boolean>>(() => {
-    try {
-      return JSON.parse(localStorage.getItem(key) ?? '{}') as Record<string, boolean>;
-    } catch {
-      return {};
-    }
-  });
-  return [
-    ticks,
-    (kind, checked) => {
-      const next = { ...ticks, [kind]: checked };
-      localStorage.setItem(key, JSON.stringify(next));
-      setTicks(next);
-    },
-  ];
-}
-
 function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const { t } = useTranslation();
   useFormatLanguage();
@@ -94,8 +67,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   // The steps of the road; loading and cancelling belong to the coordinators' shipment screens.
   const next = SHIPMENT_TRANSITIONS[status].filter((candidate) => DRIVER_STATUSES.includes(candidate));
   const [note, setNote] = useState('');
-  const [privacy, setPrivacy] = usePrivacy();
-  const [ticks, tick] = useDocumentTicks(shipment.id);
+  const pending = pendingChanges(entries, shipment.id);
+  // What the driver just switched shows at once (the outbox stores it a moment later).
+  const [switched, setSwitched] = useState<{ privacy?: boolean; documents: Record<string, boolean> }>({
+    documents: {},
+  });
+  const privacy = switched.privacy ?? pending.privacyMode ?? shipment.privacyMode ?? false;
   const [delivering, setDelivering] = useState(false);
   const [busy, setBusy] = useState<ShipmentStatus | null>(null);
   const [queued, setQueued] = useState<string | null>(null);
@@ -120,7 +97,8 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   async function report(input: UpdateInput) {
     setBusy(input.status);
     try {
-      const withPosition = !privacy || input.status === 'at_checkpoint' || input.status === 'delivered';
+      // Privacy mode: a position only at checkpoints, on arrival and at delivery (the server's rule too).
+      const withPosition = !privacy || PRIVATE_POSITION_STATUSES.includes(input.status);
       const position = withPosition ? await currentPosition() : undefined;
       await sendUpdate(shipment.id, {
         ...input,
@@ -186,8 +164,8 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
       </Text>
 
       <OutboxList
-        filter={(entry) => entry.meta.kind === 'shipmentUpdate' && entry.meta.shipmentId === shipment.id}
-        describe={(entry) => names.status(entry.meta.status as ShipmentStatus)}
+        filter={(entry) => entry.meta.kind.startsWith('shipment') && entry.meta.shipmentId === shipment.id}
+        describe={names.entry}
       />
 
       {queued && (
@@ -250,7 +228,11 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             <Switch
               size="lg"
               checked={privacy}
-              onChange={(event) => setPrivacy(event.currentTarget.checked)}
+              onChange={(event) => {
+                const on = event.currentTarget.checked;
+                setSwitched((current) => ({ ...current, privacy: on }));
+                void setPrivacy(shipment.id, on);
+              }}
               label={t('driver.privacy')}
               description={t('driver.privacyHint')}
             />
@@ -272,7 +254,16 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         {shipment.route.length > 0 && (
           <Text mt="sm">
             {t('driver.route')}:{' '}
-            {shipment.route.map((id) => `${names.place(shipment, id)}${visited.has(id) ? ' ✓' : ''}`).join(' → ')}
+            {shipment.route
+              .map((id) => {
+                const visit = shipment.checkpoints?.find((candidate) => candidate.locationId === id);
+                const wait =
+                  visit?.waitMinutes != null
+                    ? ` (${t('driver.waited', { time: formatMinutes(visit.waitMinutes) })})`
+                    : '';
+                return `${names.place(shipment, id)}${visited.has(id) ? ' ✓' : ''}${wait}`;
+              })
+              .join(' → ')}
           </Text>
         )}
       </Paper>
@@ -285,11 +276,18 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           <Stack gap="sm">
             {documents.map((document) => (
               <Checkbox
-                key={document.kind}
+                key={document.key}
                 size="lg"
-                label={document.label ?? t(`driver.documentKinds.${document.kind}`, { defaultValue: document.kind })}
-                checked={ticks[document.kind] ?? document.checked}
-                onChange={(event) => tick(document.kind, event.currentTarget.checked)}
+                label={document.label || t(`driver.documentKinds.${document.key}`, { defaultValue: document.key })}
+                checked={switched.documents[document.key] ?? pending.documents.get(document.key) ?? document.checked}
+                onChange={(event) => {
+                  const checked = event.currentTarget.checked;
+                  setSwitched((current) => ({
+                    ...current,
+                    documents: { ...current.documents, [document.key]: checked },
+                  }));
+                  void tickDocument(shipment.id, document.key, checked);
+                }}
               />
             ))}
           </Stack>

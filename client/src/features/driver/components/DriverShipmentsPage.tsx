@@ -53,10 +53,7 @@ export function DriverShipmentsPage() {
       <Title order={1} size="h2">
         {t('driver.title')}
       </Title>
-      <OutboxList
-        filter={(entry) => entry.meta.kind === 'shipmentUpdate'}
-        describe={(entry) => t(`shipmentStatus.${String(entry.meta.status) as ShipmentStatus}`)}
-      />
+      <OutboxList filter={(entry) => entry.meta.kind.startsWith('shipment')} describe={names.entry} />
       <QueryState query={shipments}>
         {(page) =>
           page.items.length === 0 ? (

@@ -5,6 +5,7 @@ import { request } from '../../../lib/api';
 import { byId, useItemName } from '../../../lib/catalogue';
 import type { ItemDto, LocationDto, ShipmentDto, ShipmentLineDto, ShipmentStatus } from '../../../lib/contracts';
 import { useCan } from '../../../lib/current-user';
+import type { OutboxEntry } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 
@@ -34,7 +35,7 @@ export function useShipmentNames() {
 
   const place = (shipment: ShipmentDto, id: string | null | undefined): string => {
     if (!id) return '—';
-    const embedded = [shipment.origin, shipment.destination, ...(shipment.checkpoints ?? [])].find(
+    const embedded = [shipment.origin, shipment.destination, ...(shipment.places ?? [])].find(
       (candidate) => candidate?.id === id,
     );
     return embedded?.name ?? places.get(id)?.name ?? t('driver.place', { id: id.slice(-6) });
@@ -45,5 +46,16 @@ export function useShipmentNames() {
   };
   const itemLabel = (entry: ShipmentLineDto): string => itemName((entry.item ?? catalogue.get(entry.itemId))?.name);
   const status = (value: ShipmentStatus): string => t(`shipmentStatus.${value}`);
-  return { place, line, itemLabel, status };
+  /** What a waiting outbox entry of a shipment is, in words. */
+  const entry = (waiting: OutboxEntry): string => {
+    switch (waiting.meta.kind) {
+      case 'shipmentDocument':
+        return t('driver.entry.document', { document: String(waiting.meta.key) });
+      case 'shipmentPrivacy':
+        return t(waiting.meta.privacyMode ? 'driver.entry.privacyOn' : 'driver.entry.privacyOff');
+      default:
+        return status(waiting.meta.status as ShipmentStatus);
+    }
+  };
+  return { place, line, itemLabel, status, entry };
 }
