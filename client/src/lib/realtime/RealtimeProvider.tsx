@@ -62,3 +62,14 @@ export function useRoom(room: string | null): RoomState {
     realtime && room ? realtime.roomState(room) : JOINING,
   );
 }
+
+/** Joins several rooms while the calling component is mounted (e.g. every shipment of a list). */
+export function useRooms(rooms: readonly string[]): void {
+  const realtime = useContext(RealtimeContext);
+  const key = [...rooms].sort().join(' ');
+  useEffect(() => {
+    if (!realtime || !key) return;
+    const leaves = key.split(' ').map((room) => realtime.join(room));
+    return () => leaves.forEach((leave) => leave());
+  }, [realtime, key]);
+}

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useOutbox } from '../../../lib/outbox';
+import { useRooms } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
@@ -39,6 +40,12 @@ export function DriverShipmentsPage() {
   const shipments = useMyShipments();
   const { entries } = useOutbox();
   const names = useShipmentNames();
+  // Changes made by coordinators (a cancellation, a new route) reach the list as they happen.
+  useRooms(
+    (shipments.data?.items ?? [])
+      .filter((shipment) => shipment.status !== 'delivered' && shipment.status !== 'cancelled')
+      .map((shipment) => `shipment:${shipment.id}`),
+  );
 
   const sorted = (list: ShipmentDto[]) =>
     [...list].sort(
