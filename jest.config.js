@@ -1,5 +1,6 @@
-// Three projects: unit (no database), integration (Supertest against the app on a real embedded
-// database started once in globalSetup) and e2e (Chromium through playwright-core).
+// Four projects: unit (no database), client (the web client's logic, in Node with an in-memory
+// IndexedDB), integration (Supertest against the app on a real embedded database started once in
+// globalSetup) and e2e (Chromium through playwright-core).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
 const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
@@ -12,6 +13,12 @@ module.exports = {
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'client',
+      testMatch: ['<rootDir>/client/src/**/*.test.ts'],
+      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }] },
+    },
     {
       ...common,
       displayName: 'integration',

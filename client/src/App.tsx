@@ -1,37 +1,47 @@
-import { useTranslation } from 'react-i18next';
-import { LanguageSwitcher } from './components/LanguageSwitcher';
-import { ChangePasswordForm, LoginForm, logOut } from './features/auth';
-import { HomeScreen } from './features/home';
-import { useSession } from './lib/session';
+import { Route, Routes } from 'react-router';
+import { HomePage, NotFound, RequireRight, SessionGate } from './features/shell';
+import { lazyPage } from './lib/lazy-page';
 
-function Screen() {
-  const { t } = useTranslation();
-  const session = useSession();
-  switch (session.status) {
-    case 'restoring':
-      return <p className="loading">{t('app.loading')}</p>;
-    case 'signedOut':
-      return <LoginForm notice={session.reason} />;
-    case 'signedIn':
-      return session.user.mustChangePassword ? (
-        <ChangePasswordForm email={session.user.email} onSignOut={logOut} />
-      ) : (
-        <HomeScreen user={session.user} onSignOut={logOut} />
-      );
-  }
-}
+// Each page is its own chunk: a driver's phone downloads the driver's screens only.
+const IntakePage = lazyPage(() => import('./features/intake').then((module) => module.IntakePage));
+const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentsPage));
+const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
 
+/**
+ * The pages, each at a bookmarkable URL served by the same server. Every page below needs a
+ * session: signed out, the login shows on the page's own URL and gives way to the page.
+ */
 export function App() {
-  const { t } = useTranslation();
   return (
-    <div className="app">
-      <header className="topbar">
-        <span className="brand">{t('app.title')}</span>
-        <LanguageSwitcher />
-      </header>
-      <main>
-        <Screen />
-      </main>
-    </div>
+    <Routes>
+      <Route element={<SessionGate />}>
+        <Route index element={<HomePage />} />
+        <Route
+          path="intake"
+          element={
+            <RequireRight rights={['donations:write']}>
+              <IntakePage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="driver"
+          element={
+            <RequireRight rights={['shipments:drive', 'shipments:manage']}>
+              <DriverShipmentsPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="driver/:shipmentId"
+          element={
+            <RequireRight rights={['shipments:drive', 'shipments:manage']}>
+              <DriverShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
   );
 }

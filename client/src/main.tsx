@@ -1,16 +1,48 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { MantineProvider } from '@mantine/core';
+import { createAsyncStoragePersister } from '@tanstack/query-async-storage-persister';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
+import { BrowserRouter } from 'react-router';
+import './ui/mantine-styles';
 import './i18n';
 import './styles.css';
+import './ui/karavan.css';
 import { App } from './App';
+import { idbKeyValue } from './lib/outbox/store';
+import { createQueryClient } from './lib/query';
 import { followProfileLanguage } from './lib/language';
 import { restoreSession } from './lib/session';
+import { theme } from './lib/theme';
 
 followProfileLanguage();
 restoreSession();
 
+const queryClient = createQueryClient();
+// The cache is saved on the device, so that the driver's and intake screens open with their
+// data when the network is down. Only lists the offline screens need are kept, for a day.
+const PERSISTED = new Set(['shipments', 'shipment', 'items', 'locations', 'campaigns', 'donations']);
+const persister = createAsyncStoragePersister({ storage: idbKeyValue(), key: 'karavan.queries', throttleTime: 2_000 });
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <PersistQueryClientProvider
+        client={queryClient}
+        persistOptions={{
+          persister,
+          maxAge: 24 * 60 * 60_000,
+          buster: 'v1',
+          dehydrateOptions: {
+            shouldDehydrateQuery: (query) =>
+              query.state.status === 'success' && PERSISTED.has(String(query.queryKey[0])),
+          },
+        }}
+      >
+        <BrowserRouter>
+          <App />
+        </BrowserRouter>
+      </PersistQueryClientProvider>
+    </MantineProvider>
   </StrictMode>,
 );

@@ -7,7 +7,7 @@ export const password = () => text({ min: PASSWORD_MIN, max: PASSWORD_MAX });
 /** As sent, without white space around it (the client trims); stored in lower case. */
 export const email = () => text({ max: 254 }).email({ tlds: false }).lowercase();
 
-export const LOCALES = ['ru', 'en'] as const;
+export const LOCALES = ['ru', 'en', 'ky', 'kk'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'ru';
 

@@ -1,11 +1,14 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import type { Locale } from '@karavan/shared';
+import { LOCALES, type Locale } from '@karavan/shared';
 import en from './en.json';
+import kk from './kk.json';
+import ky from './ky.json';
 import ru from './ru.json';
 
-export const LANGUAGES = ['ru', 'en'] as const satisfies readonly Locale[];
-export type Language = (typeof LANGUAGES)[number];
+/** Russian first (the default), English, Kyrgyz, Kazakh; i18n.test.ts checks that each has every key. */
+export const LANGUAGES = LOCALES;
+export type Language = Locale;
 
 const STORAGE_KEY = 'karavan.language';
 
@@ -22,7 +25,12 @@ function showLanguage(language: string): void {
 i18n.on('languageChanged', showLanguage);
 
 void i18n.use(initReactI18next).init({
-  resources: { ru: { translation: ru }, en: { translation: en satisfies typeof ru } },
+  resources: {
+    ru: { translation: ru },
+    en: { translation: en },
+    ky: { translation: ky },
+    kk: { translation: kk },
+  },
   lng: storedLanguage(),
   fallbackLng: 'ru',
   initAsync: false, // resources are bundled: be ready before the first render

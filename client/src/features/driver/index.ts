@@ -1,0 +1,2 @@
+export { DriverShipmentPage } from './components/DriverShipmentPage';
+export { DriverShipmentsPage } from './components/DriverShipmentsPage';

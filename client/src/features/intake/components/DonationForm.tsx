@@ -1,0 +1,397 @@
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  Checkbox,
+  Grid,
+  Group,
+  NativeSelect,
+  NumberInput,
+  Paper,
+  SegmentedControl,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  type ComboboxItem,
+  type OptionsFilter,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useTranslation } from 'react-i18next';
+import { LOCALES } from '@karavan/shared';
+import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
+import { toBaseQuantity, type CreateDonationRequest, type DonorKind, type ItemDto } from '../../../lib/contracts';
+import { toLocalInput } from '../../../lib/format';
+import { useUnitLabel } from '../../../lib/units';
+import { recordDonation, useItemSearch } from '../api/intake.api';
+
+interface Line {
+  item: ItemDto;
+  quantity: number;
+  unit: string;
+  /** datetime-local value, empty when the item does not spoil */
+  expires: string;
+  /** The expiry was changed by hand; otherwise the server applies the shelf life from receipt. */
+  expiresSet: boolean;
+}
+
+type FieldError = 'item' | 'quantity' | 'expires' | 'place' | 'phone';
+
+const MAX_QUANTITY = 1_000_000;
+
+function defaultExpiry(item: ItemDto, now = new Date()): string {
+  if (!item.perishable || !item.shelfLifeHours) return '';
+  return toLocalInput(new Date(now.getTime() + item.shelfLifeHours * 3_600_000));
+}
+
+/**
+ * The donation form: item (search as you type), quantity in any of its units with the total in
+ * base units, expiry from the shelf life, optional donor. Enter records it (into the outbox:
+ * it reaches the server now or later, once) and puts the cursor back on the item.
+ */
+export function DonationForm({ locationId, campaignId }: { locationId: string | null; campaignId: string | null }) {
+  const { t, i18n } = useTranslation();
+  const itemName = useItemName();
+  const units = useUnitLabel();
+  const allItems = useAllItems();
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 200);
+  const searched = useItemSearch(debounced);
+
+  const [lines, setLines] = useState<Line[]>([]);
+  const [itemId, setItemId] = useState<string | null>(null);
+  const [quantity, setQuantity] = useState<number | string>('');
+  const [unit, setUnit] = useState('');
+  const [expires, setExpires] = useState('');
+  const [expiresSet, setExpiresSet] = useState(false);
+  const [donorKind, setDonorKind] = useState<DonorKind>('anonymous');
+  const [donorName, setDonorName] = useState('');
+  const [donorPhone, setDonorPhone] = useState('');
+  const [consent, setConsent] = useState(false);
+  const [errors, setErrors] = useState<Partial<Record<FieldError, string>>>({});
+  const [saved, setSaved] = useState<{ summary: string; offline: boolean } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const itemRef = useRef<HTMLInputElement>(null);
+  const quantityRef = useRef<HTMLInputElement>(null);
+
+  const items = useMemo(() => {
+    const map = byId(allItems.data);
+    for (const item of searched.data?.items ?? []) map.set(item.id, item);
+    return map;
+  }, [allItems.data, searched.data]);
+  const item = itemId ? items.get(itemId) : undefined;
+  const options = useMemo(
+    () =>
+      [...items.values()]
+        .filter((candidate) => candidate.active)
+        .map((candidate) => ({ value: candidate.id, label: itemName(candidate.name) }))
+        .sort((a, b) => a.label.localeCompare(b.label, i18n.language)),
+    // itemName follows the language
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [items, i18n.language],
+  );
+  // Matches any of the item's names, so that "молоко" and "milk" both find milk.
+  const filter: OptionsFilter = ({ options: all, search: typed }) => {
+    const needle = typed.trim().toLocaleLowerCase();
+    if (!needle) return all;
+    return (all as ComboboxItem[]).filter((option) => {
+      const names = Object.values(items.get(option.value)?.name ?? {})
+        .join(' ')
+        .toLocaleLowerCase();
+      return names.includes(needle) || option.label.toLocaleLowerCase().includes(needle);
+    });
+  };
+
+  const amount = typeof quantity === 'number' ? quantity : Number.NaN;
+  const total = item && Number.isInteger(amount) && amount > 0 ? toBaseQuantity(item, amount, unit) : undefined;
+
+  function chooseItem(id: string | null) {
+    setItemId(id);
+    const chosen = id ? items.get(id) : undefined;
+    setUnit(chosen?.baseUnit ?? '');
+    setExpires(chosen ? defaultExpiry(chosen) : '');
+    setExpiresSet(false);
+    setErrors((current) => ({ ...current, item: undefined }));
+    if (chosen) requestAnimationFrame(() => quantityRef.current?.focus());
+  }
+
+  /** The line being typed, or the errors that keep it from being one. */
+  function currentLine(): Line | Partial<Record<FieldError, string>> {
+    const found: Partial<Record<FieldError, string>> = {};
+    if (!item) found.item = t('intake.errors.item');
+    if (!Number.isInteger(amount) || amount < 1 || amount > MAX_QUANTITY) found.quantity = t('intake.errors.quantity');
+    if (item?.perishable && expires && Number.isNaN(new Date(expires).getTime()))
+      found.expires = t('intake.errors.expires');
+    if (!item || Object.keys(found).length > 0) return found;
+    return { item, quantity: amount, unit: unit || item.baseUnit, expires, expiresSet };
+  }
+
+  function resetLine() {
+    setItemId(null);
+    setSearch('');
+    setQuantity('');
+    setUnit('');
+    setExpires('');
+    setExpiresSet(false);
+    requestAnimationFrame(() => itemRef.current?.focus());
+  }
+
+  function addLine() {
+    const line = currentLine();
+    if (!('item' in line) || typeof line.item !== 'object') {
+      setErrors(line as Partial<Record<FieldError, string>>);
+      return;
+    }
+    setLines((current) => [...current, line as Line]);
+    setErrors({});
+    resetLine();
+  }
+
+  function describe(line: Line): string {
+    return `${itemName(line.item.name)} — ${units.quantity(line.quantity, line.unit)}`;
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const found: Partial<Record<FieldError, string>> = {};
+    if (!locationId || !campaignId) found.place = t('intake.errors.place');
+    const typed = currentLine();
+    const typing = Boolean(item) || quantity !== '';
+    const all = [...lines];
+    if ('item' in typed && typeof typed.item === 'object') all.push(typed as Line);
+    else if (typing || lines.length === 0) Object.assign(found, typed);
+    if (donorKind !== 'anonymous' && donorPhone.trim() && !/^\+?[0-9 ()-]{5,25}$/.test(donorPhone.trim())) {
+      found.phone = t('intake.errors.phone');
+    }
+    setErrors(found);
+    if (Object.keys(found).length > 0 || all.length === 0 || !locationId || !campaignId) {
+      if (found.item || (!found.quantity && !found.expires)) itemRef.current?.focus();
+      else if (found.quantity) quantityRef.current?.focus();
+      return;
+    }
+
+    const body: CreateDonationRequest = {
+      campaignId,
+      locationId,
+      receivedAt: new Date().toISOString(),
+      lines: all.map((line) => ({
+        itemId: line.item.id,
+        quantity: line.quantity,
+        ...(line.unit !== line.item.baseUnit && { unit: line.unit }),
+        ...(line.item.perishable &&
+          line.expiresSet &&
+          line.expires && { expiresAt: new Date(line.expires).toISOString() }),
+      })),
+    };
+    // The receipt is printed in the language the coordinator works in.
+    const locale = LOCALES.find((candidate) => candidate === i18n.language);
+    if (donorKind !== 'anonymous') {
+      const phone = donorPhone.trim();
+      body.donor = {
+        kind: donorKind,
+        ...(donorName.trim() && { name: donorName.trim() }),
+        // A phone is kept only with the donor's consent to be contacted.
+        ...(phone && consent && { phone, consentToContact: true }),
+        ...(locale && { locale }),
+      };
+    } else if (locale) {
+      body.donor = { kind: 'anonymous', locale };
+    }
+    const summary = all.map(describe).join('; ');
+    setSaving(true);
+    try {
+      await recordDonation(body, summary);
+      setSaved({ summary, offline: !navigator.onLine });
+      setLines([]);
+      setDonorKind('anonymous');
+      setDonorName('');
+      setDonorPhone('');
+      setConsent(false);
+      resetLine();
+    } catch {
+      setErrors({ item: t('intake.errors.storage') });
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const unitChoices = item ? units.choices(item) : [];
+
+  return (
+    <Paper withBorder p="md" component="form" onSubmit={onSubmit} noValidate aria-labelledby="donation-form-title">
+      <Stack gap="md">
+        <Text id="donation-form-title" fw={700} size="lg">
+          {t('intake.newDonation')}
+        </Text>
+        {errors.place && (
+          <Alert color="red" variant="light" role="alert">
+            {errors.place}
+          </Alert>
+        )}
+        {lines.length > 0 && (
+          <Stack gap={4} component="ul" p={0} m={0} style={{ listStyle: 'none' }} aria-label={t('intake.lines')}>
+            {lines.map((line, index) => (
+              <Group key={index} component="li" justify="space-between" wrap="nowrap">
+                <Text>{describe(line)}</Text>
+                <ActionIcon
+                  variant="subtle"
+                  color="red"
+                  size="lg"
+                  aria-label={t('intake.removeLine', { line: describe(line) })}
+                  onClick={() => setLines((current) => current.filter((_, other) => other !== index))}
+                >
+                  ×
+                </ActionIcon>
+              </Group>
+            ))}
+          </Stack>
+        )}
+        <Grid gap="sm">
+          <Grid.Col span={{ base: 12, sm: item?.perishable ? 4 : 6 }}>
+            <Select
+              ref={itemRef}
+              label={t('intake.item')}
+              placeholder={t('intake.itemPlaceholder')}
+              data={options}
+              value={itemId}
+              onChange={chooseItem}
+              searchable
+              searchValue={search}
+              onSearchChange={setSearch}
+              filter={filter}
+              selectFirstOptionOnChange
+              clearable
+              nothingFoundMessage={allItems.isPending ? t('app.loading') : t('common.nothingFound')}
+              error={errors.item}
+              autoFocus
+              data-testid="intake-item"
+            />
+          </Grid.Col>
+          <Grid.Col span={{ base: 6, sm: item?.perishable ? 2 : 3 }}>
+            <NumberInput
+              ref={quantityRef}
+              label={t('intake.quantity')}
+              value={quantity}
+              onChange={setQuantity}
+              allowDecimal={false}
+              allowNegative={false}
+              min={1}
+              max={MAX_QUANTITY}
+              hideControls
+              inputMode="numeric"
+              error={errors.quantity}
+              data-testid="intake-quantity"
+            />
+          </Grid.Col>
+          <Grid.Col span={{ base: 6, sm: item?.perishable ? 3 : 3 }}>
+            <NativeSelect
+              label={t('intake.unit')}
+              data={unitChoices.length ? unitChoices : [{ value: '', label: '—' }]}
+              value={unit}
+              onChange={(event) => setUnit(event.currentTarget.value)}
+              // Enter records the donation from here too, as from every other field.
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') {
+                  event.preventDefault();
+                  event.currentTarget.form?.requestSubmit();
+                }
+              }}
+              disabled={!item}
+              size="md"
+              data-testid="intake-unit"
+            />
+          </Grid.Col>
+          {item?.perishable && (
+            <Grid.Col span={{ base: 12, sm: 3 }}>
+              <TextInput
+                type="datetime-local"
+                label={t('intake.expires')}
+                value={expires}
+                onChange={(event) => {
+                  setExpires(event.currentTarget.value);
+                  setExpiresSet(true);
+                }}
+                error={errors.expires}
+                data-testid="intake-expires"
+              />
+            </Grid.Col>
+          )}
+        </Grid>
+        <Text aria-live="polite" c={total === undefined ? 'dimmed' : undefined} data-testid="intake-total">
+          {item && total !== undefined
+            ? t('intake.total', { total: units.quantity(total, item.baseUnit) })
+            : t('intake.totalHint')}
+        </Text>
+        <Group>
+          <Button variant="default" onClick={addLine}>
+            {t('intake.addLine')}
+          </Button>
+        </Group>
+
+        <Stack gap="xs">
+          <Text fw={600} id="donor-label">
+            {t('intake.donor')}
+          </Text>
+          <SegmentedControl
+            aria-labelledby="donor-label"
+            value={donorKind}
+            onChange={(value) => setDonorKind(value as DonorKind)}
+            data={[
+              { value: 'anonymous', label: t('intake.donorKinds.anonymous') },
+              { value: 'person', label: t('intake.donorKinds.person') },
+              { value: 'organisation', label: t('intake.donorKinds.organisation') },
+            ]}
+          />
+          {donorKind !== 'anonymous' && (
+            <Grid gap="sm">
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <TextInput
+                  label={t('intake.donorName')}
+                  value={donorName}
+                  onChange={(event) => setDonorName(event.currentTarget.value)}
+                  maxLength={200}
+                  autoComplete="off"
+                />
+              </Grid.Col>
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <TextInput
+                  label={t('intake.donorPhone')}
+                  type="tel"
+                  inputMode="tel"
+                  value={donorPhone}
+                  onChange={(event) => setDonorPhone(event.currentTarget.value)}
+                  error={errors.phone}
+                  autoComplete="off"
+                />
+              </Grid.Col>
+              {donorPhone.trim() && (
+                <Grid.Col span={12}>
+                  <Checkbox
+                    label={t('intake.consent')}
+                    description={t('intake.consentHint')}
+                    checked={consent}
+                    onChange={(event) => setConsent(event.currentTarget.checked)}
+                  />
+                </Grid.Col>
+              )}
+            </Grid>
+          )}
+        </Stack>
+
+        <Button type="submit" size="lg" loading={saving} data-testid="intake-submit">
+          {t('intake.submit')}
+        </Button>
+        <Text
+          role="status"
+          aria-live="polite"
+          c={saved?.offline ? 'orange.9' : 'green.9'}
+          fw={600}
+          data-testid="intake-saved"
+        >
+          {saved && t(saved.offline ? 'intake.savedOffline' : 'intake.saved', { summary: saved.summary })}
+        </Text>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { useCampaigns, useLocations } from '../../../lib/catalogue';
+import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { OutboxList } from '../../../ui/OutboxList';
+import { DonationForm } from './DonationForm';
+import { RecentDonations } from './RecentDonations';
+
+const LOCATION_KEY = 'karavan.intake.locationId';
+const CAMPAIGN_KEY = 'karavan.intake.campaignId';
+
+function useRemembered(key: string): [string | null, (value: string | null) => void] {
+  const [value, setValue] = useState<string | null>(() => localStorage.getItem(key));
+  return [
+    value,
+    (next) => {
+      if (next) localStorage.setItem(key, next);
+      else localStorage.removeItem(key);
+      setValue(next);
+    },
+  ];
+}
+
+/** `/intake`: a collection point's donations, fast, with the keyboard, online or not. */
+export function IntakePage() {
+  const { t } = useTranslation();
+  const locations = useLocations();
+  const campaigns = useCampaigns();
+  const [locationId, setLocationId] = useRemembered(LOCATION_KEY);
+  const [campaignId, setCampaignId] = useRemembered(CAMPAIGN_KEY);
+  const room = useRoom(locationId ? `location:${locationId}` : null);
+
+  const locationOptions = (locations.data?.items ?? [])
+    .filter((location) => location.active && location.kind !== 'checkpoint')
+    .map((location) => ({ value: location.id, label: location.name }));
+  const campaignOptions = (campaigns.data?.items ?? [])
+    .filter((campaign) => campaign.status === 'active' || campaign.id === campaignId)
+    .map((campaign) => ({ value: campaign.id, label: campaign.name }));
+
+  return (
+    <Stack gap="lg" data-testid="intake" data-room={room.status}>
+      <Title order={1} size="h2">
+        {t('intake.title')}
+      </Title>
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <Select
+          label={t('intake.location')}
+          placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
+          data={locationOptions}
+          value={locationOptions.some((option) => option.value === locationId) ? locationId : null}
+          onChange={setLocationId}
+          searchable
+          selectFirstOptionOnChange
+          allowDeselect={false}
+          nothingFoundMessage={t('common.nothingFound')}
+          error={locations.error ? t('common.loadFailed') : undefined}
+          data-testid="intake-location"
+        />
+        <Select
+          label={t('intake.campaign')}
+          placeholder={campaigns.isPending ? t('app.loading') : t('intake.choose')}
+          data={campaignOptions}
+          value={campaignOptions.some((option) => option.value === campaignId) ? campaignId : null}
+          onChange={setCampaignId}
+          searchable
+          selectFirstOptionOnChange
+          allowDeselect={false}
+          nothingFoundMessage={t('common.nothingFound')}
+          error={campaigns.error ? t('common.loadFailed') : undefined}
+          data-testid="intake-campaign"
+        />
+      </SimpleGrid>
+      <DonationForm locationId={locationId} campaignId={campaignId} />
+      <OutboxList
+        filter={(entry) =>
+          (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') && entry.meta.locationId === locationId
+        }
+        describe={(entry) => String(entry.meta.summary ?? '')}
+      />
+      {locationId && <RecentDonations locationId={locationId} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,29 @@
+import { useTranslation } from 'react-i18next';
+import { roleHasRight, type Right } from '@karavan/shared';
+import { useCurrentUser } from '../../../lib/current-user';
+
+/** The pages there are, and the rights that open each (any of them). */
+export const PAGES: {
+  to: string;
+  key: 'nav.intake' | 'nav.driver';
+  hint: 'nav.intakeHint' | 'nav.driverHint';
+  rights: Right[];
+}[] = [
+  { to: '/intake', key: 'nav.intake', hint: 'nav.intakeHint', rights: ['donations:write'] },
+  { to: '/driver', key: 'nav.driver', hint: 'nav.driverHint', rights: ['shipments:drive', 'shipments:manage'] },
+];
+
+export function canOpen(role: Parameters<typeof roleHasRight>[0], rights: Right[]): boolean {
+  return rights.some((right) => roleHasRight(role, right));
+}
+
+/** The pages the current user may open, labelled in their language. */
+export function useLinks(): { to: string; label: string; hint: string }[] {
+  const { t } = useTranslation();
+  const { user } = useCurrentUser();
+  return PAGES.filter((page) => canOpen(user.role, page.rights)).map((page) => ({
+    to: page.to,
+    label: t(page.key),
+    hint: t(page.hint),
+  }));
+}

@@ -1,0 +1,48 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import type { Page } from '@karavan/shared';
+import { request } from './api';
+import type { CampaignDto, ItemDto, LocationDto, TranslatedName } from './contracts';
+import { queryKeys } from './realtime/cache';
+
+/** Catalogue data every screen shares: small lists, loaded once and kept (also offline). */
+const LONG = { staleTime: 5 * 60_000 };
+
+export function useAllItems() {
+  return useQuery({
+    queryKey: queryKeys.items(''),
+    queryFn: () => request<Page<ItemDto>>('GET', '/api/items?limit=200&active=true'),
+    ...LONG,
+  });
+}
+
+export function useLocations() {
+  return useQuery({
+    queryKey: queryKeys.locations(),
+    queryFn: () => request<Page<LocationDto>>('GET', '/api/locations?limit=200'),
+    ...LONG,
+  });
+}
+
+export function useCampaigns() {
+  return useQuery({
+    queryKey: queryKeys.campaigns(),
+    queryFn: () => request<Page<CampaignDto>>('GET', '/api/campaigns?limit=200'),
+    ...LONG,
+  });
+}
+
+/** An item's name in the interface language (Russian, then English, when it has none). */
+export function useItemName(): (name: TranslatedName | undefined) => string {
+  const { i18n } = useTranslation();
+  return (name) => {
+    if (!name) return '?';
+    const language = i18n.language as keyof TranslatedName;
+    return name[language] || name.ru || name.en;
+  };
+}
+
+/** Looks things up by id in a loaded page. */
+export function byId<T extends { id: string }>(page: Page<T> | undefined): Map<string, T> {
+  return new Map((page?.items ?? []).map((item) => [item.id, item]));
+}

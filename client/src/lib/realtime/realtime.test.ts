@@ -1,0 +1,247 @@
+import { describe, expect, jest, test } from '@jest/globals';
+import type { Socket } from 'socket.io-client';
+import {
+  CATCH_UP_OVERLAP,
+  parseEventLog,
+  Realtime,
+  type EventLogPage,
+  type LiveEvent,
+  type RealtimeOptions,
+} from './realtime';
+import { accept, catchUp, hasSeen, nextPageAfter, SEEN_LIMIT, startCursor } from './seq';
+
+const event = (seq: number, name = 'donation.recorded'): LiveEvent => ({ name, seq, payload: { seq, at: 'now' } });
+
+describe('seq bookkeeping', () => {
+  test('When events arrive live, then each seq is applied once, also when one arrives late or twice', () => {
+    let cursor = startCursor(10);
+    const applied: number[] = [];
+    for (const seq of [12, 15, 15, 13, 10, 9, 12, 20]) {
+      const result = accept(cursor, seq);
+      cursor = result.cursor;
+      if (result.fresh) applied.push(seq);
+    }
+    expect(applied).toEqual([12, 15, 13, 20]);
+    expect(cursor.upTo).toBe(20);
+  });
+
+  test('When a catch-up page and live events overlap, then the union is applied once, in seq order, without what was seen', () => {
+    const seen = accept(startCursor(10), 11).cursor;
+    const result = catchUp(seen, [event(11), event(12), event(14)], [event(15), event(14), event(13)]);
+    expect(result.apply.map((e) => e.seq)).toEqual([12, 13, 14, 15]);
+    expect(result.cursor.upTo).toBe(15);
+    expect(catchUp(result.cursor, [event(12), event(15)], []).apply).toEqual([]);
+  });
+
+  test('When many events were seen, then old ones are remembered by a floor and still ignored', () => {
+    let cursor = startCursor(0);
+    for (let seq = 1; seq <= SEEN_LIMIT + 50; seq += 1) cursor = accept(cursor, seq).cursor;
+    expect(cursor.seen).toHaveLength(SEEN_LIMIT);
+    expect(cursor.floor).toBe(50);
+    expect(hasSeen(cursor, 3)).toBe(true);
+    expect(accept(cursor, 40).fresh).toBe(false);
+    expect(accept(cursor, SEEN_LIMIT + 51).fresh).toBe(true);
+  });
+
+  test('When a catch-up page is full, then the next page starts after its highest seq', () => {
+    expect(nextPageAfter([event(3), event(9)], 2)).toBe(9);
+    expect(nextPageAfter([event(3)], 2)).toBeUndefined();
+  });
+
+  test('When the event log is read, then the usual shapes give named events with their seq, in order', () => {
+    expect(
+      parseEventLog({
+        items: [
+          { seq: 7, name: 'stock.changed', payload: { seq: 7, at: 'x', locationId: 'l' } },
+          { seq: 5, event: 'donation.recorded', data: { at: 'y' } },
+          { type: 'campaign.progress', seq: 6, at: 'z', progress: {} },
+          { nothing: true },
+        ],
+      }).events.map((e) => [e.name, e.seq, e.payload.seq]),
+    ).toEqual([
+      ['donation.recorded', 5, 5],
+      ['campaign.progress', 6, 6],
+      ['stock.changed', 7, 7],
+    ]);
+    expect(parseEventLog([{ seq: 1, name: 'a', payload: {} }]).events).toHaveLength(1);
+    expect(parseEventLog(null)).toEqual({ events: [], truncated: false });
+    expect(parseEventLog({ items: [], truncated: true }).truncated).toBe(true);
+  });
+});
+
+/** A stand-in for the Socket.io client: the test plays the server. */
+class FakeSocket {
+  connected = false;
+  active = true;
+  handlers = new Map<string, ((...args: unknown[]) => void)[]>();
+  anyHandlers: ((name: string, payload: unknown) => void)[] = [];
+  emitted: { name: string; request: unknown; ack?: (answer: unknown) => void }[] = [];
+  on(name: string, handler: (...args: unknown[]) => void) {
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
+    return this;
+  }
+  onAny(handler: (name: string, payload: unknown) => void) {
+    this.anyHandlers.push(handler);
+    return this;
+  }
+  emit(name: string, request: unknown, ack?: (answer: unknown) => void) {
+    this.emitted.push({ name, request, ack });
+    return this;
+  }
+  connect() {
+    return this;
+  }
+  disconnect() {
+    this.connected = false;
+    return this;
+  }
+  // what the server does
+  fire(name: string, ...args: unknown[]) {
+    if (name === 'connect') this.connected = true;
+    if (name === 'disconnect') this.connected = false;
+    this.handlers.get(name)?.forEach((handler) => handler(...args));
+  }
+  send(e: LiveEvent) {
+    this.anyHandlers.forEach((handler) => handler(e.name, e.payload));
+  }
+  subscribes() {
+    return this.emitted.filter((emitted) => emitted.name === 'subscribe');
+  }
+}
+
+function setupRealtime() {
+  const socket = new FakeSocket();
+  const applied: number[] = [];
+  const reloaded: string[] = [];
+  let resolveMissed: ((page: EventLogPage) => void) | undefined;
+  const fetchMissed = jest.fn<RealtimeOptions['fetchMissed']>(
+    () =>
+      new Promise<EventLogPage>((resolve) => {
+        resolveMissed = resolve;
+      }),
+  );
+  const onReconnected = jest.fn();
+  const realtime = new Realtime({
+    getToken: () => 'token',
+    refresh: async () => undefined,
+    fetchMissed,
+    apply: (e) => applied.push(e.seq),
+    reload: (room) => reloaded.push(room),
+    onUser: () => undefined,
+    onReconnected,
+    connect: () => socket as unknown as Socket,
+  });
+  realtime.start();
+  return {
+    socket,
+    realtime,
+    applied,
+    reloaded,
+    fetchMissed,
+    onReconnected,
+    missed: (events: LiveEvent[], truncated = false) => resolveMissed?.({ events, truncated }),
+  };
+}
+
+const flushPromises = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('live connection', () => {
+  test('When a room is joined, then its data is loaded after the subscription answered, and its events are applied once', () => {
+    const { socket, realtime, applied, reloaded } = setupRealtime();
+    realtime.join('location:1');
+    expect(socket.subscribes()).toEqual([]);
+
+    socket.fire('connect');
+    const [subscribe] = socket.subscribes();
+    expect(subscribe?.request).toEqual({ room: 'location:1' });
+    expect(realtime.roomState('location:1')).toEqual({ status: 'joining' });
+    subscribe?.ack?.({ ok: true, seq: 10 });
+    expect(reloaded).toEqual(['location:1']);
+    expect(realtime.roomState('location:1')).toEqual({ status: 'live' });
+
+    socket.send(event(11));
+    socket.send(event(12));
+    socket.send(event(12));
+    expect(applied).toEqual([11, 12]);
+  });
+
+  test('When the connection comes back, then what the room was sent meanwhile is fetched and applied with the live events, in order, once', async () => {
+    const { socket, realtime, applied, fetchMissed, onReconnected, missed } = setupRealtime();
+    realtime.join('shipment:7');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 10 });
+    socket.send(event(11, 'shipment.updated'));
+
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    expect(onReconnected).toHaveBeenCalledTimes(1);
+    const resubscribe = socket.subscribes()[1];
+    resubscribe?.ack?.({ ok: true, seq: 20 });
+    await flushPromises();
+    // From a little before the last seq: a lower seq may come late from another server instance.
+    expect(fetchMissed).toHaveBeenCalledWith('shipment:7', Math.max(0, 11 - CATCH_UP_OVERLAP), expect.any(Number));
+
+    // Live events arrive while the log is being read: they wait for it.
+    socket.send(event(19, 'shipment.updated'));
+    socket.send(event(21, 'shipment.updated'));
+    expect(applied).toEqual([11]);
+    missed([event(13, 'shipment.updated'), event(19, 'shipment.updated'), event(11, 'shipment.updated')]);
+    await flushPromises();
+
+    expect(applied).toEqual([11, 13, 19, 21]);
+    socket.send(event(21, 'shipment.updated'));
+    socket.send(event(22, 'shipment.updated'));
+    expect(applied).toEqual([11, 13, 19, 21, 22]);
+  });
+
+  test('When the log cannot be read after a reconnection, then the room is loaded again instead', async () => {
+    const { socket, realtime, reloaded, fetchMissed } = setupRealtime();
+    fetchMissed.mockRejectedValueOnce(new Error('offline'));
+    realtime.join('location:1');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 10 });
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[1]?.ack?.({ ok: true, seq: 30 });
+    await flushPromises();
+    expect(reloaded).toEqual(['location:1', 'location:1']);
+    expect(realtime.roomState('location:1')).toEqual({ status: 'live' });
+  });
+
+  test('When the log was swept before the room’s last seq, then the room is loaded again', async () => {
+    const { socket, realtime, reloaded, missed, applied } = setupRealtime();
+    realtime.join('campaign:1');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 500 });
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[1]?.ack?.({ ok: true, seq: 900 });
+    await flushPromises();
+    missed([event(700)], true);
+    await flushPromises();
+    expect(reloaded).toEqual(['campaign:1', 'campaign:1']);
+    expect(applied).toEqual([]);
+  });
+
+  test('When the server refuses a room, then its state says why', () => {
+    const { socket, realtime } = setupRealtime();
+    realtime.join('dashboard');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: false, code: 'FORBIDDEN' });
+    expect(realtime.roomState('dashboard')).toEqual({ status: 'refused', code: 'FORBIDDEN' });
+  });
+
+  test('When the last screen showing a room leaves, then the room is left', () => {
+    const { socket, realtime } = setupRealtime();
+    socket.fire('connect');
+    const leaveA = realtime.join('shipment:1');
+    const leaveB = realtime.join('shipment:1');
+    expect(socket.subscribes()).toHaveLength(1);
+    leaveA();
+    expect(socket.emitted.filter((emitted) => emitted.name === 'unsubscribe')).toEqual([]);
+    leaveB();
+    expect(socket.emitted.filter((emitted) => emitted.name === 'unsubscribe')).toEqual([
+      { name: 'unsubscribe', request: { room: 'shipment:1' }, ack: undefined },
+    ]);
+  });
+});

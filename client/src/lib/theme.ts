@@ -1,0 +1,40 @@
+import { createTheme, type MantineColorsTuple } from '@mantine/core';
+
+// Karavan blue (#1f4e79 at index 7): dark enough for white text at AA/AAA contrast.
+const karavan: MantineColorsTuple = [
+  '#eaf2fa',
+  '#d3e2f1',
+  '#a5c3e3',
+  '#74a2d5',
+  '#4c87c9',
+  '#3475c1',
+  '#2a63a5',
+  '#1f4e79',
+  '#163a5a',
+  '#0c2640',
+];
+
+/**
+ * One calm, high-contrast look for the whole client: large type and touch targets (44 px at
+ * least), strong focus rings, no colour as the only signal.
+ */
+export const theme = createTheme({
+  primaryColor: 'karavan',
+  primaryShade: 7,
+  colors: { karavan },
+  fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif",
+  defaultRadius: 'md',
+  focusRing: 'always',
+  cursorType: 'pointer',
+  fontSizes: { xs: '0.875rem', sm: '1rem', md: '1.0625rem', lg: '1.1875rem', xl: '1.375rem' },
+  components: {
+    Button: { defaultProps: { size: 'md' } },
+    TextInput: { defaultProps: { size: 'md' } },
+    NumberInput: { defaultProps: { size: 'md' } },
+    Select: { defaultProps: { size: 'md' } },
+    Textarea: { defaultProps: { size: 'md' } },
+    Checkbox: { defaultProps: { size: 'md' } },
+    Switch: { defaultProps: { size: 'md' } },
+    Autocomplete: { defaultProps: { size: 'md' } },
+  },
+});

@@ -1,0 +1,81 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium, PHONE } from '../support/browser';
+import { createUser } from '../support/factories';
+import { fakeShipments, SHIPMENT } from '../support/fake-shipments';
+
+/*
+ * axe-core on the screens of the foundation, in Russian and English: no serious or critical
+ * violation. (The driver's screens use the shipments stand-in until the shipments routes exist;
+ * intake is checked in intake.test.ts.)
+ */
+
+let app: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ baseURL: app.url, viewport: PHONE, serviceWorkers: 'block' });
+  context.setDefaultTimeout(15_000);
+  page = await context.newPage();
+});
+
+afterEach(async () => {
+  await context.close();
+});
+
+async function seriousViolations(): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+test.each(['ru', 'en'])(
+  'When a driver uses the login, start, shipments and one shipment with updates waiting (%s), then axe finds no serious violation',
+  async (language) => {
+    await fakeShipments(context);
+    await page.addInitScript((lang) => localStorage.setItem('karavan.language', lang), language);
+    const { user, password } = await createUser({ role: 'driver', locale: language as 'ru' | 'en' });
+    await page.goto('/driver');
+    await page.locator('[data-testid="login-form"]').waitFor();
+    expect(await seriousViolations()).toEqual([]);
+
+    await page.locator('input[type="email"]').fill(user.email);
+    await page.locator('input[type="password"]').fill(password);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('shipment-card').waitFor();
+    expect(await seriousViolations()).toEqual([]);
+
+    await page.getByTestId('shipment-card').click();
+    await page.getByTestId('driver-actions').getByRole('button').first().waitFor();
+    await context.setOffline(true);
+    await page.getByTestId('driver-actions').getByRole('button').first().click();
+    await page.getByTestId('outbox').waitFor();
+    expect(await seriousViolations()).toEqual([]);
+    await context.setOffline(false);
+    await page.getByTestId('outbox').waitFor({ state: 'detached' });
+
+    await page.goto('/');
+    await page.getByTestId('home').waitFor();
+    expect(await seriousViolations()).toEqual([]);
+
+    await page.goto('/intake');
+    await page.getByTestId('not-for-role').waitFor();
+    expect(await seriousViolations()).toEqual([]);
+    expect(new URL(page.url()).pathname).toBe('/intake');
+    expect(SHIPMENT).toHaveLength(24);
+  },
+);
