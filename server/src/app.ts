@@ -23,6 +23,14 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
+import { createStockService, stockRoutes } from './stock';
+import { createDonationsService, donationsRoutes } from './donations';
+import { eventsRoutes } from './realtime/events.routes';
+import type { LiveEvents } from './realtime/live-events';
+import { getCampaign } from './campaigns';
+import { createShipmentsService, shipmentsRoutes } from './shipments';
+import { registerRoomAuthoriser } from './realtime/rooms';
+import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
 
@@ -42,6 +50,8 @@ export interface Karavan {
   io: RealtimeServer;
   routes: RouteSpec[];
   events: EventBus;
+  /** Live events being stored and sent; `idle()` waits until all queued ones are out. */
+  live: LiveEvents;
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
@@ -63,6 +73,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
   );
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
+  const stock = createStockService(events);
+  const donations = createDonationsService(events);
+  const shipments = createShipmentsService(events, stock);
+  // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
+  registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));
 
   const limiter = (name: string, limit: number, message: string, extra: Partial<RateLimitOptions> = {}) =>
     rateLimit({
@@ -92,6 +107,10 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...locationsRoutes(createLocationsService()),
     ...campaignsRoutes(createCampaignsService()),
     ...volunteersRoutes(createVolunteersService(events)),
+    ...donationsRoutes(donations),
+    ...stockRoutes(stock),
+    ...eventsRoutes(),
+    ...shipmentsRoutes(shipments),
   ];
   let openApi: unknown;
   routes.push(
@@ -147,7 +166,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
   mountRoutes(router, routes, {
-    authenticate: passport.authenticate,
+    authenticate: explainDisabledAccounts(passport.authenticate, options.jwtSecret),
     requireRight,
     idempotent,
     timeoutMs: config.requestTimeoutMs,
@@ -171,6 +190,17 @@ export function createKaravan(options: KaravanOptions): Karavan {
     events,
     logger,
     corsOrigins: config.corsOrigins,
+    snapshots: {
+      rows: (locationId, lotIds) => stock.rowsAt(locationId, lotIds),
+      progress: async (campaignId, seq) => {
+        try {
+          return await stock.progress(await getCampaign(campaignId), seq);
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        }
+      },
+    },
     timeoutMs: config.requestTimeoutMs,
   });
   options.redis?.useForSockets(realtime.io);
@@ -179,13 +209,17 @@ export function createKaravan(options: KaravanOptions): Karavan {
     app,
     server,
     io: realtime.io,
+    live: realtime.live,
     routes,
     events,
     close: () =>
       new Promise<void>((resolve) => {
         realtime.detach();
-        // Closes every socket, then the HTTP server, which waits for in-flight requests.
-        void realtime.io.close(() => resolve());
+        // Closes every socket, then the HTTP server, which waits for in-flight requests; then
+        // lets the live events already queued be stored.
+        void realtime.io.close(() => {
+          realtime.live.idle().then(resolve, resolve);
+        });
         server.closeIdleConnections();
       }),
   };

@@ -7,10 +7,14 @@ import { createLogger } from './lib/logger';
 import { purgeExpiredIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
 import { purgeExpiredSessions } from './sessions';
+import { sweepEvents } from './realtime/event-log';
+import { repairStockOps } from './stock';
+import { repairShipmentIntents } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
+const REPAIR_EVERY_MS = 60 * 1000;
 
 async function main(): Promise<void> {
   let config;
@@ -37,6 +41,16 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Stock operations a crash left half-done are finished or undone before anything else runs.
+  // The embedded database serves one process (its directory is locked), so every pending op is
+  // an orphan; with MONGODB_URI another instance may be mid-way, so only expired leases.
+  const repairFrom = db.embedded ? new Date(8.64e15) : new Date();
+  const repaired = await repairStockOps(repairFrom);
+  if (repaired.finished + repaired.undone > 0) logger.warn(repaired, 'repaired half-done stock operations');
+  // Then shipment status changes whose stock operation never started (see shipments.service.ts).
+  const intents = await repairShipmentIntents(repairFrom);
+  if (intents.applied + intents.dropped > 0) logger.warn(intents, 'repaired half-done shipment updates');
+
   const jwtSecret = await resolveJwtSecret(config.jwtSecret);
   await ensureFirstOrganiser(config, logger);
 
@@ -44,11 +58,21 @@ async function main(): Promise<void> {
   const karavan = createKaravan({ config, logger, jwtSecret, redis });
 
   const purge = setInterval(() => {
-    Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords()]).catch((err: unknown) =>
+    Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords(), sweepEvents()]).catch((err: unknown) =>
       logger.warn({ err }, 'purge of expired records failed'),
     );
   }, PURGE_EVERY_MS);
   purge.unref();
+  const repair = setInterval(() => {
+    repairStockOps()
+      .then(async (r) => {
+        if (r.finished + r.undone > 0) logger.warn(r, 'repaired half-done stock operations');
+        const i = await repairShipmentIntents();
+        if (i.applied + i.dropped > 0) logger.warn(i, 'repaired half-done shipment updates');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'stock repair pass failed'));
+  }, REPAIR_EVERY_MS);
+  repair.unref();
 
   await new Promise<void>((resolve, reject) => {
     karavan.server.once('error', reject);
@@ -71,6 +95,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     clearInterval(purge);
+    clearInterval(repair);
     (async () => {
       await karavan.close();
       await redis?.close();

@@ -58,6 +58,8 @@ export interface ItemDto {
   perishable: boolean;
   /** How long a perishable item keeps after receipt; the default expiry of a donation line. */
   shelfLifeHours: number | null;
+  /** Weight of one base unit in kg (packaging included), for a shipment's load; null when unknown. */
+  weightKgPerUnit: number | null;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -124,6 +126,7 @@ const packUnits = () =>
     .unique('unit');
 
 const shelfLifeHours = () => Joi.number().integer().min(1).max(SHELF_LIFE_HOURS_MAX).allow(null);
+const weightKgPerUnit = () => Joi.number().min(0).max(100_000).allow(null);
 
 export interface CreateItemRequest {
   name: TranslatedName;
@@ -132,6 +135,7 @@ export interface CreateItemRequest {
   packs?: PackUnit[];
   perishable?: boolean;
   shelfLifeHours?: number | null;
+  weightKgPerUnit?: number | null;
   active?: boolean;
 }
 export const createItemBody = Joi.object<CreateItemRequest, true>({
@@ -144,6 +148,8 @@ export const createItemBody = Joi.object<CreateItemRequest, true>({
   perishable: Joi.boolean().default(false),
   /** Only for perishable items (400 otherwise). */
   shelfLifeHours: shelfLifeHours(),
+  /** Weight of one base unit in kg, used to warn when a shipment's load exceeds its vehicle. */
+  weightKgPerUnit: weightKgPerUnit(),
   active: Joi.boolean(),
 });
 
@@ -157,6 +163,7 @@ export interface UpdateItemRequest {
   packs?: PackUnit[];
   perishable?: boolean;
   shelfLifeHours?: number | null;
+  weightKgPerUnit?: number | null;
   active?: boolean;
 }
 export const updateItemBody = Joi.object<UpdateItemRequest, true>({
@@ -165,6 +172,7 @@ export const updateItemBody = Joi.object<UpdateItemRequest, true>({
   packs: packUnits(),
   perishable: Joi.boolean(),
   shelfLifeHours: shelfLifeHours(),
+  weightKgPerUnit: weightKgPerUnit(),
   active: Joi.boolean(),
 }).min(1);
 
@@ -204,6 +212,7 @@ export const itemDtoSchema = Joi.object<ItemDto, true>({
     .required(),
   perishable: Joi.boolean().required(),
   shelfLifeHours: Joi.number().integer().allow(null).required(),
+  weightKgPerUnit: Joi.number().allow(null).required(),
   active: Joi.boolean().required(),
   ...timestamps,
 }).label('Item');
@@ -509,7 +518,7 @@ const skills = () =>
     other: Joi.array()
       .items(freeText(60))
       .max(30)
-      .unique((a: string, b: string) => a.toLowerCase() === b.toLowerCase()),
+      .unique((a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase()),
   });
 
 export interface VolunteerAvailabilityInput {

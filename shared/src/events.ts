@@ -1,7 +1,115 @@
+import Joi from 'joi';
 import type { UserDto } from './users';
+import type { VolunteerDto } from './catalogue';
+import type { DonationDto } from './donations';
+import type { CampaignProgressDto, StockRowDto } from './stock';
+import type { ShipmentSummaryDto, ShipmentUpdateDto } from './shipments';
+
+/*
+ * Live events. Every event has a `seq`, increasing across the whole deployment and never reused,
+ * and `at` (server time). The server stores each event (with the rooms it went to) before it
+ * sends it, and keeps it at least 7 days; `GET /api/events?after=<seq>&room=<room>` returns, in
+ * seq order, what the room was sent after `seq`.
+ *
+ * Rooms: `dashboard`, `campaign:<id>`, `location:<id>`, `shipment:<id>`. A socket joins one with
+ * `subscribe` and gets `{ ok: true, seq }` (the deployment's latest seq at that moment) or
+ * `{ ok: false, code }`.
+ *
+ * THE CLIENT RULE (catching up without missing or doubling anything):
+ * 1. Subscribe first, then load the snapshot (e.g. GET /api/campaigns/:id/progress, whose `seq`
+ *    says how new it is). Apply only events with a seq above the snapshot's seq.
+ * 2. Remember every seq seen (per room) and drop an event whose seq was seen: the same event may
+ *    come both live and from /api/events.
+ * 3. Seqs are deployment-wide, so a room sees gaps: gaps are normal, not losses. One server
+ *    process sends its events in seq order; with several instances (REDIS_URL) another instance
+ *    may send a lower seq a moment later. Snapshot events (`stock.changed`,
+ *    `campaign.progress`) carry the whole state and a higher seq is never older than a lower one.
+ * 4. After a disconnect: resubscribe, then GET /api/events?after=<cursor>&room=<room> page by
+ *    page (until fewer than `limit` come back), where cursor = highest seq seen minus
+ *    CATCH_UP_OVERLAP (the overlap covers a lower seq sent late by another instance; what was
+ *    seen is dropped by rule 2). If the answer says `truncated: true` (the room's history before
+ *    the cursor was swept), reload the snapshot instead.
+ * `SeqTracker` below implements rules 2 and 4.
+ */
+
+/** How far below the highest seen seq a catch-up starts (see the client rule). */
+export const CATCH_UP_OVERLAP = 100;
+/** How long the server keeps events. */
+export const EVENT_RETENTION_DAYS = 7;
+
+export interface LiveEventBase {
+  seq: number;
+  at: string;
+}
+
+/** Payloads of the live events, by name. */
+export interface LiveEventPayloads {
+  'donation.recorded': LiveEventBase & { donation: DonationDto };
+  'donation.voided': LiveEventBase & { donation: DonationDto };
+  /** The rows of the lots that changed at the location, as they are now. */
+  'stock.changed': LiveEventBase & { locationId: string; rows: StockRowDto[] };
+  'campaign.progress': LiveEventBase & { progress: CampaignProgressDto };
+  'volunteer.changed': LiveEventBase & { volunteer: VolunteerDto };
+  /**
+   * A shipment changed (status update, planning, documents, privacy): the shipment without its
+   * history, and the update that changed it (null for changes that are not status updates).
+   */
+  'shipment.updated': LiveEventBase & { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
+}
+export type LiveEventName = keyof LiveEventPayloads;
+export const LIVE_EVENT_NAMES = [
+  'donation.recorded',
+  'donation.voided',
+  'stock.changed',
+  'campaign.progress',
+  'volunteer.changed',
+  'shipment.updated',
+] as const satisfies readonly LiveEventName[];
+
+/** One stored event as `GET /api/events` returns it. */
+export interface LiveEventDto<N extends LiveEventName = LiveEventName> {
+  seq: number;
+  name: N;
+  at: string;
+  payload: LiveEventPayloads[N];
+}
+
+export interface EventsPage {
+  items: LiveEventDto[];
+  /** The deployment's latest seq when the page was read. */
+  seq: number;
+  limit: number;
+  /** True when events after `after` may already have been swept: reload the snapshot. */
+  truncated: boolean;
+}
+
+export interface ListEventsQuery {
+  after: number;
+  room: string;
+  limit: number;
+}
+
+/** Room names: `dashboard` or `<kind>:<24 hex id>` (kinds: campaign, location, shipment). */
+export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
+
+/** The rooms a client may name: `dashboard`, `campaign:<id>`, `location:<id>`, `shipment:<id>`. */
+export const WATCHABLE_ROOM_PATTERN = /^(dashboard|(campaign|location|shipment):[0-9a-f]{24})$/;
+
+export const listEventsQuery = Joi.object<ListEventsQuery, true>({
+  after: Joi.number().integer().min(0).required(),
+  room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
+  limit: Joi.number().integer().min(1).max(1000).default(500),
+});
+
+/** Why `subscribe` refused a room. */
+export const SUBSCRIBE_REFUSALS = ['INVALID_ROOM', 'UNKNOWN_ROOM', 'FORBIDDEN', 'UNAVAILABLE'] as const;
+export type SubscribeRefusal = (typeof SUBSCRIBE_REFUSALS)[number];
+export type SubscribeAck = { ok: true; seq: number } | { ok: false; code: SubscribeRefusal };
+
+type LiveEventHandlers = { [N in LiveEventName]: (payload: LiveEventPayloads[N]) => void };
 
 /** Events the server sends to Socket.io clients, by name. */
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends LiveEventHandlers {
   /** Sent once after a connection is accepted. */
   'session.ready': (payload: { user: UserDto }) => void;
   /**
@@ -13,8 +121,44 @@ export interface ServerToClientEvents {
   'users.updated': (payload: { user: UserDto }) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no client-to-server events yet
-export interface ClientToServerEvents {}
+export interface ClientToServerEvents {
+  subscribe: (request: { room: string }, ack: (answer: SubscribeAck) => void) => void;
+  unsubscribe: (request: { room: string }, ack?: (answer: { ok: boolean }) => void) => void;
+}
+
+/**
+ * Rules 2 and 4 of the client rule for one room: `accept(seq)` is false for a seq already seen;
+ * `cursor()` is where a catch-up starts. Keeps at most `keep` recent seqs.
+ */
+export class SeqTracker {
+  private readonly seen = new Set<number>();
+  private highest = 0;
+  constructor(
+    start = 0,
+    private readonly keep = 5_000,
+  ) {
+    this.highest = start;
+  }
+
+  accept(seq: number): boolean {
+    if (this.seen.has(seq) || seq <= this.highest - this.keep) return false;
+    this.seen.add(seq);
+    if (seq > this.highest) this.highest = seq;
+    if (this.seen.size > this.keep) {
+      for (const old of this.seen) if (old <= this.highest - this.keep) this.seen.delete(old);
+    }
+    return true;
+  }
+
+  /** The `after` of the next catch-up. */
+  cursor(): number {
+    return Math.max(0, this.highest - CATCH_UP_OVERLAP);
+  }
+
+  get latest(): number {
+    return this.highest;
+  }
+}
 
 /**
  * Reasons the server gives (as the `connect_error` message) when it refuses a socket. The first

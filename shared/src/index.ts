@@ -6,4 +6,6 @@ export * from './auth';
 export * from './users';
 export * from './events';
 export * from './catalogue';
+export * from './stock';
+export * from './donations';
 export * from './shipments';

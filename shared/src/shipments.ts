@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { trimmedText } from './text';
 import type { Right } from './roles';
 
 /**
@@ -98,7 +99,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: Joi.string().max(1000).allow(''),
+  note: trimmedText({ min: 0, max: 1000, multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(
@@ -108,7 +109,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
-  receivedBy: Joi.string().trim().min(1).max(200),
+  receivedBy: trimmedText({ max: 200 }),
   lines: Joi.array()
     .items(
       Joi.object({
@@ -119,3 +120,415 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     )
     .max(200),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Shipments: requests and DTOs
+
+/** Keys of the standard documents a shipment may carry; coordinators may add others. */
+export const STANDARD_DOCUMENTS: Readonly<Record<string, { ru: string; en: string }>> = {
+  waybill: { ru: 'Товарно-транспортная накладная', en: 'Waybill' },
+  donation_letter: { ru: 'Письмо о безвозмездной передаче', en: 'Donation letter' },
+  veterinary_certificate: { ru: 'Ветеринарный сертификат', en: 'Veterinary certificate' },
+  phytosanitary_certificate: { ru: 'Фитосанитарный сертификат', en: 'Phytosanitary certificate' },
+  customs_declaration: { ru: 'Таможенная декларация', en: 'Customs declaration' },
+};
+
+/** Item categories whose goods need a veterinary certificate at a border (dairy, meat, ...). */
+export const VETERINARY_CATEGORIES: readonly string[] = ['dairy', 'meat', 'fish', 'eggs'];
+
+export interface VehicleDto {
+  plate: string;
+  kind: string;
+  capacityKg: number | null;
+}
+
+export interface ShipmentDocumentDto {
+  /** Stable key, e.g. `waybill`, `veterinary_certificate`, or a coordinator's own. */
+  key: string;
+  label: string;
+  checked: boolean;
+  checkedAt: string | null;
+  checkedBy: string | null;
+}
+
+export interface ShipmentLotDto {
+  lotId: string;
+  quantity: number;
+  expiresAt: string | null;
+}
+
+export interface ShipmentLineDto {
+  itemId: string;
+  /** Planned (and, once loaded, sent) quantity in base units. */
+  quantity: number;
+  /** The lots reserved and sent (empty until loading). */
+  lots: ShipmentLotDto[];
+  /** At delivery: what arrived, and what was written off with the reason. */
+  received: number | null;
+  writtenOff: number | null;
+  reason: ShortfallReason | null;
+}
+
+export const SHIPMENT_WARNING_CODES = ['EXPIRES_BEFORE_ARRIVAL', 'OVER_CAPACITY', 'WEIGHT_UNKNOWN'] as const;
+export type ShipmentWarningCode = (typeof SHIPMENT_WARNING_CODES)[number];
+
+export interface ShipmentWarningDto {
+  code: ShipmentWarningCode;
+  message: string;
+  itemId: string | null;
+  lotId: string | null;
+}
+
+/** One status update as the history shows it. */
+export interface ShipmentUpdateDto {
+  /** The client-made id. */
+  id: string;
+  status: ShipmentStatus;
+  /** The device's time. */
+  at: string;
+  /** When the server received it. */
+  receivedAt: string;
+  position: Position | null;
+  note: string | null;
+  checkpointId: string | null;
+  /** Who sent it (user id) and their role then. */
+  actorId: string;
+  actorRole: string;
+  /** False when it arrived after a later update had been applied (kept for the record only). */
+  applied: boolean;
+}
+
+export interface CheckpointVisitDto {
+  locationId: string;
+  arrivedAt: string | null;
+  departedAt: string | null;
+  /** Minutes between arrival and departure; null while still there (count from `arrivedAt`). */
+  waitMinutes: number | null;
+}
+
+/** A shipment in lists and live events: everything but the history. */
+export interface ShipmentSummaryDto {
+  id: string;
+  campaignId: string;
+  originId: string;
+  destinationId: string;
+  /** The destination's kind decides delivery: a distribution point delivers, anything else is a transfer. */
+  destinationKind: string;
+  driverId: string | null;
+  vehicle: VehicleDto | null;
+  plannedDepartureAt: string | null;
+  /** Planned time on the road (hours), given or estimated from the route's coordinates. */
+  estimatedRouteHours: number | null;
+  /** Departure (actual, else planned) plus the route time; null when neither is known. */
+  estimatedArrivalAt: string | null;
+  /** Checkpoint location ids in order. */
+  route: string[];
+  status: ShipmentStatus;
+  /** The driver's privacy mode: no position kept except at checkpoints, arrival and delivery. */
+  privacyMode: boolean;
+  lines: ShipmentLineDto[];
+  documents: ShipmentDocumentDto[];
+  warnings: ShipmentWarningDto[];
+  /** Estimated load in kg (null when an item's weight is unknown). */
+  loadKg: number | null;
+  checkpoints: CheckpointVisitDto[];
+  lastHeardAt: string | null;
+  lastPosition: (Position & { at: string }) | null;
+  /** Device time of the latest applied update: an update older than this is kept, not applied. */
+  lastStatusAt: string | null;
+  departedAt: string | null;
+  arrivedAt: string | null;
+  deliveredAt: string | null;
+  receivedBy: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShipmentDto extends ShipmentSummaryDto {
+  /** Every update, oldest first (by server receive time); the last HISTORY_KEPT on the shipment. */
+  history: ShipmentUpdateDto[];
+}
+
+/** The answer of `POST /api/shipments/:id/updates`. */
+export interface ShipmentUpdateResult {
+  applied: boolean;
+  shipment: ShipmentDto;
+}
+
+export interface VehicleInput {
+  plate: string;
+  kind: string;
+  capacityKg?: number | null;
+}
+
+export interface DocumentInput {
+  key: string;
+  label?: string;
+}
+
+export interface CreateShipmentRequest {
+  campaignId: string;
+  originId: string;
+  destinationId: string;
+  driverId?: string | null;
+  vehicle?: VehicleInput | null;
+  plannedDepartureAt?: string | null;
+  /** Planned hours on the road; estimated from the coordinates when omitted. */
+  estimatedRouteHours?: number | null;
+  route?: string[];
+  lines: { itemId: string; quantity: number; unit?: string }[];
+  /** The document checklist; by default from the items (waybill, donation letter, veterinary certificate for dairy). */
+  documents?: DocumentInput[];
+}
+
+const plainText = (max: number) =>
+  Joi.string()
+    .trim()
+    .max(max)
+    .pattern(/^[^\u0000-\u001f\u007f]*$/u, 'printable text');
+
+const vehicleSchema = Joi.object<VehicleInput, true>({
+  plate: plainText(20).min(1).required(),
+  kind: plainText(40).min(1).required(),
+  capacityKg: Joi.number().min(1).max(200_000).allow(null),
+});
+
+const documentKey = () =>
+  Joi.string()
+    .lowercase()
+    .pattern(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'document key');
+
+const documentsSchema = Joi.array()
+  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: plainText(120).min(1) }))
+  .max(30)
+  .unique('key');
+
+const routeSchema = Joi.array().items(objectIdString()).max(20).unique();
+
+export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
+  campaignId: objectIdString().required(),
+  originId: objectIdString().required(),
+  destinationId: objectIdString().required(),
+  driverId: objectIdString().allow(null),
+  vehicle: vehicleSchema.allow(null),
+  plannedDepartureAt: Joi.string().isoDate().max(40).allow(null),
+  estimatedRouteHours: Joi.number()
+    .min(0)
+    .max(24 * 30)
+    .allow(null),
+  route: routeSchema,
+  lines: Joi.array()
+    .items(
+      Joi.object({
+        itemId: objectIdString().required(),
+        quantity: Joi.number().integer().min(1).max(10_000_000).required(),
+        unit: trimmedText({ max: 30 }),
+      }),
+    )
+    .min(1)
+    .max(100)
+    .unique('itemId')
+    .required(),
+  documents: documentsSchema,
+});
+
+/** `PATCH /api/shipments/:id`: planning fields, while the shipment is planned (lines) or loading (the rest). */
+export interface UpdateShipmentRequest {
+  driverId?: string | null;
+  vehicle?: VehicleInput | null;
+  plannedDepartureAt?: string | null;
+  estimatedRouteHours?: number | null;
+  route?: string[];
+  documents?: DocumentInput[];
+  lines?: { itemId: string; quantity: number; unit?: string }[];
+}
+
+export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
+  driverId: objectIdString().allow(null),
+  vehicle: vehicleSchema.allow(null),
+  plannedDepartureAt: Joi.string().isoDate().max(40).allow(null),
+  estimatedRouteHours: Joi.number()
+    .min(0)
+    .max(24 * 30)
+    .allow(null),
+  route: routeSchema,
+  documents: documentsSchema,
+  lines: Joi.array()
+    .items(
+      Joi.object({
+        itemId: objectIdString().required(),
+        quantity: Joi.number().integer().min(1).max(10_000_000).required(),
+        unit: trimmedText({ max: 30 }),
+      }),
+    )
+    .min(1)
+    .max(100)
+    .unique('itemId'),
+}).min(1);
+
+export interface ShipmentPrivacyRequest {
+  privacyMode: boolean;
+}
+export const shipmentPrivacyBody = Joi.object<ShipmentPrivacyRequest, true>({
+  privacyMode: Joi.boolean().required(),
+});
+
+export interface ShipmentDocumentTickRequest {
+  checked: boolean;
+}
+export const shipmentDocumentTickBody = Joi.object<ShipmentDocumentTickRequest, true>({
+  checked: Joi.boolean().default(true),
+});
+export const shipmentDocumentParams = Joi.object<{ id: string; key: string }, true>({
+  id: objectIdString().required(),
+  key: documentKey().required(),
+});
+
+export interface ListShipmentsQuery {
+  status?: ShipmentStatus[];
+  campaignId?: string;
+  driverId?: string;
+  /** Only shipments not yet delivered or cancelled. */
+  active?: boolean;
+  limit: number;
+  offset: number;
+}
+export const listShipmentsQuery = Joi.object<ListShipmentsQuery, true>({
+  status: Joi.array()
+    .items(Joi.string().valid(...SHIPMENT_STATUSES))
+    .single()
+    .max(SHIPMENT_STATUSES.length),
+  campaignId: objectIdString(),
+  driverId: objectIdString(),
+  active: Joi.boolean(),
+  limit: Joi.number().integer().min(1).max(200).default(50),
+  offset: Joi.number().integer().min(0).max(1_000_000).default(0),
+});
+
+// Response schemas (OpenAPI).
+const iso = () => Joi.string().isoDate();
+const positionDto = Joi.object({
+  lat: Joi.number().required(),
+  lng: Joi.number().required(),
+  accuracyM: Joi.number(),
+}).label('Position');
+const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
+  id: Joi.string().required(),
+  status: Joi.string()
+    .valid(...SHIPMENT_STATUSES)
+    .required(),
+  at: iso().required(),
+  receivedAt: iso().required(),
+  position: positionDto.allow(null).required(),
+  note: Joi.string().allow(null).required(),
+  checkpointId: Joi.string().allow(null).required(),
+  actorId: Joi.string().required(),
+  actorRole: Joi.string().required(),
+  applied: Joi.boolean().required(),
+}).label('ShipmentUpdate');
+
+const summaryKeys = {
+  id: Joi.string().required(),
+  campaignId: Joi.string().required(),
+  originId: Joi.string().required(),
+  destinationId: Joi.string().required(),
+  destinationKind: Joi.string().required(),
+  driverId: Joi.string().allow(null).required(),
+  vehicle: Joi.object({
+    plate: Joi.string().required(),
+    kind: Joi.string().required(),
+    capacityKg: Joi.number().allow(null).required(),
+  })
+    .allow(null)
+    .required(),
+  plannedDepartureAt: iso().allow(null).required(),
+  estimatedRouteHours: Joi.number().allow(null).required(),
+  estimatedArrivalAt: iso().allow(null).required(),
+  route: Joi.array().items(Joi.string()).required(),
+  status: Joi.string()
+    .valid(...SHIPMENT_STATUSES)
+    .required(),
+  privacyMode: Joi.boolean().required(),
+  lines: Joi.array()
+    .items(
+      Joi.object({
+        itemId: Joi.string().required(),
+        quantity: Joi.number().integer().required(),
+        lots: Joi.array()
+          .items(
+            Joi.object({
+              lotId: Joi.string().required(),
+              quantity: Joi.number().integer().required(),
+              expiresAt: iso().allow(null).required(),
+            }),
+          )
+          .required(),
+        received: Joi.number().integer().allow(null).required(),
+        writtenOff: Joi.number().integer().allow(null).required(),
+        reason: Joi.string().allow(null).required(),
+      }).label('ShipmentLine'),
+    )
+    .required(),
+  documents: Joi.array()
+    .items(
+      Joi.object({
+        key: Joi.string().required(),
+        label: Joi.string().required(),
+        checked: Joi.boolean().required(),
+        checkedAt: iso().allow(null).required(),
+        checkedBy: Joi.string().allow(null).required(),
+      }).label('ShipmentDocument'),
+    )
+    .required(),
+  warnings: Joi.array()
+    .items(
+      Joi.object({
+        code: Joi.string()
+          .valid(...SHIPMENT_WARNING_CODES)
+          .required(),
+        message: Joi.string().required(),
+        itemId: Joi.string().allow(null).required(),
+        lotId: Joi.string().allow(null).required(),
+      }).label('ShipmentWarning'),
+    )
+    .required(),
+  loadKg: Joi.number().allow(null).required(),
+  checkpoints: Joi.array()
+    .items(
+      Joi.object({
+        locationId: Joi.string().required(),
+        arrivedAt: iso().allow(null).required(),
+        departedAt: iso().allow(null).required(),
+        waitMinutes: Joi.number().allow(null).required(),
+      }).label('CheckpointVisit'),
+    )
+    .required(),
+  lastHeardAt: iso().allow(null).required(),
+  lastPosition: Joi.object({
+    lat: Joi.number().required(),
+    lng: Joi.number().required(),
+    accuracyM: Joi.number(),
+    at: iso().required(),
+  })
+    .allow(null)
+    .required(),
+  lastStatusAt: iso().allow(null).required(),
+  departedAt: iso().allow(null).required(),
+  arrivedAt: iso().allow(null).required(),
+  deliveredAt: iso().allow(null).required(),
+  receivedBy: Joi.string().allow(null).required(),
+  createdBy: Joi.string().required(),
+  createdAt: iso().required(),
+  updatedAt: iso().required(),
+};
+
+export const shipmentSummarySchema = Joi.object<ShipmentSummaryDto, true>(summaryKeys).label('ShipmentSummary');
+export const shipmentSchema = Joi.object<ShipmentDto, true>({
+  ...summaryKeys,
+  history: Joi.array().items(updateDtoSchema).required(),
+}).label('Shipment');
+export const shipmentUpdateResultSchema = Joi.object<ShipmentUpdateResult, true>({
+  applied: Joi.boolean().required(),
+  shipment: shipmentSchema.required(),
+}).label('ShipmentUpdateResult');

@@ -62,13 +62,16 @@ const SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202
 export const NOT_BLANK = new RegExp(`[^${SPACE}]`);
 
 // Control characters (C0, DEL, C1) and lone UTF-16 surrogates have no place in text from a user
-// and break queries (a NUL in a regular expression is a database error). They are refused by a
-// pattern, so that the OpenAPI document states the rule too. Multi-line text keeps line breaks
-// and tabs.
+// and break queries (a NUL in a regular expression is a database error). Control characters are
+// refused by a pattern, so that the OpenAPI document states the rule too (no `u` flag: the
+// document carries only the source); a lone surrogate, which no JSON Schema pattern can name
+// portably, by a custom rule. Multi-line text keeps line breaks and tabs.
 // eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 // eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface TextOptions {
   min?: number;
@@ -83,7 +86,11 @@ export const text = ({ min = 1, max, multiline = false }: TextOptions): TextSche
     .minChars(min)
     .maxChars(max)
     .pattern(multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
-    .messages({ 'string.pattern.name': '{{#label}} must not contain control characters' });
+    .custom((value: string, helpers) => (LONE_SURROGATE.test(value) ? helpers.error('string.invalidText') : value))
+    .messages({
+      'string.pattern.name': '{{#label}} must not contain control characters',
+      'string.invalidText': '{{#label}} must be valid Unicode text',
+    });
 
 /**
  * A name or note: `min`..`max` code points as sent, not blank (when `min` > 0), stored without

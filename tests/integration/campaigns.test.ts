@@ -125,12 +125,31 @@ describe('POST /api/campaigns', () => {
     ]);
   });
 
-  test('When it ends before it starts, then it answers 400 on endsAt', async () => {
+  test('When one item has two targets, then it answers 422 naming the list and nothing is created', async () => {
+    const name = `Дважды ${tag()}`;
+    const res = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({
+        name,
+        targets: [
+          { itemId: kefir.id, quantity: 10 },
+          { itemId: kefir.id, quantity: 20 },
+        ],
+      });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('UNPROCESSABLE');
+    expect(paths(res)).toEqual(['body.targets.1']);
+    const list = await api().get('/api/campaigns').query({ q: name }).set(organiser.auth);
+    expect(list.body.items).toHaveLength(0);
+  });
+
+  test('When it ends before it starts, then it answers 422 on endsAt', async () => {
     const res = await api()
       .post('/api/campaigns')
       .set(organiser.auth)
       .send({ name: `Даты ${tag()}`, startsAt: '2022-01-10T00:00:00Z', endsAt: '2022-01-09T23:59:59Z' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(paths(res)).toEqual(['body.endsAt']);
   });
 
@@ -246,13 +265,13 @@ describe('PATCH /api/campaigns/:id', () => {
     expect(res.body.details.map((d: { type: string }) => d.type)).toEqual(['closed']);
   });
 
-  test('When a new end date falls before the stored start, then it answers 400 on endsAt', async () => {
+  test('When a new end date falls before the stored start, then it answers 422 on endsAt', async () => {
     const campaign = await buildCampaign({ startsAt: '2022-01-06T00:00:00Z', endsAt: null });
     const res = await api()
       .patch(`/api/campaigns/${campaign.id}`)
       .set(organiser.auth)
       .send({ endsAt: '2022-01-01T00:00:00Z' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(paths(res)).toEqual(['body.endsAt']);
     const ok = await api().patch(`/api/campaigns/${campaign.id}`).set(organiser.auth).send({ startsAt: null });
     expect(ok.body.startsAt).toBeNull();

@@ -109,12 +109,12 @@ describe('POST /api/items', () => {
     ]);
   });
 
-  test('When a non-perishable item is given a shelf life, then it answers 400 on shelfLifeHours', async () => {
+  test('When a non-perishable item is given a shelf life, then it answers 422 on shelfLifeHours', async () => {
     const res = await api()
       .post('/api/items')
       .set(organiser.auth)
       .send(kefirBody({ perishable: false }));
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.details.map((d: { path: string }) => d.path)).toEqual(['body.shelfLifeHours']);
   });
 
@@ -245,7 +245,7 @@ describe('PATCH /api/items/:id', () => {
     const off = await api().patch(`/api/items/${item.id}`).set(organiser.auth).send({ perishable: false });
     expect(off.body).toMatchObject({ perishable: false, shelfLifeHours: null });
     const bad = await api().patch(`/api/items/${item.id}`).set(organiser.auth).send({ shelfLifeHours: 48 });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.body.details[0].path).toBe('body.shelfLifeHours');
   });
 
@@ -282,9 +282,11 @@ describe('PATCH /api/items/:id', () => {
     expect((await api().get(`/api/items/${item.id}`).set(organiser.auth)).body.active).toBe(true);
   });
 
-  test('When there is no DELETE route, then deleting answers 404', async () => {
+  test('When there is no DELETE route, then deleting answers 405 naming the methods there are', async () => {
     const item = await buildItem();
-    expect((await api().delete(`/api/items/${item.id}`).set(organiser.auth)).status).toBe(404);
+    const res = await api().delete(`/api/items/${item.id}`).set(organiser.auth);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toMatch(/GET/);
   });
 });
 

@@ -13,6 +13,7 @@ interface StringSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  allOf?: Array<{ pattern?: string }>;
   format?: string;
   enum?: unknown[];
 }
@@ -37,7 +38,7 @@ function documentAccepts(schema: StringSchema, value: string): boolean {
   if (schema.minLength !== undefined && codePoints(value) < schema.minLength) return false;
   if (schema.maxLength !== undefined && codePoints(value) > schema.maxLength) return false;
   if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return false;
-  return true;
+  return (schema.allOf ?? []).every((part) => part.pattern === undefined || new RegExp(part.pattern, 'u').test(value));
 }
 
 /** Strings around a field's length limits: plain, outside the BMP, and padded with spaces. */

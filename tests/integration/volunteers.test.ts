@@ -320,3 +320,14 @@ describe('PATCH /api/volunteers/:id', () => {
     expect((await api().patch(`/api/volunteers/${volunteer.id}`).send({ notes: 'x' })).status).toBe(401);
   });
 });
+
+describe('Volunteer input the schema refuses', () => {
+  test('When other skills mix numbers into the list, then it answers 400, not 500', async () => {
+    const res = await api()
+      .post('/api/volunteers')
+      .set(organiser.auth)
+      .send({ name: 'Смешанный', skills: { other: ['0', 0, '0', 0] } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+});

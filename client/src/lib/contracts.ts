@@ -1,13 +1,18 @@
 /**
  * The DTOs the client uses. Those shared/ has are re-exported from `@karavan/shared`; the
- * donation and shipment DTOs are written here from CONTRACTS.md and API.md until their server
- * components put them in shared/ (then re-export them too).
+ * shipment DTOs are written here from API.md and the shipments branch until that component puts
+ * them in shared/ (then re-export them too).
  */
-import type { BaseUnit, Locale, Position, ShipmentStatus, ShortfallReason, TranslatedName } from '@karavan/shared';
+import type { BaseUnit, Position, ShipmentStatus, ShortfallReason, TranslatedName } from '@karavan/shared';
 
 export type {
   BaseUnit,
   CampaignDto,
+  CampaignProgressDto,
+  CreateDonationRequest,
+  DonationDto,
+  DonorKind,
+  StockRowDto,
   ItemDto,
   LocationDto,
   LocationKind,
@@ -18,46 +23,6 @@ export type {
   TranslatedName,
 } from '@karavan/shared';
 export { SHIPMENT_STATUSES, SHORTFALL_REASONS, toBaseQuantity } from '@karavan/shared';
-
-export type DonorKind = 'person' | 'organisation' | 'anonymous';
-
-export interface DonationDto {
-  id: string;
-  campaignId: string;
-  locationId: string;
-  receivedAt: string;
-  receivedBy: string;
-  donor: {
-    kind: DonorKind;
-    name: string | null;
-    phone: string | null;
-    consentToContact: boolean;
-    locale?: string;
-  };
-  lines: { itemId: string; quantity: number; lotId: string; expiresAt: string | null }[];
-  voided: { at: string; by: string; reason: string } | null;
-  createdAt: string;
-}
-
-export interface CreateDonationRequest {
-  campaignId: string;
-  locationId: string;
-  receivedAt?: string;
-  donor?: { kind: DonorKind; name?: string; phone?: string; consentToContact?: boolean; locale?: Locale };
-  note?: string | null;
-  lines: { itemId: string; quantity: number; unit?: string; expiresAt?: string }[];
-}
-
-export interface StockRowDto {
-  locationId: string;
-  itemId: string;
-  campaignId: string;
-  lotId: string;
-  expiresAt: string | null;
-  onHand: number;
-  reserved: number;
-  expired: boolean;
-}
 
 export interface ShipmentUpdateDto {
   /** The client-made id. */

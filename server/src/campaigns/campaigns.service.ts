@@ -60,7 +60,7 @@ async function resolveTargets(targets: CampaignTargetInput[]): Promise<CampaignT
 
 function assertDates(startsAt: Date | null, endsAt: Date | null): void {
   if (startsAt && endsAt && endsAt < startsAt) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+    throw new ApiError(422, 'UNPROCESSABLE', 'The campaign cannot end before it starts', [
       { path: 'body.endsAt', message: '"endsAt" must not be before "startsAt"', type: 'date.min' },
     ]);
   }

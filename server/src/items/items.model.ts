@@ -26,6 +26,8 @@ const itemSchema = new Schema(
     },
     perishable: { type: Boolean, required: true, default: false },
     shelfLifeHours: { type: Number, default: null },
+    /** Weight of one base unit in kg (for a shipment's load against its vehicle's capacity). */
+    weightKgPerUnit: { type: Number, default: null },
     /** Inactive items stay for the ledger's references but are not offered for new entries. */
     active: { type: Boolean, required: true, default: true },
   },

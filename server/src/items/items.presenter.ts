@@ -16,6 +16,7 @@ export function presentItem(item: ItemLike): ItemDto {
     packs: (item.packs ?? []).map((p) => ({ unit: p.unit, size: p.size })),
     perishable: item.perishable,
     shelfLifeHours: item.shelfLifeHours ?? null,
+    weightKgPerUnit: item.weightKgPerUnit ?? null,
     active: item.active,
     createdAt: item.createdAt.toISOString(),
     updatedAt: item.updatedAt.toISOString(),

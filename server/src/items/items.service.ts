@@ -43,7 +43,7 @@ async function assertNameFree(name: { ru: string; en: string }, exceptId?: strin
 
 function assertShelfLife(perishable: boolean, shelfLifeHours: number | null): void {
   if (!perishable && shelfLifeHours !== null) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+    throw new ApiError(422, 'UNPROCESSABLE', 'Only a perishable item has a shelf life', [
       { path: 'body.shelfLifeHours', message: '"shelfLifeHours" is only for perishable items', type: 'any.only' },
     ]);
   }
@@ -63,6 +63,7 @@ export function createItemsService() {
         packs: input.packs ?? [],
         perishable,
         shelfLifeHours: input.shelfLifeHours ?? null,
+        weightKgPerUnit: input.weightKgPerUnit ?? null,
         active: input.active ?? true,
       });
       return presentItem(item);
@@ -105,6 +106,7 @@ export function createItemsService() {
         if (!patch.perishable && patch.shelfLifeHours === undefined) item.shelfLifeHours = null;
       }
       if (patch.shelfLifeHours !== undefined) item.shelfLifeHours = patch.shelfLifeHours;
+      if (patch.weightKgPerUnit !== undefined) item.weightKgPerUnit = patch.weightKgPerUnit;
       if (patch.active !== undefined) item.active = patch.active;
       assertShelfLife(item.perishable, item.shelfLifeHours ?? null);
       await item.save();

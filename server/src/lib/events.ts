@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { UserDto, VolunteerDto } from '@karavan/shared';
+import type {
+  DonationDto,
+  MovementDto,
+  ShipmentSummaryDto,
+  ShipmentUpdateDto,
+  UserDto,
+  VolunteerDto,
+} from '@karavan/shared';
 
 /**
  * Domain events, published by services after a write succeeded. Realtime (and later audit,
@@ -12,6 +19,14 @@ export interface DomainEvents {
   'users.sessionsRevoked': { userId: string; reason: 'disabled' | 'password_changed' | 'password_reset' };
   /** A volunteer was registered or changed. */
   'volunteer.changed': { volunteer: VolunteerDto };
+  /** A stock operation finished: its ledger movements (balances and totals changed with them). */
+  'stock.moved': { kind: string; movements: MovementDto[] };
+  /** A donation was recorded; its stock movements are published with it, not as stock.moved. */
+  'donations.recorded': { donation: DonationDto; movements: MovementDto[] };
+  /** A donation was voided and its stock taken back out. */
+  'donations.voided': { donation: DonationDto; movements: MovementDto[] };
+  /** A shipment changed; `update` is the status update that changed it (null: planning, checklist, privacy). */
+  'shipments.updated': { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
   /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
   'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }

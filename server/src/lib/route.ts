@@ -18,6 +18,8 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (e.g. an HTML page), sent as is with `contentType`. */
+  raw?: { contentType: string; content: string | Buffer };
   headers?: Record<string, string>;
 }
 
@@ -35,6 +37,8 @@ export interface ResponseSpec {
   description: string;
   /** Joi schema of the body, converted for the OpenAPI document. */
   schema?: Joi.Schema;
+  /** Media type of a body that is not JSON (e.g. `text/html`). */
+  contentType?: string;
 }
 
 /** Everything about one route: access rule, input schemas, OpenAPI text and handler. */
@@ -137,7 +141,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       else res.locals[part] = value;
     }
     if (details.length > 0) {
-      next(new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details));
+      // A list that repeats an entry (two targets for one item) matches its JSON Schema, which
+      // cannot say "unique by key": like other rules the document cannot state, it is a 422.
+      next(
+        details.every((d) => d.type === 'array.unique')
+          ? new ApiError(422, 'UNPROCESSABLE', 'A list repeats an entry', details)
+          : new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
+      );
       return;
     }
     next();
@@ -181,6 +191,7 @@ export function send(res: Response, reply: Reply): void {
   if (res.headersSent) return; // the deadline answered first
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status);
-  if (reply.body === undefined) res.end();
+  if (reply.raw) res.type(reply.raw.contentType).send(reply.raw.content);
+  else if (reply.body === undefined) res.end();
   else res.json(reply.body);
 }

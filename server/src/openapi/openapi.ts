@@ -8,7 +8,7 @@ interface JoiDescription {
   type?: string;
   allow?: unknown[];
   flags?: { only?: boolean };
-  rules?: Array<{ name: string; args?: { limit?: number } }>;
+  rules?: Array<{ name: string; args?: { limit?: number; regex?: string; options?: { invert?: boolean } } }>;
 }
 interface JoiToJsonParser {
   parse(description: Joi.Description, definitions?: JsonSchema): JsonSchema;
@@ -48,6 +48,15 @@ class TruthfulParser extends OpenApi31Parser {
       else if (rule.name === 'maxChars') fieldSchema.maxLength = limit;
       else if (rule.name === 'length') fieldSchema.minLength = fieldSchema.maxLength = limit;
       else if (rule.name === 'hex') fieldSchema.pattern ??= '^[0-9a-fA-F]*$';
+    }
+    // JSON Schema has one `pattern` per schema and joi-to-json keeps only the last: every further
+    // pattern the value must match goes into `allOf`.
+    const patterns = (description.rules ?? [])
+      .filter((rule) => rule.name === 'pattern' && !rule.args?.options?.invert)
+      .map((rule) => String(rule.args?.regex).replace(/^\/(.*)\/[a-z]*$/s, '$1'));
+    if (patterns.length > 1) {
+      fieldSchema.pattern = patterns[0];
+      fieldSchema.allOf = patterns.slice(1).map((pattern) => ({ pattern }));
     }
     const listed = description.flags?.only === true; // valid(...): an enum says it all
     if (!listed && fieldSchema.minLength === undefined && !(description.allow ?? []).includes('')) {
@@ -118,7 +127,9 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
               description: response.description,
               ...(response.schema
                 ? { content: { 'application/json': { schema: toJsonSchema(response.schema) } } }
-                : {}),
+                : response.contentType
+                  ? { content: { [response.contentType]: { schema: { type: 'string' } } } }
+                  : {}),
             };
     }
     if (spec.body || spec.query || spec.params)
@@ -127,7 +138,12 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
       responses['401'] ??= errorResponse('Missing, expired or revoked access token');
       responses['403'] ??= errorResponse('The caller may not do this');
     }
-    if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.body) {
+      responses['422'] ??= errorResponse(
+        'Well-formed, but it cannot be done: an unknown reference, a rule between fields or a duplicate in a list (`details` names the field)' +
+          (spec.idempotent ? ', or an Idempotency-Key already used with another request' : ''),
+      );
+    } else if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
     if (spec.rateLimited) responses['429'] ??= errorResponse('Too many requests; `Retry-After` says when to try again');
     responses['503'] ??= errorResponse('The database is unavailable');
     responses['500'] ??= errorResponse('Unexpected error (logged, never with internals)');

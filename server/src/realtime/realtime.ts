@@ -1,12 +1,22 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents, SocketRefusal } from '@karavan/shared';
+import type {
+  CampaignProgressDto,
+  ClientToServerEvents,
+  MovementDto,
+  ServerToClientEvents,
+  SocketRefusal,
+  StockRowDto,
+} from '@karavan/shared';
 import type { AuthService } from '../auth';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Logger } from '../lib/logger';
 import type { Actor } from '../lib/route';
 import type { UsersService } from '../users';
+import { currentSeq } from './event-log';
+import { createLiveEvents, stockEventSpecs, type LiveEvents, type LiveEventSpec } from './live-events';
+import { authoriseRoom } from './rooms';
 
 interface SocketData {
   actor: Actor;
@@ -26,6 +36,11 @@ export interface RealtimeOptions {
   events: EventBus;
   logger: Logger;
   corsOrigins: string[];
+  /** Current state for the snapshot events (stock rows, campaign progress). */
+  snapshots: {
+    rows(locationId: string, lotIds: string[]): Promise<StockRowDto[]>;
+    progress(campaignId: string, seq: number): Promise<CampaignProgressDto | null>;
+  };
   /** How long the token check may wait for the database before the socket is refused UNAVAILABLE. */
   timeoutMs: number;
 }
@@ -40,7 +55,7 @@ export interface RealtimeOptions {
 export function attachRealtime(
   httpServer: HttpServer,
   options: RealtimeOptions,
-): { io: RealtimeServer; detach(): void } {
+): { io: RealtimeServer; live: LiveEvents; detach(): void } {
   const { auth, users, events, logger } = options;
   const io: RealtimeServer = new Server(httpServer, {
     serveClient: false,
@@ -93,13 +108,87 @@ export function attachRealtime(
       Math.max(0, expiresAt.getTime() - Date.now()),
     );
     socket.once('disconnect', () => clearTimeout(expiry));
+    // Join first, then read the seq: every later event reaches the socket or /api/events.
+    socket.on('subscribe', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      const room: unknown = (request as { room?: unknown } | undefined)?.room;
+      authoriseRoom(actor, room)
+        .then(async (verdict) => {
+          if (verdict !== 'ok') return ack({ ok: false, code: verdict });
+          await socket.join(room as string);
+          ack({ ok: true, seq: await currentSeq() });
+        })
+        .catch((err: unknown) => {
+          logger.warn({ err }, 'subscribe failed');
+          ack({ ok: false, code: 'UNAVAILABLE' });
+        });
+    });
+    socket.on('unsubscribe', (request, ack) => {
+      const room: unknown = (request as { room?: unknown } | undefined)?.room;
+      const ok =
+        typeof room === 'string' &&
+        room !== userRoom(actor.id) &&
+        !room.startsWith('session:') &&
+        socket.rooms.has(room) &&
+        room !== socket.id;
+      if (ok) void socket.leave(room);
+      if (typeof ack === 'function') ack({ ok });
+    });
     users.getOwn(actor).then(
       (user) => socket.emit('session.ready', { user }),
       (err: unknown) => logger.warn({ err }, 'could not send session.ready'),
     );
   });
 
+  const live = createLiveEvents(io, logger);
+  const snapshots = {
+    rows: async (locationId: string, lotIds: string[]) => ({
+      locationId,
+      rows: await options.snapshots.rows(locationId, lotIds),
+    }),
+    progress: async (campaignId: string, seq: number) => {
+      const progress = await options.snapshots.progress(campaignId, seq);
+      return progress ? { progress } : null;
+    },
+  };
+  const stockEvents = (movements: MovementDto[]) => stockEventSpecs(movements, snapshots);
+  const donationRooms = (d: { campaignId: string; locationId: string }) => [
+    'dashboard',
+    `campaign:${d.campaignId}`,
+    `location:${d.locationId}`,
+  ];
+  const fixed = (payload: Record<string, unknown>) => () => Promise.resolve(payload);
+
   const unsubscribe = [
+    events.subscribe('donations.recorded', ({ donation, movements }) => {
+      const donationEvent: LiveEventSpec = {
+        name: 'donation.recorded',
+        rooms: donationRooms(donation),
+        build: fixed({ donation }),
+      };
+      live.enqueue([donationEvent, ...stockEvents(movements)]);
+    }),
+    events.subscribe('donations.voided', ({ donation, movements }) => {
+      const donationEvent: LiveEventSpec = {
+        name: 'donation.voided',
+        rooms: donationRooms(donation),
+        build: fixed({ donation }),
+      };
+      live.enqueue([donationEvent, ...stockEvents(movements)]);
+    }),
+    events.subscribe('stock.moved', ({ movements }) => live.enqueue(stockEvents(movements))),
+    events.subscribe('shipments.updated', ({ shipment, update }) =>
+      live.enqueue([
+        {
+          name: 'shipment.updated',
+          rooms: [`shipment:${shipment.id}`, `campaign:${shipment.campaignId}`, 'dashboard'],
+          build: fixed({ shipment, update }),
+        },
+      ]),
+    ),
+    events.subscribe('volunteer.changed', ({ volunteer }) =>
+      live.enqueue([{ name: 'volunteer.changed', rooms: ['dashboard'], build: fixed({ volunteer }) }]),
+    ),
     events.subscribe('users.updated', ({ user }) => {
       io.to(userRoom(user.id)).emit('users.updated', { user });
     }),
@@ -111,5 +200,5 @@ export function attachRealtime(
     }),
   ];
 
-  return { io, detach: () => unsubscribe.forEach((off) => off()) };
+  return { io, live, detach: () => unsubscribe.forEach((off) => off()) };
 }

@@ -203,7 +203,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             </Button>
           ))}
           {next.includes('delivered') && (
-            <Button size="xl" fullWidth color="green.9" disabled={busy !== null} onClick={() => setDelivering(true)}>
+            <Button size="xl" fullWidth color="#1e6b34" disabled={busy !== null} onClick={() => setDelivering(true)}>
               {t('driver.actions.delivered')}
             </Button>
           )}

@@ -1,0 +1,69 @@
+import mongoose, { Schema } from 'mongoose';
+import { DONOR_KINDS, LOCALES } from '@karavan/shared';
+
+/**
+ * A donation as received. Never edited: a mistake is corrected by voiding it (which reverses its
+ * stock) and recording it again. Written by the stock operation that moves its goods (see
+ * donations.service.ts), so a donation exists exactly when its stock does.
+ */
+const donationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    campaignId: { type: String, required: true },
+    locationId: { type: String, required: true },
+    receivedAt: { type: Date, required: true },
+    receivedBy: { type: String, required: true },
+    donor: {
+      kind: { type: String, enum: DONOR_KINDS, required: true },
+      name: { type: String, default: null },
+      phone: { type: String, default: null },
+      consentToContact: { type: Boolean, default: false },
+      locale: { type: String, enum: [...LOCALES, null], default: null },
+    },
+    lines: [
+      new Schema(
+        {
+          itemId: { type: String, required: true },
+          quantity: { type: Number, required: true },
+          lotId: { type: String, required: true },
+          expiresAt: { type: Date, default: null },
+        },
+        { _id: false },
+      ),
+    ],
+    note: { type: String, default: null },
+    /** The stock operation that recorded it. */
+    opId: { type: String, required: true },
+    /** Set while a void is being applied (the stock operation's id). */
+    voidOpId: { type: String, default: null },
+    voidClaimedAt: { type: Date, default: null },
+    voided: {
+      type: new Schema({ at: Date, by: String, reason: String }, { _id: false }),
+      default: null,
+    },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+donationSchema.index({ receivedAt: -1 });
+donationSchema.index({ campaignId: 1, receivedAt: -1 });
+donationSchema.index({ locationId: 1, receivedAt: -1 });
+
+export interface DonationDoc {
+  _id: string;
+  campaignId: string;
+  locationId: string;
+  receivedAt: Date;
+  receivedBy: string;
+  donor: { kind: string; name: string | null; phone: string | null; consentToContact: boolean; locale: string | null };
+  lines: { itemId: string; quantity: number; lotId: string; expiresAt: Date | null }[];
+  note: string | null;
+  opId: string;
+  voidOpId: string | null;
+  voidClaimedAt: Date | null;
+  voided: { at: Date; by: string; reason: string } | null;
+  createdAt: Date;
+}
+
+export const Donation = mongoose.model('Donation', donationSchema, 'donations');
+export const donations = () => Donation.collection as unknown as mongoose.mongo.Collection<DonationDoc>;

@@ -1,0 +1,339 @@
+import { Types } from 'mongoose';
+import {
+  toBaseQuantity,
+  type CreateDonationRequest,
+  type DonationDto,
+  type ErrorDetail,
+  type ListDonationsQuery,
+  type Page,
+} from '@karavan/shared';
+import { getCampaign } from '../campaigns';
+import { findItems } from '../items';
+import { getLocation } from '../locations';
+import { ApiError } from '../lib/errors';
+import type { EventBus } from '../lib/events';
+import type { Actor } from '../lib/route';
+import { isObjectIdHex } from '../lib/text-search';
+import {
+  balanceId,
+  ensureLot,
+  lotExpiry,
+  presentMovement,
+  registerOpHook,
+  runStockOp,
+  StockConflict,
+  StockOp,
+  OP_LEASE_MS,
+  Balance,
+  type MovementInput,
+  type StockOpDoc,
+} from '../stock';
+import { donations, type DonationDoc } from './donations.model';
+import { presentDonation } from './donations.presenter';
+
+/** A device clock may run this far ahead of the server's. */
+const CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+// The donation document is written by the stock operation that moves its goods (on completion,
+// also when the repair pass completes it after a crash), so a donation exists exactly when its
+// stock does.
+registerOpHook('donation.record', {
+  async onApplied(op: StockOpDoc) {
+    const doc = op.hook!.data.donation as DonationDoc;
+    await donations()
+      .insertOne(doc)
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      });
+  },
+});
+registerOpHook('donation.void', {
+  async onApplied(op: StockOpDoc) {
+    const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
+    await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
+  },
+  async onUndone(op: StockOpDoc) {
+    const { donationId } = op.hook!.data as { donationId: string };
+    await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
+  },
+});
+
+async function findDonation(id: string): Promise<DonationDoc> {
+  const doc = isObjectIdHex(id) ? await donations().findOne({ _id: id }) : null;
+  if (!doc) throw ApiError.notFound('Donation');
+  return doc;
+}
+
+/** A page whose `total` is a lower bound: exact on the last page. */
+function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
+}
+
+export function createDonationsService(events: EventBus) {
+  return {
+    /**
+     * Records goods received at a location for a campaign. Quantities are converted to base
+     * units; a line without `expiresAt` expires the item's shelf life after `receivedAt`. Each
+     * line goes to the lot of its item, campaign and (bucketed) expiry.
+     */
+    async record(actor: Actor, input: CreateDonationRequest): Promise<DonationDto> {
+      const now = new Date();
+      const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
+      // Rules the request schema cannot state are 422, with the field paths.
+      const rules: ErrorDetail[] = [];
+      if (receivedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+        rules.push({ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' });
+      }
+      const donorIn = input.donor;
+      if (donorIn?.kind === 'anonymous') {
+        for (const field of ['name', 'phone'] as const) {
+          if (donorIn[field] != null) {
+            rules.push({
+              path: `body.donor.${field}`,
+              message: 'is not kept for an anonymous donor',
+              type: 'anonymous',
+            });
+          }
+        }
+      } else if (donorIn?.phone != null && donorIn.consentToContact !== true) {
+        rules.push({
+          path: 'body.donor.phone',
+          message: 'is kept only when the donor consents to be contacted (consentToContact: true)',
+          type: 'consent',
+        });
+      }
+      if (rules.length > 0) throw new ApiError(422, 'UNPROCESSABLE', 'The donation breaks a rule', rules);
+      const [campaign, location, items] = await Promise.all([
+        getCampaign(input.campaignId),
+        getLocation(input.locationId),
+        findItems(input.lines.map((l) => l.itemId)),
+      ]);
+      if (campaign.status === 'closed') {
+        throw new ApiError(409, 'CONFLICT', 'The campaign is closed; it takes no more donations', [
+          { path: 'body.campaignId', message: 'campaign is closed', type: 'state' },
+        ]);
+      }
+      if (!location.active) {
+        throw new ApiError(409, 'CONFLICT', 'The location is inactive; it takes no new stock', [
+          { path: 'body.locationId', message: 'location is inactive', type: 'state' },
+        ]);
+      }
+
+      const unprocessable: ErrorDetail[] = [];
+      const lines: { itemId: string; quantity: number; expiresAt: Date | null; lotExpiresAt: Date | null }[] = [];
+      input.lines.forEach((line, i) => {
+        const item = items.get(line.itemId);
+        if (!item) {
+          unprocessable.push({ path: `body.lines.${i}.itemId`, message: 'no item has this id', type: 'reference' });
+          return;
+        }
+        if (!item.active) {
+          unprocessable.push({ path: `body.lines.${i}.itemId`, message: 'the item is inactive', type: 'state' });
+          return;
+        }
+        const quantity = toBaseQuantity(item, line.quantity, line.unit);
+        if (quantity === undefined) {
+          const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
+          unprocessable.push({
+            path: `body.lines.${i}.unit`,
+            message: `must be one of the item's units: ${units}`,
+            type: 'any.only',
+          });
+          return;
+        }
+        let expiresAt: Date | null = null;
+        if (line.expiresAt !== undefined) expiresAt = line.expiresAt === null ? null : new Date(line.expiresAt);
+        else if (item.perishable && item.shelfLifeHours) {
+          expiresAt = new Date(receivedAt.getTime() + item.shelfLifeHours * 3_600_000);
+        }
+        if (item.perishable && expiresAt === null) {
+          unprocessable.push({
+            path: `body.lines.${i}.expiresAt`,
+            message: 'a perishable item without a shelf life needs "expiresAt"',
+            type: 'any.required',
+          });
+          return;
+        }
+        if (expiresAt && expiresAt.getTime() <= receivedAt.getTime()) {
+          unprocessable.push({
+            path: `body.lines.${i}.expiresAt`,
+            message: 'the goods had expired when they were received',
+            type: 'expired',
+          });
+          return;
+        }
+        lines.push({ itemId: item.id, quantity, expiresAt, lotExpiresAt: lotExpiry(expiresAt, item.shelfLifeHours) });
+      });
+      if (unprocessable.length > 0) {
+        throw new ApiError(422, 'UNPROCESSABLE', 'Some lines cannot be received', unprocessable);
+      }
+
+      const lots = await Promise.all(lines.map((l) => ensureLot(campaign.id, l.itemId, l.lotExpiresAt)));
+      const id = new Types.ObjectId().toHexString();
+      const donor = input.donor ?? { kind: 'anonymous' as const };
+      const doc: DonationDoc = {
+        _id: id,
+        campaignId: campaign.id,
+        locationId: location.id,
+        receivedAt,
+        receivedBy: actor.id,
+        donor: {
+          kind: donor.kind,
+          name: donor.name ?? null,
+          phone: donor.consentToContact ? (donor.phone ?? null) : null,
+          consentToContact: donor.consentToContact ?? false,
+          locale: donor.locale ?? null,
+        },
+        lines: lines.map((l, i) => ({
+          itemId: l.itemId,
+          quantity: l.quantity,
+          lotId: lots[i]!.id,
+          expiresAt: lots[i]!.expiresAt,
+        })),
+        note: input.note ?? null,
+        opId: id,
+        voidOpId: null,
+        voidClaimedAt: null,
+        voided: null,
+        createdAt: now,
+      };
+      const movements: MovementInput[] = doc.lines.map((l) => ({
+        kind: 'received',
+        locationId: location.id,
+        itemId: l.itemId,
+        campaignId: campaign.id,
+        lotId: l.lotId,
+        expiresAt: l.expiresAt,
+        quantity: l.quantity,
+        donationId: id,
+      }));
+      const result = await runStockOp({
+        kind: 'donation',
+        opId: id,
+        actorId: actor.id,
+        movements,
+        at: now,
+        hook: { name: 'donation.record', data: { donation: doc } },
+      });
+      const dto = presentDonation(doc);
+      events.publish('donations.recorded', { donation: dto, movements: result.movements.map(presentMovement) });
+      return dto;
+    },
+
+    /** Donations, most recently received first. `total` is a lower bound (exact on the last page). */
+    async list(_actor: Actor, query: ListDonationsQuery): Promise<Page<DonationDto>> {
+      const filter: Record<string, unknown> = {};
+      if (query.campaignId) filter.campaignId = query.campaignId;
+      if (query.locationId) filter.locationId = query.locationId;
+      if (query.from || query.to) {
+        filter.receivedAt = {
+          ...(query.from ? { $gte: new Date(query.from) } : {}),
+          ...(query.to ? { $lt: new Date(query.to) } : {}),
+        };
+      }
+      if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
+      const docs = await donations()
+        .find(filter)
+        .sort({ receivedAt: -1, _id: -1 })
+        .skip(query.offset)
+        .limit(query.limit + 1)
+        .toArray();
+      return lowerBoundPage(docs.map(presentDonation), query.limit, query.offset);
+    },
+
+    async get(_actor: Actor, id: string): Promise<DonationDto> {
+      return presentDonation(await findDonation(id));
+    },
+
+    /** The donation document (for the receipt). */
+    findDonation,
+
+    /**
+     * Voids a donation: its goods leave the stock again as `voided` movements. Only while they
+     * are all still available where they were received (409 naming each line that is not: it was
+     * shipped, reserved or written off). A donation is voided once.
+     */
+    async void(actor: Actor, id: string, reason: string): Promise<DonationDto> {
+      let doc = await findDonation(id);
+      const alreadyVoided = () =>
+        new ApiError(409, 'CONFLICT', 'The donation is already voided', [
+          { path: 'params.id', message: 'already voided', type: 'state' },
+        ]);
+      if (doc.voided) throw alreadyVoided();
+      if (
+        doc.voidOpId &&
+        Date.now() - (doc.voidClaimedAt?.getTime() ?? 0) > OP_LEASE_MS &&
+        !(await StockOp.exists({ _id: doc.voidOpId }))
+      ) {
+        // A void that died before writing its intent left its claim (long ago): clear it.
+        await donations().updateOne({ _id: id, voidOpId: doc.voidOpId, voided: null }, { $set: { voidOpId: null } });
+        doc = await findDonation(id);
+      }
+      const opId = new Types.ObjectId().toHexString();
+      // Claim the void first, so two voids at once never reverse the stock twice.
+      const claim = await donations().updateOne(
+        { _id: id, voided: null, voidOpId: null },
+        { $set: { voidOpId: opId, voidClaimedAt: new Date() } },
+      );
+      if (claim.modifiedCount === 0) {
+        const now = await findDonation(id);
+        if (now.voided) throw alreadyVoided();
+        throw new ApiError(409, 'CONFLICT', 'The donation is being voided right now', [
+          { path: 'params.id', message: 'a void is in progress', type: 'state' },
+        ]);
+      }
+      const voided = { at: new Date(), by: actor.id, reason };
+      const movements: MovementInput[] = doc.lines.map((l) => ({
+        kind: 'voided',
+        locationId: doc.locationId,
+        itemId: l.itemId,
+        campaignId: doc.campaignId,
+        lotId: l.lotId,
+        expiresAt: l.expiresAt,
+        quantity: -l.quantity,
+        donationId: id,
+        reason,
+      }));
+      let result;
+      try {
+        result = await runStockOp({
+          kind: 'void',
+          opId,
+          actorId: actor.id,
+          movements,
+          at: voided.at,
+          hook: { name: 'donation.void', data: { donationId: id, voided } },
+        });
+      } catch (err) {
+        if (!(err instanceof StockConflict)) throw err;
+        // Name each line whose goods are no longer all here.
+        const need = new Map<string, number>();
+        for (const l of doc.lines) need.set(l.lotId, (need.get(l.lotId) ?? 0) + l.quantity);
+        const here = await Balance.find({
+          _id: { $in: [...need.keys()].map((lot) => balanceId(doc.locationId, lot)) },
+        }).lean();
+        const available = new Map(here.map((b) => [b.lotId, b.available]));
+        const details: ErrorDetail[] = [];
+        doc.lines.forEach((l, i) => {
+          const has = available.get(l.lotId) ?? 0;
+          const needed = need.get(l.lotId)!;
+          if (has < needed) {
+            details.push({
+              path: `lines.${i}`,
+              message: `item ${l.itemId}, lot ${l.lotId}: ${needed} needed, ${has} still available here (missing ${needed - has}: shipped, reserved or written off)`,
+              type: 'insufficient',
+            });
+          }
+        });
+        throw new StockConflict(err.shortages, details.length > 0 ? details : undefined);
+      }
+      const dto = presentDonation({ ...doc, voided, voidOpId: null });
+      events.publish('donations.voided', { donation: dto, movements: result.movements.map(presentMovement) });
+      return dto;
+    },
+  };
+}
+
+export type DonationsService = ReturnType<typeof createDonationsService>;

@@ -1,0 +1,4 @@
+export { Donation, type DonationDoc } from './donations.model';
+export { presentDonation } from './donations.presenter';
+export { createDonationsService, type DonationsService } from './donations.service';
+export { donationsRoutes } from './donations.routes';

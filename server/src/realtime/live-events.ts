@@ -1,0 +1,110 @@
+import type { LiveEventName, MovementDto } from '@karavan/shared';
+import type { Logger } from '../lib/logger';
+import type { RealtimeServer } from './realtime';
+import { storeEvents, takeSeqs, type StoredEvent } from './event-log';
+
+/** One live event to send: its payload is built after its seq is taken (see below). */
+export interface LiveEventSpec {
+  name: LiveEventName;
+  rooms: string[];
+  /** Events with the same key waiting together are sent once (the payload is a snapshot). */
+  key?: string;
+  /** Builds the payload; `seq` is the event's own, taken before this call. */
+  build(seq: number): Promise<Record<string, unknown> | null>;
+}
+
+/**
+ * Turns queued events into stored, numbered, sent ones, strictly in order within this process:
+ * take seqs (one `$inc` for the whole batch), THEN build the payloads (reads of the current
+ * state), store them, then emit them. Because a snapshot is read after its seq was taken, a
+ * higher seq is never an older state than a lower one. Waiting snapshot events with the same
+ * key (progress of one campaign) are coalesced into the last one: under load the dashboard gets
+ * fewer, never staler, events.
+ */
+export function createLiveEvents(io: RealtimeServer, logger: Logger) {
+  const queue: LiveEventSpec[] = [];
+  let running: Promise<void> | null = null;
+
+  async function pump(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, queue.length);
+      const last = new Map<string, number>();
+      batch.forEach((e, i) => e.key && last.set(e.key, i));
+      const list = batch.filter((e, i) => !e.key || last.get(e.key) === i);
+      try {
+        const first = await takeSeqs(list.length);
+        const at = new Date();
+        const payloads = await Promise.all(list.map((e, i) => e.build(first + i)));
+        const docs: StoredEvent[] = [];
+        list.forEach((e, i) => {
+          const payload = payloads[i];
+          if (!payload) return;
+          const seq = first + i;
+          docs.push({ _id: seq, name: e.name, rooms: e.rooms, payload: { seq, at: at.toISOString(), ...payload }, at });
+        });
+        try {
+          await storeEvents(docs);
+        } catch (err) {
+          logger.error({ err }, 'live events could not be stored; sent live only');
+        }
+        for (const doc of docs) io.to(doc.rooms).emit(doc.name, doc.payload as never);
+      } catch (err) {
+        logger.error({ err, events: list.map((e) => e.name) }, 'live events lost');
+      }
+    }
+  }
+
+  return {
+    /** Queues events, sent in this order after everything queued before them. */
+    enqueue(specs: LiveEventSpec[]): void {
+      queue.push(...specs);
+      running ??= pump().finally(() => {
+        running = null;
+      });
+    },
+    /** Resolves when every queued event was stored and sent (tests, shutdown). */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+  };
+}
+export type LiveEvents = ReturnType<typeof createLiveEvents>;
+
+/** Rooms and keys for the stock snapshot events that a list of movements calls for. */
+export function stockEventSpecs(
+  movements: MovementDto[],
+  build: {
+    rows(locationId: string, lotIds: string[]): Promise<Record<string, unknown> | null>;
+    progress(campaignId: string, seq: number): Promise<Record<string, unknown> | null>;
+  },
+): LiveEventSpec[] {
+  const byLocation = new Map<string, { lots: Set<string>; campaigns: Set<string> }>();
+  const campaigns = new Set<string>();
+  for (const m of movements) {
+    campaigns.add(m.campaignId);
+    if (!m.locationId || m.kind === 'delivered') continue;
+    const entry = byLocation.get(m.locationId) ?? { lots: new Set<string>(), campaigns: new Set<string>() };
+    entry.lots.add(m.lotId);
+    entry.campaigns.add(m.campaignId);
+    byLocation.set(m.locationId, entry);
+  }
+  const specs: LiveEventSpec[] = [];
+  for (const [locationId, { lots, campaigns: cs }] of byLocation) {
+    const lotIds = [...lots].sort();
+    specs.push({
+      name: 'stock.changed',
+      rooms: ['dashboard', `location:${locationId}`, ...[...cs].map((c) => `campaign:${c}`)],
+      key: `stock:${locationId}:${lotIds.join(',')}`,
+      build: () => build.rows(locationId, lotIds),
+    });
+  }
+  for (const campaignId of campaigns) {
+    specs.push({
+      name: 'campaign.progress',
+      rooms: ['dashboard', `campaign:${campaignId}`],
+      key: `progress:${campaignId}`,
+      build: (seq) => build.progress(campaignId, seq),
+    });
+  }
+  return specs;
+}

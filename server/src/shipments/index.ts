@@ -1,0 +1,14 @@
+/**
+ * Shipments: planning, the status-update route that is the one way a shipment changes state
+ * (stock through the ledger engine, crash-safe with an intent and the engine's hook), the
+ * document checklist and the driver's privacy mode.
+ */
+export {
+  createShipmentsService,
+  repairShipmentIntents,
+  shipmentFaults,
+  type ShipmentsService,
+} from './shipments.service';
+export { shipmentsRoutes } from './shipments.routes';
+export { presentShipment, presentShipmentSummary, presentUpdate } from './shipments.presenter';
+export { Shipment, ShipmentUpdate, HISTORY_KEPT } from './shipments.model';

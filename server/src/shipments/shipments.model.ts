@@ -1,0 +1,177 @@
+import mongoose, { Schema, type Types } from 'mongoose';
+import { SHIPMENT_STATUSES, type Position, type ShipmentStatus, type ShortfallReason } from '@karavan/shared';
+
+/*
+ * Two collections:
+ * - `shipments`: one small document per shipment with everything a screen shows, including the
+ *   last HISTORY_KEPT status updates, so that reading one shipment is one `_id` lookup. Writes are
+ *   compare-and-set on `version`.
+ * - `shipment_updates`: every status update ever received, `_id` = the client-made id, so a
+ *   replay is one `_id` lookup and a concurrent duplicate loses the insert. Append-mostly, read by
+ *   `_id` only.
+ */
+
+/** How many updates the shipment document keeps (a real shipment has tens). */
+export const HISTORY_KEPT = 300;
+
+export interface HistoryEntry {
+  id: string;
+  status: ShipmentStatus;
+  at: Date;
+  receivedAt: Date;
+  position: Position | null;
+  note: string | null;
+  checkpointId: string | null;
+  actorId: string;
+  actorRole: string;
+  applied: boolean;
+}
+
+export interface LotLine {
+  lotId: string;
+  quantity: number;
+  expiresAt: Date | null;
+}
+
+export interface ShipmentLine {
+  itemId: string;
+  quantity: number;
+  lots: LotLine[];
+  received: number | null;
+  writtenOff: number | null;
+  reason: ShortfallReason | null;
+}
+
+export interface ShipmentDocument {
+  key: string;
+  label: string;
+  checked: boolean;
+  checkedAt: Date | null;
+  checkedBy: string | null;
+}
+
+export interface Warning {
+  code: string;
+  message: string;
+  itemId: string | null;
+  lotId: string | null;
+}
+
+/**
+ * A status change whose stock operation is under way (the intent, written before the stock
+ * operation): `set` is what the shipment becomes once the operation is applied, `entry` its
+ * history entry. The stock op's hook (or the repair pass) applies it, or drops it when the
+ * operation is undone.
+ */
+export interface PendingChange {
+  updateId: string;
+  opId: string;
+  status: ShipmentStatus;
+  set: Record<string, unknown>;
+  entry: HistoryEntry;
+  since: Date;
+}
+
+export interface ShipmentRecord {
+  _id: Types.ObjectId;
+  campaignId: string;
+  originId: string;
+  destinationId: string;
+  destinationKind: string;
+  driverId: string | null;
+  vehicle: { plate: string; kind: string; capacityKg: number | null } | null;
+  plannedDepartureAt: Date | null;
+  estimatedRouteHours: number | null;
+  route: string[];
+  status: ShipmentStatus;
+  privacyMode: boolean;
+  lines: ShipmentLine[];
+  documents: ShipmentDocument[];
+  warnings: Warning[];
+  loadKg: number | null;
+  history: HistoryEntry[];
+  lastHeardAt: Date | null;
+  lastPosition: (Position & { at: Date }) | null;
+  lastStatusAt: Date | null;
+  departedAt: Date | null;
+  arrivedAt: Date | null;
+  deliveredAt: Date | null;
+  cancelledAt: Date | null;
+  receivedBy: string | null;
+  pending: PendingChange | null;
+  version: number;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const shipmentSchema = new Schema(
+  {
+    campaignId: { type: String, required: true, index: true },
+    originId: { type: String, required: true },
+    destinationId: { type: String, required: true },
+    destinationKind: { type: String, required: true },
+    driverId: { type: String, default: null, index: true },
+    vehicle: { type: Schema.Types.Mixed, default: null },
+    plannedDepartureAt: { type: Date, default: null },
+    estimatedRouteHours: { type: Number, default: null },
+    route: { type: [String], default: [] },
+    status: { type: String, enum: SHIPMENT_STATUSES, required: true, index: true },
+    privacyMode: { type: Boolean, default: false },
+    lines: { type: Schema.Types.Mixed, required: true },
+    documents: { type: Schema.Types.Mixed, default: [] },
+    warnings: { type: Schema.Types.Mixed, default: [] },
+    loadKg: { type: Number, default: null },
+    history: { type: Schema.Types.Mixed, default: [] },
+    lastHeardAt: { type: Date, default: null },
+    lastPosition: { type: Schema.Types.Mixed, default: null },
+    lastStatusAt: { type: Date, default: null },
+    departedAt: { type: Date, default: null },
+    arrivedAt: { type: Date, default: null },
+    deliveredAt: { type: Date, default: null },
+    cancelledAt: { type: Date, default: null },
+    receivedBy: { type: String, default: null },
+    pending: { type: Schema.Types.Mixed, default: null },
+    version: { type: Number, required: true, default: 0 },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+shipmentSchema.index({ createdAt: -1 });
+export const Shipment = mongoose.model('Shipment', shipmentSchema, 'shipments');
+
+export interface UpdateRecord {
+  /** The client-made id of the update. */
+  _id: string;
+  shipmentId: string;
+  /** Hash of the request: the same id with another request is refused (422). */
+  fingerprint: string;
+  /** pending: being processed (or its process died); done: answered. */
+  state: 'pending' | 'done';
+  applied: boolean | null;
+  entry: HistoryEntry;
+  /** The request as received (lots, lines, receivedBy), for the record. */
+  request: Record<string, unknown>;
+  createdAt: Date;
+}
+
+const updateSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    shipmentId: { type: String, required: true, index: true },
+    fingerprint: { type: String, required: true },
+    state: { type: String, enum: ['pending', 'done'], required: true },
+    applied: { type: Boolean, default: null },
+    entry: { type: Schema.Types.Mixed, required: true },
+    request: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+updateSchema.index({ createdAt: 1 });
+export const ShipmentUpdate = mongoose.model('ShipmentUpdate', updateSchema, 'shipment_updates');
+
+export const shipments = () => Shipment.collection as unknown as mongoose.mongo.Collection<ShipmentRecord>;
+export const updates = () => ShipmentUpdate.collection as unknown as mongoose.mongo.Collection<UpdateRecord>;

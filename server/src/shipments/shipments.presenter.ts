@@ -1,0 +1,145 @@
+import type {
+  CheckpointVisitDto,
+  ShipmentDto,
+  ShipmentSummaryDto,
+  ShipmentUpdateDto,
+  ShipmentWarningCode,
+} from '@karavan/shared';
+import type { HistoryEntry, ShipmentRecord } from './shipments.model';
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
+  return {
+    id: e.id,
+    status: e.status,
+    at: new Date(e.at).toISOString(),
+    receivedAt: new Date(e.receivedAt).toISOString(),
+    position: e.position
+      ? {
+          lat: e.position.lat,
+          lng: e.position.lng,
+          ...(e.position.accuracyM !== undefined ? { accuracyM: e.position.accuracyM } : {}),
+        }
+      : null,
+    note: e.note ?? null,
+    checkpointId: e.checkpointId ?? null,
+    actorId: e.actorId,
+    actorRole: e.actorRole,
+    applied: e.applied,
+  };
+}
+
+const time = (e: HistoryEntry) => new Date(e.at).getTime();
+
+/**
+ * Arrival at and departure from each checkpoint, from the history in device-time order (late
+ * updates included: they are what the driver saw). A departure after an arrival closes it.
+ */
+export function checkpointVisits(history: HistoryEntry[]): CheckpointVisitDto[] {
+  const visits: { locationId: string; arrived: Date | null; departed: Date | null }[] = [];
+  let open: (typeof visits)[number] | null = null;
+  const seen = new Set<string>();
+  for (const e of [...history].sort((a, b) => time(a) - time(b))) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    if (e.status === 'at_checkpoint') {
+      const locationId = e.checkpointId ?? '';
+      if (open && open.locationId === locationId) continue; // the same stop reported twice
+      open = { locationId, arrived: new Date(e.at), departed: null };
+      visits.push(open);
+    } else if (e.status === 'departed' && open) {
+      open.departed = new Date(e.at);
+      open = null;
+    }
+  }
+  return visits
+    .filter((v) => v.locationId !== '')
+    .map((v) => ({
+      locationId: v.locationId,
+      arrivedAt: iso(v.arrived),
+      departedAt: iso(v.departed),
+      waitMinutes:
+        v.arrived && v.departed ? Math.max(0, Math.round((v.departed.getTime() - v.arrived.getTime()) / 60_000)) : null,
+    }));
+}
+
+/**
+ * Departure plus the planned route time. `now` given: a departure not yet made starts no earlier
+ * than now (for warnings); without it, only an actual or planned departure counts (for display,
+ * so that the same shipment always reads the same).
+ */
+export function estimatedArrival(
+  s: Pick<ShipmentRecord, 'departedAt' | 'plannedDepartureAt' | 'estimatedRouteHours'>,
+  now?: Date,
+): Date | null {
+  if (s.estimatedRouteHours == null) return null;
+  let start = s.departedAt ?? s.plannedDepartureAt ?? null;
+  if (!s.departedAt && now && (!start || start < now)) start = now;
+  if (!start) return null;
+  return new Date(new Date(start).getTime() + s.estimatedRouteHours * 3_600_000);
+}
+
+export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
+  return {
+    id: s._id.toHexString(),
+    campaignId: s.campaignId,
+    originId: s.originId,
+    destinationId: s.destinationId,
+    destinationKind: s.destinationKind,
+    driverId: s.driverId ?? null,
+    vehicle: s.vehicle
+      ? { plate: s.vehicle.plate, kind: s.vehicle.kind, capacityKg: s.vehicle.capacityKg ?? null }
+      : null,
+    plannedDepartureAt: iso(s.plannedDepartureAt),
+    estimatedRouteHours: s.estimatedRouteHours ?? null,
+    estimatedArrivalAt: iso(estimatedArrival(s)),
+    route: s.route ?? [],
+    status: s.status,
+    privacyMode: Boolean(s.privacyMode),
+    lines: s.lines.map((l) => ({
+      itemId: l.itemId,
+      quantity: l.quantity,
+      lots: (l.lots ?? []).map((lot) => ({ lotId: lot.lotId, quantity: lot.quantity, expiresAt: iso(lot.expiresAt) })),
+      received: l.received ?? null,
+      writtenOff: l.writtenOff ?? null,
+      reason: l.reason ?? null,
+    })),
+    documents: (s.documents ?? []).map((d) => ({
+      key: d.key,
+      label: d.label,
+      checked: d.checked,
+      checkedAt: iso(d.checkedAt),
+      checkedBy: d.checkedBy ?? null,
+    })),
+    warnings: (s.warnings ?? []).map((w) => ({
+      code: w.code as ShipmentWarningCode,
+      message: w.message,
+      itemId: w.itemId ?? null,
+      lotId: w.lotId ?? null,
+    })),
+    loadKg: s.loadKg ?? null,
+    checkpoints: checkpointVisits(s.history ?? []),
+    lastHeardAt: iso(s.lastHeardAt),
+    lastPosition: s.lastPosition
+      ? {
+          lat: s.lastPosition.lat,
+          lng: s.lastPosition.lng,
+          ...(s.lastPosition.accuracyM !== undefined ? { accuracyM: s.lastPosition.accuracyM } : {}),
+          at: new Date(s.lastPosition.at).toISOString(),
+        }
+      : null,
+    lastStatusAt: iso(s.lastStatusAt),
+    departedAt: iso(s.departedAt),
+    arrivedAt: iso(s.arrivedAt),
+    deliveredAt: iso(s.deliveredAt),
+    receivedBy: s.receivedBy ?? null,
+    createdBy: s.createdBy,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+  };
+}
+
+export function presentShipment(s: ShipmentRecord): ShipmentDto {
+  return { ...presentShipmentSummary(s), history: (s.history ?? []).map(presentUpdate) };
+}

@@ -1,0 +1,177 @@
+import {
+  createShipmentBody,
+  idParams,
+  listShipmentsQuery,
+  pageSchema,
+  shipmentDocumentParams,
+  shipmentDocumentTickBody,
+  shipmentPrivacyBody,
+  shipmentSchema,
+  shipmentSummarySchema,
+  shipmentUpdateBody,
+  shipmentUpdateResultSchema,
+  updateShipmentBody,
+  type CreateShipmentRequest,
+  type ListShipmentsQuery,
+  type ShipmentDocumentTickRequest,
+  type ShipmentPrivacyRequest,
+  type ShipmentUpdateRequest,
+  type UpdateShipmentRequest,
+} from '@karavan/shared';
+import { defineRoute, type RouteSpec } from '../lib/route';
+import type { ShipmentsService } from './shipments.service';
+
+const one = { description: 'The shipment with its manifest, checklist and history', schema: shipmentSchema };
+const notYours = { description: 'A driver asking about a shipment not assigned to them' };
+const disabled = {
+  description:
+    'Not signed in; `ACCOUNT_DISABLED` when the account was disabled (a phone keeps its queued updates and tells the driver)',
+};
+
+export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
+  return [
+    defineRoute<CreateShipmentRequest>({
+      method: 'post',
+      path: '/api/shipments',
+      tag: 'shipments',
+      summary: 'Plan a shipment',
+      description:
+        'Status `planned`; nothing is reserved until `loading`. `driverId` is an active user with the role driver; `route` lists checkpoint locations in order; line quantities may use a pack `unit` (converted to base units). `documents` is the checklist (default: waybill, donation letter, and a veterinary certificate when an item is dairy, meat, fish or eggs). `estimatedRouteHours` defaults to an estimate from the coordinates (1.3 x straight line at 60 km/h, plus 2 h per checkpoint). A `WEIGHT_UNKNOWN` or `OVER_CAPACITY` warning is stored when the vehicle has a capacity.',
+      access: 'shipments:manage',
+      idempotent: true,
+      body: createShipmentBody,
+      responses: {
+        201: { description: 'The planned shipment', schema: shipmentSchema },
+        401: disabled,
+        422: { description: 'A campaign, place, driver, item or unit that does not fit (details)' },
+      },
+      async handler({ actor, body }) {
+        return { status: 201, body: await service.create(actor!, body) };
+      },
+    }),
+    defineRoute<undefined, ListShipmentsQuery>({
+      method: 'get',
+      path: '/api/shipments',
+      tag: 'shipments',
+      summary: 'List shipments (a driver: their own)',
+      description:
+        'Newest first, without history: last status, last position, last heard. Filters: `status` (repeat for several), `campaignId`, `driverId`, `active=true` (not delivered or cancelled). A driver (shipments:drive without shipments:read:any) sees only shipments assigned to them.',
+      access: 'authenticated',
+      query: listShipmentsQuery,
+      responses: {
+        200: { description: 'A page of shipments', schema: pageSchema(shipmentSummarySchema, 'ShipmentPage') },
+        401: disabled,
+        403: { description: 'A role that reads no shipments' },
+      },
+      async handler({ actor, query }) {
+        return { status: 200, body: await service.list(actor!, query) };
+      },
+    }),
+    defineRoute<undefined, undefined, { id: string }>({
+      method: 'get',
+      path: '/api/shipments/:id',
+      tag: 'shipments',
+      summary: 'One shipment with manifest (lots), history and last heard',
+      description:
+        'History: every status update (device time `at`, server time `receivedAt`, position, note, who sent it, `applied`), oldest received first. `checkpoints` gives arrival, departure and minutes waited at each checkpoint.',
+      access: 'authenticated',
+      params: idParams,
+      responses: { 200: one, 401: disabled, 403: notYours, 404: { description: 'No such shipment' } },
+      async handler({ actor, params }) {
+        return { status: 200, body: await service.get(actor!, params.id) };
+      },
+    }),
+    defineRoute<UpdateShipmentRequest, undefined, { id: string }>({
+      method: 'patch',
+      path: '/api/shipments/:id',
+      tag: 'shipments',
+      summary: 'Change the plan: driver, vehicle, route, documents, departure, lines',
+      description:
+        'While `planned` or `loading` (409 after departure); `lines` only while `planned`. `documents` replaces the checklist (ticks of documents kept in it stay).',
+      access: 'shipments:manage',
+      params: idParams,
+      body: updateShipmentBody,
+      responses: {
+        200: one,
+        401: disabled,
+        404: { description: 'No such shipment' },
+        409: { description: 'The shipment is past the point where this can change' },
+        422: { description: 'A driver, route or item that does not fit (details)' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.update(actor!, params.id, body) };
+      },
+    }),
+    defineRoute<ShipmentUpdateRequest, undefined, { id: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/updates',
+      tag: 'shipments',
+      summary: 'Report a status update (the one way a shipment changes state)',
+      description: [
+        'For every role, online or replayed from a phone outbox. `id` is made by the client (a UUID): the same `id` again changes nothing and gets the first answer (`applied` as then; the shipment as it is now). The same `id` with a different update is 422. An update refused (403, 409, 4xx) is not kept: it may be sent again once the cause is fixed.',
+        '`at` is the device time (a time ahead of the server counts as the server time for ordering); the server adds `receivedAt`. An update older than the last applied one is kept in the history and answered `applied: false`.',
+        'Coordinators and organisers move every step (`shipments:manage`); the assigned driver only `departed`, `at_checkpoint`, `arrived`, `delivered`, and only on their own shipment (403 otherwise). A transition the state machine does not allow is 409 `CONFLICT` with the allowed next statuses in `details` (one detail of `type: "allowed"` per status, the status as its `message`).',
+        '`loading` reserves at the origin, first-expired-first-out unless `lots` picks them (the lots of an item must add up to its line); not enough stock is 409 `CONFLICT` with what is missing per item in `details` (`type: "insufficient"`, path `lines.<itemId>`, message `... missing N`); expired lots are refused (409, `type: "expired"`); warnings `EXPIRES_BEFORE_ARRIVAL` (per lot) and `OVER_CAPACITY` are stored on the shipment. The first `departed` dispatches (goods leave the origin and are in transit); `at_checkpoint`/`departed` repeat per checkpoint (`checkpointId`, default the next on the route); `cancelled` only before departure, releasing the reservation.',
+        "`delivered` needs `receivedBy`; `lines: [{ itemId, received, reason? }]` (items left out arrived in full); a shortfall needs a reason (400) and is written off, more than sent is 422. At a distribution point received goods count as delivered; anywhere else they enter the destination's stock in the same lots (a transfer).",
+        "Position is dropped while the shipment's privacy mode is on, except with `at_checkpoint`, `arrived` and `delivered`. A disabled account gets 401 `ACCOUNT_DISABLED`: keep the update and tell the driver.",
+      ].join('\n\n'),
+      access: 'authenticated',
+      params: idParams,
+      body: shipmentUpdateBody,
+      responses: {
+        200: { description: '`applied` and the shipment', schema: shipmentUpdateResultSchema },
+        400: { description: 'Not valid (e.g. a shortfall without a reason, delivery without receivedBy)' },
+        401: disabled,
+        403: { description: "Not this caller's shipment, or a status a driver may not report" },
+        404: { description: 'No such shipment or lot' },
+        409: {
+          description:
+            '`CONFLICT`: a transition not allowed (details `type: "allowed"` name the allowed next statuses), not enough or expired stock (details `type: "insufficient"` / `"expired"`); `IDEMPOTENCY_IN_PROGRESS`: the same id is being processed',
+        },
+        422: {
+          description: 'Lots, items or quantities that do not fit the shipment, or the id reused for another update',
+        },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.report(actor!, params.id, body) };
+      },
+    }),
+    defineRoute<ShipmentPrivacyRequest, undefined, { id: string }>({
+      method: 'patch',
+      path: '/api/shipments/:id/privacy',
+      tag: 'shipments',
+      summary: "Switch the driver's privacy mode for a shipment",
+      description:
+        'While on, positions sent with updates are not kept, except at checkpoints, arrival and delivery. The assigned driver or a coordinator.',
+      access: 'authenticated',
+      params: idParams,
+      body: shipmentPrivacyBody,
+      responses: { 200: one, 401: disabled, 403: notYours, 404: { description: 'No such shipment' } },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.setPrivacy(actor!, params.id, body) };
+      },
+    }),
+    defineRoute<ShipmentDocumentTickRequest, undefined, { id: string; key: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/documents/:key',
+      tag: 'shipments',
+      summary: 'Tick (or untick) a document of the checklist',
+      description:
+        'Body `{ checked }` (default true). The assigned driver or a coordinator; the checklist itself is set by coordinators (`documents` on create or PATCH). Repeating it changes nothing more.',
+      access: 'authenticated',
+      idempotent: true,
+      params: shipmentDocumentParams,
+      body: shipmentDocumentTickBody,
+      responses: {
+        200: one,
+        401: disabled,
+        403: notYours,
+        404: { description: 'No such shipment, or no such document on its checklist' },
+        409: { description: 'The shipment is delivered or cancelled' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.tickDocument(actor!, params.id, params.key, body) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,279 @@
+import Joi from 'joi';
+import { objectId, pageQueryKeys, type PageQuery } from './common';
+import { freeText } from './catalogue';
+
+/**
+ * Kinds of ledger movement. Each one changes stock in a fixed way (see DOMAIN.md):
+ * - `received` (+q): a donation line entered a location's stock.
+ * - `voided` (-q): a donation line was taken back out (the donation was voided).
+ * - `written_off` (-q): goods at a location were spoiled, damaged, lost, stolen or expired.
+ * - `adjusted` (±q): a count found more or less than the books said. Less counts as written
+ *   off, more as received, so that donated = onHand + inTransit + delivered + writtenOff holds.
+ * - `reserved` (+q) / `released` (-q): the reserved part of on-hand stock for a shipment.
+ * - `dispatched` (-q): reserved goods left the origin on a shipment (they are now in transit).
+ * - `delivered` (+q): goods in transit were handed over at a distribution point.
+ * - `transferred_in` (+q): goods in transit entered the destination's stock.
+ * - `written_off_in_transit` (-q): goods in transit that never arrived.
+ */
+export const MOVEMENT_KINDS = [
+  'received',
+  'voided',
+  'written_off',
+  'adjusted',
+  'reserved',
+  'released',
+  'dispatched',
+  'delivered',
+  'transferred_in',
+  'written_off_in_transit',
+] as const;
+export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+
+export const WRITE_OFF_REASONS = ['spoiled', 'damaged', 'lost', 'stolen', 'expired', 'other'] as const;
+export type WriteOffReason = (typeof WRITE_OFF_REASONS)[number];
+
+export const ADJUSTMENT_REASONS = ['count', 'found', 'miscount', 'other'] as const;
+
+/** One balance: what is at a location of one lot (one item of one campaign with one expiry). */
+export interface StockRowDto {
+  locationId: string;
+  itemId: string;
+  campaignId: string;
+  lotId: string;
+  expiresAt: string | null;
+  onHand: number;
+  /** The part of onHand set aside for shipments being loaded; never more than onHand. */
+  reserved: number;
+  /** Past its expiry: reported, never reservable. */
+  expired: boolean;
+}
+
+/** One ledger entry; never changed or deleted. */
+export interface MovementDto {
+  id: string;
+  kind: MovementKind;
+  at: string;
+  actorId: string;
+  /** Null only for goods in transit (written_off_in_transit). */
+  locationId: string | null;
+  itemId: string;
+  campaignId: string;
+  lotId: string;
+  /** Signed change of the number the kind is about (onHand, reserved or in-transit quantity). */
+  quantity: number;
+  reason: string | null;
+  note: string | null;
+  donationId: string | null;
+  shipmentId: string | null;
+}
+
+export interface CampaignProgressItem {
+  itemId: string;
+  target: number;
+  donated: number;
+  onHand: number;
+  reserved: number;
+  inTransit: number;
+  delivered: number;
+  writtenOff: number;
+}
+
+/** `donated = onHand + inTransit + delivered + writtenOff` for every item, at every moment. */
+export interface CampaignProgressDto {
+  campaignId: string;
+  asOf: string;
+  /** Live events with a higher seq are newer than this snapshot (see events.ts). */
+  seq: number;
+  items: CampaignProgressItem[];
+}
+
+export interface ListStockQuery extends PageQuery {
+  locationId?: string;
+  itemId?: string;
+  campaignId?: string;
+  expiringWithinHours?: number;
+  /** Also rows whose onHand is 0 (default: only what is there). */
+  includeEmpty?: boolean;
+}
+export const listStockQuery = Joi.object<ListStockQuery, true>({
+  locationId: objectId(),
+  itemId: objectId(),
+  campaignId: objectId(),
+  expiringWithinHours: Joi.number()
+    .integer()
+    .min(0)
+    .max(24 * 365),
+  includeEmpty: Joi.boolean(),
+  ...pageQueryKeys,
+});
+
+export interface ListMovementsQuery extends PageQuery {
+  locationId?: string;
+  itemId?: string;
+  campaignId?: string;
+  kind?: MovementKind;
+  shipmentId?: string;
+  donationId?: string;
+  lotId?: string;
+}
+export const listMovementsQuery = Joi.object<ListMovementsQuery, true>({
+  locationId: objectId(),
+  itemId: objectId(),
+  campaignId: objectId(),
+  kind: Joi.string().valid(...MOVEMENT_KINDS),
+  shipmentId: objectId(),
+  donationId: objectId(),
+  lotId: objectId(),
+  ...pageQueryKeys,
+});
+
+/** A quantity in base units, or in one of the item's pack units (`unit`). */
+const quantity = () => Joi.number().integer().min(1).max(10_000_000);
+// Top-level free text (compared case-insensitively by the server); a pattern with the u flag does not survive the OpenAPI rendering.
+const unit = () => freeText(30);
+
+export interface WriteOffRequest {
+  locationId: string;
+  lotId: string;
+  quantity: number;
+  unit?: string;
+  reason: WriteOffReason;
+  /** Required when reason is `other` (checked by the server: 422). */
+  note?: string;
+}
+export const writeOffBody = Joi.object<WriteOffRequest, true>({
+  locationId: objectId().required(),
+  lotId: objectId().required(),
+  quantity: quantity().required(),
+  unit: unit(),
+  reason: Joi.string()
+    .valid(...WRITE_OFF_REASONS)
+    .required(),
+  note: freeText(1000, { multiline: true }),
+});
+
+export interface AdjustmentRequest {
+  locationId: string;
+  lotId: string;
+  /** What the count found, in base units (or `unit`). */
+  countedQuantity: number;
+  unit?: string;
+  reason: string;
+  note?: string;
+}
+export const adjustmentBody = Joi.object<AdjustmentRequest, true>({
+  locationId: objectId().required(),
+  lotId: objectId().required(),
+  countedQuantity: Joi.number().integer().min(0).max(10_000_000).required(),
+  unit: unit(),
+  reason: freeText(200).required(),
+  note: freeText(1000, { multiline: true }),
+});
+
+/** The answer of a write-off or adjustment: the movement written and the balance after it. */
+export interface StockChangeDto {
+  movement: MovementDto | null;
+  row: StockRowDto;
+}
+
+/** One number that the ledger and the running totals disagree on. */
+export interface ReconcileDifference {
+  /** `movements`: the ledger index lists another number of movements than the ledger holds. */
+  collection: 'balances' | 'campaign_totals' | 'movements';
+  id: string;
+  field: string;
+  stored: number;
+  fromLedger: number;
+}
+export interface ReconcileReport {
+  checkedAt: string;
+  movements: number;
+  balances: number;
+  campaignTotals: number;
+  differences: ReconcileDifference[];
+  /** Operations still being applied (their balances are left out of the comparison). */
+  inFlight: number;
+  fixed: boolean;
+}
+export interface ReconcileRequest {
+  fix?: boolean;
+}
+export const reconcileQuery = Joi.object<ReconcileRequest, true>({ fix: Joi.boolean().default(false) });
+
+// Response schemas (for the OpenAPI document).
+const hexId = () => Joi.string().hex().length(24);
+const count = () => Joi.number().integer();
+
+export const stockRowSchema = Joi.object<StockRowDto, true>({
+  locationId: hexId().required(),
+  itemId: hexId().required(),
+  campaignId: hexId().required(),
+  lotId: hexId().required(),
+  expiresAt: Joi.string().isoDate().allow(null).required(),
+  onHand: count().min(0).required(),
+  reserved: count().min(0).required(),
+  expired: Joi.boolean().required(),
+}).label('StockRow');
+
+export const movementSchema = Joi.object<MovementDto, true>({
+  id: Joi.string().required(),
+  kind: Joi.string()
+    .valid(...MOVEMENT_KINDS)
+    .required(),
+  at: Joi.string().isoDate().required(),
+  actorId: Joi.string().required(),
+  locationId: hexId().allow(null).required(),
+  itemId: hexId().required(),
+  campaignId: hexId().required(),
+  lotId: hexId().required(),
+  quantity: count().required(),
+  reason: Joi.string().allow(null).required(),
+  note: Joi.string().allow(null).required(),
+  donationId: hexId().allow(null).required(),
+  shipmentId: hexId().allow(null).required(),
+}).label('Movement');
+
+export const stockChangeSchema = Joi.object<StockChangeDto, true>({
+  movement: movementSchema.allow(null).required(),
+  row: stockRowSchema.required(),
+}).label('StockChange');
+
+export const campaignProgressSchema = Joi.object<CampaignProgressDto, true>({
+  campaignId: hexId().required(),
+  asOf: Joi.string().isoDate().required(),
+  seq: count().min(0).required(),
+  items: Joi.array()
+    .items(
+      Joi.object<CampaignProgressItem, true>({
+        itemId: hexId().required(),
+        target: count().min(0).required(),
+        donated: count().required(),
+        onHand: count().required(),
+        reserved: count().required(),
+        inTransit: count().required(),
+        delivered: count().required(),
+        writtenOff: count().required(),
+      }),
+    )
+    .required(),
+}).label('CampaignProgress');
+
+export const reconcileReportSchema = Joi.object<ReconcileReport, true>({
+  checkedAt: Joi.string().isoDate().required(),
+  movements: count().required(),
+  balances: count().required(),
+  campaignTotals: count().required(),
+  differences: Joi.array()
+    .items(
+      Joi.object<ReconcileDifference, true>({
+        collection: Joi.string().valid('balances', 'campaign_totals', 'movements').required(),
+        id: Joi.string().required(),
+        field: Joi.string().required(),
+        stored: count().required(),
+        fromLedger: count().required(),
+      }),
+    )
+    .required(),
+  inFlight: count().required(),
+  fixed: Joi.boolean().required(),
+}).label('ReconcileReport');

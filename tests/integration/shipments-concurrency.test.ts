@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { Balance, repairStockOps, StockOp } from '../../server/src/stock';
+import { repairShipmentIntents, Shipment, shipmentFaults, ShipmentUpdate } from '../../server/src/shipments';
+import { startTestApp, type TestApp } from '../support/app';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, expectReconciled, nextAt, type Scene } from '../support/shipments';
+
+// Concurrency and crashes: loadings competing for the same stock, and a process that dies
+// between the shipment's intent and its stock operation (or inside it).
+
+let app: TestApp;
+let coordinator: Awaited<ReturnType<typeof signedIn>>;
+beforeAll(async () => {
+  app = await startTestApp();
+  coordinator = await signedIn(app.url, { role: 'coordinator' });
+});
+afterAll(() => app.close());
+afterEach(() => {
+  shipmentFaults.crashAfterIntent = false;
+  shipmentFaults.crashBeforeHook = false;
+});
+
+const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3_600_000);
+const api = () => request(app.url);
+const balance = async (s: Scene) => {
+  const b = await Balance.findById(`${s.origin.id}:${s.lotId}`).lean();
+  return { onHand: b?.onHand ?? 0, reserved: b?.reserved ?? 0 };
+};
+const update = (shipmentId: string, body: Record<string, unknown>) =>
+  api().post(`/api/shipments/${shipmentId}/updates`).set(coordinator.auth).send(body);
+
+describe('Concurrent loadings', () => {
+  test('When 50 shipments load at once from stock for 10 of them, then exactly 10 succeed and nothing is oversold', async () => {
+    const s = await buildScene(app.url, { stock: 100 });
+    const shipments = [];
+    for (let i = 0; i < 50; i += 1) {
+      shipments.push(
+        await createShipment(app.url, coordinator.auth, s, { lines: [{ itemId: s.item.id, quantity: 10 }] }),
+      );
+    }
+    const answers = await Promise.all(
+      shipments.map((sh) => update(sh.id, { id: randomUUID(), status: 'loading', at: nextAt() })),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((st) => st === 200)).toHaveLength(10);
+    expect(statuses.filter((st) => st === 409)).toHaveLength(40);
+    expect(
+      answers
+        .filter((a) => a.status === 409)
+        .every((a) => a.body.code === 'CONFLICT' && a.body.details[0].type === 'insufficient'),
+    ).toBe(true);
+    expect(await balance(s)).toEqual({ onHand: 100, reserved: 100 });
+    expect(await Shipment.countDocuments({ campaignId: s.campaign.id, status: 'loading' })).toBe(10);
+    await expectReconciled();
+  }, 120_000);
+});
+
+describe('A crash between the writes', () => {
+  test('When the process dies after the intent and before the stock operation, then the repair drops the intent and the phone’s retry goes through once', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const body = { id: randomUUID(), status: 'loading', at: nextAt() };
+    shipmentFaults.crashAfterIntent = true;
+    expect((await update(shipment.id, body)).status).toBe(500);
+    expect((await Shipment.findById(shipment.id).lean())!.pending).not.toBeNull();
+    expect(await balance(s)).toEqual({ onHand: 1000, reserved: 0 });
+
+    await repairStockOps(FAR_FUTURE);
+    expect(await repairShipmentIntents(FAR_FUTURE)).toEqual({ applied: 0, dropped: 1 });
+    const after = (await Shipment.findById(shipment.id).lean())!;
+    expect(after.pending).toBeNull();
+    expect(after.status).toBe('planned');
+    expect(await ShipmentUpdate.countDocuments({ _id: body.id })).toBe(0);
+    await expectReconciled();
+
+    const retry = await update(shipment.id, body);
+    expect(retry.status).toBe(200);
+    expect(retry.body.applied).toBe(true);
+    expect(await balance(s)).toEqual({ onHand: 1000, reserved: 100 });
+    expect((await update(shipment.id, body)).body.applied).toBe(true);
+    expect(await balance(s)).toEqual({ onHand: 1000, reserved: 100 });
+    await expectReconciled();
+  });
+
+  test('When the process dies after the stock moved and before the shipment changed, then the repair finishes the status change', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    await update(shipment.id, { id: randomUUID(), status: 'loading', at: nextAt() });
+    const body = { id: randomUUID(), status: 'departed', at: nextAt() };
+    shipmentFaults.crashBeforeHook = true;
+    expect((await update(shipment.id, body)).status).toBe(500);
+    // The stock moved (dispatched) but the shipment still says loading: the op is left applied, unfinished.
+    expect(await StockOp.countDocuments({})).toBe(1);
+    expect((await Shipment.findById(shipment.id).lean())!.status).toBe('loading');
+
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
+    await repairShipmentIntents(FAR_FUTURE);
+    const after = (await Shipment.findById(shipment.id).lean())!;
+    expect(after.status).toBe('departed');
+    expect(after.pending).toBeNull();
+    expect(await balance(s)).toEqual({ onHand: 900, reserved: 0 });
+    await expectReconciled();
+
+    const replay = await update(shipment.id, body);
+    expect(replay.status).toBe(200);
+    expect(replay.body.applied).toBe(true);
+    expect(replay.body.shipment.status).toBe('departed');
+    expect(replay.body.shipment.history.filter((h: { id: string }) => h.id === body.id)).toHaveLength(1);
+    expect(await balance(s)).toEqual({ onHand: 900, reserved: 0 });
+    await expectReconciled();
+  });
+});

@@ -1,0 +1,94 @@
+import request from 'supertest';
+import type { LiveEventName, SubscribeAck } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
+import { openSocket, ready, type ClientSocket } from '../support/sockets';
+
+let app: TestApp;
+let coordinator: Awaited<ReturnType<typeof signedIn>>;
+let scene: Scene;
+const sockets: ClientSocket[] = [];
+beforeAll(async () => {
+  app = await startTestApp();
+  coordinator = await signedIn(app.url, { role: 'coordinator' });
+  scene = await buildScene(app.url);
+});
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await app.close();
+});
+
+const EVENTS: LiveEventName[] = ['shipment.updated', 'stock.changed', 'campaign.progress'];
+
+async function watcher(token: string) {
+  const socket = openSocket(app.url, { token });
+  sockets.push(socket);
+  await ready(socket);
+  const got: { name: LiveEventName; payload: { seq: number } & Record<string, unknown> }[] = [];
+  for (const name of EVENTS) {
+    (socket as unknown as { on(n: string, f: (p: never) => void): void }).on(name, (payload) => {
+      got.push({ name, payload });
+    });
+  }
+  const subscribe = (room: string) =>
+    new Promise<SubscribeAck>((resolve) => socket.emit('subscribe', { room }, resolve));
+  return { socket, got, subscribe };
+}
+
+async function until(got: { name: string }[], test: () => boolean) {
+  while (!test()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('shipment rooms', () => {
+  test('When drivers and coordinators subscribe to a shipment room, then its driver and coordinators may, another driver may not', async () => {
+    const shipment = await createShipment(app.url, coordinator.auth, scene);
+    const room = `shipment:${shipment.id}`;
+    expect((await (await watcher(scene.driver.tokens.accessToken)).subscribe(room)).ok).toBe(true);
+    expect((await (await watcher(coordinator.tokens.accessToken)).subscribe(room)).ok).toBe(true);
+    expect(await (await watcher(scene.otherDriver.tokens.accessToken)).subscribe(room)).toEqual({
+      ok: false,
+      code: 'FORBIDDEN',
+    });
+    await request(app.url).get('/api/events').query({ after: 0, room }).set(scene.otherDriver.auth).expect(403);
+  });
+});
+
+describe('shipment.updated', () => {
+  test('When a shipment moves, then its room, its campaign and the dashboard get shipment.updated with seq, and the stock events come with it', async () => {
+    const shipment = await createShipment(app.url, coordinator.auth, scene);
+    const driver = await watcher(scene.driver.tokens.accessToken);
+    const dashboard = await watcher(coordinator.tokens.accessToken);
+    const ack = await driver.subscribe(`shipment:${shipment.id}`);
+    if (!ack.ok) throw new Error('refused');
+    expect((await dashboard.subscribe('dashboard')).ok).toBe(true);
+
+    await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading');
+    await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed', { position: { lat: 42.9, lng: 74.6 } });
+    const updates = () => driver.got.filter((e) => e.name === 'shipment.updated');
+    await until(driver.got, () => updates().length >= 2);
+    expect(driver.got.every((e) => e.name === 'shipment.updated')).toBe(true);
+    const [loading, departed] = updates();
+    expect(loading!.payload.seq).toBeGreaterThan(ack.seq);
+    expect(departed!.payload.seq).toBeGreaterThan(loading!.payload.seq);
+    expect(departed!.payload).toMatchObject({
+      shipment: { id: shipment.id, status: 'departed', lastPosition: { lat: 42.9, lng: 74.6 } },
+      update: { status: 'departed', actorId: scene.driver.user.id, applied: true },
+      at: expect.any(String),
+    });
+    expect((departed!.payload.shipment as Record<string, unknown>).history).toBeUndefined();
+
+    await until(dashboard.got, () => dashboard.got.filter((e) => e.name === 'shipment.updated').length >= 2);
+    expect(dashboard.got.some((e) => e.name === 'stock.changed')).toBe(true);
+    await app.karavan.live.idle();
+    const missed = await request(app.url)
+      .get('/api/events')
+      .query({ after: ack.seq, room: `shipment:${shipment.id}` })
+      .set(scene.driver.auth)
+      .expect(200);
+    expect(missed.body.items.map((e: { name: string; seq: number }) => [e.name, e.seq])).toEqual(
+      updates().map((e) => ['shipment.updated', e.payload.seq]),
+    );
+    await expectReconciled();
+  });
+});
