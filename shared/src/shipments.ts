@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { trimmedText } from './text';
+import { freeText } from './catalogue';
 import type { Right } from './roles';
 
 /**
@@ -99,7 +99,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: trimmedText({ min: 0, max: 1000, multiline: true }).allow(''),
+  note: freeText(1000, { multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(
@@ -109,7 +109,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
-  receivedBy: trimmedText({ max: 200 }),
+  receivedBy: freeText(200),
   lines: Joi.array()
     .items(
       Joi.object({
@@ -276,21 +276,17 @@ export interface CreateShipmentRequest {
   plannedDepartureAt?: string | null;
   /** Planned hours on the road; estimated from the coordinates when omitted. */
   estimatedRouteHours?: number | null;
+  /** Or the planned arrival (not both; 422): the route time is then arrival minus planned departure. */
+  plannedArrivalAt?: string | null;
   route?: string[];
   lines: { itemId: string; quantity: number; unit?: string }[];
   /** The document checklist; by default from the items (waybill, donation letter, veterinary certificate for dairy). */
   documents?: DocumentInput[];
 }
 
-const plainText = (max: number) =>
-  Joi.string()
-    .trim()
-    .max(max)
-    .pattern(/^[^\u0000-\u001f\u007f]*$/u, 'printable text');
-
 const vehicleSchema = Joi.object<VehicleInput, true>({
-  plate: plainText(20).min(1).required(),
-  kind: plainText(40).min(1).required(),
+  plate: freeText(20).required(),
+  kind: freeText(40).required(),
   capacityKg: Joi.number().min(1).max(200_000).allow(null),
 });
 
@@ -300,7 +296,7 @@ const documentKey = () =>
     .pattern(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'document key');
 
 const documentsSchema = Joi.array()
-  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: plainText(120).min(1) }))
+  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: freeText(120) }))
   .max(30)
   .unique('key');
 
@@ -317,13 +313,14 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
     .min(0)
     .max(24 * 30)
     .allow(null),
+  plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   lines: Joi.array()
     .items(
       Joi.object({
         itemId: objectIdString().required(),
         quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: trimmedText({ max: 30 }),
+        unit: freeText(30),
       }),
     )
     .min(1)
@@ -339,6 +336,7 @@ export interface UpdateShipmentRequest {
   vehicle?: VehicleInput | null;
   plannedDepartureAt?: string | null;
   estimatedRouteHours?: number | null;
+  plannedArrivalAt?: string | null;
   route?: string[];
   documents?: DocumentInput[];
   lines?: { itemId: string; quantity: number; unit?: string }[];
@@ -352,6 +350,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
     .min(0)
     .max(24 * 30)
     .allow(null),
+  plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   documents: documentsSchema,
   lines: Joi.array()
@@ -359,7 +358,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
       Joi.object({
         itemId: objectIdString().required(),
         quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: trimmedText({ max: 30 }),
+        unit: freeText(30),
       }),
     )
     .min(1)

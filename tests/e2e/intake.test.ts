@@ -121,7 +121,10 @@ async function seriousViolations(): Promise<string[]> {
   const result = await new AxeBuilder({ page }).exclude('.mantine-Select-dropdown').analyze();
   return result.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => `${node.target.join(' ')} ${process.env.AXE_DEBUG ? node.failureSummary : ''}`).join(', ')}`);
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes.map((node) => `${node.target.join(' ')} ${process.env.AXE_DEBUG ? node.failureSummary : ''}`).join(', ')}`,
+    );
 }
 
 /** Picks an option of a searchable select with the keyboard: type, Enter. */

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { DonationDto, StockRowDto } from '@karavan/shared';
+import { IdempotencyRecord } from '../../server/src/lib/idempotency';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, expectProgressInvariant, stockWorld, type StockWorld } from '../support/stock';
 
@@ -220,6 +221,33 @@ describe('POST /api/donations', () => {
       .set('Idempotency-Key', key)
       .send({ ...body, lines: [{ itemId: w.water.id, quantity: 10 }] })
       .expect(422);
+  });
+
+  test('When the reply of a donation was lost after it was written, then the retry with its key finds it and counts it once', async () => {
+    const body = { campaignId: w.campaign.id, locationId: w.warehouse.id, lines: [{ itemId: w.milk.id, quantity: 7 }] };
+    const key = `lost-${Date.now()}`;
+    const first = await request(app.url)
+      .post('/api/donations')
+      .set(w.coordinator.auth)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    const lotId = first.body.lines[0].lotId as string;
+    const before = (await stockOf(lotId, w.warehouse.id))!.onHand;
+    // The process died after the write and before the idempotency record was completed: the
+    // record stays pending until it is taken for abandoned, and the client retries then.
+    await IdempotencyRecord.updateOne(
+      { _id: `${w.coordinator.user.id}:${key}` },
+      { $set: { state: 'pending', createdAt: new Date(Date.now() - 5 * 60_000) }, $unset: { status: 1, body: 1 } },
+    );
+    const retry = await request(app.url)
+      .post('/api/donations')
+      .set(w.coordinator.auth)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(retry.body.id).toBe(first.body.id);
+    expect((await stockOf(lotId, w.warehouse.id))!.onHand).toBe(before);
   });
 
   test('When two requests with the same Idempotency-Key race, then the donation counts once', async () => {

@@ -184,22 +184,23 @@ describe('Live events', () => {
 describe('GET /api/events', () => {
   test('When the caller may not watch the room, then it is 403; a bad room 400; no token 401', async () => {
     await request(app.url).get('/api/events').query({ after: 0, room: 'dashboard' }).set(w.driver.auth).expect(403);
+    // No such shipment (who may watch shipment rooms: tests/integration/shipments-live.test.ts).
     await request(app.url)
       .get('/api/events')
-      .query({ after: 0, room: 'campaign:nope' })
+      .query({ after: 0, room: 'shipment:0123456789abcdef01234567' })
       .set(w.coordinator.auth)
       .expect(403);
     const bad = await request(app.url)
       .get('/api/events')
-      .query({ after: 0, room: 'warehouse:0123456789abcdef01234567' })
+      .query({ after: 0, room: 'campaign:nope' })
       .set(w.coordinator.auth)
       .expect(400);
     expect(bad.body.details[0].path).toBe('query.room');
     await request(app.url)
       .get('/api/events')
-      .query({ after: 0, room: 'shipment:0123456789abcdef01234567' })
+      .query({ after: 0, room: 'warehouse:0123456789abcdef01234567' })
       .set(w.coordinator.auth)
-      .expect(404);
+      .expect(400);
     await request(app.url).get('/api/events').query({ after: 0 }).set(w.coordinator.auth).expect(400);
     await request(app.url).get('/api/events').query({ after: 0, room: 'dashboard' }).expect(401);
   });

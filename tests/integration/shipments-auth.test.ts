@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import {
-  SHIPMENT_STATUSES,
-  SHIPMENT_TRANSITIONS,
-  type Role,
-  type ShipmentDto,
-  type ShipmentStatus,
-} from '@karavan/shared';
+import { SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, type ShipmentDto, type ShipmentStatus } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, nextAt, sendUpdate, type Scene } from '../support/shipments';

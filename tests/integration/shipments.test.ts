@@ -84,6 +84,11 @@ describe('POST /api/shipments', () => {
     expect(shipment.documents.map((d) => d.key)).toEqual(['waybill', 'donation_letter', 'veterinary_certificate']);
     expect(shipment.estimatedRouteHours).toBeGreaterThan(4);
     expect(shipment.estimatedArrivalAt).not.toBeNull();
+    const planned = await api()
+      .patch(`/api/shipments/${shipment.id}`)
+      .set(coordinator.auth)
+      .send({ plannedArrivalAt: '2030-01-10T14:30:00.000Z' });
+    expect(planned.body).toMatchObject({ estimatedRouteHours: 8.5, estimatedArrivalAt: '2030-01-10T14:30:00.000Z' });
     expect(shipment.loadKg).toBe(126);
     expect(shipment.history).toEqual([]);
     expect((await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth)).body.id).toBe(shipment.id);
@@ -144,6 +149,18 @@ describe('POST /api/shipments', () => {
     expect(unit.body.details[0].path).toBe('body.lines.0.unit');
     const bad = await api().post('/api/shipments').set(coordinator.auth).send({ campaignId: 'x', lines: [] });
     expect(bad.status).toBe(400);
+    const arrival = await api()
+      .post('/api/shipments')
+      .set(coordinator.auth)
+      .send({
+        campaignId: s.campaign.id,
+        originId: s.origin.id,
+        destinationId: s.destination.id,
+        plannedArrivalAt: '2030-01-10T06:00:00.000Z',
+        lines: [{ itemId: s.item.id, quantity: 5 }],
+      });
+    expect(arrival.status).toBe(422);
+    expect(arrival.body.details[0].path).toBe('body.plannedArrivalAt');
   });
 });
 
@@ -416,7 +433,7 @@ describe('Delivery', () => {
       receivedBy: 'Алия',
       lines: [{ itemId: s.item.id, received: 90 }],
     });
-    expect(noReason.status).toBe(400);
+    expect(noReason.status).toBe(422);
     expect(noReason.body.details[0].path).toBe('body.lines.0.reason');
     const tooMany = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', {
       receivedBy: 'Алия',
@@ -424,7 +441,7 @@ describe('Delivery', () => {
     });
     expect(tooMany.status).toBe(422);
     const noReceiver = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', { lines: [] });
-    expect(noReceiver.status).toBe(400);
+    expect(noReceiver.status).toBe(422);
 
     const res = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', {
       receivedBy: 'Алия',

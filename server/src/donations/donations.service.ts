@@ -10,7 +10,8 @@ import {
 import { getCampaign } from '../campaigns';
 import { findItems } from '../items';
 import { getLocation } from '../locations';
-import { ApiError } from '../lib/errors';
+import { ApiError, isDuplicateKey } from '../lib/errors';
+import { idForRequest } from '../lib/idempotency';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { isObjectIdHex } from '../lib/text-search';
@@ -78,7 +79,18 @@ export function createDonationsService(events: EventBus) {
      * units; a line without `expiresAt` expires the item's shelf life after `receivedAt`. Each
      * line goes to the lot of its item, campaign and (bucketed) expiry.
      */
-    async record(actor: Actor, input: CreateDonationRequest): Promise<DonationDto> {
+    async record(
+      actor: Actor,
+      input: CreateDonationRequest,
+      options: { requestKey?: string } = {},
+    ): Promise<DonationDto> {
+      // With an Idempotency-Key the donation's id comes from it: a rerun of a request whose reply
+      // was lost (the process died after the write) finds the donation instead of recording it twice.
+      const id = idForRequest(options.requestKey);
+      if (options.requestKey) {
+        const existing = await donations().findOne({ _id: id });
+        if (existing) return presentDonation(existing);
+      }
       const now = new Date();
       const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
       // Rules the request schema cannot state are 422, with the field paths.
@@ -171,7 +183,6 @@ export function createDonationsService(events: EventBus) {
       }
 
       const lots = await Promise.all(lines.map((l) => ensureLot(campaign.id, l.itemId, l.lotExpiresAt)));
-      const id = new Types.ObjectId().toHexString();
       const donor = input.donor ?? { kind: 'anonymous' as const };
       const doc: DonationDoc = {
         _id: id,
@@ -216,6 +227,12 @@ export function createDonationsService(events: EventBus) {
         movements,
         at: now,
         hook: { name: 'donation.record', data: { donation: doc } },
+      }).catch((err: unknown) => {
+        // The first run of this request is still under way or being repaired: its intent exists.
+        if (isDuplicateKey(err)) {
+          throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This donation is still being recorded; retry shortly');
+        }
+        throw err;
       });
       const dto = presentDonation(doc);
       events.publish('donations.recorded', { donation: dto, movements: result.movements.map(presentMovement) });

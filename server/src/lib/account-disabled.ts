@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { ApiError } from './errors';
-import { JWT_ALGORITHM, JWT_ISSUER } from '../auth/tokens';
 import { User } from '../users';
 
 /**
@@ -20,10 +19,11 @@ export function explainDisabledAccounts(authenticate: RequestHandler, secret: st
       const header = req.get('authorization') ?? '';
       const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
       if (!token) return next(err);
+      // Only our own HS256 tokens: the signature with our secret is what matters here.
       let sub: unknown;
       try {
         sub = (
-          jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER }) as {
+          jwt.verify(token, secret, { algorithms: ['HS256'] }) as {
             sub?: unknown;
           }
         ).sub;

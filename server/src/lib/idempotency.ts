@@ -101,6 +101,10 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     return { status: existing.status ?? 200, body: existing.body, headers: { 'Idempotent-Replayed': 'true' } };
   }
 
+  // Handlers that create something derive its id from this, so that a request whose reply was
+  // lost (a crash after the write, a 503 at the deadline) and that is run again finds what the
+  // first run made instead of making it twice.
+  res.locals.requestKey = hmacHex(secretKey, `request\n${id}`);
   let reply: Reply;
   try {
     reply = await run();
@@ -113,6 +117,15 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     { $set: { state: 'done', status: reply.status, body: withoutSecrets(reply.body ?? null) } },
   );
   return reply;
+}
+
+/**
+ * The id of the thing a request creates: derived from the request's Idempotency-Key (see
+ * `HandlerContext.requestKey`) when it has one, so a rerun of the same request names the same
+ * thing; a fresh ObjectId otherwise.
+ */
+export function idForRequest(requestKey: string | undefined): string {
+  return requestKey ? requestKey.slice(0, 24) : new mongoose.Types.ObjectId().toHexString();
 }
 
 /** Deletes records past their time; called periodically. */

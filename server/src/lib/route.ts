@@ -31,6 +31,12 @@ export interface HandlerContext<B, Q, P> {
   params: P;
   req: Request;
   res: Response;
+  /**
+   * Set when the request carries an Idempotency-Key: a secret-keyed digest of caller and key.
+   * A create derives its id from it (`idForRequest`), so that running the same request again after
+   * its reply was lost finds what the first run made.
+   */
+  requestKey: string | undefined;
 }
 
 export interface ResponseSpec {
@@ -170,6 +176,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
           params: res.locals.params,
           req,
           res,
+          requestKey: res.locals.requestKey as string | undefined,
         });
       send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
     });

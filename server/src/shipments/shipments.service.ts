@@ -207,6 +207,30 @@ function estimateRouteHours(stops: LocationDto[]): number | null {
   return Math.round(((km * ROAD_FACTOR) / ROAD_SPEED_KMH + checkpoints * CHECKPOINT_HOURS) * 10) / 10;
 }
 
+/** Hours from the planned departure to the planned arrival (400 when the arrival is not after it). */
+/** The route time is given as hours or as a planned arrival, not both (422). */
+function assertOneRouteTime(input: { estimatedRouteHours?: number | null; plannedArrivalAt?: string | null }): void {
+  if (input.plannedArrivalAt && input.estimatedRouteHours != null) {
+    throw unprocessable('Give the route time or the planned arrival, not both', [
+      { path: 'body.plannedArrivalAt', message: 'cannot go with "estimatedRouteHours"', type: 'object.oxor' },
+    ]);
+  }
+}
+
+function hoursUntilArrival(departure: Date | null, arrival: string): number {
+  const hours = departure ? (new Date(arrival).getTime() - departure.getTime()) / 3_600_000 : NaN;
+  if (!(hours > 0)) {
+    throw unprocessable('The planned arrival must come after a planned departure', [
+      {
+        path: 'body.plannedArrivalAt',
+        message: '"plannedArrivalAt" needs a planned departure before it',
+        type: 'date.min',
+      },
+    ]);
+  }
+  return Math.round(hours * 10) / 10;
+}
+
 function defaultDocuments(items: ItemDto[]): DocumentInput[] {
   const docs: DocumentInput[] = [{ key: 'waybill' }, { key: 'donation_letter' }];
   if (items.some((i) => i.category && VETERINARY_CATEGORIES.includes(i.category.toLowerCase()))) {
@@ -296,13 +320,27 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     });
   }
 
-  /** Compare-and-set on `version`; false when somebody else changed the shipment first. */
-  async function casUpdate(s: ShipmentRecord, set: Record<string, unknown>): Promise<boolean> {
+  /** Compare-and-set on `version`: the shipment as written, or null when somebody else changed it first. */
+  async function casUpdate(
+    s: ShipmentRecord,
+    set: Record<string, unknown>,
+    entry?: HistoryEntry,
+  ): Promise<ShipmentRecord | null> {
+    const updatedAt = new Date();
+    const history = entry ? [...(s.history ?? []), entry] : s.history;
+    // Appending is a $push (the document is not rewritten from here); past HISTORY_KEPT, a trim.
+    const append = entry && history.length <= HISTORY_KEPT;
     const result = await shipments().updateOne(
       { _id: s._id, version: s.version, pending: null },
-      { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } },
+      {
+        $set: { ...set, ...(entry && !append ? { history: trimHistory(history) } : {}), updatedAt },
+        $inc: { version: 1 },
+        ...(append ? { $push: { history: entry } } : {}),
+      },
     );
-    return result.modifiedCount === 1;
+    return result.modifiedCount === 1
+      ? ({ ...s, ...set, history: trimHistory(history), updatedAt, version: s.version + 1 } as ShipmentRecord)
+      : null;
   }
 
   /** Reads, changes and writes a shipment with compare-and-set, retrying on concurrent changes. */
@@ -317,7 +355,8 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         continue;
       }
       const set = await change(s);
-      if (await casUpdate(s, set)) return find(id);
+      const written = await casUpdate(s, set);
+      if (written) return written;
       await sleep(Math.random() * 20);
     }
     throw new ApiError(409, 'CONFLICT', 'The shipment kept changing; retry');
@@ -428,14 +467,20 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     return (s.route ?? []).find((id) => !visited.has(id)) ?? null;
   }
 
-  /** One try at applying an update to the shipment as read; null when it changed meanwhile (retry). */
-  async function attempt(s: ShipmentRecord, a: Attempt): Promise<boolean | null> {
+  /**
+   * One try at applying an update to the shipment as read: whether it was applied and the
+   * shipment after it (null: read it again); null when the shipment changed meanwhile (retry).
+   */
+  async function attempt(
+    s: ShipmentRecord,
+    a: Attempt,
+  ): Promise<{ applied: boolean; after: ShipmentRecord | null } | null> {
     const { req } = a;
     // Arrived after a later update was applied: kept in the history, not applied.
     if (s.lastStatusAt && a.orderAt < new Date(s.lastStatusAt)) {
       const entry = { ...a.entry, applied: false };
-      const ok = await casUpdate(s, { ...heard(s, entry), history: trimHistory([...(s.history ?? []), entry]) });
-      return ok ? false : null;
+      const after = await casUpdate(s, heard(s, entry), entry);
+      return after ? { applied: false, after } : null;
     }
     const allowed = allowedNextStatuses(s.status, {
       rights: roleRights(a.actor),
@@ -471,8 +516,8 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     if (req.status === 'delivered') return withStock(s, a, entry, await deliveryChange(s, a, base));
     if (req.status === 'arrived') base.arrivedAt = entry.at;
 
-    const ok = await casUpdate(s, { ...base, history: trimHistory([...(s.history ?? []), entry]) });
-    return ok ? true : null;
+    const after = await casUpdate(s, base, entry);
+    return after ? { applied: true, after } : null;
   }
 
   async function lotMovements(
@@ -600,7 +645,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   async function deliveryChange(s: ShipmentRecord, a: Attempt, base: Record<string, unknown>): Promise<StockChange> {
     const { req } = a;
     if (!req.receivedBy) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', [
+      throw unprocessable('A delivery needs the name of who received it', [
         { path: 'body.receivedBy', message: '"receivedBy" is required for a delivery', type: 'any.required' },
       ]);
     }
@@ -624,7 +669,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           type: 'any.required',
         });
     });
-    if (validation.length > 0) throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', validation);
+    if (validation.length > 0) throw unprocessable('A shortfall needs a reason', validation);
     if (details.length > 0) throw unprocessable('The delivery does not match the shipment', details);
 
     const toStock = s.destinationKind !== 'distribution_point';
@@ -682,7 +727,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     a: Attempt,
     entry: HistoryEntry,
     change: StockChange,
-  ): Promise<boolean | null> {
+  ): Promise<{ applied: boolean; after: null } | null> {
     const shipmentId = s._id.toHexString();
     const pending: PendingChange = {
       updateId: a.req.id,
@@ -703,7 +748,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     }
     if (change.movements.length === 0) {
       await applyPending(shipmentId, a.req.id);
-      return true;
+      return { applied: true, after: null };
     }
     try {
       await stock.run({
@@ -718,21 +763,25 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       if (err instanceof ApiError) await dropPending(shipmentId, a.req.id);
       throw err;
     }
-    return true;
+    return { applied: true, after: null };
   }
 
   /** Applies an update (retrying compare-and-set), FEFO re-picked after a concurrent reservation. */
-  async function process(shipmentId: string, a: Attempt): Promise<boolean> {
+  async function process(
+    shipmentId: string,
+    a: Attempt,
+    read: ShipmentRecord,
+  ): Promise<{ applied: boolean; after: ShipmentRecord }> {
     let conflicts = 0;
     for (let round = 0; round < 200; round += 1) {
-      const s = await find(shipmentId);
+      const s = round === 0 ? read : await find(shipmentId);
       if (s.pending) {
         await sleep(10 + Math.random() * 40);
         continue;
       }
       try {
         const result = await attempt(s, a);
-        if (result !== null) return result;
+        if (result !== null) return { applied: result.applied, after: result.after ?? (await find(shipmentId)) };
       } catch (err) {
         // Somebody reserved the same lots between the pick and the reservation: pick again.
         if (err instanceof StockConflict && a.req.status === 'loading' && !a.req.lots?.length && conflicts < 20) {
@@ -818,7 +867,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       receivedAt,
       position: keepPosition ? req.position! : null,
       note: req.note ? req.note : null,
-      checkpointId: req.checkpointId ?? null,
+      checkpointId: req.status === 'at_checkpoint' || req.status === 'departed' ? (req.checkpointId ?? null) : null,
       actorId: actor.id,
       actorRole: actor.role,
       applied: false,
@@ -846,21 +895,16 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       return replay(actor, shipmentId, req, fingerprint, existing);
     }
 
-    let applied: boolean;
+    let result: { applied: boolean; after: ShipmentRecord };
     try {
-      applied = await process(shipmentId, {
-        actor,
-        req,
-        entry,
-        orderAt: at > receivedAt ? receivedAt : at,
-      });
+      result = await process(shipmentId, { actor, req, entry, orderAt: at > receivedAt ? receivedAt : at }, s);
     } catch (err) {
       // Refused: nothing changed; forget the update so that it may be sent again once fixed.
       if (err instanceof ApiError) await updates().deleteOne({ _id: req.id, state: 'pending' });
       throw err;
     }
+    const { applied, after } = result;
     await updates().updateOne({ _id: req.id }, { $set: { state: 'done', applied } });
-    const after = await find(shipmentId);
     const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
     publish(after, stored);
     return { applied, shipment: presentShipment(after) };
@@ -869,6 +913,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   return {
     /** Plans a shipment: status `planned`, nothing reserved yet. */
     async create(actor: Actor, input: CreateShipmentRequest): Promise<ShipmentDto> {
+      assertOneRouteTime(input);
       const campaign = await getCampaign(input.campaignId).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404) {
           throw unprocessable('No such campaign', [
@@ -911,7 +956,12 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         driverId,
         vehicle,
         plannedDepartureAt: input.plannedDepartureAt ? new Date(input.plannedDepartureAt) : null,
-        estimatedRouteHours: input.estimatedRouteHours ?? estimateRouteHours([origin!, ...route, destination!]),
+        estimatedRouteHours: input.plannedArrivalAt
+          ? hoursUntilArrival(
+              input.plannedDepartureAt ? new Date(input.plannedDepartureAt) : null,
+              input.plannedArrivalAt,
+            )
+          : (input.estimatedRouteHours ?? estimateRouteHours([origin!, ...route, destination!])),
         route: route.map((r) => r.id),
         status: 'planned',
         privacyMode: false,
@@ -971,6 +1021,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
      * route, documents and times while planned or loading.
      */
     async update(actor: Actor, id: string, patch: UpdateShipmentRequest): Promise<ShipmentDto> {
+      assertOneRouteTime(patch);
       const items = patch.lines ? await resolveLines(patch.lines) : null;
       const driverId = patch.driverId !== undefined ? await resolveDriver(patch.driverId, 'body.driverId') : undefined;
       const route = patch.route ? await resolveRoute(patch.route) : null;
@@ -1002,7 +1053,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           const places = await findLocations([s.originId, s.destinationId]);
           stops = [places.get(s.originId)!, ...route, places.get(s.destinationId)!];
         }
-        if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
+        if (patch.plannedArrivalAt) {
+          const departure =
+            set.plannedDepartureAt !== undefined ? (set.plannedDepartureAt as Date | null) : s.plannedDepartureAt;
+          set.estimatedRouteHours = hoursUntilArrival(departure, patch.plannedArrivalAt);
+        } else if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
         else if (stops) set.estimatedRouteHours = estimateRouteHours(stops) ?? s.estimatedRouteHours;
         const lines = (set.lines as ShipmentLine[] | undefined) ?? s.lines;
         const vehicle =

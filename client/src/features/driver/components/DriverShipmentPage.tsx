@@ -334,7 +334,7 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
           <li key={update.id} data-testid="history-entry" data-state="sent">
             <Group gap="xs">
               <Text fw={700}>{names.status(update.status)}</Text>
-              <Badge color="green.9" variant="filled">
+              <Badge color="#1e6b34" variant="filled">
                 {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
               </Badge>
             </Group>
