@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { freeText } from './catalogue';
+import { trimmedText } from './text';
 import type { Right } from './roles';
 
 /**
@@ -99,7 +100,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: freeText(1000, { multiline: true }).allow(''),
+  note: trimmedText({ min: 0, max: 1000, multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(

@@ -46,42 +46,44 @@ const TEXT = {
     units: { loaf: 'loaves', litre: 'L', kg: 'kg', piece: 'pcs' },
   },
   ky: {
-    title: 'Кайрымдуулук тууралуу тил кат',
+    title: 'Кайрымдуулук тапшыруу дүмүрчөгү',
     thanks: 'Жардамыңыз үчүн рахмат!',
     number: 'Номер',
     received: 'Кабыл алынды',
     location: 'Кабыл алуу пункту',
-    campaign: 'Өнөктүк',
+    campaign: 'Кампания',
     donor: 'Берүүчү',
-    anonymous: 'Аты белгисиз',
+    anonymous: 'Аты аталбаган',
     organisation: 'Уюм',
     item: 'Товар',
     quantity: 'Саны',
-    expires: 'Жарактуулук мөөнөтү',
+    expires: 'Жарактуу мөөнөтү',
     voided: 'ЖОККО ЧЫГАРЫЛДЫ',
     reason: 'Себеби',
     print: 'Басып чыгаруу',
     units: { loaf: 'нан', litre: 'л', kg: 'кг', piece: 'даана' },
   },
   kk: {
-    title: 'Қайырымдылық туралы түбіртек',
+    title: 'Қайырымдылық түбіртегі',
     thanks: 'Көмегіңіз үшін рахмет!',
     number: 'Нөмір',
     received: 'Қабылданды',
     location: 'Қабылдау пункті',
     campaign: 'Науқан',
-    donor: 'Демеуші',
-    anonymous: 'Жасырын',
+    donor: 'Беруші',
+    anonymous: 'Аты-жөні көрсетілмеген',
     organisation: 'Ұйым',
     item: 'Тауар',
     quantity: 'Саны',
     expires: 'Жарамдылық мерзімі',
-    voided: 'КҮШІ ЖОЙЫЛДЫ',
+    voided: 'ЖОЙЫЛДЫ',
     reason: 'Себебі',
     print: 'Басып шығару',
-    units: { loaf: 'бөлке', litre: 'л', kg: 'кг', piece: 'дана' },
+    units: { loaf: 'нан', litre: 'л', kg: 'кг', piece: 'дана' },
   },
 } satisfies Record<Locale, unknown>;
+
+const INTL_LOCALE: Record<Locale, string> = { ru: 'ru-RU', en: 'en-GB', ky: 'ky-KG', kk: 'kk-KZ' };
 
 export interface ReceiptContext {
   donation: DonationDoc;
@@ -96,7 +98,7 @@ export function renderReceipt({ donation, items, location, campaign, locale }: R
   const t = TEXT[locale];
   const d = presentDonation(donation);
   const time = (iso: string, withTime = true) =>
-    new Intl.DateTimeFormat({ ru: 'ru-RU', en: 'en-GB', ky: 'ky-KG', kk: 'kk-KZ' }[locale], {
+    new Intl.DateTimeFormat(INTL_LOCALE[locale], {
       dateStyle: 'long',
       ...(withTime ? { timeStyle: 'short' } : {}),
       timeZone: 'UTC',
