@@ -1,13 +1,15 @@
+import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium, PHONE } from '../support/browser';
-import { createUser } from '../support/factories';
-import { BREAD, fakeShipments, KORDAI, MILK, SHIPMENT } from '../support/fake-shipments';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
 
 /*
- * The driver's phone screens. The shipments component (server) is not written yet: its routes
- * are played by a stand-in (tests/support/fake-shipments.ts). Sign-in, the app, the live
- * connection and the outbox are the real ones.
+ * The driver's phone against the real server: a coordinator plans and loads a shipment from
+ * Bishkek through the Kordai checkpoint to Almaty; the driver reports from a phone that goes
+ * offline on the way.
  */
 
 let app: TestApp;
@@ -15,6 +17,9 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: Error[];
+let scene: Scene;
+let coordinator: Awaited<ReturnType<typeof signedIn>>;
+let shipment: ShipmentDto;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -27,13 +32,16 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  scene = await buildScene(app.url);
+  coordinator = await signedIn(app.url, { role: 'coordinator' });
+  shipment = await createShipment(app.url, coordinator.auth, scene, { documents: [{ key: 'waybill' }] });
+  const loaded = await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading');
+  expect(loaded.status).toBe(200);
   context = await browser.newContext({
     baseURL: app.url,
     viewport: PHONE,
-    // The stand-in answers in place of the server: requests must reach it, not a service worker.
-    serviceWorkers: 'block',
     permissions: ['geolocation'],
-    geolocation: { latitude: 43.0412, longitude: 74.9856, accuracy: 30 },
+    geolocation: { latitude: 43.0386, longitude: 74.7059, accuracy: 30 },
   });
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
@@ -47,88 +55,94 @@ afterEach(async () => {
 });
 
 async function signInAsDriver(): Promise<void> {
-  const { user, password } = await createUser({ role: 'driver', name: 'Бакыт Асанов' });
   await page.goto('/driver');
-  await page.getByLabel('Электронная почта').fill(user.email);
-  await page.getByLabel('Пароль', { exact: true }).fill(password);
+  await page.getByLabel('Электронная почта').fill(scene.driver.user.email);
+  await page.getByLabel('Пароль', { exact: true }).fill(scene.driver.password);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Мои рейсы', level: 1 }).waitFor();
+}
+
+async function shipmentNow(): Promise<ShipmentDto> {
+  const res = await request(app.url).get(`/api/shipments/${shipment.id}`).set(coordinator.auth);
+  expect(res.status).toBe(200);
+  return res.body as ShipmentDto;
 }
 
 const historyStates = () =>
   page.getByTestId('history-entry').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
 
 test('When a driver makes three updates offline, then they wait on the phone and arrive once and in order when the network returns', async () => {
-  const server = await fakeShipments(context);
   await signInAsDriver();
-  await page.getByTestId('shipment-card').filter({ hasText: 'Бишкек, склад → Алматы, пункт раздачи' }).click();
+  await page.getByTestId('shipment-card').first().click();
   await page.getByTestId('shipment-status').and(page.locator('[data-status="loading"]')).waitFor();
-  expect(new URL(page.url()).pathname).toBe(`/driver/${SHIPMENT}`);
+  expect(new URL(page.url()).pathname).toBe(`/driver/${shipment.id}`);
 
   await context.setOffline(true);
   await page.getByRole('button', { name: 'Выехал' }).click();
-  await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
+  await page.getByRole('button', { name: /^На пункте пропуска/ }).click();
   await page.getByLabel('Заметка').fill('Очередь на границе, около 40 машин');
-  await page.getByRole('button', { name: 'Выехал с пункта: Кордай' }).click();
+  await page.getByRole('button', { name: /^Выехал с пункта/ }).click();
   await page.getByRole('checkbox', { name: 'Товарно-транспортная накладная' }).check();
   await page.getByText('4 записи ждут отправки').waitFor();
-  expect(await historyStates()).toEqual(['waiting', 'waiting', 'waiting']);
+  expect(await historyStates()).toEqual(['waiting', 'waiting', 'waiting', 'sent']);
   expect(await page.getByTestId('shipment-status').getAttribute('data-status')).toBe('departed');
-  expect(server.received).toEqual([]);
+  expect((await shipmentNow()).status).toBe('loading');
 
   await context.setOffline(false);
   await page.getByTestId('outbox').waitFor({ state: 'detached' });
   await page.getByRole('button', { name: 'Прибыл на место' }).waitFor();
-  expect(await historyStates()).toEqual(['sent', 'sent', 'sent']);
+  await page.locator('[data-testid="history-entry"][data-state="waiting"]').waitFor({ state: 'detached' });
+  expect(await historyStates()).toEqual(['sent', 'sent', 'sent', 'sent']);
 
-  const statuses = server.received.map((attempt) => attempt.body.status);
-  expect(statuses).toEqual(['departed', 'at_checkpoint', 'departed']);
-  expect(server.received.every((attempt) => attempt.key === attempt.body.id)).toBe(true);
-  expect(new Set(server.received.map((attempt) => attempt.body.id)).size).toBe(3);
-  const times = server.received.map((attempt) => Date.parse(attempt.body.at));
-  expect([...times].sort((a, b) => a - b)).toEqual(times);
-  expect(server.received[1]?.body).toMatchObject({ checkpointId: KORDAI, position: { lat: 43.0412, lng: 74.9856 } });
-  expect(server.received[2]?.body).toMatchObject({ note: 'Очередь на границе, около 40 машин', checkpointId: KORDAI });
-  expect(server.history.map((update) => update.status)).toEqual(['departed', 'at_checkpoint', 'departed']);
-  expect(server.other).toEqual([
-    { method: 'POST', path: `/api/shipments/${SHIPMENT}/documents/waybill`, body: { checked: true } },
+  const now = await shipmentNow();
+  expect(now.status).toBe('departed');
+  const history = now.history.filter((update) => update.status !== 'loading');
+  expect(history.map((update) => [update.status, update.applied])).toEqual([
+    ['departed', true],
+    ['at_checkpoint', true],
+    ['departed', true],
   ]);
-  expect(await page.getByRole('checkbox', { name: 'Товарно-транспортная накладная' }).isChecked()).toBe(true);
+  expect(new Set(history.map((update) => update.id)).size).toBe(3);
+  expect(history[1]).toMatchObject({ checkpointId: scene.checkpoint.id, position: { lat: 43.0386, lng: 74.7059 } });
+  expect(history[2]).toMatchObject({ checkpointId: scene.checkpoint.id, note: 'Очередь на границе, около 40 машин' });
+  expect(now.documents).toEqual([expect.objectContaining({ key: 'waybill', checked: true })]);
+  await expectReconciled();
 });
 
-test('When the driver delivers with a shortfall, then a reason is required and the received quantities are reported; privacy mode sends no position on the road', async () => {
-  const server = await fakeShipments(context);
+test('When the driver delivers with a shortfall, then a reason is required and the received quantities arrive; privacy mode keeps no position on the road', async () => {
   await signInAsDriver();
-  await page.goto(`/driver/${SHIPMENT}`);
+  await page.goto(`/driver/${shipment.id}`);
   await page.getByRole('switch', { name: 'Режим приватности' }).check();
   expect(await page.getByRole('switch', { name: 'Режим приватности' }).isChecked()).toBe(true);
   await page.getByRole('button', { name: 'Выехал' }).click();
-  await page.getByRole('button', { name: 'На пункте пропуска: Кордай' }).click();
-  await page.getByRole('button', { name: 'Выехал с пункта: Кордай' }).click();
+  await page.getByRole('button', { name: /^На пункте пропуска/ }).click();
+  await page.getByRole('button', { name: /^Выехал с пункта/ }).click();
   await page.getByRole('button', { name: 'Прибыл на место' }).click();
   await page.getByRole('button', { name: 'Сдать груз' }).click();
 
   await page.getByLabel('Кто принял груз').fill('Гульнара Сапарова');
-  await page.getByLabel('Принято: Молоко').fill('228');
+  await page.getByLabel(/^Принято:/).fill('95');
   await page.getByRole('button', { name: 'Подтвердить сдачу' }).click();
   await page.getByText('Укажите причину недостачи').waitFor();
   await page.getByLabel('Причина недостачи').selectOption('spoiled');
   await page.getByRole('button', { name: 'Подтвердить сдачу' }).click();
 
   await page.getByTestId('shipment-status').and(page.locator('[data-status="delivered"]')).waitFor();
-  await page.getByText('Рейс завершён.').waitFor();
   await page.getByTestId('outbox').waitFor({ state: 'detached' });
-  const bodies = server.received.map((attempt) => attempt.body);
-  expect(bodies.map((body) => body.status)).toEqual(['departed', 'at_checkpoint', 'departed', 'arrived', 'delivered']);
-  expect(bodies.map((body) => body.position !== undefined)).toEqual([false, true, false, true, true]);
-  expect(server.other).toEqual([
-    { method: 'PATCH', path: `/api/shipments/${SHIPMENT}/privacy`, body: { privacyMode: true } },
+  await page.getByText('Рейс завершён.').waitFor();
+
+  const now = await shipmentNow();
+  expect(now).toMatchObject({ status: 'delivered', privacyMode: true, receivedBy: 'Гульнара Сапарова' });
+  expect(now.lines[0]).toMatchObject({ quantity: 100, received: 95, writtenOff: 5, reason: 'spoiled' });
+  const positions = now.history
+    .filter((update) => update.status !== 'loading')
+    .map((update) => [update.status, update.position !== null]);
+  expect(positions).toEqual([
+    ['departed', false],
+    ['at_checkpoint', true],
+    ['departed', false],
+    ['arrived', true],
+    ['delivered', true],
   ]);
-  expect(bodies[4]).toMatchObject({
-    receivedBy: 'Гульнара Сапарова',
-    lines: [
-      { itemId: BREAD, received: 600 },
-      { itemId: MILK, received: 228, reason: 'spoiled' },
-    ],
-  });
+  await expectReconciled();
 });

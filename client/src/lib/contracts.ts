@@ -1,145 +1,58 @@
 /**
- * The DTOs the client uses. Those shared/ has are re-exported from `@karavan/shared`; the
- * donation and shipment DTOs are written here from CONTRACTS.md and API.md until their server
- * components put them in shared/ (then re-export them too).
+ * The DTOs the client uses, from `@karavan/shared`, with what the client adds to them.
  */
-import type { BaseUnit, Locale, Position, ShipmentStatus, ShortfallReason, TranslatedName } from '@karavan/shared';
+import type {
+  BaseUnit,
+  Position,
+  ShipmentDto as ServerShipmentDto,
+  ShipmentLineDto as ServerShipmentLineDto,
+  ShipmentStatus,
+  ShipmentUpdateDto,
+  ShortfallReason,
+  TranslatedName,
+} from '@karavan/shared';
 
 export type {
   BaseUnit,
   CampaignDto,
+  CampaignProgressDto,
+  CreateDonationRequest,
+  DonationDto,
+  DonorKind,
+  StockRowDto,
   ItemDto,
   LocationDto,
   LocationKind,
   PackUnit,
   Position,
   ShipmentStatus,
+  ShipmentDocumentDto,
+  ShipmentUpdateDto,
   ShortfallReason,
   TranslatedName,
 } from '@karavan/shared';
 export { SHIPMENT_STATUSES, SHORTFALL_REASONS, toBaseQuantity } from '@karavan/shared';
 
-export type DonorKind = 'person' | 'organisation' | 'anonymous';
+/** A shipment line; `item` when the server embeds the item's name (drivers may not read the catalogue). */
+export type ShipmentLineDto = ServerShipmentLineDto & { item?: { name: TranslatedName; baseUnit: BaseUnit } | null };
 
-export interface DonationDto {
-  id: string;
-  campaignId: string;
-  locationId: string;
-  receivedAt: string;
-  receivedBy: string;
-  donor: {
-    kind: DonorKind;
-    name: string | null;
-    phone: string | null;
-    consentToContact: boolean;
-    locale?: string;
-  };
-  lines: { itemId: string; quantity: number; lotId: string; expiresAt: string | null }[];
-  voided: { at: string; by: string; reason: string } | null;
-  createdAt: string;
-}
-
-export interface CreateDonationRequest {
-  campaignId: string;
-  locationId: string;
-  receivedAt?: string;
-  donor?: { kind: DonorKind; name?: string; phone?: string; consentToContact?: boolean; locale?: Locale };
-  note?: string | null;
-  lines: { itemId: string; quantity: number; unit?: string; expiresAt?: string }[];
-}
-
-export interface StockRowDto {
-  locationId: string;
-  itemId: string;
-  campaignId: string;
-  lotId: string;
-  expiresAt: string | null;
-  onHand: number;
-  reserved: number;
-  expired: boolean;
-}
-
-export interface ShipmentUpdateDto {
-  /** The client-made id. */
-  id: string;
-  status: ShipmentStatus;
-  /** The device's time. */
-  at: string;
-  /** When the server received it. */
-  receivedAt: string;
-  position: Position | null;
-  note: string | null;
-  checkpointId: string | null;
-  actorId?: string;
-  actorRole?: string;
-  /** False when it arrived after a later update had been applied (kept for the record only). */
-  applied: boolean;
-}
-
-export interface ShipmentLineDto {
-  itemId: string;
-  /** Planned (and, once loaded, sent) quantity in base units. */
-  quantity: number;
-  lots?: { lotId: string; quantity: number; expiresAt: string | null }[];
-  received?: number | null;
-  writtenOff?: number | null;
-  reason?: ShortfallReason | null;
-  /** The item's name and unit, when the server embeds them (drivers may not read the catalogue). */
-  item?: { name: TranslatedName; baseUnit: BaseUnit } | null;
-}
-
-export interface ShipmentDocumentDto {
-  /** Stable key, e.g. `waybill`, `veterinary_certificate`, or a coordinator's own. */
-  key: string;
-  label: string;
-  checked: boolean;
-  checkedAt?: string | null;
-  checkedBy?: string | null;
-}
-
-export interface CheckpointVisitDto {
-  locationId: string;
-  arrivedAt: string | null;
-  departedAt: string | null;
-  /** Minutes between arrival and departure; null while still there. */
-  waitMinutes: number | null;
-}
-
-/** A place as a shipment may name it (drivers may not read the catalogue). */
+/** A place as a shipment may name it. */
 export interface PlaceRef {
   id: string;
   name: string;
 }
 
-/** The shipment as `GET /api/shipments/:id` gives it (lists give the same without `history`). */
-export interface ShipmentDto {
-  id: string;
-  campaignId: string;
-  originId: string;
-  destinationId: string;
-  destinationKind?: string;
-  driverId: string | null;
-  vehicle: { plate: string; kind: string; capacityKg?: number | null } | null;
-  plannedDepartureAt: string | null;
-  estimatedArrivalAt?: string | null;
-  /** Checkpoint location ids in order. */
-  route: string[];
-  status: ShipmentStatus;
-  /** No position kept except at checkpoints, arrival and delivery. */
-  privacyMode?: boolean;
+/**
+ * The shipment as `GET /api/shipments/:id` gives it (lists and live events: without `history`),
+ * with the names of its places when the server embeds them.
+ */
+export type ShipmentDto = Omit<ServerShipmentDto, 'lines' | 'history'> & {
   lines: ShipmentLineDto[];
-  documents?: ShipmentDocumentDto[];
-  checkpoints?: CheckpointVisitDto[];
-  /** Names, when the server embeds them. */
+  history?: ShipmentUpdateDto[];
   origin?: PlaceRef | null;
   destination?: PlaceRef | null;
   places?: PlaceRef[] | null;
-  lastHeardAt: string | null;
-  lastPosition?: (Position & { at: string }) | null;
-  history?: ShipmentUpdateDto[];
-  createdAt: string;
-  updatedAt: string;
-}
+};
 
 export interface CreateShipmentUpdateRequest {
   id: string;

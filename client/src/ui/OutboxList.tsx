@@ -64,8 +64,9 @@ export function OutboxList({
             </Button>
             <Button
               size="sm"
-              color="red"
+              color="red.9"
               variant="subtle"
+              c="red.9"
               onClick={() => {
                 if (window.confirm(t('outbox.discardConfirm'))) void outbox.discard(entry.id);
               }}

@@ -12,6 +12,7 @@ const donation = (id: string, locationId = 'loc-1', voided: DonationDto['voided'
   receivedBy: 'user-1',
   donor: { kind: 'anonymous', name: null, phone: null, consentToContact: false },
   lines: [{ itemId: 'bread', quantity: 24, lotId: 'lot-1', expiresAt: null }],
+  note: null,
   voided,
   createdAt: '2026-11-26T10:00:00.000Z',
 });

@@ -1,13 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import {
-  CATCH_UP_OVERLAP,
-  parseEventLog,
-  Realtime,
-  type EventLogPage,
-  type LiveEvent,
-  type RealtimeOptions,
-} from './realtime';
+import { CATCH_UP_OVERLAP } from '@karavan/shared';
+import { parseEventLog, Realtime, type EventLogPage, type LiveEvent, type RealtimeOptions } from './realtime';
 import { accept, catchUp, hasSeen, nextPageAfter, SEEN_LIMIT, startCursor } from './seq';
 
 const event = (seq: number, name = 'donation.recorded'): LiveEvent => ({ name, seq, payload: { seq, at: 'now' } });

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { TOKEN_REFUSALS, type UserDto } from '@karavan/shared';
+import { CATCH_UP_OVERLAP, TOKEN_REFUSALS, type UserDto } from '@karavan/shared';
 import { ApiRequestError } from '../http';
 import { accept, catchUp, nextPageAfter, startCursor, type RoomCursor } from './seq';
 
@@ -60,11 +60,6 @@ interface Room {
 
 const RETRY_MS = 5_000;
 const CATCH_UP_PAGE = 500;
-/**
- * A catch-up starts this far below the room's last seq: with several server instances a lower seq
- * may be sent a moment after a higher one (shared/src/events.ts, "the client rule").
- */
-export const CATCH_UP_OVERLAP = 100;
 
 /**
  * The one Socket.io connection of a signed-in session: presents the current access token on
@@ -204,6 +199,8 @@ export class Realtime {
         this.options.reload(room);
         return;
       }
+      // A little before the room's last seq: with several server instances a lower seq may be
+      // sent a moment after a higher one (shared/src/events.ts, "the client rule").
       void this.fetchAllMissed(room, Math.max(0, (entry.upTo ?? answer.seq) - CATCH_UP_OVERLAP)).then(
         (missed) => {
           entry.state = { status: 'live' };

@@ -103,7 +103,7 @@ export function DeliveryForm({
           <Button variant="default" size="xl" onClick={onCancel} disabled={busy}>
             {t('common.cancel')}
           </Button>
-          <Button type="submit" size="xl" color="green.9" loading={busy}>
+          <Button type="submit" size="xl" color="#1e6b34" loading={busy}>
             {t('driver.confirmDelivery')}
           </Button>
         </Group>

@@ -203,7 +203,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             </Button>
           ))}
           {next.includes('delivered') && (
-            <Button size="xl" fullWidth color="green.9" disabled={busy !== null} onClick={() => setDelivering(true)}>
+            <Button size="xl" fullWidth color="#1e6b34" disabled={busy !== null} onClick={() => setDelivering(true)}>
               {t('driver.actions.delivered')}
             </Button>
           )}
@@ -334,7 +334,7 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
           <li key={update.id} data-testid="history-entry" data-state="sent">
             <Group gap="xs">
               <Text fw={700}>{names.status(update.status)}</Text>
-              <Badge color="green.9" variant="filled">
+              <Badge color="#1e6b34" variant="filled">
                 {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
               </Badge>
             </Group>

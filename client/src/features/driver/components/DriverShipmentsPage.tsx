@@ -28,7 +28,7 @@ export const STATUS_COLOR: Record<ShipmentStatus, string> = {
   departed: 'blue.8',
   at_checkpoint: 'yellow.4',
   arrived: 'teal.9',
-  delivered: 'green.9',
+  delivered: '#1e6b34',
   cancelled: 'red.9',
 };
 
@@ -102,7 +102,7 @@ export function DriverShipmentsPage() {
                         </Text>
                       )}
                       {waiting.length > 0 && (
-                        <Text c="orange.9" fw={600}>
+                        <Text c="var(--karavan-warn-text)" fw={600}>
                           {t('driver.waitingCount', { count: waiting.length })}
                         </Text>
                       )}

@@ -113,7 +113,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setExpires(chosen ? defaultExpiry(chosen) : '');
     setExpiresSet(false);
     setErrors((current) => ({ ...current, item: undefined }));
-    if (chosen) requestAnimationFrame(() => quantityRef.current?.focus());
+    // At once, in the same keystroke: digits typed right after Enter go to the quantity.
+    if (chosen) quantityRef.current?.focus();
   }
 
   /** The line being typed, or the errors that keep it from being one. */
@@ -134,7 +135,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setUnit('');
     setExpires('');
     setExpiresSet(false);
-    requestAnimationFrame(() => itemRef.current?.focus());
+    itemRef.current?.focus();
   }
 
   function addLine() {
@@ -199,17 +200,25 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
       body.donor = { kind: 'anonymous', locale };
     }
     const summary = all.map(describe).join('; ');
+    // Ready for the next donation at once; the one just typed is stored in the background.
+    const donor = { kind: donorKind, name: donorName, phone: donorPhone, consent };
+    setLines([]);
+    setDonorKind('anonymous');
+    setDonorName('');
+    setDonorPhone('');
+    setConsent(false);
+    resetLine();
     setSaving(true);
     try {
       await recordDonation(body, summary);
       setSaved({ summary, offline: !navigator.onLine });
-      setLines([]);
-      setDonorKind('anonymous');
-      setDonorName('');
-      setDonorPhone('');
-      setConsent(false);
-      resetLine();
     } catch {
+      // Could not be stored on the device: nothing typed is lost, it is all back in the form.
+      setLines(all);
+      setDonorKind(donor.kind);
+      setDonorName(donor.name);
+      setDonorPhone(donor.phone);
+      setConsent(donor.consent);
       setErrors({ item: t('intake.errors.storage') });
     } finally {
       setSaving(false);
@@ -237,6 +246,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                 <ActionIcon
                   variant="subtle"
                   color="red"
+                  c="red.9"
                   size="lg"
                   aria-label={t('intake.removeLine', { line: describe(line) })}
                   onClick={() => setLines((current) => current.filter((_, other) => other !== index))}
@@ -385,7 +395,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         <Text
           role="status"
           aria-live="polite"
-          c={saved?.offline ? 'orange.9' : 'green.9'}
+          c={saved?.offline ? 'var(--karavan-warn-text)' : 'var(--karavan-ok-text)'}
           fw={600}
           data-testid="intake-saved"
         >

@@ -100,7 +100,7 @@ export function RecentDonations({ locationId }: { locationId: string }) {
                           <Button variant="default" size="sm" onClick={() => void printReceipt(donation)}>
                             {t('intake.receipt')}
                           </Button>
-                          <Button variant="subtle" color="red" size="sm" onClick={() => setVoiding(donation)}>
+                          <Button variant="subtle" color="red" c="red.9" size="sm" onClick={() => setVoiding(donation)}>
                             {t('intake.void')}
                           </Button>
                         </>
@@ -144,7 +144,13 @@ function VoidDialog({
   }
 
   return (
-    <Modal opened={donation !== null} onClose={onClose} title={t('intake.voidTitle')} centered>
+    <Modal
+      opened={donation !== null}
+      onClose={onClose}
+      title={t('intake.voidTitle')}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+      centered
+    >
       <Stack>
         <Text>{summary}</Text>
         <Textarea
@@ -161,7 +167,7 @@ function VoidDialog({
           <Button variant="default" onClick={onClose}>
             {t('common.cancel')}
           </Button>
-          <Button color="red" onClick={() => void confirm()}>
+          <Button color="red.9" onClick={() => void confirm()}>
             {t('intake.voidConfirm')}
           </Button>
         </Group>
