@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { freeText } from './catalogue';
+import { freeText, type BaseUnit, type TranslatedName } from './catalogue';
 import { trimmedText } from './text';
 import type { Right } from './roles';
 
@@ -158,8 +158,16 @@ export interface ShipmentLotDto {
   expiresAt: string | null;
 }
 
+/** A place of a shipment by name: drivers cannot read the catalogue, so the shipment names it. */
+export interface ShipmentPlaceDto {
+  id: string;
+  name: string;
+}
+
 export interface ShipmentLineDto {
   itemId: string;
+  /** The item's name and base unit as planned (drivers cannot read the catalogue); null for old records. */
+  item: { name: TranslatedName; baseUnit: BaseUnit } | null;
   /** Planned (and, once loaded, sent) quantity in base units. */
   quantity: number;
   /** The lots reserved and sent (empty until loading). */
@@ -215,6 +223,10 @@ export interface ShipmentSummaryDto {
   destinationId: string;
   /** The destination's kind decides delivery: a distribution point delivers, anything else is a transfer. */
   destinationKind: string;
+  /** Origin, destination and the route's checkpoints by name, as planned (null for old records). */
+  origin: ShipmentPlaceDto | null;
+  destination: ShipmentPlaceDto | null;
+  places: ShipmentPlaceDto[];
   driverId: string | null;
   vehicle: VehicleDto | null;
   plannedDepartureAt: string | null;
@@ -428,12 +440,17 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   applied: Joi.boolean().required(),
 }).label('ShipmentUpdate');
 
+const placeSchema = Joi.object({ id: Joi.string().required(), name: Joi.string().required() }).label('ShipmentPlace');
+
 const summaryKeys = {
   id: Joi.string().required(),
   campaignId: Joi.string().required(),
   originId: Joi.string().required(),
   destinationId: Joi.string().required(),
   destinationKind: Joi.string().required(),
+  origin: placeSchema.allow(null).required(),
+  destination: placeSchema.allow(null).required(),
+  places: Joi.array().items(placeSchema).required(),
   driverId: Joi.string().allow(null).required(),
   vehicle: Joi.object({
     plate: Joi.string().required(),
@@ -454,6 +471,12 @@ const summaryKeys = {
     .items(
       Joi.object({
         itemId: Joi.string().required(),
+        item: Joi.object({
+          name: Joi.object().pattern(Joi.string(), Joi.string()).required(),
+          baseUnit: Joi.string().required(),
+        })
+          .allow(null)
+          .required(),
         quantity: Joi.number().integer().required(),
         lots: Joi.array()
           .items(

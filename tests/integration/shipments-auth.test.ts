@@ -228,3 +228,21 @@ describe('PATCH /api/shipments/:id', () => {
     expect(reused.status).toBe(422);
   });
 });
+
+describe('What a driver sees of their shipment', () => {
+  test('When the assigned driver reads their shipment, then it names its places and items, which they may not look up', async () => {
+    const shipment = await createShipment(app.url, coordinator.auth, scene, {
+      lines: [{ itemId: scene.item.id, quantity: 5 }],
+    });
+    await api().get(`/api/locations/${scene.origin.id}`).set(scene.driver.auth).expect(403);
+    const res = await api().get(`/api/shipments/${shipment.id}`).set(scene.driver.auth).expect(200);
+    const seen = res.body as ShipmentDto;
+    expect(seen.origin).toEqual({ id: scene.origin.id, name: scene.origin.name });
+    expect(seen.destination).toEqual({ id: scene.destination.id, name: scene.destination.name });
+    expect(seen.places).toEqual([{ id: scene.checkpoint.id, name: scene.checkpoint.name }]);
+    expect(seen.lines[0]!.item).toEqual({ name: scene.item.name, baseUnit: scene.item.baseUnit });
+    const list = await api().get('/api/shipments').set(scene.driver.auth).expect(200);
+    const listed = (list.body.items as ShipmentDto[]).find((s) => s.id === shipment.id)!;
+    expect(listed.destination?.name).toBe(scene.destination.name);
+  });
+});

@@ -1,5 +1,12 @@
 import mongoose, { Schema, type Types } from 'mongoose';
-import { SHIPMENT_STATUSES, type Position, type ShipmentStatus, type ShortfallReason } from '@karavan/shared';
+import {
+  SHIPMENT_STATUSES,
+  type BaseUnit,
+  type Position,
+  type ShipmentStatus,
+  type ShortfallReason,
+  type TranslatedName,
+} from '@karavan/shared';
 
 /*
  * Two collections:
@@ -72,12 +79,23 @@ export interface PendingChange {
   since: Date;
 }
 
+/**
+ * Names of the shipment's places and items as planned. Drivers may not read the catalogue, so the
+ * shipment carries what its screens need; refreshed when the route or the lines change.
+ */
+export interface ShipmentNames {
+  places: Record<string, string>;
+  items: Record<string, { name: TranslatedName; baseUnit: BaseUnit }>;
+}
+
 export interface ShipmentRecord {
   _id: Types.ObjectId;
   campaignId: string;
   originId: string;
   destinationId: string;
   destinationKind: string;
+  /** Absent on records made before names were kept. */
+  names?: ShipmentNames;
   driverId: string | null;
   vehicle: { plate: string; kind: string; capacityKg: number | null } | null;
   plannedDepartureAt: Date | null;
@@ -116,6 +134,7 @@ const shipmentSchema = new Schema(
     plannedDepartureAt: { type: Date, default: null },
     estimatedRouteHours: { type: Number, default: null },
     route: { type: [String], default: [] },
+    names: { type: Schema.Types.Mixed, default: undefined },
     status: { type: String, enum: SHIPMENT_STATUSES, required: true, index: true },
     privacyMode: { type: Boolean, default: false },
     lines: { type: Schema.Types.Mixed, required: true },

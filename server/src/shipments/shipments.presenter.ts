@@ -1,6 +1,7 @@
 import type {
   CheckpointVisitDto,
   ShipmentDto,
+  ShipmentPlaceDto,
   ShipmentSummaryDto,
   ShipmentUpdateDto,
   ShipmentWarningCode,
@@ -80,6 +81,11 @@ export function estimatedArrival(
   return new Date(new Date(start).getTime() + s.estimatedRouteHours * 3_600_000);
 }
 
+const placeOf = (s: ShipmentRecord, id: string): ShipmentPlaceDto | null => {
+  const name = s.names?.places[id];
+  return name === undefined ? null : { id, name };
+};
+
 export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
   return {
     id: s._id.toHexString(),
@@ -87,6 +93,9 @@ export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
     originId: s.originId,
     destinationId: s.destinationId,
     destinationKind: s.destinationKind,
+    origin: placeOf(s, s.originId),
+    destination: placeOf(s, s.destinationId),
+    places: (s.route ?? []).map((id) => placeOf(s, id)).filter((p): p is ShipmentPlaceDto => p !== null),
     driverId: s.driverId ?? null,
     vehicle: s.vehicle
       ? { plate: s.vehicle.plate, kind: s.vehicle.kind, capacityKg: s.vehicle.capacityKg ?? null }
@@ -99,6 +108,7 @@ export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
     privacyMode: Boolean(s.privacyMode),
     lines: s.lines.map((l) => ({
       itemId: l.itemId,
+      item: s.names?.items[l.itemId] ?? null,
       quantity: l.quantity,
       lots: (l.lots ?? []).map((lot) => ({ lotId: lot.lotId, quantity: lot.quantity, expiresAt: iso(lot.expiresAt) })),
       received: l.received ?? null,

@@ -49,6 +49,7 @@ import {
   type PendingChange,
   type ShipmentDocument,
   type ShipmentLine,
+  type ShipmentNames,
   type ShipmentRecord,
   type UpdateRecord,
   type Warning,
@@ -371,6 +372,16 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       ]);
     }
     return driverId;
+  }
+
+  /** What the shipment's screens show by name (drivers cannot read the catalogue). */
+  function namesOf(places: LocationDto[], items: Map<string, ItemDto>): ShipmentNames {
+    return {
+      places: Object.fromEntries(places.map((p) => [p.id, p.name])),
+      items: Object.fromEntries(
+        [...items.values()].map((item) => [item.id, { name: item.name, baseUnit: item.baseUnit }]),
+      ),
+    };
   }
 
   async function resolveRoute(route: string[]): Promise<LocationDto[]> {
@@ -963,6 +974,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
             )
           : (input.estimatedRouteHours ?? estimateRouteHours([origin!, ...route, destination!])),
         route: route.map((r) => r.id),
+        names: namesOf([origin!, destination!, ...route], items),
         status: 'planned',
         privacyMode: false,
         lines,
@@ -1052,6 +1064,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           set.route = route.map((r) => r.id);
           const places = await findLocations([s.originId, s.destinationId]);
           stops = [places.get(s.originId)!, ...route, places.get(s.destinationId)!];
+        }
+        if (route || items) {
+          const places = stops ?? [...(await findLocations([s.originId, s.destinationId, ...s.route])).values()];
+          const named = items?.items ?? (await findItems(s.lines.map((l) => l.itemId)));
+          set.names = namesOf(places, named);
         }
         if (patch.plannedArrivalAt) {
           const departure =
