@@ -19,8 +19,7 @@ export function needsPageHtml(
 ): string {
   const title = escapeHtml(`${campaign.name} — Karavan`);
   const description = escapeHtml(
-    (campaign.description ?? '').slice(0, 200) ||
-      `Что нужно собрать: ${campaign.name}. Пункты сбора и часы работы.`,
+    (campaign.description ?? '').slice(0, 200) || `Что нужно собрать: ${campaign.name}. Пункты сбора и часы работы.`,
   );
   const tags = [
     `<meta name="description" content="${description}">`,
