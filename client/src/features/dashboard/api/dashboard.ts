@@ -59,10 +59,11 @@ export function useDonationsOverTime(campaignId: string) {
 }
 
 /** One line of the live feed. */
-export type FeedEntry =
-  | { seq: number; at: string; kind: 'donation'; donation: DonationDto }
-  | { seq: number; at: string; kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
-  | { seq: number; at: string; kind: 'writtenOff'; itemId: string; quantity: number };
+export type FeedEntry = { seq: number; at: string; campaignId: string } & (
+  | { kind: 'donation'; donation: DonationDto }
+  | { kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
+  | { kind: 'writtenOff'; itemId: string; quantity: number }
+);
 
 const FEED_MAX = 100;
 
@@ -73,6 +74,8 @@ class DashboardLive {
   private readonly seqs = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private writtenOff = new Map<string, Map<string, number>>();
+  /** Events up to the first snapshot's seq happened before the page opened (a catch-up may replay them). */
+  private floor: number | null = null;
 
   subscribe = (listener: () => void) => {
     this.listeners.add(listener);
@@ -82,6 +85,7 @@ class DashboardLive {
   getLast = () => this.lastEventAt;
 
   private push(entry: FeedEntry) {
+    if (this.floor !== null && entry.seq <= this.floor) return;
     if (this.seqs.has(entry.seq)) return; // the same event live and from the catch-up: once
     this.seqs.add(entry.seq);
     this.feed = [entry, ...this.feed].sort((a, b) => b.seq - a.seq).slice(0, FEED_MAX);
@@ -89,6 +93,7 @@ class DashboardLive {
 
   /** Remembers the written-off totals a progress snapshot shows (the feed reports increases). */
   rememberProgress(progress: CampaignProgressDto) {
+    this.floor ??= progress.seq;
     const known = this.writtenOff.get(progress.campaignId) ?? new Map<string, number>();
     for (const item of progress.items) if (!known.has(item.itemId)) known.set(item.itemId, item.writtenOff);
     this.writtenOff.set(progress.campaignId, known);
@@ -101,7 +106,7 @@ class DashboardLive {
     switch (event.name) {
       case 'donation.recorded': {
         const donation = payload.donation as DonationDto;
-        this.push({ seq: event.seq, at, kind: 'donation', donation });
+        this.push({ seq: event.seq, at, campaignId: donation.campaignId, kind: 'donation', donation });
         bumpChart(queryClient, donation, 1);
         break;
       }
@@ -111,7 +116,9 @@ class DashboardLive {
       case 'shipment.updated': {
         const shipment = payload.shipment as ShipmentSummaryDto;
         const update = payload.update as ShipmentUpdateDto | null;
-        if (update) this.push({ seq: event.seq, at, kind: 'shipment', shipment, status: update.status });
+        if (update) {
+          this.push({ seq: event.seq, at, campaignId: shipment.campaignId, kind: 'shipment', shipment, status: update.status });
+        }
         queryClient.setQueryData<Page<ShipmentSummaryDto>>(dashboardKeys.shipments(shipment.campaignId), (page) => {
           if (!page) return page;
           const others = page.items.filter((item) => item.id !== shipment.id);
@@ -142,6 +149,7 @@ class DashboardLive {
               this.push({
                 seq: event.seq,
                 at,
+                campaignId: progress.campaignId,
                 kind: 'writtenOff',
                 itemId: item.itemId,
                 quantity: item.writtenOff - before,

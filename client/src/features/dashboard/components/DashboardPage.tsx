@@ -81,11 +81,11 @@ function ConnectionState({ live }: { live: DashboardLive }) {
   return (
     <div role="status" aria-live="polite" data-testid="connection" data-status={status}>
       {status === 'connected' ? (
-        <Badge color="green" size="xl" variant="light">
+        <Badge color="#1b5e20" size="xl" variant="filled">
           {t('live')} · {t('lastUpdate', { time })}
         </Badge>
       ) : (
-        <Badge color={status === 'reconnecting' ? 'orange' : 'gray'} size="xl" variant="filled">
+        <Badge color={status === 'reconnecting' ? '#8a3c00' : '#495057'} size="xl" variant="filled">
           {status === 'reconnecting' ? t('reconnecting', { time }) : t('connecting')}
         </Badge>
       )}
@@ -129,7 +129,7 @@ function CampaignBoard({ campaignId, live }: { campaignId: string; live: Dashboa
         <Title order={2} id="dash-feed" mb="sm">
           {t('feed')}
         </Title>
-        <Feed live={live} items={itemsById} locations={locationsById} />
+        <Feed live={live} campaignId={campaignId} items={itemsById} locations={locationsById} />
       </Paper>
       <Paper withBorder p="md" component="section" aria-labelledby="dash-stock">
         <Title order={2} id="dash-stock" mb="sm">
@@ -153,7 +153,7 @@ const ProgressTable = memo(function ProgressTable({
   if (progress.items.length === 0) return <Text c="dimmed">{t('noTargets')}</Text>;
   const columns = ['donated', 'onHand', 'inTransit', 'delivered', 'writtenOff'] as const;
   return (
-    <Table.ScrollContainer minWidth={600}>
+    <div>
       <Table className="dashboard-big" striped data-testid="progress">
         <Table.Thead>
           <Table.Tr>
@@ -196,7 +196,7 @@ const ProgressTable = memo(function ProgressTable({
       <Text size="sm" c="dimmed">
         {t('unitsNote')}
       </Text>
-    </Table.ScrollContainer>
+    </div>
   );
 });
 
@@ -239,7 +239,7 @@ const ShipmentList = memo(function ShipmentList({
     (a, b) => (a.lastHeardAt ?? '').localeCompare(b.lastHeardAt ?? '') || a.id.localeCompare(b.id),
   );
   return (
-    <Table.ScrollContainer minWidth={520}>
+    <div>
       <Table data-testid="shipments" className="dashboard-big">
         <Table.Thead>
           <Table.Tr>
@@ -263,7 +263,7 @@ const ShipmentList = memo(function ShipmentList({
                   })}
                 </Table.Td>
                 <Table.Td>
-                  <Badge size="lg" variant="light" color={shipment.status === 'at_checkpoint' ? 'orange' : 'blue'}>
+                  <Badge size="lg" variant="filled" color={shipment.status === 'at_checkpoint' ? '#8a3c00' : '#1f4e79'}>
                     {t(`status.${shipment.status}`)}
                   </Badge>
                 </Table.Td>
@@ -280,21 +280,24 @@ const ShipmentList = memo(function ShipmentList({
           })}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </div>
   );
 });
 
 function Feed({
   live,
+  campaignId,
   items,
   locations,
 }: {
   live: DashboardLive;
+  campaignId: string;
   items: Map<string, ItemDto>;
   locations: Map<string, LocationDto>;
 }) {
   const { t } = useTranslation('dashboard');
-  const feed = useFeed(live);
+  const all = useFeed(live);
+  const feed = useMemo(() => all.filter((entry) => entry.campaignId === campaignId), [all, campaignId]);
   if (feed.length === 0) return <Text c="dimmed">{t('feedEmpty')}</Text>;
   return (
     <ul className="dashboard-feed" data-testid="feed" aria-live="polite">
@@ -421,7 +424,7 @@ const StockByLocation = memo(function StockByLocation({
                     <Table.Td>
                       {lot.expiresAt ? formatRelative(lot.expiresAt, now) : '—'}
                       {flag && (
-                        <Badge ml="xs" color={flag === 'expires48' ? 'yellow' : 'red'} variant="filled">
+                        <Badge ml="xs" color={flag === 'expires48' ? '#fcc419' : '#a61b1b'} variant="filled" autoContrast>
                           {t(flag)}
                         </Badge>
                       )}
