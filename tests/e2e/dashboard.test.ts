@@ -130,7 +130,7 @@ test('When a donation is recorded through the API, then the dashboard shows it w
   await page.screenshot({ path: `${SHOTS}/dashboard-en.png`, fullPage: true });
 });
 
-test("When a truck departs and reaches the border, then the list, the map and the feed show it live", async () => {
+test('When a truck departs and reaches the border, then the list, the map and the feed show it live', async () => {
   const shipment = await createShipment(app.url, organiser.auth, scene);
   await openDashboard();
   await page.getByText('Нет машин в пути').waitFor();

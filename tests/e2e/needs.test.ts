@@ -91,7 +91,9 @@ async function seriousViolations(): Promise<string[]> {
 test('When a public campaign is opened without signing in, then it shows what is needed and where, and no personal data', async () => {
   await makePublic();
   await donate(120);
-  const shipment = await createShipment(app.url, organiser.auth, scene, { lines: [{ itemId: scene.item.id, quantity: 20 }] });
+  const shipment = await createShipment(app.url, organiser.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 20 }],
+  });
   expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
 
   await page.goto(`/needs/${scene.campaign.id}`);

@@ -94,6 +94,8 @@ class DashboardLive {
   /** Remembers the written-off totals a progress snapshot shows (the feed reports increases). */
   rememberProgress(progress: CampaignProgressDto) {
     this.floor ??= progress.seq;
+    this.lastEventAt = Math.max(this.lastEventAt ?? 0, Date.now());
+    this.listeners.forEach((listener) => listener());
     const known = this.writtenOff.get(progress.campaignId) ?? new Map<string, number>();
     for (const item of progress.items) if (!known.has(item.itemId)) known.set(item.itemId, item.writtenOff);
     this.writtenOff.set(progress.campaignId, known);
@@ -117,7 +119,14 @@ class DashboardLive {
         const shipment = payload.shipment as ShipmentSummaryDto;
         const update = payload.update as ShipmentUpdateDto | null;
         if (update) {
-          this.push({ seq: event.seq, at, campaignId: shipment.campaignId, kind: 'shipment', shipment, status: update.status });
+          this.push({
+            seq: event.seq,
+            at,
+            campaignId: shipment.campaignId,
+            kind: 'shipment',
+            shipment,
+            status: update.status,
+          });
         }
         queryClient.setQueryData<Page<ShipmentSummaryDto>>(dashboardKeys.shipments(shipment.campaignId), (page) => {
           if (!page) return page;

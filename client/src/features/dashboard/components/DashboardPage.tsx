@@ -76,8 +76,8 @@ function ConnectionState({ live }: { live: DashboardLive }) {
   const { t } = useTranslation('dashboard');
   const status = useLiveConnection();
   const lastEventAt = useLastEventAt(live);
-  useNow(30_000);
-  const time = formatTime(lastEventAt ?? Date.now());
+  const now = useNow(30_000);
+  const time = formatTime(lastEventAt ?? now);
   return (
     <div role="status" aria-live="polite" data-testid="connection" data-status={status}>
       {status === 'connected' ? (
@@ -424,7 +424,12 @@ const StockByLocation = memo(function StockByLocation({
                     <Table.Td>
                       {lot.expiresAt ? formatRelative(lot.expiresAt, now) : '—'}
                       {flag && (
-                        <Badge ml="xs" color={flag === 'expires48' ? '#fcc419' : '#a61b1b'} variant="filled" autoContrast>
+                        <Badge
+                          ml="xs"
+                          color={flag === 'expires48' ? '#fcc419' : '#a61b1b'}
+                          variant="filled"
+                          autoContrast
+                        >
                           {t(flag)}
                         </Badge>
                       )}
