@@ -183,9 +183,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
   if (clientDirectory(config.clientDir)) {
     // A shared needs link: the page's title and preview tags name the campaign.
     const clientDir = config.clientDir;
-    app.get('/needs/:id', (req, res, next) => {
-      if (!req.accepts('html')) return next();
-      const id = String(req.params.id);
+    // (middleware, not a route: it is a page, not part of the API document)
+    app.use((req, res, next) => {
+      const match = /^\/needs\/([0-9a-f]{24})\/?$/.exec(req.path);
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !match || !req.accepts('html')) return next();
+      const id = match[1]!;
       void dashboard
         .preview(id)
         .then(async (campaign) => {
