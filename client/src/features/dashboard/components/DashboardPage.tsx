@@ -107,7 +107,7 @@ function CampaignBoard({ campaignId, live }: { campaignId: string; live: Dashboa
 
   return (
     <div className="dashboard-grid">
-      <Paper withBorder p="md" component="section" aria-labelledby="dash-progress">
+      <Paper withBorder p="md" component="section" aria-labelledby="dash-progress" style={{ gridColumn: '1 / -1' }}>
         <Title order={2} id="dash-progress" mb="sm">
           {t('progress')}
         </Title>
