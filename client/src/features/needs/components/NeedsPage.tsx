@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -57,7 +57,11 @@ export function NeedsPage() {
 }
 
 function Needs({ campaign }: { campaign: PublicCampaignDto }) {
-  const { t } = useTranslation('needs');
+  const { t, i18n } = useTranslation('needs');
+  // The shared link's title names the campaign; keep it so after the app starts (and languages change).
+  useEffect(() => {
+    document.title = `${campaign.name} — ${t('title')}`;
+  }, [campaign.name, t, i18n.language]);
   const name = useItemName();
   const units = useUnitLabel();
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
