@@ -5,6 +5,8 @@ import { lazyPage } from './lib/lazy-page';
 // Each page is its own chunk: a driver's phone downloads the driver's screens only.
 const IntakePage = lazyPage(() => import('./features/intake').then((module) => module.IntakePage));
 const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentsPage));
+const DashboardPage = lazyPage(() => import('./features/dashboard').then((module) => module.DashboardPage));
+const NeedsPage = lazyPage(() => import('./features/needs').then((module) => module.NeedsPage));
 const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
 
 /**
@@ -14,7 +16,16 @@ const DriverShipmentPage = lazyPage(() => import('./features/driver').then((modu
 export function App() {
   return (
     <Routes>
+      <Route path="needs/:campaignId" element={<NeedsPage />} />
       <Route element={<SessionGate />}>
+        <Route
+          path="dashboard"
+          element={
+            <RequireRight rights={['dashboard:watch']}>
+              <DashboardPage />
+            </RequireRight>
+          }
+        />
         <Route index element={<HomePage />} />
         <Route
           path="intake"

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import cors from 'cors';
@@ -29,6 +31,7 @@ import { eventsRoutes } from './realtime/events.routes';
 import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { createShipmentsService, shipmentsRoutes } from './shipments';
+import { createDashboardService, dashboardRoutes, needsPageHtml } from './dashboard';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
@@ -76,6 +79,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const stock = createStockService(events);
   const donations = createDonationsService(events);
   const shipments = createShipmentsService(events, stock);
+  const dashboard = createDashboardService(events, stock, logger);
   // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
   registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));
 
@@ -111,6 +115,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...stockRoutes(stock),
     ...eventsRoutes(),
     ...shipmentsRoutes(shipments),
+    ...dashboardRoutes(dashboard),
   ];
   let openApi: unknown;
   routes.push(
@@ -176,6 +181,24 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use('/socket.io', notFound);
 
   if (clientDirectory(config.clientDir)) {
+    // A shared needs link: the page's title and preview tags name the campaign.
+    const clientDir = config.clientDir;
+    // (middleware, not a route: it is a page, not part of the API document)
+    app.use((req, res, next) => {
+      const match = /^\/needs\/([0-9a-f]{24})\/?$/.exec(req.path);
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !match || !req.accepts('html')) return next();
+      const id = match[1]!;
+      void dashboard
+        .preview(id)
+        .then(async (campaign) => {
+          if (!campaign) return next();
+          const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
+          const url = `${config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/needs/${id}`;
+          res.setHeader('Cache-Control', 'no-cache');
+          res.type('html').send(needsPageHtml(index, campaign, url));
+        })
+        .catch(next);
+    });
     app.use(clientAssets(config.clientDir));
   } else {
     logger.warn({ clientDir: config.clientDir }, 'client not built: only the API is served (npm run build)');

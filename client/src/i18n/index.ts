@@ -5,6 +5,14 @@ import en from './en.json';
 import kk from './kk.json';
 import ky from './ky.json';
 import ru from './ru.json';
+import dashboardEn from '../features/dashboard/i18n/en.json';
+import dashboardKk from '../features/dashboard/i18n/kk.json';
+import dashboardKy from '../features/dashboard/i18n/ky.json';
+import dashboardRu from '../features/dashboard/i18n/ru.json';
+import needsEn from '../features/needs/i18n/en.json';
+import needsKk from '../features/needs/i18n/kk.json';
+import needsKy from '../features/needs/i18n/ky.json';
+import needsRu from '../features/needs/i18n/ru.json';
 
 /** Russian first (the default), English, Kyrgyz, Kazakh; i18n.test.ts checks that each has every key. */
 export const LANGUAGES = LOCALES;
@@ -26,10 +34,10 @@ i18n.on('languageChanged', showLanguage);
 
 void i18n.use(initReactI18next).init({
   resources: {
-    ru: { translation: ru },
-    en: { translation: en },
-    ky: { translation: ky },
-    kk: { translation: kk },
+    ru: { translation: ru, dashboard: dashboardRu, needs: needsRu },
+    en: { translation: en, dashboard: dashboardEn, needs: needsEn },
+    ky: { translation: ky, dashboard: dashboardKy, needs: needsKy },
+    kk: { translation: kk, dashboard: dashboardKk, needs: needsKk },
   },
   lng: storedLanguage(),
   fallbackLng: 'ru',

@@ -37,8 +37,18 @@ function replaceShipment(page: Page<ShipmentDto> | undefined, shipment: Shipment
   return { ...page, items: page.items.map((item) => (item.id === shipment.id ? { ...item, ...shipment } : item)) };
 }
 
+/** Screens that derive more from events (the dashboard's feed) listen here; each event comes once. */
+export const liveEventListeners = new Set<(queryClient: QueryClient, event: LiveEvent) => void>();
+
 /** Applies one live event to the cache. */
 export function applyEvent(queryClient: QueryClient, event: LiveEvent): void {
+  for (const listener of liveEventListeners) {
+    try {
+      listener(queryClient, event);
+    } catch {
+      // a listener's failure must not stop the cache update
+    }
+  }
   const payload = event.payload;
   switch (event.name) {
     case 'donation.recorded':
@@ -92,7 +102,7 @@ export function roomQueries(room: string): QueryKey[] {
     case 'campaign':
       return id ? [queryKeys.campaignProgress(id), queryKeys.stock(), queryKeys.shipments()] : [];
     case 'dashboard':
-      return [queryKeys.stock(), queryKeys.shipments(), ['campaign-progress'], ['donations']];
+      return [queryKeys.stock(), queryKeys.shipments(), ['campaign-progress'], ['donations'], ['dashboard']];
     default:
       return [];
   }

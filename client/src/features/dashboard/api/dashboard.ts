@@ -1,0 +1,232 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import type {
+  CampaignProgressDto,
+  DonationsOverTimeDto,
+  Page,
+  ShipmentSummaryDto,
+  ShipmentUpdateDto,
+} from '@karavan/shared';
+import { request } from '../../../lib/api';
+import type { DonationDto, StockRowDto } from '../../../lib/contracts';
+import { liveEventListeners, queryKeys } from '../../../lib/realtime/cache';
+import type { LiveEvent } from '../../../lib/realtime/realtime';
+
+export const ON_THE_ROAD = ['loading', 'departed', 'at_checkpoint', 'arrived'] as const;
+const HOUR_MS = 3_600_000;
+
+export const dashboardKeys = {
+  stock: (campaignId: string) => ['dashboard', 'stock', campaignId] as const,
+  shipments: (campaignId: string) => ['dashboard', 'shipments', campaignId] as const,
+  donationsOverTime: (campaignId: string) => ['dashboard', 'donations-over-time', campaignId] as const,
+};
+
+export function useProgress(campaignId: string) {
+  return useQuery({
+    queryKey: queryKeys.campaignProgress(campaignId),
+    queryFn: () => request<CampaignProgressDto>('GET', `/api/campaigns/${campaignId}/progress`),
+    staleTime: Infinity, // live events keep it current
+  });
+}
+
+/** The campaign's stock, soonest expiry first (the 200 most urgent lots; the rest are safe). */
+export function useCampaignStock(campaignId: string) {
+  return useQuery({
+    queryKey: dashboardKeys.stock(campaignId),
+    queryFn: () => request<Page<StockRowDto>>('GET', `/api/stock?campaignId=${campaignId}&limit=200`),
+    staleTime: Infinity,
+  });
+}
+
+export function useRoadShipments(campaignId: string) {
+  return useQuery({
+    queryKey: dashboardKeys.shipments(campaignId),
+    queryFn: () =>
+      request<Page<ShipmentSummaryDto>>(
+        'GET',
+        `/api/shipments?campaignId=${campaignId}&limit=200&${ON_THE_ROAD.map((s) => `status=${s}`).join('&')}`,
+      ),
+    staleTime: Infinity,
+  });
+}
+
+export function useDonationsOverTime(campaignId: string) {
+  return useQuery({
+    queryKey: dashboardKeys.donationsOverTime(campaignId),
+    queryFn: () => request<DonationsOverTimeDto>('GET', `/api/campaigns/${campaignId}/donations-over-time?hours=48`),
+    staleTime: 10 * 60_000,
+  });
+}
+
+/** One line of the live feed. */
+export type FeedEntry = { seq: number; at: string; campaignId: string } & (
+  | { kind: 'donation'; donation: DonationDto }
+  | { kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
+  | { kind: 'writtenOff'; itemId: string; quantity: number }
+);
+
+const FEED_MAX = 100;
+
+/** The feed and the time of the last event, kept while the dashboard is open. */
+class DashboardLive {
+  feed: FeedEntry[] = [];
+  lastEventAt: number | null = null;
+  private readonly seqs = new Set<number>();
+  private readonly listeners = new Set<() => void>();
+  private writtenOff = new Map<string, Map<string, number>>();
+  /** Events up to the first snapshot's seq happened before the page opened (a catch-up may replay them). */
+  private floor: number | null = null;
+
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  getFeed = () => this.feed;
+  getLast = () => this.lastEventAt;
+
+  private push(entry: FeedEntry) {
+    if (this.floor !== null && entry.seq <= this.floor) return;
+    if (this.seqs.has(entry.seq)) return; // the same event live and from the catch-up: once
+    this.seqs.add(entry.seq);
+    this.feed = [entry, ...this.feed].sort((a, b) => b.seq - a.seq).slice(0, FEED_MAX);
+  }
+
+  /** Remembers the written-off totals a progress snapshot shows (the feed reports increases). */
+  rememberProgress(progress: CampaignProgressDto) {
+    this.floor ??= progress.seq;
+    this.lastEventAt = Math.max(this.lastEventAt ?? 0, Date.now());
+    this.listeners.forEach((listener) => listener());
+    const known = this.writtenOff.get(progress.campaignId) ?? new Map<string, number>();
+    for (const item of progress.items) if (!known.has(item.itemId)) known.set(item.itemId, item.writtenOff);
+    this.writtenOff.set(progress.campaignId, known);
+  }
+
+  handle = (queryClient: QueryClient, event: LiveEvent) => {
+    const payload = event.payload;
+    const at = typeof payload.at === 'string' ? payload.at : new Date().toISOString();
+    this.lastEventAt = Date.now();
+    switch (event.name) {
+      case 'donation.recorded': {
+        const donation = payload.donation as DonationDto;
+        this.push({ seq: event.seq, at, campaignId: donation.campaignId, kind: 'donation', donation });
+        bumpChart(queryClient, donation, 1);
+        break;
+      }
+      case 'donation.voided':
+        bumpChart(queryClient, payload.donation as DonationDto, -1);
+        break;
+      case 'shipment.updated': {
+        const shipment = payload.shipment as ShipmentSummaryDto;
+        const update = payload.update as ShipmentUpdateDto | null;
+        if (update) {
+          this.push({
+            seq: event.seq,
+            at,
+            campaignId: shipment.campaignId,
+            kind: 'shipment',
+            shipment,
+            status: update.status,
+          });
+        }
+        queryClient.setQueryData<Page<ShipmentSummaryDto>>(dashboardKeys.shipments(shipment.campaignId), (page) => {
+          if (!page) return page;
+          const others = page.items.filter((item) => item.id !== shipment.id);
+          const onRoad = (ON_THE_ROAD as readonly string[]).includes(shipment.status);
+          const items = onRoad ? [shipment, ...others] : others;
+          return { ...page, items, total: page.total + (items.length - page.items.length) };
+        });
+        break;
+      }
+      case 'stock.changed': {
+        const rows = payload.rows as StockRowDto[];
+        const byCampaign = new Map<string, StockRowDto[]>();
+        for (const row of rows) byCampaign.set(row.campaignId, [...(byCampaign.get(row.campaignId) ?? []), row]);
+        for (const [campaignId, changed] of byCampaign) {
+          queryClient.setQueryData<Page<StockRowDto>>(dashboardKeys.stock(campaignId), (page) =>
+            page ? { ...page, items: mergeRows(page.items, changed) } : page,
+          );
+        }
+        break;
+      }
+      case 'campaign.progress': {
+        const progress = payload.progress as CampaignProgressDto;
+        const known = this.writtenOff.get(progress.campaignId);
+        if (known) {
+          for (const item of progress.items) {
+            const before = known.get(item.itemId) ?? 0;
+            if (item.writtenOff > before) {
+              this.push({
+                seq: event.seq,
+                at,
+                campaignId: progress.campaignId,
+                kind: 'writtenOff',
+                itemId: item.itemId,
+                quantity: item.writtenOff - before,
+              });
+            }
+            known.set(item.itemId, item.writtenOff);
+          }
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    this.listeners.forEach((listener) => listener());
+  };
+}
+
+const rowKey = (row: StockRowDto) => `${row.locationId}:${row.lotId}`;
+
+/** The changed rows replace theirs (empty ones leave); the list stays soonest expiry first. */
+export function mergeRows(rows: StockRowDto[], changed: StockRowDto[]): StockRowDto[] {
+  const byKey = new Map(rows.map((row) => [rowKey(row), row]));
+  for (const row of changed) {
+    if (row.onHand > 0) byKey.set(rowKey(row), row);
+    else byKey.delete(rowKey(row));
+  }
+  return [...byKey.values()].sort(
+    (a, b) => (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999') || a.lotId.localeCompare(b.lotId),
+  );
+}
+
+function bumpChart(queryClient: QueryClient, donation: DonationDto, sign: 1 | -1) {
+  const hour = new Date(Math.floor(new Date(donation.receivedAt).getTime() / HOUR_MS) * HOUR_MS).toISOString();
+  const quantity = donation.lines.reduce((sum, line) => sum + line.quantity, 0);
+  queryClient.setQueryData<DonationsOverTimeDto>(dashboardKeys.donationsOverTime(donation.campaignId), (old) => {
+    if (!old) return old;
+    const buckets = old.buckets.map((bucket) =>
+      bucket.at === hour
+        ? { ...bucket, donations: bucket.donations + sign, quantity: bucket.quantity + sign * quantity }
+        : bucket,
+    );
+    const last = old.buckets[old.buckets.length - 1];
+    if (last && hour > last.at && sign > 0) {
+      buckets.push({ at: hour, donations: 1, quantity });
+      buckets.shift();
+    }
+    return { ...old, buckets };
+  });
+}
+
+/** Listens to the realtime provider's events while the dashboard is mounted. */
+export function useDashboardLive(): DashboardLive {
+  const [live] = useState(() => new DashboardLive());
+  useEffect(() => {
+    liveEventListeners.add(live.handle);
+    return () => {
+      liveEventListeners.delete(live.handle);
+    };
+  }, [live]);
+  return live;
+}
+
+export function useFeed(live: DashboardLive): FeedEntry[] {
+  return useSyncExternalStore(live.subscribe, live.getFeed);
+}
+
+export function useLastEventAt(live: DashboardLive): number | null {
+  return useSyncExternalStore(live.subscribe, live.getLast);
+}
+
+export type { DashboardLive };

@@ -1,0 +1,44 @@
+import { useEffect, useRef, useState } from 'react';
+import L from 'leaflet';
+import 'leaflet/dist/leaflet.css';
+import { useTranslation } from 'react-i18next';
+import type { PublicCollectionPointDto } from '@karavan/shared';
+
+/** The collection points on a map: online tiles when they load, else the markers on a plain background. */
+export default function PointsMap({ points }: { points: PublicCollectionPointDto[] }) {
+  const { t } = useTranslation('needs');
+  const container = useRef<HTMLDivElement>(null);
+  const [tilesFailed, setTilesFailed] = useState(false);
+  useEffect(() => {
+    if (!container.current) return;
+    const map = L.map(container.current).setView([42.87, 74.59], 11);
+    const tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
+      maxZoom: 18,
+      attribution: '© OpenStreetMap',
+    });
+    tiles.on('tileerror', () => setTilesFailed(true));
+    tiles.addTo(map);
+    const positions: L.LatLngTuple[] = [];
+    for (const point of points) {
+      if (!point.position) continue;
+      const at: L.LatLngTuple = [point.position.lat, point.position.lng];
+      positions.push(at);
+      L.circleMarker(at, { radius: 9, color: '#1f4e79', fillColor: '#4f8fc9', fillOpacity: 0.9 })
+        .bindTooltip(point.name, { permanent: points.length <= 8, direction: 'top' })
+        .addTo(map);
+    }
+    if (positions.length > 0) map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14 });
+    return () => {
+      map.remove();
+    };
+  }, [points]);
+  return (
+    <div
+      ref={container}
+      role="region"
+      aria-label={t('map')}
+      data-tiles={tilesFailed ? 'offline' : 'online'}
+      style={{ height: 280, background: '#eef2f6', borderRadius: 8 }}
+    />
+  );
+}

@@ -1,0 +1,107 @@
+import type { DonationDto, DonationsOverTimeDto, PublicCampaignDto } from '@karavan/shared';
+import type { EventBus } from '../lib/events';
+import type { Logger } from '../lib/logger';
+import { ApiError } from '../lib/errors';
+import { Campaign, getCampaign } from '../campaigns';
+import { findItems } from '../items';
+import { Location } from '../locations';
+import type { StockService } from '../stock';
+import { counterId, DonationCounter, HOUR_MS, hourStart } from './dashboard.model';
+
+/** Counts a donation into its campaign's hour (sign -1 takes a voided one back out). */
+export async function countDonation(donation: DonationDto, sign: 1 | -1): Promise<void> {
+  const hour = hourStart(new Date(donation.receivedAt));
+  const quantity = donation.lines.reduce((sum, line) => sum + line.quantity, 0);
+  await DonationCounter.updateOne(
+    { _id: counterId(donation.campaignId, hour) },
+    {
+      $inc: { donations: sign, quantity: sign * quantity },
+      $setOnInsert: { campaignId: donation.campaignId, hour },
+    },
+    { upsert: true },
+  );
+}
+
+export function createDashboardService(events: EventBus, stock: StockService, logger?: Logger) {
+  const count = (donation: DonationDto, sign: 1 | -1) =>
+    countDonation(donation, sign).catch((err: unknown) =>
+      logger?.error({ err, donationId: donation.id }, 'donation counter not updated'),
+    );
+  events.subscribe('donations.recorded', ({ donation }) => void count(donation, 1));
+  events.subscribe('donations.voided', ({ donation }) => void count(donation, -1));
+
+  return {
+    /** Donations per hour over the last `hours` hours (oldest first, empty hours as zeros). */
+    async donationsOverTime(campaignId: string, hours: number, now = new Date()): Promise<DonationsOverTimeDto> {
+      await getCampaign(campaignId);
+      const last = hourStart(now).getTime();
+      const hoursList = Array.from({ length: hours }, (_, i) => new Date(last - (hours - 1 - i) * HOUR_MS));
+      const ids = hoursList.map((hour) => counterId(campaignId, hour));
+      const docs = await DonationCounter.find({ _id: { $in: ids } }).lean();
+      const byId = new Map(docs.map((doc) => [doc._id, doc]));
+      return {
+        campaignId,
+        hours,
+        buckets: hoursList.map((hour, i) => {
+          const doc = byId.get(ids[i]!);
+          return { at: hour.toISOString(), donations: doc?.donations ?? 0, quantity: doc?.quantity ?? 0 };
+        }),
+      };
+    },
+
+    /** A public campaign's needs and where to bring donations; 404 unless it is marked public. */
+    async publicCampaign(id: string): Promise<PublicCampaignDto> {
+      const campaign = await getCampaign(id).catch(() => null);
+      if (!campaign || !campaign.public || campaign.status === 'draft') throw ApiError.notFound('Campaign');
+      const progress = await stock.progress(campaign);
+      const targeted = progress.items.filter((item) => item.target > 0);
+      const items = await findItems(targeted.map((item) => item.itemId));
+      const points = await Location.find({ kind: 'collection_point', active: true }).lean();
+      return {
+        id: campaign.id,
+        name: campaign.name,
+        description: campaign.description,
+        startsAt: campaign.startsAt,
+        endsAt: campaign.endsAt,
+        status: campaign.status,
+        asOf: progress.asOf,
+        needs: targeted.flatMap((row) => {
+          const item = items.get(row.itemId);
+          if (!item) return [];
+          return [
+            {
+              itemId: row.itemId,
+              name: item.name,
+              baseUnit: item.baseUnit,
+              target: row.target,
+              collected: row.donated,
+              delivered: row.delivered,
+              needed: Math.max(0, row.target - row.donated),
+            },
+          ];
+        }),
+        collectionPoints: points
+          .map((point) => ({
+            id: point._id.toHexString(),
+            name: point.name,
+            address: point.address ?? null,
+            position:
+              point.position && typeof point.position.lat === 'number' && typeof point.position.lng === 'number'
+                ? { lat: point.position.lat, lng: point.position.lng }
+                : null,
+            openingHours: point.openingHours ?? null,
+          }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    },
+
+    /** The campaign's name and description for a shared link's preview (null: not public). */
+    async preview(id: string): Promise<{ name: string; description: string | null } | null> {
+      if (!/^[0-9a-f]{24}$/.test(id)) return null;
+      const doc = await Campaign.findById(id).lean();
+      if (!doc || !doc.public || doc.status === 'draft') return null;
+      return { name: doc.name, description: doc.description ?? null };
+    },
+  };
+}
+export type DashboardService = ReturnType<typeof createDashboardService>;

@@ -1,0 +1,123 @@
+import Joi from 'joi';
+import type { BaseUnit, TranslatedName } from './catalogue';
+
+/*
+ * The organisers' dashboard and the public needs page (issue 9).
+ */
+
+/** Donations recorded in one hour (UTC), voided ones taken back out. */
+export interface DonationBucketDto {
+  /** Start of the hour (ISO, UTC). */
+  at: string;
+  donations: number;
+  /** Base units of every item together (a rough volume). */
+  quantity: number;
+}
+
+export interface DonationsOverTimeDto {
+  campaignId: string;
+  hours: number;
+  buckets: DonationBucketDto[];
+}
+
+export interface DonationsOverTimeQuery {
+  hours: number;
+}
+
+export const DONATIONS_OVER_TIME_MAX_HOURS = 24 * 14;
+
+export const donationsOverTimeQuery = Joi.object<DonationsOverTimeQuery, true>({
+  hours: Joi.number().integer().min(1).max(DONATIONS_OVER_TIME_MAX_HOURS).default(48),
+});
+
+const hexId = () => Joi.string().hex().length(24);
+const count = () => Joi.number().integer();
+
+export const donationsOverTimeSchema = Joi.object<DonationsOverTimeDto, true>({
+  campaignId: hexId().required(),
+  hours: count().min(1).required(),
+  buckets: Joi.array()
+    .items(
+      Joi.object<DonationBucketDto, true>({
+        at: Joi.string().isoDate().required(),
+        donations: count().required(),
+        quantity: count().required(),
+      }),
+    )
+    .required(),
+}).label('DonationsOverTime');
+
+/** One item of a public campaign: no personal data, only totals. */
+export interface PublicNeedDto {
+  itemId: string;
+  name: TranslatedName;
+  baseUnit: BaseUnit;
+  target: number;
+  /** Donated so far. */
+  collected: number;
+  delivered: number;
+  /** max(0, target - collected). */
+  needed: number;
+}
+
+/** A collection point as the public sees it: no contact person, no phone. */
+export interface PublicCollectionPointDto {
+  id: string;
+  name: string;
+  address: string | null;
+  position: { lat: number; lng: number } | null;
+  openingHours: string | null;
+}
+
+export interface PublicCampaignDto {
+  id: string;
+  name: string;
+  description: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  status: 'draft' | 'active' | 'closed';
+  asOf: string;
+  needs: PublicNeedDto[];
+  collectionPoints: PublicCollectionPointDto[];
+}
+
+const nameSchema = Joi.object({
+  ru: Joi.string().allow('').required(),
+  en: Joi.string().allow('').required(),
+  ky: Joi.string().allow(''),
+  kk: Joi.string().allow(''),
+});
+
+export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
+  id: hexId().required(),
+  name: Joi.string().allow('').required(),
+  description: Joi.string().allow('', null).required(),
+  startsAt: Joi.string().isoDate().allow(null).required(),
+  endsAt: Joi.string().isoDate().allow(null).required(),
+  status: Joi.string().valid('draft', 'active', 'closed').required(),
+  asOf: Joi.string().isoDate().required(),
+  needs: Joi.array()
+    .items(
+      Joi.object<PublicNeedDto, true>({
+        itemId: hexId().required(),
+        name: nameSchema.required(),
+        baseUnit: Joi.string().required(),
+        target: count().min(0).required(),
+        collected: count().required(),
+        delivered: count().required(),
+        needed: count().min(0).required(),
+      }),
+    )
+    .required(),
+  collectionPoints: Joi.array()
+    .items(
+      Joi.object<PublicCollectionPointDto, true>({
+        id: hexId().required(),
+        name: Joi.string().allow('').required(),
+        address: Joi.string().allow('', null).required(),
+        position: Joi.object({ lat: Joi.number().required(), lng: Joi.number().required() }).allow(null).required(),
+        openingHours: Joi.string().allow('', null).required(),
+      }),
+    )
+    .required(),
+}).label('PublicCampaign');

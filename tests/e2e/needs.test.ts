@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import request from 'supertest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium, PHONE } from '../support/browser';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
+
+const SHOTS = 'test-results/screenshots';
+
+let app: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: Error[];
+let organiser: Awaited<ReturnType<typeof signedIn>>;
+let coordinator: Awaited<ReturnType<typeof signedIn>>;
+let scene: Scene;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  browser = await launchChromium();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+beforeEach(async () => {
+  [organiser, coordinator] = await Promise.all([
+    signedIn(app.url, { role: 'organiser' }),
+    signedIn(app.url, { role: 'coordinator' }),
+  ]);
+  scene = await buildScene(app.url, { stock: 0 });
+  await request(app.url)
+    .patch(`/api/locations/${scene.origin.id}`)
+    .set(organiser.auth)
+    .send({ openingHours: 'Пн–Сб 9:00–18:00', contact: { name: 'Бакыт Связной', phone: '+996700111222' } })
+    .expect(200);
+  context = await browser.newContext({ baseURL: app.url, viewport: PHONE });
+  context.setDefaultTimeout(15_000);
+  page = await context.newPage();
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+});
+
+afterEach(async () => {
+  await context.close();
+  expect(pageErrors).toEqual([]);
+});
+
+async function makePublic(extra: object = {}) {
+  await request(app.url)
+    .patch(`/api/campaigns/${scene.campaign.id}`)
+    .set(organiser.auth)
+    .send({
+      public: true,
+      name: `Хлеб <b>"детям"</b> ${scene.campaign.id.slice(-4)}`,
+      targets: [{ itemId: scene.item.id, quantity: 500 }],
+      ...extra,
+    })
+    .expect(200);
+}
+
+async function donate(quantity: number) {
+  const res = await request(app.url)
+    .post('/api/donations')
+    .set(coordinator.auth)
+    .send({
+      campaignId: scene.campaign.id,
+      locationId: scene.origin.id,
+      donor: { kind: 'person', name: 'Айгуль Секретова', phone: '+996555123456', consentToContact: true },
+      lines: [{ itemId: scene.item.id, quantity }],
+    });
+  if (res.status !== 201) throw new Error(`donation: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function seriousViolations(): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes.map((node) => `${node.target.join(' ')} ${node.failureSummary ?? ''}`).join(', ')}`,
+    );
+}
+
+test('When a public campaign is opened without signing in, then it shows what is needed and where, and no personal data', async () => {
+  await makePublic();
+  await donate(120);
+  const shipment = await createShipment(app.url, organiser.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 20 }],
+  });
+  expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
+
+  await page.goto(`/needs/${scene.campaign.id}`);
+  await page.getByRole('heading', { level: 1, name: /детям/ }).waitFor();
+  const needs = page.getByTestId('needs');
+  await needs.getByText(/Ещё нужно: 380/).waitFor();
+  expect(await needs.textContent()).toMatch(/Собрано: 120/);
+  await page.getByText('Пн–Сб 9:00–18:00').waitFor();
+  await page.getByText(scene.origin.name).waitFor();
+  // Nobody's name or phone: no donor, no contact person, no driver.
+  const text = (await page.locator('body').textContent()) ?? '';
+  for (const secret of ['Айгуль', '+996555123456', 'Бакыт', '+996700111222', scene.driver.user.email]) {
+    expect(text).not.toContain(secret);
+  }
+  expect(await page.getByRole('heading', { name: 'Вход' }).count()).toBe(0);
+
+  expect(await seriousViolations()).toEqual([]);
+  await page.screenshot({ path: `${SHOTS}/needs-ru.png`, fullPage: true });
+  await page.getByRole('button', { name: 'EN', exact: true }).click();
+  await page.getByText(/Still needed: 380/).waitFor();
+  expect(await seriousViolations()).toEqual([]);
+  await page.screenshot({ path: `${SHOTS}/needs-en.png`, fullPage: true });
+});
+
+test('When the needs API and link are fetched, then they are cacheable, shareable and refuse campaigns that are not public', async () => {
+  const hidden = await request(app.url).get(`/api/public/campaigns/${scene.campaign.id}`);
+  expect(hidden.status).toBe(404);
+  expect((await request(app.url).get(`/needs/${scene.campaign.id}`).set('Accept', 'text/html')).text).not.toContain(
+    'og:title',
+  );
+
+  await makePublic();
+  await donate(30);
+  const res = await request(app.url).get(`/api/public/campaigns/${scene.campaign.id}`).expect(200);
+  expect(res.headers['cache-control']).toBe('public, max-age=60');
+  expect(res.body.needs).toEqual([
+    expect.objectContaining({ itemId: scene.item.id, target: 500, collected: 30, delivered: 0, needed: 470 }),
+  ]);
+  const body = JSON.stringify(res.body);
+  for (const secret of ['Айгуль', '+996555123456', '+996700111222', 'Бакыт']) expect(body).not.toContain(secret);
+
+  const html = await request(app.url).get(`/needs/${scene.campaign.id}`).set('Accept', 'text/html').expect(200);
+  expect(html.text).toContain('<title>Хлеб &lt;b&gt;&quot;детям&quot;&lt;/b&gt;');
+  expect(html.text).toMatch(/<meta property="og:title" content="Хлеб &lt;b&gt;&quot;детям&quot;/);
+  expect(html.text).toContain('name="twitter:card"');
+  expect(html.text).not.toContain('<b>"детям"</b>');
+});
