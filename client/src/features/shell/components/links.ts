@@ -5,10 +5,11 @@ import { useCurrentUser } from '../../../lib/current-user';
 /** The pages there are, and the rights that open each (any of them). */
 export const PAGES: {
   to: string;
-  key: 'nav.intake' | 'nav.driver';
-  hint: 'nav.intakeHint' | 'nav.driverHint';
+  key: 'nav.dashboard' | 'nav.intake' | 'nav.driver';
+  hint: 'nav.dashboardHint' | 'nav.intakeHint' | 'nav.driverHint';
   rights: Right[];
 }[] = [
+  { to: '/dashboard', key: 'nav.dashboard', hint: 'nav.dashboardHint', rights: ['dashboard:watch'] },
   { to: '/intake', key: 'nav.intake', hint: 'nav.intakeHint', rights: ['donations:write'] },
   { to: '/driver', key: 'nav.driver', hint: 'nav.driverHint', rights: ['shipments:drive', 'shipments:manage'] },
 ];
