@@ -50,6 +50,11 @@ export function scopesOf(
 // Heads this process has already given a bucket, so that it is added once, not per op.
 const knownBuckets = new Set<string>();
 
+/** Forgets which buckets heads hold (after the ledger index was emptied, e.g. `npm run seed -- --reset`). */
+export function forgetKnownBuckets(): void {
+  knownBuckets.clear();
+}
+
 /** Appends the movements' ids to their scopes' current buckets: one bulk write. */
 export async function indexMovements(list: MovementDoc[], now = new Date()): Promise<void> {
   if (list.length === 0) return;
