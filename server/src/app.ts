@@ -30,6 +30,7 @@ import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { createShipmentsService, shipmentsRoutes } from './shipments';
 import { registerRoomAuthoriser } from './realtime/rooms';
+import { exportsRoutes } from './exports';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
@@ -111,6 +112,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...stockRoutes(stock),
     ...eventsRoutes(),
     ...shipmentsRoutes(shipments),
+    ...exportsRoutes(),
   ];
   let openApi: unknown;
   routes.push(

@@ -9,3 +9,4 @@ export * from './catalogue';
 export * from './stock';
 export * from './donations';
 export * from './shipments';
+export * from './exports';
