@@ -31,6 +31,7 @@ import { getCampaign } from './campaigns';
 import { createShipmentsService, shipmentsRoutes } from './shipments';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
+import { createDocumentsService, documentsRoutes } from './documents';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
@@ -113,6 +114,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...eventsRoutes(),
     ...shipmentsRoutes(shipments),
     ...exportsRoutes(),
+    ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
   ];
   let openApi: unknown;
   routes.push(
