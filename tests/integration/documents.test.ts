@@ -77,13 +77,17 @@ describe('PDF documents', () => {
   });
 
   test('When a driver asks for a waybill, then only their own shipment’s is given', async () => {
-    const driver = { Authorization: `Bearer ${(await login(app.url, 'nurlan@demo.karavan', DEMO_PASSWORD)).accessToken}` };
+    const driver = {
+      Authorization: `Bearer ${(await login(app.url, 'nurlan@demo.karavan', DEMO_PASSWORD)).accessToken}`,
+    };
     const own = await request(app.url).get('/api/shipments').set(driver);
     const mine = own.body.items[0].id;
     expect((await binary(request(app.url).get(`/api/shipments/${mine}/waybill.pdf`).set(driver))).status).toBe(200);
     const other = await shipmentWith('at_checkpoint');
     expect((await request(app.url).get(`/api/shipments/${other.id}/waybill.pdf`).set(driver)).status).toBe(403);
-    expect((await request(app.url).get('/api/shipments/0123456789abcdef01234567/waybill.pdf').set(auth)).status).toBe(404);
+    expect((await request(app.url).get('/api/shipments/0123456789abcdef01234567/waybill.pdf').set(auth)).status).toBe(
+      404,
+    );
   });
 
   test('When a receipt PDF is asked, then it has the HTML receipt’s content in the donor’s language', async () => {
@@ -102,13 +106,17 @@ describe('PDF documents', () => {
       expect(text).toContain(qty);
       expect(html.text).toContain(String(line.quantity));
     }
-    const russian = await binary(request(app.url).get(`/api/donations/${english.id}/receipt.pdf`).query({ lang: 'ru' }).set(auth));
+    const russian = await binary(
+      request(app.url).get(`/api/donations/${english.id}/receipt.pdf`).query({ lang: 'ru' }).set(auth),
+    );
     expect(await textOf(russian.body as Buffer)).toContain('Квитанция о пожертвовании');
   });
 
   test('When the campaign summary is printed, then it gives collected, delivered and written off per item as the progress does', async () => {
     const progress = (await request(app.url).get(`/api/campaigns/${campaignId}/progress`).set(auth)).body;
-    const res = await binary(request(app.url).get(`/api/campaigns/${campaignId}/summary.pdf`).query({ lang: 'en' }).set(auth));
+    const res = await binary(
+      request(app.url).get(`/api/campaigns/${campaignId}/summary.pdf`).query({ lang: 'en' }).set(auth),
+    );
     expect(res.status).toBe(200);
     const text = await textOf(res.body as Buffer);
     expect(text).toContain('Campaign summary for donors');
@@ -121,7 +129,9 @@ describe('PDF documents', () => {
     expect(text).toMatch(/20 loaves/);
     expect(text).toMatch(/collected: \d/);
     expect(text).toMatch(/delivered: \d/);
-    const driver = { Authorization: `Bearer ${(await login(app.url, 'nurlan@demo.karavan', DEMO_PASSWORD)).accessToken}` };
+    const driver = {
+      Authorization: `Bearer ${(await login(app.url, 'nurlan@demo.karavan', DEMO_PASSWORD)).accessToken}`,
+    };
     expect((await request(app.url).get(`/api/campaigns/${campaignId}/summary.pdf`).set(driver)).status).toBe(403);
   });
 });

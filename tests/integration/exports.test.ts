@@ -53,7 +53,12 @@ describe('GET /api/exports/*.csv', () => {
     const lines = api.body.items.reduce((n: number, d: { lines: unknown[] }) => n + d.lines.length, 0);
     expect(rows).toHaveLength(lines);
     for (const item of progress.items) {
-      expect(sum(rows.filter((r) => r.item_id === item.itemId), 'quantity')).toBe(item.donated);
+      expect(
+        sum(
+          rows.filter((r) => r.item_id === item.itemId),
+          'quantity',
+        ),
+      ).toBe(item.donated);
     }
     expect(rows[0]!.campaign).toMatch(/January 2022/);
     expect(rows.some((r) => r.item === 'Хлеб')).toBe(true);
@@ -90,7 +95,12 @@ describe('GET /api/exports/*.csv', () => {
     const api = await request(app.url).get('/api/movements').query({ shipmentId, limit: 200 }).set(auth);
     expect(ledger).toHaveLength(api.body.items.length);
     expect(ledger.map((r) => r.movement_id).reverse()).toEqual(api.body.items.map((m: { id: string }) => m.id));
-    expect(-sum(ledger.filter((r) => r.kind === 'written_off_in_transit'), 'quantity')).toBe(32);
+    expect(
+      -sum(
+        ledger.filter((r) => r.kind === 'written_off_in_transit'),
+        'quantity',
+      ),
+    ).toBe(32);
 
     const all = rowsOf((await get('/api/exports/shipments.csv', { campaignId })).body.toString('utf8'));
     expect(new Set(all.map((r) => r.status))).toEqual(new Set(['planned', 'loading', 'at_checkpoint', 'delivered']));
@@ -107,7 +117,9 @@ describe('GET /api/exports/*.csv', () => {
     const plain = (await get('/api/exports/donations.csv', { campaignId })).body.toString('utf8');
     const hxl = (await get('/api/exports/donations.csv', { campaignId, format: 'hxl' })).body.toString('utf8');
     const records = parse(hxl) as string[][];
-    expect(records[1]).toEqual(expect.arrayContaining(['#item+name', '#item+num', '#loc+name', '#date+received', '#status']));
+    expect(records[1]).toEqual(
+      expect.arrayContaining(['#item+name', '#item+num', '#loc+name', '#date+received', '#status']),
+    );
     expect(records[1]!.every((tag) => tag.startsWith('#'))).toBe(true);
     expect(rowsOf(hxl, true)).toEqual(rowsOf(plain));
   });

@@ -156,7 +156,9 @@ describe('The server process', () => {
       const campaigns = await request(server.url)
         .get('/api/campaigns')
         .set('Authorization', `Bearer ${organiser.body.accessToken}`);
-      expect(campaigns.body.items[0].targets.map((t: { quantity: number }) => t.quantity)).toEqual([15000, 15000, 5000]);
+      expect(campaigns.body.items[0].targets.map((t: { quantity: number }) => t.quantity)).toEqual([
+        15000, 15000, 5000,
+      ]);
       const drivers = await request(server.url)
         .get('/api/volunteers')
         .query({ skill: 'CE' })

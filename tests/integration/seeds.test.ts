@@ -9,7 +9,18 @@ import { createUser } from '../support/factories';
 const counts = async () => {
   const db = mongoose.connection.db!;
   const out: Record<string, number> = {};
-  for (const name of ['users', 'items', 'locations', 'campaigns', 'volunteers', 'donations', 'movements', 'shipments', 'balances', 'events']) {
+  for (const name of [
+    'users',
+    'items',
+    'locations',
+    'campaigns',
+    'volunteers',
+    'donations',
+    'movements',
+    'shipments',
+    'balances',
+    'events',
+  ]) {
     out[name] = await db.collection(name).countDocuments();
   }
   return out;

@@ -70,7 +70,11 @@ export function createDocumentsService(deps: DocumentsDeps) {
       const dates = new Map<string, ItemDates>();
       const entry = (itemId: string) => {
         let d = dates.get(itemId);
-        if (!d) dates.set(itemId, (d = { firstDonation: null, lastDonation: null, firstDelivery: null, lastDelivery: null, shipments: 0 }));
+        if (!d)
+          dates.set(
+            itemId,
+            (d = { firstDonation: null, lastDonation: null, firstDelivery: null, lastDelivery: null, shipments: 0 }),
+          );
         return d;
       };
       const donated = await Donation.aggregate<{ _id: string; first: Date; last: Date }>([

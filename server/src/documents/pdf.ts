@@ -49,11 +49,14 @@ export function table(doc: Doc, columns: Column[], rows: string[][], size = 9): 
   const left = doc.page.margins.left;
   const drawRow = (cells: string[], bold: boolean) => {
     doc.font(bold ? 'bold' : 'regular').fontSize(size);
-    const height =
-      Math.max(...cells.map((c, i) => doc.heightOfString(c || ' ', { width: columns[i]!.width - 6 }))) + 6;
+    const height = Math.max(...cells.map((c, i) => doc.heightOfString(c || ' ', { width: columns[i]!.width - 6 }))) + 6;
     if (doc.y + height > doc.page.height - doc.page.margins.bottom) {
       doc.addPage();
-      if (!bold) drawRow(columns.map((c) => c.header), true);
+      if (!bold)
+        drawRow(
+          columns.map((c) => c.header),
+          true,
+        );
     }
     const y = doc.y;
     let x = left;
@@ -90,7 +93,11 @@ export function fields(doc: Doc, pairs: [string, string][], size = 10): void {
   doc.fontSize(size);
   for (const [label, value] of pairs) {
     doc.x = doc.page.margins.left;
-    doc.font('bold').text(`${label}: `, { continued: true }).font('regular').text(value || '—');
+    doc
+      .font('bold')
+      .text(`${label}: `, { continued: true })
+      .font('regular')
+      .text(value || '—');
   }
   doc.moveDown(0.5);
 }

@@ -11,7 +11,13 @@ export interface ReceiptPdfContext {
 }
 
 /** The donor receipt as PDF: the same content as the HTML receipt, in the donor's language. */
-export function renderReceiptPdf({ donation: d, items, location, campaign, locale }: ReceiptPdfContext): Promise<Buffer> {
+export function renderReceiptPdf({
+  donation: d,
+  items,
+  location,
+  campaign,
+  locale,
+}: ReceiptPdfContext): Promise<Buffer> {
   const t = RECEIPT_TEXT[locale];
   const doc = newDocument(`${t.title} ${d.id}`, locale);
   doc.font('bold').fontSize(16).text(`Karavan — ${t.title}`).font('regular').moveDown(0.6);
@@ -47,7 +53,11 @@ export function renderReceiptPdf({ donation: d, items, location, campaign, local
       const item = items.get(line.itemId);
       const name = item ? (item.name[locale] ?? item.name.en) : line.itemId;
       const unit = item ? t.units[item.baseUnit as BaseUnit] : '';
-      return [name, `${number(line.quantity, locale)} ${unit}`, line.expiresAt ? dateTime(line.expiresAt, locale, false) : '—'];
+      return [
+        name,
+        `${number(line.quantity, locale)} ${unit}`,
+        line.expiresAt ? dateTime(line.expiresAt, locale, false) : '—',
+      ];
     }),
     10,
   );

@@ -74,7 +74,9 @@ export function renderCampaignSummary(ctx: SummaryContext): Promise<Buffer> {
   if (campaign.description) doc.fontSize(10).text(campaign.description).moveDown(0.6);
   heading(doc, t.collected + ' / ' + t.delivered);
   const range = (a: Date | null, b: Date | null) =>
-    a ? `${dateTime(a, lang, false)}${b && dateTime(b, lang, false) !== dateTime(a, lang, false) ? ` — ${dateTime(b, lang, false)}` : ''}` : '—';
+    a
+      ? `${dateTime(a, lang, false)}${b && dateTime(b, lang, false) !== dateTime(a, lang, false) ? ` — ${dateTime(b, lang, false)}` : ''}`
+      : '—';
   table(
     doc,
     [

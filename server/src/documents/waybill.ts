@@ -1,5 +1,11 @@
 import QRCode from 'qrcode';
-import { STANDARD_DOCUMENTS, type CampaignDto, type ItemDto, type LocationDto, type ShipmentDto } from '@karavan/shared';
+import {
+  STANDARD_DOCUMENTS,
+  type CampaignDto,
+  type ItemDto,
+  type LocationDto,
+  type ShipmentDto,
+} from '@karavan/shared';
 import { dateTime, fields, heading, newDocument, number, table, toBuffer } from './pdf';
 
 const UNITS: Record<string, string> = { loaf: 'бух.', litre: 'л', kg: 'кг', piece: 'шт.' };
@@ -40,7 +46,11 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   const qr = await QRCode.toBuffer(ctx.url, { type: 'png', margin: 1, width: 240, errorCorrectionLevel: 'M' });
   const top = doc.y;
   doc.image(qr, doc.page.width - doc.page.margins.right - 96, top, { width: 96 });
-  doc.fontSize(7).text(ctx.url, doc.page.width - doc.page.margins.right - 260, top + 98, { width: 260, align: 'right', lineBreak: false });
+  doc.fontSize(7).text(ctx.url, doc.page.width - doc.page.margins.right - 260, top + 98, {
+    width: 260,
+    align: 'right',
+    lineBreak: false,
+  });
   doc.x = doc.page.margins.left;
   doc.y = top;
   doc.font('bold').fontSize(16).text('Товарно-транспортная накладная', { width: 380 });
@@ -105,17 +115,29 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   const short = s.lines.filter((l) => (l.writtenOff ?? 0) > 0);
   for (const l of short) {
     const item = items.get(l.itemId);
-    doc.text(`Недостача / Shortfall: ${item?.name.ru ?? l.itemId} — ${number(l.writtenOff!, 'ru')} (${l.reason ?? ''})`);
+    doc.text(
+      `Недостача / Shortfall: ${item?.name.ru ?? l.itemId} — ${number(l.writtenOff!, 'ru')} (${l.reason ?? ''})`,
+    );
   }
   doc.moveDown(0.8);
 
   heading(doc, 'Документы / Documents');
   doc.fontSize(10);
   for (const d of s.documents) {
-    const label = STANDARD_DOCUMENTS[d.key] ? `${STANDARD_DOCUMENTS[d.key]!.ru} / ${STANDARD_DOCUMENTS[d.key]!.en}` : d.label;
+    const label = STANDARD_DOCUMENTS[d.key]
+      ? `${STANDARD_DOCUMENTS[d.key]!.ru} / ${STANDARD_DOCUMENTS[d.key]!.en}`
+      : d.label;
     const y = doc.y;
-    doc.rect(doc.page.margins.left, y + 1, 9, 9).lineWidth(0.8).strokeColor('#000').stroke();
-    if (d.checked) doc.font('bold').text('✓', doc.page.margins.left + 1, y - 1).font('regular');
+    doc
+      .rect(doc.page.margins.left, y + 1, 9, 9)
+      .lineWidth(0.8)
+      .strokeColor('#000')
+      .stroke();
+    if (d.checked)
+      doc
+        .font('bold')
+        .text('✓', doc.page.margins.left + 1, y - 1)
+        .font('regular');
     doc.text(label, doc.page.margins.left + 16, y);
     doc.x = doc.page.margins.left;
   }

@@ -48,7 +48,10 @@ async function names(lang: Lang): Promise<Names> {
     Campaign.find({}, { name: 1 }).lean(),
   ]);
   const itemMap = new Map(
-    items.map((i) => [i._id.toHexString(), { name: (lang === 'en' ? i.name.en : i.name.ru) ?? i.name.ru, unit: i.baseUnit }]),
+    items.map((i) => [
+      i._id.toHexString(),
+      { name: (lang === 'en' ? i.name.en : i.name.ru) ?? i.name.ru, unit: i.baseUnit },
+    ]),
   );
   const locMap = new Map(
     locations.map((l) => [l._id.toHexString(), { name: l.name, kind: l.kind, address: l.address ?? '' }]),

@@ -21,7 +21,8 @@ import { User } from '../users';
  * derived from its key (the shipments service answers a repeated id with the first answer).
  */
 
-export const DRIVE_CAMPAIGN = 'Гуманитарная помощь Казахстану, январь 2022 / Humanitarian aid to Kazakhstan, January 2022';
+export const DRIVE_CAMPAIGN =
+  'Гуманитарная помощь Казахстану, январь 2022 / Humanitarian aid to Kazakhstan, January 2022';
 
 const HOUR = 3_600_000;
 
@@ -131,9 +132,24 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
     const receivedAt = at(day * 24 + 8 + (n % 12) + random());
     const lines: { itemId: string; quantity: number; unit?: string }[] = [];
     // Bread keeps three days: it is collected on the last three, as it was baked for the trucks.
-    if (day > 0) lines.push({ itemId: bread, quantity: big ? 20 + Math.floor(random() * 40) : 4 + Math.floor(random() * 10), unit: 'tray' });
-    if (n % 2 === 0 || big) lines.push({ itemId: milk, quantity: big ? 60 + Math.floor(random() * 50) : 8 + Math.floor(random() * 20), unit: 'crate' });
-    if (n % 3 !== 1) lines.push({ itemId: kefir, quantity: big ? 300 + Math.floor(random() * 300) : 20 + Math.floor(random() * 60), unit: 'pack' });
+    if (day > 0)
+      lines.push({
+        itemId: bread,
+        quantity: big ? 20 + Math.floor(random() * 40) : 4 + Math.floor(random() * 10),
+        unit: 'tray',
+      });
+    if (n % 2 === 0 || big)
+      lines.push({
+        itemId: milk,
+        quantity: big ? 60 + Math.floor(random() * 50) : 8 + Math.floor(random() * 20),
+        unit: 'crate',
+      });
+    if (n % 3 !== 1)
+      lines.push({
+        itemId: kefir,
+        quantity: big ? 300 + Math.floor(random() * 300) : 20 + Math.floor(random() * 60),
+        unit: 'pack',
+      });
     const note = `Демо-данные: пожертвование ${n + 1}`;
     if (await Donation.exists({ note })) {
       result.donations.existing += 1;

@@ -149,7 +149,10 @@ export async function seedSynthetic(
       const n = first + k;
       // Received times increase with n, so the ledger index's buckets follow time.
       const receivedAt = new Date(start + Math.floor(((n + 0.5) / count) * span));
-      const id = Types.ObjectId.createFromTime(Math.floor(receivedAt.getTime() / 1000)).toHexString().slice(0, 8) + new Types.ObjectId().toHexString().slice(8);
+      const id =
+        Types.ObjectId.createFromTime(Math.floor(receivedAt.getTime() / 1000))
+          .toHexString()
+          .slice(0, 8) + new Types.ObjectId().toHexString().slice(8);
       const locationId = points[n % points.length]!;
       const lineCount = 1 + (n % 3);
       const lines: DonationDoc['lines'] = [];
