@@ -7,10 +7,11 @@ import type { Actor } from '../lib/route';
 import { createLocationsService, Location } from '../locations';
 import {
   Balance,
+  BUCKET_MS,
   CampaignTotal,
   effectOf,
   ensureLot,
-  indexMovements,
+  LedgerIndex,
   lotExpiry,
   Movement,
   type MovementDoc,
@@ -73,6 +74,55 @@ export interface SyntheticResult {
 }
 
 type Doc = mongo.Document;
+
+/**
+ * Appends a batch's movement ids to the ledger index, in the layout ledger-index.ts keeps (heads
+ * `{ _id: scope, buckets }`, buckets `{ _id: 'scope#n', ids }`, n = the 10-minute span), with
+ * the movements' own time as the bucket, so the ledger pages by time. Each donation's scope is
+ * new: its head and bucket are inserted; the shared scopes (all, campaign, location) get one
+ * upsert per head and bucket for the whole batch.
+ */
+async function indexBatch(list: MovementDoc[]): Promise<void> {
+  const heads = new Map<string, Set<number>>();
+  const buckets = new Map<string, string[]>();
+  const fresh: Doc[] = [];
+  const byDonation = new Map<string, MovementDoc[]>();
+  for (const m of list) {
+    const n = Math.floor(m.at.getTime() / BUCKET_MS);
+    for (const scope of ['all', `campaign:${m.campaignId}`, `location:${m.locationId}`]) {
+      if (!heads.has(scope)) heads.set(scope, new Set());
+      heads.get(scope)!.add(n);
+      const key = `${scope}#${n}`;
+      if (!buckets.has(key)) buckets.set(key, []);
+      buckets.get(key)!.push(m._id);
+    }
+    const own = byDonation.get(m.donationId!) ?? [];
+    own.push(m);
+    byDonation.set(m.donationId!, own);
+  }
+  for (const [donationId, ms] of byDonation) {
+    const n = Math.floor(ms[0]!.at.getTime() / BUCKET_MS);
+    fresh.push({ _id: `donation:${donationId}`, buckets: [n] });
+    fresh.push({ _id: `donation:${donationId}#${n}`, ids: ms.map((m) => m._id) });
+  }
+  const index = LedgerIndex.collection as unknown as mongo.Collection<Doc>;
+  await index.insertMany(fresh, { ordered: false });
+  await index.bulkWrite(
+    [
+      ...[...heads].map(([scope, ns]) => ({
+        updateOne: {
+          filter: { _id: scope } as Doc,
+          update: { $addToSet: { buckets: { $each: [...ns] } } } as Doc,
+          upsert: true,
+        },
+      })),
+      ...[...buckets].map(([key, ids]) => ({
+        updateOne: { filter: { _id: key } as Doc, update: { $push: { ids: { $each: ids } } } as Doc, upsert: true },
+      })),
+    ],
+    { ordered: true },
+  );
+}
 
 /** Records `count` synthetic donations in bulk (see the comment above). */
 export async function seedSynthetic(
@@ -212,10 +262,7 @@ export async function seedSynthetic(
     // Ledger first (the engine's commit point), then its index, then the running totals and the
     // donations: a crash part-way leaves what `npm run reconcile -- --fix` completes.
     await movements.insertMany(batchMovements, { ordered: false });
-    for (let i = 0; i < batchMovements.length; i += 500) {
-      const chunk = batchMovements.slice(i, i + 500);
-      await indexMovements(chunk, chunk[0]!.at);
-    }
+    await indexBatch(batchMovements);
     const upserts = (map: typeof balanceInc, fields: readonly string[]) =>
       [...map].map(([id, { inc, insert }]) => ({
         updateOne: {

@@ -34,7 +34,7 @@ const index = () => LedgerIndex.collection as unknown as mongo.Collection<IndexD
 const movements = () => Movement.collection as unknown as mongo.Collection<MovementDoc>;
 
 /** Bucket span: small enough that a busy hour's bucket stays small (each append rewrites it). */
-const BUCKET_MS = 10 * 60_000;
+export const BUCKET_MS = 10 * 60_000;
 export type LedgerScope = string;
 
 export function scopesOf(
