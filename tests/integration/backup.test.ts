@@ -6,7 +6,9 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { readManifest, restoreBackup, writeBackup } from '../../server/src/backup/backup';
 import { reconcileStock } from '../../server/src/stock';
+import { spawnSync } from 'node:child_process';
 import { startTestApp, type TestApp } from '../support/app';
+import { newTestDatabaseUri } from '../support/test-db';
 import { login } from '../support/factories';
 import { DEMO_PASSWORD, seedDemo } from '../support/seed';
 
@@ -73,5 +75,41 @@ describe('npm run backup / npm run restore', () => {
     const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n');
     fs.writeFileSync(file, zlib.gzipSync(text.slice(0, Math.floor(text.length / 2)).join('\n')));
     await expect(restoreBackup(mongoose.connection.db!, file, { force: true })).rejects.toThrow(/truncated/);
+  });
+
+  test('When `npm run backup` and `npm run restore` run as commands, then the copy has the same counts and a second restore is refused', async () => {
+    await seedDemo();
+    const source = new URL(newTestDatabaseUri());
+    source.pathname = `/${mongoose.connection.name}`;
+    const target = newTestDatabaseUri();
+    const cli = (uri: string, ...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [path.join(__dirname, '..', '..', 'server', 'dist', 'backup', 'backup.run.js'), ...args],
+        {
+          env: { PATH: process.env.PATH, MONGODB_URI: uri },
+          encoding: 'utf8',
+        },
+      );
+    const file = path.join(dir, 'cli.jsonl.gz');
+    try {
+      const backup = cli(source.toString(), 'backup', file);
+      expect(backup.stderr).toBe('');
+      expect(backup.stdout).toMatch(/^Backed up \d+ documents in \d+ collections to .*cli\.jsonl\.gz/);
+      const restore = cli(target, 'restore', file);
+      expect(restore.stdout).toMatch(/^Restored \d+ documents/);
+      expect(restore.status).toBe(0);
+      const copy = mongoose.connection.getClient().db(new URL(target).pathname.slice(1));
+      for (const name of ['donations', 'movements', 'balances', 'shipments', 'users', 'ledger_index']) {
+        expect(await copy.collection(name).countDocuments()).toBe(
+          await mongoose.connection.db!.collection(name).countDocuments(),
+        );
+      }
+      const again = cli(target, 'restore', file);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/Restore failed: The database is not empty.*--force/);
+    } finally {
+      await mongoose.connection.getClient().db(new URL(target).pathname.slice(1)).dropDatabase();
+    }
   });
 });
