@@ -18,7 +18,8 @@ async function main() {
   const fileArg = args.find((a) => !a.startsWith('--'));
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  if (command === 'restore' && !fileArg) throw new BackupError('Name the backup file: npm run restore -- <file> [--force]');
+  if (command === 'restore' && !fileArg)
+    throw new BackupError('Name the backup file: npm run restore -- <file> [--force]');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.resolve(fileArg ?? `karavan-backup-${stamp}.jsonl.gz`);
   const db = await openDatabase(config, logger);

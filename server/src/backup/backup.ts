@@ -77,7 +77,9 @@ export async function readManifest(file: string): Promise<BackupManifest> {
       const manifest = JSON.parse(line) as BackupManifest;
       if (manifest.karavan !== 'backup') throw new BackupError(`${file} is not a Karavan backup`);
       if (manifest.format > BACKUP_FORMAT) {
-        throw new BackupError(`${file} has backup format ${manifest.format}; this Karavan reads up to ${BACKUP_FORMAT}`);
+        throw new BackupError(
+          `${file} has backup format ${manifest.format}; this Karavan reads up to ${BACKUP_FORMAT}`,
+        );
       }
       return manifest;
     }
@@ -144,7 +146,8 @@ export async function restoreBackup(
   await flush();
   if (!ended) throw new BackupError(`${file} is truncated: its end marker is missing (restored what it held)`);
   for (const [name, n] of Object.entries(ended)) {
-    if ((counts[name] ?? 0) !== n) throw new BackupError(`${file}: ${name} holds ${counts[name] ?? 0} of ${n} documents`);
+    if ((counts[name] ?? 0) !== n)
+      throw new BackupError(`${file}: ${name} holds ${counts[name] ?? 0} of ${n} documents`);
   }
   // Collections that were empty at backup time exist again, with every index the models declare.
   for (const name of Object.keys(manifest.collections)) {
