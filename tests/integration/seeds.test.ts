@@ -45,7 +45,8 @@ describe('npm run seed (the January 2022 drive)', () => {
     const before = await counts();
     expect(before.events).toBeGreaterThan(0); // live events stored as the API stores them
 
-    const second = await seedDemo();
+    // Later (the next hour, the next day): the same story, nothing added.
+    const second = await seedDemo({ now: new Date(Date.now() + 5 * 3_600_000) });
     expect(second.result.users.created).toBe(0);
     expect(second.result.catalogue.created).toBe(0);
     expect(second.result.drive.donations.created).toBe(0);

@@ -64,11 +64,15 @@ function exportRoute<Q extends ExportOptions>(spec: ExportSpec<Q>): RouteSpec {
     description: `${spec.description} Streamed: any size. UTF-8; \`bom=1\` starts the file with a byte order mark (for Excel); \`format=hxl\` adds a second header row of HXL hashtags (https://hxlstandard.org) for humanitarian data tools; \`lang=en\` names items in English.`,
     access: spec.access,
     query: spec.query,
+    // Until the first byte (the header row); the rows then stream for as long as they take.
+    timeoutMs: 30_000,
     responses: {
       200: { description: 'The CSV file', contentType: 'text/csv' },
     },
     async handler({ query, res }) {
-      await streamCsv(res, spec.kind, await spec.table(query), query);
+      const table = await spec.table(query);
+      // The route's deadline may have answered 503 while the lookups ran: then send nothing more.
+      if (!res.headersSent && !res.locals.timedOut) await streamCsv(res, spec.kind, table, query);
       return { status: 200 };
     },
   });

@@ -84,7 +84,8 @@ async function locationNamed(name: string): Promise<LocationDto> {
 }
 
 /** The demo shipments' keys and ids, one document (`_id` is its natural key). */
-const seedState = () => Shipment.db.collection<{ _id: string; shipments: Record<string, string> }>('demo_seed');
+const seedState = () =>
+  Shipment.db.collection<{ _id: string; anchor: Date; shipments: Record<string, string> }>('demo_seed');
 
 /**
  * Records the drive: donations, then shipments. `now` anchors the story (default: the current
@@ -117,10 +118,20 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
   const nurlan = await actorOf('nurlan@demo.karavan');
   const erlan = await actorOf('erlan@demo.karavan');
 
-  // Day 0 of the story starts three days before the hour the seed runs.
-  const anchor = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
-  const start = anchor.getTime() - 3 * 24 * HOUR;
-  const at = (hoursFromStart: number) => new Date(Math.min(start + hoursFromStart * HOUR, anchor.getTime()));
+  // Day 0 of the story starts four days before the hour the seed first ran; day 3 is that day.
+  // The anchor is kept, so that a later run replays exactly the same requests.
+  const state = (await seedState().findOne({ _id: 'drive' })) ?? {
+    _id: 'drive',
+    anchor: new Date(Math.floor(now.getTime() / HOUR) * HOUR),
+    shipments: {},
+  };
+  await seedState().updateOne({ _id: 'drive' }, { $setOnInsert: { anchor: state.anchor } }, { upsert: true });
+  const anchor = state.anchor ?? new Date(Math.floor(now.getTime() / HOUR) * HOUR);
+  const start = anchor.getTime() - 4 * 24 * HOUR;
+  const at = (hoursFromStart: number) =>
+    new Date(Math.min(start + hoursFromStart * HOUR, anchor.getTime(), now.getTime()));
+  /** A planned time, which may lie ahead. */
+  const plannedAt = (hoursFromStart: number) => new Date(start + hoursFromStart * HOUR);
 
   // ---- Donations: 12 a day for four days, round the three collection points.
   const random = prng(2022_01_06);
@@ -172,7 +183,6 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
   }
 
   // ---- Shipments, each as far along as its story goes.
-  const state = (await seedState().findOne({ _id: 'drive' })) ?? { _id: 'drive', shipments: {} };
   const pos = (l: LocationDto) => (l.position ? { position: { lat: l.position.lat, lng: l.position.lng } } : {});
 
   /** What the origin has (not reserved, not expired) up to `wanted`. */
@@ -198,19 +208,19 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       destination: almaty,
       driver: nurlan,
       vehicle: { plate: '01KG123ABC', kind: 'truck', capacityKg: 10_000 },
-      departHour: 36,
+      departHour: 60,
       lines: [
         [bread, 3000],
         [milk, 2400],
         [kefir, 1200],
       ],
       steps: [
-        { status: 'loading', hour: 33, by: 'coordinator' },
-        { status: 'departed', hour: 36, by: 'driver', note: 'Выехали из Бишкека' },
-        { status: 'at_checkpoint', hour: 38, by: 'driver', note: 'Очередь на КПП, около 40 машин' },
-        { status: 'departed', hour: 44, by: 'driver', note: 'Граница пройдена' },
-        { status: 'arrived', hour: 50, by: 'driver' },
-        { status: 'delivered', hour: 51, by: 'driver', delivered: true },
+        { status: 'loading', hour: 57, by: 'coordinator' },
+        { status: 'departed', hour: 60, by: 'driver', note: 'Выехали из Бишкека' },
+        { status: 'at_checkpoint', hour: 62, by: 'driver', note: 'Очередь на КПП, около 40 машин' },
+        { status: 'departed', hour: 68, by: 'driver', note: 'Граница пройдена' },
+        { status: 'arrived', hour: 74, by: 'driver' },
+        { status: 'delivered', hour: 75, by: 'driver', delivered: true },
       ],
     },
     {
@@ -219,15 +229,15 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       destination: alatau,
       driver: erlan,
       vehicle: { plate: '01KG456DEF', kind: 'van', capacityKg: 1500 },
-      departHour: 64,
+      departHour: 90,
       lines: [
         [bread, 600],
         [milk, 480],
       ],
       steps: [
-        { status: 'loading', hour: 62, by: 'coordinator' },
-        { status: 'departed', hour: 64, by: 'driver' },
-        { status: 'at_checkpoint', hour: 66, by: 'driver', note: 'Ждём досмотра на Ак-Жол' },
+        { status: 'loading', hour: 88, by: 'coordinator' },
+        { status: 'departed', hour: 90, by: 'driver' },
+        { status: 'at_checkpoint', hour: 92, by: 'driver', note: 'Ждём досмотра на Ак-Жол' },
       ],
     },
     {
@@ -236,13 +246,13 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       destination: almaty,
       driver: null,
       vehicle: { plate: '01KG789GHI', kind: 'truck', capacityKg: 8000 },
-      departHour: 74,
+      departHour: 98,
       lines: [
         [bread, 1500],
         [milk, 1200],
         [kefir, 600],
       ],
-      steps: [{ status: 'loading', hour: 70, by: 'coordinator' }],
+      steps: [{ status: 'loading', hour: 95, by: 'coordinator' }],
     },
     {
       key: 'truck-4-planned',
@@ -250,7 +260,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       destination: alatau,
       driver: null,
       vehicle: null,
-      departHour: 84,
+      departHour: 110,
       lines: [
         [milk, 1800],
         [kefir, 500],
@@ -276,7 +286,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
         destinationId: plan.destination.id,
         driverId: plan.driver?.id ?? null,
         vehicle: plan.vehicle,
-        plannedDepartureAt: at(plan.departHour).toISOString(),
+        plannedDepartureAt: plannedAt(plan.departHour).toISOString(),
         route: [checkpoint.id],
         lines,
       });
