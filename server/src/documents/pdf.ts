@@ -88,16 +88,16 @@ export function heading(doc: Doc, text: string, size = 12): void {
   doc.font('bold').fontSize(size).text(text).font('regular').moveDown(0.3);
 }
 
-/** Label: value lines. */
-export function fields(doc: Doc, pairs: [string, string][], size = 10): void {
+/** Label: value lines (within `width` points when given). */
+export function fields(doc: Doc, pairs: [string, string][], size = 10, width?: number): void {
   doc.fontSize(size);
   for (const [label, value] of pairs) {
     doc.x = doc.page.margins.left;
     doc
       .font('bold')
-      .text(`${label}: `, { continued: true })
+      .text(`${label}: `, { continued: true, ...(width ? { width } : {}) })
       .font('regular')
-      .text(value || '—');
+      .text(value || '—', width ? { width } : {});
   }
   doc.moveDown(0.5);
 }

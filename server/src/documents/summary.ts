@@ -73,20 +73,25 @@ export function renderCampaignSummary(ctx: SummaryContext): Promise<Buffer> {
   ]);
   if (campaign.description) doc.fontSize(10).text(campaign.description).moveDown(0.6);
   heading(doc, t.collected + ' / ' + t.delivered);
+  const day = (d: Date) =>
+    new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ru-RU', {
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+      timeZone: 'UTC',
+    }).format(d);
   const range = (a: Date | null, b: Date | null) =>
-    a
-      ? `${dateTime(a, lang, false)}${b && dateTime(b, lang, false) !== dateTime(a, lang, false) ? ` — ${dateTime(b, lang, false)}` : ''}`
-      : '—';
+    a ? (b && day(b) !== day(a) ? `${day(a)}–${day(b)}` : day(a)) : '—';
   table(
     doc,
     [
-      { header: t.item, width: 96 },
+      { header: t.item, width: 80 },
       { header: t.target, width: 62, align: 'right' },
       { header: t.collected, width: 66, align: 'right' },
       { header: t.delivered, width: 66, align: 'right' },
       { header: t.writtenOff, width: 56, align: 'right' },
       { header: t.onTheWay, width: 62, align: 'right' },
-      { header: t.dates, width: 103 },
+      { header: t.dates, width: 119 },
     ],
     progress.items.map((p) => {
       const item = ctx.items.get(p.itemId);

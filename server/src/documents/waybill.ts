@@ -56,12 +56,17 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   doc.font('bold').fontSize(16).text('Товарно-транспортная накладная', { width: 380 });
   doc.font('regular').fontSize(10).text('Waybill · гуманитарный груз / humanitarian cargo', { width: 380 });
   doc.moveDown(0.5);
-  fields(doc, [
-    ['№ / No.', s.id],
-    ['Кампания / Campaign', campaign.name],
-    ['Статус / Status', `${STATUS[s.status] ?? s.status} (${s.status})`],
-    ['Дата отправления / Departure', dateTime(s.departedAt ?? s.plannedDepartureAt, 'ru')],
-  ]);
+  fields(
+    doc,
+    [
+      ['№ / No.', s.id],
+      ['Кампания / Campaign', campaign.name],
+      ['Статус / Status', `${STATUS[s.status] ?? s.status} (${s.status})`],
+      ['Дата отправления / Departure', dateTime(s.departedAt ?? s.plannedDepartureAt, 'ru')],
+    ],
+    10,
+    370,
+  );
   doc.y = Math.max(doc.y, top + 118);
   heading(doc, 'Маршрут / Route');
   fields(doc, [
@@ -85,7 +90,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     const name = item ? `${item.name.ru} / ${item.name.en}` : line.itemId;
     const unit = item ? (UNITS[item.baseUnit] ?? item.baseUnit) : '';
     const lots = line.lots.length > 0 ? line.lots : [{ lotId: '—', quantity: line.quantity, expiresAt: null }];
-    for (const lot of lots) {
+    for (const [k, lot] of lots.entries()) {
       n += 1;
       rows.push([
         String(n),
@@ -93,7 +98,8 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
         lot.lotId,
         dateTime(lot.expiresAt, 'ru', false),
         `${number(lot.quantity, 'ru')} ${unit}`,
-        line.received === null ? '' : `${number(line.received, 'ru')} ${unit}`,
+        // Received is counted per item, not per lot: on the item's first row.
+        line.received === null || k > 0 ? '' : `${number(line.received, 'ru')} ${unit}`,
       ]);
     }
   }
@@ -105,7 +111,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
       { header: 'Партия / Lot', width: 150 },
       { header: 'Годен до / Expires', width: 79 },
       { header: 'Отправлено / Sent', width: 74, align: 'right' },
-      { header: 'Принято / Received', width: 74, align: 'right' },
+      { header: 'Принято (товар) / Received (item)', width: 74, align: 'right' },
     ],
     rows,
     8.5,
@@ -152,7 +158,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     const x = doc.page.margins.left + i * (width + 10);
     doc.rect(x, y, width, 80).lineWidth(0.8).strokeColor('#000').stroke();
     doc.fontSize(8).text(label, x + 4, y + 4, { width: width - 8 });
-    doc.text('ФИО, подпись, дата / name, signature, date', x + 4, y + 66, { width: width - 8 });
+    doc.fontSize(7).text('ФИО, подпись, дата / name, signature, date', x + 4, y + 62, { width: width - 8 });
   });
   doc.x = doc.page.margins.left;
   doc.y = y + 90;

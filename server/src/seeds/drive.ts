@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CampaignDto, LocationDto, Role, ShipmentStatus, ShipmentUpdateRequest } from '@karavan/shared';
-import { Campaign } from '../campaigns';
+import { Campaign, createCampaignsService } from '../campaigns';
 import { Donation, type DonationsService } from '../donations';
 import { Item } from '../items';
 import type { Actor } from '../lib/route';
@@ -128,6 +128,14 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
   await seedState().updateOne({ _id: 'drive' }, { $setOnInsert: { anchor: state.anchor } }, { upsert: true });
   const anchor = state.anchor ?? new Date(Math.floor(now.getTime() / HOUR) * HOUR);
   const start = anchor.getTime() - 4 * 24 * HOUR;
+  // The campaign runs over the story's days (from the day before the first donation to a week on).
+  const startsAt = new Date(Math.floor(start / (24 * HOUR)) * 24 * HOUR).toISOString();
+  if (campaignDoc.startsAt?.toISOString() !== startsAt) {
+    await createCampaignsService().update(await actorOf('aigul@demo.karavan'), campaign.id, {
+      startsAt,
+      endsAt: new Date(Math.floor(start / (24 * HOUR)) * 24 * HOUR + 12 * 24 * HOUR).toISOString(),
+    });
+  }
   const at = (hoursFromStart: number) =>
     new Date(Math.min(start + hoursFromStart * HOUR, anchor.getTime(), now.getTime()));
   /** A planned time, which may lie ahead. */
@@ -152,13 +160,13 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
     if (n % 2 === 0 || big)
       lines.push({
         itemId: milk,
-        quantity: big ? 60 + Math.floor(random() * 50) : 8 + Math.floor(random() * 20),
+        quantity: big ? 35 + Math.floor(random() * 20) : 4 + Math.floor(random() * 10),
         unit: 'crate',
       });
     if (n % 3 !== 1)
       lines.push({
         itemId: kefir,
-        quantity: big ? 300 + Math.floor(random() * 300) : 20 + Math.floor(random() * 60),
+        quantity: big ? 150 + Math.floor(random() * 200) : 20 + Math.floor(random() * 60),
         unit: 'pack',
       });
     const note = `Демо-данные: пожертвование ${n + 1}`;
