@@ -4,10 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
-// What the tests start besides Node: Chromium (browser tests) and redis-server (several instances).
+// What the tests start besides Node: Chromium (browser tests), redis-server (several instances)
+// and docker-compose (validates docker-compose.yml without a Docker engine).
 const NEEDED = [
   { pkg: 'chromium', bin: process.env.KARAVAN_CHROMIUM ?? '/usr/bin/chromium' },
   { pkg: 'redis-server', bin: '/usr/bin/redis-server' },
+  { pkg: 'docker-compose', bin: '/usr/bin/docker-compose' },
 ];
 
 function run(command, args, options = {}) {

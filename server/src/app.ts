@@ -33,6 +33,8 @@ import { getCampaign } from './campaigns';
 import { createShipmentsService, shipmentsRoutes } from './shipments';
 import { createDashboardService, dashboardRoutes, needsPageHtml } from './dashboard';
 import { registerRoomAuthoriser } from './realtime/rooms';
+import { exportsRoutes } from './exports';
+import { createDocumentsService, documentsRoutes } from './documents';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
@@ -116,6 +118,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...eventsRoutes(),
     ...shipmentsRoutes(shipments),
     ...dashboardRoutes(dashboard),
+    ...exportsRoutes(),
+    ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
   ];
   let openApi: unknown;
   routes.push(

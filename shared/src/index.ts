@@ -10,3 +10,4 @@ export * from './stock';
 export * from './donations';
 export * from './shipments';
 export * from './dashboard';
+export * from './exports';

@@ -137,11 +137,11 @@ describe('The server process', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/5 user\(s\) created, 0 already there/);
     expect(first.stdout).toMatch(
-      /12 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 0 already there/,
+      /15 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 0 already there/,
     );
     const second = seed().stdout;
     expect(second).toMatch(/0 user\(s\) created, 5 already there/);
-    expect(second).toMatch(/0 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 12 already there/);
+    expect(second).toMatch(/0 item\(s\), location\(s\), campaign\(s\) and volunteer\(s\) created, 15 already there/);
 
     const server = await startServer({ MONGODB_URI: uri });
     try {
@@ -156,7 +156,9 @@ describe('The server process', () => {
       const campaigns = await request(server.url)
         .get('/api/campaigns')
         .set('Authorization', `Bearer ${organiser.body.accessToken}`);
-      expect(campaigns.body.items[0].targets.map((t: { quantity: number }) => t.quantity)).toEqual([15000, 6000, 3000]);
+      expect(campaigns.body.items[0].targets.map((t: { quantity: number }) => t.quantity)).toEqual([
+        15000, 15000, 5000,
+      ]);
       const drivers = await request(server.url)
         .get('/api/volunteers')
         .query({ skill: 'CE' })

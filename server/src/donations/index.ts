@@ -2,3 +2,4 @@ export { Donation, type DonationDoc } from './donations.model';
 export { presentDonation } from './donations.presenter';
 export { createDonationsService, type DonationsService } from './donations.service';
 export { donationsRoutes } from './donations.routes';
+export { renderReceipt, RECEIPT_TEXT } from './receipt';

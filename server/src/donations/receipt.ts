@@ -8,7 +8,7 @@ const escapeHtml = (value: unknown): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-const TEXT = {
+export const RECEIPT_TEXT = {
   ru: {
     title: 'Квитанция о пожертвовании',
     thanks: 'Спасибо за вашу помощь!',
@@ -95,7 +95,7 @@ export interface ReceiptContext {
 
 /** A printable HTML receipt in the donor's language; every value is escaped. */
 export function renderReceipt({ donation, items, location, campaign, locale }: ReceiptContext): string {
-  const t = TEXT[locale];
+  const t = RECEIPT_TEXT[locale];
   const d = presentDonation(donation);
   const time = (iso: string, withTime = true) =>
     new Intl.DateTimeFormat(INTL_LOCALE[locale], {

@@ -5,19 +5,10 @@ import { createUserBody, type CreateUserRequest } from '@karavan/shared';
 import { ConfigError, loadConfig, REPO_ROOT } from '../config';
 import { openDatabase } from '../db/database';
 import { EmbeddedDbError } from '../db/embedded-db';
-import { createEventBus } from '../lib/events';
-import { isDuplicateKey } from '../lib/errors';
 import { createLogger } from '../lib/logger';
-import { createUsersService, User } from '../users';
-import { catalogueSeedKeys, seedCatalogue, type CatalogueSeed } from './catalogue';
-
-/** The actor seeds act as: they run from the command line, by whoever runs the server. */
-const SEED_ACTOR = {
-  id: '000000000000000000000000',
-  role: 'organiser',
-  email: 'seed@karavan',
-  mustChangePassword: false,
-} as const;
+import { resolveJwtSecret } from '../settings/settings';
+import { RefusedError, runSeed, type SeedFile } from './seed';
+import { catalogueSeedKeys } from './catalogue';
 
 const seedFile = Joi.object({
   description: Joi.string(),
@@ -25,17 +16,27 @@ const seedFile = Joi.object({
   ...catalogueSeedKeys,
 });
 
-class RefusedError extends Error {}
-
 /**
- * `npm run seed [file] [--force]`: loads demo data (seeds/demo.json by default) through the same
- * services the API uses. Existing records are left as they are, so running it twice changes
- * nothing. Demo accounts have a published password, so with NODE_ENV=production it refuses
- * unless `--force` is given.
+ * `npm run seed [-- file] [--reset] [--force] [--scale N]`: loads the demo (seeds/demo.json by
+ * default: accounts, catalogue, then the January 2022 drive: donations and shipments) through the
+ * same services the API uses. Running it twice changes nothing. `--reset` empties the database
+ * first (only one the seed marked as demo, unless `--force`); `--scale N` then adds N synthetic
+ * donations in bulk for benchmarks. Demo accounts have a published password, so with
+ * NODE_ENV=production it refuses unless `--force` is given.
  */
 async function main() {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
+  const reset = args.includes('--reset');
+  const scaleAt = args.indexOf('--scale');
+  let scale = 0;
+  if (scaleAt >= 0) {
+    scale = Number(args[scaleAt + 1]);
+    if (!Number.isInteger(scale) || scale < 1 || scale > 10_000_000) {
+      throw new RefusedError('--scale takes a whole number of donations between 1 and 10000000, e.g. --scale 100000');
+    }
+  }
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(scaleAt >= 0 && i === scaleAt + 1));
   const config = loadConfig();
   if (config.env === 'production' && !force) {
     throw new RefusedError(
@@ -44,32 +45,25 @@ async function main() {
     );
   }
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const fileArg = args.find((a) => a !== '--force');
-  const file = path.resolve(fileArg ?? path.join(REPO_ROOT, 'seeds', 'demo.json'));
+  const file = path.resolve(positional[0] ?? path.join(REPO_ROOT, 'seeds', 'demo.json'));
   const { value, error } = seedFile.validate(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (error) throw new Error(`${file}: ${error.message}`);
   const password = process.env.KARAVAN_DEMO_PASSWORD ?? 'karavan-demo-2022';
 
   const db = await openDatabase(config, logger);
   try {
-    const users = createUsersService(createEventBus());
-    let created = 0;
-    for (const input of (value.users ?? []) as CreateUserRequest[]) {
-      try {
-        await users.create(SEED_ACTOR, { ...input, password: input.password ?? password });
-        // Demo accounts are ready to use: no forced password change.
-        await User.updateOne({ email: input.email }, { $set: { mustChangePassword: false } });
-        created += 1;
-      } catch (err) {
-        if (!(err instanceof Error && 'status' in err && err.status === 409) && !isDuplicateKey(err)) throw err;
-      }
-    }
-    const catalogue = await seedCatalogue(value as CatalogueSeed, SEED_ACTOR, createEventBus());
-    process.stdout.write(
-      `Seeded ${file}: ${created} user(s) created, ${(value.users?.length ?? 0) - created} already there; ` +
-        `${catalogue.created} item(s), location(s), campaign(s) and volunteer(s) created, ${catalogue.existing} already there.\n` +
-        (created > 0 ? `Demo accounts sign in with the password "${password}".\n` : ''),
-    );
+    await runSeed({
+      seed: value as SeedFile & { users?: CreateUserRequest[] },
+      file,
+      password,
+      reset,
+      force,
+      scale,
+      config,
+      logger,
+      jwtSecret: await resolveJwtSecret(config.jwtSecret),
+      out: process.stdout,
+    });
   } finally {
     await db.close();
   }

@@ -22,3 +22,20 @@ export async function resolveJwtSecret(fromEnv: string | undefined): Promise<str
   ).lean();
   return String(doc!.value);
 }
+
+/**
+ * The demo mark: set by `npm run seed`, so that `npm run seed -- --reset` may empty this database
+ * (and refuses to empty one that holds real work, unless forced).
+ */
+export async function markDemoDatabase(): Promise<void> {
+  await Setting.updateOne(
+    { _id: 'demo' },
+    { $setOnInsert: { value: { seededAt: new Date().toISOString() } } },
+    { upsert: true },
+  );
+}
+
+/** True when the seed marked this database as demo data. */
+export async function isDemoDatabase(): Promise<boolean> {
+  return (await Setting.exists({ _id: 'demo' })) !== null;
+}

@@ -37,7 +37,7 @@ export {
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';
-export { indexMovements, LedgerIndex } from './ledger-index';
+export { indexMovements, forgetKnownBuckets, walkScope, movementsByIds, LedgerIndex, BUCKET_MS } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
 export { Balance, CampaignTotal, Movement, Lot, StockOp } from './stock.model';
 export { stockRoutes } from './stock.routes';

@@ -34,7 +34,7 @@ const index = () => LedgerIndex.collection as unknown as mongo.Collection<IndexD
 const movements = () => Movement.collection as unknown as mongo.Collection<MovementDoc>;
 
 /** Bucket span: small enough that a busy hour's bucket stays small (each append rewrites it). */
-const BUCKET_MS = 10 * 60_000;
+export const BUCKET_MS = 10 * 60_000;
 export type LedgerScope = string;
 
 export function scopesOf(
@@ -49,6 +49,11 @@ export function scopesOf(
 
 // Heads this process has already given a bucket, so that it is added once, not per op.
 const knownBuckets = new Set<string>();
+
+/** Forgets which buckets heads hold (after the ledger index was emptied, e.g. `npm run seed -- --reset`). */
+export function forgetKnownBuckets(): void {
+  knownBuckets.clear();
+}
 
 /** Appends the movements' ids to their scopes' current buckets: one bulk write. */
 export async function indexMovements(list: MovementDoc[], now = new Date()): Promise<void> {

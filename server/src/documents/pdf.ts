@@ -1,0 +1,116 @@
+import PDFDocument from 'pdfkit';
+
+/*
+ * PDF building blocks shared by the waybill, the receipt and the campaign summary. Text is set
+ * in DejaVu Sans, embedded from the `dejavu-fonts-ttf` npm package (Cyrillic, Latin and the
+ * Kazakh and Kyrgyz letters), so a document looks the same on every server without system fonts.
+ */
+
+const font = (file: string) => require.resolve(`dejavu-fonts-ttf/ttf/${file}`);
+export const FONTS = { regular: font('DejaVuSans.ttf'), bold: font('DejaVuSans-Bold.ttf') };
+
+export type Doc = PDFKit.PDFDocument;
+
+/** A new A4 document with the fonts registered and the title in its metadata. */
+export function newDocument(title: string, lang: string): Doc {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 42,
+    lang,
+    displayTitle: true,
+    info: { Title: title, Creator: 'Karavan', Producer: 'Karavan' },
+    bufferPages: true,
+  });
+  doc.registerFont('regular', FONTS.regular);
+  doc.registerFont('bold', FONTS.bold);
+  doc.font('regular');
+  return doc;
+}
+
+/** Ends the document and resolves with its bytes (documents are a few pages: kept in memory). */
+export function toBuffer(doc: Doc): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.end();
+  });
+}
+
+export interface Column {
+  header: string;
+  width: number;
+  align?: 'left' | 'right' | 'center';
+}
+
+/** A table with a bold header row and thin rules; breaks pages (repeating the header) as needed. */
+export function table(doc: Doc, columns: Column[], rows: string[][], size = 9): void {
+  const left = doc.page.margins.left;
+  const drawRow = (cells: string[], bold: boolean) => {
+    doc.font(bold ? 'bold' : 'regular').fontSize(size);
+    const height = Math.max(...cells.map((c, i) => doc.heightOfString(c || ' ', { width: columns[i]!.width - 6 }))) + 6;
+    if (doc.y + height > doc.page.height - doc.page.margins.bottom) {
+      doc.addPage();
+      if (!bold)
+        drawRow(
+          columns.map((c) => c.header),
+          true,
+        );
+    }
+    const y = doc.y;
+    let x = left;
+    cells.forEach((cell, i) => {
+      const col = columns[i]!;
+      doc.text(cell, x + 3, y + 3, { width: col.width - 6, align: col.align ?? 'left' });
+      x += col.width;
+    });
+    doc
+      .moveTo(left, y + height)
+      .lineTo(x, y + height)
+      .lineWidth(bold ? 1 : 0.4)
+      .strokeColor('#555')
+      .stroke();
+    doc.x = left;
+    doc.y = y + height;
+  };
+  drawRow(
+    columns.map((c) => c.header),
+    true,
+  );
+  for (const row of rows) drawRow(row, false);
+  doc.font('regular').moveDown(0.5);
+}
+
+/** A heading in bold. */
+export function heading(doc: Doc, text: string, size = 12): void {
+  doc.x = doc.page.margins.left;
+  doc.font('bold').fontSize(size).text(text).font('regular').moveDown(0.3);
+}
+
+/** Label: value lines (within `width` points when given). */
+export function fields(doc: Doc, pairs: [string, string][], size = 10, width?: number): void {
+  doc.fontSize(size);
+  for (const [label, value] of pairs) {
+    doc.x = doc.page.margins.left;
+    doc
+      .font('bold')
+      .text(`${label}: `, { continued: true, ...(width ? { width } : {}) })
+      .font('regular')
+      .text(value || '—', width ? { width } : {});
+  }
+  doc.moveDown(0.5);
+}
+
+export const dateTime = (d: Date | string | null | undefined, lang: string, withTime = true): string => {
+  if (!d) return '—';
+  return (
+    new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ru-RU', {
+      dateStyle: 'medium',
+      ...(withTime ? { timeStyle: 'short' } : {}),
+      timeZone: 'UTC',
+    }).format(new Date(d)) + (withTime ? ' UTC' : '')
+  );
+};
+
+export const number = (n: number, lang: string) => new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'ru-RU').format(n);
