@@ -6,6 +6,9 @@ import { lazyPage } from './lib/lazy-page';
 const IntakePage = lazyPage(() => import('./features/intake').then((module) => module.IntakePage));
 const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentsPage));
 const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
+const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));
+const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
+const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
  * The pages, each at a bookmarkable URL served by the same server. Every page below needs a
@@ -37,6 +40,30 @@ export function App() {
           element={
             <RequireRight rights={['shipments:drive', 'shipments:manage']}>
               <DriverShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments"
+          element={
+            <RequireRight rights={['shipments:manage', 'shipments:read:any']}>
+              <ShipmentsPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments/new"
+          element={
+            <RequireRight rights={['shipments:manage']}>
+              <PlanShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments/:shipmentId"
+          element={
+            <RequireRight rights={['shipments:manage', 'shipments:read:any']}>
+              <ShipmentPage />
             </RequireRight>
           }
         />

@@ -5,6 +5,7 @@ import en from './en.json';
 import kk from './kk.json';
 import ky from './ky.json';
 import ru from './ru.json';
+import { workbenchMessages } from './workbench';
 
 /** Russian first (the default), English, Kyrgyz, Kazakh; i18n.test.ts checks that each has every key. */
 export const LANGUAGES = LOCALES;
@@ -26,10 +27,10 @@ i18n.on('languageChanged', showLanguage);
 
 void i18n.use(initReactI18next).init({
   resources: {
-    ru: { translation: ru },
-    en: { translation: en },
-    ky: { translation: ky },
-    kk: { translation: kk },
+    ru: { translation: { ...ru, ...workbenchMessages.ru } },
+    en: { translation: { ...en, ...workbenchMessages.en } },
+    ky: { translation: { ...ky, ...workbenchMessages.ky } },
+    kk: { translation: { ...kk, ...workbenchMessages.kk } },
   },
   lng: storedLanguage(),
   fallbackLng: 'ru',

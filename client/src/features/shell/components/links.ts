@@ -1,16 +1,23 @@
 import { useTranslation } from 'react-i18next';
+import type { ParseKeys } from 'i18next';
 import { roleHasRight, type Right } from '@karavan/shared';
 import { useCurrentUser } from '../../../lib/current-user';
 
 /** The pages there are, and the rights that open each (any of them). */
 export const PAGES: {
   to: string;
-  key: 'nav.intake' | 'nav.driver';
-  hint: 'nav.intakeHint' | 'nav.driverHint';
+  key: ParseKeys;
+  hint: ParseKeys;
   rights: Right[];
 }[] = [
   { to: '/intake', key: 'nav.intake', hint: 'nav.intakeHint', rights: ['donations:write'] },
   { to: '/driver', key: 'nav.driver', hint: 'nav.driverHint', rights: ['shipments:drive', 'shipments:manage'] },
+  {
+    to: '/shipments',
+    key: 'shipments.nav',
+    hint: 'shipments.navHint',
+    rights: ['shipments:manage', 'shipments:read:any'],
+  },
 ];
 
 export function canOpen(role: Parameters<typeof roleHasRight>[0], rights: Right[]): boolean {
