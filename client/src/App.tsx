@@ -8,6 +8,7 @@ const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((mod
 const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
 const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));
 const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
+const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
@@ -64,6 +65,14 @@ export function App() {
           element={
             <RequireRight rights={['shipments:manage', 'shipments:read:any']}>
               <ShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="stock"
+          element={
+            <RequireRight rights={['stock:read']}>
+              <StockPage />
             </RequireRight>
           }
         />

@@ -418,7 +418,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         )}
       </Paper>
 
-      <Modal opened={cancelOpen} onClose={() => setCancelOpen(false)} title={t('shipments.cancelTitle')}>
+      <Modal
+        closeButtonProps={{ 'aria-label': t('common.close') }}
+        opened={cancelOpen}
+        onClose={() => setCancelOpen(false)}
+        title={t('shipments.cancelTitle')}
+      >
         <Stack>
           <Text>{t('shipments.cancelBody')}</Text>
           <Textarea
