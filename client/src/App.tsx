@@ -9,6 +9,7 @@ const DriverShipmentPage = lazyPage(() => import('./features/driver').then((modu
 const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));
 const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
 const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
+const UsersPage = lazyPage(() => import('./features/users').then((module) => module.UsersPage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
@@ -73,6 +74,14 @@ export function App() {
           element={
             <RequireRight rights={['stock:read']}>
               <StockPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="users"
+          element={
+            <RequireRight rights={['users:manage']}>
+              <UsersPage />
             </RequireRight>
           }
         />

@@ -8,9 +8,9 @@ const COLOURS: Record<ShipmentStatus, string> = {
   planned: 'gray.8',
   loading: 'blue.9',
   departed: 'indigo.9',
-  at_checkpoint: 'orange.9',
+  at_checkpoint: '#8a3a00',
   arrived: 'teal.9',
-  delivered: 'green.9',
+  delivered: '#1b5e20',
   cancelled: 'red.9',
 };
 
