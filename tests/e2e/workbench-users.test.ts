@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
-import { makeWorld, post, screenshot, seriousViolations, signInAt, TABLET, type World } from './workbench-support';
+import { makeWorld, screenshot, seriousViolations, signInAt, TABLET, type World } from './workbench-support';
 
 let app: TestApp;
 let browser: Browser;
