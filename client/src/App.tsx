@@ -10,6 +10,7 @@ const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module
 const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
 const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
 const UsersPage = lazyPage(() => import('./features/users').then((module) => module.UsersPage));
+const VolunteersPage = lazyPage(() => import('./features/volunteers').then((module) => module.VolunteersPage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
@@ -82,6 +83,14 @@ export function App() {
           element={
             <RequireRight rights={['users:manage']}>
               <UsersPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="volunteers"
+          element={
+            <RequireRight rights={['volunteers:read']}>
+              <VolunteersPage />
             </RequireRight>
           }
         />

@@ -16,12 +16,16 @@ import usersEn from '../features/users/i18n/en.json';
 import usersKk from '../features/users/i18n/kk.json';
 import usersKy from '../features/users/i18n/ky.json';
 import usersRu from '../features/users/i18n/ru.json';
+import volunteersEn from '../features/volunteers/i18n/en.json';
+import volunteersKk from '../features/volunteers/i18n/kk.json';
+import volunteersKy from '../features/volunteers/i18n/ky.json';
+import volunteersRu from '../features/volunteers/i18n/ru.json';
 
 export const workbenchMessages = {
-  ru: { ...uiRu, ...shipmentsRu, ...stockRu, ...usersRu },
-  en: { ...uiEn, ...shipmentsEn, ...stockEn, ...usersEn },
-  ky: { ...uiKy, ...shipmentsKy, ...stockKy, ...usersKy },
-  kk: { ...uiKk, ...shipmentsKk, ...stockKk, ...usersKk },
+  ru: { ...uiRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu },
+  en: { ...uiEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn },
+  ky: { ...uiKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy },
+  kk: { ...uiKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk },
 };
 
 export type WorkbenchMessages = typeof workbenchMessages.ru;
