@@ -11,6 +11,7 @@ const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((mod
 const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
 const UsersPage = lazyPage(() => import('./features/users').then((module) => module.UsersPage));
 const VolunteersPage = lazyPage(() => import('./features/volunteers').then((module) => module.VolunteersPage));
+const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
@@ -91,6 +92,14 @@ export function App() {
           element={
             <RequireRight rights={['volunteers:read']}>
               <VolunteersPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="catalogue"
+          element={
+            <RequireRight rights={['catalogue:read']}>
+              <CataloguePage />
             </RequireRight>
           }
         />

@@ -16,16 +16,20 @@ import usersEn from '../features/users/i18n/en.json';
 import usersKk from '../features/users/i18n/kk.json';
 import usersKy from '../features/users/i18n/ky.json';
 import usersRu from '../features/users/i18n/ru.json';
+import catalogueEn from '../features/catalogue/i18n/en.json';
+import catalogueKk from '../features/catalogue/i18n/kk.json';
+import catalogueKy from '../features/catalogue/i18n/ky.json';
+import catalogueRu from '../features/catalogue/i18n/ru.json';
 import volunteersEn from '../features/volunteers/i18n/en.json';
 import volunteersKk from '../features/volunteers/i18n/kk.json';
 import volunteersKy from '../features/volunteers/i18n/ky.json';
 import volunteersRu from '../features/volunteers/i18n/ru.json';
 
 export const workbenchMessages = {
-  ru: { ...uiRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu },
-  en: { ...uiEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn },
-  ky: { ...uiKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy },
-  kk: { ...uiKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk },
+  ru: { ...uiRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu, ...catalogueRu },
+  en: { ...uiEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn, ...catalogueEn },
+  ky: { ...uiKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy, ...catalogueKy },
+  kk: { ...uiKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk, ...catalogueKk },
 };
 
 export type WorkbenchMessages = typeof workbenchMessages.ru;
