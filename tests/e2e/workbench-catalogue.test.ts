@@ -67,6 +67,11 @@ test('When an organiser adds an item with translated names and packs and a place
   await place.getByLabel('Тип').selectOption('distribution_point');
   await place.getByLabel('Адрес').fill('Алматы, ул. Абая, 1');
   await place.getByLabel('Часы работы').fill('9:00–18:00');
+  // A click on the map picks a position (no tiles here: a plain background); typing overrides it.
+  await page.getByTestId('map-picker').click();
+  expect(await place.getByLabel('Широта').inputValue()).not.toBe('');
+  expect(await place.getByLabel('Долгота').inputValue()).not.toBe('');
+  await place.getByLabel('Долгота').fill('');
   await place.getByLabel('Широта').fill('43.2389');
   await page.getByTestId('location-submit').click();
   await place.getByText('Нужны обе координаты').waitFor();

@@ -39,6 +39,7 @@ import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
+import { MapPicker } from '../../../ui/MapPicker';
 import { QueryState } from '../../../ui/QueryState';
 
 /** `/catalogue`: the items (names in four languages, pack units) and the places (kind, address, hours, position). */
@@ -549,6 +550,18 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
             error={problems.lng}
           />
         </SimpleGrid>
+        <MapPicker
+          label={t('catalogue.mapHint')}
+          lat={lat === '' ? null : Number(lat)}
+          lng={lng === '' ? null : Number(lng)}
+          onPick={(position) => {
+            setLat(position.lat);
+            setLng(position.lng);
+          }}
+        />
+        <Text size="xs" c="dimmed">
+          {t('catalogue.mapHint')}
+        </Text>
         <Checkbox
           label={t('catalogue.active')}
           checked={active}
