@@ -8,6 +8,13 @@ const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((mod
 const DashboardPage = lazyPage(() => import('./features/dashboard').then((module) => module.DashboardPage));
 const NeedsPage = lazyPage(() => import('./features/needs').then((module) => module.NeedsPage));
 const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
+const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));
+const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
+const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
+const UsersPage = lazyPage(() => import('./features/users').then((module) => module.UsersPage));
+const VolunteersPage = lazyPage(() => import('./features/volunteers').then((module) => module.VolunteersPage));
+const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
+const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 
 /**
  * The pages, each at a bookmarkable URL served by the same server. Every page below needs a
@@ -48,6 +55,62 @@ export function App() {
           element={
             <RequireRight rights={['shipments:drive', 'shipments:manage']}>
               <DriverShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments"
+          element={
+            <RequireRight rights={['shipments:manage', 'shipments:read:any']}>
+              <ShipmentsPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments/new"
+          element={
+            <RequireRight rights={['shipments:manage']}>
+              <PlanShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments/:shipmentId"
+          element={
+            <RequireRight rights={['shipments:manage', 'shipments:read:any']}>
+              <ShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="stock"
+          element={
+            <RequireRight rights={['stock:read']}>
+              <StockPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="users"
+          element={
+            <RequireRight rights={['users:manage']}>
+              <UsersPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="volunteers"
+          element={
+            <RequireRight rights={['volunteers:read']}>
+              <VolunteersPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="catalogue"
+          element={
+            <RequireRight rights={['catalogue:read']}>
+              <CataloguePage />
             </RequireRight>
           }
         />

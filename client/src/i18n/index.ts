@@ -13,6 +13,7 @@ import needsEn from '../features/needs/i18n/en.json';
 import needsKk from '../features/needs/i18n/kk.json';
 import needsKy from '../features/needs/i18n/ky.json';
 import needsRu from '../features/needs/i18n/ru.json';
+import { workbenchMessages } from './workbench';
 
 /** Russian first (the default), English, Kyrgyz, Kazakh; i18n.test.ts checks that each has every key. */
 export const LANGUAGES = LOCALES;
@@ -34,10 +35,10 @@ i18n.on('languageChanged', showLanguage);
 
 void i18n.use(initReactI18next).init({
   resources: {
-    ru: { translation: ru, dashboard: dashboardRu, needs: needsRu },
-    en: { translation: en, dashboard: dashboardEn, needs: needsEn },
-    ky: { translation: ky, dashboard: dashboardKy, needs: needsKy },
-    kk: { translation: kk, dashboard: dashboardKk, needs: needsKk },
+    ru: { translation: { ...ru, ...workbenchMessages.ru }, dashboard: dashboardRu, needs: needsRu },
+    en: { translation: { ...en, ...workbenchMessages.en }, dashboard: dashboardEn, needs: needsEn },
+    ky: { translation: { ...ky, ...workbenchMessages.ky }, dashboard: dashboardKy, needs: needsKy },
+    kk: { translation: { ...kk, ...workbenchMessages.kk }, dashboard: dashboardKk, needs: needsKk },
   },
   lng: storedLanguage(),
   fallbackLng: 'ru',

@@ -30,11 +30,17 @@ const TIMEOUT_MS = 20_000;
 interface SendOptions {
   body?: unknown;
   token?: string | null;
+  /** Extra headers, e.g. an `Idempotency-Key`. */
+  headers?: Record<string, string>;
 }
 
 /** One call to the API; resolves to the JSON body (undefined for 204), rejects with ApiRequestError. */
-export async function send<T>(method: string, path: string, { body, token }: SendOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+export async function send<T>(
+  method: string,
+  path: string,
+  { body, token, headers: extra }: SendOptions = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let response: Response;

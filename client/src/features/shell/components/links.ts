@@ -1,17 +1,28 @@
 import { useTranslation } from 'react-i18next';
+import type { ParseKeys } from 'i18next';
 import { roleHasRight, type Right } from '@karavan/shared';
 import { useCurrentUser } from '../../../lib/current-user';
 
 /** The pages there are, and the rights that open each (any of them). */
 export const PAGES: {
   to: string;
-  key: 'nav.dashboard' | 'nav.intake' | 'nav.driver';
-  hint: 'nav.dashboardHint' | 'nav.intakeHint' | 'nav.driverHint';
+  key: ParseKeys;
+  hint: ParseKeys;
   rights: Right[];
 }[] = [
   { to: '/dashboard', key: 'nav.dashboard', hint: 'nav.dashboardHint', rights: ['dashboard:watch'] },
   { to: '/intake', key: 'nav.intake', hint: 'nav.intakeHint', rights: ['donations:write'] },
   { to: '/driver', key: 'nav.driver', hint: 'nav.driverHint', rights: ['shipments:drive', 'shipments:manage'] },
+  {
+    to: '/shipments',
+    key: 'shipments.nav',
+    hint: 'shipments.navHint',
+    rights: ['shipments:manage', 'shipments:read:any'],
+  },
+  { to: '/stock', key: 'stock.nav', hint: 'stock.navHint', rights: ['stock:read'] },
+  { to: '/volunteers', key: 'volunteers.nav', hint: 'volunteers.navHint', rights: ['volunteers:read'] },
+  { to: '/catalogue', key: 'catalogue.nav', hint: 'catalogue.navHint', rights: ['catalogue:read'] },
+  { to: '/users', key: 'users.nav', hint: 'users.navHint', rights: ['users:manage'] },
 ];
 
 export function canOpen(role: Parameters<typeof roleHasRight>[0], rights: Right[]): boolean {

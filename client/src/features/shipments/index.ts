@@ -1,0 +1,3 @@
+export { ShipmentsPage } from './components/ShipmentsPage';
+export { PlanShipmentPage } from './components/PlanShipmentPage';
+export { ShipmentPage } from './components/ShipmentPage';

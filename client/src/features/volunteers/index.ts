@@ -1,0 +1,1 @@
+export { VolunteersPage } from './components/VolunteersPage';
