@@ -112,6 +112,17 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...eventsRoutes(),
     ...shipmentsRoutes(shipments),
   ];
+  // Every write by a signed-in user counts against that user's write budget (shared by every
+  // instance through Redis). Runs after authentication (the key is the user), before validation.
+  const writes = limiter('write', config.writeRateLimit, 'Too many changes in a short time; retry after a moment', {
+    windowMs: config.writeRateWindowSeconds * 1000,
+    keyGenerator: (_req, res) => `user:${(res.locals.actor as { id: string }).id}`,
+  });
+  for (const spec of routes) {
+    if (spec.method === 'get' || spec.access === 'public') continue;
+    spec.before = [writes, ...(spec.before ?? [])];
+    spec.rateLimited = true;
+  }
   let openApi: unknown;
   routes.push(
     defineRoute({
@@ -161,7 +172,18 @@ export function createKaravan(options: KaravanOptions): Karavan {
     }),
   );
   app.use(requireJsonBody);
-  app.use(express.json({ limit: config.bodyLimit, strict: true }));
+  app.use(
+    express.json({
+      limit: config.bodyLimit,
+      strict: true,
+      // JSON.parse keeps a `__proto__` key as an own property, which the validator's copy then
+      // turns into the object's prototype: such a body is refused as malformed (400), never read.
+      reviver: (key, value: unknown) => {
+        if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
+        return value;
+      },
+    }),
+  );
 
   const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
