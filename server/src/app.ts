@@ -6,7 +6,7 @@ import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit'
 import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
-import { pingDatabase } from './db/database';
+import { databaseConnected, pingDatabase } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { ApiError } from './lib/errors';
 import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
@@ -184,6 +184,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
       },
     }),
   );
+
+  // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
+  app.use('/api', (req, _res, next) => {
+    if (req.path === '/openapi.json' || databaseConnected()) return next();
+    next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
+  });
 
   const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { IDEMPOTENT_RESOURCE_ID } from '../lib/idempotency';
 import {
   createDonationBody,
   donationDtoSchema,
@@ -41,8 +42,11 @@ export function donationsRoutes(donations: DonationsService): RouteSpec[] {
         409: { description: 'The campaign is closed or the location inactive' },
         422: { description: 'A line names no item, an inactive item, or goods already expired' },
       },
-      async handler({ actor, body }) {
-        return { status: 201, body: await donations.record(actor!, body) };
+      async handler({ actor, body, res }) {
+        return {
+          status: 201,
+          body: await donations.record(actor!, body, { id: res.locals[IDEMPOTENT_RESOURCE_ID] as string | undefined }),
+        };
       },
     }),
     defineRoute<undefined, ListDonationsQuery>({

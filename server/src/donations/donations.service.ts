@@ -10,7 +10,7 @@ import {
 import { getCampaign } from '../campaigns';
 import { findItems } from '../items';
 import { getLocation } from '../locations';
-import { ApiError } from '../lib/errors';
+import { ApiError, isDuplicateKey } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { isObjectIdHex } from '../lib/text-search';
@@ -21,6 +21,7 @@ import {
   presentMovement,
   registerOpHook,
   runStockOp,
+  settleStockOp,
   StockConflict,
   StockOp,
   OP_LEASE_MS,
@@ -80,7 +81,17 @@ export function createDonationsService(events: EventBus) {
      * units; a line without `expiresAt` expires the item's shelf life after `receivedAt`. Each
      * line goes to the lot of its item, campaign and (bucketed) expiry.
      */
-    async record(actor: Actor, input: CreateDonationRequest): Promise<DonationDto> {
+    async record(
+      actor: Actor,
+      input: CreateDonationRequest,
+      /** `id`: the donation's id, the same for every retry of one Idempotency-Key (see lib/idempotency). */
+      options: { id?: string } = {},
+    ): Promise<DonationDto> {
+      if (options.id) {
+        // An earlier attempt under this key got as far as recording it: that is the answer.
+        const earlier = await donations().findOne({ _id: options.id });
+        if (earlier) return presentDonation(earlier);
+      }
       const now = new Date();
       const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
       if (receivedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
@@ -154,7 +165,7 @@ export function createDonationsService(events: EventBus) {
       }
 
       const lots = await Promise.all(lines.map((l) => ensureLot(campaign.id, l.itemId, l.lotExpiresAt)));
-      const id = new Types.ObjectId().toHexString();
+      const id = options.id ?? new Types.ObjectId().toHexString();
       const donor = input.donor ?? { kind: 'anonymous' as const };
       const doc: DonationDoc = {
         _id: id,
@@ -192,14 +203,30 @@ export function createDonationsService(events: EventBus) {
         quantity: l.quantity,
         donationId: id,
       }));
-      const result = await runStockOp({
-        kind: 'donation',
-        opId: id,
-        actorId: actor.id,
-        movements,
-        at: now,
-        hook: { name: 'donation.record', data: { donation: doc } },
-      });
+      let result: Awaited<ReturnType<typeof runStockOp>>;
+      try {
+        result = await runStockOp({
+          kind: 'donation',
+          opId: id,
+          actorId: actor.id,
+          movements,
+          at: now,
+          hook: { name: 'donation.record', data: { donation: doc } },
+        });
+      } catch (err) {
+        if (!options.id || !isDuplicateKey(err)) throw err;
+        // An earlier attempt under this key left its operation half-done (the database went
+        // away): finish or undo it now if nobody runs it any more, then answer from what it left.
+        if (await settleStockOp(id)) {
+          const earlier = await donations().findOne({ _id: id });
+          if (earlier) return presentDonation(earlier);
+        }
+        throw new ApiError(
+          409,
+          'IDEMPOTENCY_IN_PROGRESS',
+          'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
+        );
+      }
       const dto = presentDonation(doc);
       events.publish('donations.recorded', { donation: dto, movements: result.movements.map(presentMovement) });
       return dto;

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type Joi from 'joi';
 import type { ErrorDetail, Right, Role } from '@karavan/shared';
+import { onDatabaseLost } from '../db/database';
 import { ApiError } from './errors';
 
 /** Who is calling: set by authentication, passed to every service function. */
@@ -92,8 +93,9 @@ export interface RouteMiddleware {
  */
 export function deadline(ms: number): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
+    const answer = () => {
+      done();
+      if (res.headersSent || res.locals.timedOut) return;
       res.locals.timedOut = true;
       next(
         new ApiError(
@@ -102,8 +104,14 @@ export function deadline(ms: number): RequestHandler {
           'The server could not answer in time: the database is slow or unavailable; retry shortly',
         ),
       );
-    }, ms);
-    const done = () => clearTimeout(timer);
+    };
+    const timer = setTimeout(answer, ms);
+    // The database went away: answer now rather than wait for the deadline.
+    const unsubscribe = onDatabaseLost(answer);
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
     res.once('finish', done);
     res.once('close', done);
     next();
