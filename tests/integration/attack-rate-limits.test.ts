@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { loadConfig } from '../../server/src/config';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildCampaign, buildItem, buildLocation } from '../support/catalogue';
@@ -79,7 +80,6 @@ describe('Rate limits', () => {
   test('When the default configuration is used, then a phone replaying a long outbox (300 updates) stays under the write limit', () => {
     expect(app.config.writeRateLimit).toBe(5);
     // The default (no WRITE_RATE_LIMIT): 600 per minute per user.
-    const { loadConfig } = jest.requireActual<typeof import('../../server/src/config')>('../../server/src/config');
     const defaults = loadConfig({ NODE_ENV: 'test' });
     expect(defaults.writeRateLimit / defaults.writeRateWindowSeconds).toBeGreaterThanOrEqual(5);
     expect(defaults.writeRateLimit).toBeGreaterThanOrEqual(300);
