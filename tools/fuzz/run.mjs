@@ -50,7 +50,7 @@ async function userOf(url, organiserToken, role) {
   if (session.user?.mustChangePassword) {
     const password = randomBytes(16).toString('hex');
     const changed = await fetch(`${url}/api/users/me/password`, {
-      method: 'POST',
+      method: 'PUT',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.accessToken}` },
       body: JSON.stringify({ currentPassword: first, newPassword: password }),
     });
