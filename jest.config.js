@@ -25,6 +25,17 @@ module.exports = {
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
+    // Fault injection (database stopped under load; npm run test:faults): real processes, ~30 s.
+    ...(process.env.KARAVAN_FAULTS
+      ? [
+          {
+            ...common,
+            displayName: 'faults',
+            testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+            setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+          },
+        ]
+      : []),
     {
       ...common,
       displayName: 'e2e',

@@ -8,7 +8,7 @@ import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit'
 import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
-import { pingDatabase } from './db/database';
+import { databaseConnected, pingDatabase } from './db/database';
 import { healthRoutes } from './health/health.routes';
 import { ApiError } from './lib/errors';
 import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
@@ -121,6 +121,17 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...exportsRoutes(),
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
   ];
+  // Every write by a signed-in user counts against that user's write budget (shared by every
+  // instance through Redis). Runs after authentication (the key is the user), before validation.
+  const writes = limiter('write', config.writeRateLimit, 'Too many changes in a short time; retry after a moment', {
+    windowMs: config.writeRateWindowSeconds * 1000,
+    keyGenerator: (_req, res) => `user:${(res.locals.actor as { id: string }).id}`,
+  });
+  for (const spec of routes) {
+    if (spec.method === 'get' || spec.access === 'public') continue;
+    spec.before = [writes, ...(spec.before ?? [])];
+    spec.rateLimited = true;
+  }
   let openApi: unknown;
   routes.push(
     defineRoute({
@@ -170,7 +181,24 @@ export function createKaravan(options: KaravanOptions): Karavan {
     }),
   );
   app.use(requireJsonBody);
-  app.use(express.json({ limit: config.bodyLimit, strict: true }));
+  app.use(
+    express.json({
+      limit: config.bodyLimit,
+      strict: true,
+      // JSON.parse keeps a `__proto__` key as an own property, which the validator's copy then
+      // turns into the object's prototype: such a body is refused as malformed (400), never read.
+      reviver: (key, value: unknown) => {
+        if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
+        return value;
+      },
+    }),
+  );
+
+  // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
+  app.use('/api', (req, _res, next) => {
+    if (req.path === '/openapi.json' || databaseConnected()) return next();
+    next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
+  });
 
   const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));

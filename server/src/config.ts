@@ -30,6 +30,13 @@ export interface Config {
   loginRateWindowSeconds: number;
   /** Refresh and sign-out calls allowed per client address and LOGIN_RATE_WINDOW_SECONDS. */
   refreshRateLimit: number;
+  /**
+   * Writes (POST, PUT, PATCH, DELETE by a signed-in user) allowed per user and
+   * WRITE_RATE_WINDOW_SECONDS. Generous: a phone replaying a day's outbox or a busy intake desk
+   * stays well under it; a runaway script or a stolen token does not.
+   */
+  writeRateLimit: number;
+  writeRateWindowSeconds: number;
   bodyLimit: string;
   trustProxy: number;
   /** Where users reach Karavan, e.g. https://karavan.example.org; https:// turns on HSTS and upgrade-insecure-requests. */
@@ -85,6 +92,8 @@ const envSchema = Joi.object({
   LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(10_000).default(10),
   LOGIN_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
   REFRESH_RATE_LIMIT: Joi.number().integer().min(1).max(100_000).default(60),
+  WRITE_RATE_LIMIT: Joi.number().integer().min(1).max(10_000_000).default(600),
+  WRITE_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
@@ -127,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: v.LOGIN_RATE_LIMIT as number,
     loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
     refreshRateLimit: v.REFRESH_RATE_LIMIT as number,
+    writeRateLimit: v.WRITE_RATE_LIMIT as number,
+    writeRateWindowSeconds: v.WRITE_RATE_WINDOW_SECONDS as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
     publicUrl: v.PUBLIC_URL as string | undefined,

@@ -30,6 +30,7 @@ export async function startTestApp(
     LOG_LEVEL: process.env.KARAVAN_TEST_LOG_LEVEL ?? 'silent',
     LOGIN_RATE_LIMIT: '1000',
     REFRESH_RATE_LIMIT: '1000',
+    WRITE_RATE_LIMIT: '100000',
     ...env,
   });
   const logger = createLogger(config.logLevel, logTo);

@@ -5,8 +5,9 @@ import { startEmbeddedDb, type EmbeddedDb } from './embedded-db';
 import path from 'node:path';
 
 // Operations wait at most this long for a lost connection to come back, then fail: the
-// request gets a 503 and /readyz reports it.
-mongoose.set('bufferTimeoutMS', 5_000);
+// request gets a 503 and /readyz reports it. Short: a phone retries (same Idempotency-Key)
+// sooner than a held request would be answered, and requests do not pile up.
+mongoose.set('bufferTimeoutMS', 1_500);
 mongoose.set('strictQuery', true);
 
 /**
@@ -15,8 +16,14 @@ mongoose.set('strictQuery', true);
  */
 export function connectOptions(): mongoose.ConnectOptions {
   return {
-    serverSelectionTimeoutMS: 5_000,
+    // An operation that finds no reachable server gives up after this long (then 503): a request
+    // must not wait for the database longer than a phone waits for an answer. Start-up retries.
+    serverSelectionTimeoutMS: 1_500,
     heartbeatFrequencyMS: 2_000,
+    // A database that is shutting down can accept a connection and never answer: the driver's
+    // monitor would then wait the default 30 s before it looks again, and the server would stay
+    // "unavailable" that long after the database is back.
+    connectTimeoutMS: 3_000,
     autoIndex: true,
   };
 }
@@ -41,7 +48,18 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     });
     uri = `${embedded.uri}karavan`;
   }
-  await mongoose.connect(uri, connectOptions());
+  // The database may still be starting (a container next to ours): keep trying for a while.
+  const giveUpAt = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await mongoose.connect(uri, connectOptions());
+      break;
+    } catch (err) {
+      if (Date.now() > giveUpAt || !/ServerSelection/.test((err as Error).name)) throw err;
+      logger.warn({ err: (err as Error).message }, 'the database is not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
   await ensureIndexes();
   logger.info({ db: mongoose.connection.name, embedded: Boolean(embedded) }, 'database connected');
   return {
@@ -57,6 +75,57 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 /** Waits until every model's indexes exist (unique emails must hold from the first request). */
 export async function ensureIndexes(): Promise<void> {
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+}
+
+/**
+ * False while the driver knows the database is unreachable (it saw the connection drop or its
+ * heartbeat fail): requests are then answered 503 at once instead of waiting in Mongoose's
+ * buffer for up to REQUEST_TIMEOUT_MS, and phones retry (with their Idempotency-Keys) sooner.
+ * The driver keeps probing and the flag turns back by itself when the database returns.
+ */
+export function databaseConnected(): boolean {
+  if (mongoose.connection.readyState === mongoose.ConnectionStates.connected) return true;
+  probe();
+  return false;
+}
+
+let lastProbe = 0;
+/**
+ * While requests are turned away, nothing asks the driver for a server, and after a connection
+ * broke mid-operation its monitor may wait a long time before it looks again. A ping (at most one
+ * a second, straight through the driver, not Mongoose's buffer) makes it look now.
+ */
+function probe(): void {
+  if (Date.now() - lastProbe < 1_000) return;
+  lastProbe = Date.now();
+  try {
+    void mongoose.connection
+      .getClient()
+      .db('admin')
+      .command({ ping: 1 })
+      .catch(() => undefined);
+  } catch {
+    // not connected yet at all: openDatabase is still trying
+  }
+}
+
+const lostListeners = new Set<() => void>();
+let watchingLoss = false;
+
+/**
+ * Calls `listener` when the driver loses the database; returns the unsubscribe. Requests in
+ * flight are then answered 503 at once (see deadline in lib/route) instead of each waiting out
+ * its own chain of database timeouts.
+ */
+export function onDatabaseLost(listener: () => void): () => void {
+  if (!watchingLoss) {
+    watchingLoss = true;
+    mongoose.connection.on('disconnected', () => {
+      for (const l of [...lostListeners]) l();
+    });
+  }
+  lostListeners.add(listener);
+  return () => lostListeners.delete(listener);
 }
 
 /** Pings the database; false when it does not answer within `timeoutMs`. */

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { IDEMPOTENT_RESOURCE_ID } from '../lib/idempotency';
 import {
   createDonationBody,
   donationDtoSchema,
@@ -38,17 +39,14 @@ export function donationsRoutes(donations: DonationsService): RouteSpec[] {
       responses: {
         201: donation,
         404: { description: 'No such campaign or location' },
-        409: {
-          description:
-            'The campaign is closed or the location inactive, or this request (same Idempotency-Key) is still being recorded',
-        },
-        422: {
-          description:
-            "A rule the schema cannot state: a line names no item, an inactive item, a unit not of the item, goods already expired or a perishable without expiry; receivedAt in the future; an anonymous donor's name or phone; a phone without consent; or the Idempotency-Key was used with another request",
-        },
+        409: { description: 'The campaign is closed or the location inactive' },
+        422: { description: 'A line names no item, an inactive item, or goods already expired' },
       },
-      async handler({ actor, body, requestKey }) {
-        return { status: 201, body: await donations.record(actor!, body, { requestKey }) };
+      async handler({ actor, body, res }) {
+        return {
+          status: 201,
+          body: await donations.record(actor!, body, { id: res.locals[IDEMPOTENT_RESOURCE_ID] as string | undefined }),
+        };
       },
     }),
     defineRoute<undefined, ListDonationsQuery>({

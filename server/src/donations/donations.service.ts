@@ -11,7 +11,6 @@ import { getCampaign } from '../campaigns';
 import { findItems } from '../items';
 import { getLocation } from '../locations';
 import { ApiError, isDuplicateKey } from '../lib/errors';
-import { idForRequest } from '../lib/idempotency';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { isObjectIdHex } from '../lib/text-search';
@@ -22,6 +21,7 @@ import {
   presentMovement,
   registerOpHook,
   runStockOp,
+  settleStockOp,
   StockConflict,
   StockOp,
   OP_LEASE_MS,
@@ -72,6 +72,8 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
+const invalid = (details: ErrorDetail[]) => new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details);
+
 export function createDonationsService(events: EventBus) {
   return {
     /**
@@ -82,41 +84,19 @@ export function createDonationsService(events: EventBus) {
     async record(
       actor: Actor,
       input: CreateDonationRequest,
-      options: { requestKey?: string } = {},
+      /** `id`: the donation's id, the same for every retry of one Idempotency-Key (see lib/idempotency). */
+      options: { id?: string } = {},
     ): Promise<DonationDto> {
-      // With an Idempotency-Key the donation's id comes from it: a rerun of a request whose reply
-      // was lost (the process died after the write) finds the donation instead of recording it twice.
-      const id = idForRequest(options.requestKey);
-      if (options.requestKey) {
-        const existing = await donations().findOne({ _id: id });
-        if (existing) return presentDonation(existing);
+      if (options.id) {
+        // An earlier attempt under this key got as far as recording it: that is the answer.
+        const earlier = await donations().findOne({ _id: options.id });
+        if (earlier) return presentDonation(earlier);
       }
       const now = new Date();
       const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
-      // Rules the request schema cannot state are 422, with the field paths.
-      const rules: ErrorDetail[] = [];
       if (receivedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-        rules.push({ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' });
+        throw invalid([{ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' }]);
       }
-      const donorIn = input.donor;
-      if (donorIn?.kind === 'anonymous') {
-        for (const field of ['name', 'phone'] as const) {
-          if (donorIn[field] != null) {
-            rules.push({
-              path: `body.donor.${field}`,
-              message: 'is not kept for an anonymous donor',
-              type: 'anonymous',
-            });
-          }
-        }
-      } else if (donorIn?.phone != null && donorIn.consentToContact !== true) {
-        rules.push({
-          path: 'body.donor.phone',
-          message: 'is kept only when the donor consents to be contacted (consentToContact: true)',
-          type: 'consent',
-        });
-      }
-      if (rules.length > 0) throw new ApiError(422, 'UNPROCESSABLE', 'The donation breaks a rule', rules);
       const [campaign, location, items] = await Promise.all([
         getCampaign(input.campaignId),
         getLocation(input.locationId),
@@ -133,6 +113,7 @@ export function createDonationsService(events: EventBus) {
         ]);
       }
 
+      const details: ErrorDetail[] = [];
       const unprocessable: ErrorDetail[] = [];
       const lines: { itemId: string; quantity: number; expiresAt: Date | null; lotExpiresAt: Date | null }[] = [];
       input.lines.forEach((line, i) => {
@@ -148,7 +129,7 @@ export function createDonationsService(events: EventBus) {
         const quantity = toBaseQuantity(item, line.quantity, line.unit);
         if (quantity === undefined) {
           const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
-          unprocessable.push({
+          details.push({
             path: `body.lines.${i}.unit`,
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
@@ -161,7 +142,7 @@ export function createDonationsService(events: EventBus) {
           expiresAt = new Date(receivedAt.getTime() + item.shelfLifeHours * 3_600_000);
         }
         if (item.perishable && expiresAt === null) {
-          unprocessable.push({
+          details.push({
             path: `body.lines.${i}.expiresAt`,
             message: 'a perishable item without a shelf life needs "expiresAt"',
             type: 'any.required',
@@ -178,11 +159,13 @@ export function createDonationsService(events: EventBus) {
         }
         lines.push({ itemId: item.id, quantity, expiresAt, lotExpiresAt: lotExpiry(expiresAt, item.shelfLifeHours) });
       });
+      if (details.length > 0) throw invalid(details);
       if (unprocessable.length > 0) {
         throw new ApiError(422, 'UNPROCESSABLE', 'Some lines cannot be received', unprocessable);
       }
 
       const lots = await Promise.all(lines.map((l) => ensureLot(campaign.id, l.itemId, l.lotExpiresAt)));
+      const id = options.id ?? new Types.ObjectId().toHexString();
       const donor = input.donor ?? { kind: 'anonymous' as const };
       const doc: DonationDoc = {
         _id: id,
@@ -220,20 +203,30 @@ export function createDonationsService(events: EventBus) {
         quantity: l.quantity,
         donationId: id,
       }));
-      const result = await runStockOp({
-        kind: 'donation',
-        opId: id,
-        actorId: actor.id,
-        movements,
-        at: now,
-        hook: { name: 'donation.record', data: { donation: doc } },
-      }).catch((err: unknown) => {
-        // The first run of this request is still under way or being repaired: its intent exists.
-        if (isDuplicateKey(err)) {
-          throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This donation is still being recorded; retry shortly');
+      let result: Awaited<ReturnType<typeof runStockOp>>;
+      try {
+        result = await runStockOp({
+          kind: 'donation',
+          opId: id,
+          actorId: actor.id,
+          movements,
+          at: now,
+          hook: { name: 'donation.record', data: { donation: doc } },
+        });
+      } catch (err) {
+        if (!options.id || !isDuplicateKey(err)) throw err;
+        // An earlier attempt under this key left its operation half-done (the database went
+        // away): finish or undo it now if nobody runs it any more, then answer from what it left.
+        if (await settleStockOp(id)) {
+          const earlier = await donations().findOne({ _id: id });
+          if (earlier) return presentDonation(earlier);
         }
-        throw err;
-      });
+        throw new ApiError(
+          409,
+          'IDEMPOTENCY_IN_PROGRESS',
+          'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
+        );
+      }
       const dto = presentDonation(doc);
       events.publish('donations.recorded', { donation: dto, movements: result.movements.map(presentMovement) });
       return dto;

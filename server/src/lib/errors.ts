@@ -37,6 +37,11 @@ const DB_UNAVAILABLE_ERRORS = new Set([
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (DB_UNAVAILABLE_ERRORS.has(err.name)) return true;
+  // A socket to the database that broke mid-write (the database stopped): the driver wraps the
+  // system error (EPIPE, ECONNRESET) in e.g. a MongoBulkWriteError.
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(EPIPE|ECONNRESET|ECONNREFUSED|ENOENT|ETIMEDOUT)$/.test(code)) return true;
+  if (err.cause instanceof Error && err.cause !== err && isDatabaseUnavailable(err.cause)) return true;
   return /buffering timed out|before initial connection is complete|connection .* closed/i.test(err.message);
 }
 

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { ApiError, isDuplicateKey } from './errors';
 import type { Reply } from './route';
@@ -16,6 +17,8 @@ const idempotencySchema = new Schema(
     status: Number,
     body: Schema.Types.Mixed,
     createdAt: { type: Date, required: true },
+    /** The process running the first attempt (see `orphaned`). */
+    owner: String,
   },
   { versionKey: false },
 );
@@ -36,6 +39,17 @@ function stableStringify(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'undefined';
 }
+
+/** This process; and the records whose first attempt it is running right now. */
+const INSTANCE = randomUUID();
+const runningHere = new Set<string>();
+
+/**
+ * The id a handler may give what it creates under this key (24 hex, like an ObjectId): the same
+ * for every attempt, so an attempt that finds the earlier one's work returns it instead of
+ * making a second (a retry after the database went away mid-request). Set on res.locals.
+ */
+export const IDEMPOTENT_RESOURCE_ID = 'idempotentResourceId';
 
 export type Idempotent = (req: Request, res: Response, run: () => Promise<Reply>) => Promise<Reply>;
 
@@ -71,9 +85,10 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     `${req.method} ${req.baseUrl}${req.path}\n${stableStringify(req.body ?? null)}`,
   );
   const now = new Date();
+  res.locals[IDEMPOTENT_RESOURCE_ID] = hmacHex(secretKey, `resource\n${id}`).slice(0, 24);
 
   try {
-    await IdempotencyRecord.create({ _id: id, fingerprint, state: 'pending', createdAt: now });
+    await IdempotencyRecord.create({ _id: id, fingerprint, state: 'pending', createdAt: now, owner: INSTANCE });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const existing = await IdempotencyRecord.findById(id).lean();
@@ -87,7 +102,11 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     }
     const expired = now.getTime() - existing.createdAt.getTime() > IDEMPOTENCY_TTL_MS;
     const stale = existing.state === 'pending' && now.getTime() - existing.createdAt.getTime() > PENDING_STALE_MS;
-    if (expired || stale) {
+    // Pending, but its attempt ran here and is over: it failed while the database was away and
+    // could not forget the key. Take over now instead of answering 409 for a minute; handlers
+    // that create something find the earlier attempt's work by IDEMPOTENT_RESOURCE_ID.
+    const orphaned = existing.state === 'pending' && existing.owner === INSTANCE && !runningHere.has(id);
+    if (expired || stale || orphaned) {
       await IdempotencyRecord.deleteOne({ _id: id, createdAt: existing.createdAt });
       return once(secretKey, req, res, run);
     }
@@ -101,31 +120,21 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     return { status: existing.status ?? 200, body: existing.body, headers: { 'Idempotent-Replayed': 'true' } };
   }
 
-  // Handlers that create something derive its id from this, so that a request whose reply was
-  // lost (a crash after the write, a 503 at the deadline) and that is run again finds what the
-  // first run made instead of making it twice.
-  res.locals.requestKey = hmacHex(secretKey, `request\n${id}`);
   let reply: Reply;
+  runningHere.add(id);
   try {
     reply = await run();
   } catch (err) {
     await IdempotencyRecord.deleteOne({ _id: id }).catch(() => undefined);
     throw err;
+  } finally {
+    runningHere.delete(id);
   }
   await IdempotencyRecord.updateOne(
     { _id: id },
     { $set: { state: 'done', status: reply.status, body: withoutSecrets(reply.body ?? null) } },
   );
   return reply;
-}
-
-/**
- * The id of the thing a request creates: derived from the request's Idempotency-Key (see
- * `HandlerContext.requestKey`) when it has one, so a rerun of the same request names the same
- * thing; a fresh ObjectId otherwise.
- */
-export function idForRequest(requestKey: string | undefined): string {
-  return requestKey ? requestKey.slice(0, 24) : new mongoose.Types.ObjectId().toHexString();
 }
 
 /** Deletes records past their time; called periodically. */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type Joi from 'joi';
 import type { ErrorDetail, Right, Role } from '@karavan/shared';
+import { onDatabaseLost } from '../db/database';
 import { ApiError } from './errors';
 
 /** Who is calling: set by authentication, passed to every service function. */
@@ -31,12 +32,6 @@ export interface HandlerContext<B, Q, P> {
   params: P;
   req: Request;
   res: Response;
-  /**
-   * Set when the request carries an Idempotency-Key: a secret-keyed digest of caller and key.
-   * A create derives its id from it (`idForRequest`), so that running the same request again after
-   * its reply was lost finds what the first run made.
-   */
-  requestKey: string | undefined;
 }
 
 export interface ResponseSpec {
@@ -98,8 +93,9 @@ export interface RouteMiddleware {
  */
 export function deadline(ms: number): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
+    const answer = () => {
+      done();
+      if (res.headersSent || res.locals.timedOut) return;
       res.locals.timedOut = true;
       next(
         new ApiError(
@@ -108,8 +104,14 @@ export function deadline(ms: number): RequestHandler {
           'The server could not answer in time: the database is slow or unavailable; retry shortly',
         ),
       );
-    }, ms);
-    const done = () => clearTimeout(timer);
+    };
+    const timer = setTimeout(answer, ms);
+    // The database went away: answer now rather than wait for the deadline.
+    const unsubscribe = onDatabaseLost(answer);
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
     res.once('finish', done);
     res.once('close', done);
     next();
@@ -176,7 +178,6 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
           params: res.locals.params,
           req,
           res,
-          requestKey: res.locals.requestKey as string | undefined,
         });
       send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
     });

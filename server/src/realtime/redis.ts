@@ -1,4 +1,4 @@
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../lib/logger';
@@ -12,13 +12,15 @@ export interface RedisLink {
 
 /**
  * With REDIS_URL, several Karavan instances share socket rooms (events reach clients connected
- * to any instance) and login rate limits.
+ * to any instance) and rate limits. Sockets go through the Redis Streams adapter: broadcasts are
+ * appended to a capped stream that every instance reads, so an instance whose link to Redis
+ * drops for a moment reads on from where it was instead of losing what was sent meanwhile
+ * (plain pub/sub forgets it).
  */
 export async function attachRedis(url: string, logger: Logger): Promise<RedisLink> {
   const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  const sub = pub.duplicate();
-  for (const client of [pub, sub]) client.on('error', (err: Error) => logger.warn({ err }, 'redis error'));
-  await Promise.all([pub.connect(), sub.connect()]);
+  pub.on('error', (err: Error) => logger.warn({ err }, 'redis error'));
+  await pub.connect();
   logger.info('connected to Redis: socket rooms and rate limits are shared between instances');
   return {
     rateLimitStore: (prefix: string) =>
@@ -27,10 +29,11 @@ export async function attachRedis(url: string, logger: Logger): Promise<RedisLin
         sendCommand: (command: string, ...args: string[]) => pub.call(command, ...args) as Promise<RedisReply>,
       }),
     useForSockets(io: RealtimeServer) {
-      io.adapter(createAdapter(pub, sub, { key: 'karavan:socket.io' }));
+      // The adapter reads the stream on a duplicate of `pub` (XREAD BLOCK needs its own link).
+      io.adapter(createAdapter(pub, { streamName: 'karavan:socket.io', maxLen: 10_000 }));
     },
     async close() {
-      await Promise.allSettled([pub.quit(), sub.quit()]);
+      await pub.quit().catch(() => undefined);
     },
   };
 }

@@ -22,6 +22,7 @@ export {
 } from './stock.service';
 export {
   runStockOp,
+  settleStockOp,
   repairStockOps,
   registerOpHook,
   countPendingStockOps,

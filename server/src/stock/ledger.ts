@@ -76,6 +76,8 @@ export interface StockOpDoc {
   hook: OpHookRef | null;
   createdAt: Date;
   leaseUntil: Date;
+  /** The process that started it (see settleStockOp). */
+  instance?: string;
 }
 
 /** What one movement does to its balance (if any) and to its campaign total. */
@@ -430,8 +432,20 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
     hook: input.hook ?? null,
     createdAt: new Date(),
     leaseUntil: new Date(Date.now() + OP_LEASE_MS),
+    instance: INSTANCE,
   };
   await ops().insertOne(op);
+  runningHere.add(opId);
+  try {
+    await applyOp(op);
+  } finally {
+    runningHere.delete(opId);
+  }
+  return { opId, movements };
+}
+
+async function applyOp(op: StockOpDoc): Promise<void> {
+  const opId = op._id;
 
   // Balances first: they hold the guards that decide. Only when they all passed are the campaign
   // totals changed, so a failing operation never disturbs them, even for a moment.
@@ -451,7 +465,32 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
     }
   }
   await finish(op, false);
-  return { opId, movements };
+}
+
+/** This process, and the ops it is running right now (settleStockOp leaves those alone). */
+const INSTANCE = new Types.ObjectId().toHexString();
+const runningHere = new Set<string>();
+
+/**
+ * Finishes or undoes one operation now, when nobody is running it any more: this process started
+ * it and its attempt ended (failed half-way while the database was away), or its lease ran out.
+ * A client retrying with the same Idempotency-Key need not wait for the periodic repair. Returns
+ * false while an attempt may still be running it (another instance, within its lease).
+ */
+export async function settleStockOp(opId: string): Promise<boolean> {
+  if (runningHere.has(opId)) return false;
+  const found = await ops().findOne({ _id: opId });
+  if (!found) return true;
+  if (found.instance !== INSTANCE && found.leaseUntil.getTime() > Date.now()) return false;
+  const claimed = await ops().findOneAndUpdate(
+    { _id: opId, leaseUntil: found.leaseUntil },
+    { $set: { leaseUntil: new Date(Date.now() + OP_LEASE_MS) } },
+    { returnDocument: 'after' },
+  );
+  if (!claimed) return false;
+  if (await committed(claimed)) await finish(claimed, true);
+  else await undo(claimed);
+  return true;
 }
 
 export interface RepairReport {
