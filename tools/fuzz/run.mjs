@@ -26,8 +26,11 @@ const MAX_EXAMPLES = process.env.FUZZ_MAX_EXAMPLES ?? '100';
 const ROLE_MAX_EXAMPLES = process.env.FUZZ_ROLE_MAX_EXAMPLES ?? '10';
 const ROLES = (process.env.FUZZ_ROLES ?? 'organiser,coordinator,driver').split(',').map((r) => r.trim());
 
+/** fetch, once more if a kept-alive connection was closed by the server while schemathesis ran. */
+const call = (url, init) => fetch(url, init).catch(() => fetch(url, init));
+
 async function signIn(url, email, password) {
-  const res = await fetch(`${url}/api/auth/login`, {
+  const res = await call(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ email, password }),
@@ -40,7 +43,7 @@ async function signIn(url, email, password) {
 async function userOf(url, organiserToken, role) {
   const email = `fuzz-${role}-${randomBytes(4).toString('hex')}@karavan.test`;
   const first = randomBytes(16).toString('hex');
-  const created = await fetch(`${url}/api/users`, {
+  const created = await call(`${url}/api/users`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${organiserToken}` },
     body: JSON.stringify({ email, name: `Fuzz ${role}`, role, password: first }),
@@ -49,7 +52,7 @@ async function userOf(url, organiserToken, role) {
   let session = await signIn(url, email, first);
   if (session.user?.mustChangePassword) {
     const password = randomBytes(16).toString('hex');
-    const changed = await fetch(`${url}/api/users/me/password`, {
+    const changed = await call(`${url}/api/users/me/password`, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.accessToken}` },
       body: JSON.stringify({ currentPassword: first, newPassword: password }),
@@ -166,6 +169,8 @@ async function main() {
         'all',
         '--max-examples',
         role === 'organiser' ? MAX_EXAMPLES : ROLE_MAX_EXAMPLES,
+        // The other roles: generated requests only (the coverage phase alone takes minutes).
+        ...(role === 'organiser' ? [] : ['--phases', 'examples,fuzzing']),
         // One worker: schemathesis' threads tripped a CPython 3.11 ast bug (gh-106905) now and then.
         '--workers',
         '1',
@@ -203,7 +208,12 @@ async function main() {
     console.log(`\nfuzz: ${passed} passed, ${failedTotal} failed`);
     status = failedTotal === 0 ? 0 : 1;
   } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(err instanceof Error ? `${err.message}${err.cause ? ` (${err.cause})` : ''}` : err);
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      console.error(
+        `The server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output().slice(-3000)}`,
+      );
+    }
     console.log('\nfuzz: 0 passed, 1 failed');
     status = 1;
   } finally {
