@@ -79,7 +79,15 @@ describe('POST /api/shipments', () => {
     const shipment = res.body as ShipmentDto;
     expect(shipment.status).toBe('planned');
     expect(shipment.lines).toEqual([
-      { itemId: s.item.id, quantity: 120, lots: [], received: null, writtenOff: null, reason: null },
+      {
+        itemId: s.item.id,
+        item: { name: s.item.name, baseUnit: s.item.baseUnit },
+        quantity: 120,
+        lots: [],
+        received: null,
+        writtenOff: null,
+        reason: null,
+      },
     ]);
     expect(shipment.documents.map((d) => d.key)).toEqual(['waybill', 'donation_letter', 'veterinary_certificate']);
     expect(shipment.estimatedRouteHours).toBeGreaterThan(4);
