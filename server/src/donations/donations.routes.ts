@@ -39,8 +39,14 @@ export function donationsRoutes(donations: DonationsService): RouteSpec[] {
       responses: {
         201: donation,
         404: { description: 'No such campaign or location' },
-        409: { description: 'The campaign is closed or the location inactive' },
-        422: { description: 'A line names no item, an inactive item, or goods already expired' },
+        409: {
+          description:
+            'The campaign is closed or the location inactive, or this request (same Idempotency-Key) is still being recorded',
+        },
+        422: {
+          description:
+            "A rule the schema cannot state: a line names no item, an inactive item, a unit not of the item, goods already expired or a perishable without expiry; receivedAt in the future; an anonymous donor's name or phone; a phone without consent; or the Idempotency-Key was used with another request",
+        },
       },
       async handler({ actor, body, res }) {
         return {

@@ -72,8 +72,6 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
-const invalid = (details: ErrorDetail[]) => new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details);
-
 export function createDonationsService(events: EventBus) {
   return {
     /**
@@ -92,11 +90,33 @@ export function createDonationsService(events: EventBus) {
         const earlier = await donations().findOne({ _id: options.id });
         if (earlier) return presentDonation(earlier);
       }
+      const id = options.id ?? new Types.ObjectId().toHexString();
       const now = new Date();
       const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
+      // Rules the request schema cannot state are 422, with the field paths.
+      const rules: ErrorDetail[] = [];
       if (receivedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-        throw invalid([{ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' }]);
+        rules.push({ path: 'body.receivedAt', message: '"receivedAt" is in the future', type: 'date.max' });
       }
+      const donorIn = input.donor;
+      if (donorIn?.kind === 'anonymous') {
+        for (const field of ['name', 'phone'] as const) {
+          if (donorIn[field] != null) {
+            rules.push({
+              path: `body.donor.${field}`,
+              message: 'is not kept for an anonymous donor',
+              type: 'anonymous',
+            });
+          }
+        }
+      } else if (donorIn?.phone != null && donorIn.consentToContact !== true) {
+        rules.push({
+          path: 'body.donor.phone',
+          message: 'is kept only when the donor consents to be contacted (consentToContact: true)',
+          type: 'consent',
+        });
+      }
+      if (rules.length > 0) throw new ApiError(422, 'UNPROCESSABLE', 'The donation breaks a rule', rules);
       const [campaign, location, items] = await Promise.all([
         getCampaign(input.campaignId),
         getLocation(input.locationId),
@@ -113,7 +133,6 @@ export function createDonationsService(events: EventBus) {
         ]);
       }
 
-      const details: ErrorDetail[] = [];
       const unprocessable: ErrorDetail[] = [];
       const lines: { itemId: string; quantity: number; expiresAt: Date | null; lotExpiresAt: Date | null }[] = [];
       input.lines.forEach((line, i) => {
@@ -129,7 +148,7 @@ export function createDonationsService(events: EventBus) {
         const quantity = toBaseQuantity(item, line.quantity, line.unit);
         if (quantity === undefined) {
           const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
-          details.push({
+          unprocessable.push({
             path: `body.lines.${i}.unit`,
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
@@ -142,7 +161,7 @@ export function createDonationsService(events: EventBus) {
           expiresAt = new Date(receivedAt.getTime() + item.shelfLifeHours * 3_600_000);
         }
         if (item.perishable && expiresAt === null) {
-          details.push({
+          unprocessable.push({
             path: `body.lines.${i}.expiresAt`,
             message: 'a perishable item without a shelf life needs "expiresAt"',
             type: 'any.required',
@@ -159,13 +178,11 @@ export function createDonationsService(events: EventBus) {
         }
         lines.push({ itemId: item.id, quantity, expiresAt, lotExpiresAt: lotExpiry(expiresAt, item.shelfLifeHours) });
       });
-      if (details.length > 0) throw invalid(details);
       if (unprocessable.length > 0) {
         throw new ApiError(422, 'UNPROCESSABLE', 'Some lines cannot be received', unprocessable);
       }
 
       const lots = await Promise.all(lines.map((l) => ensureLot(campaign.id, l.itemId, l.lotExpiresAt)));
-      const id = options.id ?? new Types.ObjectId().toHexString();
       const donor = input.donor ?? { kind: 'anonymous' as const };
       const doc: DonationDoc = {
         _id: id,

@@ -18,14 +18,16 @@ export function Layout({ children, signedIn = false }: { children: ReactNode; si
           <Link to="/" className="brand" style={{ color: 'inherit', textDecoration: 'none' }}>
             {t('app.title')}
           </Link>
-          {signedIn ? <AccountBar /> : <LanguageSwitcher />}
-        </div>
-        {signedIn && (
-          <div className="topbar-row">
-            <NavLinks />
+          {signedIn ? (
+            <Group gap="xs" wrap="wrap" justify="flex-end">
+              <LanguageSwitcher />
+              <AccountBar />
+            </Group>
+          ) : (
             <LanguageSwitcher />
-          </div>
-        )}
+          )}
+        </div>
+        {signedIn && <NavLinks />}
       </header>
       <main>
         <Container size="md" w="100%" px={0}>
