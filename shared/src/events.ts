@@ -96,7 +96,7 @@ export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
 export const WATCHABLE_ROOM_PATTERN = /^(dashboard|(campaign|location|shipment):[0-9a-f]{24})$/;
 
 export const listEventsQuery = Joi.object<ListEventsQuery, true>({
-  after: Joi.number().integer().min(0).required(),
+  after: Joi.number().integer().min(0).max(Number.MAX_SAFE_INTEGER).required(),
   room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
   limit: Joi.number().integer().min(1).max(1000).default(500),
 });
