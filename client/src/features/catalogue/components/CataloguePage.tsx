@@ -1,5 +1,4 @@
 import '@mantine/core/styles/Table.css';
-import '../../../ui/workbench.css';
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import {

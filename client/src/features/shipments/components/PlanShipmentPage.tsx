@@ -26,7 +26,6 @@ import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../.
 import { useCan } from '../../../lib/current-user';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
-import '../../../ui/workbench.css';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { planShipment, useDriverChoices } from '../api/shipments.api';
 

@@ -1,4 +1,3 @@
-import '../../../ui/workbench.css';
 import '@mantine/core/styles/Table.css';
 import { Badge } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
