@@ -96,18 +96,24 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
 
   async function report(input: UpdateInput) {
     setBusy(input.status);
+    // The note goes with this update and is cleared now: a note typed while it is being queued
+    // belongs to the next update (clearing after the awaits wiped it).
+    const sentNote = note.trim();
+    setNote('');
     try {
       // Privacy mode: a position only at checkpoints, on arrival and at delivery (the server's rule too).
       const withPosition = !privacy || PRIVATE_POSITION_STATUSES.includes(input.status);
       const position = withPosition ? await currentPosition() : undefined;
       await sendUpdate(shipment.id, {
         ...input,
-        ...(note.trim() && { note: note.trim() }),
+        ...(sentNote && { note: sentNote }),
         ...(position && { position }),
       });
-      setNote('');
       setDelivering(false);
       setQueued(names.status(input.status));
+    } catch (err) {
+      setNote((current) => current || sentNote); // nothing typed is lost
+      throw err;
     } finally {
       setBusy(null);
     }
