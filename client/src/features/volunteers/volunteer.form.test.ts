@@ -88,7 +88,7 @@ describe('the volunteer form', () => {
   });
 
   test('When the vehicle kind is blank, then no vehicle is sent', () => {
-    expect(volunteerRequest(values({ vehicleKind: '  ' }), false).skills.vehicle).toBeNull();
+    expect(volunteerRequest(values({ vehicleKind: '  ' }), false).skills?.vehicle).toBeNull();
   });
 
   test('When the user may link accounts, then the link is sent (also its removal); otherwise it is left as it is', () => {
