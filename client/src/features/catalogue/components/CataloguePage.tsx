@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import {
   ActionIcon,
@@ -24,6 +24,7 @@ import {
   type ItemDto,
   type LocationDto,
   type LocationKind,
+  type Page,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
 import { useAllItems, useItemName, useLocations } from '../../../lib/catalogue';
@@ -34,6 +35,7 @@ import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
 import { ListTable } from '../../../ui/ListPage';
+import type { QueryLike } from '../../../ui/QueryState';
 import { MapPicker } from '../../../ui/MapPicker';
 import {
   ITEM_SERVER_FIELDS,
@@ -69,58 +71,52 @@ export function CataloguePage() {
   );
 }
 
-function Items() {
+/**
+ * One tab of the catalogue: "add" for those who manage it, the table (each row with its edit
+ * button) and the add/edit dialog.
+ */
+function CatalogueList<T extends { id: string }>({
+  query,
+  name,
+  addLabel,
+  columns,
+  cells,
+  form,
+}: {
+  query: QueryLike<Page<T>>;
+  /** `item` or `location`: names the test ids (`item-new`, `items-table`, `item-row`). */
+  name: 'item' | 'location';
+  addLabel: string;
+  columns: string[];
+  cells(record: T): ReactNode;
+  form(record: T | null, done: () => void): ReactNode;
+}) {
   const { t } = useTranslation();
   const canManage = useCan('catalogue:manage');
-  const items = useAllItems();
-  const itemName = useItemName();
-  const units = useUnitLabel();
-  const [editing, setEditing] = useState<ItemDto | 'new' | null>(null);
+  const [editing, setEditing] = useState<T | 'new' | null>(null);
   return (
     <Stack>
       {canManage && (
         <Group>
-          <Button onClick={() => setEditing('new')} data-testid="item-new">
-            {t('catalogue.addItem')}
+          <Button onClick={() => setEditing('new')} data-testid={`${name}-new`}>
+            {addLabel}
           </Button>
         </Group>
       )}
       <ListTable
-        query={items}
+        query={query}
         minWidth={640}
-        testId="items-table"
+        testId={`${name}s-table`}
         empty={t('wb.empty')}
-        columns={[
-          t('catalogue.name'),
-          t('catalogue.baseUnit'),
-          t('catalogue.packs'),
-          t('catalogue.shelfLife'),
-          t('catalogue.actions'),
-        ]}
+        columns={[...columns, t('catalogue.actions')]}
       >
-        {(items) =>
-          items.map((item) => (
-            <Table.Tr key={item.id} data-testid="item-row">
-              <Table.Td>
-                <Text fw={600}>{itemName(item.name)}</Text>
-                <Text size="xs" c="dimmed">
-                  {[item.name.ru, item.name.en, item.name.ky, item.name.kk].filter(Boolean).join(' · ')}
-                </Text>
-              </Table.Td>
-              <Table.Td>{units.label(item.baseUnit, 1)}</Table.Td>
-              <Table.Td>
-                {item.packs
-                  .map((pack) => `${units.label(pack.unit, 1)} = ${units.quantity(pack.size, item.baseUnit)}`)
-                  .join(', ') || '—'}
-              </Table.Td>
-              <Table.Td>
-                {item.perishable && item.shelfLifeHours
-                  ? t('catalogue.hours', { hours: formatNumber(item.shelfLifeHours) })
-                  : t('catalogue.notPerishable')}
-              </Table.Td>
+        {(records) =>
+          records.map((record) => (
+            <Table.Tr key={record.id} data-testid={`${name}-row`}>
+              {cells(record)}
               <Table.Td>
                 {canManage && (
-                  <Button size="xs" variant="default" onClick={() => setEditing(item)}>
+                  <Button size="xs" variant="default" onClick={() => setEditing(record)}>
                     {t('catalogue.edit')}
                   </Button>
                 )}
@@ -132,12 +128,48 @@ function Items() {
       <EditDialog
         editing={editing}
         onClose={() => setEditing(null)}
-        addTitle={t('catalogue.addItem')}
+        addTitle={addLabel}
         editTitle={t('catalogue.edit')}
       >
-        {(item) => <ItemForm item={item} onDone={() => setEditing(null)} />}
+        {(record) => form(record, () => setEditing(null))}
       </EditDialog>
     </Stack>
+  );
+}
+
+function Items() {
+  const { t } = useTranslation();
+  const itemName = useItemName();
+  const units = useUnitLabel();
+  return (
+    <CatalogueList
+      query={useAllItems()}
+      name="item"
+      addLabel={t('catalogue.addItem')}
+      columns={[t('catalogue.name'), t('catalogue.baseUnit'), t('catalogue.packs'), t('catalogue.shelfLife')]}
+      cells={(item) => (
+        <>
+          <Table.Td>
+            <Text fw={600}>{itemName(item.name)}</Text>
+            <Text size="xs" c="dimmed">
+              {[item.name.ru, item.name.en, item.name.ky, item.name.kk].filter(Boolean).join(' · ')}
+            </Text>
+          </Table.Td>
+          <Table.Td>{units.label(item.baseUnit, 1)}</Table.Td>
+          <Table.Td>
+            {item.packs
+              .map((pack) => `${units.label(pack.unit, 1)} = ${units.quantity(pack.size, item.baseUnit)}`)
+              .join(', ') || '—'}
+          </Table.Td>
+          <Table.Td>
+            {item.perishable && item.shelfLifeHours
+              ? t('catalogue.hours', { hours: formatNumber(item.shelfLifeHours) })
+              : t('catalogue.notPerishable')}
+          </Table.Td>
+        </>
+      )}
+      form={(item, done) => <ItemForm item={item} onDone={done} />}
+    />
   );
 }
 
@@ -283,72 +315,36 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
 
 function Locations() {
   const { t } = useTranslation();
-  const canManage = useCan('catalogue:manage');
-  const locations = useLocations();
-  const [editing, setEditing] = useState<LocationDto | 'new' | null>(null);
   return (
-    <Stack>
-      {canManage && (
-        <Group>
-          <Button onClick={() => setEditing('new')} data-testid="location-new">
-            {t('catalogue.addLocation')}
-          </Button>
-        </Group>
+    <CatalogueList
+      query={useLocations()}
+      name="location"
+      addLabel={t('catalogue.addLocation')}
+      columns={[t('catalogue.name'), t('catalogue.kind'), t('catalogue.address'), t('catalogue.position')]}
+      cells={(location) => (
+        <>
+          <Table.Td>
+            <Text fw={600}>{location.name}</Text>
+            {!location.active && <Badge color="#495057">{t('catalogue.inactive')}</Badge>}
+          </Table.Td>
+          <Table.Td>{t(`catalogue.kinds.${location.kind}`)}</Table.Td>
+          <Table.Td>
+            {location.address ?? '—'}
+            {location.openingHours && (
+              <Text size="xs" c="dimmed">
+                {location.openingHours}
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>
+            {location.position
+              ? `${formatNumber(location.position.lat, { maximumFractionDigits: 5 })}, ${formatNumber(location.position.lng, { maximumFractionDigits: 5 })}`
+              : '—'}
+          </Table.Td>
+        </>
       )}
-      <ListTable
-        query={locations}
-        minWidth={640}
-        testId="locations-table"
-        empty={t('wb.empty')}
-        columns={[
-          t('catalogue.name'),
-          t('catalogue.kind'),
-          t('catalogue.address'),
-          t('catalogue.position'),
-          t('catalogue.actions'),
-        ]}
-      >
-        {(items) =>
-          items.map((location) => (
-            <Table.Tr key={location.id} data-testid="location-row">
-              <Table.Td>
-                <Text fw={600}>{location.name}</Text>
-                {!location.active && <Badge color="#495057">{t('catalogue.inactive')}</Badge>}
-              </Table.Td>
-              <Table.Td>{t(`catalogue.kinds.${location.kind}`)}</Table.Td>
-              <Table.Td>
-                {location.address ?? '—'}
-                {location.openingHours && (
-                  <Text size="xs" c="dimmed">
-                    {location.openingHours}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {location.position
-                  ? `${formatNumber(location.position.lat, { maximumFractionDigits: 5 })}, ${formatNumber(location.position.lng, { maximumFractionDigits: 5 })}`
-                  : '—'}
-              </Table.Td>
-              <Table.Td>
-                {canManage && (
-                  <Button size="xs" variant="default" onClick={() => setEditing(location)}>
-                    {t('catalogue.edit')}
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))
-        }
-      </ListTable>
-      <EditDialog
-        editing={editing}
-        onClose={() => setEditing(null)}
-        addTitle={t('catalogue.addLocation')}
-        editTitle={t('catalogue.edit')}
-      >
-        {(location) => <LocationForm location={location} onDone={() => setEditing(null)} />}
-      </EditDialog>
-    </Stack>
+      form={(location, done) => <LocationForm location={location} onDone={done} />}
+    />
   );
 }
 
