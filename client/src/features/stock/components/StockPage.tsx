@@ -239,6 +239,31 @@ function useUnitChoices(row: StockRowDto) {
   return { item, choices: item ? units.choices(item) : [], units };
 }
 
+/**
+ * What the write-off and the count share: the unit the quantity is typed in (and its size in base
+ * units), the note, quantities said in the item's base unit, and the end of a change (the stock
+ * reloaded, the dialog closed with a message).
+ */
+function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
+  const queryClient = useQueryClient();
+  const { item, choices, units } = useUnitChoices(row);
+  const [unit, setUnit] = useState(item?.baseUnit ?? '');
+  const [note, setNote] = useState('');
+  return {
+    /** The unit choice of the quantity field (`<QuantityInUnit {...unitPicker} />`). */
+    unitPicker: { choices, unit, onUnitChange: setUnit },
+    note,
+    setNote,
+    size: unitSize(item, unit),
+    change: () => lotChange(row, item, unit, note),
+    inBase: (quantity: number) => (item ? units.quantity(quantity, item.baseUnit) : quantity),
+    done: async (message: string) => {
+      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
+      onDone(message);
+    },
+  };
+}
+
 /** A whole quantity (the dialog's first field) in one of the item's units. */
 function QuantityInUnit({
   label,
@@ -284,41 +309,31 @@ function QuantityInUnit({
 
 function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const { item, choices, units } = useUnitChoices(row);
+  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
   const [quantity, setQuantity] = useState<number | string>('');
-  const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [reason, setReason] = useState<WriteOffReason | ''>('');
-  const [note, setNote] = useState('');
-  const size = unitSize(item, unit);
-  const available = row.onHand - row.reserved;
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateWriteOff(row, { quantity, size, reason, note }),
     serverFields: WRITE_OFF_SERVER_FIELDS,
     conflict: { field: 'quantity', message: 'stock.errors.moreThanAvailable' },
     submit: async (key) => {
       const n = Number(quantity);
-      await writeOff({ ...lotChange(row, item, unit, note), quantity: n, reason: reason as WriteOffReason }, key);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
-      onDone(t('stock.writtenOff', { quantity: item ? units.quantity(n * size, item.baseUnit) : n }));
+      await writeOff({ ...change(), quantity: n, reason: reason as WriteOffReason }, key);
+      await done(t('stock.writtenOff', { quantity: inBase(n * size) }));
     },
   });
 
   return (
     <form onSubmit={onSubmit} noValidate data-testid="write-off-form">
       <Stack>
-        <Text size="sm">
-          {t('stock.available', { quantity: item ? units.quantity(available, item.baseUnit) : available })}
-        </Text>
+        <Text size="sm">{t('stock.available', { quantity: inBase(row.onHand - row.reserved) })}</Text>
         <QuantityInUnit
           label={t('stock.quantity')}
           min={1}
           value={quantity}
           onChange={setQuantity}
           error={problems.quantity}
-          choices={choices}
-          unit={unit}
-          onUnitChange={setUnit}
+          {...unitPicker}
         />
         <NativeSelect
           label={t('stock.reason')}
@@ -353,40 +368,31 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
 
 function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const { item, choices, units } = useUnitChoices(row);
+  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
   const [counted, setCounted] = useState<number | string>('');
-  const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [reason, setReason] = useState<string>('count');
-  const [note, setNote] = useState('');
-  const size = unitSize(item, unit);
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateAdjust(row, { counted, size, reason, note }),
     serverFields: ADJUST_SERVER_FIELDS,
     conflict: { field: 'counted', message: 'stock.errors.belowReserved' },
     submit: async (key) => {
       const n = Number(counted);
-      await adjust({ ...lotChange(row, item, unit, note), countedQuantity: n, reason }, key);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
-      onDone(t('stock.adjusted', { quantity: item ? units.quantity(n * size, item.baseUnit) : n }));
+      await adjust({ ...change(), countedQuantity: n, reason }, key);
+      await done(t('stock.adjusted', { quantity: inBase(n * size) }));
     },
   });
 
   return (
     <form onSubmit={onSubmit} noValidate data-testid="adjust-form">
       <Stack>
-        <Text size="sm">
-          {t('stock.recorded', { quantity: item ? units.quantity(row.onHand, item.baseUnit) : row.onHand })}
-        </Text>
+        <Text size="sm">{t('stock.recorded', { quantity: inBase(row.onHand) })}</Text>
         <QuantityInUnit
           label={t('stock.counted')}
           min={0}
           value={counted}
           onChange={setCounted}
           error={problems.counted}
-          choices={choices}
-          unit={unit}
-          onUnitChange={setUnit}
+          {...unitPicker}
         />
         <NativeSelect
           label={t('stock.reason')}
