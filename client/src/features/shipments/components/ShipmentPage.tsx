@@ -36,6 +36,7 @@ import { useUnitLabel } from '../../../lib/units';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
 import { queueDocumentTick, queueStatusUpdate, useDriverChoices, useShipmentDetail } from '../api/shipments.api';
+import { fefo } from '../fefo';
 import { StatusBadge } from './common';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
@@ -44,28 +45,6 @@ export function ShipmentPage() {
   const query = useShipmentDetail(shipmentId);
   useRoom(shipmentId ? `shipment:${shipmentId}` : null);
   return <QueryState query={query}>{(shipment) => <ShipmentView shipment={shipment} />}</QueryState>;
-}
-
-interface Suggestion {
-  lotId: string;
-  quantity: number;
-  expiresAt: string | null;
-}
-
-/** First expired, first out: what loading would reserve, from the origin's stock now. */
-function fefo(rows: StockRowDto[], itemId: string, needed: number): { lots: Suggestion[]; missing: number } {
-  const candidates = rows
-    .filter((row) => row.itemId === itemId && !row.expired && row.onHand - row.reserved > 0)
-    .sort((a, b) => (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999'));
-  const lots: Suggestion[] = [];
-  let rest = needed;
-  for (const row of candidates) {
-    if (rest <= 0) break;
-    const take = Math.min(rest, row.onHand - row.reserved);
-    lots.push({ lotId: row.lotId, quantity: take, expiresAt: row.expiresAt });
-    rest -= take;
-  }
-  return { lots, missing: Math.max(0, rest) };
 }
 
 function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
