@@ -1,4 +1,4 @@
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations as settledViolations } from '../support/axe';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium, PHONE } from '../support/browser';
@@ -35,12 +35,7 @@ afterEach(async () => {
   await context.close();
 });
 
-async function seriousViolations(): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
+const seriousViolations = () => settledViolations(page);
 
 test.each(['ru', 'en'])(
   'When a driver uses the login, start, shipments and one shipment with updates waiting (%s), then axe finds no serious violation',

@@ -1,4 +1,4 @@
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations as settledViolations } from '../support/axe';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
@@ -114,18 +114,10 @@ async function signInAtIntake(): Promise<void> {
   expect(new URL(page.url()).pathname).toBe('/intake');
 }
 
-/** axe-core's serious and critical findings on the page as it is now. */
-async function seriousViolations(): Promise<string[]> {
-  // An open combobox list scrolls, but is operated from its input (aria-activedescendant), so
-  // "scrollable region focusable" does not apply to it.
-  const result = await new AxeBuilder({ page }).exclude('.mantine-Select-dropdown').analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes.map((node) => `${node.target.join(' ')} ${process.env.AXE_DEBUG ? node.failureSummary : ''}`).join(', ')}`,
-    );
-}
+/** axe-core's serious and critical findings on the settled page. */
+// An open combobox list scrolls, but is operated from its input (aria-activedescendant), so
+// "scrollable region focusable" does not apply to it.
+const seriousViolations = () => settledViolations(page, ['.mantine-Select-dropdown']);
 
 /** Picks an option of a searchable select with the keyboard: type, Enter. */
 async function choose(label: string, text: string): Promise<void> {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import request from 'supertest';
 import type { Page } from 'playwright-core';
 import { signedIn } from '../support/factories';
@@ -61,24 +60,7 @@ export async function signInAt(page: Page, to: string, who: { user: { email: str
   await page.keyboard.press('Enter');
 }
 
-async function axeFindings(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-/**
- * axe-core's serious and critical findings on the settled page. A notice that is still fading in
- * has its colours mixed with the background, so findings are confirmed once the page's
- * transitions are over; what persists is reported.
- */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  const first = await axeFindings(page);
-  if (first.length === 0) return first;
-  await page.waitForTimeout(1_000);
-  return axeFindings(page);
-}
+export { seriousViolations } from '../support/axe';
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
