@@ -15,6 +15,7 @@ import {
   useDashboardLive,
   useDonationsOverTime,
   useFeed,
+  useFeedHistory,
   useLastEventAt,
   useProgress,
   useRoadShipments,
@@ -296,13 +297,14 @@ function Feed({
   locations: Map<string, LocationDto>;
 }) {
   const { t } = useTranslation('dashboard');
+  useFeedHistory(campaignId, live);
   const all = useFeed(live);
   const feed = useMemo(() => all.filter((entry) => entry.campaignId === campaignId), [all, campaignId]);
   if (feed.length === 0) return <Text c="dimmed">{t('feedEmpty')}</Text>;
   return (
     <ul className="dashboard-feed" data-testid="feed" aria-live="polite">
       {feed.slice(0, 50).map((entry) => (
-        <FeedLine key={entry.seq} entry={entry} items={items} locations={locations} />
+        <FeedLine key={entry.id} entry={entry} items={items} locations={locations} />
       ))}
     </ul>
   );
