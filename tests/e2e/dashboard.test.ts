@@ -222,3 +222,28 @@ test('When the dashboard opens after events happened, then the feed shows them a
   await feed.getByText('Truck 01KG777AAA departed').waitFor();
   expect(await feed.textContent()).toContain('Donation');
 });
+
+test('When donations arrive while the dashboard is open, then it updates from the live events alone, without asking the API again', async () => {
+  await openDashboard();
+  await waitForCell('donated', '1000');
+  await page.getByText('Нет машин в пути').waitFor();
+  await page.locator('[data-testid="stock"]').waitFor();
+  await page.waitForLoadState('networkidle');
+  const asked: string[] = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.pathname.startsWith('/api/')) asked.push(`${req.method()} ${url.pathname}${url.search}`);
+  });
+
+  for (const quantity of [2, 3, 4]) await donate(quantity);
+  await waitForCell('donated', '1009');
+  await waitForCell('onHand', '1009');
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length === 3,
+  );
+  await page.getByText('Всего пожертвований за 48 ч: 3').first().waitFor();
+  await app.karavan.live.idle();
+  await page.waitForLoadState('networkidle');
+  // Progress, stock, chart and feed all moved; not one of them was fetched again.
+  expect(asked).toEqual([]);
+});

@@ -90,7 +90,10 @@ function pageProbe() {
     if (bench.ready !== null || bench.pending) return;
     const parts = [
       mark('progress', digits !== null && Number(digits) === expect.donated),
-      mark('truckList', document.querySelectorAll('[data-testid="shipments"] tr[data-shipment]').length === expect.trucks),
+      mark(
+        'truckList',
+        document.querySelectorAll('[data-testid="shipments"] tr[data-shipment]').length === expect.trucks,
+      ),
       mark('truckMarkers', document.querySelectorAll('.dashboard-truck').length === expect.trucks),
       mark('chart', document.querySelector('[data-testid="donations-chart"] rect') !== null),
       mark('stock', document.querySelector('[data-testid="stock"]') !== null),
@@ -105,6 +108,34 @@ function pageProbe() {
     }
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+/** BENCH_PROFILE=1: a CPU profile of the page (last load and burst), its top functions by self time printed. */
+async function startProfile(page) {
+  if (!process.env.BENCH_PROFILE) return null;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+async function stopProfile(cdp, title) {
+  if (!cdp) return;
+  const { profile } = await cdp.send('Profiler.stop');
+  const dt = new Map();
+  profile.timeDeltas.forEach((d, i) => dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + d));
+  const self = new Map();
+  for (const node of profile.nodes) {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0) / 1000);
+  }
+  const file = path.join(os.tmpdir(), `karavan-dashboard-${title.replace(/\W+/g, '-')}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  console.log(`  CPU profile (${title}), top self time, ${file}:`);
+  for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`    ${ms.toFixed(1).padStart(8)} ms  ${key}`);
+  }
 }
 
 const median = (xs) => {
@@ -122,7 +153,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-dashboard-'));
 const db = await startEmbeddedDb({ dir });
-await mongoose.connect(`${db.uri}karavan_bench_dashboard`, connectOptions());
+// Bulk seeding keeps the database busy for seconds at a time: the driver's monitor must not give up.
+await mongoose.connect(`${db.uri}karavan_bench_dashboard`, {
+  ...connectOptions(),
+  connectTimeoutMS: 60_000,
+  serverSelectionTimeoutMS: 60_000,
+});
 await ensureIndexes();
 const config = loadConfig({
   NODE_ENV: 'production',
@@ -226,8 +262,10 @@ async function measureDashboard(label, scene, organiser, coordinator) {
   let lastLoad;
   for (let n = 0; n <= LOADS; n += 1) {
     apiRequests = [];
+    const cdp = n === LOADS ? await startProfile(page) : null;
     await page.goto(`/dashboard?campaign=${scene.campaignId}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => window.__bench?.ready != null, null, { timeout: 120_000, polling: 50 });
+    await stopProfile(cdp, `${label} load`);
     lastLoad = await page.evaluate(() => {
       const b = window.__bench;
       const nav = performance.getEntriesByType('navigation')[0];
@@ -285,6 +323,7 @@ async function measureDashboard(label, scene, organiser, coordinator) {
   const timeOrigin = await page.evaluate(() => performance.timeOrigin);
   const before = await page.evaluate(() => Number(window.__bench.changes.at(-1)?.value));
   apiRequests = [];
+  const burstProfile = await startProfile(page);
   const burstStart = Date.now();
   const sent = [];
   const posts = [];
@@ -310,6 +349,7 @@ async function measureDashboard(label, scene, organiser, coordinator) {
   });
   const burstEnd = Date.now();
   await sleep(500);
+  await stopProfile(burstProfile, `${label} burst`);
   const probe = await page.evaluate(() => ({
     changes: window.__bench.changes,
     longtasks: window.__bench.longtasks,
@@ -329,8 +369,18 @@ async function measureDashboard(label, scene, organiser, coordinator) {
     seconds: round((sent.at(-1) - sent[0]) / 1000, 2),
     postMedianMs: round(median(answered.map((t, k) => t - sent[k]))),
     toScreenMs: {
-      p50: round(quantile(latencies.filter((x) => x !== null), 0.5)),
-      p95: round(quantile(latencies.filter((x) => x !== null), 0.95)),
+      p50: round(
+        quantile(
+          latencies.filter((x) => x !== null),
+          0.5,
+        ),
+      ),
+      p95: round(
+        quantile(
+          latencies.filter((x) => x !== null),
+          0.95,
+        ),
+      ),
       max: round(Math.max(...latencies.filter((x) => x !== null))),
       missing: latencies.filter((x) => x === null).length,
     },
@@ -377,7 +427,9 @@ async function measureDashboard(label, scene, organiser, coordinator) {
 }
 
 function printResult(r) {
-  console.log(`\n${r.label}: ${r.donated.toLocaleString('en')} donated of the watched item, ${r.trucks} trucks on the road`);
+  console.log(
+    `\n${r.label}: ${r.donated.toLocaleString('en')} donated of the watched item, ${r.trucks} trucks on the road`,
+  );
   console.log(
     `  fully rendered after navigation start: cold ${r.render.coldMs} ms, warm ${r.render.warmMs.join(' / ')} ms (median ${r.render.warmMedianMs} ms)`,
   );
@@ -385,12 +437,15 @@ function printResult(r) {
     `  milestones (last load, ms): DOMContentLoaded ${r.render.lastWarm.domContentLoadedMs}, ${JSON.stringify(r.render.lastWarm.milestonesMs)}`,
   );
   if (process.env.BENCH_VERBOSE) {
-    for (const w of r.render.lastWarm.waterfall) console.log(`    ${String(w.startMs).padStart(7)} -> ${String(w.endMs).padStart(7)}  ${w.url}`);
+    for (const w of r.render.lastWarm.waterfall)
+      console.log(`    ${String(w.startMs).padStart(7)} -> ${String(w.endMs).padStart(7)}  ${w.url}`);
   }
   console.log(
     `  page load: ${r.render.lastWarm.apiRequests} API requests, ${r.render.lastWarm.apiBytes} bytes transferred, ${r.render.lastWarm.longTasks} long tasks (${r.render.lastWarm.longTasksMs} ms)`,
   );
-  console.log(`  ${'API call'.padEnd(78)} ${'calls'.padStart(5)} ${'server ms'.padStart(9)} ${'in page ms'.padStart(10)} ${'JSON B'.padStart(8)} ${'sent B'.padStart(7)}`);
+  console.log(
+    `  ${'API call'.padEnd(78)} ${'calls'.padStart(5)} ${'server ms'.padStart(9)} ${'in page ms'.padStart(10)} ${'JSON B'.padStart(8)} ${'sent B'.padStart(7)}`,
+  );
   for (const a of r.api) {
     console.log(
       `  ${a.url.slice(0, 78).padEnd(78)} ${String(a.calls).padStart(5)} ${String(a.serverMedianMs).padStart(9)} ${String(a.pageDurationMs).padStart(10)} ${String(a.jsonBytes).padStart(8)} ${String(a.transferBytes).padStart(7)}`,
@@ -467,7 +522,9 @@ try {
     `/api/stock?campaignId=${synthetic.campaignId}&itemId=${waterTarget.itemId}&limit=200`,
     organiser.auth,
   );
-  const withWater = points.filter((p) => water.items.some((row) => row.locationId === p.id && row.onHand - row.reserved >= 100));
+  const withWater = points.filter((p) =>
+    water.items.some((row) => row.locationId === p.id && row.onHand - row.reserved >= 100),
+  );
   const trucksStarted = Date.now();
   await putTrucksOnTheRoad(organiser.auth, {
     campaignId: synthetic.campaignId,
