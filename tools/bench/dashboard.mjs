@@ -291,6 +291,8 @@ async function measureDashboard(label, scene, organiser, coordinator) {
   }
   const cold = loads[0];
   const warm = loads.slice(1);
+  // What the issue names: progress numbers, the truck list and the trucks on the map.
+  const core = (l) => Math.max(l.milestones.progress, l.milestones.truckList, l.milestones.truckMarkers);
 
   // The same API calls from Node (server time without the browser's share of the CPU).
   const { accessToken } = await organiser.login();
@@ -417,6 +419,9 @@ async function measureDashboard(label, scene, organiser, coordinator) {
       coldMs: round(cold.readyMs),
       warmMs: warm.map((l) => round(l.readyMs)),
       warmMedianMs: round(median(warm.map((l) => l.readyMs))),
+      coreColdMs: round(core(cold)),
+      coreWarmMs: warm.map((l) => round(core(l))),
+      coreWarmMedianMs: round(median(warm.map(core))),
       cold: loadSummary(cold),
       lastWarm: loadSummary(warm.at(-1) ?? cold),
     },
@@ -431,7 +436,10 @@ function printResult(r) {
     `\n${r.label}: ${r.donated.toLocaleString('en')} donated of the watched item, ${r.trucks} trucks on the road`,
   );
   console.log(
-    `  fully rendered after navigation start: cold ${r.render.coldMs} ms, warm ${r.render.warmMs.join(' / ')} ms (median ${r.render.warmMedianMs} ms)`,
+    `  everything rendered (+ chart, stock, feed) after navigation start: first load ${r.render.coldMs} ms, then ${r.render.warmMs.join(' / ')} ms (median ${r.render.warmMedianMs} ms)`,
+  );
+  console.log(
+    `  progress, truck list and markers shown: first load ${r.render.coreColdMs} ms, then ${r.render.coreWarmMs.join(' / ')} ms (median ${r.render.coreWarmMedianMs} ms)`,
   );
   console.log(
     `  milestones (last load, ms): DOMContentLoaded ${r.render.lastWarm.domContentLoadedMs}, ${JSON.stringify(r.render.lastWarm.milestonesMs)}`,
@@ -551,13 +559,15 @@ try {
   const ratio = (a, b) => (a && b ? round(a / b, 2) : null);
   const ratios = {
     renderWarm: ratio(big.render.warmMedianMs, baseline.render.warmMedianMs),
+    coreWarm: ratio(big.render.coreWarmMedianMs, baseline.render.coreWarmMedianMs),
     renderCold: ratio(big.render.coldMs, baseline.render.coldMs),
     toScreenP50: ratio(big.burst.toScreenMs.p50, baseline.burst.toScreenMs.p50),
     toScreenP95: ratio(big.burst.toScreenMs.p95, baseline.burst.toScreenMs.p95),
     pageApiBytes: ratio(big.render.lastWarm.apiBytes, baseline.render.lastWarm.apiBytes),
   };
   const verdict = {
-    renderedUnderOneSecond: big.render.warmMedianMs < 1000,
+    coreUnderOneSecond: big.render.coreWarmMedianMs < 1000,
+    everythingUnderOneSecond: big.render.warmMedianMs < 1000,
     noRefetchDuringBurst: big.burst.apiRequestsDuringBurst === 0 && baseline.burst.apiRequestsDuringBurst === 0,
     noLongTaskOver100msDuringBurst: big.burst.longTasks.maxMs <= 100,
     noPageErrors: big.pageErrors.length === 0 && baseline.pageErrors.length === 0,
@@ -572,7 +582,12 @@ try {
     `${JSON.stringify(
       {
         measuredAt: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? null, node: process.version },
+        machine: {
+          cpus: os.cpus().length,
+          cpu: os.cpus()[0]?.model ?? null,
+          loadAverage: os.loadavg().map((x) => round(x)),
+          node: process.version,
+        },
         settings: { donations: DONATIONS, trucks: TRUCKS, burst: BURST, burstMs: BURST_MS, warmLoads: LOADS },
         seed: { seconds: round(seedSeconds), ledgerEntries: synthetic.movements, trucksSeconds: round(trucksSeconds) },
         baseline,

@@ -62,7 +62,7 @@ export function useDonationsOverTime(campaignId: string) {
 
 /** The events the feed is made of (progress snapshots give the written-off lines). */
 const FEED_EVENTS = ['donation.recorded', 'shipment.updated', 'campaign.progress'] as const;
-const FEED_HISTORY = 150;
+const FEED_HISTORY = 75;
 
 /**
  * The campaign's latest feed events from the server's log, so the feed is not empty on opening
