@@ -188,7 +188,7 @@ test('When the connection is cut and restored, then the dashboard catches up wit
   expect((await cell('donated').textContent())?.replace(/\s/g, '')).toBe('1023');
 });
 
-test('When the dashboard opens after events happened, then the feed shows them at once, in the viewer\'s language, each once', async () => {
+test("When the dashboard opens after events happened, then the feed shows them at once, in the viewer's language, each once", async () => {
   const shipment = await createShipment(app.url, organiser.auth, scene);
   const first = await donate(3);
   const second = await donate(4);

@@ -17,6 +17,7 @@
 // must make none: events update the client cache). Figures are printed with the ratio of the big
 // drive to the baseline and written to bench/results/dashboard.json. Map tiles are refused (no
 // tile server here, as often in the field). Bounded: a fixed number of loads and requests.
+/* global window, document, requestAnimationFrame, MutationObserver -- pageProbe and page.evaluate run in the page */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -577,28 +578,28 @@ try {
   if (!verdict.noRefetchDuringBurst || !verdict.noPageErrors) exitCode = 1;
 
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(
-    OUT,
-    `${JSON.stringify(
-      {
-        measuredAt: new Date().toISOString(),
-        machine: {
-          cpus: os.cpus().length,
-          cpu: os.cpus()[0]?.model ?? null,
-          loadAverage: os.loadavg().map((x) => round(x)),
-          node: process.version,
-        },
-        settings: { donations: DONATIONS, trucks: TRUCKS, burst: BURST, burstMs: BURST_MS, warmLoads: LOADS },
-        seed: { seconds: round(seedSeconds), ledgerEntries: synthetic.movements, trucksSeconds: round(trucksSeconds) },
-        baseline,
-        big,
-        ratios,
-        verdict,
+  const prettier = require('prettier');
+  const json = JSON.stringify(
+    {
+      measuredAt: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? null,
+        loadAverage: os.loadavg().map((x) => round(x)),
+        node: process.version,
       },
-      null,
-      2,
-    )}\n`,
+      settings: { donations: DONATIONS, trucks: TRUCKS, burst: BURST, burstMs: BURST_MS, warmLoads: LOADS },
+      seed: { seconds: round(seedSeconds), ledgerEntries: synthetic.movements, trucksSeconds: round(trucksSeconds) },
+      baseline,
+      big,
+      ratios,
+      verdict,
+    },
+    null,
+    2,
   );
+  // Formatted as the repository formats JSON (npm run lint checks it).
+  fs.writeFileSync(OUT, await prettier.format(json, { parser: 'json' }));
   console.log(`Written to ${path.relative(ROOT, OUT)}`);
 } catch (err) {
   console.error(err);
