@@ -100,7 +100,7 @@ export type FeedEntry = { id: string; seq: number; at: string; campaignId: strin
 const FEED_MAX = 100;
 
 /** The feed and the time of the last event, kept while the dashboard is open. */
-class DashboardLive {
+export class DashboardLive {
   feed: FeedEntry[] = [];
   lastEventAt: number | null = null;
   private readonly ids = new Set<string>();
@@ -330,5 +330,3 @@ export function useFeed(live: DashboardLive): FeedEntry[] {
 export function useLastEventAt(live: DashboardLive): number | null {
   return useSyncExternalStore(live.subscribe, live.getLast);
 }
-
-export type { DashboardLive };
