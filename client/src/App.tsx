@@ -6,6 +6,8 @@ import { lazyPage } from './lib/lazy-page';
 const IntakePage = lazyPage(() => import('./features/intake').then((module) => module.IntakePage));
 const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentsPage));
 const DashboardPage = lazyPage(() => import('./features/dashboard').then((module) => module.DashboardPage));
+// The big screen opens straight on the dashboard: its chunk loads while the session is restored.
+if (window.location.pathname.startsWith('/dashboard')) import('./features/dashboard').catch(() => undefined);
 const NeedsPage = lazyPage(() => import('./features/needs').then((module) => module.NeedsPage));
 const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
 const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));

@@ -101,6 +101,31 @@ export const listEventsQuery = Joi.object<ListEventsQuery, true>({
   limit: Joi.number().integer().min(1).max(1000).default(500),
 });
 
+/** `GET /api/events/latest`: the newest events a room was sent (a screen's history on opening). */
+export interface LatestEventsQuery {
+  room: string;
+  limit: number;
+  /** Only events of these names (all when absent). */
+  name?: LiveEventName[];
+}
+export const LATEST_EVENTS_MAX = 200;
+export const latestEventsQuery = Joi.object<LatestEventsQuery, true>({
+  room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
+  limit: Joi.number().integer().min(1).max(LATEST_EVENTS_MAX).default(50),
+  name: Joi.array()
+    .items(Joi.string().valid(...LIVE_EVENT_NAMES))
+    .single()
+    .max(LIVE_EVENT_NAMES.length),
+});
+
+export interface LatestEventsPage {
+  /** Oldest first, at most `limit`. */
+  items: LiveEventDto[];
+  /** The deployment's latest seq when the page was read (live events above it are newer). */
+  seq: number;
+  limit: number;
+}
+
 /** Why `subscribe` refused a room. */
 export const SUBSCRIBE_REFUSALS = ['INVALID_ROOM', 'UNKNOWN_ROOM', 'FORBIDDEN', 'UNAVAILABLE'] as const;
 export type SubscribeRefusal = (typeof SUBSCRIBE_REFUSALS)[number];

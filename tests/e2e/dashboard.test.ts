@@ -187,3 +187,63 @@ test('When the connection is cut and restored, then the dashboard catches up wit
   expect(new Set(seqs).size).toBe(3);
   expect((await cell('donated').textContent())?.replace(/\s/g, '')).toBe('1023');
 });
+
+test("When the dashboard opens after events happened, then the feed shows them at once, in the viewer's language, each once", async () => {
+  const shipment = await createShipment(app.url, organiser.auth, scene);
+  const first = await donate(3);
+  const second = await donate(4);
+  expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
+  expect((await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed')).status).toBeLessThan(300);
+  await app.karavan.live.idle();
+
+  await openDashboard();
+  const feed = page.locator('[data-testid="feed"]');
+  await feed.getByText('Машина 01KG777AAA выехала').waitFor();
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length >= 2,
+  );
+  expect(await feed.textContent()).toContain('Пожертвование');
+  // Newest first: the truck's updates, then the two donations.
+  const kinds = await feed.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-kind')));
+  expect(kinds.slice(-2)).toEqual(['donation', 'donation']);
+  expect(kinds[0]).toBe('shipment');
+  expect(first.id).not.toBe(second.id);
+
+  // A live donation joins them; nothing shows twice.
+  await donate(5);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length >= 3,
+  );
+  const seqs = await feed.locator('li').evaluateAll((items) => items.map((item) => item.getAttribute('data-seq')));
+  expect(new Set(seqs).size).toBe(seqs.length);
+  expect(seqs).toHaveLength(kinds.length + 1);
+
+  await page.getByRole('button', { name: 'EN', exact: true }).click();
+  await feed.getByText('Truck 01KG777AAA departed').waitFor();
+  expect(await feed.textContent()).toContain('Donation');
+});
+
+test('When donations arrive while the dashboard is open, then it updates from the live events alone, without asking the API again', async () => {
+  await openDashboard();
+  await waitForCell('donated', '1000');
+  await page.getByText('Нет машин в пути').waitFor();
+  await page.locator('[data-testid="stock"]').waitFor();
+  await page.waitForLoadState('networkidle');
+  const asked: string[] = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.pathname.startsWith('/api/')) asked.push(`${req.method()} ${url.pathname}${url.search}`);
+  });
+
+  for (const quantity of [2, 3, 4]) await donate(quantity);
+  await waitForCell('donated', '1009');
+  await waitForCell('onHand', '1009');
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length === 3,
+  );
+  await page.getByText('Всего пожертвований за 48 ч: 3').first().waitFor();
+  await app.karavan.live.idle();
+  await page.waitForLoadState('networkidle');
+  // Progress, stock, chart and feed all moved; not one of them was fetched again.
+  expect(asked).toEqual([]);
+});

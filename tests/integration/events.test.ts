@@ -2,6 +2,7 @@ import request from 'supertest';
 import { SeqTracker, type LiveEventDto, type LiveEventName, type SubscribeAck } from '@karavan/shared';
 import { sweepEvents } from '../../server/src/realtime/event-log';
 import { startTestApp, type TestApp } from '../support/app';
+import { buildCampaign } from '../support/catalogue';
 import { openSocket, ready, type ClientSocket } from '../support/sockets';
 import { expectLedgerConsistent, stockWorld, type StockWorld } from '../support/stock';
 
@@ -178,6 +179,63 @@ describe('Live events', () => {
       name: 'volunteer.changed',
       payload: { volunteer: { id: res.body.id, name: 'Асель' } },
     });
+  });
+});
+
+describe('GET /api/events/latest', () => {
+  const latest = (query: Record<string, unknown>, auth = w.organiser.auth) =>
+    request(app.url).get('/api/events/latest').query(query).set(auth);
+
+  test('When a campaign has had donations, then the latest events of its room come oldest first, of the names asked, up to the limit', async () => {
+    const campaign = await buildCampaign({ targets: [] });
+    const room = `campaign:${campaign.id}`;
+    const donations = [];
+    for (const quantity of [1, 2, 3, 4]) {
+      donations.push(await w.donate([{ itemId: w.water.id, quantity }], { campaignId: campaign.id }));
+    }
+    await w.donate([{ itemId: w.water.id, quantity: 9 }]); // another campaign: not in this room
+    await app.karavan.live.idle();
+
+    const all = await latest({ room, limit: 200 }).expect(200);
+    expect(all.body).toMatchObject({ limit: 200, seq: expect.any(Number) });
+    const seqs = (all.body.items as LiveEventDto[]).map((e) => e.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(Math.max(...seqs)).toBeLessThanOrEqual(all.body.seq);
+    // Each donation: donation.recorded, stock.changed and campaign.progress (possibly coalesced).
+    const recorded = (all.body.items as LiveEventDto[]).filter((e) => e.name === 'donation.recorded');
+    expect(recorded.map((e) => (e.payload as { donation: { id: string } }).donation.id)).toEqual(
+      donations.map((d) => d.id),
+    );
+
+    // The catch-up reads the same log: the same events, the same seqs.
+    const after = await request(app.url).get('/api/events').query({ after: 0, room }).set(w.organiser.auth).expect(200);
+    expect((after.body.items as LiveEventDto[]).map((e) => e.seq)).toEqual(seqs);
+
+    const two = await latest({ room, limit: 2, name: 'donation.recorded' }).expect(200);
+    expect(
+      (two.body.items as LiveEventDto[]).map((e) => (e.payload as { donation: { id: string } }).donation.id),
+    ).toEqual(donations.slice(2).map((d) => d.id));
+    const named = await request(app.url)
+      .get(`/api/events/latest?room=${room}&name=donation.recorded&name=campaign.progress`)
+      .set(w.organiser.auth)
+      .expect(200);
+    expect(new Set((named.body.items as LiveEventDto[]).map((e) => e.name))).toEqual(
+      new Set(['donation.recorded', 'campaign.progress']),
+    );
+    expect(named.body.limit).toBe(50);
+  });
+
+  test('When the caller may not watch the room or asks wrongly, then it is 403, 400 or 401', async () => {
+    await latest({ room: 'dashboard' }, w.driver.auth).expect(403);
+    await latest({ room: `campaign:${w.campaign.id}` }, w.driver.auth).expect(403);
+    const bad = await latest({ room: 'campaign:nope' }).expect(400);
+    expect(bad.body.details[0].path).toBe('query.room');
+    expect((await latest({ room: 'dashboard', name: 'nonsense' }).expect(400)).body.details[0].path).toMatch(
+      /^query\.name/,
+    );
+    await latest({ room: 'dashboard', limit: 201 }).expect(400);
+    await request(app.url).get('/api/events/latest').query({ room: 'dashboard' }).expect(401);
+    expect((await latest({ room: 'dashboard' }, w.coordinator.auth).expect(200)).body.items.length).toBeGreaterThan(0);
   });
 });
 

@@ -9,14 +9,35 @@ function locale(): string[] {
   return [i18n.language || 'ru', 'ru'];
 }
 
+/**
+ * Intl formatters are costly to make (a big screen formats hundreds of values per update):
+ * one per language, kind and options, made once.
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(
+  kind: string,
+  options: object | undefined,
+  make: (locales: string[]) => F,
+): F {
+  const locales = locale();
+  const key = `${kind}|${locales.join(',')}|${options ? JSON.stringify(options) : ''}`;
+  let formatter = formatters.get(key) as F | undefined;
+  if (!formatter) {
+    formatter = make(locales);
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(locale(), options).format(value);
+  return cached('number', options, (locales) => new Intl.NumberFormat(locales, options)).format(value);
 }
 
 export function formatDateTime(iso: string | number | Date, options?: Intl.DateTimeFormatOptions): string {
   const date = iso instanceof Date ? iso : new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(locale(), options ?? { dateStyle: 'short', timeStyle: 'short' }).format(date);
+  const chosen = options ?? { dateStyle: 'short', timeStyle: 'short' };
+  return cached('date', chosen, (locales) => new Intl.DateTimeFormat(locales, chosen)).format(date);
 }
 
 export function formatTime(iso: string | number | Date): string {
@@ -37,7 +58,7 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function formatRelative(iso: string | number | Date, now = Date.now()): string {
   const time = iso instanceof Date ? iso.getTime() : new Date(iso).getTime();
   const diff = time - now;
-  const format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const format = cached('relative', undefined, (locales) => new Intl.RelativeTimeFormat(locales, { numeric: 'auto' }));
   for (const [unit, ms] of UNITS) {
     if (Math.abs(diff) >= ms) return format.format(Math.round(diff / ms), unit);
   }
@@ -49,7 +70,7 @@ export function formatMinutes(minutes: number): string {
   const hours = Math.floor(minutes / 60);
   const rest = Math.round(minutes % 60);
   const part = (value: number, unit: 'hour' | 'minute') =>
-    new Intl.NumberFormat(locale(), { style: 'unit', unit, unitDisplay: 'short' }).format(value);
+    formatNumber(value, { style: 'unit', unit, unitDisplay: 'short' });
   return hours > 0 ? `${part(hours, 'hour')} ${part(rest, 'minute')}` : part(rest, 'minute');
 }
 

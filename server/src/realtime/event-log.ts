@@ -142,6 +142,49 @@ export async function eventsAfter(
   };
 }
 
+/** How many of a room's newest events `latestEvents` looks at, at most, to find `limit` of the names asked. */
+export const LATEST_SCAN_MAX = 5_000;
+
+/**
+ * The newest `limit` events `room` was sent (of `names` when given), oldest first: the room's
+ * bucket documents from the latest seq down (100 `_id`s per query), then the events by `_id`
+ * in pages, newest first, until `limit` match or LATEST_SCAN_MAX were looked at. Never a scan of
+ * the event log.
+ */
+export async function latestEvents(room: string, limit: number, names?: readonly string[]): Promise<LiveEventDto[]> {
+  const latest = await currentSeq();
+  const wanted = names && names.length > 0 ? new Set(names) : null;
+  const found: StoredEvent[] = [];
+  let looked = 0;
+  for (
+    let last = Math.floor(latest / EVENT_BUCKET);
+    last >= 0 && found.length < limit && looked < LATEST_SCAN_MAX;
+    last -= 100
+  ) {
+    const keys = Array.from({ length: Math.min(100, last + 1) }, (_, i) => `${room}#${last - i}`);
+    const buckets = await eventIndex()
+      .find({ _id: { $in: keys } })
+      .toArray();
+    if (buckets.length === 0) break; // nothing in 100,000 seqs: the room is new, quiet or swept
+    const seqs = [...new Set(buckets.flatMap((b) => b.seqs))].sort((a, b) => b - a);
+    // Newest first, in pages: with a name filter a page may hold few matches.
+    const page = wanted ? Math.min(500, limit * 3) : limit;
+    for (let i = 0; i < seqs.length && found.length < limit && looked < LATEST_SCAN_MAX; i += page) {
+      const ids = seqs.slice(i, i + page);
+      looked += ids.length;
+      const docs = await events()
+        .find({ _id: { $in: ids } })
+        .toArray();
+      docs.sort((a, b) => b._id - a._id);
+      for (const d of docs) if (!wanted || wanted.has(d.name)) found.push(d);
+    }
+  }
+  return found
+    .slice(0, limit)
+    .reverse()
+    .map((d) => ({ seq: d._id, name: d.name, at: d.at.toISOString(), payload: d.payload }) as unknown as LiveEventDto);
+}
+
 /** Deletes events older than the retention, remembering the highest seq deleted; called periodically. */
 export async function sweepEvents(now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - EVENT_RETENTION_MS);

@@ -1,6 +1,7 @@
 import { Types, type mongo } from 'mongoose';
 import { SingleBar, Presets } from 'cli-progress';
 import { Campaign, createCampaignsService } from '../campaigns';
+import { counterId, DonationCounter, hourStart } from '../dashboard';
 import { Donation, type DonationDoc } from '../donations';
 import { createItemsService, Item } from '../items';
 import type { Actor } from '../lib/route';
@@ -24,7 +25,8 @@ import {
  * invariant the engine keeps: each donation's `received` movements (ids `${donationId}:${n}`,
  * the donation's id as op id, as the donations service makes them), the ledger index (buckets by
  * the movements' time, so the ledger pages by time), balances and campaign totals incremented by
- * `effectOf` (the engine's own definition), and the donation documents. `npm run reconcile`
+ * `effectOf` (the engine's own definition), the dashboard's hourly donation counters, and the
+ * donation documents. `npm run reconcile`
  * proves it. Only additions are written, so no guard can fail; the live events are left out
  * (nobody is watching a benchmark being built).
  */
@@ -190,6 +192,7 @@ export async function seedSynthetic(
     const batchMovements: MovementDoc[] = [];
     const balanceInc = new Map<string, { inc: Record<string, number>; insert: Doc }>();
     const totalInc = new Map<string, { inc: Record<string, number>; insert: Doc }>();
+    const hourInc = new Map<string, { inc: Record<string, number>; insert: Doc }>();
     const add = (map: typeof balanceInc, id: string, inc: Record<string, number>, insert: Doc) => {
       const entry = map.get(id) ?? { inc: {}, insert };
       for (const [f, v] of Object.entries(inc)) entry.inc[f] = (entry.inc[f] ?? 0) + v;
@@ -214,6 +217,16 @@ export async function seedSynthetic(
         const lot = await ensureLot(campaign.id, item.id, expiresAt);
         lines.push({ itemId: item.id, quantity: 1 + ((n * 7 + l * 13) % 60), lotId: lot.id, expiresAt });
       }
+      const hour = hourStart(receivedAt);
+      add(
+        hourInc,
+        counterId(campaign.id, hour),
+        { donations: 1, quantity: lines.reduce((sum, l) => sum + l.quantity, 0) },
+        {
+          campaignId: campaign.id,
+          hour,
+        },
+      );
       docs.push({
         _id: id,
         campaignId: campaign.id,
@@ -281,6 +294,12 @@ export async function seedSynthetic(
     await Balance.collection.bulkWrite(upserts(balanceInc, ['onHand', 'reserved', 'available']), { ordered: false });
     await CampaignTotal.collection.bulkWrite(
       upserts(totalInc, ['donated', 'onHand', 'reserved', 'inTransit', 'delivered', 'writtenOff']),
+      { ordered: false },
+    );
+    await DonationCounter.collection.bulkWrite(
+      [...hourInc].map(([id, { inc, insert }]) => ({
+        updateOne: { filter: { _id: id } as Doc, update: { $inc: inc, $setOnInsert: insert } as Doc, upsert: true },
+      })),
       { ordered: false },
     );
     await donations.insertMany(docs, { ordered: false });

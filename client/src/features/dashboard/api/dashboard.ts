@@ -3,6 +3,7 @@ import { useQuery, type QueryClient } from '@tanstack/react-query';
 import type {
   CampaignProgressDto,
   DonationsOverTimeDto,
+  LatestEventsPage,
   Page,
   ShipmentSummaryDto,
   ShipmentUpdateDto,
@@ -19,6 +20,7 @@ export const dashboardKeys = {
   stock: (campaignId: string) => ['dashboard', 'stock', campaignId] as const,
   shipments: (campaignId: string) => ['dashboard', 'shipments', campaignId] as const,
   donationsOverTime: (campaignId: string) => ['dashboard', 'donations-over-time', campaignId] as const,
+  feedHistory: (campaignId: string) => ['dashboard', 'feed-history', campaignId] as const,
 };
 
 export function useProgress(campaignId: string) {
@@ -58,8 +60,38 @@ export function useDonationsOverTime(campaignId: string) {
   });
 }
 
-/** One line of the live feed. */
-export type FeedEntry = { seq: number; at: string; campaignId: string } & (
+/** The events the feed is made of (progress snapshots give the written-off lines). */
+const FEED_EVENTS = ['donation.recorded', 'shipment.updated', 'campaign.progress'] as const;
+const FEED_HISTORY = 75;
+
+/**
+ * The campaign's latest feed events from the server's log, so the feed is not empty on opening
+ * (and is filled again when the room had to be reloaded after a long disconnect: its queries
+ * under `['dashboard']` are invalidated then). Merged into the live feed by seq: an event that
+ * also arrives live or through a catch-up shows once.
+ */
+export function useFeedHistory(campaignId: string, live: DashboardLive) {
+  const history = useQuery({
+    queryKey: dashboardKeys.feedHistory(campaignId),
+    queryFn: () =>
+      request<LatestEventsPage>(
+        'GET',
+        `/api/events/latest?${new URLSearchParams([
+          ['room', `campaign:${campaignId}`],
+          ['limit', String(FEED_HISTORY)],
+          ...FEED_EVENTS.map((name) => ['name', name]),
+        ]).toString()}`,
+      ),
+    staleTime: Infinity,
+  });
+  useEffect(() => {
+    if (history.data) live.backfill(history.data.items as unknown as LiveEvent[]);
+  }, [history.data, live]);
+  return history;
+}
+
+/** One line of the live feed (`id`: its seq, and the item for written-off lines of one event). */
+export type FeedEntry = { id: string; seq: number; at: string; campaignId: string } & (
   | { kind: 'donation'; donation: DonationDto }
   | { kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
   | { kind: 'writtenOff'; itemId: string; quantity: number }
@@ -68,10 +100,10 @@ export type FeedEntry = { seq: number; at: string; campaignId: string } & (
 const FEED_MAX = 100;
 
 /** The feed and the time of the last event, kept while the dashboard is open. */
-class DashboardLive {
+export class DashboardLive {
   feed: FeedEntry[] = [];
   lastEventAt: number | null = null;
-  private readonly seqs = new Set<number>();
+  private readonly ids = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private writtenOff = new Map<string, Map<string, number>>();
   /** Events up to the first snapshot's seq happened before the page opened (a catch-up may replay them). */
@@ -86,9 +118,60 @@ class DashboardLive {
 
   private push(entry: FeedEntry) {
     if (this.floor !== null && entry.seq <= this.floor) return;
-    if (this.seqs.has(entry.seq)) return; // the same event live and from the catch-up: once
-    this.seqs.add(entry.seq);
-    this.feed = [entry, ...this.feed].sort((a, b) => b.seq - a.seq).slice(0, FEED_MAX);
+    this.add([entry]);
+  }
+
+  /** Adds entries not shown yet (the same event live, from a catch-up and from the history: once). */
+  private add(entries: FeedEntry[]) {
+    const fresh = entries.filter((entry) => !this.ids.has(entry.id));
+    if (fresh.length === 0) return;
+    fresh.forEach((entry) => this.ids.add(entry.id));
+    this.feed = [...fresh, ...this.feed].sort((a, b) => b.seq - a.seq || a.id.localeCompare(b.id)).slice(0, FEED_MAX);
+  }
+
+  /**
+   * The feed's history from the server's log (oldest first): the lines it gives, whatever the
+   * snapshot's seq; written-off lines from the increase between two progress snapshots in it.
+   */
+  backfill(events: LiveEvent[]) {
+    const entries: FeedEntry[] = [];
+    const writtenOff = new Map<string, Map<string, number>>();
+    for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
+      const payload = event.payload;
+      const at = typeof payload.at === 'string' ? payload.at : new Date().toISOString();
+      if (event.name === 'donation.recorded') {
+        const donation = payload.donation as DonationDto;
+        entries.push({
+          id: String(event.seq),
+          seq: event.seq,
+          at,
+          campaignId: donation.campaignId,
+          kind: 'donation',
+          donation,
+        });
+      } else if (event.name === 'shipment.updated') {
+        const shipment = payload.shipment as ShipmentSummaryDto;
+        const update = payload.update as ShipmentUpdateDto | null;
+        if (update) {
+          entries.push({
+            id: String(event.seq),
+            seq: event.seq,
+            at,
+            campaignId: shipment.campaignId,
+            kind: 'shipment',
+            shipment,
+            status: update.status,
+          });
+        }
+      } else if (event.name === 'campaign.progress') {
+        const progress = payload.progress as CampaignProgressDto;
+        const known = writtenOff.get(progress.campaignId);
+        if (known) entries.push(...writtenOffEntries(known, progress, event.seq, at));
+        else writtenOff.set(progress.campaignId, new Map(progress.items.map((item) => [item.itemId, item.writtenOff])));
+      }
+    }
+    this.add(entries);
+    this.listeners.forEach((listener) => listener());
   }
 
   /** Remembers the written-off totals a progress snapshot shows (the feed reports increases). */
@@ -108,7 +191,14 @@ class DashboardLive {
     switch (event.name) {
       case 'donation.recorded': {
         const donation = payload.donation as DonationDto;
-        this.push({ seq: event.seq, at, campaignId: donation.campaignId, kind: 'donation', donation });
+        this.push({
+          id: String(event.seq),
+          seq: event.seq,
+          at,
+          campaignId: donation.campaignId,
+          kind: 'donation',
+          donation,
+        });
         bumpChart(queryClient, donation, 1);
         break;
       }
@@ -120,6 +210,7 @@ class DashboardLive {
         const update = payload.update as ShipmentUpdateDto | null;
         if (update) {
           this.push({
+            id: String(event.seq),
             seq: event.seq,
             at,
             campaignId: shipment.campaignId,
@@ -151,22 +242,7 @@ class DashboardLive {
       case 'campaign.progress': {
         const progress = payload.progress as CampaignProgressDto;
         const known = this.writtenOff.get(progress.campaignId);
-        if (known) {
-          for (const item of progress.items) {
-            const before = known.get(item.itemId) ?? 0;
-            if (item.writtenOff > before) {
-              this.push({
-                seq: event.seq,
-                at,
-                campaignId: progress.campaignId,
-                kind: 'writtenOff',
-                itemId: item.itemId,
-                quantity: item.writtenOff - before,
-              });
-            }
-            known.set(item.itemId, item.writtenOff);
-          }
-        }
+        if (known) writtenOffEntries(known, progress, event.seq, at).forEach((entry) => this.push(entry));
         break;
       }
       default:
@@ -174,6 +250,32 @@ class DashboardLive {
     }
     this.listeners.forEach((listener) => listener());
   };
+}
+
+/** Lines for what a progress snapshot shows written off beyond `known` (which it then updates). */
+function writtenOffEntries(
+  known: Map<string, number>,
+  progress: CampaignProgressDto,
+  seq: number,
+  at: string,
+): FeedEntry[] {
+  const entries: FeedEntry[] = [];
+  for (const item of progress.items) {
+    const before = known.get(item.itemId) ?? 0;
+    if (item.writtenOff > before) {
+      entries.push({
+        id: `${seq}:${item.itemId}`,
+        seq,
+        at,
+        campaignId: progress.campaignId,
+        kind: 'writtenOff',
+        itemId: item.itemId,
+        quantity: item.writtenOff - before,
+      });
+    }
+    known.set(item.itemId, item.writtenOff);
+  }
+  return entries;
 }
 
 const rowKey = (row: StockRowDto) => `${row.locationId}:${row.lotId}`;
@@ -228,5 +330,3 @@ export function useFeed(live: DashboardLive): FeedEntry[] {
 export function useLastEventAt(live: DashboardLive): number | null {
   return useSyncExternalStore(live.subscribe, live.getLast);
 }
-
-export type { DashboardLive };

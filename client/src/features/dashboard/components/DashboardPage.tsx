@@ -15,6 +15,7 @@ import {
   useDashboardLive,
   useDonationsOverTime,
   useFeed,
+  useFeedHistory,
   useLastEventAt,
   useProgress,
   useRoadShipments,
@@ -39,6 +40,9 @@ export function DashboardPage() {
   const list = useMemo(() => (campaigns.data?.items ?? []).filter((c) => c.status !== 'draft'), [campaigns.data]);
   const chosen = params.get('campaign');
   const campaign = list.find((c) => c.id === chosen) ?? list.find((c) => c.status === 'active') ?? list[0] ?? null;
+  // A campaign named in the address is loaded at once, alongside the list of campaigns (one
+  // round trip less on opening); the list then confirms it or picks another.
+  const boardId = campaigns.data ? (campaign?.id ?? null) : chosen && /^[0-9a-f]{24}$/.test(chosen) ? chosen : null;
 
   return (
     <div className="dashboard-wide">
@@ -50,23 +54,21 @@ export function DashboardPage() {
         <QueryState query={campaigns}>
           {() =>
             campaign ? (
-              <>
-                <Select
-                  label={t('campaign')}
-                  data={list.map((c) => ({ value: c.id, label: c.name }))}
-                  value={campaign.id}
-                  allowDeselect={false}
-                  onChange={(value) => value && setParams({ campaign: value }, { replace: true })}
-                  maw={480}
-                  size="md"
-                />
-                <CampaignBoard key={campaign.id} campaignId={campaign.id} live={live} />
-              </>
+              <Select
+                label={t('campaign')}
+                data={list.map((c) => ({ value: c.id, label: c.name }))}
+                value={campaign.id}
+                allowDeselect={false}
+                onChange={(value) => value && setParams({ campaign: value }, { replace: true })}
+                maw={480}
+                size="md"
+              />
             ) : (
               <Alert color="gray">{t('noCampaigns')}</Alert>
             )
           }
         </QueryState>
+        {boardId && <CampaignBoard key={boardId} campaignId={boardId} live={live} />}
       </Stack>
     </div>
   );
@@ -296,13 +298,14 @@ function Feed({
   locations: Map<string, LocationDto>;
 }) {
   const { t } = useTranslation('dashboard');
+  useFeedHistory(campaignId, live);
   const all = useFeed(live);
   const feed = useMemo(() => all.filter((entry) => entry.campaignId === campaignId), [all, campaignId]);
   if (feed.length === 0) return <Text c="dimmed">{t('feedEmpty')}</Text>;
   return (
     <ul className="dashboard-feed" data-testid="feed" aria-live="polite">
       {feed.slice(0, 50).map((entry) => (
-        <FeedLine key={entry.seq} entry={entry} items={items} locations={locations} />
+        <FeedLine key={entry.id} entry={entry} items={items} locations={locations} />
       ))}
     </ul>
   );
@@ -376,14 +379,14 @@ const StockByLocation = memo(function StockByLocation({
   locations: Map<string, LocationDto>;
 }) {
   const { t } = useTranslation('dashboard');
-  const name = useItemName();
-  const units = useUnitLabel();
   const now = useNow(5 * 60_000);
   const groups = useMemo(() => {
     const byLocation = new Map<string, StockRowDto[]>();
     for (const row of rows) {
       if (row.onHand <= 0) continue;
-      byLocation.set(row.locationId, [...(byLocation.get(row.locationId) ?? []), row]);
+      const list = byLocation.get(row.locationId);
+      if (list) list.push(row);
+      else byLocation.set(row.locationId, [row]);
     }
     return [...byLocation.entries()];
   }, [rows]);
@@ -391,56 +394,89 @@ const StockByLocation = memo(function StockByLocation({
   return (
     <Stack gap="md" data-testid="stock">
       {groups.map(([locationId, lots]) => (
-        <div key={locationId}>
-          <Title order={3} size="h4">
-            {locations.get(locationId)?.name ?? '?'}{' '}
-            <Text span c="dimmed" size="sm">
-              ({t('lots', { count: lots.length })})
-            </Text>
-          </Title>
-          <Table>
-            <Table.Tbody>
-              {lots.slice(0, 12).map((lot) => {
-                const left = lot.expiresAt ? new Date(lot.expiresAt).getTime() - now : Infinity;
-                const flag =
-                  lot.expired || left <= 0
-                    ? 'expired'
-                    : left <= 24 * HOUR_MS
-                      ? 'expires24'
-                      : left <= 48 * HOUR_MS
-                        ? 'expires48'
-                        : null;
-                const item = items.get(lot.itemId);
-                return (
-                  <Table.Tr
-                    key={lot.lotId}
-                    className={flag === 'expires48' ? 'lot-48' : flag ? 'lot-24' : undefined}
-                    data-expiry={flag ?? 'ok'}
-                  >
-                    <Table.Td>{name(item?.name)}</Table.Td>
-                    <Table.Td ta="right">
-                      {item ? units.quantity(lot.onHand, item.baseUnit) : formatNumber(lot.onHand)}
-                    </Table.Td>
-                    <Table.Td>
-                      {lot.expiresAt ? formatRelative(lot.expiresAt, now) : '—'}
-                      {flag && (
-                        <Badge
-                          ml="xs"
-                          color={flag === 'expires48' ? '#fcc419' : '#a61b1b'}
-                          variant="filled"
-                          autoContrast
-                        >
-                          {t(flag)}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </div>
+        <LocationStock
+          key={locationId}
+          name={locations.get(locationId)?.name ?? '?'}
+          lots={lots}
+          items={items}
+          now={now}
+        />
       ))}
     </Stack>
+  );
+});
+
+interface LocationStockProps {
+  name: string;
+  lots: StockRowDto[];
+  items: Map<string, ItemDto>;
+  now: number;
+}
+
+/** One location's lots; skipped when a live event changed none of them (same row objects). */
+const LocationStock = memo(
+  function LocationStock({ name, lots, items, now }: LocationStockProps) {
+    const { t } = useTranslation('dashboard');
+    return (
+      <div>
+        <Title order={3} size="h4">
+          {name}{' '}
+          <Text span c="dimmed" size="sm">
+            ({t('lots', { count: lots.length })})
+          </Text>
+        </Title>
+        <Table>
+          <Table.Tbody>
+            {lots.slice(0, 12).map((lot) => (
+              <StockLot key={lot.lotId} lot={lot} item={items.get(lot.itemId)} now={now} />
+            ))}
+          </Table.Tbody>
+        </Table>
+      </div>
+    );
+  },
+  (a: LocationStockProps, b: LocationStockProps) =>
+    a.name === b.name &&
+    a.items === b.items &&
+    a.now === b.now &&
+    a.lots.length === b.lots.length &&
+    a.lots.every((lot, i) => lot === b.lots[i]),
+);
+
+/** One lot's line; a live event re-renders only the lines whose row changed. */
+const StockLot = memo(function StockLot({
+  lot,
+  item,
+  now,
+}: {
+  lot: StockRowDto;
+  item: ItemDto | undefined;
+  now: number;
+}) {
+  const { t } = useTranslation('dashboard');
+  const name = useItemName();
+  const units = useUnitLabel();
+  const left = lot.expiresAt ? new Date(lot.expiresAt).getTime() - now : Infinity;
+  const flag =
+    lot.expired || left <= 0
+      ? 'expired'
+      : left <= 24 * HOUR_MS
+        ? 'expires24'
+        : left <= 48 * HOUR_MS
+          ? 'expires48'
+          : null;
+  return (
+    <Table.Tr className={flag === 'expires48' ? 'lot-48' : flag ? 'lot-24' : undefined} data-expiry={flag ?? 'ok'}>
+      <Table.Td>{name(item?.name)}</Table.Td>
+      <Table.Td ta="right">{item ? units.quantity(lot.onHand, item.baseUnit) : formatNumber(lot.onHand)}</Table.Td>
+      <Table.Td>
+        {lot.expiresAt ? formatRelative(lot.expiresAt, now) : '—'}
+        {flag && (
+          <Badge ml="xs" color={flag === 'expires48' ? '#fcc419' : '#a61b1b'} variant="filled" autoContrast>
+            {t(flag)}
+          </Badge>
+        )}
+      </Table.Td>
+    </Table.Tr>
   );
 });

@@ -76,6 +76,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       if (!position) continue;
       const stale = !shipment.lastHeardAt || now - new Date(shipment.lastHeardAt).getTime() > STALE_MS;
       L.circleMarker(position, {
+        className: 'dashboard-truck',
         radius: 10,
         color: stale ? '#b42318' : '#1f4e79',
         fillColor: stale ? '#f97066' : '#4f8fc9',
