@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import compression from 'compression';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
@@ -178,6 +179,16 @@ export function createKaravan(options: KaravanOptions): Karavan {
       origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
       exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
       maxAge: 600,
+    }),
+  );
+  // API answers are compressed (gzip or brotli, as the client accepts) over slow links: a truck
+  // list or the feed history is ~100 kB of JSON. Not the sign-in answers, which hold tokens next
+  // to what the caller sent (BREACH); the client's files are served compressed ahead of time.
+  app.use(
+    '/api',
+    compression({
+      threshold: 1024,
+      filter: (req, res) => !req.originalUrl.startsWith('/api/auth/') && compression.filter(req, res),
     }),
   );
   app.use(requireJsonBody);
