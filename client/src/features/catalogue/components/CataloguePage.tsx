@@ -39,7 +39,9 @@ import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { MapPicker } from '../../../ui/MapPicker';
+import { Pager } from '../../../ui/Pager';
 import { QueryState } from '../../../ui/QueryState';
+import { slicePage, usePagedList } from '../../../ui/usePagedList';
 
 /** `/catalogue`: the items (names in four languages, pack units) and the places (kind, address, hours, position). */
 export function CataloguePage() {
@@ -67,7 +69,9 @@ export function CataloguePage() {
 function Items() {
   const { t } = useTranslation();
   const canManage = useCan('catalogue:manage');
-  const items = useAllItems();
+  const allItems = useAllItems();
+  const paging = usePagedList('items');
+  const items = { ...allItems, data: slicePage(allItems.data, paging) };
   const itemName = useItemName();
   const units = useUnitLabel();
   const [editing, setEditing] = useState<ItemDto | 'new' | null>(null);
@@ -131,6 +135,7 @@ function Items() {
           )
         }
       </QueryState>
+      <Pager page={items.data} onOffset={paging.setOffset} label={t('catalogue.items')} />
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
         opened={editing !== null}
@@ -348,7 +353,9 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
 function Locations() {
   const { t } = useTranslation();
   const canManage = useCan('catalogue:manage');
-  const locations = useLocations();
+  const allLocations = useLocations();
+  const paging = usePagedList('locations');
+  const locations = { ...allLocations, data: slicePage(allLocations.data, paging) };
   const [editing, setEditing] = useState<LocationDto | 'new' | null>(null);
   return (
     <Stack>
@@ -411,6 +418,7 @@ function Locations() {
           )
         }
       </QueryState>
+      <Pager page={locations.data} onOffset={paging.setOffset} label={t('catalogue.locations')} />
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
         opened={editing !== null}

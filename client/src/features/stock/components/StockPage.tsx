@@ -30,6 +30,8 @@ import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { QueryState } from '../../../ui/QueryState';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList } from '../../../ui/usePagedList';
 import { adjust, useLotMovements, useStock, writeOff, type StockFilters } from '../api/stock.api';
 
 type Dialog = { kind: 'writeOff' | 'adjust' | 'movements'; row: StockRowDto } | null;
@@ -57,7 +59,8 @@ export function StockPage() {
   });
   const [dialog, setDialog] = useState<Dialog>(null);
   const [done, setDone] = useState<string | null>(null);
-  const stock = useStock(filters);
+  const paging = usePagedList(filters);
+  const stock = useStock(filters, paging);
   const places = byId(locations.data);
   const itemsById = byId(items.data);
   const campaignsById = byId(campaigns.data);
@@ -208,7 +211,7 @@ export function StockPage() {
           )
         }
       </QueryState>
-      {page(stock.data?.items.length ?? 0, stock.data?.total)}
+      <Pager page={stock.data} onOffset={paging.setOffset} />
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
         opened={dialog !== null}
@@ -242,15 +245,6 @@ export function StockPage() {
       </Modal>
     </Stack>
   );
-
-  function page(shown: number, total: number | undefined) {
-    if (total === undefined || total <= shown) return null;
-    return (
-      <Text size="sm" c="dimmed">
-        {t('stock.moreThanShown', { shown, total })}
-      </Text>
-    );
-  }
 }
 
 function useUnitChoices(row: StockRowDto) {

@@ -27,6 +27,8 @@ import { ApiRequestError } from '../../../lib/http';
 import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { QueryState } from '../../../ui/QueryState';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList } from '../../../ui/usePagedList';
 import { createUser, generatePassword, resetPassword, updateUser, useUsers, type UserFilters } from '../api/users.api';
 
 const LANGUAGE_NAMES: Record<Locale, string> = { ru: 'Русский', en: 'English', ky: 'Кыргызча', kk: 'Қазақша' };
@@ -71,7 +73,8 @@ export function UsersPage() {
   const queryClient = useQueryClient();
   const errorMessage = useErrorMessage();
   const [filters, setFilters] = useState<UserFilters>({ q: '', role: null, active: null });
-  const users = useUsers(filters);
+  const paging = usePagedList(filters);
+  const users = useUsers(filters, paging);
   const [inviting, setInviting] = useState(false);
   const [shown, setShown] = useState<{ user: UserDto; password: string } | null>(null);
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
@@ -222,6 +225,7 @@ export function UsersPage() {
           )
         }
       </QueryState>
+      <Pager page={users.data} onOffset={paging.setOffset} />
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
         opened={inviting}

@@ -28,10 +28,13 @@ import {
   type VolunteerDto,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
+import { fetchAllPages } from '../../../lib/pages';
 import { useCan } from '../../../lib/current-user';
 import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { QueryState } from '../../../ui/QueryState';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList, type PagedList } from '../../../ui/usePagedList';
 
 interface Filters {
   q: string;
@@ -46,8 +49,8 @@ const list = (text: string) =>
     .map((part) => part.trim())
     .filter(Boolean);
 
-function useVolunteers(filters: Filters) {
-  const params = new URLSearchParams({ limit: '200' });
+function useVolunteers(filters: Filters, paging: PagedList) {
+  const params = new URLSearchParams(paging.params());
   if (filters.q.trim()) params.set('q', filters.q.trim());
   if (filters.skill.trim()) params.set('skill', filters.skill.trim());
   if (/^[a-zA-Z]{2,3}$/.test(filters.language.trim())) params.set('language', filters.language.trim().toLowerCase());
@@ -64,7 +67,7 @@ function useAccounts(enabled: boolean) {
     queryKey: ['users', 'accounts'],
     enabled,
     staleTime: 60_000,
-    queryFn: () => request<Page<UserDto>>('GET', '/api/users?limit=200&active=true'),
+    queryFn: () => fetchAllPages<UserDto>('/api/users?active=true'),
   });
 }
 
@@ -74,7 +77,8 @@ export function VolunteersPage() {
   const canManage = useCan('volunteers:manage');
   const canLink = useCan('users:manage');
   const [filters, setFilters] = useState<Filters>({ q: '', skill: '', language: '', available: null });
-  const volunteers = useVolunteers(filters);
+  const paging = usePagedList(filters);
+  const volunteers = useVolunteers(filters, paging);
   const accounts = useAccounts(canLink);
   const accountNames = new Map((accounts.data?.items ?? []).map((user) => [user.id, `${user.name} (${user.email})`]));
   const [editing, setEditing] = useState<VolunteerDto | 'new' | null>(null);
@@ -193,6 +197,7 @@ export function VolunteersPage() {
           )
         }
       </QueryState>
+      <Pager page={volunteers.data} onOffset={paging.setOffset} />
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
         opened={editing !== null}
