@@ -3,6 +3,7 @@ import request from 'supertest';
 import { shipmentSchema, type ShipmentDto } from '@karavan/shared';
 import { Balance, repairStockOps } from '../../server/src/stock';
 import { repairShipmentIntents, Shipment, shipmentFaults } from '../../server/src/shipments';
+import type { HistoryEntry, ShipmentLine } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildItem, buildLocation } from '../support/catalogue';
 import { signedIn } from '../support/factories';
@@ -277,8 +278,8 @@ describe('PATCH /api/shipments/:id lines on a loading shipment', () => {
     expect(record.pending).toBeNull();
     expect(record.status).toBe('loading');
     expect(record.lines[0]!.quantity).toBe(60);
-    expect(record.lines[0]!.lots.map((l) => l.quantity)).toEqual([60]);
-    expect(record.history.map((h) => h.status)).toEqual(['loading']);
+    expect((record.lines as ShipmentLine[])[0]!.lots.map((l) => l.quantity)).toEqual([60]);
+    expect((record.history as HistoryEntry[]).map((h) => h.status)).toEqual(['loading']);
     await expectReconciled();
   });
 });

@@ -419,6 +419,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               label={t('shipments.driver')}
               searchable
               clearable
+              selectFirstOptionOnChange
               nothingFoundMessage={t('common.nothingFound')}
               data={driverOptions}
               value={values.driverId}
