@@ -33,17 +33,10 @@ import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../.
 import { formatDateTime } from '../../../lib/format';
 import { ApiRequestError } from '../../../lib/http';
 import { useUnitLabel } from '../../../lib/units';
-import { uuid } from '../../../lib/uuid';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { useDriverChoices, useOriginStock } from '../api/shipments.api';
 import { fefo } from './fefo';
-
-interface Line {
-  key: string;
-  itemId: string | null;
-  quantity: number | string;
-  unit: string;
-}
+import { changeBody, createBody, newLine, valuesOf, type Line, type Values } from './planValues';
 
 type Field =
   | 'campaignId'
@@ -60,73 +53,6 @@ type Field =
   | 'notes'
   | 'lines'
   | 'documents';
-
-interface Values {
-  campaignId: string | null;
-  originId: string | null;
-  destinationId: string | null;
-  route: string[];
-  driverId: string | null;
-  plate: string;
-  kind: string;
-  capacityKg: number | string;
-  departure: string;
-  arrival: string;
-  routeHours: number | string;
-  notes: string;
-  lines: Line[];
-  /** null: the default checklist from the items (planning only). */
-  documents: string[] | null;
-}
-
-const newLine = (): Line => ({ key: uuid(), itemId: null, quantity: '', unit: '' });
-const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
-/** An ISO time as the value of a datetime-local input, in the browser's time zone. */
-const toLocalInput = (iso: string | null) => {
-  if (!iso) return '';
-  const date = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-};
-
-function valuesOf(shipment: ShipmentDto | undefined): Values {
-  if (!shipment) {
-    return {
-      campaignId: null,
-      originId: null,
-      destinationId: null,
-      route: [],
-      driverId: null,
-      plate: '',
-      kind: '',
-      capacityKg: '',
-      departure: '',
-      arrival: '',
-      routeHours: '',
-      notes: '',
-      lines: [newLine()],
-      documents: null,
-    };
-  }
-  return {
-    campaignId: shipment.campaignId,
-    originId: shipment.originId,
-    destinationId: shipment.destinationId,
-    route: shipment.route,
-    driverId: shipment.driverId,
-    plate: shipment.vehicle?.plate ?? '',
-    kind: shipment.vehicle?.kind ?? '',
-    capacityKg: shipment.vehicle?.capacityKg ?? '',
-    departure: toLocalInput(shipment.plannedDepartureAt),
-    arrival: '',
-    routeHours: shipment.estimatedRouteHours ?? '',
-    notes: shipment.notes ?? '',
-    lines: shipment.lines.map((line) => ({ key: line.itemId, itemId: line.itemId, quantity: line.quantity, unit: '' })),
-    documents: shipment.documents.map((document) => document.key),
-  };
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export type ShipmentFormResult =
   { mode: 'create'; body: CreateShipmentRequest } | { mode: 'edit'; body: UpdateShipmentRequest };
@@ -159,6 +85,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const fieldErrors = useApiFieldErrors();
   const errorMessage = useErrorMessage();
   const itemsById = byId(items.data);
+  const baseUnitOf = (itemId: string) => itemsById.get(itemId)?.baseUnit;
 
   const [initial] = useState(() => valuesOf(shipment));
   const [values, setValues] = useState<Values>(initial);
@@ -247,60 +174,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
     return found;
   }
 
-  const vehicleOf = (v: Values) =>
-    v.plate.trim()
-      ? { plate: v.plate.trim(), kind: v.kind.trim(), capacityKg: v.capacityKg === '' ? null : Number(v.capacityKg) }
-      : null;
-  const linesOf = (v: Values) =>
-    v.lines
-      .filter((line) => line.itemId)
-      .map((line) => {
-        const item = itemsById.get(line.itemId!);
-        const unit = line.unit && line.unit !== item?.baseUnit ? line.unit : undefined;
-        return { itemId: line.itemId!, quantity: Number(line.quantity), ...(unit ? { unit } : {}) };
-      });
-
-  function createBody(): CreateShipmentRequest {
-    const body: CreateShipmentRequest = {
-      campaignId: values.campaignId!,
-      originId: values.originId!,
-      destinationId: values.destinationId!,
-      route: values.route,
-      driverId: values.driverId ?? null,
-      vehicle: vehicleOf(values),
-      plannedDepartureAt: toIso(values.departure) ?? null,
-      lines: linesOf(values),
-    };
-    if (values.arrival) body.plannedArrivalAt = toIso(values.arrival);
-    if (values.routeHours !== '') body.estimatedRouteHours = Number(values.routeHours);
-    if (values.documents) body.documents = values.documents.map((documentKey) => ({ key: documentKey }));
-    if (values.notes.trim()) body.notes = values.notes.trim();
-    return body;
-  }
-
-  /** Only what changed: the server keeps the rest (and re-estimates the route time when places change). */
-  function changeBody(): UpdateShipmentRequest {
-    const body: UpdateShipmentRequest = {};
-    if (values.destinationId !== initial.destinationId) body.destinationId = values.destinationId!;
-    if (!same(values.route, initial.route)) body.route = values.route;
-    if (values.driverId !== initial.driverId) body.driverId = values.driverId ?? null;
-    if (!same(vehicleOf(values), vehicleOf(initial))) body.vehicle = vehicleOf(values);
-    if (values.departure !== initial.departure) body.plannedDepartureAt = toIso(values.departure) ?? null;
-    if (values.arrival) body.plannedArrivalAt = toIso(values.arrival);
-    else if (values.routeHours !== initial.routeHours)
-      body.estimatedRouteHours = values.routeHours === '' ? null : Number(values.routeHours);
-    if (values.notes.trim() !== initial.notes.trim()) body.notes = values.notes.trim() || null;
-    if (!same(linesOf(values), linesOf(initial))) body.lines = linesOf(values);
-    if (values.documents && !same(values.documents, initial.documents))
-      body.documents = values.documents.map((documentKey) => ({
-        key: documentKey,
-        ...(shipment?.documents.find((d) => d.key === documentKey && !STANDARD_DOCUMENTS[documentKey])
-          ? { label: shipment.documents.find((d) => d.key === documentKey)!.label }
-          : {}),
-      }));
-    return body;
-  }
-
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const found = validate();
@@ -313,8 +186,8 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
     setSaving(true);
     try {
       if (editing) {
-        await onSubmit({ mode: 'edit', body: changeBody() });
-      } else await onSubmit({ mode: 'create', body: createBody() });
+        await onSubmit({ mode: 'edit', body: changeBody(values, initial, shipment!, baseUnitOf) });
+      } else await onSubmit({ mode: 'create', body: createBody(values, baseUnitOf) });
     } catch (caught) {
       setError(caught);
       setSaving(false);
