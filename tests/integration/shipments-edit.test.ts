@@ -284,6 +284,23 @@ describe('PATCH /api/shipments/:id lines on a loading shipment', () => {
   });
 });
 
+describe('PATCH /api/shipments/:id racing other reservations', () => {
+  test('When a line grows while another shipment loads from the same stock, then one of them is refused and nothing is oversold', async () => {
+    const s = await buildScene(app.url, { stock: 100 });
+    const first = await loaded(s, { lines: [{ itemId: s.item.id, quantity: 30 }] });
+    const second = await createShipment(app.url, coordinator.auth, s, { lines: [{ itemId: s.item.id, quantity: 60 }] });
+    const [grown, loading] = await Promise.all([
+      patch(first.id, { lines: [{ itemId: s.item.id, quantity: 50 }] }),
+      sendUpdate(app.url, coordinator.auth, second.id, 'loading'),
+    ]);
+    expect([grown.status, loading.status].sort()).toEqual([200, 409]);
+    const reserved = (await balance(s.origin.id, s.lotId!)).reserved;
+    expect(reserved).toBe(grown.status === 200 ? 50 : 90);
+    expect(reserved).toBeLessThanOrEqual(100);
+    await expectReconciled();
+  });
+});
+
 describe('PATCH /api/shipments/:id live', () => {
   test('When a coordinator changes a shipment, then someone watching it gets shipment.updated with the new plan', async () => {
     const s = await buildScene(app.url);
