@@ -1,6 +1,6 @@
 // Four projects: unit (no database), client (the web client's logic, in Node with an in-memory
-// IndexedDB), integration (Supertest against the app on a real embedded database started once in
-// globalSetup) and e2e (Chromium through playwright-core).
+// IndexedDB; its components in jsdom), integration (Supertest against the app on a real embedded
+// database started once in globalSetup) and e2e (Chromium through playwright-core).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
 const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
@@ -16,7 +16,8 @@ module.exports = {
     {
       ...common,
       displayName: 'client',
-      testMatch: ['<rootDir>/client/src/**/*.test.ts'],
+      // *.test.tsx render components: they ask for jsdom in their docblock (`@jest-environment jsdom`).
+      testMatch: ['<rootDir>/client/src/**/*.test.ts', '<rootDir>/client/src/**/*.test.tsx'],
       transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }] },
     },
     {

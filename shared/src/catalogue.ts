@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
-import { trimmedText } from './text';
+import { phoneNumber, text, trimmedText, type TextSchema } from './text';
 
 /*
  * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
@@ -17,10 +17,8 @@ export const freeText = (max: number, options: { multiline?: boolean } = {}) =>
 /** The `q` of a list: free text searched case-insensitively as plain text (never a pattern). */
 export const searchQuery = () => freeText(100);
 
-export const contactPhone = () =>
-  Joi.string()
-    .trim()
-    .pattern(/^\+?[0-9 ()-]{5,25}$/, 'phone number');
+/** A contact's phone number; see phoneNumber. */
+export const contactPhone = phoneNumber;
 
 /** An ISO 8601 time; converted to UTC `toISOString()` form. */
 const isoDate = () => Joi.string().isoDate();
@@ -75,14 +73,24 @@ export const SHELF_LIFE_HOURS_MAX = 5 * 366 * 24;
 /** A positive integer quantity as requests give it (in base units or the named `unit`). */
 export const itemQuantity = () => Joi.number().integer().min(1).max(QUANTITY_MAX);
 
-/** The name of a pack unit: letters, digits, spaces, `-` or `_`; compared in lower case. */
-export const packUnitName = () =>
-  Joi.string()
-    .trim()
-    .lowercase()
-    .min(1)
-    .max(30)
-    .pattern(/^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u, 'unit name');
+// Letters of the scripts our languages are written in (Latin, Cyrillic with the Kyrgyz and Kazakh
+// letters, Greek), spelled out as ranges so that the OpenAPI document's pattern means the same to
+// every reader (`\p{L}` does not).
+const UNIT_CHAR = '0-9A-Za-z\\u00c0-\\u024f\\u0370-\\u03ff\\u0400-\\u04ff';
+const UNIT_NAME = new RegExp(`^[${UNIT_CHAR}][${UNIT_CHAR} _-]*$`);
+
+/**
+ * The name of a pack unit: a letter or digit, then letters, digits, spaces, `-` or `_`; checked as
+ * sent, stored trimmed and in lower case.
+ */
+export const packUnitName = (): TextSchema =>
+  (
+    text({ max: 30 })
+      .pattern(UNIT_NAME, 'unit name')
+      .rule({
+        message: '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
+      }) as TextSchema
+  ).custom((value: string) => value.trim().toLowerCase(), 'trim and lower case');
 
 /**
  * A quantity in base units: `quantity` of `unit` (a base unit when omitted or equal to the item's
@@ -115,10 +123,22 @@ const packUnits = () =>
   Joi.array()
     .items(
       Joi.object<PackUnit, true>({
+        // "loaf" is refused as the document says (400); "Loaf " only once lower-cased and
+        // trimmed, a rule the document cannot state (422).
         unit: packUnitName()
           .invalid(...BASE_UNITS)
+          .custom((value: string, helpers) => {
+            const base = BASE_UNITS as readonly string[];
+            // The name exactly as a base unit is spelled was refused above, once is enough.
+            return base.includes(value) && !base.includes(helpers.original as string)
+              ? helpers.error('unit.base')
+              : value;
+          })
           .required()
-          .messages({ 'any.invalid': '{{#label}} must not be a base unit' }),
+          .messages({
+            'any.invalid': '{{#label}} must not be a base unit',
+            'unit.base': '{{#label}} must not be a base unit',
+          }),
         size: Joi.number().integer().min(1).max(PACK_SIZE_MAX).required(),
       }),
     )

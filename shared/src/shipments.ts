@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { freeText, type BaseUnit, type TranslatedName } from './catalogue';
-import { trimmedText } from './text';
+import { text, trimmedText } from './text';
 import type { Right } from './roles';
 
 /**
@@ -105,7 +105,7 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
   lots: Joi.array()
     .items(
       Joi.object({
-        lotId: Joi.string().min(1).max(200).required(),
+        lotId: text({ max: 200 }).required(),
         quantity: Joi.number().integer().min(1).max(10_000_000).required(),
       }),
     )

@@ -103,3 +103,18 @@ export const trimmedText = (options: TextOptions): TextSchema => {
     'trim',
   );
 };
+
+// A phone number as people type it: an optional `+`, then 5 to 20 digits with spaces, brackets or
+// dashes between them. Spaces before it are forgiven (pasted numbers); nothing else may precede
+// the first digit but `+`, brackets and dashes, so the pattern cannot backtrack on long input.
+const PHONE = /^ *(?:\+ *)?[()-]*(?:[0-9][ ()-]*){5,20}$/;
+
+/** A phone number (see PHONE), checked as sent and stored without the spaces around it. */
+export const phoneNumber = (): TextSchema =>
+  (
+    text({ max: 25 })
+      .pattern(PHONE, 'phone number')
+      .rule({
+        message: '{{#label}} must be a phone number: 5 to 20 digits, with +, spaces, brackets or dashes',
+      }) as TextSchema
+  ).custom((value: string) => value.trim(), 'trim');

@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { ROLES, type Role } from './roles';
-import { text, trimmedText } from './text';
+import { phoneNumber, text, trimmedText } from './text';
 import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password, PASSWORD_MAX } from './common';
 
 /** A user as the API shows it; never the password hash. */
@@ -20,11 +20,7 @@ export interface UserDto {
 }
 
 const name = () => trimmedText({ max: 120 });
-const phone = () =>
-  text({ max: 25 })
-    .pattern(/^\+?[0-9 ()-]{5,25}$/, 'phone number')
-    .custom((value: string) => value.trim(), 'trim')
-    .allow(null);
+const phone = () => phoneNumber().allow(null);
 
 export interface CreateUserRequest {
   email: string;

@@ -109,6 +109,29 @@ describe('POST /api/items', () => {
     ]);
   });
 
+  test('When a pack unit is typed with capitals and spaces, then it is stored trimmed in lower case; as a base unit it is a 422', async () => {
+    const t = tag();
+    const name = { ru: `Сок ${t}`, en: `Juice ${t}` };
+    const res = await api()
+      .post('/api/items')
+      .set(organiser.auth)
+      .send({ name, baseUnit: 'litre', packs: [{ unit: 'Ящик ', size: 12 }] });
+    expect(res.status).toBe(201);
+    expect(res.body.packs).toEqual([{ unit: 'ящик', size: 12 }]);
+
+    const base = await api()
+      .post('/api/items')
+      .set(organiser.auth)
+      .send({ name: { ru: `Сок 2 ${t}`, en: `Juice 2 ${t}` }, baseUnit: 'litre', packs: [{ unit: 'LITRE', size: 1 }] });
+    expect(base.status).toBe(422);
+    expect(base.body.details.map((d: { path: string }) => d.path)).toEqual(['body.packs.0.unit']);
+    const list = await api()
+      .get('/api/items')
+      .query({ q: `Juice 2 ${t}` })
+      .set(organiser.auth);
+    expect(list.body.total).toBe(0);
+  });
+
   test('When a non-perishable item is given a shelf life, then it answers 422 on shelfLifeHours', async () => {
     const res = await api()
       .post('/api/items')

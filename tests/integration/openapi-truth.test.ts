@@ -50,7 +50,7 @@ function probes(schema: StringSchema): string[] {
   const out: string[] = [];
   for (const n of lengths) {
     for (const unit of ['a', '7', '😀', 'ж']) out.push(unit.repeat(n));
-    if (n >= 2) out.push(` ${'b'.repeat(n - 2)} `, ` ${'😀'.repeat(n - 2)} `, ' '.repeat(n));
+    if (n >= 2) out.push(` ${'b'.repeat(n - 2)} `, ` ${'7'.repeat(n - 2)} `, ` ${'😀'.repeat(n - 2)} `, ' '.repeat(n));
   }
   return out;
 }
@@ -59,7 +59,7 @@ interface Field {
   where: string;
   name: string;
   schema: StringSchema;
-  /** The whole part's Joi schema (a field may refer to its siblings). */
+  /** The Joi schema of the object holding the field (a field may refer to its siblings). */
   joi: Joi.ObjectSchema;
 }
 
@@ -69,16 +69,60 @@ function serverAccepts({ joi, name }: Field, value: string): boolean {
   return !error?.details.some((detail) => detail.path[0] === name);
 }
 
+interface ObjectJson {
+  type?: string | string[];
+  properties?: Record<string, ObjectJson & StringSchema>;
+  items?: ObjectJson & StringSchema;
+}
+
+const hasType = (schema: { type?: string | string[] }, type: string) =>
+  ([] as unknown[]).concat(schema.type).includes(type);
+
+/** The Joi schema of an array's items (one kind of item), when the array has one. */
+function itemsOf(joi: Joi.Schema): Joi.Schema | undefined {
+  const items = (joi as unknown as { $_terms: { items?: Joi.Schema[] } }).$_terms.items;
+  return items?.length === 1 ? items[0] : undefined;
+}
+
+/** Free-text fields of an object, nested objects and arrays of objects included. */
+function collect(
+  fields: Field[],
+  where: string,
+  joi: Joi.ObjectSchema,
+  properties: Record<string, ObjectJson & StringSchema>,
+) {
+  for (const [name, schema] of Object.entries(properties)) {
+    const path = `${where}.${name}`;
+    if (hasType(schema, 'string') && !schema.enum && !schema.format) fields.push({ where: path, name, schema, joi });
+    let child: Joi.Schema | undefined;
+    try {
+      child = joi.extract(name);
+    } catch {
+      continue;
+    }
+    if (hasType(schema, 'object') && schema.properties && child.type === 'object') {
+      collect(fields, path, child as Joi.ObjectSchema, schema.properties);
+    }
+    const item = child.type === 'array' ? itemsOf(child) : undefined;
+    if (hasType(schema, 'array') && schema.items?.properties && item?.type === 'object') {
+      collect(fields, `${path}[]`, item as Joi.ObjectSchema, schema.items.properties);
+    }
+  }
+}
+
 /** Every free-text field (no enum, no format) of every route, with the Joi schema that validates it. */
 function textFields(): Field[] {
   const fields: Field[] = [];
   for (const spec of app.karavan.routes) {
     const operation = paths[toOpenApiPath(spec.path)]![spec.method]!;
-    const parts: Array<[string, Joi.ObjectSchema | undefined, Record<string, StringSchema>]> = [
+    const parts: Array<[string, Joi.ObjectSchema | undefined, Record<string, ObjectJson & StringSchema>]> = [
       [
         'body',
         spec.body as Joi.ObjectSchema | undefined,
-        operation.requestBody?.content['application/json'].schema.properties ?? {},
+        (operation.requestBody?.content['application/json'].schema.properties ?? {}) as Record<
+          string,
+          ObjectJson & StringSchema
+        >,
       ],
       [
         'query',
@@ -92,17 +136,7 @@ function textFields(): Field[] {
       ],
     ];
     for (const [part, joi, properties] of parts) {
-      if (!joi) continue;
-      for (const [name, schema] of Object.entries(properties)) {
-        const types = ([] as unknown[]).concat(schema.type);
-        if (!types.includes('string') || schema.enum || schema.format) continue;
-        fields.push({
-          where: `${spec.method.toUpperCase()} ${spec.path} ${part}.${name}`,
-          name,
-          schema,
-          joi,
-        });
-      }
+      if (joi) collect(fields, `${spec.method.toUpperCase()} ${spec.path} ${part}`, joi, properties);
     }
   }
   return fields;

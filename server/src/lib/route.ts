@@ -119,6 +119,8 @@ export function deadline(ms: number): RequestHandler {
 }
 
 const VALIDATE_OPTIONS: Joi.ValidationOptions = { abortEarly: false, convert: true, errors: { wrap: { label: '"' } } };
+/** Validation errors for rules the OpenAPI document cannot state: answered 422, not 400. */
+const SEMANTIC_TYPES = new Set(['array.unique', 'unit.base']);
 
 function toDetails(error: Joi.ValidationError, part: string): ErrorDetail[] {
   return error.details.map((d) => ({
@@ -150,9 +152,10 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
     }
     if (details.length > 0) {
       // A list that repeats an entry (two targets for one item) matches its JSON Schema, which
-      // cannot say "unique by key": like other rules the document cannot state, it is a 422.
+      // cannot say "unique by key"; a pack unit named "Loaf " is a base unit only once trimmed and
+      // lower-cased. Like other rules the document cannot state, these are a 422.
       next(
-        details.every((d) => d.type === 'array.unique')
+        details.every((d) => SEMANTIC_TYPES.has(d.type ?? ''))
           ? new ApiError(422, 'UNPROCESSABLE', 'A list repeats an entry', details)
           : new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
       );

@@ -50,13 +50,22 @@ class TruthfulParser extends OpenApi31Parser {
       else if (rule.name === 'hex') fieldSchema.pattern ??= '^[0-9a-fA-F]*$';
     }
     // JSON Schema has one `pattern` per schema and joi-to-json keeps only the last: every further
-    // pattern the value must match goes into `allOf`.
+    // pattern the value must match goes into `allOf`. A pattern is only its source: flags cannot
+    // be stated (joi-to-json left a `/u` inside the pattern, which then matched nothing), and
+    // `\p{...}` means nothing to most readers of the document, so neither is allowed.
     const patterns = (description.rules ?? [])
       .filter((rule) => rule.name === 'pattern' && !rule.args?.options?.invert)
-      .map((rule) => String(rule.args?.regex).replace(/^\/(.*)\/[a-z]*$/s, '$1'));
-    if (patterns.length > 1) {
+      .map((rule) => {
+        const literal = String(rule.args?.regex);
+        const [, source, flags] = /^\/(.*)\/([a-z]*)$/s.exec(literal) ?? [];
+        if (source === undefined || flags !== '' || /\\[pP]\{/.test(source)) {
+          throw new Error(`A pattern the OpenAPI document cannot state portably: ${literal}`);
+        }
+        return source;
+      });
+    if (patterns.length > 0) {
       fieldSchema.pattern = patterns[0];
-      fieldSchema.allOf = patterns.slice(1).map((pattern) => ({ pattern }));
+      if (patterns.length > 1) fieldSchema.allOf = patterns.slice(1).map((pattern) => ({ pattern }));
     }
     const listed = description.flags?.only === true; // valid(...): an enum says it all
     if (!listed && fieldSchema.minLength === undefined && !(description.allow ?? []).includes('')) {

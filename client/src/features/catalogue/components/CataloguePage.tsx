@@ -1,14 +1,11 @@
-import '@mantine/core/styles/Table.css';
-import { useState, type FormEvent } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import {
   ActionIcon,
-  Alert,
   Badge,
   Button,
   Checkbox,
   Group,
-  Modal,
   NativeSelect,
   NumberInput,
   SegmentedControl,
@@ -24,11 +21,10 @@ import {
   BASE_UNITS,
   LOCATION_KINDS,
   type BaseUnit,
-  type CreateItemRequest,
-  type CreateLocationRequest,
   type ItemDto,
   type LocationDto,
   type LocationKind,
+  type Page,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
 import { useAllItems, useItemName, useLocations } from '../../../lib/catalogue';
@@ -37,11 +33,22 @@ import { formatNumber } from '../../../lib/format';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
-import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
+import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
+import { ListTable } from '../../../ui/ListPage';
+import type { QueryLike } from '../../../ui/QueryState';
 import { MapPicker } from '../../../ui/MapPicker';
 import { Pager } from '../../../ui/Pager';
-import { QueryState } from '../../../ui/QueryState';
 import { slicePage, usePagedList } from '../../../ui/usePagedList';
+import {
+  ITEM_SERVER_FIELDS,
+  LOCATION_SERVER_FIELDS,
+  itemRequest,
+  locationRequest,
+  validateItem,
+  validateLocation,
+  type ItemValues,
+  type LocationValues,
+} from '../catalogue.form';
 
 /** `/catalogue`: the items (names in four languages, pack units) and the places (kind, address, hours, position). */
 export function CataloguePage() {
@@ -66,86 +73,109 @@ export function CataloguePage() {
   );
 }
 
-function Items() {
+/**
+ * One tab of the catalogue: "add" for those who manage it, the table (each row with its edit
+ * button) and the add/edit dialog.
+ */
+function CatalogueList<T extends { id: string }>({
+  query,
+  name,
+  addLabel,
+  columns,
+  cells,
+  form,
+}: {
+  query: QueryLike<Page<T>>;
+  /** `item` or `location`: names the test ids (`item-new`, `items-table`, `item-row`). */
+  name: 'item' | 'location';
+  addLabel: string;
+  columns: string[];
+  cells(record: T): ReactNode;
+  form(record: T | null, done: () => void): ReactNode;
+}) {
   const { t } = useTranslation();
   const canManage = useCan('catalogue:manage');
-  const allItems = useAllItems();
-  const paging = usePagedList('items');
-  const items = { ...allItems, data: slicePage(allItems.data, paging) };
-  const itemName = useItemName();
-  const units = useUnitLabel();
-  const [editing, setEditing] = useState<ItemDto | 'new' | null>(null);
+  // The catalogue is loaded whole (every screen names items and places from it): paged here.
+  const paging = usePagedList(name);
+  const paged = { ...query, data: slicePage(query.data, paging) };
+  const [editing, setEditing] = useState<T | 'new' | null>(null);
   return (
     <Stack>
       {canManage && (
         <Group>
-          <Button onClick={() => setEditing('new')} data-testid="item-new">
-            {t('catalogue.addItem')}
+          <Button onClick={() => setEditing('new')} data-testid={`${name}-new`}>
+            {addLabel}
           </Button>
         </Group>
       )}
-      <QueryState query={items}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Text c="dimmed">{t('wb.empty')}</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={640}>
-              <Table striped verticalSpacing="sm" data-testid="items-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('catalogue.name')}</Table.Th>
-                    <Table.Th>{t('catalogue.baseUnit')}</Table.Th>
-                    <Table.Th>{t('catalogue.packs')}</Table.Th>
-                    <Table.Th>{t('catalogue.shelfLife')}</Table.Th>
-                    <Table.Th>{t('catalogue.actions')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.items.map((item) => (
-                    <Table.Tr key={item.id} data-testid="item-row">
-                      <Table.Td>
-                        <Text fw={600}>{itemName(item.name)}</Text>
-                        <Text size="xs" c="dimmed">
-                          {[item.name.ru, item.name.en, item.name.ky, item.name.kk].filter(Boolean).join(' · ')}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{units.label(item.baseUnit, 1)}</Table.Td>
-                      <Table.Td>
-                        {item.packs
-                          .map((pack) => `${units.label(pack.unit, 1)} = ${units.quantity(pack.size, item.baseUnit)}`)
-                          .join(', ') || '—'}
-                      </Table.Td>
-                      <Table.Td>
-                        {item.perishable && item.shelfLifeHours
-                          ? t('catalogue.hours', { hours: formatNumber(item.shelfLifeHours) })
-                          : t('catalogue.notPerishable')}
-                      </Table.Td>
-                      <Table.Td>
-                        {canManage && (
-                          <Button size="xs" variant="default" onClick={() => setEditing(item)}>
-                            {t('catalogue.edit')}
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
-      </QueryState>
-      <Pager page={items.data} onOffset={paging.setOffset} label={t('catalogue.items')} />
-      <Modal
-        closeButtonProps={{ 'aria-label': t('common.close') }}
-        opened={editing !== null}
-        onClose={() => setEditing(null)}
-        title={editing === 'new' ? t('catalogue.addItem') : t('catalogue.edit')}
-        size="lg"
+      <ListTable
+        query={paged}
+        minWidth={640}
+        testId={`${name}s-table`}
+        empty={t('wb.empty')}
+        columns={[...columns, t('catalogue.actions')]}
       >
-        {editing !== null && <ItemForm item={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
-      </Modal>
+        {(records) =>
+          records.map((record) => (
+            <Table.Tr key={record.id} data-testid={`${name}-row`}>
+              {cells(record)}
+              <Table.Td>
+                {canManage && (
+                  <Button size="xs" variant="default" onClick={() => setEditing(record)}>
+                    {t('catalogue.edit')}
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))
+        }
+      </ListTable>
+      <Pager page={paged.data} onOffset={paging.setOffset} label={addLabel} />
+      <EditDialog
+        editing={editing}
+        onClose={() => setEditing(null)}
+        addTitle={addLabel}
+        editTitle={t('catalogue.edit')}
+      >
+        {(record) => form(record, () => setEditing(null))}
+      </EditDialog>
     </Stack>
+  );
+}
+
+function Items() {
+  const { t } = useTranslation();
+  const itemName = useItemName();
+  const units = useUnitLabel();
+  return (
+    <CatalogueList
+      query={useAllItems()}
+      name="item"
+      addLabel={t('catalogue.addItem')}
+      columns={[t('catalogue.name'), t('catalogue.baseUnit'), t('catalogue.packs'), t('catalogue.shelfLife')]}
+      cells={(item) => (
+        <>
+          <Table.Td>
+            <Text fw={600}>{itemName(item.name)}</Text>
+            <Text size="xs" c="dimmed">
+              {[item.name.ru, item.name.en, item.name.ky, item.name.kk].filter(Boolean).join(' · ')}
+            </Text>
+          </Table.Td>
+          <Table.Td>{units.label(item.baseUnit, 1)}</Table.Td>
+          <Table.Td>
+            {item.packs
+              .map((pack) => `${units.label(pack.unit, 1)} = ${units.quantity(pack.size, item.baseUnit)}`)
+              .join(', ') || '—'}
+          </Table.Td>
+          <Table.Td>
+            {item.perishable && item.shelfLifeHours
+              ? t('catalogue.hours', { hours: formatNumber(item.shelfLifeHours) })
+              : t('catalogue.notPerishable')}
+          </Table.Td>
+        </>
+      )}
+      form={(item, done) => <ItemForm item={item} onDone={done} />}
+    />
   );
 }
 
@@ -159,8 +189,6 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const units = useUnitLabel();
-  const fieldErrors = useApiFieldErrors();
-  const errorMessage = useErrorMessage();
   const [names, setNames] = useState({
     ru: item?.name.ru ?? '',
     en: item?.name.en ?? '',
@@ -173,71 +201,21 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   );
   const [perishable, setPerishable] = useState(item?.perishable ?? false);
   const [shelfLife, setShelfLife] = useState<number | string>(item?.shelfLifeHours ?? '');
-  const [key] = useState(uuid);
-  const [submitted, setSubmitted] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  type Field = 'ru' | 'en' | 'ky' | 'kk' | 'packs' | 'shelfLife' | 'baseUnit';
-  const local: Partial<Record<Field, string>> = {};
-  if (submitted) {
-    if (!names.ru.trim()) local.ru = t('wb.fieldErrors.required');
-    if (!names.en.trim()) local.en = t('wb.fieldErrors.required');
-    if (packs.some((pack) => !pack.unit.trim() || !Number.isInteger(Number(pack.size)) || Number(pack.size) < 1))
-      local.packs = t('catalogue.errors.pack');
-    if (perishable && (shelfLife === '' || Number(shelfLife) < 1)) local.shelfLife = t('catalogue.errors.shelfLife');
-  }
-  const server = fieldErrors<Field>(error, {
-    'body.name.ru': 'ru',
-    'body.name.en': 'en',
-    'body.name.ky': 'ky',
-    'body.name.kk': 'kk',
-    'body.packs': 'packs',
-    'body.shelfLifeHours': 'shelfLife',
-    'body.baseUnit': 'baseUnit',
-  });
-  const problems = { ...server, ...local };
-  const formMessage = errorMessage(error, Object.keys(server).length > 0);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setSubmitted(true);
-    const bad =
-      !names.ru.trim() ||
-      !names.en.trim() ||
-      packs.some((pack) => !pack.unit.trim() || !Number.isInteger(Number(pack.size)) || Number(pack.size) < 1) ||
-      (perishable && (shelfLife === '' || Number(shelfLife) < 1));
-    if (bad) {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-      return;
-    }
-    const body: CreateItemRequest = {
-      name: {
-        ru: names.ru.trim(),
-        en: names.en.trim(),
-        ...(names.ky.trim() ? { ky: names.ky.trim() } : {}),
-        ...(names.kk.trim() ? { kk: names.kk.trim() } : {}),
-      },
-      baseUnit,
-      packs: packs.map((pack) => ({ unit: pack.unit.trim().toLowerCase(), size: Number(pack.size) })),
-      perishable,
-      shelfLifeHours: perishable ? Number(shelfLife) : null,
-    };
-    setSaving(true);
-    setError(undefined);
-    try {
+  const values: ItemValues = { names, baseUnit, packs, perishable, shelfLife };
+  const { problems, formMessage, saving, onSubmit } = useEditForm({
+    validate: () => validateItem(values),
+    serverFields: ITEM_SERVER_FIELDS,
+    submit: async (key) => {
+      const body = itemRequest(values);
       if (item) await request('PATCH', `/api/items/${item.id}`, body);
       else await request('POST', '/api/items', body, { 'Idempotency-Key': key });
       await queryClient.invalidateQueries({ queryKey: queryKeys.items('') });
       onDone();
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-    }
-  }
+    },
+  });
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} noValidate data-testid="item-form">
+    <form onSubmit={onSubmit} noValidate data-testid="item-form">
       <Stack>
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           {(['ru', 'en', 'ky', 'kk'] as const).map((language) => (
@@ -335,16 +313,7 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
             />
           )}
         </Group>
-        {formMessage && (
-          <Alert color="red.9" variant="light" role="alert">
-            {formMessage}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button type="submit" loading={saving} data-testid="item-submit">
-            {t('wb.save')}
-          </Button>
-        </Group>
+        <FormActions message={formMessage} saving={saving} label={t('wb.save')} testId="item-submit" />
       </Stack>
     </form>
   );
@@ -352,93 +321,42 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
 
 function Locations() {
   const { t } = useTranslation();
-  const canManage = useCan('catalogue:manage');
-  const allLocations = useLocations();
-  const paging = usePagedList('locations');
-  const locations = { ...allLocations, data: slicePage(allLocations.data, paging) };
-  const [editing, setEditing] = useState<LocationDto | 'new' | null>(null);
   return (
-    <Stack>
-      {canManage && (
-        <Group>
-          <Button onClick={() => setEditing('new')} data-testid="location-new">
-            {t('catalogue.addLocation')}
-          </Button>
-        </Group>
+    <CatalogueList
+      query={useLocations()}
+      name="location"
+      addLabel={t('catalogue.addLocation')}
+      columns={[t('catalogue.name'), t('catalogue.kind'), t('catalogue.address'), t('catalogue.position')]}
+      cells={(location) => (
+        <>
+          <Table.Td>
+            <Text fw={600}>{location.name}</Text>
+            {!location.active && <Badge color="#495057">{t('catalogue.inactive')}</Badge>}
+          </Table.Td>
+          <Table.Td>{t(`catalogue.kinds.${location.kind}`)}</Table.Td>
+          <Table.Td>
+            {location.address ?? '—'}
+            {location.openingHours && (
+              <Text size="xs" c="dimmed">
+                {location.openingHours}
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>
+            {location.position
+              ? `${formatNumber(location.position.lat, { maximumFractionDigits: 5 })}, ${formatNumber(location.position.lng, { maximumFractionDigits: 5 })}`
+              : '—'}
+          </Table.Td>
+        </>
       )}
-      <QueryState query={locations}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Text c="dimmed">{t('wb.empty')}</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={640}>
-              <Table striped verticalSpacing="sm" data-testid="locations-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('catalogue.name')}</Table.Th>
-                    <Table.Th>{t('catalogue.kind')}</Table.Th>
-                    <Table.Th>{t('catalogue.address')}</Table.Th>
-                    <Table.Th>{t('catalogue.position')}</Table.Th>
-                    <Table.Th>{t('catalogue.actions')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.items.map((location) => (
-                    <Table.Tr key={location.id} data-testid="location-row">
-                      <Table.Td>
-                        <Text fw={600}>{location.name}</Text>
-                        {!location.active && <Badge color="#495057">{t('catalogue.inactive')}</Badge>}
-                      </Table.Td>
-                      <Table.Td>{t(`catalogue.kinds.${location.kind}`)}</Table.Td>
-                      <Table.Td>
-                        {location.address ?? '—'}
-                        {location.openingHours && (
-                          <Text size="xs" c="dimmed">
-                            {location.openingHours}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        {location.position
-                          ? `${formatNumber(location.position.lat, { maximumFractionDigits: 5 })}, ${formatNumber(location.position.lng, { maximumFractionDigits: 5 })}`
-                          : '—'}
-                      </Table.Td>
-                      <Table.Td>
-                        {canManage && (
-                          <Button size="xs" variant="default" onClick={() => setEditing(location)}>
-                            {t('catalogue.edit')}
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
-      </QueryState>
-      <Pager page={locations.data} onOffset={paging.setOffset} label={t('catalogue.locations')} />
-      <Modal
-        closeButtonProps={{ 'aria-label': t('common.close') }}
-        opened={editing !== null}
-        onClose={() => setEditing(null)}
-        title={editing === 'new' ? t('catalogue.addLocation') : t('catalogue.edit')}
-        size="lg"
-      >
-        {editing !== null && (
-          <LocationForm location={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
-        )}
-      </Modal>
-    </Stack>
+      form={(location, done) => <LocationForm location={location} onDone={done} />}
+    />
   );
 }
 
 function LocationForm({ location, onDone }: { location: LocationDto | null; onDone(): void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const fieldErrors = useApiFieldErrors();
-  const errorMessage = useErrorMessage();
   const [name, setName] = useState(location?.name ?? '');
   const [kind, setKind] = useState<LocationKind>(location?.kind ?? 'collection_point');
   const [address, setAddress] = useState(location?.address ?? '');
@@ -446,66 +364,21 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
   const [lat, setLat] = useState<number | string>(location?.position?.lat ?? '');
   const [lng, setLng] = useState<number | string>(location?.position?.lng ?? '');
   const [active, setActive] = useState(location?.active ?? true);
-  const [key] = useState(uuid);
-  const [submitted, setSubmitted] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  type Field = 'name' | 'kind' | 'address' | 'hours' | 'lat' | 'lng';
-  const local: Partial<Record<Field, string>> = {};
-  if (submitted) {
-    if (!name.trim()) local.name = t('wb.fieldErrors.required');
-    if ((lat === '') !== (lng === '')) local[lat === '' ? 'lat' : 'lng'] = t('catalogue.errors.bothCoordinates');
-    if (lat !== '' && (Number(lat) < -90 || Number(lat) > 90)) local.lat = t('wb.fieldErrors.invalid');
-    if (lng !== '' && (Number(lng) < -180 || Number(lng) > 180)) local.lng = t('wb.fieldErrors.invalid');
-  }
-  const server = fieldErrors<Field>(error, {
-    'body.name': 'name',
-    'body.kind': 'kind',
-    'body.address': 'address',
-    'body.openingHours': 'hours',
-    'body.position.lat': 'lat',
-    'body.position.lng': 'lng',
-    'body.position': 'lat',
-  });
-  const problems = { ...server, ...local };
-  const formMessage = errorMessage(error, Object.keys(server).length > 0);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setSubmitted(true);
-    if (
-      !name.trim() ||
-      (lat === '') !== (lng === '') ||
-      (lat !== '' && (Number(lat) < -90 || Number(lat) > 90)) ||
-      (lng !== '' && (Number(lng) < -180 || Number(lng) > 180))
-    ) {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-      return;
-    }
-    const body: CreateLocationRequest = {
-      name: name.trim(),
-      kind,
-      address: address.trim() || null,
-      openingHours: hours.trim() || null,
-      position: lat === '' ? null : { lat: Number(lat), lng: Number(lng) },
-      active,
-    };
-    setSaving(true);
-    setError(undefined);
-    try {
+  const values: LocationValues = { name, kind, address, hours, lat, lng, active };
+  const { problems, formMessage, saving, onSubmit } = useEditForm({
+    validate: () => validateLocation(values),
+    serverFields: LOCATION_SERVER_FIELDS,
+    submit: async (key) => {
+      const body = locationRequest(values);
       if (location) await request('PATCH', `/api/locations/${location.id}`, body);
       else await request('POST', '/api/locations', body, { 'Idempotency-Key': key });
       await queryClient.invalidateQueries({ queryKey: queryKeys.locations() });
       onDone();
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-    }
-  }
+    },
+  });
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} noValidate data-testid="location-form">
+    <form onSubmit={onSubmit} noValidate data-testid="location-form">
       <Stack>
         <TextInput
           label={t('catalogue.name')}
@@ -574,16 +447,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
           checked={active}
           onChange={(event) => setActive(event.currentTarget.checked)}
         />
-        {formMessage && (
-          <Alert color="red.9" variant="light" role="alert">
-            {formMessage}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button type="submit" loading={saving} data-testid="location-submit">
-            {t('wb.save')}
-          </Button>
-        </Group>
+        <FormActions message={formMessage} saving={saving} label={t('wb.save')} testId="location-submit" />
       </Stack>
     </form>
   );

@@ -21,29 +21,21 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { LOCALES } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
-import { toBaseQuantity, type CreateDonationRequest, type DonorKind, type ItemDto } from '../../../lib/contracts';
-import { toLocalInput } from '../../../lib/format';
+import type { DonorKind } from '../../../lib/contracts';
 import { useUnitLabel } from '../../../lib/units';
 import { recordDonation, useItemSearch } from '../api/intake.api';
-
-interface Line {
-  item: ItemDto;
-  quantity: number;
-  unit: string;
-  /** datetime-local value, empty when the item does not spoil */
-  expires: string;
-  /** The expiry was changed by hand; otherwise the server applies the shelf life from receipt. */
-  expiresSet: boolean;
-}
-
-type FieldError = 'item' | 'quantity' | 'expires' | 'place' | 'phone';
-
-const MAX_QUANTITY = 1_000_000;
-
-function defaultExpiry(item: ItemDto, now = new Date()): string {
-  if (!item.perishable || !item.shelfLifeHours) return '';
-  return toLocalInput(new Date(now.getTime() + item.shelfLifeHours * 3_600_000));
-}
+import {
+  MAX_QUANTITY,
+  amountOf,
+  baseTotal,
+  defaultExpiry,
+  donationRequest,
+  lineProblems,
+  matchesItem,
+  phoneProblem,
+  type DonationField as FieldError,
+  type DonationLine as Line,
+} from '../donation';
 
 /**
  * The donation form: item (search as you type), quantity in any of its units with the total in
@@ -93,18 +85,14 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   );
   // Matches any of the item's names, so that "молоко" and "milk" both find milk.
   const filter: OptionsFilter = ({ options: all, search: typed }) => {
-    const needle = typed.trim().toLocaleLowerCase();
-    if (!needle) return all;
-    return (all as ComboboxItem[]).filter((option) => {
-      const names = Object.values(items.get(option.value)?.name ?? {})
-        .join(' ')
-        .toLocaleLowerCase();
-      return names.includes(needle) || option.label.toLocaleLowerCase().includes(needle);
-    });
+    if (!typed.trim()) return all;
+    return (all as ComboboxItem[]).filter((option) =>
+      matchesItem(items.get(option.value)?.name ?? {}, option.label, typed),
+    );
   };
 
-  const amount = typeof quantity === 'number' ? quantity : Number.NaN;
-  const total = item && Number.isInteger(amount) && amount > 0 ? toBaseQuantity(item, amount, unit) : undefined;
+  const amount = amountOf(quantity);
+  const total = baseTotal(item, quantity, unit);
 
   function chooseItem(id: string | null) {
     setItemId(id);
@@ -120,10 +108,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   /** The line being typed, or the errors that keep it from being one. */
   function currentLine(): Line | Partial<Record<FieldError, string>> {
     const found: Partial<Record<FieldError, string>> = {};
-    if (!item) found.item = t('intake.errors.item');
-    if (!Number.isInteger(amount) || amount < 1 || amount > MAX_QUANTITY) found.quantity = t('intake.errors.quantity');
-    if (item?.perishable && expires && Number.isNaN(new Date(expires).getTime()))
-      found.expires = t('intake.errors.expires');
+    for (const [field, key] of Object.entries(lineProblems(item, amount, expires)))
+      found[field as FieldError] = t(key as 'intake.errors.item');
     if (!item || Object.keys(found).length > 0) return found;
     return { item, quantity: amount, unit: unit || item.baseUnit, expires, expiresSet };
   }
@@ -162,9 +148,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     const all = [...lines];
     if ('item' in typed && typeof typed.item === 'object') all.push(typed as Line);
     else if (typing || lines.length === 0) Object.assign(found, typed);
-    if (donorKind !== 'anonymous' && donorPhone.trim() && !/^\+?[0-9 ()-]{5,25}$/.test(donorPhone.trim())) {
-      found.phone = t('intake.errors.phone');
-    }
+    if (phoneProblem(donorKind, donorPhone).phone) found.phone = t('intake.errors.phone');
     setErrors(found);
     if (Object.keys(found).length > 0 || all.length === 0 || !locationId || !campaignId) {
       if (found.item || (!found.quantity && !found.expires)) itemRef.current?.focus();
@@ -172,36 +156,18 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
       return;
     }
 
-    const body: CreateDonationRequest = {
+    // The receipt is printed in the language the coordinator works in.
+    const donor = { kind: donorKind, name: donorName, phone: donorPhone, consent };
+    const body = donationRequest({
       campaignId,
       locationId,
-      receivedAt: new Date().toISOString(),
-      lines: all.map((line) => ({
-        itemId: line.item.id,
-        quantity: line.quantity,
-        ...(line.unit !== line.item.baseUnit && { unit: line.unit }),
-        ...(line.item.perishable &&
-          line.expiresSet &&
-          line.expires && { expiresAt: new Date(line.expires).toISOString() }),
-      })),
-    };
-    // The receipt is printed in the language the coordinator works in.
-    const locale = LOCALES.find((candidate) => candidate === i18n.language);
-    if (donorKind !== 'anonymous') {
-      const phone = donorPhone.trim();
-      body.donor = {
-        kind: donorKind,
-        ...(donorName.trim() && { name: donorName.trim() }),
-        // A phone is kept only with the donor's consent to be contacted.
-        ...(phone && consent && { phone, consentToContact: true }),
-        ...(locale && { locale }),
-      };
-    } else if (locale) {
-      body.donor = { kind: 'anonymous', locale };
-    }
+      receivedAt: new Date(),
+      lines: all,
+      donor,
+      locale: LOCALES.find((candidate) => candidate === i18n.language),
+    });
     const summary = all.map(describe).join('; ');
     // Ready for the next donation at once; the one just typed is stored in the background.
-    const donor = { kind: donorKind, name: donorName, phone: donorPhone, consent };
     setLines([]);
     setDonorKind('anonymous');
     setDonorName('');

@@ -35,7 +35,7 @@ import { ApiRequestError } from '../../../lib/http';
 import { useUnitLabel } from '../../../lib/units';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { useDriverChoices, useOriginStock } from '../api/shipments.api';
-import { fefo } from './fefo';
+import { fefo } from '../fefo';
 import { changeBody, createBody, newLine, valuesOf, type Line, type Values } from './planValues';
 
 type Field =

@@ -34,7 +34,7 @@ import {
   useShipmentDetail,
 } from '../api/shipments.api';
 import { StatusBadge } from './common';
-import { fefo } from './fefo';
+import { fefo } from '../fefo';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
 export function ShipmentPage() {

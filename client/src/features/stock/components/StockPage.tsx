@@ -1,22 +1,17 @@
-import '@mantine/core/styles/Table.css';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
   Badge,
   Button,
   Group,
-  Modal,
   NativeSelect,
   NumberInput,
-  Select,
-  SimpleGrid,
   Stack,
   Table,
   Text,
   Textarea,
   TextInput,
-  Title,
   VisuallyHidden,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
@@ -24,22 +19,25 @@ import { ADJUSTMENT_REASONS, WRITE_OFF_REASONS, type StockRowDto, type WriteOffR
 import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
-import { ApiRequestError } from '../../../lib/http';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
-import { uuid } from '../../../lib/uuid';
-import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
-import { QueryState } from '../../../ui/QueryState';
+import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
+import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
 import { Pager } from '../../../ui/Pager';
 import { usePagedList } from '../../../ui/usePagedList';
+import { QueryState } from '../../../ui/QueryState';
 import { adjust, useLotMovements, useStock, writeOff, type StockFilters } from '../api/stock.api';
+import {
+  ADJUST_SERVER_FIELDS,
+  WRITE_OFF_SERVER_FIELDS,
+  byExpiry,
+  lotChange,
+  unitSize,
+  validateAdjust,
+  validateWriteOff,
+} from '../stock.form';
 
 type Dialog = { kind: 'writeOff' | 'adjust' | 'movements'; row: StockRowDto } | null;
-
-/** Expiring first: the earliest expiry on top, goods that do not spoil last. */
-function byExpiry(a: StockRowDto, b: StockRowDto): number {
-  return (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999') || a.lotId.localeCompare(b.lotId);
-}
 
 /** `/stock`: what is where, expiring lots first; write-offs, counts and a lot's movements. */
 export function StockPage() {
@@ -71,55 +69,48 @@ export function StockPage() {
   const set = (patch: Partial<StockFilters>) => setFilters((current) => ({ ...current, ...patch }));
 
   return (
-    <Stack gap="lg" data-testid="stock">
-      <Title order={1} size="h2">
-        {t('stock.title')}
-      </Title>
-      <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} component="section" aria-label={t('wb.filters')}>
-        <Select
-          label={t('stock.place')}
-          placeholder={t('wb.all')}
-          clearable
-          searchable
-          nothingFoundMessage={t('common.nothingFound')}
-          data={(locations.data?.items ?? [])
-            .filter((location) => location.kind !== 'checkpoint')
-            .map((location) => ({ value: location.id, label: location.name }))}
-          value={filters.locationId}
-          onChange={(value) => set({ locationId: value })}
-        />
-        <Select
-          label={t('stock.item')}
-          placeholder={t('wb.all')}
-          clearable
-          searchable
-          nothingFoundMessage={t('common.nothingFound')}
-          data={(items.data?.items ?? []).map((item) => ({ value: item.id, label: itemName(item.name) }))}
-          value={filters.itemId}
-          onChange={(value) => set({ itemId: value })}
-        />
-        <Select
-          label={t('stock.campaign')}
-          placeholder={t('wb.all')}
-          clearable
-          searchable
-          nothingFoundMessage={t('common.nothingFound')}
-          data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: campaign.name }))}
-          value={filters.campaignId}
-          onChange={(value) => set({ campaignId: value })}
-        />
-        <NumberInput
-          label={t('stock.expiringWithin')}
-          description={t('stock.expiringWithinHint')}
-          min={0}
-          max={8760}
-          allowDecimal={false}
-          value={filters.expiringWithinHours ?? ''}
-          onChange={(value) =>
-            set({ expiringWithinHours: value === '' ? null : Math.max(0, Math.floor(Number(value))) })
-          }
-        />
-      </SimpleGrid>
+    <ListPage
+      title={t('stock.title')}
+      testId="stock"
+      filters={
+        <>
+          <ChoiceFilter
+            label={t('stock.place')}
+            searchable
+            data={(locations.data?.items ?? [])
+              .filter((location) => location.kind !== 'checkpoint')
+              .map((location) => ({ value: location.id, label: location.name }))}
+            value={filters.locationId}
+            onChange={(value) => set({ locationId: value })}
+          />
+          <ChoiceFilter
+            label={t('stock.item')}
+            searchable
+            data={(items.data?.items ?? []).map((item) => ({ value: item.id, label: itemName(item.name) }))}
+            value={filters.itemId}
+            onChange={(value) => set({ itemId: value })}
+          />
+          <ChoiceFilter
+            label={t('stock.campaign')}
+            searchable
+            data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: campaign.name }))}
+            value={filters.campaignId}
+            onChange={(value) => set({ campaignId: value })}
+          />
+          <NumberInput
+            label={t('stock.expiringWithin')}
+            description={t('stock.expiringWithinHint')}
+            min={0}
+            max={8760}
+            allowDecimal={false}
+            value={filters.expiringWithinHours ?? ''}
+            onChange={(value) =>
+              set({ expiringWithinHours: value === '' ? null : Math.max(0, Math.floor(Number(value))) })
+            }
+          />
+        </>
+      }
+    >
       {done && (
         <Alert
           color="green.9"
@@ -133,90 +124,78 @@ export function StockPage() {
           {done}
         </Alert>
       )}
-      <QueryState query={stock}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Text c="dimmed" data-testid="stock-empty">
-              {t('stock.none')}
-            </Text>
-          ) : (
-            <Table.ScrollContainer minWidth={760}>
-              <Table striped verticalSpacing="sm" data-testid="stock-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('stock.item')}</Table.Th>
-                    <Table.Th>{t('stock.place')}</Table.Th>
-                    <Table.Th>{t('stock.expires')}</Table.Th>
-                    <Table.Th ta="right">{t('stock.onHand')}</Table.Th>
-                    <Table.Th ta="right">{t('stock.reserved')}</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>{t('stock.actions')}</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {[...page.items].sort(byExpiry).map((row) => (
-                    <Table.Tr key={`${row.locationId}:${row.lotId}`} data-testid="stock-row" data-lot={row.lotId}>
-                      <Table.Td>
-                        {itemName(itemsById.get(row.itemId)?.name)}
-                        <Text size="xs" c="dimmed">
-                          {campaignsById.get(row.campaignId)?.name}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{places.get(row.locationId)?.name ?? '?'}</Table.Td>
-                      <Table.Td>
-                        {row.expiresAt ? (
-                          <>
-                            {formatDateTime(row.expiresAt)}{' '}
-                            {row.expired ? (
-                              <Badge color="red.9" variant="filled">
-                                {t('stock.expired')}
-                              </Badge>
-                            ) : (
-                              <Text span size="xs" c="dimmed">
-                                ({formatRelative(row.expiresAt)})
-                              </Text>
-                            )}
-                          </>
-                        ) : (
-                          t('stock.noExpiry')
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right" data-testid="stock-on-hand">
-                        {quantity(row.itemId, row.onHand)}
-                      </Table.Td>
-                      <Table.Td ta="right">{row.reserved > 0 ? quantity(row.itemId, row.reserved) : '—'}</Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap" justify="flex-end">
-                          {canWrite && (
-                            <>
-                              <Button size="xs" variant="default" onClick={() => setDialog({ kind: 'writeOff', row })}>
-                                {t('stock.writeOff')}
-                              </Button>
-                              <Button size="xs" variant="default" onClick={() => setDialog({ kind: 'adjust', row })}>
-                                {t('stock.adjust')}
-                              </Button>
-                            </>
-                          )}
-                          <Button size="xs" variant="subtle" onClick={() => setDialog({ kind: 'movements', row })}>
-                            {t('stock.movements')}
-                          </Button>
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
+      <ListTable
+        query={stock}
+        minWidth={760}
+        testId="stock-table"
+        empty={t('stock.none')}
+        emptyTestId="stock-empty"
+        columns={[
+          t('stock.item'),
+          t('stock.place'),
+          t('stock.expires'),
+          { label: t('stock.onHand'), align: 'right' },
+          { label: t('stock.reserved'), align: 'right' },
+          <VisuallyHidden key="actions">{t('stock.actions')}</VisuallyHidden>,
+        ]}
+      >
+        {(rows) =>
+          [...rows].sort(byExpiry).map((row) => (
+            <Table.Tr key={`${row.locationId}:${row.lotId}`} data-testid="stock-row" data-lot={row.lotId}>
+              <Table.Td>
+                {itemName(itemsById.get(row.itemId)?.name)}
+                <Text size="xs" c="dimmed">
+                  {campaignsById.get(row.campaignId)?.name}
+                </Text>
+              </Table.Td>
+              <Table.Td>{places.get(row.locationId)?.name ?? '?'}</Table.Td>
+              <Table.Td>
+                {row.expiresAt ? (
+                  <>
+                    {formatDateTime(row.expiresAt)}{' '}
+                    {row.expired ? (
+                      <Badge color="red.9" variant="filled">
+                        {t('stock.expired')}
+                      </Badge>
+                    ) : (
+                      <Text span size="xs" c="dimmed">
+                        ({formatRelative(row.expiresAt)})
+                      </Text>
+                    )}
+                  </>
+                ) : (
+                  t('stock.noExpiry')
+                )}
+              </Table.Td>
+              <Table.Td ta="right" data-testid="stock-on-hand">
+                {quantity(row.itemId, row.onHand)}
+              </Table.Td>
+              <Table.Td ta="right">{row.reserved > 0 ? quantity(row.itemId, row.reserved) : '—'}</Table.Td>
+              <Table.Td>
+                <Group gap={4} wrap="nowrap" justify="flex-end">
+                  {canWrite && (
+                    <>
+                      <Button size="xs" variant="default" onClick={() => setDialog({ kind: 'writeOff', row })}>
+                        {t('stock.writeOff')}
+                      </Button>
+                      <Button size="xs" variant="default" onClick={() => setDialog({ kind: 'adjust', row })}>
+                        {t('stock.adjust')}
+                      </Button>
+                    </>
+                  )}
+                  <Button size="xs" variant="subtle" onClick={() => setDialog({ kind: 'movements', row })}>
+                    {t('stock.movements')}
+                  </Button>
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))
         }
-      </QueryState>
+      </ListTable>
       <Pager page={stock.data} onOffset={paging.setOffset} />
-      <Modal
-        closeButtonProps={{ 'aria-label': t('common.close') }}
+      <FormModal
         opened={dialog !== null}
         onClose={() => setDialog(null)}
-        size="lg"
         title={
           dialog
             ? `${t(`stock.${dialog.kind}Title`)}: ${itemName(itemsById.get(dialog.row.itemId)?.name)}, ${places.get(dialog.row.locationId)?.name ?? ''}`
@@ -242,8 +221,8 @@ export function StockPage() {
           />
         )}
         {dialog?.kind === 'movements' && <Movements row={dialog.row} />}
-      </Modal>
-    </Stack>
+      </FormModal>
+    </ListPage>
   );
 }
 
@@ -254,96 +233,102 @@ function useUnitChoices(row: StockRowDto) {
   return { item, choices: item ? units.choices(item) : [], units };
 }
 
+/**
+ * What the write-off and the count share: the unit the quantity is typed in (and its size in base
+ * units), the note, quantities said in the item's base unit, and the end of a change (the stock
+ * reloaded, the dialog closed with a message).
+ */
+function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
+  const queryClient = useQueryClient();
+  const { item, choices, units } = useUnitChoices(row);
+  const [unit, setUnit] = useState(item?.baseUnit ?? '');
+  const [note, setNote] = useState('');
+  return {
+    /** The unit choice of the quantity field (`<QuantityInUnit {...unitPicker} />`). */
+    unitPicker: { choices, unit, onUnitChange: setUnit },
+    note,
+    setNote,
+    size: unitSize(item, unit),
+    change: () => lotChange(row, item, unit, note),
+    inBase: (quantity: number) => (item ? units.quantity(quantity, item.baseUnit) : quantity),
+    done: async (message: string) => {
+      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
+      onDone(message);
+    },
+  };
+}
+
+/** A whole quantity (the dialog's first field) in one of the item's units. */
+function QuantityInUnit({
+  label,
+  min,
+  value,
+  onChange,
+  error,
+  choices,
+  unit,
+  onUnitChange,
+}: {
+  label: string;
+  min: number;
+  value: number | string;
+  onChange(value: number | string): void;
+  error: string | undefined;
+  choices: { value: string; label: string }[];
+  unit: string;
+  onUnitChange(unit: string): void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Group grow align="flex-start">
+      <NumberInput
+        label={label}
+        required
+        min={min}
+        allowDecimal={false}
+        value={value}
+        onChange={onChange}
+        error={error}
+        data-autofocus
+      />
+      <NativeSelect
+        label={t('stock.unit')}
+        data={choices}
+        value={unit}
+        onChange={(e) => onUnitChange(e.currentTarget.value)}
+      />
+    </Group>
+  );
+}
+
 function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const fieldErrors = useApiFieldErrors();
-  const errorMessage = useErrorMessage();
-  const { item, choices, units } = useUnitChoices(row);
+  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
   const [quantity, setQuantity] = useState<number | string>('');
-  const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [reason, setReason] = useState<WriteOffReason | ''>('');
-  const [note, setNote] = useState('');
-  const [key] = useState(uuid);
-  const [submitted, setSubmitted] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  const size = item?.packs.find((pack) => pack.unit === unit)?.size ?? 1;
-  const available = row.onHand - row.reserved;
-  const local: Partial<Record<'quantity' | 'reason' | 'note', string>> = {};
-  if (submitted) {
-    const n = Number(quantity);
-    if (quantity === '' || !Number.isInteger(n) || n < 1) local.quantity = t('stock.errors.quantity');
-    else if (n * size > available) local.quantity = t('stock.errors.moreThanAvailable');
-    if (!reason) local.reason = t('wb.fieldErrors.required');
-    if (reason === 'other' && !note.trim()) local.note = t('stock.errors.noteForOther');
-  }
-  const server = fieldErrors(error, {
-    'body.quantity': 'quantity',
-    'body.unit': 'quantity',
-    'body.reason': 'reason',
-    'body.note': 'note',
-  } as const);
-  if (error instanceof ApiRequestError && error.status === 409 && !server.quantity)
-    server.quantity = t('stock.errors.moreThanAvailable');
-  const problems = { ...server, ...local };
-  const formMessage = errorMessage(error, Object.keys(server).length > 0);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setSubmitted(true);
-    const n = Number(quantity);
-    if (!Number.isInteger(n) || n < 1 || n * size > available || !reason || (reason === 'other' && !note.trim())) {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-      return;
-    }
-    setSaving(true);
-    setError(undefined);
-    try {
-      await writeOff(
-        {
-          locationId: row.locationId,
-          lotId: row.lotId,
-          quantity: n,
-          ...(item && unit !== item.baseUnit ? { unit } : {}),
-          reason,
-          ...(note.trim() ? { note: note.trim() } : {}),
-        },
-        key,
-      );
-      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
-      onDone(t('stock.writtenOff', { quantity: item ? units.quantity(n * size, item.baseUnit) : n }));
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-    }
-  }
+  const { problems, formMessage, saving, onSubmit } = useEditForm({
+    validate: () => validateWriteOff(row, { quantity, size, reason, note }),
+    serverFields: WRITE_OFF_SERVER_FIELDS,
+    conflict: { field: 'quantity', message: 'stock.errors.moreThanAvailable' },
+    submit: async (key) => {
+      const n = Number(quantity);
+      await writeOff({ ...change(), quantity: n, reason: reason as WriteOffReason }, key);
+      await done(t('stock.writtenOff', { quantity: inBase(n * size) }));
+    },
+  });
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} noValidate data-testid="write-off-form">
+    <form onSubmit={onSubmit} noValidate data-testid="write-off-form">
       <Stack>
-        <Text size="sm">
-          {t('stock.available', { quantity: item ? units.quantity(available, item.baseUnit) : available })}
-        </Text>
-        <Group grow align="flex-start">
-          <NumberInput
-            label={t('stock.quantity')}
-            required
-            min={1}
-            allowDecimal={false}
-            value={quantity}
-            onChange={setQuantity}
-            error={problems.quantity}
-            data-autofocus
-          />
-          <NativeSelect
-            label={t('stock.unit')}
-            data={choices}
-            value={unit}
-            onChange={(e) => setUnit(e.currentTarget.value)}
-          />
-        </Group>
+        <Text size="sm">{t('stock.available', { quantity: inBase(row.onHand - row.reserved) })}</Text>
+        <QuantityInUnit
+          label={t('stock.quantity')}
+          min={1}
+          value={quantity}
+          onChange={setQuantity}
+          error={problems.quantity}
+          {...unitPicker}
+        />
         <NativeSelect
           label={t('stock.reason')}
           required
@@ -363,16 +348,13 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
           onChange={(event) => setNote(event.currentTarget.value)}
           error={problems.note}
         />
-        {formMessage && (
-          <Alert color="red.9" variant="light" role="alert">
-            {formMessage}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button type="submit" color="red.9" loading={saving} data-testid="write-off-submit">
-            {t('stock.writeOffSubmit')}
-          </Button>
-        </Group>
+        <FormActions
+          message={formMessage}
+          saving={saving}
+          label={t('stock.writeOffSubmit')}
+          testId="write-off-submit"
+          color="red.9"
+        />
       </Stack>
     </form>
   );
@@ -380,97 +362,32 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
 
 function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const fieldErrors = useApiFieldErrors();
-  const errorMessage = useErrorMessage();
-  const { item, choices, units } = useUnitChoices(row);
+  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
   const [counted, setCounted] = useState<number | string>('');
-  const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [reason, setReason] = useState<string>('count');
-  const [note, setNote] = useState('');
-  const [key] = useState(uuid);
-  const [submitted, setSubmitted] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const size = item?.packs.find((pack) => pack.unit === unit)?.size ?? 1;
-
-  const local: Partial<Record<'counted' | 'note', string>> = {};
-  if (submitted) {
-    const n = Number(counted);
-    if (counted === '' || !Number.isInteger(n) || n < 0) local.counted = t('stock.errors.counted');
-    else if (n * size < row.reserved) local.counted = t('stock.errors.belowReserved');
-    if (reason === 'other' && !note.trim()) local.note = t('stock.errors.noteForOther');
-  }
-  const server = fieldErrors(error, {
-    'body.countedQuantity': 'counted',
-    'body.unit': 'counted',
-    'body.note': 'note',
-  } as const);
-  if (error instanceof ApiRequestError && error.status === 409 && !server.counted)
-    server.counted = t('stock.errors.belowReserved');
-  const problems = { ...server, ...local };
-  const formMessage = errorMessage(error, Object.keys(server).length > 0);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setSubmitted(true);
-    const n = Number(counted);
-    if (
-      counted === '' ||
-      !Number.isInteger(n) ||
-      n < 0 ||
-      n * size < row.reserved ||
-      (reason === 'other' && !note.trim())
-    ) {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-      return;
-    }
-    setSaving(true);
-    setError(undefined);
-    try {
-      await adjust(
-        {
-          locationId: row.locationId,
-          lotId: row.lotId,
-          countedQuantity: n,
-          ...(item && unit !== item.baseUnit ? { unit } : {}),
-          reason,
-          ...(note.trim() ? { note: note.trim() } : {}),
-        },
-        key,
-      );
-      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
-      onDone(t('stock.adjusted', { quantity: item ? units.quantity(n * size, item.baseUnit) : n }));
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-    }
-  }
+  const { problems, formMessage, saving, onSubmit } = useEditForm({
+    validate: () => validateAdjust(row, { counted, size, reason, note }),
+    serverFields: ADJUST_SERVER_FIELDS,
+    conflict: { field: 'counted', message: 'stock.errors.belowReserved' },
+    submit: async (key) => {
+      const n = Number(counted);
+      await adjust({ ...change(), countedQuantity: n, reason }, key);
+      await done(t('stock.adjusted', { quantity: inBase(n * size) }));
+    },
+  });
 
   return (
-    <form onSubmit={(event) => void onSubmit(event)} noValidate data-testid="adjust-form">
+    <form onSubmit={onSubmit} noValidate data-testid="adjust-form">
       <Stack>
-        <Text size="sm">
-          {t('stock.recorded', { quantity: item ? units.quantity(row.onHand, item.baseUnit) : row.onHand })}
-        </Text>
-        <Group grow align="flex-start">
-          <NumberInput
-            label={t('stock.counted')}
-            required
-            min={0}
-            allowDecimal={false}
-            value={counted}
-            onChange={setCounted}
-            error={problems.counted}
-            data-autofocus
-          />
-          <NativeSelect
-            label={t('stock.unit')}
-            data={choices}
-            value={unit}
-            onChange={(e) => setUnit(e.currentTarget.value)}
-          />
-        </Group>
+        <Text size="sm">{t('stock.recorded', { quantity: inBase(row.onHand) })}</Text>
+        <QuantityInUnit
+          label={t('stock.counted')}
+          min={0}
+          value={counted}
+          onChange={setCounted}
+          error={problems.counted}
+          {...unitPicker}
+        />
         <NativeSelect
           label={t('stock.reason')}
           data={ADJUSTMENT_REASONS.map((value) => ({ value, label: t(`stock.adjustReasons.${value}`) }))}
@@ -485,16 +402,7 @@ function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string)
           onChange={(event) => setNote(event.currentTarget.value)}
           error={problems.note}
         />
-        {formMessage && (
-          <Alert color="red.9" variant="light" role="alert">
-            {formMessage}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button type="submit" loading={saving} data-testid="adjust-submit">
-            {t('stock.adjustSubmit')}
-          </Button>
-        </Group>
+        <FormActions message={formMessage} saving={saving} label={t('stock.adjustSubmit')} testId="adjust-submit" />
       </Stack>
     </form>
   );

@@ -1,0 +1,104 @@
+import type { CreateVolunteerRequest, VolunteerDto } from '@karavan/shared';
+import { commaList, type Problems } from '../../ui/forms';
+
+/** A volunteer as the form holds it: lists as comma-separated text, numbers as typed. */
+export interface VolunteerValues {
+  name: string;
+  phone: string;
+  languages: string;
+  licence: string[];
+  vehicleKind: string;
+  plate: string;
+  capacityKg: number | string;
+  other: string;
+  available: boolean;
+  note: string;
+  notes: string;
+  userId: string | null;
+}
+
+export type VolunteerField =
+  | 'name'
+  | 'phone'
+  | 'languages'
+  | 'licence'
+  | 'vehicleKind'
+  | 'plate'
+  | 'capacityKg'
+  | 'other'
+  | 'note'
+  | 'notes'
+  | 'userId';
+
+export const VOLUNTEER_SERVER_FIELDS: Record<string, VolunteerField> = {
+  'body.name': 'name',
+  'body.phone': 'phone',
+  'body.languages': 'languages',
+  'body.skills.licenceCategories': 'licence',
+  'body.skills.vehicle.kind': 'vehicleKind',
+  'body.skills.vehicle.plate': 'plate',
+  'body.skills.vehicle.capacityKg': 'capacityKg',
+  'body.skills.other': 'other',
+  'body.availability.note': 'note',
+  'body.notes': 'notes',
+  'body.userId': 'userId',
+};
+
+/** A language code as the API takes it: two or three letters (ISO 639-1 or 639-3). */
+export const LANGUAGE_CODE = /^[a-zA-Z]{2,3}$/;
+
+/** The form's values for a volunteer, or for a new one (speaking Russian, available). */
+export function volunteerValues(volunteer: VolunteerDto | null): VolunteerValues {
+  return {
+    name: volunteer?.name ?? '',
+    phone: volunteer?.phone ?? '',
+    languages: volunteer?.languages.join(', ') ?? 'ru',
+    licence: volunteer?.skills.licenceCategories ?? [],
+    vehicleKind: volunteer?.skills.vehicle?.kind ?? '',
+    plate: volunteer?.skills.vehicle?.plate ?? '',
+    capacityKg: volunteer?.skills.vehicle?.capacityKg ?? '',
+    other: volunteer?.skills.other.join(', ') ?? '',
+    available: volunteer?.availability.available ?? true,
+    note: volunteer?.availability.note ?? '',
+    notes: volunteer?.notes ?? '',
+    userId: volunteer?.userId ?? null,
+  };
+}
+
+/** A name; language codes of two or three letters; a vehicle's plate or capacity only with its kind. */
+export function validateVolunteer(values: VolunteerValues): Problems<VolunteerField> {
+  const found: Problems<VolunteerField> = {};
+  if (!values.name.trim()) found.name = 'wb.fieldErrors.required';
+  if (commaList(values.languages).some((code) => !LANGUAGE_CODE.test(code)))
+    found.languages = 'volunteers.errors.language';
+  if ((values.plate.trim() || values.capacityKg !== '') && !values.vehicleKind.trim())
+    found.vehicleKind = 'wb.fieldErrors.required';
+  return found;
+}
+
+/**
+ * The request for a valid volunteer form: languages in lower case and skills without repeats, no
+ * vehicle without its kind, empty texts as null; the account link only for those who may set it.
+ */
+export function volunteerRequest(values: VolunteerValues, mayLink: boolean): CreateVolunteerRequest {
+  const vehicleKind = values.vehicleKind.trim();
+  return {
+    name: values.name.trim(),
+    phone: values.phone.trim() || null,
+    languages: [...new Set(commaList(values.languages).map((code) => code.toLowerCase()))],
+    skills: {
+      licenceCategories: values.licence,
+      vehicle: vehicleKind
+        ? {
+            kind: vehicleKind,
+            plate: values.plate.trim() || null,
+            capacityKg: values.capacityKg === '' ? null : Number(values.capacityKg),
+          }
+        : null,
+      other: [...new Set(commaList(values.other))],
+    },
+    availability: { available: values.available, note: values.note.trim() || null },
+    notes: values.notes.trim() || null,
+    ...(mayLink ? { userId: values.userId } : {}),
+  };
+}

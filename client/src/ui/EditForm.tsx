@@ -1,0 +1,185 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Alert, Button, Group, Modal, Stack, Text, type ButtonProps } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { ApiRequestError } from '../lib/http';
+import { uuid } from '../lib/uuid';
+import { useApiFieldErrors, useErrorMessage } from './apiErrors';
+import type { MessageKey, Problems } from './forms';
+
+interface EditFormOptions<F extends string> {
+  /** The form's own checks, as message keys by field; shown once the form was submitted. */
+  validate(): Problems<F>;
+  /** API detail paths (`body.name`, or a prefix) to the form's fields. */
+  serverFields: Record<string, F>;
+  /** On a 409, this field says this (`replace`: even when the API's details named the field). */
+  conflict?: { field: F; message: MessageKey; replace?: boolean };
+  /** Sends the form; the key is the same for every retry of this form (`Idempotency-Key`). */
+  submit(idempotencyKey: string): Promise<void>;
+}
+
+/**
+ * The state of an edit form: its problems (its own checks after the first submit, the API's by
+ * field), the form-wide message when no field tells what went wrong, `saving`, and `onSubmit`:
+ * with a problem, the focus goes to the first invalid field and nothing is sent; a failed send
+ * keeps everything typed.
+ */
+export function useEditForm<F extends string>({ validate, serverFields, conflict, submit }: EditFormOptions<F>) {
+  const { t } = useTranslation();
+  const fieldErrors = useApiFieldErrors();
+  const errorMessage = useErrorMessage();
+  const [key] = useState(uuid);
+  const [submitted, setSubmitted] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>();
+
+  const server = fieldErrors<F>(error, serverFields);
+  if (
+    conflict &&
+    error instanceof ApiRequestError &&
+    error.status === 409 &&
+    (conflict.replace || !server[conflict.field])
+  )
+    server[conflict.field] = t(conflict.message as 'wb.fieldErrors.invalid');
+  const problems: Partial<Record<F, string>> = { ...server };
+  if (submitted)
+    for (const [field, message] of Object.entries(validate()) as [F, 'wb.fieldErrors.invalid'][])
+      problems[field] = t(message);
+  const formMessage = errorMessage(error, Object.keys(server).length > 0);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setSubmitted(true);
+    if (Object.keys(validate()).length > 0) {
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    setSaving(true);
+    setError(undefined);
+    try {
+      await submit(key);
+    } catch (caught) {
+      setError(caught);
+      setSaving(false);
+    }
+  }
+
+  return { problems, formMessage, saving, onSubmit: (event: FormEvent<HTMLFormElement>) => void onSubmit(event) };
+}
+
+/** The end of an edit form: the form-wide error, if any, and the submit button. */
+export function FormActions({
+  message,
+  saving,
+  label,
+  testId,
+  color,
+}: {
+  message: string | undefined;
+  saving: boolean;
+  label: string;
+  testId: string;
+  color?: ButtonProps['color'];
+}) {
+  return (
+    <>
+      {message && (
+        <Alert color="red.9" variant="light" role="alert">
+          {message}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button type="submit" color={color} loading={saving} data-testid={testId}>
+          {label}
+        </Button>
+      </Group>
+    </>
+  );
+}
+
+/** A dialog holding a form (or a lot's details); its close button is named in the interface language. */
+export function FormModal({
+  opened,
+  onClose,
+  title,
+  size = 'lg',
+  children,
+}: {
+  opened: boolean;
+  onClose(): void;
+  title: ReactNode;
+  size?: string;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Modal
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      size={size}
+    >
+      {children}
+    </Modal>
+  );
+}
+
+/**
+ * The dialog of a list's add/edit form: open while `editing` is a record (edit) or 'new' (add);
+ * `children` gets the record, or null for a new one.
+ */
+export function EditDialog<T>({
+  editing,
+  onClose,
+  addTitle,
+  editTitle,
+  children,
+}: {
+  editing: T | 'new' | null;
+  onClose(): void;
+  addTitle: string;
+  editTitle: string;
+  children(record: T | null): ReactNode;
+}) {
+  return (
+    <FormModal opened={editing !== null} onClose={onClose} title={editing === 'new' ? addTitle : editTitle}>
+      {editing !== null && children(editing === 'new' ? null : editing)}
+    </FormModal>
+  );
+}
+
+/** Asks before an action that cannot be taken back: what it does, Cancel, and the action. */
+export function ConfirmModal({
+  opened,
+  onClose,
+  title,
+  body,
+  confirmLabel,
+  onConfirm,
+  testId,
+}: {
+  opened: boolean;
+  onClose(): void;
+  title: string;
+  body: ReactNode;
+  confirmLabel: string;
+  onConfirm(): void;
+  testId?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <FormModal opened={opened} onClose={onClose} title={title} size="md">
+      <Stack>
+        <Text>{body}</Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            {t('wb.cancel')}
+          </Button>
+          <Button color="red.9" onClick={onConfirm} data-testid={testId}>
+            {confirmLabel}
+          </Button>
+        </Group>
+      </Stack>
+    </FormModal>
+  );
+}
