@@ -17,6 +17,7 @@ const UsersPage = lazyPage(() => import('./features/users').then((module) => mod
 const VolunteersPage = lazyPage(() => import('./features/volunteers').then((module) => module.VolunteersPage));
 const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
+const EditShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.EditShipmentPage));
 
 /**
  * The pages, each at a bookmarkable URL served by the same server. Every page below needs a
@@ -73,6 +74,14 @@ export function App() {
           element={
             <RequireRight rights={['shipments:manage']}>
               <PlanShipmentPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="shipments/:shipmentId/edit"
+          element={
+            <RequireRight rights={['shipments:manage']}>
+              <EditShipmentPage />
             </RequireRight>
           }
         />

@@ -253,6 +253,8 @@ export interface ShipmentSummaryDto {
   arrivedAt: string | null;
   deliveredAt: string | null;
   receivedBy: string | null;
+  /** The planners' notes (free text), null when none. */
+  notes: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -295,6 +297,8 @@ export interface CreateShipmentRequest {
   lines: { itemId: string; quantity: number; unit?: string }[];
   /** The document checklist; by default from the items (waybill, donation letter, veterinary certificate for dairy). */
   documents?: DocumentInput[];
+  /** The planners' notes; empty or null: none. */
+  notes?: string | null;
 }
 
 const vehicleSchema = Joi.object<VehicleInput, true>({
@@ -314,6 +318,10 @@ const documentsSchema = Joi.array()
   .unique('key');
 
 const routeSchema = Joi.array().items(objectIdString()).max(20).unique();
+
+/** Longest planners' note, in code points. */
+export const SHIPMENT_NOTES_MAX = 2000;
+const notesSchema = () => trimmedText({ min: 0, max: SHIPMENT_NOTES_MAX, multiline: true }).allow('', null);
 
 export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
   campaignId: objectIdString().required(),
@@ -341,10 +349,17 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
     .unique('itemId')
     .required(),
   documents: documentsSchema,
+  notes: notesSchema(),
 });
 
-/** `PATCH /api/shipments/:id`: planning fields, while the shipment is planned (lines) or loading (the rest). */
+/**
+ * `PATCH /api/shipments/:id`: the plan, while the shipment is planned or loading (before departure).
+ * Changing `lines` of a loading shipment moves its reservation: the difference is reserved (first
+ * expired, first out) or released at the origin.
+ */
 export interface UpdateShipmentRequest {
+  destinationId?: string;
+  notes?: string | null;
   driverId?: string | null;
   vehicle?: VehicleInput | null;
   plannedDepartureAt?: string | null;
@@ -356,6 +371,8 @@ export interface UpdateShipmentRequest {
 }
 
 export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
+  destinationId: objectIdString(),
+  notes: notesSchema(),
   driverId: objectIdString().allow(null),
   vehicle: vehicleSchema.allow(null),
   plannedDepartureAt: Joi.string().isoDate().max(40).allow(null),
@@ -541,6 +558,7 @@ const summaryKeys = {
   arrivedAt: iso().allow(null).required(),
   deliveredAt: iso().allow(null).required(),
   receivedBy: Joi.string().allow(null).required(),
+  notes: Joi.string().allow(null).required(),
   createdBy: Joi.string().required(),
   createdAt: iso().required(),
   updatedAt: iso().required(),

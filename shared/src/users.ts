@@ -114,3 +114,28 @@ export const userDtoSchema = Joi.object<UserDto, true>({
   createdAt: Joi.string().isoDate().required(),
   updatedAt: Joi.string().isoDate().required(),
 }).label('User');
+
+/**
+ * `GET /api/drivers`: the active driver accounts a shipment may be given to, for those who plan
+ * shipments (coordinators may not list users). Only what choosing and calling a driver needs.
+ */
+export interface DriverDto {
+  id: string;
+  name: string;
+  phone: string | null;
+}
+
+export interface ListDriversQuery extends PageQuery {
+  /** Case-insensitive search in the name. */
+  q?: string;
+}
+export const listDriversQuery = Joi.object<ListDriversQuery, true>({
+  q: trimmedText({ min: 0, max: 100 }).allow(''),
+  ...pageQueryKeys,
+});
+
+export const driverDtoSchema = Joi.object<DriverDto, true>({
+  id: Joi.string().hex().length(24).required(),
+  name: Joi.string().required(),
+  phone: Joi.string().allow(null).required(),
+}).label('Driver');

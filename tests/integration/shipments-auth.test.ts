@@ -191,7 +191,7 @@ describe('Privacy mode', () => {
 });
 
 describe('PATCH /api/shipments/:id', () => {
-  test('When a coordinator changes the plan, then driver, vehicle, documents and route change; lines only while planned', async () => {
+  test('When a coordinator changes the plan, then driver, vehicle, documents and route change; lines until departure', async () => {
     const shipment = await shipmentAt('planned');
     const res = await api()
       .patch(`/api/shipments/${shipment.id}`)
@@ -212,10 +212,17 @@ describe('PATCH /api/shipments/:id', () => {
     expect(res.body.warnings).toEqual([expect.objectContaining({ code: 'OVER_CAPACITY' })]);
     expect(res.body.lines[0].quantity).toBe(20);
     await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading');
-    const refused = await api()
+    const whileLoading = await api()
       .patch(`/api/shipments/${shipment.id}`)
       .set(coordinator.auth)
       .send({ lines: [{ itemId: scene.item.id, quantity: 5 }] });
+    expect(whileLoading.status).toBe(200);
+    expect(whileLoading.body.lines[0].lots.reduce((n: number, l: { quantity: number }) => n + l.quantity, 0)).toBe(5);
+    await sendUpdate(app.url, coordinator.auth, shipment.id, 'departed');
+    const refused = await api()
+      .patch(`/api/shipments/${shipment.id}`)
+      .set(coordinator.auth)
+      .send({ lines: [{ itemId: scene.item.id, quantity: 4 }] });
     expect(refused.status).toBe(409);
   });
 

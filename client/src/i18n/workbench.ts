@@ -4,6 +4,10 @@ import uiEn from '../ui/i18n/en.json';
 import uiKk from '../ui/i18n/kk.json';
 import uiKy from '../ui/i18n/ky.json';
 import uiRu from '../ui/i18n/ru.json';
+import pagerEn from '../ui/i18n/pager.en.json';
+import pagerKk from '../ui/i18n/pager.kk.json';
+import pagerKy from '../ui/i18n/pager.ky.json';
+import pagerRu from '../ui/i18n/pager.ru.json';
 import shipmentsEn from '../features/shipments/i18n/en.json';
 import shipmentsKk from '../features/shipments/i18n/kk.json';
 import shipmentsKy from '../features/shipments/i18n/ky.json';
@@ -26,10 +30,10 @@ import volunteersKy from '../features/volunteers/i18n/ky.json';
 import volunteersRu from '../features/volunteers/i18n/ru.json';
 
 export const workbenchMessages = {
-  ru: { ...uiRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu, ...catalogueRu },
-  en: { ...uiEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn, ...catalogueEn },
-  ky: { ...uiKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy, ...catalogueKy },
-  kk: { ...uiKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk, ...catalogueKk },
+  ru: { ...uiRu, ...pagerRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu, ...catalogueRu },
+  en: { ...uiEn, ...pagerEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn, ...catalogueEn },
+  ky: { ...uiKy, ...pagerKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy, ...catalogueKy },
+  kk: { ...uiKk, ...pagerKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk, ...catalogueKk },
 };
 
 export type WorkbenchMessages = typeof workbenchMessages.ru;

@@ -1,17 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Page } from '@karavan/shared';
-import { request } from './api';
+import { fetchAllPages } from './pages';
 import type { CampaignDto, ItemDto, LocationDto, TranslatedName } from './contracts';
 import { queryKeys } from './realtime/cache';
 
-/** Catalogue data every screen shares: small lists, loaded once and kept (also offline). */
+/** Catalogue data every screen shares: small lists, loaded once (every page) and kept (also offline). */
 const LONG = { staleTime: 5 * 60_000 };
 
 export function useAllItems() {
   return useQuery({
     queryKey: queryKeys.items(''),
-    queryFn: () => request<Page<ItemDto>>('GET', '/api/items?limit=200&active=true'),
+    queryFn: () => fetchAllPages<ItemDto>('/api/items?active=true'),
     ...LONG,
   });
 }
@@ -19,7 +19,7 @@ export function useAllItems() {
 export function useLocations() {
   return useQuery({
     queryKey: queryKeys.locations(),
-    queryFn: () => request<Page<LocationDto>>('GET', '/api/locations?limit=200'),
+    queryFn: () => fetchAllPages<LocationDto>('/api/locations'),
     ...LONG,
   });
 }
@@ -27,7 +27,7 @@ export function useLocations() {
 export function useCampaigns() {
   return useQuery({
     queryKey: queryKeys.campaigns(),
-    queryFn: () => request<Page<CampaignDto>>('GET', '/api/campaigns?limit=200'),
+    queryFn: () => fetchAllPages<CampaignDto>('/api/campaigns'),
     ...LONG,
   });
 }

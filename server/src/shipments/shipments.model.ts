@@ -75,7 +75,8 @@ export interface PendingChange {
   opId: string;
   status: ShipmentStatus;
   set: Record<string, unknown>;
-  entry: HistoryEntry;
+  /** The status update's history entry; null for a change of the plan (PATCH of a loading shipment's lines). */
+  entry: HistoryEntry | null;
   since: Date;
 }
 
@@ -116,6 +117,8 @@ export interface ShipmentRecord {
   deliveredAt: Date | null;
   cancelledAt: Date | null;
   receivedBy: string | null;
+  /** The planners' notes; absent on records made before notes were kept. */
+  notes?: string | null;
   pending: PendingChange | null;
   version: number;
   createdBy: string;
@@ -150,6 +153,7 @@ const shipmentSchema = new Schema(
     deliveredAt: { type: Date, default: null },
     cancelledAt: { type: Date, default: null },
     receivedBy: { type: String, default: null },
+    notes: { type: String, default: null },
     pending: { type: Schema.Types.Mixed, default: null },
     version: { type: Number, required: true, default: 0 },
     createdBy: { type: String, required: true },

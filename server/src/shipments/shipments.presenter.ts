@@ -144,6 +144,7 @@ export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
     arrivedAt: iso(s.arrivedAt),
     deliveredAt: iso(s.deliveredAt),
     receivedBy: s.receivedBy ?? null,
+    notes: s.notes ?? null,
     createdBy: s.createdBy,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),

@@ -85,9 +85,9 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       method: 'patch',
       path: '/api/shipments/:id',
       tag: 'shipments',
-      summary: 'Change the plan: driver, vehicle, route, documents, departure, lines',
+      summary: 'Change the plan: destination, route, driver, vehicle, times, documents, notes, lines',
       description:
-        'While `planned` or `loading` (409 after departure); `lines` only while `planned`. `documents` replaces the checklist (ticks of documents kept in it stay).',
+        'While `planned` or `loading`, i.e. before departure (409 after). The same rules as planning (422 for a destination, route, driver, item or unit that does not fit). `documents` replaces the checklist (ticks of documents kept in it stay). `lines` replaces the lines; on a `loading` shipment the reservation follows: an unchanged line keeps its lots, a line that grows keeps them and reserves the rest first-expired-first-out, a line that shrinks releases from its latest-expiring lots, a removed line releases all; not enough stock at the origin is 409 `CONFLICT` with what is missing per item (`type: "insufficient"`), and nothing changes. Warnings (expiry before arrival, capacity) are recomputed. Watchers of `shipment:<id>` get `shipment.updated`.',
       access: 'shipments:manage',
       params: idParams,
       body: updateShipmentBody,
@@ -95,8 +95,14 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         200: one,
         401: disabled,
         404: { description: 'No such shipment' },
-        409: { description: 'The shipment is past the point where this can change' },
-        422: { description: 'A driver, route or item that does not fit (details)' },
+        409: {
+          description:
+            'The shipment has departed (or is delivered or cancelled), or the origin lacks stock for the new lines (details `type: "insufficient"`)',
+        },
+        422: {
+          description:
+            'A destination, driver, route, item or unit that does not fit, or times that contradict (details)',
+        },
       },
       async handler({ actor, params, body }) {
         return { status: 200, body: await service.update(actor!, params.id, body) };

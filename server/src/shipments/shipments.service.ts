@@ -127,7 +127,7 @@ async function applyPending(shipmentId: string, updateId: string): Promise<void>
       {
         $set: {
           ...pending.set,
-          history: trimHistory([...(s.history ?? []), pending.entry]),
+          history: pending.entry ? trimHistory([...(s.history ?? []), pending.entry]) : (s.history ?? []),
           pending: null,
           updatedAt: new Date(),
         },
@@ -262,6 +262,26 @@ function loadKg(lines: { itemId: string; quantity: number }[], items: Map<string
     kg += weight * line.quantity;
   }
   return Math.round(kg * 100) / 100;
+}
+
+/** EXPIRES_BEFORE_ARRIVAL for each loaded lot that expires before the estimated arrival. */
+function expiryWarnings(lines: ShipmentLine[], arrival: Date | null): Warning[] {
+  const warnings: Warning[] = [];
+  if (!arrival) return warnings;
+  for (const line of lines) {
+    for (const lot of line.lots) {
+      const expiresAt = lot.expiresAt ? new Date(lot.expiresAt) : null;
+      if (expiresAt && expiresAt < arrival) {
+        warnings.push({
+          code: 'EXPIRES_BEFORE_ARRIVAL',
+          message: `${lot.quantity} of item ${line.itemId} (lot ${lot.lotId}) expire at ${expiresAt.toISOString()}, before the estimated arrival at ${arrival.toISOString()}`,
+          itemId: line.itemId,
+          lotId: lot.lotId,
+        });
+      }
+    }
+  }
+  return warnings;
 }
 
 function capacityWarnings(
@@ -622,21 +642,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     const items = await findItems(s.lines.map((l) => l.itemId));
     const arrival = estimatedArrival(s, now);
-    const warnings: Warning[] = [];
-    if (arrival) {
-      for (const line of lines) {
-        for (const lot of line.lots) {
-          if (lot.expiresAt && lot.expiresAt < arrival) {
-            warnings.push({
-              code: 'EXPIRES_BEFORE_ARRIVAL',
-              message: `${lot.quantity} of item ${line.itemId} (lot ${lot.lotId}) expire at ${lot.expiresAt.toISOString()}, before the estimated arrival at ${arrival.toISOString()}`,
-              itemId: line.itemId,
-              lotId: lot.lotId,
-            });
-          }
-        }
-      }
-    }
+    const warnings: Warning[] = expiryWarnings(lines, arrival);
     warnings.push(...capacityWarnings(lines, items, s.vehicle));
     const shipmentId = s._id.toHexString();
     const movements = await stock.lotMovements(
@@ -739,11 +745,28 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     entry: HistoryEntry,
     change: StockChange,
   ): Promise<{ applied: boolean; after: null } | null> {
+    const done = await withIntent(s, a.req.id, a.req.status, entry, change, a.actor.id);
+    return done ? { applied: true, after: null } : null;
+  }
+
+  /**
+   * The intent pattern for any change with stock: claims the shipment with `pending` (compare-and-set;
+   * false when it changed meanwhile), runs the stock op whose hook applies `change.set`. A refused
+   * op (409) drops the intent and throws.
+   */
+  async function withIntent(
+    s: ShipmentRecord,
+    updateId: string,
+    status: ShipmentStatus,
+    entry: HistoryEntry | null,
+    change: StockChange,
+    actorId: string,
+  ): Promise<boolean> {
     const shipmentId = s._id.toHexString();
     const pending: PendingChange = {
-      updateId: a.req.id,
-      opId: opIdFor(a.req.id),
-      status: a.req.status,
+      updateId,
+      opId: opIdFor(updateId),
+      status,
       set: change.set,
       entry,
       since: new Date(),
@@ -752,29 +775,96 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       { _id: s._id, version: s.version, pending: null },
       { $set: { pending }, $inc: { version: 1 } },
     );
-    if (claimed.modifiedCount !== 1) return null;
+    if (claimed.modifiedCount !== 1) return false;
     if (shipmentFaults.crashAfterIntent) {
       shipmentFaults.crashAfterIntent = false;
       throw new SimulatedCrash('simulated crash after the intent, before the stock operation');
     }
     if (change.movements.length === 0) {
-      await applyPending(shipmentId, a.req.id);
-      return { applied: true, after: null };
+      await applyPending(shipmentId, updateId);
+      return true;
     }
     try {
       await stock.run({
         kind: change.kind,
-        actorId: a.actor.id,
+        actorId,
         movements: change.movements,
-        hook: { name: HOOK, data: { shipmentId, updateId: a.req.id } },
+        hook: { name: HOOK, data: { shipmentId, updateId } },
         opId: pending.opId,
       });
     } catch (err) {
       // Refused (not enough stock): the engine undid the op and its hook dropped the intent.
-      if (err instanceof ApiError) await dropPending(shipmentId, a.req.id);
+      if (err instanceof ApiError) await dropPending(shipmentId, updateId);
       throw err;
     }
-    return { applied: true, after: null };
+    return true;
+  }
+
+  /**
+   * New lines of a loading shipment with their lots: an unchanged line keeps its lots; a line that
+   * grows keeps them and takes the rest first-expired-first-out; a line that shrinks gives back
+   * from its latest-expiring lots first; a new line is picked FEFO. The movements reserve or
+   * release the difference per lot; not enough stock is a 409 with what is missing per item.
+   */
+  async function reloadLines(s: ShipmentRecord, wanted: ShipmentLine[]) {
+    const missing: ErrorDetail[] = [];
+    const lines: ShipmentLine[] = [];
+    for (const line of wanted) {
+      const before = s.lines.find((l) => l.itemId === line.itemId);
+      const kept = (before?.lots ?? []).map((lot) => ({ ...lot }));
+      const had = kept.reduce((n, lot) => n + lot.quantity, 0);
+      let lots: LotLine[] = kept;
+      if (line.quantity > had) {
+        const pick = await stock.pickLotsFefo(s.originId, s.campaignId, line.itemId, line.quantity - had);
+        if (pick.missing > 0) {
+          missing.push({
+            path: `lines.${line.itemId}`,
+            message: `item ${line.itemId}: needs ${line.quantity - had} more, available ${line.quantity - had - pick.missing}, missing ${pick.missing}`,
+            type: 'insufficient',
+          });
+          continue;
+        }
+        for (const p of pick.lines) {
+          const same = lots.find((lot) => lot.lotId === p.lotId);
+          if (same) same.quantity += p.quantity;
+          else
+            lots.push({ lotId: p.lotId, quantity: p.quantity, expiresAt: p.expiresAt ? new Date(p.expiresAt) : null });
+        }
+      } else if (line.quantity < had) {
+        let give = had - line.quantity;
+        const latestFirst = [...lots].sort(
+          (x, y) =>
+            (y.expiresAt ? new Date(y.expiresAt).getTime() : Infinity) -
+            (x.expiresAt ? new Date(x.expiresAt).getTime() : Infinity),
+        );
+        for (const lot of latestFirst) {
+          const off = Math.min(give, lot.quantity);
+          lot.quantity -= off;
+          give -= off;
+        }
+        lots = lots.filter((lot) => lot.quantity > 0);
+      }
+      lines.push({ ...line, lots });
+    }
+    if (missing.length > 0) throw new ApiError(409, 'CONFLICT', 'Not enough stock at the origin', missing);
+
+    const delta = new Map<string, number>();
+    for (const line of s.lines)
+      for (const lot of line.lots) delta.set(lot.lotId, (delta.get(lot.lotId) ?? 0) - lot.quantity);
+    for (const line of lines)
+      for (const lot of line.lots) delta.set(lot.lotId, (delta.get(lot.lotId) ?? 0) + lot.quantity);
+    const shipmentId = s._id.toHexString();
+    const reserve = [...delta].filter(([, q]) => q > 0).map(([lotId, quantity]) => ({ lotId, quantity }));
+    const release = [...delta].filter(([, q]) => q < 0).map(([lotId, q]) => ({ lotId, quantity: -q }));
+    const movements: MovementInput[] = [
+      ...(release.length
+        ? await stock.lotMovements('released', -1, { shipmentId, locationId: s.originId, lines: release }, s.originId)
+        : []),
+      ...(reserve.length
+        ? await stock.lotMovements('reserved', 1, { shipmentId, locationId: s.originId, lines: reserve }, s.originId)
+        : []),
+    ];
+    return { lines, movements };
   }
 
   /** Applies an update (retrying compare-and-set), FEFO re-picked after a concurrent reservation. */
@@ -990,6 +1080,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         deliveredAt: null,
         cancelledAt: null,
         receivedBy: null,
+        notes: input.notes ? input.notes : null,
         pending: null,
         version: 0,
         createdBy: actor.id,
@@ -1029,27 +1120,46 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     },
 
     /**
-     * Changes planning fields. Lines only while planned (nothing reserved yet); driver, vehicle,
-     * route, documents and times while planned or loading.
+     * Changes the plan before departure (planned or loading; 409 after): destination, route,
+     * driver, vehicle, times, documents, notes and lines. New lines of a loading shipment move its
+     * reservation (see `reloadLines`) through the intent and the stock op, like loading itself.
      */
     async update(actor: Actor, id: string, patch: UpdateShipmentRequest): Promise<ShipmentDto> {
       assertOneRouteTime(patch);
       const items = patch.lines ? await resolveLines(patch.lines) : null;
       const driverId = patch.driverId !== undefined ? await resolveDriver(patch.driverId, 'body.driverId') : undefined;
       const route = patch.route ? await resolveRoute(patch.route) : null;
-      const updated = await modify(id, async (s) => {
+      let destination: LocationDto | null = null;
+      if (patch.destinationId) {
+        destination = (await findLocations([patch.destinationId])).get(patch.destinationId) ?? null;
+        if (!destination || destination.kind === 'checkpoint') {
+          throw unprocessable('The destination must be a place that holds stock', [
+            {
+              path: 'body.destinationId',
+              message: destination ? 'a checkpoint is not a destination' : 'no such location',
+              type: 'reference',
+            },
+          ]);
+        }
+      }
+      let conflicts = 0;
+      for (let round = 0; round < 50; round += 1) {
+        const s = await find(id);
+        if (s.pending) {
+          await sleep(20 + Math.random() * 30);
+          continue;
+        }
         if (s.status !== 'planned' && s.status !== 'loading') {
           throw new ApiError(409, 'CONFLICT', `A shipment that is ${s.status} can no longer be changed`);
         }
-        if (patch.lines && s.status !== 'planned') {
-          throw new ApiError(
-            409,
-            'CONFLICT',
-            'Lines can change only while the shipment is planned (cancel and plan again)',
-          );
+        if (destination && destination.id === s.originId) {
+          throw unprocessable('The destination must differ from the origin', [
+            { path: 'body.destinationId', message: 'must differ from the origin', type: 'reference' },
+          ]);
         }
         const set: Record<string, unknown> = {};
         if (driverId !== undefined) set.driverId = driverId;
+        if (patch.notes !== undefined) set.notes = patch.notes ? patch.notes : null;
         if (patch.vehicle !== undefined) {
           set.vehicle = patch.vehicle
             ? { plate: patch.vehicle.plate, kind: patch.vehicle.kind, capacityKg: patch.vehicle.capacityKg ?? null }
@@ -1058,17 +1168,21 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         if (patch.plannedDepartureAt !== undefined)
           set.plannedDepartureAt = patch.plannedDepartureAt ? new Date(patch.plannedDepartureAt) : null;
         if (patch.documents) set.documents = toDocuments(patch.documents, s.documents);
-        if (items) set.lines = items.lines;
-        let stops: LocationDto[] | null = null;
-        if (route) {
-          set.route = route.map((r) => r.id);
-          const places = await findLocations([s.originId, s.destinationId]);
-          stops = [places.get(s.originId)!, ...route, places.get(s.destinationId)!];
+        if (destination) {
+          set.destinationId = destination.id;
+          set.destinationKind = destination.kind;
         }
-        if (route || items) {
-          const places = stops ?? [...(await findLocations([s.originId, s.destinationId, ...s.route])).values()];
+        const routeIds = route ? route.map((r) => r.id) : s.route;
+        if (route) set.route = routeIds;
+        const destinationId = destination?.id ?? s.destinationId;
+        const placesChanged = Boolean(route || destination);
+        const places = placesChanged || items ? await findLocations([s.originId, destinationId, ...routeIds]) : null;
+        const stops = placesChanged
+          ? [s.originId, ...routeIds, destinationId].map((p) => places!.get(p)).filter((p): p is LocationDto => !!p)
+          : null;
+        if (places) {
           const named = items?.items ?? (await findItems(s.lines.map((l) => l.itemId)));
-          set.names = namesOf(places, named);
+          set.names = namesOf([...places.values()], named);
         }
         if (patch.plannedArrivalAt) {
           const departure =
@@ -1076,19 +1190,60 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           set.estimatedRouteHours = hoursUntilArrival(departure, patch.plannedArrivalAt);
         } else if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
         else if (stops) set.estimatedRouteHours = estimateRouteHours(stops) ?? s.estimatedRouteHours;
-        const lines = (set.lines as ShipmentLine[] | undefined) ?? s.lines;
-        const vehicle =
-          (set.vehicle as ShipmentRecord['vehicle'] | undefined) ?? (patch.vehicle === null ? null : s.vehicle);
+
+        let movements: MovementInput[] = [];
+        let lines = s.lines;
+        if (items && s.status === 'loading') {
+          ({ lines, movements } = await reloadLines(s, items.lines));
+          set.lines = lines;
+        } else if (items) {
+          lines = items.lines;
+          set.lines = lines;
+        }
+        const vehicle = set.vehicle !== undefined ? (set.vehicle as ShipmentRecord['vehicle']) : s.vehicle;
         const weights = await findItems(lines.map((l) => l.itemId));
         set.warnings = [
-          ...(s.warnings ?? []).filter((w) => w.code === 'EXPIRES_BEFORE_ARRIVAL'),
+          ...expiryWarnings(lines, estimatedArrival({ ...s, ...set } as ShipmentRecord, new Date())),
           ...capacityWarnings(lines, weights, vehicle),
         ];
         set.loadKg = loadKg(lines, weights);
-        return set;
-      });
-      publish(updated, null);
-      return presentShipment(updated);
+
+        if (movements.length === 0) {
+          const written = await casUpdate(s, set);
+          if (!written) {
+            await sleep(Math.random() * 20);
+            continue;
+          }
+          publish(written, null);
+          return presentShipment(written);
+        }
+        try {
+          const claimed = await withIntent(
+            s,
+            `plan-${new Types.ObjectId().toHexString()}`,
+            s.status,
+            null,
+            { set: { ...set, updatedAt: new Date() }, kind: 'shipment_replan', movements },
+            actor.id,
+          );
+          if (!claimed) {
+            await sleep(Math.random() * 20);
+            continue;
+          }
+        } catch (err) {
+          // Somebody reserved the same lots between the pick and the reservation: pick again.
+          if (err instanceof StockConflict && conflicts < 20) {
+            conflicts += 1;
+            await sleep(Math.random() * 20);
+            continue;
+          }
+          throw err;
+        }
+        const after = await find(id);
+        publish(after, null);
+        return presentShipment(after);
+      }
+      throw new ApiError(409, 'CONFLICT', 'The shipment kept changing; retry');
     },
 
     /** Privacy mode: while on, positions are kept only at checkpoints, arrival and delivery. */

@@ -1,5 +1,7 @@
 import {
   createUserBody,
+  driverDtoSchema,
+  listDriversQuery,
   idParams,
   listUsersQuery,
   pageSchema,
@@ -8,6 +10,7 @@ import {
   updateUserBody,
   userDtoSchema,
   type CreateUserRequest,
+  type ListDriversQuery,
   type ListUsersQuery,
   type ResetPasswordRequest,
   type UpdateOwnProfileRequest,
@@ -33,6 +36,22 @@ export function usersRoutes(users: UsersService): RouteSpec[] {
       },
       async handler({ actor, query }) {
         return { status: 200, body: await users.list(actor!, query) };
+      },
+    }),
+    defineRoute<undefined, ListDriversQuery>({
+      method: 'get',
+      path: '/api/drivers',
+      tag: 'users',
+      summary: 'List active drivers (for planning shipments)',
+      description:
+        'Active accounts with the role driver, sorted by name: id, name and phone only. For those who plan shipments (`shipments:manage`), who may not list users. `q` searches the name.',
+      access: 'shipments:manage',
+      query: listDriversQuery,
+      responses: {
+        200: { description: 'A page of drivers sorted by name', schema: pageSchema(driverDtoSchema, 'DriverPage') },
+      },
+      async handler({ actor, query }) {
+        return { status: 200, body: await users.listDrivers(actor!, query) };
       },
     }),
     defineRoute<CreateUserRequest>({

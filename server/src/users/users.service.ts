@@ -1,4 +1,6 @@
 import {
+  type DriverDto,
+  type ListDriversQuery,
   sameId,
   type CreateUserRequest,
   type ListUsersQuery,
@@ -59,6 +61,22 @@ export function createUsersService(events: EventBus) {
         User.countDocuments(filter),
       ]);
       return { items: items.map(presentUser), total, limit: query.limit, offset: query.offset };
+    },
+
+    /** Active driver accounts by name: what a planner needs to pick and call a driver (no email, no role data). */
+    async listDrivers(_actor: Actor, query: ListDriversQuery): Promise<Page<DriverDto>> {
+      const filter: Record<string, unknown> = { role: 'driver', active: true };
+      if (query.q) filter.name = new RegExp(escapeRegex(query.q), 'i');
+      const [items, total] = await Promise.all([
+        User.find(filter, { name: 1, phone: 1 }).sort({ name: 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
+        User.countDocuments(filter),
+      ]);
+      return {
+        items: items.map((u) => ({ id: String(u._id), name: u.name, phone: u.phone ?? null })),
+        total,
+        limit: query.limit,
+        offset: query.offset,
+      };
     },
 
     async get(_actor: Actor, id: string): Promise<UserDto> {

@@ -37,6 +37,8 @@ import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
 import { ListTable } from '../../../ui/ListPage';
 import type { QueryLike } from '../../../ui/QueryState';
 import { MapPicker } from '../../../ui/MapPicker';
+import { Pager } from '../../../ui/Pager';
+import { slicePage, usePagedList } from '../../../ui/usePagedList';
 import {
   ITEM_SERVER_FIELDS,
   LOCATION_SERVER_FIELDS,
@@ -93,6 +95,9 @@ function CatalogueList<T extends { id: string }>({
 }) {
   const { t } = useTranslation();
   const canManage = useCan('catalogue:manage');
+  // The catalogue is loaded whole (every screen names items and places from it): paged here.
+  const paging = usePagedList(name);
+  const paged = { ...query, data: slicePage(query.data, paging) };
   const [editing, setEditing] = useState<T | 'new' | null>(null);
   return (
     <Stack>
@@ -104,7 +109,7 @@ function CatalogueList<T extends { id: string }>({
         </Group>
       )}
       <ListTable
-        query={query}
+        query={paged}
         minWidth={640}
         testId={`${name}s-table`}
         empty={t('wb.empty')}
@@ -125,6 +130,7 @@ function CatalogueList<T extends { id: string }>({
           ))
         }
       </ListTable>
+      <Pager page={paged.data} onOffset={paging.setOffset} label={addLabel} />
       <EditDialog
         editing={editing}
         onClose={() => setEditing(null)}

@@ -9,15 +9,20 @@ import { getAccessToken, refreshSession } from '../../../lib/session';
 
 export const RECENT_LIMIT = 20;
 
-export function useRecentDonations(locationId: string | null) {
+/**
+ * The point's donations, newest first, a page at a time. The first page keeps the key that live
+ * `donation.recorded` events write into; older pages are keyed by their offset under it.
+ */
+export function useRecentDonations(locationId: string | null, offset = 0) {
   return useQuery({
-    queryKey: queryKeys.donations(locationId ?? ''),
+    queryKey: offset === 0 ? queryKeys.donations(locationId ?? '') : [...queryKeys.donations(locationId ?? ''), offset],
     queryFn: () =>
       request<Page<DonationDto>>(
         'GET',
-        `/api/donations?${new URLSearchParams({ locationId: locationId ?? '', limit: String(RECENT_LIMIT) })}`,
+        `/api/donations?${new URLSearchParams({ locationId: locationId ?? '', limit: String(RECENT_LIMIT), offset: String(offset) })}`,
       ),
     enabled: Boolean(locationId),
+    placeholderData: (previous) => previous,
   });
 }
 

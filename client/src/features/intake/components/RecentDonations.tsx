@@ -7,14 +7,17 @@ import { formatDateTime, useFormatLanguage } from '../../../lib/format';
 import { errorCode } from '../../../lib/http';
 import { useOutbox } from '../../../lib/outbox';
 import { useUnitLabel } from '../../../lib/units';
+import { Pager } from '../../../ui/Pager';
 import { QueryState } from '../../../ui/QueryState';
-import { openReceipt, useRecentDonations, voidDonation } from '../api/intake.api';
+import { usePagedList } from '../../../ui/usePagedList';
+import { openReceipt, RECENT_LIMIT, useRecentDonations, voidDonation } from '../api/intake.api';
 
 /** The latest donations of the collection point, newest first, with receipt and void. */
 export function RecentDonations({ locationId }: { locationId: string }) {
   const { t } = useTranslation();
   useFormatLanguage();
-  const donations = useRecentDonations(locationId);
+  const paging = usePagedList(locationId, RECENT_LIMIT);
+  const donations = useRecentDonations(locationId, paging.offset);
   const items = byId(useAllItems().data);
   const itemName = useItemName();
   const units = useUnitLabel();
@@ -113,6 +116,7 @@ export function RecentDonations({ locationId }: { locationId: string }) {
           )
         }
       </QueryState>
+      <Pager page={donations.data} onOffset={paging.setOffset} approximate label={t('intake.recent')} />
       <VoidDialog donation={voiding} summary={voiding ? describe(voiding) : ''} onClose={() => setVoiding(null)} />
     </Stack>
   );

@@ -1,15 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
 import type {
   CreateShipmentRequest,
+  DriverDto,
   Page,
   ShipmentDto,
   ShipmentStatus,
   ShipmentSummaryDto,
   ShipmentUpdateRequest,
-  UserDto,
-  VolunteerDto,
+  StockRowDto,
+  UpdateShipmentRequest,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
+import { fetchAllPages } from '../../../lib/pages';
 import { outbox, type OutboxEntry } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { uuid } from '../../../lib/uuid';
@@ -20,8 +22,8 @@ export interface ShipmentFilters {
   driverId: string | null;
 }
 
-export function useShipmentList(filters: ShipmentFilters, limit: number) {
-  const params = new URLSearchParams({ limit: String(limit) });
+export function useShipmentList(filters: ShipmentFilters, paging: { limit: number; offset: number }) {
+  const params = new URLSearchParams({ limit: String(paging.limit), offset: String(paging.offset) });
   if (filters.status) params.set('status', filters.status);
   if (filters.campaignId) params.set('campaignId', filters.campaignId);
   if (filters.driverId) params.set('driverId', filters.driverId);
@@ -44,25 +46,36 @@ export interface DriverChoice {
   name: string;
 }
 
-/**
- * The accounts a shipment may be given to: users with the role driver for those who manage
- * users; for coordinators (who may not list accounts), the volunteers linked to an account.
- */
-export function useDriverChoices(canListUsers: boolean) {
+/** The active driver accounts a shipment may be given to (GET /api/drivers, every page). */
+export function useDriverChoices() {
   return useQuery({
-    queryKey: ['driver-choices', canListUsers],
+    queryKey: ['driver-choices'],
     staleTime: 5 * 60_000,
     queryFn: async (): Promise<DriverChoice[]> => {
-      if (canListUsers) {
-        const page = await request<Page<UserDto>>('GET', '/api/users?role=driver&active=true&limit=200');
-        return page.items.map((user) => ({ id: user.id, name: `${user.name} (${user.email})` }));
-      }
-      const page = await request<Page<VolunteerDto>>('GET', '/api/volunteers?limit=200');
-      return page.items
-        .filter((volunteer) => volunteer.userId)
-        .map((volunteer) => ({ id: volunteer.userId!, name: volunteer.name }));
+      const page = await fetchAllPages<DriverDto>('/api/drivers');
+      return page.items.map((driver) => ({
+        id: driver.id,
+        name: driver.phone ? `${driver.name} (${driver.phone})` : driver.name,
+      }));
     },
   });
+}
+
+/** Every stock row of a campaign at a place (for the FEFO suggestion), all pages. */
+export function useOriginStock(originId: string | null, campaignId: string | null, enabled = true) {
+  return useQuery({
+    queryKey: [...queryKeys.stock(), 'fefo', originId, campaignId],
+    queryFn: () =>
+      fetchAllPages<StockRowDto>(
+        `/api/stock?${new URLSearchParams({ locationId: originId!, campaignId: campaignId! })}`,
+      ),
+    enabled: enabled && Boolean(originId && campaignId),
+  });
+}
+
+/** Changes the plan of a shipment that has not left (PATCH; the server answers 409 once it has). */
+export function updateShipment(id: string, body: UpdateShipmentRequest): Promise<ShipmentDto> {
+  return request<ShipmentDto>('PATCH', `/api/shipments/${encodeURIComponent(id)}`, body);
 }
 
 /** Plans a shipment; the key makes a retried click count once. */

@@ -1,6 +1,5 @@
 import '@mantine/core/styles/Divider.css';
 import { useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import {
   Alert,
   Button,
@@ -18,15 +17,7 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import {
-  SHIPMENT_TRANSITIONS,
-  type Page,
-  type ShipmentDto,
-  type ShipmentStatus,
-  type ShipmentWarningDto,
-  type StockRowDto,
-} from '@karavan/shared';
-import { request } from '../../../lib/api';
+import { SHIPMENT_TRANSITIONS, type ShipmentDto, type ShipmentStatus, type ShipmentWarningDto } from '@karavan/shared';
 import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatMinutes, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
@@ -35,9 +26,15 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useUnitLabel } from '../../../lib/units';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
-import { queueDocumentTick, queueStatusUpdate, useDriverChoices, useShipmentDetail } from '../api/shipments.api';
-import { fefo } from '../fefo';
+import {
+  queueDocumentTick,
+  queueStatusUpdate,
+  useDriverChoices,
+  useOriginStock,
+  useShipmentDetail,
+} from '../api/shipments.api';
 import { StatusBadge } from './common';
+import { fefo } from '../fefo';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
 export function ShipmentPage() {
@@ -51,7 +48,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const { t } = useTranslation();
   useFormatLanguage();
   const canManage = useCan('shipments:manage');
-  const drivers = useDriverChoices(useCan('users:manage'));
+  const drivers = useDriverChoices();
   const locations = useLocations();
   const campaigns = useCampaigns();
   const items = useAllItems();
@@ -77,15 +74,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
     return item ? units.quantity(value, item.baseUnit) : formatNumber(value);
   };
 
-  const stock = useQuery({
-    queryKey: ['stock', 'fefo', shipment.originId, shipment.campaignId],
-    queryFn: () =>
-      request<Page<StockRowDto>>(
-        'GET',
-        `/api/stock?locationId=${shipment.originId}&campaignId=${shipment.campaignId}&limit=200`,
-      ),
-    enabled: status === 'planned' && canManage,
-  });
+  const stock = useOriginStock(shipment.originId, shipment.campaignId, status === 'planned' && canManage);
 
   async function send(next: ShipmentStatus, extra: { note?: string; checkpointId?: string } = {}) {
     setBusy(true);
@@ -130,10 +119,26 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             <Text c="dimmed">{byId(campaigns.data).get(shipment.campaignId)?.name}</Text>
           </Group>
         </Stack>
-        <Button component={Link} to="/shipments" variant="subtle">
-          {t('wb.back')}
-        </Button>
+        <Group gap="xs">
+          {canManage && (shipment.status === 'planned' || shipment.status === 'loading') && (
+            <Button component={Link} to={`/shipments/${shipment.id}/edit`} data-testid="edit-shipment">
+              {t('shipments.edit.open')}
+            </Button>
+          )}
+          <Button component={Link} to="/shipments" variant="subtle">
+            {t('wb.back')}
+          </Button>
+        </Group>
       </Group>
+
+      {shipment.notes && (
+        <Paper withBorder p="sm" component="section" aria-label={t('shipments.notes')} data-testid="shipment-notes">
+          <Text size="sm" c="dimmed">
+            {t('shipments.notes')}
+          </Text>
+          <Text style={{ whiteSpace: 'pre-wrap' }}>{shipment.notes}</Text>
+        </Paper>
+      )}
 
       {shipment.warnings.length > 0 && (
         <Alert color="orange.9" variant="light" title={t('shipments.warnings')} data-testid="shipment-warnings">

@@ -7,11 +7,11 @@ import { byId, useCampaigns, useItemName, useLocations, useAllItems } from '../.
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useUnitLabel } from '../../../lib/units';
+import { Pager } from '../../../ui/Pager';
 import { QueryState } from '../../../ui/QueryState';
+import { usePagedList } from '../../../ui/usePagedList';
 import { useDriverChoices, useShipmentList, type ShipmentFilters } from '../api/shipments.api';
 import { StatusBadge } from './common';
-
-const PAGE = 50;
 
 /** `/shipments`: every shipment, filtered by status, campaign and driver, newest plans first. */
 export function ShipmentsPage() {
@@ -19,14 +19,13 @@ export function ShipmentsPage() {
   useFormatLanguage();
   const navigate = useNavigate();
   const canManage = useCan('shipments:manage');
-  const canListUsers = useCan('users:manage');
   const [filters, setFilters] = useState<ShipmentFilters>({ status: null, campaignId: null, driverId: null });
-  const [limit, setLimit] = useState(PAGE);
-  const list = useShipmentList(filters, limit);
+  const paging = usePagedList(filters);
+  const list = useShipmentList(filters, paging);
   const campaigns = useCampaigns();
   const locations = useLocations();
   const items = useAllItems();
-  const drivers = useDriverChoices(canListUsers);
+  const drivers = useDriverChoices();
   const places = byId(locations.data);
   const itemsById = byId(items.data);
   const itemName = useItemName();
@@ -36,7 +35,6 @@ export function ShipmentsPage() {
 
   const set = (patch: Partial<ShipmentFilters>) => {
     setFilters((current) => ({ ...current, ...patch }));
-    setLimit(PAGE);
   };
 
   return (
@@ -155,11 +153,7 @@ export function ShipmentsPage() {
                   </Table.Tbody>
                 </Table>
               </Table.ScrollContainer>
-              {page.items.length < (page.total ?? 0) && (
-                <Button variant="default" onClick={() => setLimit((current) => Math.min(200, current + PAGE))}>
-                  {t('wb.more')}
-                </Button>
-              )}
+              <Pager page={page} onOffset={paging.setOffset} />
             </Stack>
           )
         }

@@ -18,8 +18,8 @@ export interface StockFilters {
   expiringWithinHours: number | null;
 }
 
-export function useStock(filters: StockFilters) {
-  const params = new URLSearchParams({ limit: '200' });
+export function useStock(filters: StockFilters, paging: { limit: number; offset: number }) {
+  const params = new URLSearchParams({ limit: String(paging.limit), offset: String(paging.offset) });
   if (filters.locationId) params.set('locationId', filters.locationId);
   if (filters.itemId) params.set('itemId', filters.itemId);
   if (filters.campaignId) params.set('campaignId', filters.campaignId);

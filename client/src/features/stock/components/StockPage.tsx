@@ -23,6 +23,8 @@ import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList } from '../../../ui/usePagedList';
 import { QueryState } from '../../../ui/QueryState';
 import { adjust, useLotMovements, useStock, writeOff, type StockFilters } from '../api/stock.api';
 import {
@@ -55,7 +57,8 @@ export function StockPage() {
   });
   const [dialog, setDialog] = useState<Dialog>(null);
   const [done, setDone] = useState<string | null>(null);
-  const stock = useStock(filters);
+  const paging = usePagedList(filters);
+  const stock = useStock(filters, paging);
   const places = byId(locations.data);
   const itemsById = byId(items.data);
   const campaignsById = byId(campaigns.data);
@@ -189,7 +192,7 @@ export function StockPage() {
           ))
         }
       </ListTable>
-      {page(stock.data?.items.length ?? 0, stock.data?.total)}
+      <Pager page={stock.data} onOffset={paging.setOffset} />
       <FormModal
         opened={dialog !== null}
         onClose={() => setDialog(null)}
@@ -221,15 +224,6 @@ export function StockPage() {
       </FormModal>
     </ListPage>
   );
-
-  function page(shown: number, total: number | undefined) {
-    if (total === undefined || total <= shown) return null;
-    return (
-      <Text size="sm" c="dimmed">
-        {t('stock.moreThanShown', { shown, total })}
-      </Text>
-    );
-  }
 }
 
 function useUnitChoices(row: StockRowDto) {

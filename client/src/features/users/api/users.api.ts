@@ -8,8 +8,8 @@ export interface UserFilters {
   active: boolean | null;
 }
 
-export function useUsers(filters: UserFilters) {
-  const params = new URLSearchParams({ limit: '200' });
+export function useUsers(filters: UserFilters, paging: { limit: number; offset: number }) {
+  const params = new URLSearchParams({ limit: String(paging.limit), offset: String(paging.offset) });
   if (filters.q.trim()) params.set('q', filters.q.trim());
   if (filters.role) params.set('role', filters.role);
   if (filters.active !== null) params.set('active', String(filters.active));

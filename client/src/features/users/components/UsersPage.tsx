@@ -22,6 +22,8 @@ import { formatDateTime, useFormatLanguage } from '../../../lib/format';
 import { useErrorMessage } from '../../../ui/apiErrors';
 import { ConfirmModal, FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable, YesNoFilter } from '../../../ui/ListPage';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList } from '../../../ui/usePagedList';
 import { INVITE_SERVER_FIELDS, inviteRequest, validateInvite, type InviteValues } from '../invite.form';
 import { createUser, generatePassword, resetPassword, updateUser, useUsers, type UserFilters } from '../api/users.api';
 
@@ -67,7 +69,8 @@ export function UsersPage() {
   const queryClient = useQueryClient();
   const errorMessage = useErrorMessage();
   const [filters, setFilters] = useState<UserFilters>({ q: '', role: null, active: null });
-  const users = useUsers(filters);
+  const paging = usePagedList(filters);
+  const users = useUsers(filters, paging);
   const [inviting, setInviting] = useState(false);
   const [shown, setShown] = useState<{ user: UserDto; password: string } | null>(null);
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
@@ -200,6 +203,7 @@ export function UsersPage() {
           })
         }
       </ListTable>
+      <Pager page={users.data} onOffset={paging.setOffset} />
       <FormModal opened={inviting} onClose={() => setInviting(false)} title={t('users.inviteTitle')}>
         <InviteForm
           onDone={(user, password) => {

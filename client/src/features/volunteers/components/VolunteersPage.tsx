@@ -18,9 +18,12 @@ import {
 import { useTranslation } from 'react-i18next';
 import { LICENCE_CATEGORIES, type Page, type UserDto, type VolunteerDto } from '@karavan/shared';
 import { request } from '../../../lib/api';
+import { fetchAllPages } from '../../../lib/pages';
 import { useCan } from '../../../lib/current-user';
 import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
 import { ListPage, ListTable, YesNoFilter } from '../../../ui/ListPage';
+import { Pager } from '../../../ui/Pager';
+import { usePagedList, type PagedList } from '../../../ui/usePagedList';
 import {
   VOLUNTEER_SERVER_FIELDS,
   validateVolunteer,
@@ -36,8 +39,8 @@ interface Filters {
   available: boolean | null;
 }
 
-function useVolunteers(filters: Filters) {
-  const params = new URLSearchParams({ limit: '200' });
+function useVolunteers(filters: Filters, paging: PagedList) {
+  const params = new URLSearchParams(paging.params());
   if (filters.q.trim()) params.set('q', filters.q.trim());
   if (filters.skill.trim()) params.set('skill', filters.skill.trim());
   if (/^[a-zA-Z]{2,3}$/.test(filters.language.trim())) params.set('language', filters.language.trim().toLowerCase());
@@ -54,7 +57,7 @@ function useAccounts(enabled: boolean) {
     queryKey: ['users', 'accounts'],
     enabled,
     staleTime: 60_000,
-    queryFn: () => request<Page<UserDto>>('GET', '/api/users?limit=200&active=true'),
+    queryFn: () => fetchAllPages<UserDto>('/api/users?active=true'),
   });
 }
 
@@ -64,7 +67,8 @@ export function VolunteersPage() {
   const canManage = useCan('volunteers:manage');
   const canLink = useCan('users:manage');
   const [filters, setFilters] = useState<Filters>({ q: '', skill: '', language: '', available: null });
-  const volunteers = useVolunteers(filters);
+  const paging = usePagedList(filters);
+  const volunteers = useVolunteers(filters, paging);
   const accounts = useAccounts(canLink);
   const accountNames = new Map((accounts.data?.items ?? []).map((user) => [user.id, `${user.name} (${user.email})`]));
   const [editing, setEditing] = useState<VolunteerDto | 'new' | null>(null);
@@ -173,6 +177,7 @@ export function VolunteersPage() {
           ))
         }
       </ListTable>
+      <Pager page={volunteers.data} onOffset={paging.setOffset} />
       <EditDialog
         editing={editing}
         onClose={() => setEditing(null)}
