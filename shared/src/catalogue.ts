@@ -85,11 +85,9 @@ const UNIT_NAME = new RegExp(`^[${UNIT_CHAR}][${UNIT_CHAR} _-]*$`);
  */
 export const packUnitName = (): TextSchema =>
   (
-    text({ max: 30 })
-      .pattern(UNIT_NAME, 'unit name')
-      .rule({
-        message: '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
-      }) as TextSchema
+    text({ max: 30 }).pattern(UNIT_NAME, 'unit name').rule({
+      message: '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
+    }) as TextSchema
   ).custom((value: string) => value.trim().toLowerCase(), 'trim and lower case');
 
 /**

@@ -112,9 +112,7 @@ const PHONE = /^ *(?:\+ *)?[()-]*(?:[0-9][ ()-]*){5,20}$/;
 /** A phone number (see PHONE), checked as sent and stored without the spaces around it. */
 export const phoneNumber = (): TextSchema =>
   (
-    text({ max: 25 })
-      .pattern(PHONE, 'phone number')
-      .rule({
-        message: '{{#label}} must be a phone number: 5 to 20 digits, with +, spaces, brackets or dashes',
-      }) as TextSchema
+    text({ max: 25 }).pattern(PHONE, 'phone number').rule({
+      message: '{{#label}} must be a phone number: 5 to 20 digits, with +, spaces, brackets or dashes',
+    }) as TextSchema
   ).custom((value: string) => value.trim(), 'trim');
