@@ -1,6 +1,7 @@
-// Four projects: unit (no database), client (the web client's logic, in Node with an in-memory
+// Five projects: unit (no database), client (the web client's logic, in Node with an in-memory
 // IndexedDB), integration (Supertest against the app on a real embedded database started once in
-// globalSetup) and e2e (Chromium through playwright-core).
+// globalSetup), faults (real server processes whose database or process is made to fail) and
+// e2e (Chromium through playwright-core).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
 const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
@@ -25,17 +26,13 @@ module.exports = {
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
-    // Fault injection (database stopped under load; npm run test:faults): real processes, ~30 s.
-    ...(process.env.KARAVAN_FAULTS
-      ? [
-          {
-            ...common,
-            displayName: 'faults',
-            testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
-            setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
-          },
-        ]
-      : []),
+    // Fault injection with real processes (the database stopped under load, ~35 s).
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',
