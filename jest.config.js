@@ -3,6 +3,7 @@
 // globalSetup), faults (real server processes whose database or process is made to fail) and
 // e2e (Chromium through playwright-core).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
+const clientTransform = ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }];
 const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
@@ -18,12 +19,14 @@ module.exports = {
       ...common,
       displayName: 'client',
       testMatch: ['<rootDir>/client/src/**/*.test.ts'],
-      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }] },
+      transform: { '^.+\\.tsx?$': clientTransform },
     },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      // A test may drive the web client's own logic (client/src, an ES module package) in Node.
+      transform: { '^.+/client/src/.+\\.tsx?$': '<rootDir>/tests/support/client-transform.js', ...transform },
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
     // Fault injection with real processes (the database stopped under load, ~35 s).
