@@ -30,7 +30,7 @@ interface Scene {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends one request until it gets an answer that is not "try again" (no answer, 503, 409 in progress). */
+/** Sends one request until it gets an answer that is not "try again" (no answer, 503, 429, 409 in progress). */
 async function untilAnswered(
   send: () => Promise<{ status: number; body: { code?: string } & Record<string, unknown> }>,
   giveUpAt: () => number,
@@ -42,19 +42,23 @@ async function untilAnswered(
     } catch {
       res = undefined; // connection refused or reset: the server is down
     }
-    if (res && res.status !== 503 && !(res.status === 409 && res.body.code === 'IDEMPOTENCY_IN_PROGRESS')) return res;
-    await sleep(150);
+    const again = !res || res.status === 503 || res.status === 429 || res.body.code === 'IDEMPOTENCY_IN_PROGRESS';
+    if (!again) return res;
+    await sleep(res?.status === 429 ? 1_000 : 150);
   }
   return undefined;
 }
 
-async function post(url: string, auth: Auth, p: string, body: object, key = randomUUID()) {
+async function post(url: string, auth: Auth, p: string, body: object, key: string = randomUUID()) {
   return fetch(`${url}${p}`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json', 'Idempotency-Key': key },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
-  }).then(async (res) => ({ status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> }));
+  }).then(async (res) => ({
+    status: res.status,
+    body: (await res.json().catch(() => ({}))) as Record<string, unknown>,
+  }));
 }
 
 /**
@@ -77,7 +81,10 @@ function drive(scene: Scene) {
         locationId: scene.originId,
         lines: [{ itemId: scene.itemId, quantity: 3 }],
       };
-      const res = await untilAnswered(() => post(scene.url(), scene.auth, '/api/donations', body, key), () => giveUpAt);
+      const res = await untilAnswered(
+        () => post(scene.url(), scene.auth, '/api/donations', body, key),
+        () => giveUpAt,
+      );
       if (res?.status === 201) donations.set(key, String(res.body.id));
       else unexpected.push({ key, res });
       await sleep(20);
@@ -158,8 +165,13 @@ const alive = (pid: number) => {
 
 async function scenario(killDatabaseToo: boolean) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-kill-'));
-  const env = { KARAVAN_DATA_DIR: dir, KARAVAN_ADMIN_EMAIL: admin.email, KARAVAN_ADMIN_PASSWORD: admin.password };
-  let server = await startServerProcess(env);
+  const env = {
+    KARAVAN_DATA_DIR: dir,
+    KARAVAN_ADMIN_EMAIL: admin.email,
+    KARAVAN_ADMIN_PASSWORD: admin.password,
+    WRITE_RATE_LIMIT: '100000', // all the clients are one user here
+  };
+  const server = await startServerProcess(env);
   let second: ServerProcess | undefined;
   try {
     let url = server.url;
@@ -167,7 +179,11 @@ async function scenario(killDatabaseToo: boolean) {
     const auth = { Authorization: `Bearer ${login.body.accessToken as string}` };
     const create = async (p: string, body: object) =>
       (await request(url).post(p).set(auth).send(body).expect(201)).body as { id: string };
-    const item = await create('/api/items', { name: { ru: 'Вода', en: 'Water' }, baseUnit: 'piece', perishable: false });
+    const item = await create('/api/items', {
+      name: { ru: 'Вода', en: 'Water' },
+      baseUnit: 'piece',
+      perishable: false,
+    });
     const origin = await create('/api/locations', { name: 'Склад', kind: 'warehouse' });
     const destination = await create('/api/locations', { name: 'Пункт раздачи', kind: 'distribution_point' });
     const campaign = await create('/api/campaigns', {
@@ -230,7 +246,8 @@ async function scenario(killDatabaseToo: boolean) {
       const shipments = await check.collection('shipments').find({ campaignId: campaign.id }).toArray();
       const history = new Map<string, number>();
       for (const s of shipments) {
-        for (const entry of (s.history ?? []) as { id: string }[]) history.set(entry.id, (history.get(entry.id) ?? 0) + 1);
+        for (const entry of (s.history ?? []) as { id: string }[])
+          history.set(entry.id, (history.get(entry.id) ?? 0) + 1);
       }
       for (const [id, answer] of load.updates) {
         expect({ id, times: history.get(id) ?? 0, status: answer.status }).toEqual({

@@ -2,12 +2,6 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import request from 'supertest';
 import { io } from 'socket.io-client';
-import {
-  parseEventLog,
-  Realtime,
-  type LiveEvent,
-  type RealtimeOptions,
-} from '../../client/src/lib/realtime/realtime';
 import { startTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/server-process';
 import { buildScene, createShipment, receiveStock, type Scene } from '../support/shipments';
@@ -21,6 +15,36 @@ import { signedIn } from '../support/factories';
  * GET /api/events); the others STALL (a tunnel: nothing moves for 5 s, then everything that
  * waited arrives). Afterwards every client has every event of its rooms exactly once, in seq order.
  */
+
+/*
+ * The web client's Realtime (client/src/lib/realtime/realtime.ts), compiled for Node by
+ * tests/support/client-transform.js. It is typed here by what this test uses: the module belongs
+ * to the client's TypeScript project (ES modules, DOM), whose typecheck covers it.
+ */
+interface LiveEvent {
+  name: string;
+  seq: number;
+  payload: Record<string, unknown>;
+}
+interface RealtimeOptions {
+  getToken(): string | null;
+  refresh(): Promise<void>;
+  fetchMissed(room: string, after: number, limit: number): Promise<{ events: LiveEvent[]; truncated: boolean }>;
+  apply(event: LiveEvent): void;
+  reload(room: string): void;
+  onUser(user: unknown): void;
+  connect?(): unknown;
+}
+interface ClientRealtime {
+  start(): void;
+  stop(): void;
+  join(room: string): () => void;
+  roomState(room: string): { status: string };
+}
+const { Realtime, parseEventLog } = require('../../client/src/lib/realtime/realtime') as {
+  Realtime: new (options: RealtimeOptions) => ClientRealtime;
+  parseEventLog(body: unknown): { events: LiveEvent[]; truncated: boolean };
+};
 
 type Mode = 'reset' | 'stall';
 
@@ -136,7 +160,12 @@ describe('Live clients whose network is cut', () => {
     const auth = organiser.auth;
     const token = auth.Authorization.replace('Bearer ', '');
     // A shipment on the road: it reports checkpoint after checkpoint while donations come in.
-    await receiveStock({ locationId: scene.origin.id, campaignId: scene.campaign.id, itemId: scene.item.id, quantity: 50 });
+    await receiveStock({
+      locationId: scene.origin.id,
+      campaignId: scene.campaign.id,
+      itemId: scene.item.id,
+      quantity: 50,
+    });
     const shipment = await createShipment(app.url, auth, scene, { lines: [{ itemId: scene.item.id, quantity: 10 }] });
     let at = Date.now() - 3_600_000;
     const update = async (status: string, extra: object = {}) => {
@@ -214,7 +243,11 @@ describe('Live clients whose network is cut', () => {
       for (const room of rooms) {
         let after = startSeq;
         for (;;) {
-          const page = await request(app.url).get('/api/events').query({ after, room, limit: 1000 }).set(auth).expect(200);
+          const page = await request(app.url)
+            .get('/api/events')
+            .query({ after, room, limit: 1000 })
+            .set(auth)
+            .expect(200);
           const seqs = (page.body.items as { seq: number }[]).map((e) => e.seq);
           seqs.forEach((s) => expected.add(s));
           if (seqs.length < 1000) break;

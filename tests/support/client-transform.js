@@ -2,6 +2,7 @@
 // integration test drives the client's own logic in Node. Not ts-jest: it keeps one TypeScript
 // configuration per Jest project, and the tests' (Node16 modules) would keep them ES modules.
 // Types are checked by `npm run typecheck`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest loads transformers with require
 const ts = require('typescript');
 
 module.exports = {

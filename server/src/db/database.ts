@@ -63,8 +63,7 @@ export function guardDriverWrites(connectionClass: { prototype: DriverConnection
 function driverConnectionClass(): { prototype: DriverConnection } | undefined {
   try {
     const fromMongoose = createRequire(require.resolve('mongoose'));
-    return (fromMongoose('mongodb/lib/cmap/connection') as { Connection?: { prototype: DriverConnection } })
-      .Connection;
+    return (fromMongoose('mongodb/lib/cmap/connection') as { Connection?: { prototype: DriverConnection } }).Connection;
   } catch {
     return undefined;
   }

@@ -201,7 +201,10 @@ export async function settlePendingUpdateRecords(): Promise<{ done: number; forg
     if (s?.pending?.updateId === record._id) continue;
     const entry = (s?.history ?? []).find((e) => e.id === record._id);
     if (entry) {
-      await updates().updateOne({ _id: record._id, state: 'pending' }, { $set: { state: 'done', applied: entry.applied } });
+      await updates().updateOne(
+        { _id: record._id, state: 'pending' },
+        { $set: { state: 'done', applied: entry.applied } },
+      );
       report.done += 1;
     } else {
       await updates().deleteOne({ _id: record._id, state: 'pending' });
