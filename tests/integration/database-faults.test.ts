@@ -15,7 +15,7 @@ import { donations } from '../../server/src/donations/donations.model';
 let app: TestApp;
 let w: StockWorld;
 beforeAll(async () => {
-  app = await startTestApp({ REQUEST_TIMEOUT_MS: '2000' });
+  app = await startTestApp();
   w = await stockWorld(app.url);
 });
 afterAll(() => app.close());
