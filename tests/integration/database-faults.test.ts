@@ -3,7 +3,11 @@ import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, stockWorld, type StockWorld } from '../support/stock';
 import { waitFor } from '../support/server-process';
+import mongoose from 'mongoose';
 import { donations } from '../../server/src/donations/donations.model';
+import { IdempotencyRecord } from '../../server/src/lib/idempotency';
+import { buildSteps, type MovementDoc, type StockOpDoc } from '../../server/src/stock/ledger';
+import { Movement, StockOp } from '../../server/src/stock/stock.model';
 
 /*
  * The database connection closing at the worst moment: while the driver is writing a command of
@@ -89,4 +93,44 @@ describe('The database connection closes in the middle of a write', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
     await expectLedgerConsistent();
   }, 30_000);
+
+  test('When the database went away after a donation was stored but before its stock operation was tidied up, then the retry with its key finishes that at once', async () => {
+    const key = `tidy-${Date.now()}`;
+    const body = { campaignId: w.campaign.id, locationId: w.point.id, lines: [{ itemId: w.water.id, quantity: 2 }] };
+    const send = () =>
+      request(app.url).post('/api/donations').set(w.coordinator.auth).set('Idempotency-Key', key).send(body);
+    const first = await send().expect(201);
+    const id = first.body.id as string;
+
+    // What the attempt left when the database went away after storing the donation: its intent
+    // (the op id is the donation's) and the step markers, and the key not marked done.
+    const movements = (await Movement.find({ opId: id }).lean()) as unknown as MovementDoc[];
+    const steps = buildSteps(movements);
+    const donation = await donations().findOne({ _id: id });
+    const op: StockOpDoc = {
+      _id: id,
+      kind: 'donation',
+      actorId: w.coordinator.user.id,
+      steps,
+      movements,
+      hook: { name: 'donation.record', data: { donation } },
+      createdAt: new Date(),
+      leaseUntil: new Date(Date.now() - 1_000),
+    };
+    await StockOp.collection.insertOne(op as never);
+    for (const step of steps) {
+      await mongoose.connection
+        .collection(step.coll)
+        .updateOne({ _id: step.id } as never, { $push: { ops: id } } as never);
+    }
+    await IdempotencyRecord.updateOne(
+      { _id: `${w.coordinator.user.id}:${key}` },
+      { $set: { state: 'pending', createdAt: new Date(Date.now() - 5 * 60_000) }, $unset: { status: 1, body: 1 } },
+    );
+
+    const retry = await send().expect(201);
+    expect(retry.body.id).toBe(id);
+    expect(await StockOp.countDocuments({ _id: id })).toBe(0);
+    await expectLedgerConsistent(); // nothing in flight, totals as the ledger says
+  });
 });
