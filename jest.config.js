@@ -1,9 +1,7 @@
-// Five projects: unit (no database), client (the web client's logic, in Node with an in-memory
+// Four projects: unit (no database), client (the web client's logic, in Node with an in-memory
 // IndexedDB), integration (Supertest against the app on a real embedded database started once in
-// globalSetup), faults (real server processes whose database or process is made to fail) and
-// e2e (Chromium through playwright-core).
+// globalSetup) and e2e (Chromium through playwright-core).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tests/tsconfig.json' }] };
-const clientTransform = ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }];
 const moduleNameMapper = { '^@karavan/shared$': '<rootDir>/shared/src/index.ts' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
@@ -19,7 +17,7 @@ module.exports = {
       ...common,
       displayName: 'client',
       testMatch: ['<rootDir>/client/src/**/*.test.ts'],
-      transform: { '^.+\\.tsx?$': clientTransform },
+      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }] },
     },
     {
       ...common,
@@ -29,7 +27,7 @@ module.exports = {
       transform: { '^.+/client/src/.+\\.tsx?$': '<rootDir>/tests/support/client-transform.js', ...transform },
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
-    // Fault injection with real processes (the database stopped under load, ~35 s).
+    // And faults: real server processes whose database or process is made to fail (~1 min).
     {
       ...common,
       displayName: 'faults',
