@@ -24,19 +24,17 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      // A test may drive the web client's own logic (client/src, an ES module package) in Node.
+      transform: { '^.+/client/src/.+\\.tsx?$': '<rootDir>/tests/support/client-transform.js', ...transform },
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
-    // Fault injection (database stopped under load; npm run test:faults): real processes, ~30 s.
-    ...(process.env.KARAVAN_FAULTS
-      ? [
-          {
-            ...common,
-            displayName: 'faults',
-            testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
-            setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
-          },
-        ]
-      : []),
+    // And faults: real server processes whose database or process is made to fail (~1 min).
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -4,12 +4,12 @@ import { openDatabase } from './db/database';
 import { EmbeddedDbError } from './db/embedded-db';
 import { listeningUrls } from './lib/addresses';
 import { createLogger } from './lib/logger';
-import { purgeExpiredIdempotencyRecords } from './lib/idempotency';
+import { purgeExpiredIdempotencyRecords, releasePendingIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
 import { purgeExpiredSessions } from './sessions';
 import { sweepEvents } from './realtime/event-log';
 import { repairStockOps } from './stock';
-import { repairShipmentIntents } from './shipments';
+import { repairShipmentIntents, settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 
@@ -50,6 +50,14 @@ async function main(): Promise<void> {
   // Then shipment status changes whose stock operation never started (see shipments.service.ts).
   const intents = await repairShipmentIntents(repairFrom);
   if (intents.applied + intents.dropped > 0) logger.warn(intents, 'repaired half-done shipment updates');
+  if (db.embedded) {
+    // One process per data directory: what is still "in progress" belonged to a process that died.
+    const records = await settlePendingUpdateRecords();
+    const keys = await releasePendingIdempotencyRecords();
+    if (records.done + records.forgotten + keys > 0) {
+      logger.warn({ ...records, idempotencyKeys: keys }, 'settled requests a stopped process left in progress');
+    }
+  }
 
   const jwtSecret = await resolveJwtSecret(config.jwtSecret);
   await ensureFirstOrganiser(config, logger);

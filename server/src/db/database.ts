@@ -1,14 +1,75 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../lib/logger';
 import type { Config } from '../config';
 import { startEmbeddedDb, type EmbeddedDb } from './embedded-db';
-import path from 'node:path';
 
 // Operations wait at most this long for a lost connection to come back, then fail: the
 // request gets a 503 and /readyz reports it. Short: a phone retries (same Idempotency-Key)
 // sooner than a held request would be answered, and requests do not pile up.
 mongoose.set('bufferTimeoutMS', 1_500);
 mongoose.set('strictQuery', true);
+
+interface DriverConnection {
+  socket?: NodeJS.EventEmitter & { destroyed: boolean };
+  error?: Error;
+  writeCommand(command: unknown, options: unknown): Promise<void>;
+}
+
+/**
+ * Works around a flaw of the MongoDB driver (7.x, up to 7.9 at least): a command is serialised
+ * (`await toBin()`) before it is written, and when the connection closes in that moment (the
+ * database went away) the driver writes onto the destroyed socket. Node then returns `false`
+ * from `write` and emits neither `drain` nor `error`, and the driver waits for `drain` forever:
+ * the operation never settles, even after the database is back. Whatever awaited it hangs too
+ * (a request's idempotency record stayed "in progress", its stock operation "running").
+ * Here a write also ends when its socket closes, as a network error the driver handles like
+ * any other (retry or fail).
+ */
+export function guardDriverWrites(connectionClass: { prototype: DriverConnection }): boolean {
+  const proto = connectionClass.prototype as DriverConnection & { karavanGuarded?: boolean };
+  if (typeof proto.writeCommand !== 'function' || proto.karavanGuarded) return false;
+  const write = proto.writeCommand;
+  proto.writeCommand = function guardedWriteCommand(this: DriverConnection, command, options) {
+    const socket = this.socket;
+    const written = write.call(this, command, options);
+    if (!socket) return written;
+    const closed = () =>
+      new mongoose.mongo.MongoNetworkError(
+        this.error?.message ?? 'the connection to the database closed while a command was being written',
+      );
+    return new Promise<void>((resolve, reject) => {
+      const onClose = () => reject(closed());
+      socket.once('close', onClose);
+      if (socket.destroyed) setImmediate(onClose); // closed already: no 'close' may come any more
+      written.then(
+        (value) => {
+          socket.off('close', onClose);
+          resolve(value);
+        },
+        (err: unknown) => {
+          socket.off('close', onClose);
+          reject(err as Error);
+        },
+      );
+    });
+  };
+  proto.karavanGuarded = true;
+  return true;
+}
+
+/** The driver's connection class, as Mongoose loads it (not part of the driver's public API). */
+function driverConnectionClass(): { prototype: DriverConnection } | undefined {
+  try {
+    const fromMongoose = createRequire(require.resolve('mongoose'));
+    return (fromMongoose('mongodb/lib/cmap/connection') as { Connection?: { prototype: DriverConnection } }).Connection;
+  } catch {
+    return undefined;
+  }
+}
+const driverConnection = driverConnectionClass();
+if (driverConnection) guardDriverWrites(driverConnection);
 
 /**
  * Connection options, the same for MongoDB and the embedded database: both apply a single-document

@@ -88,7 +88,12 @@ export function createDonationsService(events: EventBus) {
       if (options.id) {
         // An earlier attempt under this key got as far as recording it: that is the answer.
         const earlier = await donations().findOne({ _id: options.id });
-        if (earlier) return presentDonation(earlier);
+        if (earlier) {
+          // Stored, but the database may have gone away before its stock operation was tidied up
+          // (markers pulled, intent deleted): finish that now rather than at the next repair pass.
+          await settleStockOp(options.id);
+          return presentDonation(earlier);
+        }
       }
       const id = options.id ?? new Types.ObjectId().toHexString();
       const now = new Date();

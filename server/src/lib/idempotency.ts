@@ -137,6 +137,18 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
   return reply;
 }
 
+/**
+ * Forgets every pending record: at start-up, when no earlier process can still be running an
+ * attempt (the embedded database serves one process). Their attempts died with the process that
+ * ran them (SIGKILL, power cut); the stock repair has settled their work before this runs, and
+ * the phones' retries redo or find it (IDEMPOTENT_RESOURCE_ID) at once instead of getting 409
+ * until the records go stale.
+ */
+export async function releasePendingIdempotencyRecords(): Promise<number> {
+  const result = await IdempotencyRecord.deleteMany({ state: 'pending' });
+  return result.deletedCount;
+}
+
 /** Deletes records past their time; called periodically. */
 export async function purgeExpiredIdempotencyRecords(now = new Date()): Promise<number> {
   const result = await IdempotencyRecord.deleteMany({

@@ -6,6 +6,7 @@
 export {
   createShipmentsService,
   repairShipmentIntents,
+  settlePendingUpdateRecords,
   shipmentFaults,
   type ShipmentsService,
 } from './shipments.service';

@@ -184,6 +184,36 @@ export async function repairShipmentIntents(now = new Date()): Promise<{ applied
   return report;
 }
 
+/**
+ * Settles the status-update records a dead process left pending (start-up of a single process,
+ * after `repairShipmentIntents`): an update whose entry is in the shipment's history was applied
+ * (the record is all that was left to write), any other never changed anything and is forgotten,
+ * so the phone's next copy gets the first answer or is processed anew at once rather than 409
+ * until the record goes stale. Records of an intent still pending are left to the intent repair.
+ */
+export async function settlePendingUpdateRecords(): Promise<{ done: number; forgotten: number }> {
+  const report = { done: 0, forgotten: 0 };
+  const pending = await updates().find({ state: 'pending' }).toArray();
+  for (const record of pending) {
+    const s = Types.ObjectId.isValid(record.shipmentId)
+      ? await shipments().findOne({ _id: new Types.ObjectId(record.shipmentId) })
+      : null;
+    if (s?.pending?.updateId === record._id) continue;
+    const entry = (s?.history ?? []).find((e) => e.id === record._id);
+    if (entry) {
+      await updates().updateOne(
+        { _id: record._id, state: 'pending' },
+        { $set: { state: 'done', applied: entry.applied } },
+      );
+      report.done += 1;
+    } else {
+      await updates().deleteOne({ _id: record._id, state: 'pending' });
+      report.forgotten += 1;
+    }
+  }
+  return report;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Great-circle distance in km. */

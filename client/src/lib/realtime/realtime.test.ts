@@ -188,6 +188,21 @@ describe('live connection', () => {
     expect(applied).toEqual([11, 13, 19, 21, 22]);
   });
 
+  test('When the catch-up log reaches back before the room was joined, then those events are not applied on top of its data', async () => {
+    const { socket, realtime, applied, missed } = setupRealtime();
+    realtime.join('dashboard');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 10 }); // the data is loaded as of seq 10
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[1]?.ack?.({ ok: true, seq: 20 });
+    await flushPromises();
+    // From 10 - CATCH_UP_OVERLAP: the log also returns what the loaded data already holds.
+    missed([event(4), event(9), event(10), event(13)]);
+    await flushPromises();
+    expect(applied).toEqual([13]);
+  });
+
   test('When the log cannot be read after a reconnection, then the room is loaded again instead', async () => {
     const { socket, realtime, reloaded, fetchMissed } = setupRealtime();
     fetchMissed.mockRejectedValueOnce(new Error('offline'));

@@ -56,6 +56,12 @@ interface Room {
   state: RoomState;
   /** The last seq this room was known complete up to; null before its first subscription answered. */
   upTo: number | null;
+  /**
+   * The seq the room's data was (last) loaded at: its events up to here are in that data. A
+   * catch-up reads the log from a little before `upTo` (CATCH_UP_OVERLAP), which may reach back
+   * before the room was joined: those events must not be applied on top of the data again.
+   */
+  loadedAt: number | null;
 }
 
 const RETRY_MS = 5_000;
@@ -162,7 +168,7 @@ export class Realtime {
   join(room: string): () => void {
     let entry = this.rooms.get(room);
     if (!entry) {
-      entry = { refs: 0, state: { status: 'joining' }, upTo: null };
+      entry = { refs: 0, state: { status: 'joining' }, upTo: null, loadedAt: null };
       this.rooms.set(room, entry);
       if (this.socket?.connected) this.subscribe(room);
     }
@@ -194,6 +200,7 @@ export class Realtime {
       }
       if (!resuming) {
         entry.upTo = answer.seq;
+        entry.loadedAt = answer.seq;
         entry.state = { status: 'live' };
         this.notifyRooms();
         this.options.reload(room);
@@ -205,11 +212,13 @@ export class Realtime {
         (missed) => {
           entry.state = { status: 'live' };
           this.notifyRooms();
-          this.endCatchUp(missed);
+          const loadedAt = entry.loadedAt ?? 0;
+          this.endCatchUp(missed.filter((event) => event.seq > loadedAt));
         },
         () => {
           // The log could not be read: load the room's data again from now on.
           entry.upTo = answer.seq;
+          entry.loadedAt = answer.seq;
           entry.state = { status: 'live' };
           this.notifyRooms();
           this.options.reload(room);
