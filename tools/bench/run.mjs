@@ -59,7 +59,7 @@ async function main() {
   const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
   const MANY_SOCKETS = Number(process.env.BENCH_MANY_SOCKETS ?? 10_000);
   const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
-  const SHIPMENTS = Number(process.env.BENCH_SHIPMENTS ?? 200);
+  const SHIPMENTS = Number(process.env.BENCH_SHIPMENTS ?? 150);
 
   const startedAt = Date.now();
   const say = (text) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${text}`);

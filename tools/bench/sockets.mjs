@@ -48,8 +48,8 @@ async function open({ url, token, count, room, event }) {
         resolve();
       });
       socket.once('connect', () => {
-        socket.emit('subscribe', { room }, (ack) => {
-          if (ack?.ok) {
+        socket.timeout(60_000).emit('subscribe', { room }, (err, ack) => {
+          if (!err && ack?.ok) {
             opened += 1;
             subscribed += 1;
           } else failed += 1;
