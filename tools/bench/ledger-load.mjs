@@ -1,120 +1,76 @@
 // The big database of benchmark case 4: 100,000 donations and 1,000,000 ledger entries, written
-// in bulk in the real collection shapes (see bulkLoad). Writing it through the wire protocol
-// takes minutes on a busy 2-core machine, so it is built once into .cache/bench/ (by a child
-// process: `node tools/bench/ledger-load.mjs build <donations> <lines> <dir>`) and every run
-// starts an embedded database on a fresh copy of that file. The cache key includes this file's
-// loader's code and the server's stock and donation models, so a change to the shapes rebuilds it.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+// in bulk in the real collection shapes (see bulkLoad) into an embedded database of its own, by
+// a child process (`node tools/bench/ledger-load.mjs load <uri> <donations> <lines> <meta file>`,
+// its own Mongoose) while this one keeps the database running for the measurements.
+// (Keeping a built copy is no shortcut: the embedded database did not even open a 2 GB file of
+// 1,000,000 entries within 5 minutes on this machine; see README, "Benchmarks and soak".)
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.join(HERE, '..', '..');
 export const LEDGER_DB = 'karavan_bench_ledger';
 
-function cacheDir(donations, lines) {
-  const hash = createHash('sha256');
-  hash.update(bulkLoad.toString());
-  for (const file of [
-    path.join(ROOT, 'server', 'dist', 'stock', 'stock.model.js'),
-    path.join(ROOT, 'server', 'dist', 'stock', 'ledger-index.js'),
-    path.join(ROOT, 'server', 'dist', 'donations', 'donations.model.js'),
-  ]) {
-    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : file);
-  }
-  return path.join(ROOT, '.cache', 'bench', `ledger-${donations}x${lines}-${hash.digest('hex').slice(0, 12)}`);
-}
-
-/**
- * An embedded database holding the big ledger (built first if not cached), on a copy of the
- * cached file: `{ uri, meta, stop() }`. `meta` says what is in it and how long it took to write.
- */
-export async function ledgerDatabase(donations, lines, say = () => undefined) {
+/** An embedded database holding the big ledger: `{ uri, meta, stop() }`. */
+export async function ledgerDatabase(donations, lines) {
   const require = createRequire(import.meta.url);
   const { startEmbeddedDb } = require('../../server/dist/db/embedded-db.js');
-  const cached = cacheDir(donations, lines);
-  const metaFile = path.join(cached, 'meta.json');
-  let fromCache = true;
-  if (!fs.existsSync(metaFile)) {
-    fromCache = false;
-    say(`building ${path.relative(ROOT, cached)} (once; later runs copy it)`);
-    const r = spawnSync(
-      process.execPath,
-      [fileURLToPath(import.meta.url), 'build', String(donations), String(lines), cached],
-      {
-        stdio: 'inherit',
-      },
-    );
-    if (r.status !== 0) throw new Error(`building the big ledger failed (${r.status ?? r.signal})`);
-  }
-  const meta = { ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), fromCache };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-ledger-'));
-  fs.copyFileSync(path.join(cached, 'karavan.mv.db'), path.join(dir, 'karavan.mv.db'));
   const db = await startEmbeddedDb({ dir });
-  return {
-    uri: `${db.uri}${LEDGER_DB}`,
-    meta,
-    async stop() {
-      await db.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+  const uri = `${db.uri}${LEDGER_DB}`;
+  const stop = async () => {
+    await db.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    const metaFile = path.join(dir, 'meta.json');
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(import.meta.url), 'load', uri, String(donations), String(lines), metaFile],
+      { stdio: 'inherit' },
+    );
+    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal)));
+    if (code !== 0) throw new Error(`loading the big ledger failed (${code})`);
+    return { uri, meta: JSON.parse(fs.readFileSync(metaFile, 'utf8')), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
-async function build(donations, lines, target) {
+async function load(uri, donations, lines, metaFile) {
   const require = createRequire(import.meta.url);
   const mongoose = require('mongoose');
-  const { startEmbeddedDb } = require('../../server/dist/db/embedded-db.js');
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
   const { User } = require('../../server/dist/users/index.js');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-ledger-build-'));
-  const db = await startEmbeddedDb({ dir });
-  try {
-    // Long bulk writes keep the database busy for seconds: a monitor that gives up after 3 s (the
-    // server's setting, right for requests) would cut them off.
-    await mongoose.connect(`${db.uri}${LEDGER_DB}`, {
-      ...connectOptions(),
-      serverSelectionTimeoutMS: 120_000,
-      connectTimeoutMS: 120_000,
-      heartbeatFrequencyMS: 30_000,
-    });
-    await ensureIndexes();
-    await User.create({
-      email: 'bench@karavan.local',
-      name: 'Bench',
-      role: 'organiser',
-      mustChangePassword: false,
-      passwordHash: await hashPassword('bench password'),
-    });
-    const say = (text) => console.log(`  [ledger] ${text}`);
-    const result = await bulkLoad(donations, lines, say);
-    const [movements, donationCount] = await Promise.all([
-      mongoose.connection.db.collection('movements').estimatedDocumentCount(),
-      mongoose.connection.db.collection('donations').estimatedDocumentCount(),
-    ]);
-    await mongoose.disconnect();
-    await db.stop();
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(path.join(dir, 'karavan.mv.db'), path.join(target, 'karavan.mv.db'));
-    fs.writeFileSync(
-      path.join(target, 'meta.json'),
-      `${JSON.stringify({ ...result, movements, donations: donationCount, builtAt: new Date().toISOString() }, null, 2)}\n`,
-    );
-    say(`${movements} ledger entries, ${donationCount} donations in ${result.loadSeconds.toFixed(0)} s`);
-  } finally {
-    await db.stop().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'build') {
-  await build(Number(process.argv[3]), Number(process.argv[4]), process.argv[5]);
+  // Long bulk writes keep the database busy for seconds: a monitor that gives up after 3 s (the
+  // server's setting, right for requests) would cut them off.
+  await mongoose.connect(uri, {
+    ...connectOptions(),
+    serverSelectionTimeoutMS: 120_000,
+    connectTimeoutMS: 120_000,
+    heartbeatFrequencyMS: 30_000,
+  });
+  await ensureIndexes();
+  await User.create({
+    email: 'bench@karavan.local',
+    name: 'Bench',
+    role: 'organiser',
+    mustChangePassword: false,
+    passwordHash: await hashPassword('bench password'),
+  });
+  const say = (text) => console.log(`  [ledger] ${text}`);
+  const result = await bulkLoad(donations, lines, say);
+  const [movements, donationCount] = await Promise.all([
+    mongoose.connection.db.collection('movements').estimatedDocumentCount(),
+    mongoose.connection.db.collection('donations').estimatedDocumentCount(),
+  ]);
+  fs.writeFileSync(metaFile, JSON.stringify({ ...result, movements, donations: donationCount }));
+  say(`${movements} ledger entries, ${donationCount} donations in ${result.loadSeconds.toFixed(0)} s`);
+  await mongoose.disconnect();
 }
 
 /**
@@ -300,4 +256,8 @@ export async function bulkLoad(count, lineCount, say = () => undefined) {
     loadSeconds: (Date.now() - started) / 1000,
     movements: movementCount,
   };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'load') {
+  await load(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]);
 }
