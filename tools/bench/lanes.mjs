@@ -2,6 +2,7 @@
 // step. A lane is one shipment on the road that takes updates one at a time (at_checkpoint,
 // departed, at_checkpoint, ...); it moves to a fresh shipment after UPDATES_PER_SHIPMENT updates
 // (a real shipment has tens) or after an update that failed (its state is then unknown).
+// A lane's shipment is never in two lanes at once, so updates to one shipment never overlap.
 import { randomUUID } from 'node:crypto';
 import { api } from './lib.mjs';
 
@@ -50,13 +51,15 @@ export function createLanes(shipmentIds) {
   const lanes = [];
   // Device time: always later than the updates that set the shipments on the road.
   let clock = Date.now() - 24 * 3_600_000;
-  const fresh = (lane) => {
-    const id = pool.shift();
-    if (id) {
-      lane.shipmentId = id;
-      lane.n = 0;
-    }
-    // With the pool empty a lane keeps its shipment: its history just grows.
+  // Shipments left after an even number of updates are `departed` again: with the pool empty
+  // they take more updates (their history just grows). One left after a failure is not reused.
+  const reusable = [];
+  const fresh = (lane, healthy = true) => {
+    if (lane.shipmentId && healthy && lane.n % 2 === 0) reusable.push(lane.shipmentId);
+    const id = pool.shift() ?? reusable.shift();
+    if (!id) throw new Error('no shipment left for status updates: create more (BENCH_SHIPMENTS)');
+    lane.shipmentId = id;
+    lane.n = 0;
   };
   return {
     left: () => pool.length,
@@ -79,11 +82,20 @@ export function createLanes(shipmentIds) {
       lane.n += 1;
       return { lane: lane.index, shipmentId: lane.shipmentId, body };
     },
+    /**
+     * After a load run: autocannon drops the answers still in flight when its time is up, so
+     * their lanes would stay busy for ever. The server most likely applied those updates, so the
+     * lanes go on from where they were (if one was not applied, its next update fails and the
+     * lane moves to another shipment).
+     */
+    releaseAll() {
+      for (const lane of lanes) lane.busy = false;
+    },
     done(index, ok) {
       const lane = lanes[index];
       if (!lane) return;
       lane.busy = false;
-      if (!ok) fresh(lane);
+      if (!ok) fresh(lane, false);
     },
   };
 }

@@ -202,7 +202,7 @@ export function load(options) {
  * Runs `rounds` slices of `seconds` each, alternating between the option sets (A, B, A, B, ...),
  * so that a noisy shared machine disturbs every side alike; one summary per side.
  */
-export async function alternate(optionSets, rounds, seconds) {
+export async function alternate(optionSets, rounds, seconds, afterEach = () => undefined) {
   const parts = optionSets.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, options] of optionSets.entries()) {
@@ -214,6 +214,7 @@ export async function alternate(optionSets, rounds, seconds) {
         instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
       });
       parts[i].push({ latencies, seconds: r.duration, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+      afterEach();
     }
   }
   return parts.map(summarise);
