@@ -1,78 +1,91 @@
 #!/usr/bin/env node
-// `npm run bench`: throughput of the API on the embedded database (mongo-java-server on its H2
-// file, as `npm start` runs it), as ratios to a baseline measured in the same run (GET /healthz:
-// HTTP stack only), so that a noisy 2-core machine still gives comparable numbers; then the
-// database alone on a collection of 100,000 ledger-like documents, as ratios to a ping.
-// Bounded: a fixed number of requests per case, loopback and a Unix socket only.
-import { randomBytes } from 'node:crypto';
+// `npm run bench`: the five cases of issue 12, each against a baseline measured in the same run on
+// the same database (tools/bench/baseline.mjs: the same database work with the MongoDB driver on a
+// bare node:http server; for case 1 also a bare Express app). Three processes besides the
+// database: Karavan (server/dist/main.js as `npm start` runs it, on MONGODB_URI = the embedded
+// database, with tools/bench/probe.mjs preloaded for heap figures), the baselines, and this load
+// generator (autocannon for HTTP, closed loop and at a fixed arrival rate; real socket.io-client
+// connections, forked into tools/bench/sockets.mjs workers, for the fan-out).
+//   1. GET /healthz through the whole stack vs a bare Express app (and Express vs node:http)
+//   2. GET /api/shipments/:id vs a driver findOne by _id
+//   3. POST /api/shipments/:id/updates vs an idempotent driver insert; then 20% replays, and
+//      exactly one record per key checked in the database
+//   4. campaign progress and stock at a location with 1,000,000 ledger entries and 100,000
+//      donations in the database (bulk-loaded in the real shapes), p95 under 20 ms
+//   5. fan-out: 1,000 dashboard sockets, 50 updates/s: write acknowledged -> event received,
+//      nothing lost, heap per connection; then 10,000 sockets at 5 updates/s
+// Writes bench/results/latest.json and bench/results/<date>.json, prints a table.
+// Environment: BENCH_SECONDS (per load run, default 5), BENCH_DONATIONS (100000),
+// BENCH_LINES (lines per donation, 10: 1,000,000 ledger entries), BENCH_SOCKETS (1000),
+// BENCH_MANY_SOCKETS (10000; 0 skips), BENCH_FANOUT_SECONDS (10), BENCH_CONNECTIONS (10).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import {
+  HERE,
+  alternate,
+  ROOT,
+  api,
+  load,
+  machine,
+  openFilesLimit,
+  percentile,
+  reexecWithMoreFiles,
+  sleep,
+  startDatabase,
+  startKaravan,
+  startProcess,
+} from './lib.mjs';
+import { createLanes, departedShipments } from './lanes.mjs';
+import { ledgerDatabase } from './ledger-load.mjs';
 
-const require = createRequire(import.meta.url);
-const mongoose = require('mongoose');
-const { startEmbeddedDb } = require('../../server/dist/db/embedded-db.js');
-const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
-const { createKaravan } = require('../../server/dist/app.js');
-const { loadConfig } = require('../../server/dist/config.js');
-const { createLogger } = require('../../server/dist/lib/logger.js');
-const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
+if (!reexecWithMoreFiles()) await main();
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const LEDGER_SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 100_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+async function main() {
+  const require = createRequire(import.meta.url);
+  const mongoose = require('mongoose');
+  const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
+  const { hashPassword } = require('../../server/dist/lib/passwords.js');
+  const { User } = require('../../server/dist/users/index.js');
+  const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/index.js');
 
-async function measure(name, count, makeRequest) {
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) {
-        next += 1;
-        const res = await makeRequest();
-        if (!res.ok) failures += 1;
-        await res.arrayBuffer();
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { name, perSecond: count / seconds, failures };
-}
+  const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+  const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+  const DONATIONS = Number(process.env.BENCH_DONATIONS ?? 100_000);
+  const LINES = Number(process.env.BENCH_LINES ?? 10);
+  const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
+  const MANY_SOCKETS = Number(process.env.BENCH_MANY_SOCKETS ?? 10_000);
+  const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
+  const SHIPMENTS = Number(process.env.BENCH_SHIPMENTS ?? 250);
 
-/** Runs `operation` `count` times, `concurrency` at once; throughput and latency percentiles. */
-async function measureDb(name, count, operation, concurrency = CONCURRENCY) {
-  let next = 0;
-  const latencies = [];
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t0 = process.hrtime.bigint();
-        await operation(i);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { name, perSecond: count / seconds, p50: at(0.5), p95: at(0.95) };
-}
+  const startedAt = Date.now();
+  const say = (text) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+  const results = [];
+  const rows = [];
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-'));
-const db = await startEmbeddedDb({ dir });
-await mongoose.connect(`${db.uri}karavan_bench`, connectOptions());
-await ensureIndexes();
-const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT: '10000' });
-const karavan = createKaravan({ config, logger: createLogger('silent'), jwtSecret: randomBytes(32).toString('hex') });
-await new Promise((resolve) => karavan.server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${karavan.server.address().port}`;
+  function writeReport(complete) {
+    const report = {
+      machine: machine(),
+      at: new Date(startedAt).toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+      complete,
+      cases: results,
+    };
+    const dir = path.join(ROOT, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const text = `${JSON.stringify(report, null, 2)}\n`;
+    fs.writeFileSync(path.join(dir, 'latest.json'), text);
+    if (complete) fs.writeFileSync(path.join(dir, `${report.at.slice(0, 19).replace(/:/g, '-')}.json`), text);
+    return report;
+  }
 
-try {
+  const db = await startDatabase('karavan-bench-');
+  const uri = `${db.uri}karavan_bench`;
+  await mongoose.connect(uri, connectOptions());
+  await ensureIndexes();
   await User.create({
     email: 'bench@karavan.local',
     name: 'Bench',
@@ -80,139 +93,563 @@ try {
     mustChangePassword: false,
     passwordHash: await hashPassword('bench password'),
   });
-  for (let i = 0; i < 200; i++) {
-    await User.create({ email: `u${i}@karavan.local`, name: `User ${i}`, role: 'driver', passwordHash: 'x' });
+  const karavan = startKaravan(uri);
+  const baseline = startProcess(path.join(HERE, 'baseline.mjs'), { name: 'baseline', env: { MONGODB_URI: uri } });
+  const workers = [];
+  try {
+    const base = await karavan.url;
+    const bare = JSON.parse(await baseline.url);
+    say(
+      `Karavan on ${base}, bare node:http on ${bare.http}, bare Express on ${bare.express}; open files limit ${openFilesLimit()}`,
+    );
+    const { accessToken: token } = await api(base, 'POST', '/api/auth/login', null, {
+      email: 'bench@karavan.local',
+      password: 'bench password',
+    });
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    // The catalogue and shipments on the road, through the API.
+    const item = await api(base, 'POST', '/api/items', token, {
+      name: { ru: 'Хлеб', en: 'Bread' },
+      baseUnit: 'loaf',
+      perishable: true,
+      shelfLifeHours: 72,
+    });
+    const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
+    const origin = await place('Бишкек, пункт сбора', 'collection_point');
+    const checkpoint = await place('Кордай', 'checkpoint');
+    const destination = await place('Алматы, пункт раздачи', 'distribution_point');
+    const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
+    await api(base, 'POST', '/api/donations', token, {
+      campaignId: campaign.id,
+      locationId: origin.id,
+      lines: [{ itemId: item.id, quantity: SHIPMENTS * 10 }],
+    });
+    const shipmentIds = await departedShipments(
+      base,
+      token,
+      {
+        campaignId: campaign.id,
+        originId: origin.id,
+        destinationId: destination.id,
+        checkpointId: checkpoint.id,
+        itemId: item.id,
+      },
+      SHIPMENTS,
+    );
+    say(`${shipmentIds.length} shipments on the road`);
+    // Case 3 and the fan-out each have their own shipments: a lane retired by case 3 never
+    // leaves the fan-out short.
+    const lanes = createLanes(shipmentIds.slice(60));
+    const fanLanes = createLanes(shipmentIds.slice(20, 60));
+    const readIds = shipmentIds.slice(0, 20);
+
+    /** Closed loop, then at half the lower of the two maxima, for Karavan and its baseline. */
+    async function compare(label, karavanOptions, baselineOptions) {
+      const sides = [
+        { connections: CONNECTIONS, ...karavanOptions },
+        { connections: CONNECTIONS, ...baselineOptions },
+      ];
+      // Answers in flight when a slice ends are dropped: free their lanes after each slice.
+      const release = () => lanes.releaseAll();
+      await alternate(sides, 1, 1, release); // warm-up
+      const [k, b] = await alternate(sides, SECONDS, 1, release);
+      const rate = Math.max(10, Math.round(0.5 * Math.min(k.perSecond, b.perSecond)));
+      const [kf, bf] = await alternate(
+        sides.map((side) => ({ ...side, overallRate: rate })),
+        SECONDS,
+        1,
+        release,
+      );
+      say(
+        `${label}: ${k.perSecond.toFixed(0)} req/s vs ${b.perSecond.toFixed(0)} req/s (baseline); at ${rate} req/s p95 ${kf.p95} ms vs ${bf.p95} ms`,
+      );
+      return { k, b, kf, bf, rate };
+    }
+    const figures = (r) => ({
+      reqPerSec: Math.round(r.perSecond),
+      p50Ms: r.p50,
+      p95Ms: r.p95,
+      p99Ms: r.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+    });
+    const record = (name, target, ratio, met, m, extra = {}) => {
+      // Written after every case: a run cut short still leaves what it measured.
+      setTimeout(() => writeReport(false));
+      results.push({
+        name,
+        ratio: Math.round(ratio * 1000) / 1000,
+        target,
+        met,
+        ...(m ? { p50Ms: m.kf.p50, p95Ms: m.kf.p95, p99Ms: m.kf.p99 } : {}),
+        ...(m
+          ? {
+              closedLoop: { karavan: figures(m.k), baseline: figures(m.b) },
+              fixedRate: { reqPerSec: m.rate, karavan: figures(m.kf), baseline: figures(m.bf) },
+            }
+          : {}),
+        ...extra,
+      });
+    };
+    // Throughput closed loop; latencies at the fixed rate when there is one (Karavan's, and the
+    // baseline's p99 at the same rate).
+    const row = (name, k, b, m) => {
+      const l = m ? m.kf : k;
+      const bl = m ? m.bf : b;
+      rows.push([name, k.perSecond, b?.perSecond, m?.rate, l.p50, l.p95, l.p99, bl?.p99, k.non2xx + k.errors]);
+    };
+
+    // 1. Middleware cost.
+    const health = await compare('1. GET /healthz', { url: `${base}/healthz` }, { url: `${bare.express}/healthz` });
+    const bareHttp = await load({ url: `${bare.http}/healthz`, connections: CONNECTIONS, duration: SECONDS });
+    const health1 = health.k.perSecond / health.b.perSecond;
+    record(
+      '1. GET /healthz, whole stack vs bare Express (req/s)',
+      '>= 0.80',
+      health1,
+      health1 >= 0.8 && health.k.non2xx === 0,
+      health,
+    );
+    record(
+      '1b. bare Express vs bare node:http, GET /healthz (req/s, report only)',
+      null,
+      health.b.perSecond / bareHttp.perSecond,
+      null,
+      null,
+      {
+        express: figures(health.b),
+        nodeHttp: figures(bareHttp),
+      },
+    );
+    row('1. GET /healthz (Karavan | bare Express)', health.k, health.b, health);
+    row('1b. bare Express | bare node:http', health.b, bareHttp, null);
+
+    // 2. Read a shipment by id.
+    let r = 0;
+    const read = await compare(
+      '2. GET /api/shipments/:id',
+      {
+        url: base,
+        headers: auth,
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/api/shipments/${readIds[r++ % readIds.length]}` }) }],
+      },
+      {
+        url: bare.http,
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/shipments/${readIds[r++ % readIds.length]}` }) }],
+      },
+    );
+    const read2 = read.k.perSecond / read.b.perSecond;
+    record(
+      '2. GET /api/shipments/:id vs driver findOne by _id (req/s)',
+      '>= 0.65',
+      read2,
+      read2 >= 0.65 && read.k.non2xx === 0,
+      read,
+    );
+    row('2. GET /api/shipments/:id', read.k, read.b, read);
+
+    // 3. Idempotent status updates.
+    const sent = new Set();
+    const answered = [];
+    let replays = 0;
+    const updateRequest = (replayShare) => ({
+      url: base,
+      method: 'POST',
+      headers: auth,
+      requests: [
+        {
+          setupRequest(req, context) {
+            if (replayShare > 0 && answered.length > 0 && Math.random() < replayShare) {
+              const previous = answered[Math.floor(Math.random() * answered.length)];
+              context.lane = -1;
+              replays += 1;
+              return {
+                ...req,
+                path: `/api/shipments/${previous.shipmentId}/updates`,
+                body: JSON.stringify(previous.body),
+              };
+            }
+            const { lane, shipmentId, body } = lanes.next();
+            context.lane = lane;
+            context.update = { shipmentId, body };
+            sent.add(body.id);
+            return { ...req, path: `/api/shipments/${shipmentId}/updates`, body: JSON.stringify(body) };
+          },
+          onResponse(status, _body, context) {
+            if (context.lane < 0) return;
+            const ok = status >= 200 && status < 300;
+            lanes.done(context.lane, ok);
+            if (ok) answered.push(context.update);
+          },
+        },
+      ],
+    });
+    const insertRequest = {
+      url: bare.http,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            path: '/updates',
+            body: JSON.stringify({
+              id: randomUUID(),
+              shipmentId: readIds[0],
+              status: 'at_checkpoint',
+              at: new Date().toISOString(),
+            }),
+          }),
+        },
+      ],
+    };
+    const updates = await compare('3. POST /api/shipments/:id/updates', updateRequest(0), insertRequest);
+    const mixed = await load({ connections: CONNECTIONS, duration: SECONDS, ...updateRequest(0.2) });
+    lanes.releaseAll();
+    // Exactly one record per key, each once in its shipment's history.
+    const ids = [...sent];
+    let records = 0;
+    for (let i = 0; i < ids.length; i += 1000)
+      records += await ShipmentUpdate.countDocuments({ _id: { $in: ids.slice(i, i + 1000) } });
+    const inHistory = new Map();
+    for (const s of await Shipment.find({}, { history: 1 }).lean())
+      for (const h of s.history) inHistory.set(h.id, (inHistory.get(h.id) ?? 0) + 1);
+    const once = ids.filter((id) => inHistory.get(id) === 1).length;
+    const exactlyOne = records === ids.length && once === ids.length;
+    const update3 = updates.k.perSecond / updates.b.perSecond;
+    say(
+      `3. with 20% replays: ${mixed.perSecond.toFixed(0)} req/s, ${replays} replays; ${ids.length} keys, ${records} records, ${once} once in history`,
+    );
+    record(
+      '3. POST /api/shipments/:id/updates vs idempotent driver insert (req/s); 20% replays: one record per key',
+      '>= 0.45 and exactly one record per key',
+      update3,
+      update3 >= 0.45 && exactlyOne && updates.k.non2xx === 0 && mixed.non2xx === 0,
+      updates,
+      {
+        withReplays: {
+          ...figures(mixed),
+          replays,
+          keys: ids.length,
+          records,
+          onceInHistory: once,
+          exactlyOnePerKey: exactlyOne,
+        },
+      },
+    );
+    row('3. POST .../updates (new ids)', updates.k, updates.b, updates);
+    row('3. POST .../updates (20% replays)', mixed, null, null);
+
+    // 5. Fan-out (before the big load, so that the sockets see an ordinary database).
+    const WORKERS = 2;
+    for (let w = 0; w < WORKERS; w++) {
+      const worker = startProcess(path.join(HERE, 'sockets.mjs'), { name: `sockets ${w}` });
+      await worker.url;
+      workers.push(worker);
+    }
+    const ask = (worker, message) =>
+      new Promise((resolve) => {
+        const listener = (m) => {
+          if (m && m.probe === undefined && m.ready === undefined) {
+            worker.child.off('message', listener);
+            resolve(m);
+          }
+        };
+        worker.child.on('message', listener);
+        worker.child.send(message);
+      });
+    const askAll = (message) => Promise.all(workers.map((w) => ask(w, message)));
+
+    /** `sockets` clients in the dashboard room, `rate` writes/s for `seconds`: latencies, losses, heap. */
+    async function fanout(label, url, server, sockets, rate, seconds, write) {
+      await askAll({ close: true });
+      await askAll({ reset: true });
+      const before = server ? await server.probe({ gc: true }) : null;
+      const t0 = Date.now();
+      const opened = await Promise.all(
+        workers.map((w, i) =>
+          ask(w, {
+            open: {
+              url,
+              token,
+              count: Math.floor(sockets / workers.length) + (i < sockets % workers.length ? 1 : 0),
+              room: 'dashboard',
+              event: 'shipment.updated',
+            },
+          }),
+        ),
+      );
+      const connected = opened.reduce((s, o) => s + o.opened, 0);
+      const refused = opened.reduce((s, o) => s + o.failed, 0);
+      const connectSeconds = (Date.now() - t0) / 1000;
+      await sleep(500);
+      const after = server ? await server.probe({ gc: true }) : null;
+      say(`${label}: ${connected} sockets subscribed (${refused} refused) in ${connectSeconds.toFixed(1)} s`);
+      // Live events go out in order: once every socket has the event of one write, whatever the
+      // server still had queued from the cases before is out, and the measurement starts clean.
+      const drainStart = Date.now();
+      await write();
+      while (Date.now() - drainStart < 120_000) {
+        const got = (await askAll({ count: true })).reduce((sum, c) => sum + c.received, 0);
+        if (got >= connected) break;
+        await sleep(200);
+      }
+      const drainSeconds = (Date.now() - drainStart) / 1000;
+      await askAll({ reset: true });
+      // A fixed arrival rate: write i leaves at t0 + i/rate whatever the answers before it.
+      const acks = {};
+      let failures = 0;
+      const total = Math.round(rate * seconds);
+      const start = performance.now() + 100;
+      const inFlight = [];
+      for (let i = 0; i < total; i++) {
+        const wait = start + (i * 1000) / rate - performance.now();
+        if (wait > 0) await sleep(wait);
+        inFlight.push(
+          write().then(
+            (id) => {
+              acks[id] = performance.timeOrigin + performance.now();
+            },
+            (err) => {
+              failures += 1;
+              if (failures <= 3) console.error(`${label}: write failed: ${err.message}`);
+            },
+          ),
+        );
+      }
+      await Promise.all(inFlight);
+      const expected = Object.keys(acks).length * connected;
+      const deadline = Date.now() + 15_000;
+      let received = 0;
+      while (Date.now() < deadline) {
+        received = (await askAll({ count: true })).reduce((s, c) => s + c.received, 0);
+        if (received >= expected) break;
+        await sleep(200);
+      }
+      const reports = await askAll({ report: { acks } });
+      const latencies = reports.flatMap((x) => x.latencies).sort((a, b) => a - b);
+      const lost = reports.reduce((s, x) => s + x.lost, 0);
+      const duplicates = reports.reduce((s, x) => s + x.duplicates, 0);
+      const heapPerConnection = before && after ? (after.heapUsed - before.heapUsed) / Math.max(1, connected) : null;
+      const rssPerConnection = before && after ? (after.rss - before.rss) / Math.max(1, connected) : null;
+      const out = {
+        sockets: connected,
+        refused,
+        connectSeconds,
+        drainSeconds,
+        writesPerSecond: rate,
+        writes: total,
+        writeFailures: failures,
+        eventsExpected: expected,
+        eventsReceived: received,
+        lost,
+        duplicates,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies[latencies.length - 1],
+        heapPerConnectionKB: heapPerConnection === null ? null : Math.round((heapPerConnection / 1024) * 10) / 10,
+        rssPerConnectionKB: rssPerConnection === null ? null : Math.round((rssPerConnection / 1024) * 10) / 10,
+      };
+      say(
+        `${label}: ${received}/${expected} events, lost ${lost}, duplicates ${duplicates}, p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms, heap ${out.heapPerConnectionKB} KB per connection`,
+      );
+      await askAll({ close: true });
+      return out;
+    }
+    const karavanWrite = async () => {
+      const { lane, shipmentId, body } = fanLanes.next();
+      try {
+        await api(base, 'POST', `/api/shipments/${shipmentId}/updates`, token, body);
+        fanLanes.done(lane, true);
+        return body.id;
+      } catch (err) {
+        fanLanes.done(lane, false);
+        throw err;
+      }
+    };
+    const baselineWrite = async () => {
+      const id = randomUUID();
+      await api(bare.http, 'POST', '/fanout', null, { id });
+      return id;
+    };
+    const fan = await fanout(
+      `5. Karavan, ${SOCKETS} sockets`,
+      base,
+      karavan,
+      SOCKETS,
+      50,
+      FANOUT_SECONDS,
+      karavanWrite,
+    );
+    const fanBase = await fanout(
+      `5. baseline, ${SOCKETS} sockets`,
+      bare.http,
+      null,
+      SOCKETS,
+      50,
+      FANOUT_SECONDS,
+      baselineWrite,
+    );
+    const fanMet =
+      fan.p50Ms <= 20 &&
+      fan.p99Ms <= 100 &&
+      fan.lost === 0 &&
+      fan.duplicates === 0 &&
+      fan.writeFailures === 0 &&
+      fan.refused === 0 &&
+      fan.heapPerConnectionKB <= 12;
+    record(
+      `5. fan-out, ${SOCKETS} dashboard sockets, 50 updates/s: write acknowledged -> event received`,
+      'p50 <= 20 ms, p99 <= 100 ms, nothing lost, heap <= 12 KB per connection',
+      fanBase.p99Ms / Math.max(fan.p99Ms, 0.01),
+      fanMet,
+      null,
+      {
+        p50Ms: fan.p50Ms,
+        p95Ms: fan.p95Ms,
+        p99Ms: fan.p99Ms,
+        karavan: fan,
+        baseline: fanBase,
+        ratioOf: 'baseline p99 / Karavan p99',
+      },
+    );
+    rows.push([
+      `5. fan-out ${SOCKETS} sockets, 50/s (ms)`,
+      null,
+      null,
+      50,
+      fan.p50Ms,
+      fan.p95Ms,
+      fan.p99Ms,
+      fanBase.p99Ms,
+      fan.lost,
+    ]);
+    if (MANY_SOCKETS > 0) {
+      const many = await fanout(
+        `5b. Karavan, ${MANY_SOCKETS} sockets`,
+        base,
+        karavan,
+        MANY_SOCKETS,
+        5,
+        FANOUT_SECONDS,
+        karavanWrite,
+      );
+      record(
+        `5b. fan-out, ${MANY_SOCKETS} dashboard sockets, 5 updates/s (how far it goes)`,
+        'every socket connected, nothing lost (p50/p99 reported)',
+        1,
+        many.refused === 0 && many.lost === 0 && many.duplicates === 0 && many.writeFailures === 0,
+        null,
+        { p50Ms: many.p50Ms, p95Ms: many.p95Ms, p99Ms: many.p99Ms, karavan: many, openFilesLimit: openFilesLimit() },
+      );
+      rows.push([
+        `5b. fan-out ${MANY_SOCKETS} sockets, 5/s (ms)`,
+        null,
+        null,
+        5,
+        many.p50Ms,
+        many.p95Ms,
+        many.p99Ms,
+        null,
+        many.lost,
+      ]);
+    }
+    for (const w of workers) await w.stop();
+    workers.length = 0;
+
+    // 4. Reads that never scan the ledger, with a big one in the database: its own database
+    // (bulk-loaded by a child process), Karavan and baseline processes.
+    await karavan.stop();
+    await baseline.stop();
+    say(`4. the big ledger: ${DONATIONS.toLocaleString('en')} donations x ${LINES} lines`);
+    const ledger = await ledgerDatabase(DONATIONS, LINES);
+    const { campaignId, locationId, movements, donations, loadSeconds } = ledger.meta;
+    const karavan4 = startKaravan(ledger.uri);
+    const baseline4 = startProcess(path.join(HERE, 'baseline.mjs'), {
+      name: 'baseline (ledger)',
+      env: { MONGODB_URI: ledger.uri },
+    });
+    try {
+      const base4 = await karavan4.url;
+      const bare4 = JSON.parse(await baseline4.url);
+      const { accessToken } = await api(base4, 'POST', '/api/auth/login', null, {
+        email: 'bench@karavan.local',
+        password: 'bench password',
+      });
+      const auth4 = { authorization: `Bearer ${accessToken}` };
+      say(
+        `4. ${movements.toLocaleString('en')} ledger entries, ${donations.toLocaleString('en')} donations (written in bulk in ${loadSeconds.toFixed(0)} s)`,
+      );
+      const progress = await compare(
+        '4. GET /api/campaigns/:id/progress',
+        { url: `${base4}/api/campaigns/${campaignId}/progress`, headers: auth4 },
+        { url: `${bare4.http}/progress/${campaignId}` },
+      );
+      const stockRead = await compare(
+        '4. GET /api/stock?locationId=',
+        { url: `${base4}/api/stock?locationId=${locationId}`, headers: auth4 },
+        { url: `${bare4.http}/stock?locationId=${locationId}` },
+      );
+      for (const [name, m] of [
+        ['4. GET /api/campaigns/:id/progress', progress],
+        ['4. GET /api/stock?locationId=', stockRead],
+      ]) {
+        record(
+          `${name} with ${movements.toLocaleString('en')} ledger entries and ${donations.toLocaleString('en')} donations (p95 at half the maximum rate)`,
+          'p95 < 20 ms',
+          m.k.perSecond / m.b.perSecond,
+          m.kf.p95 < 20 && m.kf.non2xx === 0,
+          m,
+          {
+            ratioOf: 'req/s vs the driver doing the same reads',
+            bulkLoadSeconds: Math.round(loadSeconds),
+          },
+        );
+        row(name, m.k, m.b, m);
+      }
+    } finally {
+      await karavan4.stop().catch(() => undefined);
+      await baseline4.stop().catch(() => undefined);
+      await ledger.stop();
+    }
+  } finally {
+    for (const w of workers) await w.stop().catch(() => undefined);
+    await karavan.stop().catch(() => undefined);
+    await baseline.stop().catch(() => undefined);
+    await mongoose.disconnect();
+    await db.stop();
   }
-  const login = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench@karavan.local', password: 'bench password' }),
-  }).then((r) => r.json());
-  const auth = { authorization: `Bearer ${login.accessToken}` };
 
-  // Warm up the JIT and the connections.
-  await measure('warm-up', 200, () => fetch(`${base}/api/users/me`, { headers: auth }));
-
-  const cases = [
-    await measure('GET /healthz (baseline)', REQUESTS, () => fetch(`${base}/healthz`)),
-    await measure('GET /readyz (database ping)', REQUESTS, () => fetch(`${base}/readyz`)),
-    await measure('GET /api/users/me (JWT + _id lookup)', REQUESTS, () =>
-      fetch(`${base}/api/users/me`, { headers: auth }),
-    ),
-    await measure('GET /api/users?limit=50 (201 users, scan + count)', Math.ceil(REQUESTS / 10), () =>
-      fetch(`${base}/api/users?limit=50`, { headers: auth }),
-    ),
-    await measure('POST /api/auth/login (argon2id)', 40, () =>
-      fetch(`${base}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'bench@karavan.local', password: 'bench password' }),
-      }),
-    ),
-  ];
-  const baseline = cases[0].perSecond;
+  const took = (Date.now() - startedAt) / 1000;
+  const report = writeReport(true);
+  const m = report.machine;
   console.log(
-    `\nKaravan API on the embedded database (H2 file), concurrency ${CONCURRENCY}, ${os.cpus().length} CPUs\n`,
+    `\nKaravan benchmarks, ${m.cpus} x ${m.model}, ${m.memory}, Node ${m.node}, ${m.os}; ${took.toFixed(0)} s\n`,
   );
-  console.log('case'.padEnd(52), 'req/s'.padStart(9), 'ratio to baseline'.padStart(19), 'failures'.padStart(9));
-  for (const c of cases) {
+  const fmt = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '' : Number(v).toFixed(d));
+  console.log(
+    ['case'.padEnd(44), 'req/s', 'base req/s', 'fixed rate', 'p50 ms', 'p95 ms', 'p99 ms', 'base p99', 'errors']
+      .map((h, i) => (i ? h.padStart(10) : h))
+      .join(' '),
+  );
+  for (const [name, rps, brps, rate, p50, p95, p99, bp99, errs] of rows) {
     console.log(
-      c.name.padEnd(52),
-      c.perSecond.toFixed(0).padStart(9),
-      (c.perSecond / baseline).toFixed(3).padStart(19),
-      String(c.failures).padStart(9),
+      [name.padEnd(44), fmt(rps), fmt(brps), fmt(rate), fmt(p50, 1), fmt(p95, 1), fmt(p99, 1), fmt(bp99, 1), fmt(errs)]
+        .map((v, i) => (i ? v.padStart(10) : v))
+        .join(' '),
     );
   }
-
-  // The database alone, through the driver Mongoose uses.
-  const raw = mongoose.connection.db;
-  const ledger = raw.collection('bench_ledger');
-  const started = Date.now();
-  for (let i = 0; i < LEDGER_SIZE; i += 1000) {
-    await ledger.insertMany(
-      Array.from({ length: Math.min(1000, LEDGER_SIZE - i) }, (_, j) => ({
-        _id: `entry:${String(i + j).padStart(7, '0')}`,
-        item: `item-${(i + j) % 50}`,
-        location: `loc-${(i + j) % 20}`,
-        qty: ((i + j) % 7) + 1,
-        at: new Date(1_650_000_000_000 + (i + j) * 1000),
-      })),
-    );
-  }
-  const loadSeconds = (Date.now() - started) / 1000;
-  const balances = raw.collection('bench_balances');
-  await balances.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: `balance:${i}`, onHand: 1_000_000 })));
-  const id = (i) => `entry:${String((i * 7919) % LEDGER_SIZE).padStart(7, '0')}`;
-  // Warm up the database's JIT on the point reads and one scan.
-  await measureDb('warm-up', 500, (i) => ledger.findOne({ _id: id(i), qty: { $gte: 1 } }));
-  await measureDb('warm-up', 2, () => ledger.find({ location: 'loc-1' }).sort({ at: -1 }).limit(50).toArray());
-  const dbCases = [
-    await measureDb('ping (baseline)', REQUESTS, () => raw.admin().ping()),
-    await measureDb(`find one by _id (of ${LEDGER_SIZE})`, REQUESTS, (i) => ledger.findOne({ _id: id(i) })),
-    await measureDb(`find one by _id + another field (of ${LEDGER_SIZE})`, REQUESTS, (i) =>
-      ledger.findOne({ _id: id(i), qty: { $gte: 1 } }),
-    ),
-    await measureDb('guarded $inc over 100 balances', REQUESTS, (i) =>
-      balances.updateOne({ _id: `balance:${i % 100}`, onHand: { $gte: 1 } }, { $inc: { onHand: -1 } }),
-    ),
-    await measureDb('insert one ledger entry (committed)', REQUESTS, (i) =>
-      ledger.insertOne({ _id: `extra:${i}`, item: 'item-0', location: 'loc-0', qty: 1, at: new Date() }),
-    ),
-    // Scans, one at a time (a collection serves one operation at a time: latency is the point).
-    await measureDb(
-      `find by a field, sort, limit 50 (scan of ${LEDGER_SIZE})`,
-      20,
-      (i) =>
-        ledger
-          .find({ location: `loc-${i % 20}` })
-          .sort({ at: -1 })
-          .limit(50)
-          .toArray(),
-      1,
-    ),
-    await measureDb(
-      `countDocuments by a field (scan of ${LEDGER_SIZE})`,
-      20,
-      (i) => ledger.countDocuments({ location: `loc-${i % 20}` }),
-      1,
-    ),
-    await measureDb(
-      `range of _id, sort, limit 50 (scan of ${LEDGER_SIZE})`,
-      20,
-      (i) =>
-        ledger
-          .find({ _id: { $gte: id(i) } })
-          .sort({ _id: 1 })
-          .limit(50)
-          .toArray(),
-      1,
-    ),
-  ];
-  const taken = (await balances.find().toArray()).reduce((sum, b) => sum + (1_000_000 - b.onHand), 0);
   console.log(
-    `\nThe database alone (driver over the Unix socket), ${LEDGER_SIZE} ledger documents loaded in ${loadSeconds.toFixed(1)} s\n`,
+    '\n(latencies: Karavan at the fixed rate, half the lower maximum of Karavan and its baseline; fan-out: write acknowledged -> event received)\n',
   );
-  console.log(
-    'case'.padEnd(52),
-    'ops/s'.padStart(9),
-    'ratio to ping'.padStart(14),
-    'p50 ms'.padStart(8),
-    'p95 ms'.padStart(8),
-  );
-  for (const c of dbCases) {
+  for (const c of results) {
+    const verdict = c.met === null ? 'report' : c.met ? 'MET' : 'MISSED';
     console.log(
-      c.name.padEnd(52),
-      c.perSecond.toFixed(0).padStart(9),
-      (c.perSecond / dbCases[0].perSecond).toFixed(3).padStart(14),
-      c.p50.toFixed(2).padStart(8),
-      c.p95.toFixed(2).padStart(8),
+      `${verdict.padEnd(7)} ${c.name}: ratio ${c.ratio}${c.target ? `, target ${c.target}` : ''}${c.p95Ms !== undefined ? `, p50/p95/p99 ${c.p50Ms}/${c.p95Ms}/${c.p99Ms} ms` : ''}`,
     );
   }
-  console.log(`\nguarded $inc: ${REQUESTS} sent, ${taken} applied (none lost: ${taken === REQUESTS})`);
-} finally {
-  await karavan.close();
-  await mongoose.connection.dropDatabase();
-  await mongoose.disconnect();
-  await db.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`\nWritten: bench/results/latest.json (${os.hostname()})`);
+  if (results.some((c) => c.met === false)) process.exitCode = 1;
 }

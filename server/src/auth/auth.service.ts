@@ -14,7 +14,7 @@ import {
   type NewSession,
 } from '../sessions';
 import { User, presentUser, type UserDoc } from '../users';
-import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, type AccessClaims } from './tokens';
+import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, verificationKey, type AccessClaims } from './tokens';
 
 export interface AuthOptions {
   secret: string;
@@ -157,7 +157,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
     async authenticate(token: string): Promise<{ actor: Actor; expiresAt: Date }> {
       let claims: AccessClaims & { exp: number };
       try {
-        claims = jwt.verify(token, options.secret, {
+        claims = jwt.verify(token, verificationKey(options.secret), {
           algorithms: [JWT_ALGORITHM],
           issuer: JWT_ISSUER,
         }) as typeof claims;

@@ -7,7 +7,7 @@ import { ApiError } from '../lib/errors';
 import type { Actor, RouteSpec } from '../lib/route';
 import type { UserDoc } from '../users';
 import { tokenError, type AuthService } from './auth.service';
-import { JWT_ALGORITHM, JWT_ISSUER, type AccessClaims } from './tokens';
+import { JWT_ALGORITHM, JWT_ISSUER, verificationKey, type AccessClaims } from './tokens';
 
 /** A Passport instance per app: local strategy for login, JWT strategy for every other route. */
 export function createPassport(auth: AuthService, secret: string) {
@@ -27,7 +27,8 @@ export function createPassport(auth: AuthService, secret: string) {
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: secret,
+        // passport-jwt hands it to jsonwebtoken, which takes a KeyObject (its types say string | Buffer).
+        secretOrKey: verificationKey(secret) as unknown as string,
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
       },

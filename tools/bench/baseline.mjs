@@ -1,0 +1,114 @@
+// The baselines of `npm run bench`, forked by it: the same database work as Karavan's routes,
+// done with the MongoDB driver directly on a bare `node:http` server (no auth, no validation, no
+// logging, no middleware), plus a bare Express app with one route (what Express alone costs) and a
+// bare Socket.io server (what a broadcast costs). Same database, same run, same machine.
+import http from 'node:http';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const express = require('express');
+const { mongo } = require('mongoose');
+const { Server } = require('socket.io');
+
+const client = new mongo.MongoClient(process.env.MONGODB_URI);
+await client.connect();
+const db = client.db();
+const shipments = db.collection('shipments');
+const updates = db.collection('bench_baseline_updates');
+const totals = db.collection('campaign_totals');
+const balances = db.collection('balances');
+const events = db.collection('bench_baseline_events');
+
+const json = (res, status, body) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+};
+const readBody = (req) =>
+  new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    req.on('error', reject);
+  });
+const idOf = (id) => (/^[0-9a-f]{24}$/.test(id) ? new mongo.ObjectId(id) : id);
+
+let io;
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const parts = url.pathname.split('/').filter(Boolean);
+  (async () => {
+    if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && parts[0] === 'shipments' && parts.length === 2) {
+      const doc = await shipments.findOne({ _id: idOf(parts[1]) });
+      return doc ? json(res, 200, doc) : json(res, 404, { code: 'NOT_FOUND' });
+    }
+    if (req.method === 'POST' && url.pathname === '/updates') {
+      // An idempotent insert: the client-made id is the _id; a repeat answers the first record.
+      const body = await readBody(req);
+      const record = {
+        _id: body.id,
+        shipmentId: body.shipmentId,
+        status: body.status,
+        at: body.at,
+        createdAt: new Date(),
+      };
+      try {
+        await updates.insertOne(record);
+        return json(res, 201, record);
+      } catch (err) {
+        if (err.code !== 11000) throw err;
+        return json(res, 200, await updates.findOne({ _id: body.id }));
+      }
+    }
+    if (req.method === 'GET' && parts[0] === 'progress' && parts.length === 2) {
+      return json(res, 200, await totals.find({ campaignId: parts[1] }).toArray());
+    }
+    if (req.method === 'GET' && url.pathname === '/stock') {
+      const rows = await balances
+        .find({ locationId: url.searchParams.get('locationId'), onHand: { $gt: 0 } })
+        .toArray();
+      return json(res, 200, rows);
+    }
+    if (req.method === 'POST' && url.pathname === '/fanout') {
+      const body = await readBody(req);
+      const doc = { _id: body.id, at: new Date() };
+      await events.insertOne(doc);
+      json(res, 201, doc);
+      io.to('dashboard').emit('shipment.updated', { update: { id: body.id }, at: doc.at });
+      return undefined;
+    }
+    return json(res, 404, { code: 'NOT_FOUND' });
+  })().catch((err) => json(res, 500, { code: 'INTERNAL', message: String(err) }));
+});
+io = new Server(server, { serveClient: false });
+io.on('connection', (socket) => {
+  socket.on('subscribe', (request, ack) => {
+    void socket.join(request.room);
+    if (typeof ack === 'function') ack({ ok: true, seq: 0 });
+  });
+});
+
+const app = express();
+app.disable('x-powered-by');
+app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+const expressServer = http.createServer(app);
+
+const listen = (s) =>
+  new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${s.address().port}`)));
+const urls = { http: await listen(server), express: await listen(expressServer) };
+process.send({ ready: JSON.stringify(urls) });
+process.on('SIGTERM', () => {
+  io.close();
+  expressServer.close();
+  void client.close().finally(() => process.exit(0));
+});

@@ -1,0 +1,244 @@
+// Shared by `npm run bench` and `npm run soak`: the embedded database, server processes (the
+// real server/dist/main.js with the probe preloaded, and the bare baselines), HTTP load with
+// autocannon, and the machine description that goes into the results.
+import { fork, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.join(HERE, '..', '..');
+export const SERVER_MAIN = path.join(ROOT, 'server', 'dist', 'main.js');
+const autocannon = require('autocannon');
+
+/**
+ * Runs this script again under `ulimit -n` raised as far as the system allows (10,000 sockets
+ * need more than 10,000 descriptors in the server and in the clients), unless already done.
+ * Returns true in the parent, which should then exit with the child's code.
+ */
+export function reexecWithMoreFiles(wanted = 65_536) {
+  if (process.env.KARAVAN_BENCH_REEXEC) return false;
+  const script = `ulimit -n ${wanted} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+  const result = spawnSync('/bin/sh', ['-c', script, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, KARAVAN_BENCH_REEXEC: '1' },
+  });
+  process.exitCode = result.status ?? 1;
+  return true;
+}
+
+/** The open-files limit of this process (as `ulimit -n` reports it). */
+export function openFilesLimit() {
+  const r = spawnSync('/bin/sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
+  return Number(r.stdout.trim()) || null;
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    model: cpus[0]?.model?.trim() ?? 'unknown',
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+export async function startDatabase(prefix) {
+  const { startEmbeddedDb } = require('../../server/dist/db/embedded-db.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const db = await startEmbeddedDb({ dir });
+  return {
+    uri: db.uri,
+    async stop() {
+      await db.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Forks a Node process with an IPC channel; resolves once `ready(output)` returns a URL (or the
+ * child sends `{ ready: url }`). `probe()` asks the probe (tools/bench/probe.mjs) for memory and
+ * event-loop delay.
+ */
+export function startProcess(script, { args = [], env = {}, execArgv = [], ready, name = script }) {
+  const child = fork(script, args, {
+    execArgv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  let probes = 0;
+  const waiting = new Map();
+  let onReady;
+  child.on('message', (m) => {
+    if (m && typeof m.probe === 'number') {
+      waiting.get(m.probe)?.(m);
+      waiting.delete(m.probe);
+    } else if (m && typeof m.ready === 'string') onReady?.(m.ready);
+  });
+  const url = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 60_000);
+    onReady = (u) => {
+      clearTimeout(timer);
+      resolve(u);
+    };
+    if (ready) {
+      const check = () => {
+        const u = ready(output);
+        if (u) onReady(u);
+      };
+      child.stdout.on('data', check);
+    }
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}):\n${output.slice(-4000)}`));
+    });
+  });
+  return {
+    child,
+    url,
+    exited,
+    output: () => output,
+    probe(options = {}) {
+      const id = ++probes;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name}: no probe answer`)), 30_000);
+        waiting.set(id, (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        child.send({ probe: id, ...options });
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(killer);
+      }
+    },
+  };
+}
+
+/** The real server, as `npm start` runs it, on `MONGODB_URI`, with the probe preloaded. */
+export function startKaravan(mongodbUri, env = {}, execArgv = []) {
+  return startProcess(SERVER_MAIN, {
+    name: 'Karavan',
+    execArgv: ['--expose-gc', '--import', path.join(HERE, 'probe.mjs'), ...execArgv],
+    env: {
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      MONGODB_URI: mongodbUri,
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
+      // The limits are for real users; a load generator is one user sending thousands.
+      LOGIN_RATE_LIMIT: '10000',
+      REFRESH_RATE_LIMIT: '100000',
+      WRITE_RATE_LIMIT: '10000000',
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      ...env,
+    },
+    ready: (output) => {
+      const m = /listening on http:\/\/localhost:(\d+)/.exec(output);
+      return m ? `http://127.0.0.1:${m[1]}` : null;
+    },
+  });
+}
+
+/** Calls the API; throws on a non-2xx answer. */
+export async function api(base, method, url, token, body, headers = {}) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
+  return json;
+}
+
+/**
+ * autocannon, closed loop (`connections` requests in flight) or at a fixed arrival rate
+ * (`overallRate` requests/s spread over the connections). Returns req/s, latency percentiles
+ * (ms) and the count of non-2xx answers and errors.
+ */
+export function load(options) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    const instance = autocannon({ connections: 10, duration: 5, ...options }, (err, r) => {
+      if (err) return reject(err);
+      resolve({
+        ...summarise([{ latencies, seconds: r.duration, non2xx: r.non2xx, errors: r.errors + r.timeouts }]),
+        errorSamples,
+      });
+    });
+    // autocannon's own summary has no p95: keep every response time (ms).
+    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+    const errorSamples = [];
+    instance.on('reqError', (err) => errorSamples.length < 5 && errorSamples.push(err.message));
+  });
+}
+
+/**
+ * Runs `rounds` slices of `seconds` each, alternating between the option sets (A, B, A, B, ...),
+ * so that a noisy shared machine disturbs every side alike; one summary per side.
+ */
+export async function alternate(optionSets, rounds, seconds, afterEach = () => undefined) {
+  const parts = optionSets.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, options] of optionSets.entries()) {
+      const latencies = [];
+      const r = await new Promise((resolve, reject) => {
+        const instance = autocannon({ connections: 10, ...options, duration: seconds }, (err, result) =>
+          err ? reject(err) : resolve(result),
+        );
+        instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      });
+      parts[i].push({ latencies, seconds: r.duration, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+      afterEach();
+    }
+  }
+  return parts.map(summarise);
+}
+
+function summarise(parts) {
+  const latencies = parts.flatMap((p) => p.latencies).sort((a, b) => a - b);
+  const seconds = parts.reduce((s, p) => s + p.seconds, 0);
+  const round = (v) => Math.round(v * 100) / 100;
+  return {
+    perSecond: latencies.length / seconds,
+    total: latencies.length,
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    non2xx: parts.reduce((s, p) => s + p.non2xx, 0),
+    errors: parts.reduce((s, p) => s + p.errors, 0),
+  };
+}
+
+/** p-th percentile (0..100) of a sorted array. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

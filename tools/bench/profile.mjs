@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Finds where a request's time goes: starts the embedded database and Karavan under
+// `node --cpu-prof`, loads one route with autocannon, stops the server (which writes the
+// profile) and prints the functions with the most self time, and the packages/files they are in.
+//   node tools/bench/profile.mjs [path] [seconds]      e.g. node tools/bench/profile.mjs /healthz 10
+// The .cpuprofile is kept under .cache/profiles/ (open it in Chrome DevTools or speedscope).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ROOT, api, load, startDatabase, startKaravan } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const mongoose = require('mongoose');
+const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
+const { hashPassword } = require('../../server/dist/lib/passwords.js');
+const { User } = require('../../server/dist/users/index.js');
+
+const route = process.argv[2] ?? '/healthz';
+const seconds = Number(process.argv[3] ?? 10);
+const dir = path.join(ROOT, '.cache', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+fs.mkdirSync(dir, { recursive: true });
+
+const db = await startDatabase('karavan-profile-');
+const uri = `${db.uri}karavan_profile`;
+await mongoose.connect(uri, connectOptions());
+await ensureIndexes();
+await User.create({
+  email: 'bench@karavan.local',
+  name: 'Bench',
+  role: 'organiser',
+  mustChangePassword: false,
+  passwordHash: await hashPassword('bench password'),
+});
+const karavan = startKaravan(uri, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+try {
+  const base = await karavan.url;
+  const { accessToken } = await api(base, 'POST', '/api/auth/login', null, {
+    email: 'bench@karavan.local',
+    password: 'bench password',
+  });
+  const r = await load({
+    url: `${base}${route}`,
+    headers: { authorization: `Bearer ${accessToken}` },
+    duration: seconds,
+  });
+  console.log(`${route}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
+} finally {
+  await karavan.stop();
+  await mongoose.disconnect();
+  await db.stop();
+}
+
+const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map();
+const dt = profile.timeDeltas;
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0)));
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+const byFunction = new Map();
+const byPlace = new Map();
+for (const [id, us] of self) {
+  const { callFrame } = byId.get(id);
+  const where = callFrame.url.replace(/^file:\/\//, '').replace(ROOT, '');
+  const key = `${callFrame.functionName || '(anonymous)'} ${where}:${callFrame.lineNumber + 1}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+  const pkg =
+    /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+    (where.startsWith('/server') ? where : where || callFrame.functionName);
+  byPlace.set(pkg, (byPlace.get(pkg) ?? 0) + us);
+}
+const top = (map, n) =>
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`)
+    .join('\n');
+console.log(
+  `\nself time by package or file:\n${top(byPlace, 25)}\n\nself time by function:\n${top(byFunction, 30)}\n\nprofile: ${path.join(dir, file)}`,
+);
