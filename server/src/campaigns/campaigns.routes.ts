@@ -9,6 +9,7 @@ import {
   type CreateCampaignRequest,
   type UpdateCampaignRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { CampaignsService } from './campaigns.service';
 
@@ -45,8 +46,8 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
       idempotent: true,
       body: createCampaignBody,
       responses: { 201: one, 422: { description: 'A target names no item, or a unit the item does not have' } },
-      async handler({ actor, body }) {
-        return { status: 201, body: await service.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, undefined, Id>({

@@ -71,12 +71,16 @@ const toDate = (value: string | null | undefined) => (value ? new Date(value) : 
 export function createCampaignsService() {
   return {
     /** Sets up a campaign (a draft unless `status` says otherwise) with its targets in base units. */
-    async create(_actor: Actor, input: CreateCampaignRequest): Promise<CampaignDto> {
+    async create(_actor: Actor, input: CreateCampaignRequest, options: { id?: string } = {}): Promise<CampaignDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await Campaign.findById(options.id) : null;
+      if (made) return presentCampaign(made);
       const startsAt = toDate(input.startsAt);
       const endsAt = toDate(input.endsAt);
       assertDates(startsAt, endsAt);
       const targets = await resolveTargets(input.targets ?? []);
       const campaign = await Campaign.create({
+        ...(options.id ? { _id: options.id } : {}),
         name: input.name,
         description: input.description ?? null,
         startsAt,

@@ -9,6 +9,7 @@ import {
   type CreateItemRequest,
   type UpdateItemRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { ItemsService } from './items.service';
 
@@ -42,8 +43,8 @@ export function itemsRoutes(service: ItemsService): RouteSpec[] {
       idempotent: true,
       body: createItemBody,
       responses: { 201: one, 409: { description: 'Another item has this Russian or English name' } },
-      async handler({ actor, body }) {
-        return { status: 201, body: await service.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, undefined, Id>({

@@ -52,11 +52,15 @@ function assertShelfLife(perishable: boolean, shelfLifeHours: number | null): vo
 export function createItemsService() {
   return {
     /** Adds an item to the catalogue. */
-    async create(_actor: Actor, input: CreateItemRequest): Promise<ItemDto> {
+    async create(_actor: Actor, input: CreateItemRequest, options: { id?: string } = {}): Promise<ItemDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await Item.findById(options.id) : null;
+      if (made) return presentItem(made);
       const perishable = input.perishable ?? false;
       assertShelfLife(perishable, input.shelfLifeHours ?? null);
       await assertNameFree(input.name);
       const item = await Item.create({
+        ...(options.id ? { _id: options.id } : {}),
         name: input.name,
         category: input.category ?? null,
         baseUnit: input.baseUnit,

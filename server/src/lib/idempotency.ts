@@ -51,6 +51,11 @@ const runningHere = new Set<string>();
  */
 export const IDEMPOTENT_RESOURCE_ID = 'idempotentResourceId';
 
+/** What a create should be given: the id under this request's Idempotency-Key, if it has one. */
+export const idempotentId = (res: Response): { id?: string } => ({
+  id: res.locals[IDEMPOTENT_RESOURCE_ID] as string | undefined,
+});
+
 export type Idempotent = (req: Request, res: Response, run: () => Promise<Reply>) => Promise<Reply>;
 
 /**

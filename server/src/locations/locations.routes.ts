@@ -9,6 +9,7 @@ import {
   type CreateLocationRequest,
   type UpdateLocationRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { LocationsService } from './locations.service';
 
@@ -45,8 +46,8 @@ export function locationsRoutes(service: LocationsService): RouteSpec[] {
       idempotent: true,
       body: createLocationBody,
       responses: { 201: one },
-      async handler({ actor, body }) {
-        return { status: 201, body: await service.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, undefined, Id>({

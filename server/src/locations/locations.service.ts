@@ -37,8 +37,12 @@ export async function findLocations(ids: readonly string[]): Promise<Map<string,
 export function createLocationsService() {
   return {
     /** Adds a collection point, warehouse, checkpoint or distribution point. */
-    async create(_actor: Actor, input: CreateLocationRequest): Promise<LocationDto> {
+    async create(_actor: Actor, input: CreateLocationRequest, options: { id?: string } = {}): Promise<LocationDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await Location.findById(options.id) : null;
+      if (made) return presentLocation(made);
       const location = await Location.create({
+        ...(options.id ? { _id: options.id } : {}),
         name: input.name,
         kind: input.kind,
         address: input.address ?? null,

@@ -18,6 +18,7 @@ import {
   type ShipmentUpdateRequest,
   type UpdateShipmentRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { ShipmentsService } from './shipments.service';
 
@@ -45,8 +46,8 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         401: disabled,
         422: { description: 'A campaign, place, driver, item or unit that does not fit (details)' },
       },
-      async handler({ actor, body }) {
-        return { status: 201, body: await service.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, ListShipmentsQuery>({

@@ -1043,7 +1043,10 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
   return {
     /** Plans a shipment: status `planned`, nothing reserved yet. */
-    async create(actor: Actor, input: CreateShipmentRequest): Promise<ShipmentDto> {
+    async create(actor: Actor, input: CreateShipmentRequest, options: { id?: string } = {}): Promise<ShipmentDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await shipments().findOne({ _id: new Types.ObjectId(options.id) }) : null;
+      if (made) return presentShipment(made);
       assertOneRouteTime(input);
       const campaign = await getCampaign(input.campaignId).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404) {
@@ -1079,7 +1082,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         : null;
       const now = new Date();
       const record: ShipmentRecord = {
-        _id: new Types.ObjectId(),
+        _id: new Types.ObjectId(options.id),
         campaignId: input.campaignId,
         originId: input.originId,
         destinationId: input.destinationId,

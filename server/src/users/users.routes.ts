@@ -16,6 +16,7 @@ import {
   type UpdateOwnProfileRequest,
   type UpdateUserRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { UsersService } from './users.service';
 
@@ -64,8 +65,8 @@ export function usersRoutes(users: UsersService): RouteSpec[] {
       idempotent: true,
       body: createUserBody,
       responses: { 201: user, 409: { description: 'A user with this email exists' } },
-      async handler({ actor, body }) {
-        return { status: 201, body: await users.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await users.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute({

@@ -28,11 +28,15 @@ async function findUser(id: string): Promise<UserDoc> {
 export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
-    async create(_actor: Actor, input: CreateUserRequest): Promise<UserDto> {
+    async create(_actor: Actor, input: CreateUserRequest, options: { id?: string } = {}): Promise<UserDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await User.findById(options.id) : null;
+      if (made) return presentUser(made);
       assertPasswordAllowed(input.password, 'body.password', { email: input.email });
       const passwordHash = await hashPassword(input.password);
       const user = await uniqueOn('email', () =>
         User.create({
+          ...(options.id ? { _id: options.id } : {}),
           email: input.email,
           name: input.name,
           role: input.role,

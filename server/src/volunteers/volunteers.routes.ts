@@ -9,6 +9,7 @@ import {
   type CreateVolunteerRequest,
   type UpdateVolunteerRequest,
 } from '@karavan/shared';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { VolunteersService } from './volunteers.service';
 
@@ -50,8 +51,8 @@ export function volunteersRoutes(service: VolunteersService): RouteSpec[] {
         409: { description: 'The user is linked to another volunteer' },
         422: { description: 'No user has this id' },
       },
-      async handler({ actor, body }) {
-        return { status: 201, body: await service.create(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, undefined, Id>({

@@ -49,9 +49,13 @@ const LICENCES: readonly string[] = LICENCE_CATEGORIES;
 export function createVolunteersService(events: EventBus) {
   return {
     /** Registers a volunteer, optionally linked to a user account. */
-    async create(_actor: Actor, input: CreateVolunteerRequest): Promise<VolunteerDto> {
+    async create(_actor: Actor, input: CreateVolunteerRequest, options: { id?: string } = {}): Promise<VolunteerDto> {
+      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
+      const made = options.id ? await Volunteer.findById(options.id) : null;
+      if (made) return presentVolunteer(made);
       if (input.userId) await assertUserLinkable(input.userId);
       const volunteer = await Volunteer.create({
+        ...(options.id ? { _id: options.id } : {}),
         name: input.name,
         phone: input.phone ?? null,
         languages: input.languages ?? [],
