@@ -22,6 +22,7 @@ import {
   type DashboardLive,
   type FeedEntry,
 } from '../api/dashboard';
+import { ShownOf } from './ShownOf';
 import { DonationsChart } from './DonationsChart';
 import { ShipmentsMap } from './ShipmentsMap';
 import './dashboard.css';
@@ -364,7 +365,12 @@ function Stock({
   const stock = useCampaignStock(campaignId);
   return (
     <QueryState query={stock}>
-      {(page) => <StockByLocation rows={page.items} items={items} locations={locations} />}
+      {(page) => (
+        <>
+          <StockByLocation rows={page.items} items={items} locations={locations} />
+          <ShownOf shown={page.items.length} total={page.total} />
+        </>
+      )}
     </QueryState>
   );
 }

@@ -1,0 +1,45 @@
+/** @jest-environment jsdom */
+import { afterEach, beforeAll, expect, test } from '@jest/globals';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { MantineProvider } from '@mantine/core';
+import { setLanguage } from '../../../i18n';
+import { ShownOf } from './ShownOf';
+
+beforeAll(() => {
+  // What Mantine asks of the browser that jsdom does not have.
+  window.matchMedia = ((query: string) => ({
+    matches: false,
+    media: query,
+    onchange: null,
+    addListener: () => undefined,
+    removeListener: () => undefined,
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    dispatchEvent: () => false,
+  })) as unknown as typeof window.matchMedia;
+});
+afterEach(cleanup);
+
+const show = (shown: number, total: number) =>
+  render(
+    <MantineProvider>
+      <ShownOf shown={shown} total={total} />
+    </MantineProvider>,
+  );
+
+test('When the board holds only the first lots of a big drive, then it says how many of how many, in the viewer language', () => {
+  act(() => setLanguage('ru'));
+  show(200, 930);
+  expect(screen.getByTestId('stock-shown-of').textContent).toBe(
+    'Показаны первые 200 из 930: сначала с ближайшим сроком годности',
+  );
+  cleanup();
+  act(() => setLanguage('en'));
+  show(200, 930);
+  expect(screen.getByTestId('stock-shown-of').textContent).toBe('Showing the first 200 of 930: soonest expiry first');
+});
+
+test('When every lot is on the board, then nothing is said', () => {
+  show(12, 12);
+  expect(screen.queryByTestId('stock-shown-of')).toBeNull();
+});
