@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { StockRowDto } from '@karavan/shared';
+import { IdempotencyRecord } from '../../server/src/lib/idempotency';
 import { createStockService } from '../../server/src/stock';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, expectProgressInvariant, stockWorld, type StockWorld } from '../support/stock';
@@ -205,5 +206,38 @@ describe('POST /api/stock/adjustments', () => {
     await adjust({ locationId: w.point.id, lotId, countedQuantity: 1, reason: 'count' }, w.driver.auth).expect(403);
     await adjust({ locationId: w.point.id, lotId, countedQuantity: -1, reason: 'count' }).expect(400);
     await adjust({ locationId: w.point.id, lotId, countedQuantity: 1 }).expect(400);
+  });
+});
+
+describe('a retry under the key of a lost answer', () => {
+  // The write-off was done but its answer and the key's "done" mark were lost (the process killed
+  // or the database gone between the two writes); the key was released at the next start or went
+  // stale, and the phone sends the same request again with the same key.
+  const forget = (key: string) => IdempotencyRecord.deleteMany({ _id: { $regex: `:${key}$` } });
+
+  test('When a write-off is sent again, then it answers the first movement and the goods go once', async () => {
+    const lotId = await ownLot(10);
+    const key = `wo-${Date.now()}-${Math.random()}`;
+    const body = { locationId: w.point.id, lotId, quantity: 3, reason: 'damaged' };
+    const first = await writeOff(body).set('Idempotency-Key', key);
+    expect(first.status).toBe(201);
+    await forget(key);
+    const again = await writeOff(body).set('Idempotency-Key', key);
+    expect(again.status).toBe(201);
+    expect(again.body.movement.id).toBe(first.body.movement.id);
+    expect((await row(lotId))!.onHand).toBe(7);
+  });
+
+  test('When an adjustment is sent again, then it answers the first movement and the count stands', async () => {
+    const lotId = await ownLot(10);
+    const key = `adj-${Date.now()}-${Math.random()}`;
+    const body = { locationId: w.point.id, lotId, countedQuantity: 4, reason: 'count' };
+    const first = await adjust(body).set('Idempotency-Key', key);
+    expect(first.status).toBe(201);
+    await forget(key);
+    const again = await adjust(body).set('Idempotency-Key', key);
+    expect(again.status).toBe(201);
+    expect(again.body.movement?.id).toBe(first.body.movement.id);
+    expect((await row(lotId))!.onHand).toBe(4);
   });
 });

@@ -18,6 +18,7 @@ import {
   type WriteOffRequest,
 } from '@karavan/shared';
 import { getCampaign } from '../campaigns';
+import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import { reconcileStock } from './reconcile';
 import type { StockService } from './stock.service';
@@ -59,8 +60,8 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
             "`unit` is not one of the item's, `reason: other` without a note, or the Idempotency-Key was used with another request",
         },
       },
-      async handler({ actor, body }) {
-        return { status: 201, body: await stock.writeOff(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await stock.writeOff(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<AdjustmentRequest>({
@@ -79,8 +80,8 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         409: { description: 'The count is below what is reserved' },
         422: { description: "`unit` is not one of the item's, or the Idempotency-Key was used with another request" },
       },
-      async handler({ actor, body }) {
-        return { status: 201, body: await stock.adjust(actor!, body) };
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await stock.adjust(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<undefined, ListMovementsQuery>({

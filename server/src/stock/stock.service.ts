@@ -22,6 +22,7 @@ import {
   balanceId,
   describeShortage,
   runStockOp,
+  settleStockOp,
   StockConflict,
   type MovementDoc,
   type MovementInput,
@@ -88,6 +89,24 @@ export function createStockService(events: EventBus) {
 
   async function balanceAt(locationId: string, lotId: string): Promise<BalanceDoc | null> {
     return balances().findOne({ _id: balanceId(locationId, lotId) });
+  }
+
+  /**
+   * What an earlier attempt under this Idempotency-Key (whose operation id is `opId`) did: its
+   * movement once the operation committed, after settling what it left half-done if nobody runs
+   * it any more; null when it changed nothing. 409 while it may still be running elsewhere.
+   */
+  async function earlierChange(opId: string, locationId: string, lotId: string): Promise<StockChangeDto | null> {
+    if (!(await settleStockOp(opId))) {
+      throw new ApiError(
+        409,
+        'IDEMPOTENCY_IN_PROGRESS',
+        'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
+      );
+    }
+    const [movement] = await movementsByIds([`${opId}:0`]);
+    if (!movement) return null;
+    return { movement: presentMovement(movement), row: presentRow((await balanceAt(locationId, lotId))!) };
   }
 
   /** The lot and the quantity in base units (the unit must be one of the lot's item). */
@@ -225,7 +244,12 @@ export function createStockService(events: EventBus) {
     },
 
     /** Writes off goods at a location (spoiled, damaged, lost, stolen, expired, other + note). */
-    async writeOff(actor: Actor, input: WriteOffRequest): Promise<StockChangeDto> {
+    async writeOff(
+      actor: Actor,
+      input: WriteOffRequest,
+      /** `id`: the operation's id, the same for every retry of one Idempotency-Key. */
+      options: { id?: string } = {},
+    ): Promise<StockChangeDto> {
       if (input.reason === 'other' && !input.note) {
         throw new ApiError(422, 'UNPROCESSABLE', 'A write-off for another reason needs a note', [
           { path: 'body.note', message: '"note" is required when "reason" is "other"', type: 'any.required' },
@@ -233,6 +257,8 @@ export function createStockService(events: EventBus) {
       }
       await getLocation(input.locationId);
       const { lot, quantity } = await lotQuantity(input.lotId, input.quantity, input.unit);
+      const earlier = options.id ? await earlierChange(options.id, input.locationId, lot.id) : null;
+      if (earlier) return earlier;
       const balance = await balanceAt(input.locationId, lot.id);
       if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
       const movement: MovementInput = {
@@ -247,7 +273,7 @@ export function createStockService(events: EventBus) {
         note: input.note ?? null,
       };
       try {
-        const result = await run({ kind: 'write_off', actorId: actor.id, movements: [movement] });
+        const result = await run({ kind: 'write_off', opId: options.id, actorId: actor.id, movements: [movement] });
         const row = await balanceAt(input.locationId, lot.id);
         return { movement: result.movements[0]!, row: presentRow(row!) };
       } catch (err) {
@@ -270,9 +296,16 @@ export function createStockService(events: EventBus) {
      * movement of the difference. Never below what is reserved (409). A concurrent change
      * between reading and writing is detected (compare-and-set) and the adjustment recomputed.
      */
-    async adjust(actor: Actor, input: AdjustmentRequest): Promise<StockChangeDto> {
+    async adjust(
+      actor: Actor,
+      input: AdjustmentRequest,
+      /** `id`: the operation's id, the same for every retry of one Idempotency-Key. */
+      options: { id?: string } = {},
+    ): Promise<StockChangeDto> {
       await getLocation(input.locationId);
       const { lot, quantity: counted } = await lotQuantity(input.lotId, input.countedQuantity, input.unit);
+      const earlier = options.id ? await earlierChange(options.id, input.locationId, lot.id) : null;
+      if (earlier) return earlier;
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const balance = await balanceAt(input.locationId, lot.id);
         if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
@@ -290,6 +323,7 @@ export function createStockService(events: EventBus) {
         try {
           const result = await run({
             kind: 'adjustment',
+            opId: options.id,
             actorId: actor.id,
             movements: [
               {
