@@ -124,6 +124,7 @@ describe('POST /api/items', () => {
       .set(organiser.auth)
       .send({ name: { ru: `Сок 2 ${t}`, en: `Juice 2 ${t}` }, baseUnit: 'litre', packs: [{ unit: 'LITRE', size: 1 }] });
     expect(base.status).toBe(422);
+    expect(base.body.message).toBe('A pack unit is named like a base unit');
     expect(base.body.details.map((d: { path: string }) => d.path)).toEqual(['body.packs.0.unit']);
     const list = await api()
       .get('/api/items')

@@ -119,8 +119,11 @@ export function deadline(ms: number): RequestHandler {
 }
 
 const VALIDATE_OPTIONS: Joi.ValidationOptions = { abortEarly: false, convert: true, errors: { wrap: { label: '"' } } };
-/** Validation errors for rules the OpenAPI document cannot state: answered 422, not 400. */
-const SEMANTIC_TYPES = new Set(['array.unique', 'unit.base']);
+/** Validation errors for rules the OpenAPI document cannot state, answered 422 (not 400) saying this. */
+const SEMANTIC_TYPES = new Map([
+  ['array.unique', 'A list repeats an entry'],
+  ['unit.base', 'A pack unit is named like a base unit'],
+]);
 
 function toDetails(error: Joi.ValidationError, part: string): ErrorDetail[] {
   return error.details.map((d) => ({
@@ -156,7 +159,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       // lower-cased. Like other rules the document cannot state, these are a 422.
       next(
         details.every((d) => SEMANTIC_TYPES.has(d.type ?? ''))
-          ? new ApiError(422, 'UNPROCESSABLE', 'A list repeats an entry', details)
+          ? new ApiError(422, 'UNPROCESSABLE', SEMANTIC_TYPES.get(details[0]!.type!)!, details)
           : new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
       );
       return;
