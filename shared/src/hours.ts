@@ -216,3 +216,26 @@ export function parseOpeningHours(text: string | null | undefined): WeeklyHours 
   }
   return understood ? week : undefined;
 }
+
+/** A day's openings as people write them: `09:00–13:00, 14:00–18:00` (empty: closed). */
+export function formatDayHours(intervals: readonly OpeningInterval[]): string {
+  return intervals.map((i) => `${i.opens}–${i.closes}`).join(', ');
+}
+
+/**
+ * A day's openings read from `9–13, 14:00-18:00` (what formatDayHours writes, or typed by hand);
+ * empty text: closed. Undefined when a part is not a time range that closes after it opens.
+ */
+export function parseDayHours(text: string): OpeningInterval[] | undefined {
+  const out: OpeningInterval[] = [];
+  for (const part of text.split(',')) {
+    if (!part.trim()) continue;
+    const range = /^\s*(\d{1,2})(?:[:.](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.](\d{2}))?\s*$/.exec(part);
+    if (!range) return undefined;
+    const opens = hhmm(range[1]!, range[2]);
+    const closes = hhmm(range[3]!, range[4]);
+    if (!opens || !closes || opens === '24:00' || minutesOf(closes) <= minutesOf(opens)) return undefined;
+    out.push({ opens, closes });
+  }
+  return out.sort((a, b) => minutesOf(a.opens) - minutesOf(b.opens));
+}

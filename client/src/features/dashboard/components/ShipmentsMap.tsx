@@ -4,6 +4,7 @@ import 'leaflet/dist/leaflet.css';
 import { Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { LocationDto, ShipmentSummaryDto } from '@karavan/shared';
+import { useLocalize } from '../../../lib/catalogue';
 
 const STALE_MS = 2 * 3_600_000;
 const DEFAULT_CENTER: L.LatLngTuple = [42.87, 74.59]; // Bishkek
@@ -21,6 +22,7 @@ interface Props {
  */
 export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, now }: Props) {
   const { t } = useTranslation('dashboard');
+  const localize = useLocalize();
   const container = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const layer = useRef<L.LayerGroup | null>(null);
@@ -94,7 +96,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       const position = at(id);
       if (!position) continue;
       L.circleMarker(position, { radius: 6, color: '#7a5a00', fillColor: '#fdb022', fillOpacity: 1, weight: 2 })
-        .bindTooltip(locations.get(id)?.name ?? '', { direction: 'bottom' })
+        .bindTooltip(localize(locations.get(id)?.name), { direction: 'bottom' })
         .addTo(group);
       bounds.push(position);
     }
