@@ -454,6 +454,14 @@ export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
   locationIds: campaignLocations(),
 }).min(1);
 
+/** What a new campaign starts with: the deployment's time zone (KARAVAN_TIME_ZONE). */
+export interface CampaignDefaultsDto {
+  timeZone: string;
+}
+export const campaignDefaultsSchema = Joi.object<CampaignDefaultsDto, true>({
+  timeZone: Joi.string().required(),
+}).label('CampaignDefaults');
+
 export interface ListCampaignsQuery extends PageQuery {
   status?: CampaignStatus;
   /** Case-insensitive search in name and description. */

@@ -136,7 +136,11 @@ export interface HoursToday {
 }
 
 /** Today's hours of a place in a campaign's zone; null when its hours are not known. */
-export function hoursToday(week: WeeklyHours | null | undefined, zone: string, at: Date = new Date()): HoursToday | null {
+export function hoursToday(
+  week: WeeklyHours | null | undefined,
+  zone: string,
+  at: Date = new Date(),
+): HoursToday | null {
   if (!week) return null;
   const clock = wallClock(at, zone);
   const intervals = week[clock.weekday] ?? [];
@@ -238,4 +242,20 @@ export function parseDayHours(text: string): OpeningInterval[] | undefined {
     out.push({ opens, closes });
   }
   return out.sort((a, b) => minutesOf(a.opens) - minutesOf(b.opens));
+}
+
+/** The moment a day (`YYYY-MM-DD`) starts on the clock of `zone` (midnight there), in UTC. */
+export function startOfDayIn(day: string, zone: string): Date {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const guess = Date.UTC(y, m - 1, d);
+  // The zone's offset at that moment, read from its wall clock; twice, in case the first guess
+  // fell on the other side of a change of offset.
+  let at = guess;
+  for (let i = 0; i < 2; i += 1) {
+    const clock = wallClock(new Date(at), zone);
+    const [cy, cm, cd] = clock.date.split('-').map(Number) as [number, number, number];
+    const shown = Date.UTC(cy, cm - 1, cd) + clock.minutes * 60_000;
+    at = guess - (shown - at);
+  }
+  return new Date(at);
 }

@@ -1,4 +1,5 @@
 import {
+  campaignDefaultsSchema,
   campaignDtoSchema,
   idParams,
   listCampaignsQuery,
@@ -12,6 +13,7 @@ import {
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { CampaignsService } from './campaigns.service';
+import { defaultTimeZone } from './time-zone';
 
 const one = { description: 'The campaign', schema: campaignDtoSchema };
 const notFound = { description: 'No such campaign' };
@@ -35,6 +37,19 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
       },
       async handler({ actor, query }) {
         return { status: 200, body: await service.list(actor!, query) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/campaigns/defaults',
+      tag: 'campaigns',
+      summary: 'What a new campaign starts with',
+      description:
+        '`timeZone`: the IANA zone a campaign gets when it names none (KARAVAN_TIME_ZONE, default Asia/Bishkek).',
+      access: 'campaigns:read',
+      responses: { 200: { description: 'The defaults', schema: campaignDefaultsSchema } },
+      handler() {
+        return { status: 200, body: { timeZone: defaultTimeZone() } };
       },
     }),
     defineRoute<CreateCampaignRequest>({

@@ -18,6 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import {
   BASE_UNITS,
   LOCATION_KINDS,
@@ -57,7 +58,9 @@ import {
 /** `/catalogue`: the items (names in four languages, pack units) and the places (kind, address, hours, position). */
 export function CataloguePage() {
   const { t } = useTranslation();
-  const [tab, setTab] = useState<'items' | 'locations'>('items');
+  // `?tab=locations` opens on the places (the campaigns page links there when there are none).
+  const [params] = useSearchParams();
+  const [tab, setTab] = useState<'items' | 'locations'>(params.get('tab') === 'locations' ? 'locations' : 'items');
   return (
     <Stack gap="lg" data-testid="catalogue">
       <Title order={1} size="h2">

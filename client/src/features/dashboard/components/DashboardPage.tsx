@@ -1,5 +1,5 @@
 import { memo, useEffect, useMemo } from 'react';
-import { Alert, Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { CampaignProgressDto, ItemDto, LocationDto, ShipmentSummaryDto, TranslatedName } from '@karavan/shared';
@@ -9,6 +9,7 @@ import { formatNumber, formatRelative, formatTime } from '../../../lib/format';
 import { useLiveConnection, useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { useUnitLabel } from '../../../lib/units';
+import { NoCampaign } from '../../../ui/NoCampaign';
 import { QueryState } from '../../../ui/QueryState';
 import {
   useCampaignStock,
@@ -66,7 +67,7 @@ export function DashboardPage() {
                 size="md"
               />
             ) : (
-              <Alert color="gray">{t('noCampaigns')}</Alert>
+              <NoCampaign drafts={(campaigns.data?.items ?? []).some((c) => c.status === 'draft')} />
             )
           }
         </QueryState>

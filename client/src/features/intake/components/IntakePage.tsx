@@ -3,6 +3,7 @@ import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
 import { RecentDonations } from './RecentDonations';
@@ -72,6 +73,9 @@ export function IntakePage() {
           data-testid="intake-campaign"
         />
       </SimpleGrid>
+      {campaigns.data && campaignOptions.length === 0 && (
+        <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
+      )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
       <OutboxList
         filter={(entry) =>
