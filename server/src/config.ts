@@ -110,10 +110,7 @@ const envSchema = Joi.object({
   KARAVAN_TIME_ZONE: timeZone()
     .empty('')
     .default(DEFAULT_TIME_ZONE)
-    .messages({
-      'timeZone.unknown': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek',
-      'string.pattern.name': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek',
-    }),
+    .messages({ 'any.only': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek' }),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);

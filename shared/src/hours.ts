@@ -23,20 +23,26 @@ export function canonicalTimeZone(name: string): string | undefined {
 /** True when the name is an IANA time zone the runtime knows. */
 export const isTimeZone = (name: string): boolean => canonicalTimeZone(name) !== undefined;
 
-/** An IANA time zone name, e.g. `Asia/Bishkek`; stored in its canonical spelling. */
+/** The canonical IANA zones this runtime knows (Intl), UTC included. */
+export function knownTimeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const all = intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [DEFAULT_TIME_ZONE];
+  return all.includes('UTC') ? all : [...all, 'UTC'];
+}
+
+/**
+ * An IANA time zone name in its canonical spelling, e.g. `Asia/Bishkek`: one of the runtime's
+ * list, so that the OpenAPI document states exactly what is accepted (an enum).
+ */
 export const timeZone = () =>
   Joi.string()
-    .max(64)
-    .pattern(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/, 'IANA time zone')
-    .custom((value: string, helpers) => canonicalTimeZone(value) ?? helpers.error('timeZone.unknown'), 'IANA zone')
-    .messages({ 'timeZone.unknown': '{{#label}} must be an IANA time zone such as Asia/Bishkek' });
+    .valid(...knownTimeZones())
+    .messages({ 'any.only': '{{#label}} must be an IANA time zone such as Asia/Bishkek' });
 
 /** The IANA zones of this runtime, for a picker (the common ones of our region first). */
 export function timeZoneChoices(): string[] {
   const first = ['Asia/Bishkek', 'Asia/Almaty', 'Asia/Tashkent', 'Asia/Dushanbe', 'Europe/Moscow', 'UTC'];
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  const all = intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [];
-  return [...first, ...all.filter((zone) => !first.includes(zone))];
+  return [...first, ...knownTimeZones().filter((zone) => !first.includes(zone))];
 }
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -458,7 +458,9 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   applied: Joi.boolean().required(),
 }).label('ShipmentUpdate');
 
-const placeSchema = Joi.object({ id: Joi.string().required(), name: localizedTextDto().required() }).label('ShipmentPlace');
+const placeSchema = Joi.object({ id: Joi.string().required(), name: localizedTextDto().required() }).label(
+  'ShipmentPlace',
+);
 
 const summaryKeys = {
   id: Joi.string().required(),

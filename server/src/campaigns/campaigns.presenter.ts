@@ -1,4 +1,10 @@
-import { toLocalized, toLocalizedOrNull, type CampaignDto, type CampaignStatus, type LocalizedInput } from '@karavan/shared';
+import {
+  toLocalized,
+  toLocalizedOrNull,
+  type CampaignDto,
+  type CampaignStatus,
+  type LocalizedInput,
+} from '@karavan/shared';
 import type { Types } from 'mongoose';
 import type { CampaignFields } from './campaigns.model';
 import { defaultTimeZone } from './time-zone';

@@ -96,7 +96,8 @@ export async function migrateCampaignNames(): Promise<number> {
     const set: Record<string, unknown> = {};
     if (typeof doc.name === 'string') set.name = toLocalized(doc.name);
     if (typeof doc.description === 'string') set.description = toLocalizedOrNull(doc.description);
-    const res = await Campaign.updateOne({ _id: doc._id, name: doc.name }, { $set: set });
+    // Not an edit: the record keeps its updatedAt.
+    const res = await Campaign.updateOne({ _id: doc._id }, { $set: set }, { timestamps: false });
     changed += res.modifiedCount;
   }
   return changed;

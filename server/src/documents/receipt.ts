@@ -1,4 +1,12 @@
-import { localize, type BaseUnit, type CampaignDto, type DonationDto, type ItemDto, type Locale, type LocationDto } from '@karavan/shared';
+import {
+  localize,
+  type BaseUnit,
+  type CampaignDto,
+  type DonationDto,
+  type ItemDto,
+  type Locale,
+  type LocationDto,
+} from '@karavan/shared';
 import { RECEIPT_TEXT } from '../donations';
 import { dateTime, fields, newDocument, number, table, toBuffer } from './pdf';
 

@@ -171,6 +171,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   });
   doc.x = doc.page.margins.left;
   doc.y = y + 90;
-  if (s.receivedBy) doc.fontSize(9).text(`Получил / Received by: ${s.receivedBy}, ${dateTime(s.deliveredAt, 'ru', campaign.timeZone)}`);
+  if (s.receivedBy)
+    doc.fontSize(9).text(`Получил / Received by: ${s.receivedBy}, ${dateTime(s.deliveredAt, 'ru', campaign.timeZone)}`);
   return toBuffer(doc);
 }

@@ -1,4 +1,11 @@
-import { localize, type BaseUnit, type CampaignDto, type ItemDto, type Locale, type LocationDto } from '@karavan/shared';
+import {
+  localize,
+  type BaseUnit,
+  type CampaignDto,
+  type ItemDto,
+  type Locale,
+  type LocationDto,
+} from '@karavan/shared';
 import { presentDonation } from './donations.presenter';
 import type { DonationDoc } from './donations.model';
 

@@ -55,7 +55,9 @@ export function createLocationsService() {
         openingHours: input.openingHours ?? null,
         // Given, or read from the free text when it says it plainly ("Пн-Сб 9:00-18:00").
         weeklyHours:
-          input.weeklyHours !== undefined ? normaliseWeek(input.weeklyHours) : (parseOpeningHours(input.openingHours) ?? null),
+          input.weeklyHours !== undefined
+            ? normaliseWeek(input.weeklyHours)
+            : (parseOpeningHours(input.openingHours) ?? null),
         active: input.active ?? true,
       });
       return presentLocation(location);
@@ -117,7 +119,7 @@ export async function migrateLocations(): Promise<number> {
     const week = doc.weeklyHours ? undefined : parseOpeningHours(doc.openingHours);
     if (week) set.weeklyHours = week;
     if (Object.keys(set).length === 0) continue;
-    changed += (await Location.updateOne({ _id: doc._id }, { $set: set })).modifiedCount;
+    changed += (await Location.updateOne({ _id: doc._id }, { $set: set }, { timestamps: false })).modifiedCount;
   }
   return changed;
 }

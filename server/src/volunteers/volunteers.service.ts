@@ -164,8 +164,13 @@ export async function migrateVolunteerSkills(): Promise<number> {
   for (const doc of await Volunteer.find({}, { skills: 1 }).lean()) {
     const other = (doc.skills?.other ?? []) as LocalizedInput[];
     if (!other.some((skill) => typeof skill === 'string')) continue;
-    changed += (await Volunteer.updateOne({ _id: doc._id }, { $set: { 'skills.other': other.map(toLocalized) } }))
-      .modifiedCount;
+    changed += (
+      await Volunteer.updateOne(
+        { _id: doc._id },
+        { $set: { 'skills.other': other.map(toLocalized) } },
+        { timestamps: false },
+      )
+    ).modifiedCount;
   }
   return changed;
 }

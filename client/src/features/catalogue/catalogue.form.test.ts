@@ -107,7 +107,12 @@ describe('the place form', () => {
   test('When a place is saved, then empty texts are null and no coordinates means no position', () => {
     expect(
       locationRequest(
-        place({ names: { ru: ' Склад ', en: '', ky: '', kk: '' }, kind: 'warehouse', address: '  ', hours: ' звоните ' }),
+        place({
+          names: { ru: ' Склад ', en: '', ky: '', kk: '' },
+          kind: 'warehouse',
+          address: '  ',
+          hours: ' звоните ',
+        }),
       ),
     ).toEqual({
       name: { ru: 'Склад' },

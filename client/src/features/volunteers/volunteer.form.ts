@@ -1,4 +1,10 @@
-import { localize, type CreateVolunteerRequest, type LocalizedInput, type LocalizedText, type VolunteerDto } from '@karavan/shared';
+import {
+  localize,
+  type CreateVolunteerRequest,
+  type LocalizedInput,
+  type LocalizedText,
+  type VolunteerDto,
+} from '@karavan/shared';
 import { commaList, type Problems } from '../../ui/forms';
 
 /** A volunteer as the form holds it: lists as comma-separated text, numbers as typed. */
