@@ -8,6 +8,9 @@ import { post, screenshot, seriousViolations, signInAt, TABLET } from './workben
 // Issue 16 §1: on a fresh install an organiser starts a drive from the screen, and a coordinator
 // records into it at once, reading its name in their own language.
 
+// One long flow through two screens and two people: more than the default 30 s on a busy machine.
+jest.setTimeout(180_000);
+
 let app: TestApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];

@@ -24,7 +24,7 @@ describe('GET /api/exports/*.csv', () => {
     await seedDemo();
     auth = { Authorization: `Bearer ${(await login(app.url, 'aigul@demo.karavan', DEMO_PASSWORD)).accessToken}` };
     const campaigns = await request(app.url).get('/api/campaigns').set(auth);
-    campaignId = campaigns.body.items.find((c: { name: { en?: string } }) => /January 2022/.test(c.name.en ?? "")).id;
+    campaignId = campaigns.body.items.find((c: { name: { en?: string } }) => /January 2022/.test(c.name.en ?? '')).id;
     progress = (await request(app.url).get(`/api/campaigns/${campaignId}/progress`).set(auth)).body;
   });
   afterAll(async () => {

@@ -65,7 +65,10 @@ export function ShipmentsPage() {
           clearable
           searchable
           nothingFoundMessage={t('common.nothingFound')}
-          data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }))}
+          data={(campaigns.data?.items ?? []).map((campaign) => ({
+            value: campaign.id,
+            label: localize(campaign.name),
+          }))}
           value={filters.campaignId}
           onChange={(value) => set({ campaignId: value })}
         />

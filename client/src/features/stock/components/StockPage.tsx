@@ -94,7 +94,10 @@ export function StockPage() {
           <ChoiceFilter
             label={t('stock.campaign')}
             searchable
-            data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }))}
+            data={(campaigns.data?.items ?? []).map((campaign) => ({
+              value: campaign.id,
+              label: localize(campaign.name),
+            }))}
             value={filters.campaignId}
             onChange={(value) => set({ campaignId: value })}
           />
