@@ -98,7 +98,7 @@ test('When an organiser creates and publishes a campaign from the screen, then a
   await form.getByLabel('Первый день').fill('2026-12-01');
   await form.getByLabel('Последний день').fill('2026-12-31');
   // The deployment's zone is the default.
-  expect(await form.getByRole('textbox', { name: 'Часовой пояс' }).inputValue()).toBe('Asia/Bishkek');
+  expect(await form.getByRole('combobox', { name: 'Часовой пояс' }).inputValue()).toBe('Asia/Bishkek');
 
   // A target typed in trays is shown in loaves.
   await form.getByTestId('campaign-add-target').click();

@@ -403,6 +403,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             description={t('campaigns.timeZoneHint')}
             required
             searchable
+            selectFirstOptionOnChange
             allowDeselect={false}
             nothingFoundMessage={t('common.nothingFound')}
             data={zones}
@@ -431,6 +432,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
                 <Select
                   label={t('campaigns.item', { n: index + 1 })}
                   searchable
+                  selectFirstOptionOnChange
                   allowDeselect={false}
                   nothingFoundMessage={t('common.nothingFound')}
                   data={(items.data?.items ?? [])
