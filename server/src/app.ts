@@ -236,7 +236,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
         .then(async (campaign) => {
           if (!campaign) return next();
           const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
-          const url = `${config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/needs/${id}`;
+          // Only the configured address: the Host header is the client's to choose (a poisoned cache).
+          const url = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${id}` : null;
           res.setHeader('Cache-Control', 'no-cache');
           res.type('html').send(needsPageHtml(index, campaign, url));
         })
