@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import {
   toBaseQuantity,
+  lineLimitDetail,
   type CreateDonationRequest,
   type DonationDto,
   type ErrorDetail,
@@ -169,6 +170,11 @@ export function createDonationsService(events: EventBus) {
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
           });
+          return;
+        }
+        const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+        if (overLimit) {
+          unprocessable.push(overLimit);
           return;
         }
         let expiresAt: Date | null = null;

@@ -6,6 +6,7 @@ import {
   roleHasRight,
   STANDARD_DOCUMENTS,
   toBaseQuantity,
+  lineLimitDetail,
   trustedUpdateTime,
   VETERINARY_CATEGORIES,
   type CreateShipmentRequest,
@@ -462,6 +463,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       if (quantity === undefined) {
         const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
         details.push({ path: `body.lines.${i}.unit`, message: `must be one of ${units}`, type: 'any.only' });
+        return;
+      }
+      const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+      if (overLimit) {
+        details.push(overLimit);
         return;
       }
       out.push({ itemId: line.itemId, quantity, lots: [], received: null, writtenOff: null, reason: null });
