@@ -73,9 +73,7 @@ export const NOT_BLANK = new RegExp(`[^${SPACE}]`);
 // (U+1FFFE, U+1FFFF, ... U+10FFFF), which a pattern without the `u` flag cannot name, by the custom
 // rule that refuses lone surrogates.
 const INVISIBLE = '\\u202a-\\u202e\\u2066-\\u2069\\ufdd0-\\ufdef\\ufffe\\uffff';
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
 const SINGLE_LINE = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE}]*$`);
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
 const MULTI_LINE = new RegExp(`^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${INVISIBLE}]*$`);
 
 const LONE_SURROGATE = /\p{Cs}/u;

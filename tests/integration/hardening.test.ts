@@ -180,7 +180,7 @@ describe('Bodies that are not UTF-8', () => {
       fetch(`${app.url}/api/locations`, {
         method: 'POST',
         headers: { ...organiser.auth, 'Content-Type': 'application/json' },
-        body,
+        body: new Uint8Array(body),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string; name?: string } }));
     const res = await post(bytes);
     expect(res.status).toBe(400);
