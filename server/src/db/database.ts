@@ -137,7 +137,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
  * Collections that earlier versions kept by hand as indexes, now replaced by declared indexes on
  * the collections they indexed (so they hold nothing that is not elsewhere): dropped on start.
  */
-export const OBSOLETE_COLLECTIONS = ['event_index'];
+export const OBSOLETE_COLLECTIONS = ['event_index', 'ledger_index'];
 
 /**
  * Waits until every model's indexes exist (unique emails must hold from the first request), and
