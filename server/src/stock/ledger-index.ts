@@ -4,9 +4,9 @@ import { Movement } from './stock.model';
 
 /*
  * Reading the ledger by scope (`all`, `location:<id>`, `campaign:<id>`, `donation:<id>`,
- * `shipment:<id>`) through the movements' declared indexes ({at}, {locationId, at},
- * {campaignId, at}, {donationId}, {shipmentId}: see stock.model.ts), in pages ordered by the
- * movement's time, so neither MongoDB nor the embedded database materialises the whole ledger.
+ * `shipment:<id>`) through the movements' declared indexes ({at, _id}, {locationId, at, _id},
+ * {campaignId, at, _id}, {donationId}, {shipmentId}: see stock.model.ts), in pages ordered by the
+ * movement's time, then `_id` (an operation's movements share their time), so neither MongoDB nor the embedded database materialises the whole ledger.
  * (Earlier versions kept hand-built index buckets in `ledger_index`; they are dropped on start,
  * see db/database.ts.)
  */
@@ -51,7 +51,7 @@ export async function* walkScope(
   for (;;) {
     const page: MovementDoc[] = await movements()
       .find(boundary ? { ...filter, at: order === 'newest' ? { $lte: boundary } : { $gte: boundary } } : filter)
-      .sort({ at: direction })
+      .sort({ at: direction, _id: direction })
       .limit(chunk + atBoundary.size)
       .toArray();
     const fresh = page.filter((m) => !atBoundary.has(m._id));
