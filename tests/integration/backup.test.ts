@@ -100,7 +100,7 @@ describe('npm run backup / npm run restore', () => {
       expect(restore.stdout).toMatch(/^Restored \d+ documents/);
       expect(restore.status).toBe(0);
       const copy = mongoose.connection.getClient().db(new URL(target).pathname.slice(1));
-      for (const name of ['donations', 'movements', 'balances', 'shipments', 'users', 'ledger_index']) {
+      for (const name of ['donations', 'movements', 'balances', 'shipments', 'users', 'events']) {
         expect(await copy.collection(name).countDocuments()).toBe(
           await mongoose.connection.db!.collection(name).countDocuments(),
         );

@@ -1,7 +1,6 @@
 import { Types, type mongo } from 'mongoose';
 import { formatLimit, TOTAL_MAX, type ErrorDetail, type MovementKind } from '@karavan/shared';
 import { ApiError, isDuplicateKey } from '../lib/errors';
-import { indexMovements } from './ledger-index';
 import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
 
 /*
@@ -16,8 +15,8 @@ import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
  *     pass whether it was applied. Balance steps go first, campaign totals after them all passed.
  *     A failed guard undoes the applied steps and answers 409;
  *  3. the movements inserted in order with deterministic `_id`s (`${opId}:${n}`): the first one
- *     in the ledger is the op's COMMIT POINT; then their ids appended to the ledger index
- *     (ledger-index.ts), the owner's hook (e.g. the donation document stored), the markers
+ *     in the ledger is the op's COMMIT POINT (the movements' declared indexes serve the
+ *     ledger's readers, ledger-index.ts); then the owner's hook (e.g. the donation document stored), the markers
  *     pulled, the intent deleted.
  *
  * A crash anywhere leaves the intent behind. `repairStockOps` finishes an op whose first
@@ -344,7 +343,6 @@ export function registerOpHook(name: string, hook: OpHook): void {
 
 async function finish(op: StockOpDoc, retry: boolean): Promise<void> {
   await insertMovements(op, retry);
-  await indexMovements(op.movements);
   if (op.hook) await hooks.get(op.hook.name)?.onApplied?.(op);
   await pullMarkers(op);
   await ops().deleteOne({ _id: op._id });

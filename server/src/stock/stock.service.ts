@@ -214,8 +214,8 @@ export function createStockService(events: EventBus) {
       const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
       const rows: MovementDoc[] = [];
       let skipped = 0;
-      outer: for await (const ids of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
-        for (const m of await movementsByIds(ids)) {
+      outer: for await (const page of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
+        for (const m of page) {
           if (!matches(m)) continue;
           if (skipped < query.offset) {
             skipped += 1;
