@@ -2,6 +2,8 @@ import {
   CAMPAIGN_TRANSITIONS,
   LOCALES,
   toBaseQuantity,
+  lineLimitDetail,
+  TOTAL_MAX,
   toLocalized,
   toLocalizedOrNull,
   type CampaignDto,
@@ -55,6 +57,11 @@ async function resolveTargets(targets: CampaignTargetInput[]): Promise<CampaignT
         message: `must be one of the item's units: ${units}`,
         type: 'reference',
       });
+      return;
+    }
+    const overLimit = lineLimitDetail(`body.targets.${index}.quantity`, quantity, TOTAL_MAX);
+    if (overLimit) {
+      details.push(overLimit);
       return;
     }
     resolved.push({ itemId: item.id, quantity });
