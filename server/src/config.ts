@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TIME_ZONE, timeZone } from '@karavan/shared';
 import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
@@ -45,6 +46,8 @@ export interface Config {
   /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
   requestTimeoutMs: number;
   clientDir: string;
+  /** IANA time zone of a campaign that names none (KARAVAN_TIME_ZONE, default Asia/Bishkek). */
+  timeZone: string;
 }
 
 const envSchema = Joi.object({
@@ -104,6 +107,10 @@ const envSchema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
+  KARAVAN_TIME_ZONE: timeZone()
+    .empty('')
+    .default(DEFAULT_TIME_ZONE)
+    .messages({ 'any.only': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek' }),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);
@@ -144,5 +151,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
+    timeZone: v.KARAVAN_TIME_ZONE as string,
   };
 }
