@@ -16,6 +16,7 @@ import type { Actor } from '../lib/route';
 import { containing, isObjectIdHex } from '../lib/text-search';
 import { Campaign, type CampaignDoc } from './campaigns.model';
 import { presentCampaign } from './campaigns.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findCampaign(id: string): Promise<CampaignDoc> {
   const campaign = isObjectIdHex(id) ? await Campaign.findById(id) : null;
@@ -72,8 +73,7 @@ export function createCampaignsService() {
   return {
     /** Sets up a campaign (a draft unless `status` says otherwise) with its targets in base units. */
     async create(_actor: Actor, input: CreateCampaignRequest, options: { id?: string } = {}): Promise<CampaignDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Campaign.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Campaign.findById(id));
       if (made) return presentCampaign(made);
       const startsAt = toDate(input.startsAt);
       const endsAt = toDate(input.endsAt);

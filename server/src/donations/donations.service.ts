@@ -19,45 +19,20 @@ import {
   ensureLot,
   lotExpiry,
   presentMovement,
-  registerOpHook,
   runStockOp,
   settleStockOp,
   StockConflict,
-  StockOp,
   OP_LEASE_MS,
   Balance,
   type MovementInput,
-  type StockOpDoc,
+  type MovementDoc,
 } from '../stock';
+import { operationPending, type OperationDoc, type OperationHooks } from '../db/operations';
 import { donations, type DonationDoc } from './donations.model';
 import { presentDonation } from './donations.presenter';
 
 /** A device clock may run this far ahead of the server's. */
 const CLOCK_SKEW_MS = 10 * 60 * 1000;
-
-// The donation document is written by the stock operation that moves its goods (on completion,
-// also when the repair pass completes it after a crash), so a donation exists exactly when its
-// stock does.
-registerOpHook('donation.record', {
-  async onApplied(op: StockOpDoc) {
-    const doc = op.hook!.data.donation as DonationDoc;
-    await donations()
-      .insertOne(doc)
-      .catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      });
-  },
-});
-registerOpHook('donation.void', {
-  async onApplied(op: StockOpDoc) {
-    const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
-    await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
-  },
-  async onUndone(op: StockOpDoc) {
-    const { donationId } = op.hook!.data as { donationId: string };
-    await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
-  },
-});
 
 async function findDonation(id: string): Promise<DonationDoc> {
   const doc = isObjectIdHex(id) ? await donations().findOne({ _id: id }) : null;
@@ -73,7 +48,45 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
 }
 
 export function createDonationsService(events: EventBus) {
+  const movementsOf = (op: OperationDoc) => (op.movements as unknown as MovementDoc[]).map(presentMovement);
+
+  /**
+   * The hooks of the donations' stock operations (wired in app.ts). The donation document is
+   * written by the stock operation that moves its goods (on completion, also when the repair pass
+   * completes it after a crash), so a donation exists exactly when its stock does. What the repair
+   * finishes is published like what a request finishes.
+   */
+  const opHooks: Pick<OperationHooks, 'donation.record' | 'donation.void'> = {
+    'donation.record': {
+      async onApplied(op, { byRepair }) {
+        const doc = op.hook!.data.donation as DonationDoc;
+        await donations()
+          .insertOne(doc)
+          .catch((err: unknown) => {
+            if (!isDuplicateKey(err)) throw err;
+          });
+        if (byRepair) {
+          events.publish('donations.recorded', { donation: presentDonation(doc), movements: movementsOf(op) });
+        }
+      },
+    },
+    'donation.void': {
+      async onApplied(op, { byRepair }) {
+        const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
+        await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
+        const doc = byRepair ? await donations().findOne({ _id: donationId }) : null;
+        if (doc) events.publish('donations.voided', { donation: presentDonation(doc), movements: movementsOf(op) });
+      },
+      async onUndone(op) {
+        const { donationId } = op.hook!.data as { donationId: string };
+        await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
+      },
+    },
+  };
+
   return {
+    opHooks,
+
     /**
      * Records goods received at a location for a campaign. Quantities are converted to base
      * units; a line without `expiresAt` expires the item's shelf life after `receivedAt`. Each
@@ -297,7 +310,7 @@ export function createDonationsService(events: EventBus) {
       if (
         doc.voidOpId &&
         Date.now() - (doc.voidClaimedAt?.getTime() ?? 0) > OP_LEASE_MS &&
-        !(await StockOp.exists({ _id: doc.voidOpId }))
+        !(await operationPending(doc.voidOpId))
       ) {
         // A void that died before writing its intent left its claim (long ago): clear it.
         await donations().updateOne({ _id: id, voidOpId: doc.voidOpId, voided: null }, { $set: { voidOpId: null } });

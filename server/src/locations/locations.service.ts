@@ -10,6 +10,7 @@ import type { Actor } from '../lib/route';
 import { containing, isObjectIdHex } from '../lib/text-search';
 import { Location, type LocationDoc } from './locations.model';
 import { presentLocation } from './locations.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findLocation(id: string): Promise<LocationDoc> {
   const location = isObjectIdHex(id) ? await Location.findById(id) : null;
@@ -38,8 +39,7 @@ export function createLocationsService() {
   return {
     /** Adds a collection point, warehouse, checkpoint or distribution point. */
     async create(_actor: Actor, input: CreateLocationRequest, options: { id?: string } = {}): Promise<LocationDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Location.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Location.findById(id));
       if (made) return presentLocation(made);
       const location = await Location.create({
         ...(options.id ? { _id: options.id } : {}),

@@ -5,9 +5,8 @@
  */
 export {
   createShipmentsService,
-  repairShipmentIntents,
   settlePendingUpdateRecords,
-  shipmentFaults,
+  LEGACY_CLAIMS,
   type ShipmentsService,
 } from './shipments.service';
 export { shipmentsRoutes } from './shipments.routes';

@@ -24,21 +24,15 @@ import {
   type UpdateShipmentRequest,
 } from '@karavan/shared';
 import { getCampaign } from '../campaigns';
+import { ClaimLost, madeBefore, runOperation, type OperationHooks } from '../db/operations';
+import { retrying, RETRY } from '../db/retry';
+import { once, settlePendingRecords, stableStringify } from '../db/idempotency';
 import { findItems } from '../items';
-import { ApiError, isDuplicateKey } from '../lib/errors';
+import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { findLocations } from '../locations';
-import {
-  getLots,
-  isExpired,
-  Movement,
-  registerOpHook,
-  StockConflict,
-  StockOp,
-  type MovementInput,
-  type StockService,
-} from '../stock';
+import { getLots, isExpired, StockConflict, type MovementInput, type StockService } from '../stock';
 import { User } from '../users';
 import {
   HISTORY_KEPT,
@@ -64,45 +58,26 @@ import { estimatedArrival, presentShipment, presentShipmentSummary, presentUpdat
  * the first answer). A change without stock (at_checkpoint, arrived, ...) is then one
  * compare-and-set of the shipment document. A change with stock (loading reserves, the first
  * departure dispatches, cancelling a loaded shipment releases, delivery delivers / transfers and
- * writes off) is done in this order, so that a crash anywhere is finished or undone:
- *   1. the intent: the shipment's `pending` names the update, the stock op id and what the
- *      shipment becomes (compare-and-set; no other change of the shipment while it is there);
- *   2. the stock operation through the ledger engine, with the hook `shipments.update`;
- *   3. the hook (run by the engine once the stock op is applied, or by its repair pass) applies
- *      `pending` to the shipment; if the op is undone instead, the hook drops `pending`.
- * `repairShipmentIntents` (start-up and periodically, after the stock repair) drops an intent
- * whose stock op never started.
+ * writes off) is ONE operation of the persistence kernel (db/operations.ts), so that a crash
+ * anywhere is finished or undone by its repair pass:
+ *   1. its claim: the shipment's `pending` names the update, the op id and what the shipment
+ *      becomes (compare-and-set on `version`; no other change of the shipment while it is there);
+ *   2. its stock steps and ledger movements (the commit point);
+ *   3. the hook `shipments.update` applies `pending` to the shipment; an undone operation
+ *      releases the claim (and, undone by the repair, forgets the update record).
  */
 
-const HOOK = 'shipments.update';
-/** How long an intent belongs to its live request before the repair pass may take it over. */
-export const INTENT_LEASE_MS = 2 * 60 * 1000;
 /** A pending update record older than this, with no trace on the shipment, died half-way. */
 const RECORD_STALE_MS = 30 * 1000;
 /** How long a duplicate waits for its first copy to be answered. */
 const DUPLICATE_WAIT_MS = 10_000;
+const HOOK = 'shipments.update' as const;
 const ACTIVE_STATUSES: ShipmentStatus[] = ['planned', 'loading', 'departed', 'at_checkpoint', 'arrived'];
 /** Statuses at which a position is kept even in privacy mode. */
 const POSITION_ALWAYS: ShipmentStatus[] = ['at_checkpoint', 'arrived', 'delivered'];
 
-/** Crash points for the repair tests: the process "dies" there once. */
-export const shipmentFaults = { crashAfterIntent: false, crashBeforeHook: false };
-class SimulatedCrash extends Error {
-  override name = 'SimulatedCrash';
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const opIdFor = (updateId: string) =>
   createHash('sha256').update(`shipment-update:${updateId}`).digest('hex').slice(0, 24);
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
 
 const unprocessable = (message: string, details: ErrorDetail[]) => new ApiError(422, 'UNPROCESSABLE', message, details);
 
@@ -114,10 +89,6 @@ const trimHistory = (history: HistoryEntry[]) =>
 
 /** Applies a shipment's pending change (the stock op is applied). Idempotent. */
 async function applyPending(shipmentId: string, updateId: string): Promise<void> {
-  if (shipmentFaults.crashBeforeHook) {
-    shipmentFaults.crashBeforeHook = false;
-    throw new SimulatedCrash('simulated crash after the stock operation, before the shipment changed');
-  }
   const _id = new Types.ObjectId(shipmentId);
   const s = await shipments().findOne({ _id });
   if (s?.pending && s.pending.updateId === updateId) {
@@ -138,81 +109,44 @@ async function applyPending(shipmentId: string, updateId: string): Promise<void>
   await updates().updateOne({ _id: updateId, state: 'pending' }, { $set: { state: 'done', applied: true } });
 }
 
-/**
- * Drops a shipment's pending change (its stock op was undone or never started). Idempotent.
- * `forget` also deletes the pending update record (the repair pass: nobody was told it
- * succeeded, so the phone's next copy is processed anew); a live request handles its own record.
- */
-async function dropPending(shipmentId: string, updateId: string, forget = false): Promise<void> {
-  await shipments().updateOne(
-    { _id: new Types.ObjectId(shipmentId), 'pending.updateId': updateId },
-    { $set: { pending: null }, $inc: { version: 1 } },
-  );
-  if (forget) await updates().deleteOne({ _id: updateId, state: 'pending' });
-}
-
-registerOpHook(HOOK, {
-  onApplied: (op) => applyPending(String(op.hook!.data.shipmentId), String(op.hook!.data.updateId)),
-  onUndone: (op) => dropPending(String(op.hook!.data.shipmentId), String(op.hook!.data.updateId)),
-});
+/** The claims an older version wrote before its operation's intent (see repairOrphanClaims). */
+export const LEGACY_CLAIMS = [
+  {
+    coll: 'shipments',
+    field: 'pending',
+    hook: 'shipments.update' as const,
+    data: (doc: { _id: unknown; pending?: { updateId?: string } | null }) => ({
+      shipmentId: String(doc._id),
+      updateId: doc.pending?.updateId ?? '',
+    }),
+  },
+];
 
 /**
- * Finishes or drops what a crash left between a shipment's intent and its stock operation: an
- * intent whose lease ran out and whose stock op no longer exists is applied if the op's
- * movements are in the ledger, dropped otherwise. Run it after `repairStockOps`. `now` far in
- * the future takes over every intent (a single process at start-up; tests).
+ * How the idempotency engine tells where a pending update record stands: its work is done when
+ * its entry is in the shipment's history (only the record was left to write); it may still run
+ * while the shipment's pending change (its kernel operation) names it.
  */
-export async function repairShipmentIntents(now = new Date()): Promise<{ applied: number; dropped: number }> {
-  const report = { applied: 0, dropped: 0 };
-  const found = await shipments()
-    .find({ pending: { $ne: null } })
-    .project<{ _id: Types.ObjectId; pending: PendingChange }>({ _id: 1, pending: 1 })
-    .toArray();
-  for (const s of found) {
-    const pending = s.pending;
-    if (!pending || new Date(pending.since).getTime() + INTENT_LEASE_MS > now.getTime()) continue;
-    if (await StockOp.exists({ _id: pending.opId })) continue; // the stock repair owns it
-    const id = s._id.toHexString();
-    if (await Movement.exists({ _id: `${pending.opId}:0` })) {
-      await applyPending(id, pending.updateId);
-      report.applied += 1;
-    } else {
-      await dropPending(id, pending.updateId, true);
-      report.dropped += 1;
-    }
-  }
-  return report;
-}
+const updateRecordRules = {
+  async finishedWork(record: UpdateRecord): Promise<Partial<UpdateRecord> | null> {
+    const s = await shipmentOf(record);
+    const entry = (s?.history ?? []).find((e) => e.id === record._id);
+    return entry ? { applied: entry.applied } : null;
+  },
+  async mayStillRun(record: UpdateRecord): Promise<boolean> {
+    return (await shipmentOf(record))?.pending?.updateId === record._id;
+  },
+};
+const shipmentOf = (record: UpdateRecord) =>
+  Types.ObjectId.isValid(record.shipmentId)
+    ? shipments().findOne({ _id: new Types.ObjectId(record.shipmentId) })
+    : null;
 
 /**
  * Settles the status-update records a dead process left pending (start-up of a single process,
- * after `repairShipmentIntents`): an update whose entry is in the shipment's history was applied
- * (the record is all that was left to write), any other never changed anything and is forgotten,
- * so the phone's next copy gets the first answer or is processed anew at once rather than 409
- * until the record goes stale. Records of an intent still pending are left to the intent repair.
+ * after the kernel's repair pass): see settlePendingRecords.
  */
-export async function settlePendingUpdateRecords(): Promise<{ done: number; forgotten: number }> {
-  const report = { done: 0, forgotten: 0 };
-  const pending = await updates().find({ state: 'pending' }).toArray();
-  for (const record of pending) {
-    const s = Types.ObjectId.isValid(record.shipmentId)
-      ? await shipments().findOne({ _id: new Types.ObjectId(record.shipmentId) })
-      : null;
-    if (s?.pending?.updateId === record._id) continue;
-    const entry = (s?.history ?? []).find((e) => e.id === record._id);
-    if (entry) {
-      await updates().updateOne(
-        { _id: record._id, state: 'pending' },
-        { $set: { state: 'done', applied: entry.applied } },
-      );
-      report.done += 1;
-    } else {
-      await updates().deleteOne({ _id: record._id, state: 'pending' });
-      report.forgotten += 1;
-    }
-  }
-  return report;
-}
+export const settlePendingUpdateRecords = () => settlePendingRecords(updates(), updateRecordRules);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -371,6 +305,28 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     });
   }
 
+  /**
+   * The hook of the shipments' kernel operations (wired in app.ts): the operation committed, so
+   * the shipment becomes its pending change; what the repair pass finishes is published like
+   * what a request finishes. Undone by the repair, the update record is forgotten (nobody was
+   * told it succeeded, so the phone's next copy is processed anew).
+   */
+  const opHooks: Pick<OperationHooks, typeof HOOK> = {
+    [HOOK]: {
+      async onApplied(op, { byRepair }) {
+        const { shipmentId, updateId } = op.hook!.data as { shipmentId: string; updateId: string };
+        await applyPending(shipmentId, updateId);
+        if (!byRepair) return;
+        const after = await shipments().findOne({ _id: new Types.ObjectId(shipmentId) });
+        if (after) publish(after, (after.history ?? []).find((e) => e.id === updateId) ?? null);
+      },
+      async onUndone(op, { byRepair }) {
+        const { updateId } = op.hook!.data as { updateId: string };
+        if (byRepair) await updates().deleteOne({ _id: updateId, state: 'pending' });
+      },
+    },
+  };
+
   /** Compare-and-set on `version`: the shipment as written, or null when somebody else changed it first. */
   async function casUpdate(
     s: ShipmentRecord,
@@ -399,18 +355,14 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     id: string,
     change: (s: ShipmentRecord) => Promise<Record<string, unknown>> | Record<string, unknown>,
   ): Promise<ShipmentRecord> {
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const s = await find(id);
-      if (s.pending) {
-        await sleep(20 + Math.random() * 30);
-        continue;
-      }
-      const set = await change(s);
-      const written = await casUpdate(s, set);
-      if (written) return written;
-      await sleep(Math.random() * 20);
-    }
-    throw new ApiError(409, 'CONFLICT', 'The shipment kept changing; retry');
+    return retrying(
+      async () => {
+        const s = await find(id);
+        if (s.pending) return RETRY;
+        return (await casUpdate(s, await change(s))) ?? RETRY;
+      },
+      { message: 'The shipment kept changing; retry' },
+    );
   }
 
   async function resolveDriver(driverId: string | null | undefined, path: string): Promise<string | null> {
@@ -780,9 +732,9 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   }
 
   /**
-   * The intent pattern for any change with stock: claims the shipment with `pending` (compare-and-set;
-   * false when it changed meanwhile), runs the stock op whose hook applies `change.set`. A refused
-   * op (409) drops the intent and throws.
+   * Any change with stock, as one kernel operation: the claim of the shipment (`pending`,
+   * compare-and-set on its version; false when it changed meanwhile), the stock steps and
+   * movements, and the hook that applies `change.set`. A refused op (409) releases the claim.
    */
   async function withIntent(
     s: ShipmentRecord,
@@ -793,38 +745,26 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     actorId: string,
   ): Promise<boolean> {
     const shipmentId = s._id.toHexString();
-    const pending: PendingChange = {
-      updateId,
-      opId: opIdFor(updateId),
-      status,
-      set: change.set,
-      entry,
-      since: new Date(),
+    const opId = opIdFor(updateId);
+    const pending: PendingChange = { updateId, opId, status, set: change.set, entry, since: new Date() };
+    const claim = {
+      coll: 'shipments',
+      id: shipmentId,
+      objectId: true,
+      field: 'pending',
+      value: pending as unknown as Record<string, unknown>,
+      expect: { version: s.version },
+      bump: { version: 1 },
     };
-    const claimed = await shipments().updateOne(
-      { _id: s._id, version: s.version, pending: null },
-      { $set: { pending }, $inc: { version: 1 } },
-    );
-    if (claimed.modifiedCount !== 1) return false;
-    if (shipmentFaults.crashAfterIntent) {
-      shipmentFaults.crashAfterIntent = false;
-      throw new SimulatedCrash('simulated crash after the intent, before the stock operation');
-    }
-    if (change.movements.length === 0) {
-      await applyPending(shipmentId, updateId);
-      return true;
-    }
+    const hook = { name: HOOK, data: { shipmentId, updateId } };
     try {
-      await stock.run({
-        kind: change.kind,
-        actorId,
-        movements: change.movements,
-        hook: { name: HOOK, data: { shipmentId, updateId } },
-        opId: pending.opId,
-      });
+      if (change.movements.length === 0) {
+        await runOperation({ opId, kind: change.kind, actorId, claims: [claim], steps: [], records: [], hook });
+      } else {
+        await stock.run({ kind: change.kind, actorId, movements: change.movements, hook, claims: [claim], opId });
+      }
     } catch (err) {
-      // Refused (not enough stock): the engine undid the op and its hook dropped the intent.
-      if (err instanceof ApiError) await dropPending(shipmentId, updateId);
+      if (err instanceof ClaimLost) return false;
       throw err;
     }
     return true;
@@ -903,73 +843,20 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     a: Attempt,
     read: ShipmentRecord,
   ): Promise<{ applied: boolean; after: ShipmentRecord }> {
-    let conflicts = 0;
-    for (let round = 0; round < 200; round += 1) {
-      const s = round === 0 ? read : await find(shipmentId);
-      if (s.pending) {
-        await sleep(10 + Math.random() * 40);
-        continue;
-      }
-      try {
+    return retrying(
+      async (round) => {
+        const s = round === 0 ? read : await find(shipmentId);
+        if (s.pending) return RETRY;
         const result = await attempt(s, a);
-        if (result !== null) return { applied: result.applied, after: result.after ?? (await find(shipmentId)) };
-      } catch (err) {
+        if (result === null) return RETRY;
+        return { applied: result.applied, after: result.after ?? (await find(shipmentId)) };
+      },
+      {
+        message: 'The shipment is busy with other updates; retry',
         // Somebody reserved the same lots between the pick and the reservation: pick again.
-        if (err instanceof StockConflict && a.req.status === 'loading' && !a.req.lots?.length && conflicts < 20) {
-          conflicts += 1;
-          await sleep(Math.random() * 20);
-          continue;
-        }
-        throw err;
-      }
-      await sleep(Math.random() * 10);
-    }
-    throw new ApiError(409, 'CONFLICT', 'The shipment is busy with other updates; retry');
-  }
-
-  /** A copy of an update already received: its first answer, once that exists. */
-  async function replay(
-    actor: Actor,
-    shipmentId: string,
-    req: ShipmentUpdateRequest,
-    fingerprint: string,
-    existing: UpdateRecord,
-  ): Promise<ShipmentUpdateResult> {
-    const deadline = Date.now() + DUPLICATE_WAIT_MS;
-    let record: UpdateRecord | null = existing;
-    while (record) {
-      if (record.shipmentId !== shipmentId || record.fingerprint !== fingerprint) {
-        throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This update id was already used for another update', [
-          { path: 'body.id', message: 'was already used for a different update', type: 'duplicate' },
-        ]);
-      }
-      if (record.state === 'done') {
-        return { applied: Boolean(record.applied), shipment: presentShipment(await find(shipmentId)) };
-      }
-      const s = await find(shipmentId);
-      const inHistory = (s.history ?? []).find((e) => e.id === req.id);
-      if (inHistory) {
-        // Its process stopped after the shipment changed: the record is all that was left to write.
-        await updates().updateOne(
-          { _id: req.id, state: 'pending' },
-          { $set: { state: 'done', applied: inHistory.applied } },
-        );
-        return { applied: inHistory.applied, shipment: presentShipment(s) };
-      }
-      const stale = Date.now() - new Date(record.createdAt).getTime() > RECORD_STALE_MS;
-      if (stale && s.pending?.updateId !== req.id) {
-        // Its process died before changing anything: forget it and process this copy.
-        await updates().deleteOne({ _id: req.id, state: 'pending', createdAt: record.createdAt });
-        return report(actor, shipmentId, req);
-      }
-      if (Date.now() > deadline) {
-        throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This update is still being processed; retry shortly');
-      }
-      await sleep(50);
-      record = await updates().findOne({ _id: req.id });
-    }
-    // The first copy failed and was forgotten: process this one.
-    return report(actor, shipmentId, req);
+        retryOn: (err) => err instanceof StockConflict && a.req.status === 'loading' && !a.req.lots?.length,
+      },
+    );
   }
 
   /**
@@ -1003,11 +890,10 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       actorRole: actor.role,
       applied: false,
     };
-    const record: UpdateRecord = {
+    const record: Omit<UpdateRecord, 'state' | 'owner'> = {
       _id: req.id,
       shipmentId,
       fingerprint,
-      state: 'pending',
       applied: null,
       entry,
       request: {
@@ -1017,35 +903,38 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       },
       createdAt: receivedAt,
     };
-    try {
-      await updates().insertOne(record);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const existing = await updates().findOne({ _id: req.id });
-      if (!existing) return report(actor, shipmentId, req);
-      return replay(actor, shipmentId, req, fingerprint, existing);
-    }
-
-    let result: { applied: boolean; after: ShipmentRecord };
-    try {
-      result = await process(shipmentId, { actor, req, entry, orderAt: at > receivedAt ? receivedAt : at }, s);
-    } catch (err) {
+    const { answer, replayed } = await once<UpdateRecord, { applied: boolean; after: ShipmentRecord }>({
+      records: updates,
+      record,
+      staleMs: RECORD_STALE_MS,
+      waitMs: DUPLICATE_WAIT_MS,
+      run: async () => {
+        const result = await process(shipmentId, { actor, req, entry, orderAt: at > receivedAt ? receivedAt : at }, s);
+        return { answer: result, done: { applied: result.applied } };
+      },
+      answer: async (done) => ({ applied: Boolean(done.applied), after: await find(shipmentId) }),
+      ...updateRecordRules,
+      reused: () =>
+        new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This update id was already used for another update', [
+          { path: 'body.id', message: 'was already used for a different update', type: 'duplicate' },
+        ]),
+      inProgress: () =>
+        new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This update is still being processed; retry shortly'),
       // Refused: nothing changed; forget the update so that it may be sent again once fixed.
-      if (err instanceof ApiError) await updates().deleteOne({ _id: req.id, state: 'pending' });
-      throw err;
+      forgets: (err) => err instanceof ApiError,
+    });
+    const { applied, after } = answer;
+    if (!replayed) {
+      const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
+      publish(after, stored);
     }
-    const { applied, after } = result;
-    await updates().updateOne({ _id: req.id }, { $set: { state: 'done', applied } });
-    const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
-    publish(after, stored);
     return { applied, shipment: presentShipment(after) };
   }
 
   return {
     /** Plans a shipment: status `planned`, nothing reserved yet. */
     async create(actor: Actor, input: CreateShipmentRequest, options: { id?: string } = {}): Promise<ShipmentDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await shipments().findOne({ _id: new Types.ObjectId(options.id) }) : null;
+      const made = await madeBefore(options.id, (id) => shipments().findOne({ _id: new Types.ObjectId(id) }));
       if (made) return presentShipment(made);
       assertOneRouteTime(input);
       const campaign = await getCampaign(input.campaignId).catch((err: unknown) => {
@@ -1175,82 +1064,70 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           ]);
         }
       }
-      let conflicts = 0;
-      for (let round = 0; round < 50; round += 1) {
-        const s = await find(id);
-        if (s.pending) {
-          await sleep(20 + Math.random() * 30);
-          continue;
-        }
-        if (s.status !== 'planned' && s.status !== 'loading') {
-          throw new ApiError(409, 'CONFLICT', `A shipment that is ${s.status} can no longer be changed`);
-        }
-        if (destination && destination.id === s.originId) {
-          throw unprocessable('The destination must differ from the origin', [
-            { path: 'body.destinationId', message: 'must differ from the origin', type: 'reference' },
-          ]);
-        }
-        const set: Record<string, unknown> = {};
-        if (driverId !== undefined) set.driverId = driverId;
-        if (patch.notes !== undefined) set.notes = patch.notes ? patch.notes : null;
-        if (patch.vehicle !== undefined) {
-          set.vehicle = patch.vehicle
-            ? { plate: patch.vehicle.plate, kind: patch.vehicle.kind, capacityKg: patch.vehicle.capacityKg ?? null }
-            : null;
-        }
-        if (patch.plannedDepartureAt !== undefined)
-          set.plannedDepartureAt = patch.plannedDepartureAt ? new Date(patch.plannedDepartureAt) : null;
-        if (patch.documents) set.documents = toDocuments(patch.documents, s.documents);
-        if (destination) {
-          set.destinationId = destination.id;
-          set.destinationKind = destination.kind;
-        }
-        const routeIds = route ? route.map((r) => r.id) : s.route;
-        if (route) set.route = routeIds;
-        const destinationId = destination?.id ?? s.destinationId;
-        const placesChanged = Boolean(route || destination);
-        const places = placesChanged || items ? await findLocations([s.originId, destinationId, ...routeIds]) : null;
-        const stops = placesChanged
-          ? [s.originId, ...routeIds, destinationId].map((p) => places!.get(p)).filter((p): p is LocationDto => !!p)
-          : null;
-        if (places) {
-          const named = items?.items ?? (await findItems(s.lines.map((l) => l.itemId)));
-          set.names = namesOf([...places.values()], named);
-        }
-        if (patch.plannedArrivalAt) {
-          const departure =
-            set.plannedDepartureAt !== undefined ? (set.plannedDepartureAt as Date | null) : s.plannedDepartureAt;
-          set.estimatedRouteHours = hoursUntilArrival(departure, patch.plannedArrivalAt);
-        } else if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
-        else if (stops) set.estimatedRouteHours = estimateRouteHours(stops) ?? s.estimatedRouteHours;
-
-        let movements: MovementInput[] = [];
-        let lines = s.lines;
-        if (items && s.status === 'loading') {
-          ({ lines, movements } = await reloadLines(s, items.lines));
-          set.lines = lines;
-        } else if (items) {
-          lines = items.lines;
-          set.lines = lines;
-        }
-        const vehicle = set.vehicle !== undefined ? (set.vehicle as ShipmentRecord['vehicle']) : s.vehicle;
-        const weights = await findItems(lines.map((l) => l.itemId));
-        set.warnings = [
-          ...expiryWarnings(lines, estimatedArrival({ ...s, ...set } as ShipmentRecord, new Date())),
-          ...capacityWarnings(lines, weights, vehicle),
-        ];
-        set.loadKg = loadKg(lines, weights);
-
-        if (movements.length === 0) {
-          const written = await casUpdate(s, set);
-          if (!written) {
-            await sleep(Math.random() * 20);
-            continue;
+      const written = await retrying(
+        async () => {
+          const s = await find(id);
+          if (s.pending) return RETRY;
+          if (s.status !== 'planned' && s.status !== 'loading') {
+            throw new ApiError(409, 'CONFLICT', `A shipment that is ${s.status} can no longer be changed`);
           }
-          publish(written, null);
-          return presentShipment(written);
-        }
-        try {
+          if (destination && destination.id === s.originId) {
+            throw unprocessable('The destination must differ from the origin', [
+              { path: 'body.destinationId', message: 'must differ from the origin', type: 'reference' },
+            ]);
+          }
+          const set: Record<string, unknown> = {};
+          if (driverId !== undefined) set.driverId = driverId;
+          if (patch.notes !== undefined) set.notes = patch.notes ? patch.notes : null;
+          if (patch.vehicle !== undefined) {
+            set.vehicle = patch.vehicle
+              ? { plate: patch.vehicle.plate, kind: patch.vehicle.kind, capacityKg: patch.vehicle.capacityKg ?? null }
+              : null;
+          }
+          if (patch.plannedDepartureAt !== undefined)
+            set.plannedDepartureAt = patch.plannedDepartureAt ? new Date(patch.plannedDepartureAt) : null;
+          if (patch.documents) set.documents = toDocuments(patch.documents, s.documents);
+          if (destination) {
+            set.destinationId = destination.id;
+            set.destinationKind = destination.kind;
+          }
+          const routeIds = route ? route.map((r) => r.id) : s.route;
+          if (route) set.route = routeIds;
+          const destinationId = destination?.id ?? s.destinationId;
+          const placesChanged = Boolean(route || destination);
+          const places = placesChanged || items ? await findLocations([s.originId, destinationId, ...routeIds]) : null;
+          const stops = placesChanged
+            ? [s.originId, ...routeIds, destinationId].map((p) => places!.get(p)).filter((p): p is LocationDto => !!p)
+            : null;
+          if (places) {
+            const named = items?.items ?? (await findItems(s.lines.map((l) => l.itemId)));
+            set.names = namesOf([...places.values()], named);
+          }
+          if (patch.plannedArrivalAt) {
+            const departure =
+              set.plannedDepartureAt !== undefined ? (set.plannedDepartureAt as Date | null) : s.plannedDepartureAt;
+            set.estimatedRouteHours = hoursUntilArrival(departure, patch.plannedArrivalAt);
+          } else if (patch.estimatedRouteHours !== undefined) set.estimatedRouteHours = patch.estimatedRouteHours;
+          else if (stops) set.estimatedRouteHours = estimateRouteHours(stops) ?? s.estimatedRouteHours;
+
+          let movements: MovementInput[] = [];
+          let lines = s.lines;
+          if (items && s.status === 'loading') {
+            ({ lines, movements } = await reloadLines(s, items.lines));
+            set.lines = lines;
+          } else if (items) {
+            lines = items.lines;
+            set.lines = lines;
+          }
+          const vehicle = set.vehicle !== undefined ? (set.vehicle as ShipmentRecord['vehicle']) : s.vehicle;
+          const weights = await findItems(lines.map((l) => l.itemId));
+          set.warnings = [
+            ...expiryWarnings(lines, estimatedArrival({ ...s, ...set } as ShipmentRecord, new Date())),
+            ...capacityWarnings(lines, weights, vehicle),
+          ];
+          set.loadKg = loadKg(lines, weights);
+
+          if (movements.length === 0) return (await casUpdate(s, set)) ?? RETRY;
           const claimed = await withIntent(
             s,
             `plan-${new Types.ObjectId().toHexString()}`,
@@ -1259,24 +1136,16 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
             { set: { ...set, updatedAt: new Date() }, kind: 'shipment_replan', movements },
             actor.id,
           );
-          if (!claimed) {
-            await sleep(Math.random() * 20);
-            continue;
-          }
-        } catch (err) {
+          return claimed ? find(id) : RETRY;
+        },
+        {
+          message: 'The shipment kept changing; retry',
           // Somebody reserved the same lots between the pick and the reservation: pick again.
-          if (err instanceof StockConflict && conflicts < 20) {
-            conflicts += 1;
-            await sleep(Math.random() * 20);
-            continue;
-          }
-          throw err;
-        }
-        const after = await find(id);
-        publish(after, null);
-        return presentShipment(after);
-      }
-      throw new ApiError(409, 'CONFLICT', 'The shipment kept changing; retry');
+          retryOn: (err) => err instanceof StockConflict,
+        },
+      );
+      publish(written, null);
+      return presentShipment(written);
     },
 
     /** Privacy mode: while on, positions are kept only at checkpoints, arrival and delivery. */
@@ -1321,6 +1190,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     },
 
     report,
+    opHooks,
 
     /** Whether the actor may watch `shipment:<id>`: it exists, and they read any shipment or drive it. */
     async mayWatch(actor: Actor, id: string): Promise<boolean> {

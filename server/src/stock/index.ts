@@ -24,7 +24,6 @@ export {
   runStockOp,
   settleStockOp,
   repairStockOps,
-  registerOpHook,
   countPendingStockOps,
   OP_LEASE_MS,
   StockConflict,
@@ -34,7 +33,6 @@ export {
   type MovementInput,
   type MovementDoc,
   type StockOpDoc,
-  type OpHook,
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';

@@ -18,6 +18,8 @@ import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { currentSeq } from '../realtime/event-log';
+import type { OperationDoc } from '../db/operations';
+import { retrying, RETRY } from '../db/retry';
 import {
   balanceId,
   describeShortage,
@@ -85,6 +87,16 @@ export function createStockService(events: EventBus) {
     const movements = result.movements.map(presentMovement);
     if (!silent) events.publish('stock.moved', { kind: input.kind, movements });
     return { opId: result.opId, movements };
+  }
+
+  /**
+   * What the repair pass finished is published like what a request finishes: its movements
+   * (a donation's are published with the donation, by the donations' hook).
+   */
+  function onRepaired(op: OperationDoc, outcome: 'finished' | 'undone'): void {
+    if (outcome !== 'finished' || op.movements.length === 0 || op.hook?.name.startsWith('donation.')) return;
+    const movements = (op.movements as unknown as MovementDoc[]).map(presentMovement);
+    events.publish('stock.moved', { kind: op.kind, movements });
   }
 
   async function balanceAt(locationId: string, lotId: string): Promise<BalanceDoc | null> {
@@ -156,6 +168,7 @@ export function createStockService(events: EventBus) {
   const service = {
     /** Runs any combination of movements as one operation (e.g. a delivery with a shortfall written off). */
     run,
+    onRepaired,
 
     /** Stock rows, soonest expiry first; by default only rows with something on hand. */
     async listStock(_actor: Actor, query: ListStockQuery): Promise<Page<StockRowDto>> {
@@ -306,48 +319,50 @@ export function createStockService(events: EventBus) {
       const { lot, quantity: counted } = await lotQuantity(input.lotId, input.countedQuantity, input.unit);
       const earlier = options.id ? await earlierChange(options.id, input.locationId, lot.id) : null;
       if (earlier) return earlier;
-      for (let attempt = 0; attempt < 5; attempt += 1) {
-        const balance = await balanceAt(input.locationId, lot.id);
-        if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
-        if (counted < balance.reserved) {
-          throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
-            {
-              path: 'body.countedQuantity',
-              message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
-              type: 'insufficient',
-            },
-          ]);
-        }
-        const delta = counted - balance.onHand;
-        if (delta === 0) return { movement: null, row: presentRow(balance) };
-        try {
-          const result = await run({
-            kind: 'adjustment',
-            opId: options.id,
-            actorId: actor.id,
-            movements: [
+      return retrying<StockChangeDto>(
+        async () => {
+          const balance = await balanceAt(input.locationId, lot.id);
+          if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
+          if (counted < balance.reserved) {
+            throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
               {
-                kind: 'adjusted',
-                locationId: input.locationId,
-                itemId: lot.itemId,
-                campaignId: lot.campaignId,
-                lotId: lot.id,
-                expiresAt: lot.expiresAt,
-                quantity: delta,
-                reason: input.reason,
-                note: input.note ?? null,
+                path: 'body.countedQuantity',
+                message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
+                type: 'insufficient',
               },
-            ],
-            expect: { [balance._id]: { onHand: balance.onHand } },
-          });
-          const row = await balanceAt(input.locationId, lot.id);
-          return { movement: result.movements[0]!, row: presentRow(row!) };
-        } catch (err) {
-          if (err instanceof StockConflict && err.shortages.some((s) => s.changed)) continue;
-          throw err;
-        }
-      }
-      throw new ApiError(409, 'CONFLICT', 'The stock kept changing during the adjustment; count again and retry');
+            ]);
+          }
+          const delta = counted - balance.onHand;
+          if (delta === 0) return { movement: null, row: presentRow(balance) };
+          try {
+            const result = await run({
+              kind: 'adjustment',
+              opId: options.id,
+              actorId: actor.id,
+              movements: [
+                {
+                  kind: 'adjusted',
+                  locationId: input.locationId,
+                  itemId: lot.itemId,
+                  campaignId: lot.campaignId,
+                  lotId: lot.id,
+                  expiresAt: lot.expiresAt,
+                  quantity: delta,
+                  reason: input.reason,
+                  note: input.note ?? null,
+                },
+              ],
+              expect: { [balance._id]: { onHand: balance.onHand } },
+            });
+            const row = await balanceAt(input.locationId, lot.id);
+            return { movement: result.movements[0]!, row: presentRow(row!) };
+          } catch (err) {
+            if (err instanceof StockConflict && err.shortages.some((s) => s.changed)) return RETRY;
+            throw err;
+          }
+        },
+        { message: 'The stock kept changing during the adjustment; count again and retry' },
+      );
     },
 
     /**

@@ -16,6 +16,7 @@ import type { Actor } from '../lib/route';
 import { endAllSessions } from '../sessions';
 import { User, type UserDoc } from './users.model';
 import { presentUser } from './users.presenter';
+import { madeBefore } from '../db/operations';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -29,8 +30,7 @@ export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
     async create(_actor: Actor, input: CreateUserRequest, options: { id?: string } = {}): Promise<UserDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await User.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => User.findById(id));
       if (made) return presentUser(made);
       assertPasswordAllowed(input.password, 'body.password', { email: input.email });
       const passwordHash = await hashPassword(input.password);

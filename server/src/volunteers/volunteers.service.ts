@@ -13,6 +13,7 @@ import { containing, exactly, isObjectIdHex } from '../lib/text-search';
 import { User } from '../users';
 import { Volunteer, type VolunteerDoc } from './volunteers.model';
 import { presentVolunteer } from './volunteers.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findVolunteer(id: string): Promise<VolunteerDoc> {
   const volunteer = isObjectIdHex(id) ? await Volunteer.findById(id) : null;
@@ -50,8 +51,7 @@ export function createVolunteersService(events: EventBus) {
   return {
     /** Registers a volunteer, optionally linked to a user account. */
     async create(_actor: Actor, input: CreateVolunteerRequest, options: { id?: string } = {}): Promise<VolunteerDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Volunteer.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Volunteer.findById(id));
       if (made) return presentVolunteer(made);
       if (input.userId) await assertUserLinkable(input.userId);
       const volunteer = await Volunteer.create({
