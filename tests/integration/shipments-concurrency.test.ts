@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { Balance, repairStockOps, StockOp } from '../../server/src/stock';
-import { Shipment, ShipmentUpdate } from '../../server/src/shipments';
+import { repairStockOps } from '../../server/src/stock';
+import { Balance, StockOp } from '../../server/src/stock/stock.model';
+import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { clearFaults, injectFault } from '../../server/src/db/operations';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';

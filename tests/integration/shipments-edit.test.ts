@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { shipmentSchema, type ShipmentDto } from '@karavan/shared';
-import { Balance, repairStockOps } from '../../server/src/stock';
-import { Shipment } from '../../server/src/shipments';
+import { repairStockOps } from '../../server/src/stock';
+import { Balance } from '../../server/src/stock/stock.model';
+import { Shipment } from '../../server/src/shipments/shipments.model';
 import { clearFaults, injectFault } from '../../server/src/db/operations';
 import type { HistoryEntry, ShipmentLine } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';

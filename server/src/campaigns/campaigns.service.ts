@@ -69,6 +69,11 @@ function assertDates(startsAt: Date | null, endsAt: Date | null): void {
 
 const toDate = (value: string | null | undefined) => (value ? new Date(value) : null);
 
+/** Every campaign's id and name (lookup tables of exports). */
+export async function campaignNames() {
+  return (await Campaign.find({}, { name: 1 }).lean()).map((c) => ({ id: c._id.toHexString(), name: c.name }));
+}
+
 export function createCampaignsService() {
   return {
     /** Sets up a campaign (a draft unless `status` says otherwise) with its targets in base units. */

@@ -1,4 +1,4 @@
-export { Campaign, type CampaignDoc, type CampaignFields } from './campaigns.model';
+export { type CampaignDoc, type CampaignFields } from './campaigns.model';
 export { presentCampaign } from './campaigns.presenter';
-export { createCampaignsService, getCampaign, type CampaignsService } from './campaigns.service';
+export { createCampaignsService, campaignNames, getCampaign, type CampaignsService } from './campaigns.service';
 export { campaignsRoutes } from './campaigns.routes';

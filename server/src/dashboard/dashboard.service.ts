@@ -2,9 +2,9 @@ import type { DonationDto, DonationsOverTimeDto, PublicCampaignDto } from '@kara
 import type { EventBus } from '../lib/events';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
-import { Campaign, getCampaign } from '../campaigns';
+import { getCampaign } from '../campaigns';
 import { findItems } from '../items';
-import { Location } from '../locations';
+import { activeCollectionPoints } from '../locations';
 import type { StockService } from '../stock';
 import { counterId, DonationCounter, HOUR_MS, hourStart } from './dashboard.model';
 
@@ -56,7 +56,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       const progress = await stock.progress(campaign);
       const targeted = progress.items.filter((item) => item.target > 0);
       const items = await findItems(targeted.map((item) => item.itemId));
-      const points = await Location.find({ kind: 'collection_point', active: true }).lean();
+      const points = await activeCollectionPoints();
       return {
         id: campaign.id,
         name: campaign.name,
@@ -82,7 +82,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
         }),
         collectionPoints: points
           .map((point) => ({
-            id: point._id.toHexString(),
+            id: point.id,
             name: point.name,
             address: point.address ?? null,
             position:
@@ -98,7 +98,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
     /** The campaign's name and description for a shared link's preview (null: not public). */
     async preview(id: string): Promise<{ name: string; description: string | null } | null> {
       if (!/^[0-9a-f]{24}$/.test(id)) return null;
-      const doc = await Campaign.findById(id).lean();
+      const doc = await getCampaign(id).catch(() => null);
       if (!doc || !doc.public || doc.status === 'draft') return null;
       return { name: doc.name, description: doc.description ?? null };
     },

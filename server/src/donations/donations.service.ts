@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import {
   toBaseQuantity,
   type CreateDonationRequest,
@@ -15,7 +15,7 @@ import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { isObjectIdHex } from '../lib/text-search';
 import {
-  balanceId,
+  availableAt,
   ensureLot,
   lotExpiry,
   presentMovement,
@@ -23,7 +23,6 @@ import {
   settleStockOp,
   StockConflict,
   OP_LEASE_MS,
-  Balance,
   type MovementInput,
   type MovementDoc,
 } from '../stock';
@@ -33,6 +32,37 @@ import { presentDonation } from './donations.presenter';
 
 /** A device clock may run this far ahead of the server's. */
 const CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+/** The donations list's filters (the export's too: one definition). */
+export type DonationsQuery = Pick<ListDonationsQuery, 'campaignId' | 'locationId' | 'from' | 'to' | 'voided'>;
+
+export function donationsFilter(query: DonationsQuery): mongo.Filter<DonationDoc> {
+  const filter: mongo.Filter<DonationDoc> = {};
+  if (query.campaignId) filter.campaignId = query.campaignId;
+  if (query.locationId) filter.locationId = query.locationId;
+  if (query.from || query.to) {
+    filter.receivedAt = {
+      ...(query.from ? { $gte: new Date(query.from) } : {}),
+      ...(query.to ? { $lt: new Date(query.to) } : {}),
+    };
+  }
+  if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
+  return filter;
+}
+
+/** Every donation the list selects, in the order they were recorded, as a cursor (exports). */
+export const streamDonations = (query: DonationsQuery): AsyncIterable<DonationDoc> =>
+  donations().find(donationsFilter(query));
+
+/** Per item of a campaign, its first and last donation (not voided): one aggregation (the summary). */
+export const donationDatesByItem = (campaignId: string) =>
+  donations()
+    .aggregate<{ _id: string; first: Date; last: Date }>([
+      { $match: { campaignId, voided: null } },
+      { $unwind: '$lines' },
+      { $group: { _id: '$lines.itemId', first: { $min: '$receivedAt' }, last: { $max: '$receivedAt' } } },
+    ])
+    .toArray();
 
 async function findDonation(id: string): Promise<DonationDoc> {
   const doc = isObjectIdHex(id) ? await donations().findOne({ _id: id }) : null;
@@ -269,18 +299,8 @@ export function createDonationsService(events: EventBus) {
 
     /** Donations, most recently received first. `total` is a lower bound (exact on the last page). */
     async list(_actor: Actor, query: ListDonationsQuery): Promise<Page<DonationDto>> {
-      const filter: Record<string, unknown> = {};
-      if (query.campaignId) filter.campaignId = query.campaignId;
-      if (query.locationId) filter.locationId = query.locationId;
-      if (query.from || query.to) {
-        filter.receivedAt = {
-          ...(query.from ? { $gte: new Date(query.from) } : {}),
-          ...(query.to ? { $lt: new Date(query.to) } : {}),
-        };
-      }
-      if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
       const docs = await donations()
-        .find(filter)
+        .find(donationsFilter(query))
         .sort({ receivedAt: -1, _id: -1 })
         .skip(query.offset)
         .limit(query.limit + 1)
@@ -356,10 +376,7 @@ export function createDonationsService(events: EventBus) {
         // Name each line whose goods are no longer all here.
         const need = new Map<string, number>();
         for (const l of doc.lines) need.set(l.lotId, (need.get(l.lotId) ?? 0) + l.quantity);
-        const here = await Balance.find({
-          _id: { $in: [...need.keys()].map((lot) => balanceId(doc.locationId, lot)) },
-        }).lean();
-        const available = new Map(here.map((b) => [b.lotId, b.available]));
+        const available = await availableAt(doc.locationId, [...need.keys()]);
         const details: ErrorDetail[] = [];
         doc.lines.forEach((l, i) => {
           const has = available.get(l.lotId) ?? 0;

@@ -1,18 +1,16 @@
-import type { mongo } from 'mongoose';
 import type {
   ExportDonationsQuery,
   ExportMovementsQuery,
   ExportShipmentsQuery,
   ExportStockQuery,
-  ShipmentStatus,
 } from '@karavan/shared';
-import { Campaign } from '../campaigns';
-import { Donation, type DonationDoc } from '../donations';
-import { Item } from '../items';
-import { Location } from '../locations';
-import { Shipment } from '../shipments';
-import { Balance, isExpired, movementsByIds, walkScope, type MovementDoc } from '../stock';
-import { User } from '../users';
+import { campaignNames } from '../campaigns';
+import { streamDonations } from '../donations';
+import { itemNames } from '../items';
+import { locationNames } from '../locations';
+import { streamShipments } from '../shipments';
+import { isExpired, movementsByIds, stockRows, walkScope, type MovementDoc } from '../stock';
+import { driverNames } from '../users';
 
 /*
  * The rows of each export, as async generators over cursors (or the ledger index, for
@@ -42,21 +40,12 @@ interface Names {
 }
 
 async function names(lang: Lang): Promise<Names> {
-  const [items, locations, campaigns] = await Promise.all([
-    Item.find({}, { name: 1, baseUnit: 1 }).lean(),
-    Location.find({}, { name: 1, kind: 1, address: 1 }).lean(),
-    Campaign.find({}, { name: 1 }).lean(),
-  ]);
+  const [items, locations, campaigns] = await Promise.all([itemNames(), locationNames(), campaignNames()]);
   const itemMap = new Map(
-    items.map((i) => [
-      i._id.toHexString(),
-      { name: (lang === 'en' ? i.name.en : i.name.ru) ?? i.name.ru, unit: i.baseUnit },
-    ]),
+    items.map((i) => [i.id, { name: (lang === 'en' ? i.name.en : i.name.ru) ?? i.name.ru, unit: i.baseUnit }]),
   );
-  const locMap = new Map(
-    locations.map((l) => [l._id.toHexString(), { name: l.name, kind: l.kind, address: l.address ?? '' }]),
-  );
-  const campMap = new Map(campaigns.map((c) => [c._id.toHexString(), c.name]));
+  const locMap = new Map(locations.map((l) => [l.id, { name: l.name, kind: l.kind, address: l.address ?? '' }]));
+  const campMap = new Map(campaigns.map((c) => [c.id, c.name]));
   return {
     item: (id) => itemMap.get(id) ?? { name: '', unit: '' },
     location: (id) => (id ? locMap.get(id) : undefined) ?? { name: '', kind: '', address: '' },
@@ -67,17 +56,7 @@ async function names(lang: Lang): Promise<Names> {
 /** Donations, one row per line, in the order they were recorded. */
 export async function donationsTable(query: ExportDonationsQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: mongo.Filter<DonationDoc> = {};
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  if (query.locationId) filter.locationId = query.locationId;
-  if (query.from || query.to) {
-    filter.receivedAt = {
-      ...(query.from ? { $gte: new Date(query.from) } : {}),
-      ...(query.to ? { $lt: new Date(query.to) } : {}),
-    };
-  }
-  if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
-  const cursor = (Donation.collection as unknown as mongo.Collection<DonationDoc>).find(filter);
+  const cursor = streamDonations(query);
   async function* rows(): AsyncIterable<Cell[]> {
     for await (const d of cursor) {
       const where = n.location(d.locationId);
@@ -148,36 +127,10 @@ export async function donationsTable(query: ExportDonationsQuery): Promise<Table
   };
 }
 
-interface BalanceDoc {
-  _id: string;
-  locationId: string;
-  lotId: string;
-  itemId: string;
-  campaignId: string;
-  expiresAt: Date | null;
-  onHand: number;
-  reserved: number;
-  available: number;
-}
-
 /** Stock per location and lot, soonest expiry first (the list's filters and order). */
 export async function stockTable(query: ExportStockQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: mongo.Filter<BalanceDoc> = {};
-  if (query.locationId) filter.locationId = query.locationId;
-  if (query.itemId) filter.itemId = query.itemId;
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-  if (query.expiringWithinHours !== undefined) {
-    filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
-  }
-  // Balances are one per location and lot: a small collection, sorted like the list.
-  const docs = await (Balance.collection as unknown as mongo.Collection<BalanceDoc>).find(filter).toArray();
-  docs.sort(
-    (a, b) =>
-      (a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) - (b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) ||
-      a._id.localeCompare(b._id),
-  );
+  const docs = await stockRows(query); // soonest expiry first, like the list
   const now = new Date();
   async function* rows(): AsyncIterable<Cell[]> {
     for (const b of docs) {
@@ -327,23 +280,11 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
   };
 }
 
-const ACTIVE: ShipmentStatus[] = ['planned', 'loading', 'departed', 'at_checkpoint', 'arrived'];
-
 /** Shipments, one row per manifest line, in the order they were planned. */
 export async function shipmentsTable(query: ExportShipmentsQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: Record<string, unknown> = {};
-  if (query.driverId) filter.driverId = query.driverId;
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  const statuses = query.status?.length ? query.status : null;
-  if (statuses && query.active) filter.status = { $in: statuses.filter((s) => ACTIVE.includes(s)) };
-  else if (statuses) filter.status = { $in: statuses };
-  else if (query.active) filter.status = { $in: ACTIVE };
-  else if (query.active === false) filter.status = { $in: ['delivered', 'cancelled'] };
-  const drivers = new Map(
-    (await User.find({ role: 'driver' }, { name: 1 }).lean()).map((u) => [u._id.toHexString(), u.name]),
-  );
-  const cursor = Shipment.collection.find(filter, { projection: { history: 0, pending: 0 } });
+  const drivers = await driverNames();
+  const cursor = streamShipments(query);
   async function* rows(): AsyncIterable<Cell[]> {
     for await (const s of cursor) {
       const origin = n.location(s.originId as string);

@@ -50,6 +50,15 @@ function assertShelfLife(perishable: boolean, shelfLifeHours: number | null): vo
   }
 }
 
+/** Every item's id, name and base unit (lookup tables of exports). */
+export async function itemNames() {
+  return (await Item.find({}, { name: 1, baseUnit: 1 }).lean()).map((i) => ({
+    id: i._id.toHexString(),
+    name: i.name,
+    baseUnit: i.baseUnit,
+  }));
+}
+
 export function createItemsService() {
   return {
     /** Adds an item to the catalogue. */

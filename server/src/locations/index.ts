@@ -1,4 +1,11 @@
-export { Location, type LocationDoc, type LocationFields } from './locations.model';
+export { type LocationDoc, type LocationFields } from './locations.model';
 export { presentLocation } from './locations.presenter';
-export { createLocationsService, getLocation, findLocations, type LocationsService } from './locations.service';
+export {
+  activeCollectionPoints,
+  createLocationsService,
+  getLocation,
+  findLocations,
+  locationNames,
+  type LocationsService,
+} from './locations.service';
 export { locationsRoutes } from './locations.routes';

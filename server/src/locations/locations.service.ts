@@ -35,6 +35,21 @@ export async function findLocations(ids: readonly string[]): Promise<Map<string,
   return found;
 }
 
+/** The active collection points (the public needs page says where to bring donations). */
+export async function activeCollectionPoints(): Promise<LocationDto[]> {
+  return (await Location.find({ kind: 'collection_point', active: true }).lean()).map(presentLocation);
+}
+
+/** Every place's id, name, kind and address (lookup tables of exports). */
+export async function locationNames() {
+  return (await Location.find({}, { name: 1, kind: 1, address: 1 }).lean()).map((l) => ({
+    id: l._id.toHexString(),
+    name: l.name,
+    kind: l.kind,
+    address: l.address ?? null,
+  }));
+}
+
 export function createLocationsService() {
   return {
     /** Adds a collection point, warehouse, checkpoint or distribution point. */

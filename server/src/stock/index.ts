@@ -19,6 +19,9 @@ export {
   type LotLinesInput,
   type StockOpResult,
   type FefoPick,
+  stockRows,
+  availableAt,
+  type BalanceDoc,
 } from './stock.service';
 export {
   runStockOp,
@@ -38,5 +41,4 @@ export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from 
 export { reconcileStock } from './reconcile';
 export { indexMovements, forgetKnownBuckets, walkScope, movementsByIds, LedgerIndex, BUCKET_MS } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
-export { Balance, CampaignTotal, Movement, Lot, StockOp } from './stock.model';
 export { stockRoutes } from './stock.routes';

@@ -35,7 +35,7 @@ import { presentMovement, presentProgressItem, presentRow } from './stock.presen
 import { movementsByIds, walkScope } from './ledger-index';
 import { Balance, CampaignTotal } from './stock.model';
 
-interface BalanceDoc {
+export interface BalanceDoc {
   _id: string;
   locationId: string;
   lotId: string;
@@ -79,6 +79,38 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
+}
+
+/** The stock list's filters (the export's too: one definition). */
+export type StockQuery = Pick<
+  ListStockQuery,
+  'locationId' | 'itemId' | 'campaignId' | 'includeEmpty' | 'expiringWithinHours'
+>;
+
+/**
+ * The balances the stock list selects, soonest expiry first. Balances are one per location and
+ * lot (lots bucket thousands of donations), a small collection: read the matches, order them in
+ * memory.
+ */
+export async function stockRows(query: StockQuery): Promise<BalanceDoc[]> {
+  const filter: mongo.Filter<BalanceDoc> = {};
+  if (query.locationId) filter.locationId = query.locationId;
+  if (query.itemId) filter.itemId = query.itemId;
+  if (query.campaignId) filter.campaignId = query.campaignId;
+  if (!query.includeEmpty) filter.onHand = { $gt: 0 };
+  if (query.expiringWithinHours !== undefined) {
+    filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
+  }
+  const rows = await balances().find(filter).toArray();
+  return rows.sort(byExpiry);
+}
+
+/** What is available of each lot at a location (0 when it holds none). */
+export async function availableAt(locationId: string, lotIds: string[]): Promise<Map<string, number>> {
+  const docs = await balances()
+    .find({ _id: { $in: lotIds.map((lotId) => balanceId(locationId, lotId)) } })
+    .toArray();
+  return new Map(docs.map((b) => [b.lotId, b.available]));
 }
 
 export function createStockService(events: EventBus) {
@@ -172,18 +204,7 @@ export function createStockService(events: EventBus) {
 
     /** Stock rows, soonest expiry first; by default only rows with something on hand. */
     async listStock(_actor: Actor, query: ListStockQuery): Promise<Page<StockRowDto>> {
-      const filter: mongo.Filter<BalanceDoc> = {};
-      if (query.locationId) filter.locationId = query.locationId;
-      if (query.itemId) filter.itemId = query.itemId;
-      if (query.campaignId) filter.campaignId = query.campaignId;
-      if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-      if (query.expiringWithinHours !== undefined) {
-        filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
-      }
-      // Balances are one per location and lot (lots bucket thousands of donations), a small
-      // collection: read the matches, order them in memory, page.
-      const rows = await balances().find(filter).toArray();
-      rows.sort((a, b) => byExpiry(a, b));
+      const rows = await stockRows(query);
       const now = new Date();
       return {
         items: rows.slice(query.offset, query.offset + query.limit).map((r) => presentRow(r, now)),

@@ -10,7 +10,7 @@ import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { containing, exactly, isObjectIdHex } from '../lib/text-search';
-import { User } from '../users';
+import { userExists } from '../users';
 import { Volunteer, type VolunteerDoc } from './volunteers.model';
 import { presentVolunteer } from './volunteers.presenter';
 import { madeBefore } from '../db/operations';
@@ -31,7 +31,7 @@ export async function getVolunteer(id: string): Promise<VolunteerDto> {
  * cannot keep a unique index on a field that is null for most documents.
  */
 async function assertUserLinkable(userId: string, exceptVolunteerId?: string): Promise<void> {
-  if (!(await User.exists({ _id: userId }))) {
+  if (!(await userExists(userId))) {
     throw new ApiError(422, 'UNPROCESSABLE', 'No user has this id', [
       { path: 'body.userId', message: 'no user has this id', type: 'reference' },
     ]);
