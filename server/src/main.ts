@@ -8,7 +8,7 @@ import { purgeExpiredIdempotencyRecords, releasePendingIdempotencyRecords } from
 import { attachRedis } from './realtime/redis';
 import { purgeExpiredSessions } from './sessions';
 import { sweepEvents } from './realtime/event-log';
-import { repairOperations, scheduleRepair } from './db/operations';
+import { repairOperations, scheduleRepair } from './db/repair';
 import { settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';

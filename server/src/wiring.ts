@@ -16,7 +16,7 @@ export function createKernelServices(events: EventBus) {
   const shipments = createShipmentsService(events, stock);
   wireOperations({
     hooks: { ...donations.opHooks, ...shipments.opHooks },
-    afterRecords: (records) => indexMovements(records as unknown as MovementDoc[]),
+    afterRecords: (records) => indexMovements(records as MovementDoc[]),
     repaired: stock.onRepaired,
     claims: LEGACY_CLAIMS,
   });

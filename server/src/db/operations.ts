@@ -21,7 +21,7 @@ import { isDuplicateKey } from '../lib/errors';
  *  4. HOOKS: the owner's `onApplied` (e.g. the donation document stored, the shipment's pending
  *     change applied), the claims and markers released, the intent deleted.
  *
- * A crash anywhere leaves the intent behind. `repairOperations` (at start-up and every minute)
+ * A crash anywhere leaves the intent behind. `repairOperations` (repair.ts; at start-up and every minute)
  * finishes an operation whose commit point is in, and undoes any other (its caller was never
  * told it succeeded); the hooks then publish the live events of what the repair finished.
  *
@@ -72,7 +72,7 @@ export interface Claim {
   /** The document's `_id` is an ObjectId (hex in `id`). */
   objectId?: boolean;
   field: string;
-  value: Record<string, unknown>;
+  value: object;
   /** The values the claim was computed from (e.g. `{ version: 7 }`). */
   expect: Record<string, unknown>;
   /** Increments with the claim and again with its release (e.g. `{ version: 1 }`). */
@@ -132,7 +132,7 @@ export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
 }
 
-interface Wiring {
+export interface Wiring {
   hooks: Partial<OperationHooks>;
   /** After an operation's records are written (the ledger index). */
   afterRecords?(records: OperationDoc['movements']): Promise<void>;
@@ -148,7 +148,8 @@ const faults = new Set<FaultPoint>();
 export function wireOperations(next: { hooks: OperationHooks } & Omit<Wiring, 'hooks'>): void {
   wiring = next;
 }
-function wired(): Wiring {
+/** The wiring (throws when the application has not wired the kernel). For repair.ts. */
+export function wired(): Wiring {
   if (!wiring) throw new Error('the persistence kernel is not wired (wireOperations, see wiring.ts)');
   return wiring;
 }
@@ -172,7 +173,8 @@ type Document = mongo.Document;
 // Documents keyed by string ids (or ObjectIds, for claims).
 type Keyed = { _id: unknown } & Document;
 const collection = (name: string) => mongoose.connection.collection(name) as unknown as mongo.Collection<Keyed>;
-const intents = () => mongoose.connection.collection('stock_ops') as unknown as mongo.Collection<OperationDoc>;
+/** The intents collection (`stock_ops`, its historical name). */
+export const intents = () => mongoose.connection.collection('stock_ops') as unknown as mongo.Collection<OperationDoc>;
 const recordsOf = (op: Pick<OperationDoc, 'recordsIn'>) => collection(op.recordsIn ?? 'movements');
 const claimKey = (c: Claim) => (c.objectId ? new Types.ObjectId(c.id) : c.id);
 
@@ -235,7 +237,7 @@ async function applyClaim(op: OperationDoc, claim: Claim): Promise<boolean> {
   return (await coll.countDocuments({ _id, [`${claim.field}.opId`]: op._id } as Document, { limit: 1 })) > 0;
 }
 
-async function releaseClaims(op: OperationDoc): Promise<void> {
+export async function releaseClaims(op: OperationDoc): Promise<void> {
   await Promise.all(
     (op.claims ?? []).map((claim) =>
       collection(claim.coll).updateOne({ _id: claimKey(claim), [`${claim.field}.opId`]: op._id } as Document, {
@@ -293,7 +295,7 @@ async function insertRecords(op: OperationDoc, retry: boolean): Promise<void> {
 }
 
 /** True once the op's first record is in: from then on it is finished, never undone. */
-async function committed(op: Pick<OperationDoc, 'movements' | 'recordsIn'>): Promise<boolean> {
+export async function committed(op: Pick<OperationDoc, 'movements' | 'recordsIn'>): Promise<boolean> {
   if (op.movements.length === 0) return true;
   return (await recordsOf(op).countDocuments({ _id: op.movements[0]!._id } as Document, { limit: 1 })) > 0;
 }
@@ -305,7 +307,7 @@ function hookOf(op: OperationDoc): OpHook | undefined {
   return hook;
 }
 
-async function finish(op: OperationDoc, byRepair: boolean): Promise<void> {
+export async function finish(op: OperationDoc, byRepair: boolean): Promise<void> {
   await insertRecords(op, byRepair);
   if (op.movements.length > 0) await wired().afterRecords?.(op.movements);
   if (!byRepair) fault('before-hooks');
@@ -315,7 +317,7 @@ async function finish(op: OperationDoc, byRepair: boolean): Promise<void> {
   await intents().deleteOne({ _id: op._id });
 }
 
-async function undo(op: OperationDoc, byRepair: boolean): Promise<void> {
+export async function undo(op: OperationDoc, byRepair: boolean): Promise<void> {
   await undoSteps(op);
   await releaseClaims(op);
   await hookOf(op)?.onUndone?.(op, { byRepair });
@@ -335,8 +337,8 @@ export interface OperationInput {
 }
 
 /** This process, and the ops it is running right now (settleOperation leaves those alone). */
-const INSTANCE = new Types.ObjectId().toHexString();
-const runningHere = new Set<string>();
+export const INSTANCE = new Types.ObjectId().toHexString();
+export const runningHere = new Set<string>();
 
 /**
  * Runs one operation to completion: all its writes, or none of them (ClaimLost when a claim's
@@ -402,129 +404,6 @@ async function applyOperation(op: OperationDoc): Promise<void> {
   }
   fault('before-commit');
   await finish(op, false);
-}
-
-async function claimLease(found: OperationDoc, now: Date): Promise<OperationDoc | null> {
-  return intents().findOneAndUpdate(
-    { _id: found._id, leaseUntil: found.leaseUntil },
-    { $set: { leaseUntil: new Date(Math.max(now.getTime(), Date.now()) + OP_LEASE_MS) } },
-    { returnDocument: 'after' },
-  );
-}
-
-async function complete(op: OperationDoc): Promise<'finished' | 'undone'> {
-  const outcome = (await committed(op)) ? 'finished' : 'undone';
-  if (outcome === 'finished') await finish(op, true);
-  else await undo(op, true);
-  wired().repaired?.(op, outcome);
-  return outcome;
-}
-
-/**
- * Finishes or undoes one operation now, when nobody is running it any more: this process started
- * it and its attempt ended (failed half-way while the database was away), or its lease ran out.
- * A client retrying with the same Idempotency-Key need not wait for the periodic repair. Returns
- * false while an attempt may still be running it (another instance, within its lease).
- */
-export async function settleOperation(opId: string): Promise<boolean> {
-  if (runningHere.has(opId)) return false;
-  const found = await intents().findOne({ _id: opId });
-  if (!found) return true;
-  if (found.instance !== INSTANCE && found.leaseUntil.getTime() > Date.now()) return false;
-  const claimed = await claimLease(found, new Date());
-  if (!claimed) return false;
-  await complete(claimed);
-  return true;
-}
-
-export interface RepairReport {
-  finished: number;
-  undone: number;
-}
-
-/**
- * Finishes (commit point in) or undoes (any other) every operation whose lease ran out: what a
- * crash or a lost database connection left half-done; then the claims an older version wrote
- * before its intent. Safe to run at any time and repeatedly. `now` far in the future takes over
- * every op (tests; a single process at start-up).
- */
-export async function repairOperations(now = new Date()): Promise<RepairReport> {
-  const report: RepairReport = { finished: 0, undone: 0 };
-  const stale = await intents()
-    .find({ leaseUntil: { $lt: now } })
-    .toArray();
-  for (const found of stale) {
-    // Claim it, so that two repairers (two instances) never work on one op at once.
-    const claimed = await claimLease(found, now);
-    if (!claimed) continue;
-    report[await complete(claimed)] += 1;
-  }
-  const orphans = await repairOrphanClaims(now);
-  report.finished += orphans.finished;
-  report.undone += orphans.undone;
-  return report;
-}
-
-/**
- * Claims without an intent: an older version wrote the claim (a shipment's `pending`) before its
- * operation's intent. Applied (through the owner's hook) when the operation committed, released
- * otherwise. A claim of this version always has its intent, which the pass above completes.
- */
-async function repairOrphanClaims(now: Date): Promise<RepairReport> {
-  const report: RepairReport = { finished: 0, undone: 0 };
-  for (const spec of wired().claims ?? []) {
-    const found = await collection(spec.coll)
-      .find({ [spec.field]: { $ne: null } })
-      .toArray();
-    for (const doc of found) {
-      const value = doc[spec.field] as { opId?: string; since?: Date } | null;
-      if (!value?.opId || new Date(value.since ?? 0).getTime() + OP_LEASE_MS > now.getTime()) continue;
-      if (await intents().countDocuments({ _id: value.opId }, { limit: 1 })) continue;
-      const op: OperationDoc = {
-        _id: value.opId,
-        kind: 'orphan-claim',
-        actorId: '',
-        claims: [
-          {
-            coll: spec.coll,
-            id: String(doc._id),
-            objectId: (doc._id as unknown) instanceof Types.ObjectId,
-            field: spec.field,
-            value,
-            expect: {},
-            bump: { version: 1 },
-          },
-        ],
-        steps: [],
-        movements: [{ _id: `${value.opId}:0` }],
-        hook: { name: spec.hook, data: spec.data(doc) },
-        createdAt: now,
-        leaseUntil: now,
-      };
-      if (await committed(op)) {
-        await wired().hooks[spec.hook]?.onApplied?.(op, { byRepair: true });
-        report.finished += 1;
-      } else {
-        await wired().hooks[spec.hook]?.onUndone?.(op, { byRepair: true });
-        report.undone += 1;
-      }
-      await releaseClaims(op);
-    }
-  }
-  return report;
-}
-
-/** The periodic repair pass (every minute in `npm start`); returns a function that stops it. */
-export function scheduleRepair(
-  everyMs: number,
-  onReport: (report: RepairReport) => void,
-  onError: (err: unknown) => void,
-): () => void {
-  const timer = setInterval(() => {
-    repairOperations().then(onReport, onError);
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** Number of operations not yet finished or undone. */

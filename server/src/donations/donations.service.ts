@@ -78,7 +78,7 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
 }
 
 export function createDonationsService(events: EventBus) {
-  const movementsOf = (op: OperationDoc) => (op.movements as unknown as MovementDoc[]).map(presentMovement);
+  const movementsOf = (op: OperationDoc) => (op.movements as MovementDoc[]).map(presentMovement);
 
   /**
    * The hooks of the donations' stock operations (wired in app.ts). The donation document is

@@ -206,7 +206,7 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
       id: shipmentId,
       objectId: true,
       field: 'pending',
-      value: pending as unknown as Record<string, unknown>,
+      value: pending,
       expect: { version: s.version },
       bump: { version: 1 },
     };

@@ -4,17 +4,15 @@ import {
   applyStep,
   countPendingOperations,
   OP_LEASE_MS,
-  repairOperations,
   runOperation,
-  settleOperation,
   StepsRefused,
   type Claim,
   type HookRef,
   type OperationDoc,
-  type RepairReport,
   type Shortage,
   type Step,
 } from '../db/operations';
+import { repairOperations, settleOperation, type RepairReport } from '../db/repair';
 import { ApiError } from '../lib/errors';
 
 /*

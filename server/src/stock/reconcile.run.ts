@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { EmbeddedDbError } from '../db/embedded-db';
 import { createLogger } from '../lib/logger';
-import { repairOperations } from '../db/operations';
+import { repairOperations } from '../db/repair';
 import { createEventBus } from '../lib/events';
 import { createKernelServices } from '../wiring';
 import { reconcileStock } from './reconcile';

@@ -127,7 +127,7 @@ export function createStockService(events: EventBus) {
    */
   function onRepaired(op: OperationDoc, outcome: 'finished' | 'undone'): void {
     if (outcome !== 'finished' || op.movements.length === 0 || op.hook?.name.startsWith('donation.')) return;
-    const movements = (op.movements as unknown as MovementDoc[]).map(presentMovement);
+    const movements = (op.movements as MovementDoc[]).map(presentMovement);
     events.publish('stock.moved', { kind: op.kind, movements });
   }
 
