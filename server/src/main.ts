@@ -4,16 +4,13 @@ import { openDatabase } from './db/database';
 import { EmbeddedDbError } from './db/embedded-db';
 import { listeningUrls } from './lib/addresses';
 import { createLogger } from './lib/logger';
-import { purgeExpiredIdempotencyRecords, releasePendingIdempotencyRecords } from './lib/idempotency';
+import { releasePendingIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
-import { purgeExpiredSessions } from './sessions';
-import { sweepEvents } from './realtime/event-log';
 import { repairOperations, scheduleRepair } from './db/repair';
 import { settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 
-const PURGE_EVERY_MS = 60 * 60 * 1000;
 const REPAIR_EVERY_MS = 60 * 1000;
 
 async function main(): Promise<void> {
@@ -62,12 +59,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const purge = setInterval(() => {
-    Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords(), sweepEvents()]).catch((err: unknown) =>
-      logger.warn({ err }, 'purge of expired records failed'),
-    );
-  }, PURGE_EVERY_MS);
-  purge.unref();
+  // Expired sessions, Idempotency-Keys, live events and shipment updates are deleted by the
+  // database itself (TTL indexes declared on their models), not by a sweep here.
   const stopRepair = scheduleRepair(
     REPAIR_EVERY_MS,
     (r) => {
@@ -96,7 +89,6 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    clearInterval(purge);
     stopRepair();
     (async () => {
       await karavan.close();

@@ -1,6 +1,7 @@
 import { Types, type mongo } from 'mongoose';
 import {
   toBaseQuantity,
+  lineLimitDetail,
   type CreateDonationRequest,
   type DonationDto,
   type ErrorDetail,
@@ -32,6 +33,7 @@ import { presentDonation } from './donations.presenter';
 
 /** A device clock may run this far ahead of the server's. */
 const CLOCK_SKEW_MS = 10 * 60 * 1000;
+const DAY_MS = 24 * 3_600_000;
 
 /** The donations list's filters (the export's too: one definition). */
 export type DonationsQuery = Pick<ListDonationsQuery, 'campaignId' | 'locationId' | 'from' | 'to' | 'voided'>;
@@ -175,6 +177,16 @@ export function createDonationsService(events: EventBus) {
           { path: 'body.campaignId', message: 'campaign is closed', type: 'state' },
         ]);
       }
+      // Goods come in once a drive has started (a day's grace for the eve and for time zones).
+      if (campaign.startsAt && receivedAt.getTime() < new Date(campaign.startsAt).getTime() - DAY_MS) {
+        throw new ApiError(422, 'UNPROCESSABLE', 'The donation is dated before its campaign started', [
+          {
+            path: 'body.receivedAt',
+            message: `is before the campaign started (${new Date(campaign.startsAt).toISOString()}, less one day of grace)`,
+            type: 'date.min',
+          },
+        ]);
+      }
       if (!location.active) {
         throw new ApiError(409, 'CONFLICT', 'The location is inactive; it takes no new stock', [
           { path: 'body.locationId', message: 'location is inactive', type: 'state' },
@@ -201,6 +213,11 @@ export function createDonationsService(events: EventBus) {
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
           });
+          return;
+        }
+        const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+        if (overLimit) {
+          unprocessable.push(overLimit);
           return;
         }
         let expiresAt: Date | null = null;

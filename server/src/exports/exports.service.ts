@@ -9,7 +9,7 @@ import { streamDonations } from '../donations';
 import { itemNames } from '../items';
 import { locationNames } from '../locations';
 import { streamShipments } from '../shipments';
-import { isExpired, movementsByIds, stockRows, walkScope, type MovementDoc } from '../stock';
+import { isExpired, stockRows, walkScope, type MovementDoc } from '../stock';
 import { driverNames } from '../users';
 
 /*
@@ -207,8 +207,8 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
   const wanted = keys.filter((k) => query[k] !== undefined);
   const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
   async function* rows(): AsyncIterable<Cell[]> {
-    for await (const ids of walkScope(scope, 'oldest', 1_000)) {
-      for (const m of await movementsByIds(ids)) {
+    for await (const page of walkScope(scope, 'oldest', 1_000)) {
+      for (const m of page) {
         if (!matches(m)) continue;
         const where = n.location(m.locationId);
         const item = n.item(m.itemId);

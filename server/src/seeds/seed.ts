@@ -6,7 +6,6 @@ import { ensureIndexes } from '../db/database';
 import { isDuplicateKey } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { isDemoDatabase, markDemoDatabase } from '../settings/settings';
-import { forgetKnownBuckets } from '../stock';
 import { createKernelServices } from '../wiring';
 import { createUsersService } from '../users';
 import { User } from '../users/users.model';
@@ -58,7 +57,6 @@ async function emptyDatabase(): Promise<void> {
     if (name.startsWith('system.')) continue;
     await db.collection(name).deleteMany({});
   }
-  forgetKnownBuckets();
   await ensureIndexes();
 }
 

@@ -1,5 +1,5 @@
-import { Types } from 'mongoose';
-import type { ErrorDetail, MovementKind } from '@karavan/shared';
+import mongoose, { Types } from 'mongoose';
+import { formatLimit, TOTAL_MAX, type ErrorDetail, type MovementKind } from '@karavan/shared';
 import {
   applyStep,
   countPendingOperations,
@@ -168,6 +168,8 @@ export function buildSteps(movements: MovementDoc[], expect: Record<string, Reco
     // once they all passed, and guard only `inTransit` (no operation on goods in transit has a
     // balance to guard it): the other totals are sums of balances, and guarding them would let an
     // operation that is about to fail (and be undone) make a valid one fail.
+    // No running total may pass TOTAL_MAX (counts stay exact integers).
+    step.max = TOTAL_MAX;
     if (step.coll === 'balances') step.guard = [...BALANCE_FIELDS];
     else {
       step.group = 1;
@@ -176,6 +178,48 @@ export function buildSteps(movements: MovementDoc[], expect: Record<string, Reco
     out.push(step);
   }
   return out;
+}
+
+/** Thrown when an operation would take a running total past TOTAL_MAX: 422, naming the limit. */
+export class TotalLimitExceeded extends ApiError {
+  constructor(shortages: Shortage[]) {
+    super(
+      422,
+      'UNPROCESSABLE',
+      `This would take a stock total past the limit of ${formatLimit(TOTAL_MAX)} base units (TOTAL_MAX)`,
+      shortages.map((s) => {
+        const [first, second] = s.id.split(':');
+        const where = s.coll === 'balances' ? `location ${first}, lot ${second}` : `campaign ${first}, item ${second}`;
+        return {
+          path: `${s.coll}.${s.id}.${s.field}`,
+          message: `${where}: ${s.field} is ${s.current}; it may reach at most ${formatLimit(TOTAL_MAX)} (TOTAL_MAX)`,
+          type: 'limit',
+        };
+      }),
+    );
+  }
+}
+
+/**
+ * Refuses an operation that would take a running total past TOTAL_MAX, before anything of it is
+ * written (the steps' `max` guard catches one that races past this read).
+ */
+async function checkTotalLimits(steps: Step[]): Promise<void> {
+  const over: Shortage[] = [];
+  await Promise.all(
+    steps.map(async (step) => {
+      const rising = Object.entries(step.inc).filter(([, value]) => value > 0);
+      if (rising.length === 0) return;
+      const doc = await mongoose.connection.collection(step.coll).findOne({ _id: step.id as never });
+      for (const [field, value] of rising) {
+        const current = Number(doc?.[field] ?? 0);
+        if (current + value > TOTAL_MAX) {
+          over.push({ coll: step.coll, id: step.id, field, required: TOTAL_MAX - value, current, limit: true });
+        }
+      }
+    }),
+  );
+  if (over.length > 0) throw new TotalLimitExceeded(over);
 }
 
 /** Thrown when a guard fails: 409 CONFLICT, with what is missing in `details`. */
@@ -255,18 +299,23 @@ export function movementDocs(opId: string, input: Pick<RunOpInput, 'movements' |
 export async function runStockOp(input: RunOpInput): Promise<OpResult> {
   const opId = input.opId ?? new Types.ObjectId().toHexString();
   const movements = movementDocs(opId, input);
+  const steps = buildSteps(movements, input.expect);
+  await checkTotalLimits(steps);
   try {
     await runOperation({
       opId,
       kind: input.kind,
       actorId: input.actorId,
       claims: input.claims,
-      steps: buildSteps(movements, input.expect),
+      steps,
       records: movements,
       hook: input.hook ?? null,
     });
   } catch (err) {
-    if (err instanceof StepsRefused) throw new StockConflict(err.shortages);
+    if (err instanceof StepsRefused) {
+      const limits = err.shortages.filter((s) => s.limit);
+      throw limits.length > 0 ? new TotalLimitExceeded(limits) : new StockConflict(err.shortages);
+    }
     throw err;
   }
   return { opId, movements };
