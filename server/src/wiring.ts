@@ -2,12 +2,11 @@ import { wireOperations } from './db/operations';
 import { createDonationsService } from './donations';
 import type { EventBus } from './lib/events';
 import { createShipmentsService, LEGACY_CLAIMS } from './shipments';
-import { createStockService, indexMovements, type MovementDoc } from './stock';
+import { createStockService } from './stock';
 
 /**
  * The services whose writes run through the persistence kernel (db/operations.ts), built and
- * wired to it: their typed hooks, the ledger index written after an operation's movements, the
- * live events of what the repair pass finishes. Used by app.ts and by the scripts and seeds that
+ * wired to it: their typed hooks and the live events of what the repair pass finishes. Used by app.ts and by the scripts and seeds that
  * build these services, so that a repair pass anywhere finishes operations the same way.
  */
 export function createKernelServices(events: EventBus) {
@@ -16,7 +15,6 @@ export function createKernelServices(events: EventBus) {
   const shipments = createShipmentsService(events, stock);
   wireOperations({
     hooks: { ...donations.opHooks, ...shipments.opHooks },
-    afterRecords: (records) => indexMovements(records as MovementDoc[]),
     repaired: stock.onRepaired,
     claims: LEGACY_CLAIMS,
   });

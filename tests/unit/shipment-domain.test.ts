@@ -95,11 +95,12 @@ describe('The transitions', () => {
     expect(stockEffect('arrived', 'delivered')).toBe('deliver');
   });
 
-  test('When an update arrives after a later one was applied, then it is late (kept, not applied); a phone clock ahead is capped', () => {
+  test('When an update arrives after a later one was applied, then it is late (kept, not applied); a phone clock ahead counts at most 2 minutes past receipt', () => {
     expect(arrivesLate({ lastStatusAt: day(3) }, day(2))).toBe(true);
     expect(arrivesLate({ lastStatusAt: day(3) }, day(4))).toBe(false);
     expect(arrivesLate({ lastStatusAt: null }, day(1))).toBe(false);
-    expect(orderTime(day(5), day(4))).toEqual(day(4));
+    expect(orderTime(day(5), day(4))).toEqual(new Date(day(4).getTime() + 2 * 60_000));
+    expect(orderTime(new Date(day(4).getTime() + 60_000), day(4))).toEqual(new Date(day(4).getTime() + 60_000));
     expect(orderTime(day(3), day(4))).toEqual(day(3));
   });
 
@@ -214,6 +215,17 @@ describe('Lots and the delivery', () => {
     expect(
       checkDelivery(lines, { receivedBy: 'A', lines: [{ itemId: 'bread', received: 8, reason: 'spoiled' }] }),
     ).toEqual(new Map([['bread', { received: 8, reason: 'spoiled' }]]));
+    expect(
+      codeOf(() =>
+        checkDelivery(lines, {
+          receivedBy: 'A',
+          lines: [
+            { itemId: 'bread', received: 10 },
+            { itemId: 'bread', received: 9, reason: 'lost' },
+          ],
+        }),
+      ),
+    ).toBe('422 UNPROCESSABLE');
     expect(checkDelivery(lines, { receivedBy: 'A' })).toEqual(new Map([['bread', { received: 10, reason: null }]]));
   });
 });

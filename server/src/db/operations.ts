@@ -63,6 +63,8 @@ export interface Step {
   guard?: string[];
   /** The step group: every step of group 0 is applied before any of group 1 (default 0). */
   group?: number;
+  /** The most a field it increases may hold after it (guarded atomically too). */
+  max?: number;
 }
 
 /** A compare-and-set that marks one document as taken by the operation (`field` holds `value` + opId). */
@@ -111,6 +113,8 @@ export interface Shortage {
   current: number;
   /** True when a compare-and-set value changed under us (a concurrent write; retry). */
   changed?: boolean;
+  /** True when the step would take the field past the step's `max` (`required`: the most it may hold before). */
+  limit?: boolean;
 }
 
 /** A step's guard failed; the operation was undone. */
@@ -134,8 +138,6 @@ export class SimulatedCrash extends Error {
 
 export interface Wiring {
   hooks: Partial<OperationHooks>;
-  /** After an operation's records are written (the ledger index). */
-  afterRecords?(records: OperationDoc['movements']): Promise<void>;
   /** After the repair pass finished or undid an operation (live events of hookless operations). */
   repaired?(op: OperationDoc, outcome: 'finished' | 'undone'): void;
   /** Claims written by an older version before its intent (see repairOrphanClaims). */
@@ -192,6 +194,12 @@ export async function applyStep(opId: string, step: Step): Promise<Shortage[] | 
   const filter: Document = { _id: step.id, ops: { $ne: opId } };
   for (const [field, min] of guardedFields(step)) filter[field] = { $gte: min };
   for (const [field, value] of Object.entries(step.expect ?? {})) filter[field] = value;
+  // No field may pass the step's max, checked atomically (a compare-and-set value is exact already).
+  if (step.max !== undefined) {
+    for (const [field, value] of Object.entries(step.inc)) {
+      if (value > 0 && !(field in filter)) filter[field] = { $lte: step.max - value };
+    }
+  }
   const update: Document = { $inc: step.inc, $push: { ops: opId } };
   const upsert = mayCreate(step);
   if (upsert) update.$setOnInsert = step.insert;
@@ -218,6 +226,8 @@ export async function applyStep(opId: string, step: Step): Promise<Shortage[] | 
     const current = Number(doc?.[field] ?? 0);
     if (value < 0 && current < -value)
       shortages.push({ coll: step.coll, id: step.id, field, required: -value, current });
+    if (step.max !== undefined && value > 0 && current + value > step.max)
+      shortages.push({ coll: step.coll, id: step.id, field, required: step.max - value, current, limit: true });
   }
   // A guard failed but the document now satisfies it: it changed in between; report it as such.
   if (shortages.length === 0) {
@@ -309,7 +319,6 @@ function hookOf(op: OperationDoc): OpHook | undefined {
 
 export async function finish(op: OperationDoc, byRepair: boolean): Promise<void> {
   await insertRecords(op, byRepair);
-  if (op.movements.length > 0) await wired().afterRecords?.(op.movements);
   if (!byRepair) fault('before-hooks');
   await hookOf(op)?.onApplied?.(op, { byRepair });
   await releaseClaims(op);

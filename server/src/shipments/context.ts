@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import {
+  lineLimitDetail,
   roleHasRight,
   toBaseQuantity,
   type CreateShipmentRequest,
@@ -177,6 +178,11 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
       if (quantity === undefined) {
         const units = [item.baseUnit, ...item.packs.map((p) => p.unit)].join(', ');
         details.push({ path: `body.lines.${i}.unit`, message: `must be one of ${units}`, type: 'any.only' });
+        return;
+      }
+      const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+      if (overLimit) {
+        details.push(overLimit);
         return;
       }
       out.push({ itemId: line.itemId, quantity, lots: [], received: null, writtenOff: null, reason: null });

@@ -52,7 +52,7 @@ interface Attempt {
   actor: Actor;
   req: ShipmentUpdateRequest;
   entry: HistoryEntry;
-  /** Device time, but never later than the server's receive time (a phone's clock may be ahead). */
+  /** Device time, but never later than the server's receive time plus CLOCK_SKEW_ALLOWANCE_MS (a phone's clock may be ahead). */
   orderAt: Date;
 }
 
@@ -91,7 +91,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       status: req.status,
       lastStatusAt: a.orderAt,
       ...heard(s, entry),
-      ...transitionDates(s.status, req.status, entry.at),
+      ...transitionDates(s.status, req.status, a.orderAt),
     };
     if (req.status === 'at_checkpoint' || req.status === 'departed') {
       entry.checkpointId = await checkpointOf(s, a);
@@ -262,7 +262,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       lines.push({ ...line, received, writtenOff: line.quantity - received, reason });
     }
     return {
-      set: { ...base, lines, deliveredAt: a.entry.at, receivedBy: req.receivedBy },
+      set: { ...base, lines, deliveredAt: a.orderAt, receivedBy: req.receivedBy },
       kind: toStock ? 'shipment_transfer' : 'shipment_delivery',
       movements,
     };

@@ -79,9 +79,14 @@ export function checkDelivery<Reason extends string>(
   }
   const details: ErrorDetail[] = [];
   const validation: ErrorDetail[] = [];
+  const seen = new Set<string>();
   (req.lines ?? []).forEach((l, i) => {
     const line = lines.find((x) => x.itemId === l.itemId);
-    if (!line) details.push({ path: `body.lines.${i}.itemId`, message: 'is not on this shipment', type: 'reference' });
+    // Two counts for one item: which one is right is not ours to guess (it was the last one).
+    if (seen.has(l.itemId))
+      details.push({ path: `body.lines.${i}.itemId`, message: 'lists an item a second time', type: 'unique' });
+    else if (!line)
+      details.push({ path: `body.lines.${i}.itemId`, message: 'is not on this shipment', type: 'reference' });
     else if (l.received > line.quantity)
       details.push({
         path: `body.lines.${i}.received`,
@@ -94,6 +99,7 @@ export function checkDelivery<Reason extends string>(
         message: `a shortfall of ${line.quantity - l.received} needs a reason (spoiled, damaged, lost, stolen)`,
         type: 'any.required',
       });
+    seen.add(l.itemId);
   });
   if (validation.length > 0) throw unprocessable('A shortfall needs a reason', validation);
   if (details.length > 0) throw unprocessable('The delivery does not match the shipment', details);

@@ -1,4 +1,4 @@
-import { allowedNextStatuses, roleHasRight, type Role, type ShipmentStatus } from '@karavan/shared';
+import { allowedNextStatuses, roleHasRight, trustedUpdateTime, type Role, type ShipmentStatus } from '@karavan/shared';
 import { ApiError } from '../../lib/errors';
 import { HISTORY_KEPT, type HistoryEntry, type ShipmentRecord } from '../shipments.model';
 
@@ -45,8 +45,11 @@ export function assertTransition(
   );
 }
 
-/** The time an update is ordered by: the device's, but never later than the server received it. */
-export const orderTime = (at: Date, receivedAt: Date) => (at > receivedAt ? receivedAt : at);
+/**
+ * The time an update is ordered and dated by: the device's, but never later than the server
+ * received it plus CLOCK_SKEW_ALLOWANCE_MS (a phone's clock may be ahead).
+ */
+export const orderTime = (at: Date, receivedAt: Date) => trustedUpdateTime(at, receivedAt);
 
 /** The arrival rule: an update ordered before the last applied one is kept in the history, not applied. */
 export const arrivesLate = (s: Pick<ShipmentRecord, 'lastStatusAt'>, orderAt: Date) =>
@@ -60,8 +63,9 @@ export function heard(
   const set: Record<string, unknown> = {
     lastHeardAt: s.lastHeardAt && s.lastHeardAt > entry.receivedAt ? s.lastHeardAt : entry.receivedAt,
   };
-  if (entry.position && (!s.lastPosition || new Date(s.lastPosition.at) <= entry.at)) {
-    set.lastPosition = { ...entry.position, at: entry.at };
+  const at = trustedUpdateTime(entry.at, entry.receivedAt);
+  if (entry.position && (!s.lastPosition || new Date(s.lastPosition.at) <= at)) {
+    set.lastPosition = { ...entry.position, at };
   }
   return set;
 }
