@@ -4,6 +4,10 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+/** The server's components (folders under server/src that own data and services). */
+const SERVER_COMPONENTS =
+  'auth|users|sessions|items|locations|campaigns|volunteers|donations|stock|shipments|dashboard|exports|documents';
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', '.cache/**', 'coverage/**'] },
   js.configs.recommended,
@@ -17,18 +21,56 @@ export default tseslint.config(
     },
   },
   {
-    // Server components talk to each other only through their index.ts.
+    // Server components talk to each other only through their index.ts (their services and types).
     files: ['server/src/**/*.ts'],
+    ignores: ['server/src/seeds/**', 'server/src/scripts/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^\\.\\./(auth|users|sessions)/(?!index$)',
-              message: 'Import another component through its index.ts.',
+              regex: `^(\\.\\./)+(${SERVER_COMPONENTS})/(?!index$)`,
+              message: 'Import another component through its index.ts (its services), never its files or model.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // The seeds and scripts are tools that write in bulk by natural keys: besides the components'
+    // services they may read a component's model file, and nothing else inside it.
+    files: ['server/src/seeds/**/*.ts', 'server/src/scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./)+(${SERVER_COMPONENTS})/(?!index$|[a-z-]+\\.model$)`,
+              message: 'A tool imports a component through its index.ts, or its model file.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A component's model stays inside it: its index.ts exports no Mongoose model.
+    files: ['server/src/*/index.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // Models are named in PascalCase (Shipment, DonationCounter); constants and helpers may go.
+          selector:
+            "ExportNamedDeclaration[source.value=/\\.model$/] > ExportSpecifier[exportKind='value'][local.name=/^[A-Z][a-z]/]",
+          message: "A component's index.ts exports its services and types, not its Mongoose model.",
+        },
+        {
+          selector: 'ExportAllDeclaration[source.value=/\\.model$/]',
+          message: "A component's index.ts exports its services and types, not its Mongoose model.",
         },
       ],
     },

@@ -27,12 +27,12 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes, setDefaultTimeZone } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
-import { createStockService, stockRoutes } from './stock';
-import { createDonationsService, donationsRoutes } from './donations';
+import { stockRoutes } from './stock';
+import { donationsRoutes } from './donations';
 import { eventsRoutes } from './realtime/events.routes';
 import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
-import { createShipmentsService, shipmentsRoutes } from './shipments';
+import { shipmentsRoutes } from './shipments';
 import { createDashboardService, dashboardRoutes, needsPageHtml } from './dashboard';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
@@ -40,6 +40,7 @@ import { createDocumentsService, documentsRoutes } from './documents';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
+import { createKernelServices } from './wiring';
 
 export interface KaravanOptions {
   config: Config;
@@ -82,9 +83,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   );
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
-  const stock = createStockService(events);
-  const donations = createDonationsService(events);
-  const shipments = createShipmentsService(events, stock);
+  const { stock, donations, shipments } = createKernelServices(events);
   const dashboard = createDashboardService(events, stock, logger);
   // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
   registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));

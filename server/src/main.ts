@@ -6,8 +6,8 @@ import { listeningUrls } from './lib/addresses';
 import { createLogger } from './lib/logger';
 import { releasePendingIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
-import { repairStockOps } from './stock';
-import { repairShipmentIntents, settlePendingUpdateRecords } from './shipments';
+import { repairOperations, scheduleRepair } from './db/repair';
+import { settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 import { migrateCampaignNames } from './campaigns';
@@ -41,15 +41,18 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  // Stock operations a crash left half-done are finished or undone before anything else runs.
-  // The embedded database serves one process (its directory is locked), so every pending op is
-  // an orphan; with MONGODB_URI another instance may be mid-way, so only expired leases.
-  const repairFrom = db.embedded ? new Date(8.64e15) : new Date();
-  const repaired = await repairStockOps(repairFrom);
-  if (repaired.finished + repaired.undone > 0) logger.warn(repaired, 'repaired half-done stock operations');
-  // Then shipment status changes whose stock operation never started (see shipments.service.ts).
-  const intents = await repairShipmentIntents(repairFrom);
-  if (intents.applied + intents.dropped > 0) logger.warn(intents, 'repaired half-done shipment updates');
+  const jwtSecret = await resolveJwtSecret(config.jwtSecret);
+  await ensureFirstOrganiser(config, logger);
+
+  const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
+  const karavan = createKaravan({ config, logger, jwtSecret, redis });
+
+  // Operations a crash left half-done are finished or undone (their live events published)
+  // before anything else runs: the kernel is wired, nothing listens yet. The embedded database
+  // serves one process (its directory is locked), so every pending op is an orphan; with
+  // MONGODB_URI another instance may be mid-way, so only expired leases.
+  const repaired = await repairOperations(db.embedded ? new Date(8.64e15) : new Date());
+  if (repaired.finished + repaired.undone > 0) logger.warn(repaired, 'repaired half-done operations');
   if (db.embedded) {
     // One process per data directory: what is still "in progress" belonged to a process that died.
     const records = await settlePendingUpdateRecords();
@@ -70,24 +73,15 @@ async function main(): Promise<void> {
     logger.info(migrated, 'translated names and structured opening hours of older records');
   }
 
-  const jwtSecret = await resolveJwtSecret(config.jwtSecret);
-  await ensureFirstOrganiser(config, logger);
-
-  const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
-  const karavan = createKaravan({ config, logger, jwtSecret, redis });
-
   // Expired sessions, Idempotency-Keys, live events and shipment updates are deleted by the
   // database itself (TTL indexes declared on their models), not by a sweep here.
-  const repair = setInterval(() => {
-    repairStockOps()
-      .then(async (r) => {
-        if (r.finished + r.undone > 0) logger.warn(r, 'repaired half-done stock operations');
-        const i = await repairShipmentIntents();
-        if (i.applied + i.dropped > 0) logger.warn(i, 'repaired half-done shipment updates');
-      })
-      .catch((err: unknown) => logger.warn({ err }, 'stock repair pass failed'));
-  }, REPAIR_EVERY_MS);
-  repair.unref();
+  const stopRepair = scheduleRepair(
+    REPAIR_EVERY_MS,
+    (r) => {
+      if (r.finished + r.undone > 0) logger.warn(r, 'repaired half-done operations');
+    },
+    (err: unknown) => logger.warn({ err }, 'repair pass failed'),
+  );
 
   await new Promise<void>((resolve, reject) => {
     karavan.server.once('error', reject);
@@ -109,7 +103,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    clearInterval(repair);
+    stopRepair();
     (async () => {
       await karavan.close();
       await redis?.close();

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Volunteer } from '../../server/src/volunteers';
+import { Volunteer } from '../../server/src/volunteers/volunteers.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { signedIn } from '../support/factories';

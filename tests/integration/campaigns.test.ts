@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { campaignDtoSchema, pageSchema, type ItemDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
-import { Campaign, migrateCampaignNames } from '../../server/src/campaigns';
+import { migrateCampaignNames } from '../../server/src/campaigns';
+import { Campaign } from '../../server/src/campaigns/campaigns.model';
 import { buildCampaign, buildItem, buildLocation } from '../support/catalogue';
 import { signedIn } from '../support/factories';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { driverDtoSchema } from '@karavan/shared';
-import { User } from '../../server/src/users';
+import { User } from '../../server/src/users/users.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { createUser, signedIn } from '../support/factories';
 

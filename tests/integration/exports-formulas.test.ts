@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { csvCast } from '../../server/src/exports/exports.routes';
-import { Location } from '../../server/src/locations';
+import { Location } from '../../server/src/locations/locations.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { stockWorld, type StockWorld } from '../support/stock';
 

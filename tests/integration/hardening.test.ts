@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { CLOCK_SKEW_ALLOWANCE_MS, type ShipmentDto } from '@karavan/shared';
-import { Donation } from '../../server/src/donations';
-import { Location } from '../../server/src/locations';
-import { User } from '../../server/src/users';
+import { Donation } from '../../server/src/donations/donations.model';
+import { Location } from '../../server/src/locations/locations.model';
+import { User } from '../../server/src/users/users.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildCampaign } from '../support/catalogue';
 import { signedIn } from '../support/factories';

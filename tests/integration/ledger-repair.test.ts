@@ -11,9 +11,14 @@ import {
 } from '../../server/src/stock/ledger';
 import { Balance, CampaignTotal, Movement, StockOp } from '../../server/src/stock/stock.model';
 import { reconcileStock } from '../../server/src/stock/reconcile';
+import { createEventBus } from '../../server/src/lib/events';
+import { createKernelServices } from '../../server/src/wiring';
 
 // The ledger engine on the real embedded database: guarded steps, rollback, and the repair pass
 // finishing or undoing what a crash (simulated by applying only some writes) left behind.
+
+// The kernel wired as the app wires it (hooks, the ledger index after each operation's movements).
+beforeAll(() => createKernelServices(createEventBus()));
 
 const newId = () => new Types.ObjectId().toHexString();
 const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3_600_000);

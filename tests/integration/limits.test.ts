@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { PACK_SIZE_MAX, QUANTITY_MAX, TOTAL_MAX } from '@karavan/shared';
-import { Donation } from '../../server/src/donations';
-import { Balance, CampaignTotal, Movement, StockOp, reconcileStock } from '../../server/src/stock';
+import { Donation } from '../../server/src/donations/donations.model';
+import { reconcileStock } from '../../server/src/stock';
+import { Balance, CampaignTotal, Movement, StockOp } from '../../server/src/stock/stock.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, stockWorld, type StockWorld } from '../support/stock';
 

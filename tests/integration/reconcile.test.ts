@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import type { DonationDto, StockRowDto } from '@karavan/shared';
-import { Balance, CampaignTotal } from '../../server/src/stock';
+import { Balance, CampaignTotal } from '../../server/src/stock/stock.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, expectProgressInvariant, stockWorld, type StockWorld } from '../support/stock';
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { Balance, repairStockOps, StockOp } from '../../server/src/stock';
-import { repairShipmentIntents, Shipment, shipmentFaults, ShipmentUpdate } from '../../server/src/shipments';
+import { repairStockOps } from '../../server/src/stock';
+import { Balance, StockOp } from '../../server/src/stock/stock.model';
+import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
+import { clearFaults, injectFault } from '../../server/src/db/operations';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, nextAt, type Scene } from '../support/shipments';
@@ -17,8 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 afterEach(() => {
-  shipmentFaults.crashAfterIntent = false;
-  shipmentFaults.crashBeforeHook = false;
+  clearFaults();
 });
 
 const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3_600_000);
@@ -61,13 +62,12 @@ describe('A crash between the writes', () => {
     const s = await buildScene(app.url);
     const shipment = await createShipment(app.url, coordinator.auth, s);
     const body = { id: randomUUID(), status: 'loading', at: nextAt() };
-    shipmentFaults.crashAfterIntent = true;
+    injectFault('after-claims');
     expect((await update(shipment.id, body)).status).toBe(500);
     expect((await Shipment.findById(shipment.id).lean())!.pending).not.toBeNull();
     expect(await balance(s)).toEqual({ onHand: 1000, reserved: 0 });
 
-    await repairStockOps(FAR_FUTURE);
-    expect(await repairShipmentIntents(FAR_FUTURE)).toEqual({ applied: 0, dropped: 1 });
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 0, undone: 1 });
     const after = (await Shipment.findById(shipment.id).lean())!;
     expect(after.pending).toBeNull();
     expect(after.status).toBe('planned');
@@ -88,14 +88,38 @@ describe('A crash between the writes', () => {
     const shipment = await createShipment(app.url, coordinator.auth, s);
     await update(shipment.id, { id: randomUUID(), status: 'loading', at: nextAt() });
     const body = { id: randomUUID(), status: 'departed', at: nextAt() };
-    shipmentFaults.crashBeforeHook = true;
+    injectFault('before-hooks');
     expect((await update(shipment.id, body)).status).toBe(500);
     // The stock moved (dispatched) but the shipment still says loading: the op is left applied, unfinished.
     expect(await StockOp.countDocuments({})).toBe(1);
     expect((await Shipment.findById(shipment.id).lean())!.status).toBe('loading');
 
+    // What the repair finishes is published like what a request finishes: screens follow it live.
+    const published: { name: string; payload: unknown }[] = [];
+    const stop = [
+      app.karavan.events.subscribe('shipments.updated', (payload) => published.push({ name: 'shipments', payload })),
+      app.karavan.events.subscribe('stock.moved', (payload) => published.push({ name: 'stock', payload })),
+    ];
     expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
-    await repairShipmentIntents(FAR_FUTURE);
+    stop.forEach((unsubscribe) => unsubscribe());
+    expect(published).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'shipments',
+          payload: expect.objectContaining({
+            shipment: expect.objectContaining({ id: shipment.id, status: 'departed' }),
+            update: expect.objectContaining({ id: body.id, status: 'departed', applied: true }),
+          }),
+        },
+        {
+          name: 'stock',
+          payload: {
+            kind: 'shipment_dispatch',
+            movements: [expect.objectContaining({ kind: 'dispatched', quantity: -100, shipmentId: shipment.id })],
+          },
+        },
+      ]),
+    );
     const after = (await Shipment.findById(shipment.id).lean())!;
     expect(after.status).toBe('departed');
     expect(after.pending).toBeNull();

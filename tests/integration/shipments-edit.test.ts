@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { shipmentSchema, type ShipmentDto } from '@karavan/shared';
-import { Balance, repairStockOps } from '../../server/src/stock';
-import { repairShipmentIntents, Shipment, shipmentFaults } from '../../server/src/shipments';
+import { repairStockOps } from '../../server/src/stock';
+import { Balance } from '../../server/src/stock/stock.model';
+import { Shipment } from '../../server/src/shipments/shipments.model';
+import { clearFaults, injectFault } from '../../server/src/db/operations';
 import type { HistoryEntry, ShipmentLine } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildItem, buildLocation } from '../support/catalogue';
@@ -29,8 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 afterEach(() => {
-  shipmentFaults.crashAfterIntent = false;
-  shipmentFaults.crashBeforeHook = false;
+  clearFaults();
 });
 
 const FAR_FUTURE = new Date(Date.now() + 365 * 24 * 3_600_000);
@@ -258,22 +259,20 @@ describe('PATCH /api/shipments/:id lines on a loading shipment', () => {
     const s = await buildScene(app.url, { stock: 100 });
     const shipment = await loaded(s, { lines: [{ itemId: s.item.id, quantity: 30 }] });
 
-    shipmentFaults.crashAfterIntent = true;
+    injectFault('after-claims');
     expect((await patch(shipment.id, { lines: [{ itemId: s.item.id, quantity: 60 }] })).status).toBe(500);
     expect((await Shipment.findById(shipment.id).lean())!.pending).not.toBeNull();
-    await repairStockOps(FAR_FUTURE);
-    expect(await repairShipmentIntents(FAR_FUTURE)).toEqual({ applied: 0, dropped: 1 });
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 0, undone: 1 });
     let record = (await Shipment.findById(shipment.id).lean())!;
     expect(record.pending).toBeNull();
     expect(record.lines[0]!.quantity).toBe(30);
     expect(await balance(s.origin.id, s.lotId!)).toEqual({ onHand: 100, reserved: 30 });
     await expectReconciled();
 
-    shipmentFaults.crashBeforeHook = true;
+    injectFault('before-hooks');
     expect((await patch(shipment.id, { lines: [{ itemId: s.item.id, quantity: 60 }] })).status).toBe(500);
     expect(await balance(s.origin.id, s.lotId!)).toEqual({ onHand: 100, reserved: 60 });
     expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
-    await repairShipmentIntents(FAR_FUTURE);
     record = (await Shipment.findById(shipment.id).lean())!;
     expect(record.pending).toBeNull();
     expect(record.status).toBe('loading');

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { shipmentSchema, shipmentUpdateResultSchema, type ShipmentDto } from '@karavan/shared';
-import { Balance, CampaignTotal, Movement } from '../../server/src/stock';
-import { ShipmentUpdate } from '../../server/src/shipments';
+import { Balance, CampaignTotal, Movement } from '../../server/src/stock/stock.model';
+import { ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildLocation } from '../support/catalogue';
 import { signedIn } from '../support/factories';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Locale, Role, TokenResponse, UserDto } from '@karavan/shared';
 import { hashPassword } from '../../server/src/lib/passwords';
-import { User, presentUser } from '../../server/src/users';
+import { presentUser } from '../../server/src/users';
+import { User } from '../../server/src/users/users.model';
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${randomBytes(2).toString('hex')}`;

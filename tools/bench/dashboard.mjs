@@ -34,8 +34,8 @@ const { createKaravan } = require('../../server/dist/app.js');
 const { loadConfig } = require('../../server/dist/config.js');
 const { createLogger } = require('../../server/dist/lib/logger.js');
 const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
-const { Location } = require('../../server/dist/locations/index.js');
+const { User } = require('../../server/dist/users/users.model.js');
+const { Location } = require('../../server/dist/locations/locations.model.js');
 const { seedSynthetic, progressReporter } = require('../../server/dist/seeds/synthetic.js');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

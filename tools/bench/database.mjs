@@ -18,7 +18,7 @@ const { createKaravan } = require('../../server/dist/app.js');
 const { loadConfig } = require('../../server/dist/config.js');
 const { createLogger } = require('../../server/dist/lib/logger.js');
 const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
+const { User } = require('../../server/dist/users/users.model.js');
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const LEDGER_SIZE = Number(process.env.BENCH_LEDGER_SIZE ?? 100_000);

@@ -45,7 +45,7 @@ async function load(uri, donations, lines, metaFile) {
   const mongoose = require('mongoose');
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
-  const { User } = require('../../server/dist/users/index.js');
+  const { User } = require('../../server/dist/users/users.model.js');
   // Long bulk writes keep the database busy for seconds: a monitor that gives up after 3 s (the
   // server's setting, right for requests) would cut them off.
   await mongoose.connect(uri, {
@@ -81,20 +81,13 @@ async function load(uri, donations, lines, metaFile) {
 export async function bulkLoad(count, lineCount, say = () => undefined) {
   const require = createRequire(import.meta.url);
   const mongoose = require('mongoose');
-  const { Item } = require('../../server/dist/items/index.js');
-  const { Location } = require('../../server/dist/locations/index.js');
-  const { Campaign } = require('../../server/dist/campaigns/index.js');
-  const { Donation } = require('../../server/dist/donations/index.js');
-  const { User } = require('../../server/dist/users/index.js');
-  const {
-    Balance,
-    CampaignTotal,
-    Movement,
-    Lot,
-    effectOf,
-    lotIdOf,
-    lotExpiry,
-  } = require('../../server/dist/stock/index.js');
+  const { Item } = require('../../server/dist/items/items.model.js');
+  const { Location } = require('../../server/dist/locations/locations.model.js');
+  const { Campaign } = require('../../server/dist/campaigns/campaigns.model.js');
+  const { Donation } = require('../../server/dist/donations/donations.model.js');
+  const { User } = require('../../server/dist/users/users.model.js');
+  const { effectOf, lotIdOf, lotExpiry } = require('../../server/dist/stock/index.js');
+  const { Balance, CampaignTotal, Movement, Lot } = require('../../server/dist/stock/stock.model.js');
   const HOUR = 3_600_000;
   const started = Date.now();
   const admin = await User.findOne({ email: 'bench@karavan.local' });

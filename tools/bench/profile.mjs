@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const mongoose = require('mongoose');
 const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
 const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
+const { User } = require('../../server/dist/users/users.model.js');
 
 const route = process.argv[2] ?? '/healthz';
 const seconds = Number(process.argv[3] ?? 10);

@@ -49,8 +49,8 @@ async function main() {
   const mongoose = require('mongoose');
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
-  const { User } = require('../../server/dist/users/index.js');
-  const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/index.js');
+  const { User } = require('../../server/dist/users/users.model.js');
+  const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/shipments.model.js');
 
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
   const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);

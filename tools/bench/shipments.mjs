@@ -21,8 +21,8 @@ const { createKaravan } = require('../../server/dist/app.js');
 const { loadConfig } = require('../../server/dist/config.js');
 const { createLogger } = require('../../server/dist/lib/logger.js');
 const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
-const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/index.js');
+const { User } = require('../../server/dist/users/users.model.js');
+const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/shipments.model.js');
 const { reconcileStock } = require('../../server/dist/stock/index.js');
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);

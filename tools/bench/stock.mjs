@@ -22,20 +22,13 @@ const { createKaravan } = require('../../server/dist/app.js');
 const { loadConfig } = require('../../server/dist/config.js');
 const { createLogger } = require('../../server/dist/lib/logger.js');
 const { hashPassword } = require('../../server/dist/lib/passwords.js');
-const { User } = require('../../server/dist/users/index.js');
-const { Item } = require('../../server/dist/items/index.js');
-const { Location } = require('../../server/dist/locations/index.js');
-const { Campaign } = require('../../server/dist/campaigns/index.js');
-const { Donation } = require('../../server/dist/donations/index.js');
-const {
-  Balance,
-  CampaignTotal,
-  Movement,
-  Lot,
-  effectOf,
-  lotIdOf,
-  lotExpiry,
-} = require('../../server/dist/stock/index.js');
+const { User } = require('../../server/dist/users/users.model.js');
+const { Item } = require('../../server/dist/items/items.model.js');
+const { Location } = require('../../server/dist/locations/locations.model.js');
+const { Campaign } = require('../../server/dist/campaigns/campaigns.model.js');
+const { Donation } = require('../../server/dist/donations/donations.model.js');
+const { effectOf, lotIdOf, lotExpiry } = require('../../server/dist/stock/index.js');
+const { Balance, CampaignTotal, Movement, Lot } = require('../../server/dist/stock/stock.model.js');
 
 const DONATIONS = Number(process.env.BENCH_DONATIONS ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);

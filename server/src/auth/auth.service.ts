@@ -13,7 +13,7 @@ import {
   rotateSession,
   type NewSession,
 } from '../sessions';
-import { User, presentUser, type UserDoc } from '../users';
+import { presentUser, userDoc, userDocByEmail, userRecord, type UserDoc } from '../users';
 import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, verificationKey, type AccessClaims } from './tokens';
 
 export interface AuthOptions {
@@ -52,7 +52,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
     if (typeof claims.sid !== 'string' || !/^[0-9a-f]{64}$/.test(claims.sid)) {
       throw ApiError.unauthenticated('The access token was revoked');
     }
-    const [user, session] = await Promise.all([User.findById(claims.sub).lean(), findLiveSession(claims.sid)]);
+    const [user, session] = await Promise.all([userRecord(claims.sub), findLiveSession(claims.sid)]);
     if (!user || !user.active || user.tokenVersion !== claims.tv || !session || !sameId(session.userId, claims.sub)) {
       throw ApiError.unauthenticated('The access token was revoked');
     }
@@ -68,7 +68,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
   return {
     /** Checks an email and password (Passport's local strategy); undefined when they do not match. */
     async verifyCredentials(email: string, password: string): Promise<UserDoc | undefined> {
-      const user = await User.findOne({ email: email.trim().toLowerCase() });
+      const user = await userDocByEmail(email);
       if (!user) {
         await verifyPassword(await dummyPasswordHash(), password); // same time as a wrong password
         return undefined;
@@ -104,7 +104,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
         }
         throw new ApiError(401, 'UNAUTHENTICATED', 'The refresh token is not valid; sign in again');
       }
-      const user = await User.findById(rotated.userId);
+      const user = await userDoc(String(rotated.userId));
       if (!user || !user.active) throw new ApiError(401, 'UNAUTHENTICATED', 'The account is disabled');
       return tokensFor(user, rotated.session);
     },
@@ -125,7 +125,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
      * caller gets a fresh pair to go on with.
      */
     async changeOwnPassword(actor: Actor, input: ChangeOwnPasswordRequest, userAgent?: string | null) {
-      const user = await User.findById(actor.id);
+      const user = await userDoc(actor.id);
       if (!user) throw ApiError.unauthenticated();
       if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
         throw new ApiError(400, 'VALIDATION_FAILED', 'The current password is wrong', [

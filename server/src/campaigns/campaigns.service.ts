@@ -23,6 +23,7 @@ import { containing, isObjectIdHex } from '../lib/text-search';
 import { Campaign, type CampaignDoc } from './campaigns.model';
 import { presentCampaign } from './campaigns.presenter';
 import { defaultTimeZone } from './time-zone';
+import { madeBefore } from '../db/operations';
 
 async function findCampaign(id: string): Promise<CampaignDoc> {
   const campaign = isObjectIdHex(id) ? await Campaign.findById(id) : null;
@@ -120,12 +121,20 @@ function assertDates(startsAt: Date | null, endsAt: Date | null): void {
 
 const toDate = (value: string | null | undefined) => (value ? new Date(value) : null);
 
+/** Every campaign's id and name (lookup tables of exports). */
+export async function campaignNames() {
+  return (await Campaign.find({}, { name: 1, timeZone: 1 }).lean()).map((c) => ({
+    id: c._id.toHexString(),
+    name: c.name,
+    timeZone: c.timeZone,
+  }));
+}
+
 export function createCampaignsService() {
   return {
     /** Sets up a campaign (a draft unless `status` says otherwise) with its targets in base units. */
     async create(_actor: Actor, input: CreateCampaignRequest, options: { id?: string } = {}): Promise<CampaignDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Campaign.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Campaign.findById(id));
       if (made) return presentCampaign(made);
       const startsAt = toDate(input.startsAt);
       const endsAt = toDate(input.endsAt);

@@ -1,7 +1,8 @@
-export { Campaign, type CampaignDoc, type CampaignFields } from './campaigns.model';
+export { type CampaignDoc, type CampaignFields } from './campaigns.model';
 export { presentCampaign } from './campaigns.presenter';
 export {
   createCampaignsService,
+  campaignNames,
   getCampaign,
   localizedSearch,
   migrateCampaignNames,

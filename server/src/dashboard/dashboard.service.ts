@@ -9,9 +9,9 @@ import {
 import type { EventBus } from '../lib/events';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
-import { Campaign, getCampaign } from '../campaigns';
+import { getCampaign } from '../campaigns';
 import { findItems } from '../items';
-import { Location, presentLocation } from '../locations';
+import { activeCollectionPoints } from '../locations';
 import type { StockService } from '../stock';
 import { counterId, DonationCounter, HOUR_MS, hourStart } from './dashboard.model';
 
@@ -79,11 +79,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       const targeted = progress.items.filter((item) => item.target > 0);
       const items = await findItems(targeted.map((item) => item.itemId));
       // The campaign's own collection points, or every active one when it names none.
-      const points = await Location.find({
-        kind: 'collection_point',
-        active: true,
-        ...(campaign.locationIds.length > 0 ? { _id: { $in: campaign.locationIds } } : {}),
-      }).lean();
+      const points = await activeCollectionPoints(campaign.locationIds);
       return {
         id: campaign.id,
         name: campaign.name,
@@ -108,9 +104,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
             },
           ];
         }),
-        collectionPoints: points
-          .map(presentLocation)
-          .map((point) => ({
+        collectionPoints: points.map((point) => ({
             id: point.id,
             name: point.name,
             address: point.address,
@@ -125,7 +119,7 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
     /** The campaign's name and description for a shared link's preview (null: not public). */
     async preview(id: string, lang = 'ru'): Promise<{ name: string; description: string | null } | null> {
       if (!/^[0-9a-f]{24}$/.test(id)) return null;
-      const doc = await Campaign.findById(id).lean();
+      const doc = await getCampaign(id).catch(() => null);
       if (!doc || !doc.public || doc.status === 'draft') return null;
       const description = localize(doc.description as LocalizedText | string | null, lang);
       return { name: localize(doc.name as LocalizedText | string, lang), description: description || null };

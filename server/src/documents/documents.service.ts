@@ -1,13 +1,13 @@
 import type { Request } from 'express';
 import type { Locale } from '@karavan/shared';
 import { getCampaign } from '../campaigns';
-import { Donation, type DonationsService } from '../donations';
+import { donationDatesByItem, type DonationsService } from '../donations';
 import { findItems } from '../items';
 import type { Actor } from '../lib/route';
 import { findLocations, getLocation } from '../locations';
-import { Shipment, type ShipmentsService } from '../shipments';
+import { deliveredShipments, type ShipmentsService } from '../shipments';
 import type { StockService } from '../stock';
-import { User } from '../users';
+import { contactOf } from '../users';
 import { renderReceiptPdf } from './receipt';
 import { renderCampaignSummary, type ItemDates } from './summary';
 import { renderWaybill } from './waybill';
@@ -35,7 +35,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
         getCampaign(shipment.campaignId),
         findLocations([shipment.originId, shipment.destinationId, ...shipment.route]),
         findItems(shipment.lines.map((l) => l.itemId)),
-        shipment.driverId ? User.findById(shipment.driverId, { name: 1, phone: 1 }).lean() : null,
+        shipment.driverId ? contactOf(shipment.driverId) : null,
       ]);
       return renderWaybill({
         shipment,
@@ -77,20 +77,13 @@ export function createDocumentsService(deps: DocumentsDeps) {
           );
         return d;
       };
-      const donated = await Donation.aggregate<{ _id: string; first: Date; last: Date }>([
-        { $match: { campaignId: campaign.id, voided: null } },
-        { $unwind: '$lines' },
-        { $group: { _id: '$lines.itemId', first: { $min: '$receivedAt' }, last: { $max: '$receivedAt' } } },
-      ]);
+      const donated = await donationDatesByItem(campaign.id);
       for (const g of donated) Object.assign(entry(g._id), { firstDonation: g.first, lastDonation: g.last });
-      const delivered = await Shipment.find(
-        { campaignId: campaign.id, status: 'delivered' },
-        { lines: 1, deliveredAt: 1 },
-      ).lean();
+      const delivered = await deliveredShipments(campaign.id);
       for (const s of delivered) {
-        const at = s.deliveredAt as Date | null;
+        const at = s.deliveredAt;
         if (!at) continue;
-        for (const line of s.lines as { itemId: string }[]) {
+        for (const line of s.lines) {
           const d = entry(line.itemId);
           d.shipments += 1;
           if (!d.firstDelivery || at < d.firstDelivery) d.firstDelivery = at;

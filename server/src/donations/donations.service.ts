@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import {
   toBaseQuantity,
   lineLimitDetail,
@@ -16,20 +16,18 @@ import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { isObjectIdHex } from '../lib/text-search';
 import {
-  balanceId,
+  availableAt,
   ensureLot,
   lotExpiry,
   presentMovement,
-  registerOpHook,
   runStockOp,
   settleStockOp,
   StockConflict,
-  StockOp,
   OP_LEASE_MS,
-  Balance,
   type MovementInput,
-  type StockOpDoc,
+  type MovementDoc,
 } from '../stock';
+import { operationPending, type OperationDoc, type OperationHooks } from '../db/operations';
 import { donations, type DonationDoc } from './donations.model';
 import { presentDonation } from './donations.presenter';
 
@@ -37,29 +35,36 @@ import { presentDonation } from './donations.presenter';
 const CLOCK_SKEW_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 3_600_000;
 
-// The donation document is written by the stock operation that moves its goods (on completion,
-// also when the repair pass completes it after a crash), so a donation exists exactly when its
-// stock does.
-registerOpHook('donation.record', {
-  async onApplied(op: StockOpDoc) {
-    const doc = op.hook!.data.donation as DonationDoc;
-    await donations()
-      .insertOne(doc)
-      .catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      });
-  },
-});
-registerOpHook('donation.void', {
-  async onApplied(op: StockOpDoc) {
-    const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
-    await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
-  },
-  async onUndone(op: StockOpDoc) {
-    const { donationId } = op.hook!.data as { donationId: string };
-    await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
-  },
-});
+/** The donations list's filters (the export's too: one definition). */
+export type DonationsQuery = Pick<ListDonationsQuery, 'campaignId' | 'locationId' | 'from' | 'to' | 'voided'>;
+
+export function donationsFilter(query: DonationsQuery): mongo.Filter<DonationDoc> {
+  const filter: mongo.Filter<DonationDoc> = {};
+  if (query.campaignId) filter.campaignId = query.campaignId;
+  if (query.locationId) filter.locationId = query.locationId;
+  if (query.from || query.to) {
+    filter.receivedAt = {
+      ...(query.from ? { $gte: new Date(query.from) } : {}),
+      ...(query.to ? { $lt: new Date(query.to) } : {}),
+    };
+  }
+  if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
+  return filter;
+}
+
+/** Every donation the list selects, in the order they were recorded, as a cursor (exports). */
+export const streamDonations = (query: DonationsQuery): AsyncIterable<DonationDoc> =>
+  donations().find(donationsFilter(query));
+
+/** Per item of a campaign, its first and last donation (not voided): one aggregation (the summary). */
+export const donationDatesByItem = (campaignId: string) =>
+  donations()
+    .aggregate<{ _id: string; first: Date; last: Date }>([
+      { $match: { campaignId, voided: null } },
+      { $unwind: '$lines' },
+      { $group: { _id: '$lines.itemId', first: { $min: '$receivedAt' }, last: { $max: '$receivedAt' } } },
+    ])
+    .toArray();
 
 async function findDonation(id: string): Promise<DonationDoc> {
   const doc = isObjectIdHex(id) ? await donations().findOne({ _id: id }) : null;
@@ -75,7 +80,45 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
 }
 
 export function createDonationsService(events: EventBus) {
+  const movementsOf = (op: OperationDoc) => (op.movements as MovementDoc[]).map(presentMovement);
+
+  /**
+   * The hooks of the donations' stock operations (wired in app.ts). The donation document is
+   * written by the stock operation that moves its goods (on completion, also when the repair pass
+   * completes it after a crash), so a donation exists exactly when its stock does. What the repair
+   * finishes is published like what a request finishes.
+   */
+  const opHooks: Pick<OperationHooks, 'donation.record' | 'donation.void'> = {
+    'donation.record': {
+      async onApplied(op, { byRepair }) {
+        const doc = op.hook!.data.donation as DonationDoc;
+        await donations()
+          .insertOne(doc)
+          .catch((err: unknown) => {
+            if (!isDuplicateKey(err)) throw err;
+          });
+        if (byRepair) {
+          events.publish('donations.recorded', { donation: presentDonation(doc), movements: movementsOf(op) });
+        }
+      },
+    },
+    'donation.void': {
+      async onApplied(op, { byRepair }) {
+        const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
+        await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
+        const doc = byRepair ? await donations().findOne({ _id: donationId }) : null;
+        if (doc) events.publish('donations.voided', { donation: presentDonation(doc), movements: movementsOf(op) });
+      },
+      async onUndone(op) {
+        const { donationId } = op.hook!.data as { donationId: string };
+        await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
+      },
+    },
+  };
+
   return {
+    opHooks,
+
     /**
      * Records goods received at a location for a campaign. Quantities are converted to base
      * units; a line without `expiresAt` expires the item's shelf life after `receivedAt`. Each
@@ -273,18 +316,8 @@ export function createDonationsService(events: EventBus) {
 
     /** Donations, most recently received first. `total` is a lower bound (exact on the last page). */
     async list(_actor: Actor, query: ListDonationsQuery): Promise<Page<DonationDto>> {
-      const filter: Record<string, unknown> = {};
-      if (query.campaignId) filter.campaignId = query.campaignId;
-      if (query.locationId) filter.locationId = query.locationId;
-      if (query.from || query.to) {
-        filter.receivedAt = {
-          ...(query.from ? { $gte: new Date(query.from) } : {}),
-          ...(query.to ? { $lt: new Date(query.to) } : {}),
-        };
-      }
-      if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
       const docs = await donations()
-        .find(filter)
+        .find(donationsFilter(query))
         .sort({ receivedAt: -1, _id: -1 })
         .skip(query.offset)
         .limit(query.limit + 1)
@@ -314,7 +347,7 @@ export function createDonationsService(events: EventBus) {
       if (
         doc.voidOpId &&
         Date.now() - (doc.voidClaimedAt?.getTime() ?? 0) > OP_LEASE_MS &&
-        !(await StockOp.exists({ _id: doc.voidOpId }))
+        !(await operationPending(doc.voidOpId))
       ) {
         // A void that died before writing its intent left its claim (long ago): clear it.
         await donations().updateOne({ _id: id, voidOpId: doc.voidOpId, voided: null }, { $set: { voidOpId: null } });
@@ -360,10 +393,7 @@ export function createDonationsService(events: EventBus) {
         // Name each line whose goods are no longer all here.
         const need = new Map<string, number>();
         for (const l of doc.lines) need.set(l.lotId, (need.get(l.lotId) ?? 0) + l.quantity);
-        const here = await Balance.find({
-          _id: { $in: [...need.keys()].map((lot) => balanceId(doc.locationId, lot)) },
-        }).lean();
-        const available = new Map(here.map((b) => [b.lotId, b.available]));
+        const available = await availableAt(doc.locationId, [...need.keys()]);
         const details: ErrorDetail[] = [];
         doc.lines.forEach((l, i) => {
           const has = available.get(l.lotId) ?? 0;

@@ -1,4 +1,3 @@
-import type { mongo } from 'mongoose';
 import {
   localize,
   wallClock,
@@ -8,15 +7,14 @@ import {
   type ExportStockQuery,
   type LocalizedText,
   type Locale,
-  type ShipmentStatus,
 } from '@karavan/shared';
-import { Campaign, defaultTimeZone } from '../campaigns';
-import { Donation, type DonationDoc } from '../donations';
-import { Item } from '../items';
-import { Location } from '../locations';
-import { Shipment } from '../shipments';
-import { Balance, isExpired, walkScope, type MovementDoc } from '../stock';
-import { User } from '../users';
+import { campaignNames, defaultTimeZone } from '../campaigns';
+import { streamDonations } from '../donations';
+import { itemNames } from '../items';
+import { locationNames } from '../locations';
+import { streamShipments } from '../shipments';
+import { isExpired, stockRows, walkScope, type MovementDoc } from '../stock';
+import { driverNames } from '../users';
 
 /*
  * The rows of each export, as async generators over cursors (or the ledger index, for
@@ -55,21 +53,17 @@ const local = (d: Date | null | undefined, zone: string) => {
 
 /** Names in the asked language, falling back to Russian where a translation is missing. */
 async function names(lang: Locale): Promise<Names> {
-  const [items, locations, campaigns] = await Promise.all([
-    Item.find({}, { name: 1, baseUnit: 1 }).lean(),
-    Location.find({}, { name: 1, kind: 1, address: 1 }).lean(),
-    Campaign.find({}, { name: 1, timeZone: 1 }).lean(),
-  ]);
-  const itemMap = new Map(items.map((i) => [i._id.toHexString(), { name: localize(i.name, lang), unit: i.baseUnit }]));
+  const [items, locations, campaigns] = await Promise.all([itemNames(), locationNames(), campaignNames()]);
+  const itemMap = new Map(items.map((i) => [i.id, { name: localize(i.name, lang), unit: i.baseUnit }]));
   const locMap = new Map(
     locations.map((l) => [
-      l._id.toHexString(),
+      l.id,
       { name: localize(l.name as LocalizedText | string, lang), kind: l.kind, address: l.address ?? '' },
     ]),
   );
   const campMap = new Map(
     campaigns.map((c) => [
-      c._id.toHexString(),
+      c.id,
       { name: localize(c.name as LocalizedText | string, lang), zone: c.timeZone ?? defaultTimeZone() },
     ]),
   );
@@ -84,17 +78,7 @@ async function names(lang: Locale): Promise<Names> {
 /** Donations, one row per line, in the order they were recorded. */
 export async function donationsTable(query: ExportDonationsQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: mongo.Filter<DonationDoc> = {};
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  if (query.locationId) filter.locationId = query.locationId;
-  if (query.from || query.to) {
-    filter.receivedAt = {
-      ...(query.from ? { $gte: new Date(query.from) } : {}),
-      ...(query.to ? { $lt: new Date(query.to) } : {}),
-    };
-  }
-  if (query.voided !== undefined) filter.voided = query.voided ? { $ne: null } : null;
-  const cursor = (Donation.collection as unknown as mongo.Collection<DonationDoc>).find(filter);
+  const cursor = streamDonations(query);
   async function* rows(): AsyncIterable<Cell[]> {
     for await (const d of cursor) {
       const where = n.location(d.locationId);
@@ -171,36 +155,10 @@ export async function donationsTable(query: ExportDonationsQuery): Promise<Table
   };
 }
 
-interface BalanceDoc {
-  _id: string;
-  locationId: string;
-  lotId: string;
-  itemId: string;
-  campaignId: string;
-  expiresAt: Date | null;
-  onHand: number;
-  reserved: number;
-  available: number;
-}
-
 /** Stock per location and lot, soonest expiry first (the list's filters and order). */
 export async function stockTable(query: ExportStockQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: mongo.Filter<BalanceDoc> = {};
-  if (query.locationId) filter.locationId = query.locationId;
-  if (query.itemId) filter.itemId = query.itemId;
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-  if (query.expiringWithinHours !== undefined) {
-    filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
-  }
-  // Balances are one per location and lot: a small collection, sorted like the list.
-  const docs = await (Balance.collection as unknown as mongo.Collection<BalanceDoc>).find(filter).toArray();
-  docs.sort(
-    (a, b) =>
-      (a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) - (b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) ||
-      a._id.localeCompare(b._id),
-  );
+  const docs = await stockRows(query); // soonest expiry first, like the list
   const now = new Date();
   async function* rows(): AsyncIterable<Cell[]> {
     for (const b of docs) {
@@ -362,23 +320,11 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
   };
 }
 
-const ACTIVE: ShipmentStatus[] = ['planned', 'loading', 'departed', 'at_checkpoint', 'arrived'];
-
 /** Shipments, one row per manifest line, in the order they were planned. */
 export async function shipmentsTable(query: ExportShipmentsQuery): Promise<Table> {
   const n = await names(query.lang ?? 'ru');
-  const filter: Record<string, unknown> = {};
-  if (query.driverId) filter.driverId = query.driverId;
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  const statuses = query.status?.length ? query.status : null;
-  if (statuses && query.active) filter.status = { $in: statuses.filter((s) => ACTIVE.includes(s)) };
-  else if (statuses) filter.status = { $in: statuses };
-  else if (query.active) filter.status = { $in: ACTIVE };
-  else if (query.active === false) filter.status = { $in: ['delivered', 'cancelled'] };
-  const drivers = new Map(
-    (await User.find({ role: 'driver' }, { name: 1 }).lean()).map((u) => [u._id.toHexString(), u.name]),
-  );
-  const cursor = Shipment.collection.find(filter, { projection: { history: 0, pending: 0 } });
+  const drivers = await driverNames();
+  const cursor = streamShipments(query);
   async function* rows(): AsyncIterable<Cell[]> {
     for await (const s of cursor) {
       const origin = n.location(s.originId as string);

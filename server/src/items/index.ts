@@ -1,4 +1,4 @@
-export { Item, type ItemDoc, type ItemFields } from './items.model';
+export { type ItemDoc, type ItemFields } from './items.model';
 export { presentItem } from './items.presenter';
-export { createItemsService, getItem, findItems, type ItemsService } from './items.service';
+export { createItemsService, getItem, findItems, itemNames, type ItemsService } from './items.service';
 export { itemsRoutes } from './items.routes';

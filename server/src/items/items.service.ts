@@ -4,6 +4,7 @@ import type { Actor } from '../lib/route';
 import { containing, exactly, isObjectIdHex } from '../lib/text-search';
 import { Item, type ItemDoc } from './items.model';
 import { presentItem } from './items.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findItem(id: string): Promise<ItemDoc> {
   const item = isObjectIdHex(id) ? await Item.findById(id) : null;
@@ -49,12 +50,20 @@ function assertShelfLife(perishable: boolean, shelfLifeHours: number | null): vo
   }
 }
 
+/** Every item's id, name and base unit (lookup tables of exports). */
+export async function itemNames() {
+  return (await Item.find({}, { name: 1, baseUnit: 1 }).lean()).map((i) => ({
+    id: i._id.toHexString(),
+    name: i.name,
+    baseUnit: i.baseUnit,
+  }));
+}
+
 export function createItemsService() {
   return {
     /** Adds an item to the catalogue. */
     async create(_actor: Actor, input: CreateItemRequest, options: { id?: string } = {}): Promise<ItemDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Item.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Item.findById(id));
       if (made) return presentItem(made);
       const perishable = input.perishable ?? false;
       assertShelfLife(perishable, input.shelfLifeHours ?? null);

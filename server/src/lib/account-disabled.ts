@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { ApiError } from './errors';
-import { User } from '../users';
+import { accountActive } from '../users';
 
 /**
  * Wraps the authentication middleware so that a request refused because the account was
@@ -31,17 +31,15 @@ export function explainDisabledAccounts(authenticate: RequestHandler, secret: st
         return next(err);
       }
       if (typeof sub !== 'string' || !/^[0-9a-f]{24}$/.test(sub)) return next(err);
-      User.findById(sub, { active: 1 })
-        .lean()
-        .then(
-          (user) =>
-            next(
-              user && !user.active
-                ? new ApiError(401, 'ACCOUNT_DISABLED', 'This account is disabled; ask a coordinator')
-                : err,
-            ),
-          () => next(err),
-        );
+      accountActive(sub).then(
+        (active) =>
+          next(
+            active === false
+              ? new ApiError(401, 'ACCOUNT_DISABLED', 'This account is disabled; ask a coordinator')
+              : err,
+          ),
+        () => next(err),
+      );
     });
   };
 }

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
-import mongoose, { Schema } from 'mongoose';
-import { ApiError, isDuplicateKey } from './errors';
+import mongoose, { Schema, type mongo } from 'mongoose';
+import { once as runOnce, settlePendingRecords, stableStringify, type OnceRecord } from '../db/idempotency';
+import { ApiError } from './errors';
 import type { Reply } from './route';
 import { hmacHex, withoutSecrets } from './secrets';
 
@@ -33,19 +33,6 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const PENDING_STALE_MS = 60 * 1000;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
-
-/** This process; and the records whose first attempt it is running right now. */
-const INSTANCE = randomUUID();
-const runningHere = new Set<string>();
-
 /**
  * The id a handler may give what it creates under this key (24 hex, like an ObjectId): the same
  * for every attempt, so an attempt that finds the earlier one's work returns it instead of
@@ -66,7 +53,8 @@ export type Idempotent = (req: Request, res: Response, run: () => Promise<Reply>
  * who can read the database files and guesses a password in it. Stored replies keep no field
  * named like a secret (password, token).
  *
- * Runs `run` once per (caller, key). Without the header it just runs. A replay with the same
+ * Runs `run` once per (caller, key), through the kernel's idempotency engine (db/idempotency.ts).
+ * Without the header it just runs. A replay with the same
  * request returns the stored reply with `Idempotent-Replayed: true`; the same key with another
  * request is 422; a replay while the first is still running is 409. A failed first attempt
  * forgets the key, so the client may retry after fixing the cause.
@@ -76,6 +64,12 @@ export function createIdempotency(secretKey: Buffer): Idempotent {
     return once(secretKey, req, res, run);
   };
 }
+
+interface HttpRecord extends OnceRecord {
+  status?: number;
+  body?: unknown;
+}
+const records = () => IdempotencyRecord.collection as unknown as mongo.Collection<HttpRecord>;
 
 async function once(secretKey: Buffer, req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply> {
   const key = req.get(IDEMPOTENCY_HEADER);
@@ -91,57 +85,32 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
     secretKey,
     `${req.method} ${req.baseUrl}${req.path}\n${stableStringify(req.body ?? null)}`,
   );
-  const now = new Date();
   res.locals[IDEMPOTENT_RESOURCE_ID] = hmacHex(secretKey, `resource\n${id}`).slice(0, 24);
-
-  try {
-    await IdempotencyRecord.create({ _id: id, fingerprint, state: 'pending', createdAt: now, owner: INSTANCE });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    const existing = await IdempotencyRecord.findById(id).lean();
-    if (!existing) return once(secretKey, req, res, run); // expired or forgotten in between: try again
-    if (existing.fingerprint !== fingerprint) {
-      throw new ApiError(
-        422,
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was already used with a different request',
-      );
-    }
-    const expired = now.getTime() - existing.createdAt.getTime() > IDEMPOTENCY_TTL_MS;
-    const stale = existing.state === 'pending' && now.getTime() - existing.createdAt.getTime() > PENDING_STALE_MS;
-    // Pending, but its attempt ran here and is over: it failed while the database was away and
-    // could not forget the key. Take over now instead of answering 409 for a minute; handlers
-    // that create something find the earlier attempt's work by IDEMPOTENT_RESOURCE_ID.
-    const orphaned = existing.state === 'pending' && existing.owner === INSTANCE && !runningHere.has(id);
-    if (expired || stale || orphaned) {
-      await IdempotencyRecord.deleteOne({ _id: id, createdAt: existing.createdAt });
-      return once(secretKey, req, res, run);
-    }
-    if (existing.state === 'pending') {
-      throw new ApiError(
+  // Handlers that create something find an earlier attempt's work by IDEMPOTENT_RESOURCE_ID.
+  const { answer } = await runOnce<HttpRecord, Reply>({
+    records,
+    record: { _id: id, fingerprint, createdAt: new Date() },
+    staleMs: PENDING_STALE_MS,
+    ttlMs: IDEMPOTENCY_TTL_MS,
+    run: async () => {
+      const reply = await run();
+      return { answer: reply, done: { status: reply.status, body: withoutSecrets(reply.body ?? null) } };
+    },
+    answer: async (record) => ({
+      status: record.status ?? 200,
+      body: record.body,
+      headers: { 'Idempotent-Replayed': 'true' },
+    }),
+    reused: () =>
+      new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request'),
+    inProgress: () =>
+      new ApiError(
         409,
         'IDEMPOTENCY_IN_PROGRESS',
         'A request with this Idempotency-Key is still being processed; retry shortly',
-      );
-    }
-    return { status: existing.status ?? 200, body: existing.body, headers: { 'Idempotent-Replayed': 'true' } };
-  }
-
-  let reply: Reply;
-  runningHere.add(id);
-  try {
-    reply = await run();
-  } catch (err) {
-    await IdempotencyRecord.deleteOne({ _id: id }).catch(() => undefined);
-    throw err;
-  } finally {
-    runningHere.delete(id);
-  }
-  await IdempotencyRecord.updateOne(
-    { _id: id },
-    { $set: { state: 'done', status: reply.status, body: withoutSecrets(reply.body ?? null) } },
-  );
-  return reply;
+      ),
+  });
+  return answer;
 }
 
 /**
@@ -152,6 +121,5 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
  * until the records go stale.
  */
 export async function releasePendingIdempotencyRecords(): Promise<number> {
-  const result = await IdempotencyRecord.deleteMany({ state: 'pending' });
-  return result.deletedCount;
+  return (await settlePendingRecords(records())).forgotten;
 }

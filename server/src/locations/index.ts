@@ -1,9 +1,11 @@
-export { Location, type LocationDoc, type LocationFields } from './locations.model';
+export { type LocationDoc, type LocationFields } from './locations.model';
 export { presentLocation } from './locations.presenter';
 export {
+  activeCollectionPoints,
   createLocationsService,
   getLocation,
   findLocations,
+  locationNames,
   migrateLocations,
   type LocationsService,
 } from './locations.service';

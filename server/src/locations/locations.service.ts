@@ -14,6 +14,7 @@ import type { Actor } from '../lib/route';
 import { containing, isObjectIdHex } from '../lib/text-search';
 import { Location, type LocationDoc } from './locations.model';
 import { presentLocation } from './locations.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findLocation(id: string): Promise<LocationDoc> {
   const location = isObjectIdHex(id) ? await Location.findById(id) : null;
@@ -38,12 +39,30 @@ export async function findLocations(ids: readonly string[]): Promise<Map<string,
   return found;
 }
 
+/** The active collection points (the public needs page says where to bring donations). */
+/** Active collection points: those named (a campaign's own), or every one when none is named. */
+export async function activeCollectionPoints(ids: readonly string[] = []): Promise<LocationDto[]> {
+  const chosen = ids.length > 0 ? { _id: { $in: [...ids] } } : {};
+  return (await Location.find({ kind: 'collection_point' as const, active: true, ...chosen }).lean()).map(
+    presentLocation,
+  );
+}
+
+/** Every place's id, name, kind and address (lookup tables of exports). */
+export async function locationNames() {
+  return (await Location.find({}, { name: 1, kind: 1, address: 1 }).lean()).map((l) => ({
+    id: l._id.toHexString(),
+    name: l.name,
+    kind: l.kind,
+    address: l.address ?? null,
+  }));
+}
+
 export function createLocationsService() {
   return {
     /** Adds a collection point, warehouse, checkpoint or distribution point. */
     async create(_actor: Actor, input: CreateLocationRequest, options: { id?: string } = {}): Promise<LocationDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Location.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Location.findById(id));
       if (made) return presentLocation(made);
       const location = await Location.create({
         ...(options.id ? { _id: options.id } : {}),

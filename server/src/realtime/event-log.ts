@@ -1,5 +1,7 @@
 import mongoose, { Schema, type mongo } from 'mongoose';
 import { EVENT_RETENTION_DAYS, type LiveEventDto, type LiveEventName } from '@karavan/shared';
+import { retrying } from '../db/retry';
+import { isDuplicateKey } from '../lib/errors';
 
 /**
  * The persisted live-event log. `seq` comes from one counter document (`$inc`, never reused);
@@ -45,19 +47,18 @@ const counters = () => Counter.collection as unknown as mongo.Collection<{ _id: 
 
 /** Takes `n` consecutive seqs; returns the first. */
 export async function takeSeqs(n: number): Promise<number> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
+  // Two first-ever takers may race to create the counter: the loser takes again.
+  return retrying(
+    async () => {
       const doc = await counters().findOneAndUpdate(
         { _id: SEQ_ID },
         { $inc: { seq: n } },
         { upsert: true, returnDocument: 'after' },
       );
       return doc!.seq - n + 1;
-    } catch (err) {
-      // Two first-ever takers raced to create the counter: the loser takes again.
-      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
-    }
-  }
+    },
+    { retryOn: isDuplicateKey },
+  );
 }
 
 /** The latest seq taken so far (0 before the first event). */

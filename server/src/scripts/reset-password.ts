@@ -5,7 +5,7 @@ import { EmbeddedDbError } from '../db/embedded-db';
 import { createLogger } from '../lib/logger';
 import { hashPassword } from '../lib/passwords';
 import { endAllSessions } from '../sessions';
-import { User } from '../users';
+import { User } from '../users/users.model';
 
 class UsageError extends Error {}
 

@@ -12,14 +12,18 @@ import {
   type CreateLocationRequest,
   type CreateVolunteerRequest,
 } from '@karavan/shared';
-import { Campaign, createCampaignsService } from '../campaigns';
-import { createItemsService, Item } from '../items';
+import { createCampaignsService } from '../campaigns';
+import { Campaign } from '../campaigns/campaigns.model';
+import { createItemsService } from '../items';
+import { Item } from '../items/items.model';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { byRussianName } from '../lib/text-search';
-import { createLocationsService, Location } from '../locations';
-import { User } from '../users';
-import { createVolunteersService, Volunteer } from '../volunteers';
+import { createLocationsService } from '../locations';
+import { Location } from '../locations/locations.model';
+import { User } from '../users/users.model';
+import { createVolunteersService } from '../volunteers';
+import { Volunteer } from '../volunteers/volunteers.model';
 
 /** Campaign targets name their item by its Russian name; volunteers their user by email. */
 export interface CatalogueSeed {

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { CampaignDto, LocationDto, Role, ShipmentStatus, ShipmentUpdateRequest } from '@karavan/shared';
-import { Campaign, createCampaignsService } from '../campaigns';
-import { Donation, type DonationsService } from '../donations';
-import { Item } from '../items';
+import { createCampaignsService } from '../campaigns';
+import { Campaign } from '../campaigns/campaigns.model';
+import { type DonationsService } from '../donations';
+import { Donation } from '../donations/donations.model';
+import { Item } from '../items/items.model';
 import type { Actor } from '../lib/route';
 import { byRussianName } from '../lib/text-search';
-import { Location, presentLocation } from '../locations';
-import { Shipment, type ShipmentsService } from '../shipments';
+import { presentLocation } from '../locations';
+import { Location } from '../locations/locations.model';
+import { type ShipmentsService } from '../shipments';
+import { Shipment } from '../shipments/shipments.model';
 import type { StockService } from '../stock';
-import { User } from '../users';
+import { User } from '../users/users.model';
 
 /*
  * The January 2022 drive, replayed as demo data through the same services as the API: donations

@@ -3,13 +3,12 @@ import type { CreateUserRequest, Role } from '@karavan/shared';
 import { createKaravan } from '../app';
 import type { Config } from '../config';
 import { ensureIndexes } from '../db/database';
-import { createDonationsService } from '../donations';
 import { isDuplicateKey } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { isDemoDatabase, markDemoDatabase } from '../settings/settings';
-import { createShipmentsService } from '../shipments';
-import { createStockService } from '../stock';
-import { createUsersService, User } from '../users';
+import { createKernelServices } from '../wiring';
+import { createUsersService } from '../users';
+import { User } from '../users/users.model';
 import { seedCatalogue, type CatalogueSeed } from './catalogue';
 import { seedDrive, type DriveResult } from './drive';
 import { progressReporter, seedSynthetic, type SyntheticResult } from './synthetic';
@@ -115,15 +114,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     );
 
     if (options.seed.users?.length) {
-      const stock = createStockService(karavan.events);
-      result.drive = await seedDrive(
-        {
-          donations: createDonationsService(karavan.events),
-          shipments: createShipmentsService(karavan.events, stock),
-          stock,
-        },
-        options.now,
-      );
+      result.drive = await seedDrive(createKernelServices(karavan.events), options.now);
       const d = result.drive;
       out.write(
         `The January 2022 drive: ${d.donations.created} donation(s) recorded, ${d.donations.existing} already there; ` +

@@ -1,13 +1,19 @@
 import { Types, type mongo } from 'mongoose';
 import { SingleBar, Presets } from 'cli-progress';
-import { Campaign, createCampaignsService } from '../campaigns';
-import { counterId, DonationCounter, hourStart } from '../dashboard';
-import { Donation, type DonationDoc } from '../donations';
-import { createItemsService, Item } from '../items';
+import { createCampaignsService } from '../campaigns';
+import { Campaign } from '../campaigns/campaigns.model';
+import { counterId, hourStart } from '../dashboard';
+import { DonationCounter } from '../dashboard/dashboard.model';
+import { type DonationDoc } from '../donations';
+import { Donation } from '../donations/donations.model';
+import { createItemsService } from '../items';
+import { Item } from '../items/items.model';
 import type { Actor } from '../lib/route';
 import { byRussianName } from '../lib/text-search';
-import { createLocationsService, Location } from '../locations';
-import { Balance, CampaignTotal, effectOf, ensureLot, lotExpiry, Movement, type MovementDoc } from '../stock';
+import { createLocationsService } from '../locations';
+import { Location } from '../locations/locations.model';
+import { effectOf, ensureLot, lotExpiry, type MovementDoc } from '../stock';
+import { Balance, CampaignTotal, Movement } from '../stock/stock.model';
 
 /*
  * Large synthetic data for benchmarks: `npm run seed -- --scale N` records N donations (one to

@@ -1,2 +1,1 @@
-export { Session } from './sessions.model';
 export * from './sessions.service';

@@ -5,11 +5,13 @@
  */
 export {
   createShipmentsService,
-  repairShipmentIntents,
   settlePendingUpdateRecords,
-  shipmentFaults,
+  shipmentsFilter,
+  streamShipments,
+  deliveredShipments,
+  LEGACY_CLAIMS,
   type ShipmentsService,
 } from './shipments.service';
 export { shipmentsRoutes } from './shipments.routes';
 export { presentShipment, presentShipmentSummary, presentUpdate } from './shipments.presenter';
-export { Shipment, ShipmentUpdate, HISTORY_KEPT } from './shipments.model';
+export { HISTORY_KEPT } from './shipments.model';

@@ -188,6 +188,8 @@ export interface UpdateRecord {
   /** The request as received (lots, lines, receivedBy), for the record. */
   request: Record<string, unknown>;
   createdAt: Date;
+  /** The process running the first attempt (db/idempotency.ts). */
+  owner?: string;
 }
 
 const updateSchema = new Schema(

@@ -19,12 +19,14 @@ export {
   type LotLinesInput,
   type StockOpResult,
   type FefoPick,
+  stockRows,
+  availableAt,
+  type BalanceDoc,
 } from './stock.service';
 export {
   runStockOp,
   settleStockOp,
   repairStockOps,
-  registerOpHook,
   countPendingStockOps,
   OP_LEASE_MS,
   StockConflict,
@@ -34,11 +36,9 @@ export {
   type MovementInput,
   type MovementDoc,
   type StockOpDoc,
-  type OpHook,
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';
 export { walkScope, movementsByIds } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
-export { Balance, CampaignTotal, Movement, Lot, StockOp } from './stock.model';
 export { stockRoutes } from './stock.routes';

@@ -1,28 +1,28 @@
-import { Types, type mongo } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { formatLimit, TOTAL_MAX, type ErrorDetail, type MovementKind } from '@karavan/shared';
-import { ApiError, isDuplicateKey } from '../lib/errors';
-import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
+import {
+  applyStep,
+  countPendingOperations,
+  OP_LEASE_MS,
+  runOperation,
+  StepsRefused,
+  type Claim,
+  type HookRef,
+  type OperationDoc,
+  type Shortage,
+  type Step,
+} from '../db/operations';
+import { repairOperations, settleOperation, type RepairReport } from '../db/repair';
+import { ApiError } from '../lib/errors';
 
 /*
- * The ledger engine. There are no multi-document transactions, so one stock operation (a
- * donation, a void, a write-off, a reservation, ...) is:
- *
- *  1. an intent document in `stock_ops` listing its ledger movements and the balance/total
- *     updates ("steps") they imply;
- *  2. each step applied as ONE guarded single-document update that also pushes the op id onto
- *     the document's `ops` array: `updateOne({ _id, ops: { $ne: opId }, available: { $gte: q } },
- *     { $inc, $push: { ops: opId } })`. The marker makes the step idempotent and tells the repair
- *     pass whether it was applied. Balance steps go first, campaign totals after them all passed.
- *     A failed guard undoes the applied steps and answers 409;
- *  3. the movements inserted in order with deterministic `_id`s (`${opId}:${n}`): the first one
- *     in the ledger is the op's COMMIT POINT (the movements' declared indexes serve the
- *     ledger's readers, ledger-index.ts); then the owner's hook (e.g. the donation document stored), the markers
- *     pulled, the intent deleted.
- *
- * A crash anywhere leaves the intent behind. `repairStockOps` finishes an op whose first
- * movement is in the ledger and undoes any other (its caller was never told it succeeded); both
- * are idempotent thanks to the markers and the deterministic movement ids. Balances, totals and
- * the ledger all derive from one function, `effectOf`, which the reconcile uses too.
+ * The ledger: what each kind of movement does to balances and campaign totals (`effectOf`, also
+ * used by the reconcile), turned into the guarded steps of one operation of the persistence
+ * kernel (db/operations.ts). A stock operation (a donation, a void, a write-off, a reservation,
+ * ...) is one kernel operation: its steps are one guarded `$inc` per balance (group 0: they hold
+ * the guards that decide) and per campaign total (group 1), its records are the ledger movements
+ * (`${opId}:${n}`; the first one is the commit point), its hook the owner's (a donation stored, a
+ * shipment's pending change applied).
  */
 
 /** A movement as a service describes it; the engine adds id, op, time and actor. */
@@ -48,36 +48,10 @@ export interface MovementDoc extends Required<MovementInput> {
 }
 
 export type StepCollection = 'balances' | 'campaign_totals';
+export type { Step, Shortage };
 
-/** One guarded single-document update of an operation. */
-export interface Step {
-  coll: StepCollection;
-  id: string;
-  /** Non-zero increments. A negative one is guarded: the field may not go below 0. */
-  inc: Record<string, number>;
-  /** Compare-and-set: the update applies only while these fields have these values. */
-  expect?: Record<string, number>;
-  /** Fields of the document if this step creates it (only steps that only add may create). */
-  insert: Record<string, unknown>;
-}
-
-export interface OpHookRef {
-  name: string;
-  data: Record<string, unknown>;
-}
-
-export interface StockOpDoc {
-  _id: string;
-  kind: string;
-  actorId: string;
-  steps: Step[];
-  movements: MovementDoc[];
-  hook: OpHookRef | null;
-  createdAt: Date;
-  leaseUntil: Date;
-  /** The process that started it (see settleStockOp). */
-  instance?: string;
-}
+/** An operation's intent as stored (see db/operations.ts). */
+export type StockOpDoc = OperationDoc;
 
 /** What one movement does to its balance (if any) and to its campaign total. */
 export interface Effect {
@@ -190,168 +164,20 @@ export function buildSteps(movements: MovementDoc[], expect: Record<string, Reco
     if (Object.keys(step.inc).length === 0) continue;
     const fields = step.coll === 'balances' ? BALANCE_FIELDS : TOTAL_FIELDS;
     step.insert = { ...step.insert, ...zeros(fields, step.inc) };
+    // Balances go first and guard every field (the physical truth); campaign totals change only
+    // once they all passed, and guard only `inTransit` (no operation on goods in transit has a
+    // balance to guard it): the other totals are sums of balances, and guarding them would let an
+    // operation that is about to fail (and be undone) make a valid one fail.
+    // No running total may pass TOTAL_MAX (counts stay exact integers).
+    step.max = TOTAL_MAX;
+    if (step.coll === 'balances') step.guard = [...BALANCE_FIELDS];
+    else {
+      step.group = 1;
+      if ((step.inc.inTransit ?? 0) < 0) step.guard = ['inTransit'];
+    }
     out.push(step);
   }
   return out;
-}
-
-type Collection<T extends mongo.Document> = mongo.Collection<T>;
-type Document = mongo.Document;
-
-const collectionOf = (coll: StepCollection): Collection<Document> =>
-  (coll === 'balances' ? Balance.collection : CampaignTotal.collection) as unknown as Collection<Document>;
-const ops = () => StockOp.collection as unknown as Collection<StockOpDoc>;
-
-/**
- * The fields a step may not take below 0. On a balance: all of them (onHand, reserved, available
- * = onHand - reserved), the physical truth. On a campaign total only `inTransit` (no operation on
- * goods in transit has a balance to guard it): the other totals are sums of balances, and guarding
- * them would let an operation that is about to fail (and be undone) make a valid one fail.
- */
-const guardedFields = (step: Step) =>
-  Object.entries(step.inc)
-    .filter(([field, value]) => value < 0 && (step.coll === 'balances' || field === 'inTransit'))
-    .map(([field, value]) => [field, -value] as const);
-
-/** An unguarded step may create its document; one that is guarded needs it to exist. */
-const mayCreate = (step: Step) => !step.expect && guardedFields(step).length === 0;
-
-/** Why a step's guard failed: which field of which document falls short, and by how much. */
-export interface Shortage {
-  coll: StepCollection;
-  id: string;
-  field: string;
-  /** The value the guard needed (at least this much, or exactly this for a compare-and-set). */
-  required: number;
-  current: number;
-  /** True when a compare-and-set value changed under us (a concurrent write; retry). */
-  changed?: boolean;
-  /** True when the step would take the field past TOTAL_MAX (`required`: the most it may hold before). */
-  limit?: boolean;
-}
-
-/** Applies one step; null when applied (now or before), otherwise the shortages. */
-export async function applyStep(opId: string, step: Step): Promise<Shortage[] | null> {
-  const collection = collectionOf(step.coll);
-  const filter: Document = { _id: step.id, ops: { $ne: opId } };
-  for (const [field, min] of guardedFields(step)) filter[field] = { $gte: min };
-  for (const [field, value] of Object.entries(step.expect ?? {})) filter[field] = value;
-  // No running total may pass TOTAL_MAX (counts stay exact integers): checked atomically too.
-  for (const [field, value] of Object.entries(step.inc)) if (value > 0) filter[field] = { $lte: TOTAL_MAX - value };
-  const update: Document = { $inc: step.inc, $push: { ops: opId } };
-  const upsert = mayCreate(step);
-  if (upsert) update.$setOnInsert = step.insert;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const result = await collection.updateOne(filter, update, { upsert });
-      if (result.modifiedCount + result.upsertedCount > 0) return null;
-      break;
-    } catch (err) {
-      // Two creators of one new document at once: the loser retries as a plain update.
-      if (!isDuplicateKey(err)) throw err;
-    }
-  }
-  const doc = await collection.findOne({ _id: step.id } as Document);
-  if (doc && Array.isArray(doc.ops) && (doc.ops as string[]).includes(opId)) return null;
-  const shortages: Shortage[] = [];
-  for (const [field, value] of Object.entries(step.expect ?? {})) {
-    const current = Number(doc?.[field] ?? 0);
-    if (current !== value)
-      shortages.push({ coll: step.coll, id: step.id, field, required: value, current, changed: true });
-  }
-  for (const [field, value] of Object.entries(step.inc)) {
-    const current = Number(doc?.[field] ?? 0);
-    if (value < 0 && current < -value)
-      shortages.push({ coll: step.coll, id: step.id, field, required: -value, current });
-    if (value > 0 && current + value > TOTAL_MAX)
-      shortages.push({ coll: step.coll, id: step.id, field, required: TOTAL_MAX - value, current, limit: true });
-  }
-  // A guard failed but the document now satisfies it: it changed in between; report it as such.
-  if (shortages.length === 0) {
-    shortages.push({ coll: step.coll, id: step.id, field: '*', required: 0, current: 0, changed: true });
-  }
-  return shortages;
-}
-
-async function undoSteps(op: StockOpDoc): Promise<void> {
-  await Promise.all(
-    op.steps.map((step) =>
-      collectionOf(step.coll).updateOne(
-        { _id: step.id, ops: op._id } as Document,
-        {
-          $inc: Object.fromEntries(Object.entries(step.inc).map(([f, v]) => [f, -v])),
-          $pull: { ops: op._id },
-        } as Document,
-      ),
-    ),
-  );
-}
-
-async function pullMarkers(op: StockOpDoc): Promise<void> {
-  const byColl = new Map<StepCollection, string[]>();
-  for (const step of op.steps) byColl.set(step.coll, [...(byColl.get(step.coll) ?? []), step.id]);
-  await Promise.all(
-    [...byColl].map(([coll, ids]) =>
-      collectionOf(coll).bulkWrite(
-        ids.map((id) => ({
-          updateOne: { filter: { _id: id, ops: op._id } as Document, update: { $pull: { ops: op._id } } as Document },
-        })),
-        { ordered: false },
-      ),
-    ),
-  );
-}
-
-const movementsCollection = () => Movement.collection as unknown as Collection<MovementDoc>;
-
-/**
- * Writes the op's movements. The first attempt inserts them in order, so the first movement is
- * in the ledger whenever any is (the commit point); a retry (repair) inserts what is missing.
- */
-async function insertMovements(op: StockOpDoc, retry: boolean): Promise<void> {
-  if (op.movements.length === 0) return;
-  try {
-    await movementsCollection().insertMany(op.movements, { ordered: !retry });
-  } catch (err) {
-    // Already written by an earlier attempt: the ledger keeps exactly one copy of each.
-    const writeErrors = (err as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
-    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (!isDuplicateKey(err) && !(list.length > 0 && list.every((e) => e.code === 11000))) throw err;
-    if (!retry) await insertMovements(op, true);
-  }
-}
-
-/** True once the op's first movement is in the ledger: from then on it is finished, never undone. */
-async function committed(op: StockOpDoc): Promise<boolean> {
-  if (op.movements.length === 0) return true;
-  return (await movementsCollection().countDocuments({ _id: op.movements[0]!._id }, { limit: 1 })) > 0;
-}
-
-/** What the component that owns an operation does when it finishes or is undone. */
-export interface OpHook {
-  /** Runs once all steps are applied and the movements written; must be idempotent. */
-  onApplied?(op: StockOpDoc): Promise<void>;
-  /** Runs after the steps were undone; must be idempotent. */
-  onUndone?(op: StockOpDoc): Promise<void>;
-}
-const hooks = new Map<string, OpHook>();
-
-/** Registers the hook an op names in `hook.name` (at module load, before any repair runs). */
-export function registerOpHook(name: string, hook: OpHook): void {
-  hooks.set(name, hook);
-}
-
-async function finish(op: StockOpDoc, retry: boolean): Promise<void> {
-  await insertMovements(op, retry);
-  if (op.hook) await hooks.get(op.hook.name)?.onApplied?.(op);
-  await pullMarkers(op);
-  await ops().deleteOne({ _id: op._id });
-}
-
-async function undo(op: StockOpDoc): Promise<void> {
-  await undoSteps(op);
-  if (op.hook) await hooks.get(op.hook.name)?.onUndone?.(op);
-  await ops().deleteOne({ _id: op._id });
 }
 
 /** Thrown when an operation would take a running total past TOTAL_MAX: 422, naming the limit. */
@@ -376,7 +202,7 @@ export class TotalLimitExceeded extends ApiError {
 
 /**
  * Refuses an operation that would take a running total past TOTAL_MAX, before anything of it is
- * written (the guard in applyStep catches one that races past this read).
+ * written (the steps' `max` guard catches one that races past this read).
  */
 async function checkTotalLimits(steps: Step[]): Promise<void> {
   const over: Shortage[] = [];
@@ -384,7 +210,7 @@ async function checkTotalLimits(steps: Step[]): Promise<void> {
     steps.map(async (step) => {
       const rising = Object.entries(step.inc).filter(([, value]) => value > 0);
       if (rising.length === 0) return;
-      const doc = await collectionOf(step.coll).findOne({ _id: step.id } as Document);
+      const doc = await mongoose.connection.collection(step.coll).findOne({ _id: step.id as never });
       for (const [field, value] of rising) {
         const current = Number(doc?.[field] ?? 0);
         if (current + value > TOTAL_MAX) {
@@ -423,9 +249,6 @@ export function describeShortage(s: Shortage): ErrorDetail {
   };
 }
 
-/** How long a live operation owns its intent before the repair pass may take it over. */
-export const OP_LEASE_MS = 2 * 60 * 1000;
-
 export interface RunOpInput {
   /** What the op is, e.g. `donation`, `void`, `write_off` (kept on the intent for diagnosis). */
   kind: string;
@@ -433,7 +256,9 @@ export interface RunOpInput {
   movements: MovementInput[];
   /** Compare-and-set values per balance id (adjustments). */
   expect?: Record<string, Record<string, number>>;
-  hook?: OpHookRef;
+  hook?: HookRef;
+  /** Claims of other documents taken by the same operation (a shipment's pending change). */
+  claims?: Claim[];
   /** Time of the movements (default now). */
   at?: Date;
   /** A pre-made op id (24 hex); default a new ObjectId. */
@@ -445,14 +270,10 @@ export interface OpResult {
   movements: MovementDoc[];
 }
 
-/**
- * Runs one stock operation to completion: all its movements and balance changes, or none of
- * them (StockConflict when a guard fails). See the comment at the top of this file.
- */
-export async function runStockOp(input: RunOpInput): Promise<OpResult> {
-  const opId = input.opId ?? new Types.ObjectId().toHexString();
+/** The movements of an operation, with their deterministic ids (`${opId}:${n}`). */
+export function movementDocs(opId: string, input: Pick<RunOpInput, 'movements' | 'actorId' | 'at'>): MovementDoc[] {
   const at = input.at ?? new Date();
-  const movements: MovementDoc[] = input.movements.map((m, n) => ({
+  return input.movements.map((m, n) => ({
     _id: `${opId}:${n}`,
     opId,
     at,
@@ -469,111 +290,42 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
     donationId: m.donationId ?? null,
     shipmentId: m.shipmentId ?? null,
   }));
-  const op: StockOpDoc = {
-    _id: opId,
-    kind: input.kind,
-    actorId: input.actorId,
-    steps: buildSteps(movements, input.expect),
-    movements,
-    hook: input.hook ?? null,
-    createdAt: new Date(),
-    leaseUntil: new Date(Date.now() + OP_LEASE_MS),
-    instance: INSTANCE,
-  };
-  await checkTotalLimits(op.steps);
-  await ops().insertOne(op);
-  runningHere.add(opId);
+}
+
+/**
+ * Runs one stock operation to completion through the persistence kernel (db/operations.ts): all
+ * its movements and balance changes, or none of them (StockConflict when a guard fails).
+ */
+export async function runStockOp(input: RunOpInput): Promise<OpResult> {
+  const opId = input.opId ?? new Types.ObjectId().toHexString();
+  const movements = movementDocs(opId, input);
+  const steps = buildSteps(movements, input.expect);
+  await checkTotalLimits(steps);
   try {
-    await applyOp(op);
-  } finally {
-    runningHere.delete(opId);
+    await runOperation({
+      opId,
+      kind: input.kind,
+      actorId: input.actorId,
+      claims: input.claims,
+      steps,
+      records: movements,
+      hook: input.hook ?? null,
+    });
+  } catch (err) {
+    if (err instanceof StepsRefused) {
+      const limits = err.shortages.filter((s) => s.limit);
+      throw limits.length > 0 ? new TotalLimitExceeded(limits) : new StockConflict(err.shortages);
+    }
+    throw err;
   }
   return { opId, movements };
 }
 
-async function applyOp(op: StockOpDoc): Promise<void> {
-  const opId = op._id;
-
-  // Balances first: they hold the guards that decide. Only when they all passed are the campaign
-  // totals changed, so a failing operation never disturbs them, even for a moment.
-  for (const coll of ['balances', 'campaign_totals'] as const) {
-    let results: (Shortage[] | null)[];
-    try {
-      results = await Promise.all(op.steps.filter((s) => s.coll === coll).map((step) => applyStep(opId, step)));
-    } catch (err) {
-      // The database failed mid-way: undo what we can; the repair pass undoes the rest.
-      await undo(op).catch(() => undefined);
-      throw err;
-    }
-    const shortages = results.flatMap((r) => r ?? []);
-    if (shortages.length > 0) {
-      await undo(op);
-      const limits = shortages.filter((s) => s.limit);
-      throw limits.length > 0 ? new TotalLimitExceeded(limits) : new StockConflict(shortages);
-    }
-  }
-  await finish(op, false);
-}
-
-/** This process, and the ops it is running right now (settleStockOp leaves those alone). */
-const INSTANCE = new Types.ObjectId().toHexString();
-const runningHere = new Set<string>();
-
-/**
- * Finishes or undoes one operation now, when nobody is running it any more: this process started
- * it and its attempt ended (failed half-way while the database was away), or its lease ran out.
- * A client retrying with the same Idempotency-Key need not wait for the periodic repair. Returns
- * false while an attempt may still be running it (another instance, within its lease).
- */
-export async function settleStockOp(opId: string): Promise<boolean> {
-  if (runningHere.has(opId)) return false;
-  const found = await ops().findOne({ _id: opId });
-  if (!found) return true;
-  if (found.instance !== INSTANCE && found.leaseUntil.getTime() > Date.now()) return false;
-  const claimed = await ops().findOneAndUpdate(
-    { _id: opId, leaseUntil: found.leaseUntil },
-    { $set: { leaseUntil: new Date(Date.now() + OP_LEASE_MS) } },
-    { returnDocument: 'after' },
-  );
-  if (!claimed) return false;
-  if (await committed(claimed)) await finish(claimed, true);
-  else await undo(claimed);
-  return true;
-}
-
-export interface RepairReport {
-  finished: number;
-  undone: number;
-}
-
-/**
- * Finishes (its first movement is in the ledger) or undoes (any other) every operation whose
- * lease ran out: what a crash or a lost database connection left half-done. Safe to run at any time and repeatedly.
- * `now` far in the future takes over every op (tests; a single process at start-up).
- */
-export async function repairStockOps(now = new Date()): Promise<RepairReport> {
-  const report: RepairReport = { finished: 0, undone: 0 };
-  const stale = await ops()
-    .find({ leaseUntil: { $lt: now } })
-    .toArray();
-  for (const found of stale) {
-    // Claim it, so that two repairers (two instances) never work on one op at once.
-    const claimed = await ops().findOneAndUpdate(
-      { _id: found._id, leaseUntil: found.leaseUntil },
-      { $set: { leaseUntil: new Date(Math.max(now.getTime(), Date.now()) + OP_LEASE_MS) } },
-      { returnDocument: 'after' },
-    );
-    if (!claimed) continue;
-    if (await committed(claimed)) {
-      await finish(claimed, true);
-      report.finished += 1;
-    } else {
-      await undo(claimed);
-      report.undone += 1;
-    }
-  }
-  return report;
-}
-
-/** Number of operations not yet finished or undone. */
-export const countPendingStockOps = () => ops().countDocuments({});
+export {
+  applyStep,
+  settleOperation as settleStockOp,
+  repairOperations as repairStockOps,
+  countPendingOperations as countPendingStockOps,
+  OP_LEASE_MS,
+  type RepairReport,
+};

@@ -2,8 +2,9 @@ import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { EmbeddedDbError } from '../db/embedded-db';
 import { createLogger } from '../lib/logger';
-import '../donations'; // registers the donation hooks the repair pass may need
-import { repairStockOps } from './ledger';
+import { repairOperations } from '../db/repair';
+import { createEventBus } from '../lib/events';
+import { createKernelServices } from '../wiring';
 import { reconcileStock } from './reconcile';
 
 /**
@@ -19,7 +20,8 @@ async function main() {
   const db = await openDatabase(config, logger);
   try {
     // Alone on the embedded database, every pending op is an orphan; on MongoDB only expired leases.
-    const repaired = await repairStockOps(db.embedded ? new Date(8.64e15) : new Date());
+    createKernelServices(createEventBus()); // the hooks the repair pass may need
+    const repaired = await repairOperations(db.embedded ? new Date(8.64e15) : new Date());
     const report = await reconcileStock({ fix });
     const out = process.stdout;
     out.write(

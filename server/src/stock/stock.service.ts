@@ -19,6 +19,8 @@ import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { currentSeq } from '../realtime/event-log';
+import type { OperationDoc } from '../db/operations';
+import { retrying, RETRY } from '../db/retry';
 import {
   balanceId,
   describeShortage,
@@ -34,7 +36,7 @@ import { presentMovement, presentProgressItem, presentRow } from './stock.presen
 import { movementsByIds, walkScope } from './ledger-index';
 import { Balance, CampaignTotal } from './stock.model';
 
-interface BalanceDoc {
+export interface BalanceDoc {
   _id: string;
   locationId: string;
   lotId: string;
@@ -80,12 +82,54 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
+/** The stock list's filters (the export's too: one definition). */
+export type StockQuery = Pick<
+  ListStockQuery,
+  'locationId' | 'itemId' | 'campaignId' | 'includeEmpty' | 'expiringWithinHours'
+>;
+
+/**
+ * The balances the stock list selects, soonest expiry first. Balances are one per location and
+ * lot (lots bucket thousands of donations), a small collection: read the matches, order them in
+ * memory.
+ */
+export async function stockRows(query: StockQuery): Promise<BalanceDoc[]> {
+  const filter: mongo.Filter<BalanceDoc> = {};
+  if (query.locationId) filter.locationId = query.locationId;
+  if (query.itemId) filter.itemId = query.itemId;
+  if (query.campaignId) filter.campaignId = query.campaignId;
+  if (!query.includeEmpty) filter.onHand = { $gt: 0 };
+  if (query.expiringWithinHours !== undefined) {
+    filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
+  }
+  const rows = await balances().find(filter).toArray();
+  return rows.sort(byExpiry);
+}
+
+/** What is available of each lot at a location (0 when it holds none). */
+export async function availableAt(locationId: string, lotIds: string[]): Promise<Map<string, number>> {
+  const docs = await balances()
+    .find({ _id: { $in: lotIds.map((lotId) => balanceId(locationId, lotId)) } })
+    .toArray();
+  return new Map(docs.map((b) => [b.lotId, b.available]));
+}
+
 export function createStockService(events: EventBus) {
   async function run(input: RunOpInput, silent = false): Promise<StockOpResult> {
     const result = await runStockOp(input);
     const movements = result.movements.map(presentMovement);
     if (!silent) events.publish('stock.moved', { kind: input.kind, movements });
     return { opId: result.opId, movements };
+  }
+
+  /**
+   * What the repair pass finished is published like what a request finishes: its movements
+   * (a donation's are published with the donation, by the donations' hook).
+   */
+  function onRepaired(op: OperationDoc, outcome: 'finished' | 'undone'): void {
+    if (outcome !== 'finished' || op.movements.length === 0 || op.hook?.name.startsWith('donation.')) return;
+    const movements = (op.movements as MovementDoc[]).map(presentMovement);
+    events.publish('stock.moved', { kind: op.kind, movements });
   }
 
   async function balanceAt(locationId: string, lotId: string): Promise<BalanceDoc | null> {
@@ -159,21 +203,11 @@ export function createStockService(events: EventBus) {
   const service = {
     /** Runs any combination of movements as one operation (e.g. a delivery with a shortfall written off). */
     run,
+    onRepaired,
 
     /** Stock rows, soonest expiry first; by default only rows with something on hand. */
     async listStock(_actor: Actor, query: ListStockQuery): Promise<Page<StockRowDto>> {
-      const filter: mongo.Filter<BalanceDoc> = {};
-      if (query.locationId) filter.locationId = query.locationId;
-      if (query.itemId) filter.itemId = query.itemId;
-      if (query.campaignId) filter.campaignId = query.campaignId;
-      if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-      if (query.expiringWithinHours !== undefined) {
-        filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
-      }
-      // Balances are one per location and lot (lots bucket thousands of donations), a small
-      // collection: read the matches, order them in memory, page.
-      const rows = await balances().find(filter).toArray();
-      rows.sort((a, b) => byExpiry(a, b));
+      const rows = await stockRows(query);
       const now = new Date();
       return {
         items: rows.slice(query.offset, query.offset + query.limit).map((r) => presentRow(r, now)),
@@ -314,48 +348,50 @@ export function createStockService(events: EventBus) {
       );
       const earlier = options.id ? await earlierChange(options.id, input.locationId, lot.id) : null;
       if (earlier) return earlier;
-      for (let attempt = 0; attempt < 5; attempt += 1) {
-        const balance = await balanceAt(input.locationId, lot.id);
-        if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
-        if (counted < balance.reserved) {
-          throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
-            {
-              path: 'body.countedQuantity',
-              message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
-              type: 'insufficient',
-            },
-          ]);
-        }
-        const delta = counted - balance.onHand;
-        if (delta === 0) return { movement: null, row: presentRow(balance) };
-        try {
-          const result = await run({
-            kind: 'adjustment',
-            opId: options.id,
-            actorId: actor.id,
-            movements: [
+      return retrying<StockChangeDto>(
+        async () => {
+          const balance = await balanceAt(input.locationId, lot.id);
+          if (!balance) throw ApiError.notFound(`Stock of lot ${lot.id} at this location`);
+          if (counted < balance.reserved) {
+            throw new ApiError(409, 'CONFLICT', 'The count is below what is reserved for shipments', [
               {
-                kind: 'adjusted',
-                locationId: input.locationId,
-                itemId: lot.itemId,
-                campaignId: lot.campaignId,
-                lotId: lot.id,
-                expiresAt: lot.expiresAt,
-                quantity: delta,
-                reason: input.reason,
-                note: input.note ?? null,
+                path: 'body.countedQuantity',
+                message: `${balance.reserved} of this lot are reserved here; release them before counting less`,
+                type: 'insufficient',
               },
-            ],
-            expect: { [balance._id]: { onHand: balance.onHand } },
-          });
-          const row = await balanceAt(input.locationId, lot.id);
-          return { movement: result.movements[0]!, row: presentRow(row!) };
-        } catch (err) {
-          if (err instanceof StockConflict && err.shortages.some((s) => s.changed)) continue;
-          throw err;
-        }
-      }
-      throw new ApiError(409, 'CONFLICT', 'The stock kept changing during the adjustment; count again and retry');
+            ]);
+          }
+          const delta = counted - balance.onHand;
+          if (delta === 0) return { movement: null, row: presentRow(balance) };
+          try {
+            const result = await run({
+              kind: 'adjustment',
+              opId: options.id,
+              actorId: actor.id,
+              movements: [
+                {
+                  kind: 'adjusted',
+                  locationId: input.locationId,
+                  itemId: lot.itemId,
+                  campaignId: lot.campaignId,
+                  lotId: lot.id,
+                  expiresAt: lot.expiresAt,
+                  quantity: delta,
+                  reason: input.reason,
+                  note: input.note ?? null,
+                },
+              ],
+              expect: { [balance._id]: { onHand: balance.onHand } },
+            });
+            const row = await balanceAt(input.locationId, lot.id);
+            return { movement: result.movements[0]!, row: presentRow(row!) };
+          } catch (err) {
+            if (err instanceof StockConflict && err.shortages.some((s) => s.changed)) return RETRY;
+            throw err;
+          }
+        },
+        { message: 'The stock kept changing during the adjustment; count again and retry' },
+      );
     },
 
     /**

@@ -1,5 +1,16 @@
-export { User, type UserDoc, type UserFields } from './users.model';
+export { type UserDoc, type UserFields } from './users.model';
 export { presentUser } from './users.presenter';
-export { createUsersService, type UsersService } from './users.service';
+export {
+  createUsersService,
+  accountActive,
+  contactOf,
+  driverNames,
+  isActiveDriver,
+  userExists,
+  userDoc,
+  userDocByEmail,
+  userRecord,
+  type UsersService,
+} from './users.service';
 export { ensureFirstOrganiser, DEFAULT_ADMIN_EMAIL } from './bootstrap';
 export { usersRoutes } from './users.routes';

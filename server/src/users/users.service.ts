@@ -16,8 +16,44 @@ import type { Actor } from '../lib/route';
 import { endAllSessions } from '../sessions';
 import { User, type UserDoc } from './users.model';
 import { presentUser } from './users.presenter';
+import { madeBefore } from '../db/operations';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `id` names an active user with the role driver (a shipment may be assigned to them). */
+export async function isActiveDriver(id: string): Promise<boolean> {
+  const user = await User.findById(id).lean();
+  return Boolean(user && user.role === 'driver' && user.active);
+}
+
+/** The account document (signing in, changing one's password: the auth component saves it). */
+export const userDoc = (id: string): Promise<UserDoc | null> => User.findById(id);
+/** The account with this email (compared lower-case), as a document. */
+export const userDocByEmail = (email: string): Promise<UserDoc | null> =>
+  User.findOne({ email: email.trim().toLowerCase() });
+/** The account as stored, read-only. */
+export const userRecord = (id: string) => User.findById(id).lean();
+
+/** Whether a user has this id (a volunteer may be linked to it). */
+export const userExists = async (id: string): Promise<boolean> => Boolean(await User.exists({ _id: id }));
+
+/** Whether the account is active; null when there is no such user. */
+export async function accountActive(id: string): Promise<boolean | null> {
+  const user = await User.findById(id, { active: 1 }).lean();
+  return user ? Boolean(user.active) : null;
+}
+
+/** The names of every driver account, by id (exports, documents). */
+export async function driverNames(): Promise<Map<string, string>> {
+  const drivers = await User.find({ role: 'driver' }, { name: 1 }).lean();
+  return new Map(drivers.map((u) => [u._id.toHexString(), u.name]));
+}
+
+/** A user's name and phone (a waybill names its driver), null when there is no such user. */
+export async function contactOf(id: string): Promise<{ name: string; phone: string | null } | null> {
+  const user = await User.findById(id, { name: 1, phone: 1 }).lean();
+  return user ? { name: user.name, phone: user.phone ?? null } : null;
+}
 
 async function findUser(id: string): Promise<UserDoc> {
   const user = await User.findById(id);
@@ -29,8 +65,7 @@ export function createUsersService(events: EventBus) {
   return {
     /** Creates an account; the user must replace the given password at first login. */
     async create(_actor: Actor, input: CreateUserRequest, options: { id?: string } = {}): Promise<UserDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await User.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => User.findById(id));
       if (made) return presentUser(made);
       assertPasswordAllowed(input.password, 'body.password', { email: input.email });
       const passwordHash = await hashPassword(input.password);

@@ -1,4 +1,4 @@
-export { Volunteer, type VolunteerDoc, type VolunteerFields } from './volunteers.model';
+export { type VolunteerDoc, type VolunteerFields } from './volunteers.model';
 export { presentVolunteer } from './volunteers.presenter';
 export {
   createVolunteersService,

@@ -13,9 +13,10 @@ import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import { containing, exactly, isObjectIdHex } from '../lib/text-search';
-import { User } from '../users';
+import { userExists } from '../users';
 import { Volunteer, type VolunteerDoc } from './volunteers.model';
 import { presentVolunteer } from './volunteers.presenter';
+import { madeBefore } from '../db/operations';
 
 async function findVolunteer(id: string): Promise<VolunteerDoc> {
   const volunteer = isObjectIdHex(id) ? await Volunteer.findById(id) : null;
@@ -33,7 +34,7 @@ export async function getVolunteer(id: string): Promise<VolunteerDto> {
  * cannot keep a unique index on a field that is null for most documents.
  */
 async function assertUserLinkable(userId: string, exceptVolunteerId?: string): Promise<void> {
-  if (!(await User.exists({ _id: userId }))) {
+  if (!(await userExists(userId))) {
     throw new ApiError(422, 'UNPROCESSABLE', 'No user has this id', [
       { path: 'body.userId', message: 'no user has this id', type: 'reference' },
     ]);
@@ -53,8 +54,7 @@ export function createVolunteersService(events: EventBus) {
   return {
     /** Registers a volunteer, optionally linked to a user account. */
     async create(_actor: Actor, input: CreateVolunteerRequest, options: { id?: string } = {}): Promise<VolunteerDto> {
-      // A retry whose first attempt made it (its answer lost) gets it back: same key, same id.
-      const made = options.id ? await Volunteer.findById(options.id) : null;
+      const made = await madeBefore(options.id, (id) => Volunteer.findById(id));
       if (made) return presentVolunteer(made);
       if (input.userId) await assertUserLinkable(input.userId);
       const volunteer = await Volunteer.create({

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { mongo } from 'mongoose';
+import { isDuplicateKey } from '../lib/errors';
+import { retrying, RETRY } from './retry';
+
+/*
+ * The one idempotency engine of the persistence kernel: "do this once per key, and give every
+ * copy the first answer". Used by the Idempotency-Key of every POST (lib/idempotency.ts,
+ * `idempotency_records`) and by the client-made ids of shipment status updates
+ * (`shipment_updates`). One record per key, its natural key the `_id`:
+ *   - the first copy inserts it `pending`, runs, and marks it `done` with what answers copies;
+ *   - a copy with another fingerprint is refused (`reused`), one that finds it `done` gets the
+ *     first answer, one that finds it `pending` waits up to `waitMs`, then `inProgress`;
+ *   - a pending record whose attempt is over (it died: stale, or it ran in this process and
+ *     ended) is taken over, unless its work may still be under way (`mayStillRun`); one whose
+ *     work is done but was never marked (`finishedWork`) is marked done and answered;
+ *   - a failed first attempt forgets the key, so that the client may retry once it fixed the cause.
+ */
+
+export interface OnceRecord {
+  _id: string;
+  fingerprint: string;
+  state: 'pending' | 'done';
+  createdAt: Date;
+  /** The process running the first attempt (see `orphaned`). */
+  owner?: string;
+}
+
+export interface OnceSpec<R extends OnceRecord, A> {
+  records: () => mongo.Collection<R>;
+  /** The record a first attempt writes (`state`, `owner` are set here). */
+  record: Omit<R, 'state' | 'owner'>;
+  /** The work, once; `done` is what the record keeps to answer copies. */
+  run(): Promise<{ answer: A; done: Partial<R> }>;
+  /** The answer a copy gets from a done record. */
+  answer(record: R): Promise<A>;
+  reused(): Error;
+  inProgress(): Error;
+  /** A pending record older than this belongs to an attempt that died. */
+  staleMs: number;
+  /** A record older than this is forgotten (the key may be used anew). */
+  ttlMs?: number;
+  /** How long a copy waits for a pending first attempt before `inProgress` (default 0). */
+  waitMs?: number;
+  /** A pending record's work that is done (only the record was left to write): the fields that make it done. */
+  finishedWork?(record: R): Promise<Partial<R> | null>;
+  /** True while a pending record's work may still be under way (its operation not yet repaired). */
+  mayStillRun?(record: R): Promise<boolean>;
+  /** Which failures of the first attempt forget the key (default: every failure). */
+  forgets?(err: unknown): boolean;
+}
+
+/** A request's canonical JSON (keys sorted), for its fingerprint. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+/** This process; and the records whose first attempt it is running right now. */
+const INSTANCE = randomUUID();
+const runningHere = new Set<string>();
+const POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Filter<R> = mongo.Filter<R>;
+type Update<R> = mongo.UpdateFilter<R>;
+
+/** Runs `spec.run` once per record id; `replayed` when the answer is a first attempt's. */
+export async function once<R extends OnceRecord, A>(spec: OnceSpec<R, A>): Promise<{ answer: A; replayed: boolean }> {
+  const records = spec.records();
+  const id = spec.record._id;
+  const key = `${records.collectionName}/${id}`;
+  const first = await retrying<{ answer: A } | null>(async () => {
+    const createdAt = new Date();
+    try {
+      await records.insertOne({ ...spec.record, createdAt, state: 'pending', owner: INSTANCE } as never);
+      return null;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const deadline = Date.now() + (spec.waitMs ?? 0);
+    for (;;) {
+      const existing = await records.findOne({ _id: id } as Filter<R>);
+      if (!existing) return RETRY; // forgotten in between: try again
+      if (existing.fingerprint !== spec.record.fingerprint) throw spec.reused();
+      const age = Date.now() - existing.createdAt.getTime();
+      if (spec.ttlMs !== undefined && age > spec.ttlMs) {
+        await records.deleteOne({ _id: id, createdAt: existing.createdAt } as Filter<R>);
+        return RETRY;
+      }
+      if (existing.state === 'done') return { answer: await spec.answer(existing as R) };
+      const finished = await spec.finishedWork?.(existing as R);
+      if (finished) {
+        await records.updateOne(
+          { _id: id, state: 'pending' } as Filter<R>,
+          {
+            $set: { ...finished, state: 'done' },
+          } as Update<R>,
+        );
+        return { answer: await spec.answer({ ...existing, ...finished, state: 'done' } as R) };
+      }
+      // Pending, but its attempt is over: it died (stale), or it ran here and failed while the
+      // database was away and could not forget the key. Take over now rather than answer 409.
+      const over = age > spec.staleMs || (existing.owner === INSTANCE && !runningHere.has(key));
+      if (over && !(await spec.mayStillRun?.(existing as R))) {
+        await records.deleteOne({ _id: id, state: 'pending', createdAt: existing.createdAt } as Filter<R>);
+        return RETRY;
+      }
+      if (Date.now() >= deadline) throw spec.inProgress();
+      await sleep(POLL_MS);
+    }
+  });
+  if (first) return { answer: first.answer, replayed: true };
+
+  let result: { answer: A; done: Partial<R> };
+  runningHere.add(key);
+  try {
+    result = await spec.run();
+  } catch (err) {
+    if (spec.forgets?.(err) ?? true) {
+      await records.deleteOne({ _id: id, state: 'pending' } as Filter<R>).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    runningHere.delete(key);
+  }
+  await records.updateOne({ _id: id } as Filter<R>, { $set: { ...result.done, state: 'done' } } as Update<R>);
+  return { answer: result.answer, replayed: false };
+}
+
+/**
+ * Settles every pending record at start-up, when no earlier process can still be running an
+ * attempt (the embedded database serves one process): marked done when its work is (only the
+ * record was left to write), left alone while its operation may still be repaired, forgotten
+ * otherwise, so that the phones' next copies are answered or processed at once instead of 409.
+ */
+export async function settlePendingRecords<R extends OnceRecord>(
+  records: mongo.Collection<R>,
+  spec: Pick<OnceSpec<R, unknown>, 'finishedWork' | 'mayStillRun'> = {},
+): Promise<{ done: number; forgotten: number }> {
+  const report = { done: 0, forgotten: 0 };
+  if (!spec.finishedWork && !spec.mayStillRun) {
+    report.forgotten = (await records.deleteMany({ state: 'pending' } as Filter<R>)).deletedCount;
+    return report;
+  }
+  for (const record of await records.find({ state: 'pending' } as Filter<R>).toArray()) {
+    if (await spec.mayStillRun?.(record as R)) continue;
+    const finished = await spec.finishedWork?.(record as R);
+    if (finished) {
+      await records.updateOne(
+        { _id: record._id, state: 'pending' } as Filter<R>,
+        {
+          $set: { ...finished, state: 'done' },
+        } as Update<R>,
+      );
+      report.done += 1;
+    } else {
+      await records.deleteOne({ _id: record._id, state: 'pending' } as Filter<R>);
+      report.forgotten += 1;
+    }
+  }
+  return report;
+}
