@@ -88,7 +88,7 @@ async function openDashboard(campaignId: string, user: { user: { email: string }
 async function everythingInView(): Promise<boolean> {
   return page.locator('.dashboard-map').evaluate((map) => {
     const box = map.getBoundingClientRect();
-    const shapes = [...map.querySelectorAll('.dashboard-truck, .truck-cluster, path.leaflet-interactive')].map(
+    const shapes = Array.from(map.querySelectorAll('.dashboard-truck, .truck-cluster, path.leaflet-interactive')).map(
       (element) => element.getBoundingClientRect(),
     );
     return (
@@ -101,7 +101,7 @@ async function everythingInView(): Promise<boolean> {
 /** The truck labels that can be seen, with their boxes. */
 async function visibleLabels(): Promise<{ text: string; left: number; right: number; top: number; bottom: number }[]> {
   return page.locator('.dashboard-map').evaluate((map) =>
-    [...map.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label')]
+    Array.from(map.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label'))
       .filter((label) => getComputedStyle(label).visibility === 'visible')
       .map((label) => {
         const r = label.getBoundingClientRect();
