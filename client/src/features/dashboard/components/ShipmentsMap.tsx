@@ -27,8 +27,14 @@ const overlaps = (a: DOMRect, b: DOMRect) =>
  * heard from first), so labels never cover each other; a hidden one shows while its truck is
  * tapped, hovered or focused.
  */
-function declutterLabels(container: HTMLElement): void {
-  const labels = [...container.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label')];
+function declutterLabels(container: HTMLElement, live: Set<HTMLElement>): void {
+  const labels: HTMLElement[] = [];
+  for (const label of container.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label')) {
+    // A label whose truck was redrawn or went into a group while clustering moved it can stay
+    // behind (markercluster and permanent tooltips): it goes.
+    if (live.has(label)) labels.push(label);
+    else label.remove();
+  }
   labels.sort((a, b) => Number(a.dataset.rank ?? 0) - Number(b.dataset.rank ?? 0));
   const placed: DOMRect[] = [];
   for (const label of labels) {
@@ -37,6 +43,16 @@ function declutterLabels(container: HTMLElement): void {
     if (placed.some((other) => overlaps(rect, other))) label.classList.add('truck-label-hidden');
     else placed.push(rect);
   }
+}
+
+/** The labels of the truck markers on the map now (not those inside a group). */
+function liveLabels(map: L.Map, trucks: Map<string, { marker: L.Marker }>): Set<HTMLElement> {
+  const live = new Set<HTMLElement>();
+  for (const { marker } of trucks.values()) {
+    const element = map.hasLayer(marker) ? marker.getTooltip()?.getElement() : undefined;
+    if (element) live.add(element);
+  }
+  return live;
 }
 
 /**
@@ -80,7 +96,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     });
     cluster.addTo(created);
     layers.current = { routes, trucks: cluster };
-    const declutter = () => requestAnimationFrame(() => declutterLabels(element));
+    const declutter = () => requestAnimationFrame(() => declutterLabels(element, liveLabels(created, kept)));
     created.on('zoomend moveend', declutter);
     cluster.on('animationend', declutter);
     created.on('movestart', () => {
@@ -109,7 +125,9 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       view.current.fitting = true;
       map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10, animate: false });
       view.current.fitting = false;
-      requestAnimationFrame(() => container.current && declutterLabels(container.current));
+      requestAnimationFrame(
+        () => container.current && declutterLabels(container.current, liveLabels(map, trucks.current)),
+      );
     },
     [map],
   );
@@ -215,7 +233,10 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     // Fitted again when what there is to show grew out of the last fit, unless the user has
     // moved the map since (then "Show all" does it).
     if (bounds && (!before || !before.contains(bounds) || !map.getBounds().contains(bounds))) fit(false);
-    else requestAnimationFrame(() => container.current && declutterLabels(container.current));
+    else
+      requestAnimationFrame(
+        () => container.current && declutterLabels(container.current, liveLabels(map, trucks.current)),
+      );
   }, [map, shipments, locations, now, t, fit]);
 
   return (
