@@ -92,6 +92,8 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
           type="password"
           autoComplete="current-password"
           required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
           size="md"
           {...form.getInputProps('current')}
           error={say('current')}
@@ -102,6 +104,8 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
           type="password"
           autoComplete="new-password"
           required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
           minLength={PASSWORD_MIN}
           size="md"
           {...form.getInputProps('next')}
@@ -112,6 +116,8 @@ export function ChangePasswordForm({ email, onSignOut }: { email: string; onSign
           type="password"
           autoComplete="new-password"
           required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
           size="md"
           {...form.getInputProps('confirmation')}
           error={say('confirmation')}

@@ -43,6 +43,8 @@ export function LoginForm({ notice }: { notice?: ClientErrorCode }) {
           autoComplete="username"
           inputMode="email"
           required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
           size="md"
           {...form.getInputProps('email')}
           error={problems.email && t(problems.email.key, problems.email.values)}
@@ -52,6 +54,8 @@ export function LoginForm({ notice }: { notice?: ClientErrorCode }) {
           type="password"
           autoComplete="current-password"
           required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
           size="md"
           {...form.getInputProps('password')}
           error={problems.password && t(problems.password.key, problems.password.values)}

@@ -1,5 +1,4 @@
 import { useState, type ReactNode } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
 import {
   ActionIcon,
   Badge,
@@ -30,7 +29,6 @@ import { request } from '../../../lib/api';
 import { useAllItems, useItemName, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatNumber } from '../../../lib/format';
-import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
@@ -187,7 +185,6 @@ interface PackLine {
 
 function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const units = useUnitLabel();
   const [names, setNames] = useState({
     ru: item?.name.ru ?? '',
@@ -205,11 +202,11 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateItem(values),
     serverFields: ITEM_SERVER_FIELDS,
+    entity: 'items',
     submit: async (key) => {
       const body = itemRequest(values);
       if (item) await request('PATCH', `/api/items/${item.id}`, body);
       else await request('POST', '/api/items', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.items('') });
       onDone();
     },
   });
@@ -356,7 +353,6 @@ function Locations() {
 
 function LocationForm({ location, onDone }: { location: LocationDto | null; onDone(): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const [name, setName] = useState(location?.name ?? '');
   const [kind, setKind] = useState<LocationKind>(location?.kind ?? 'collection_point');
   const [address, setAddress] = useState(location?.address ?? '');
@@ -368,11 +364,11 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateLocation(values),
     serverFields: LOCATION_SERVER_FIELDS,
+    entity: 'locations',
     submit: async (key) => {
       const body = locationRequest(values);
       if (location) await request('PATCH', `/api/locations/${location.id}`, body);
       else await request('POST', '/api/locations', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.locations() });
       onDone();
     },
   });

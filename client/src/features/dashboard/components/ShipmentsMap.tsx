@@ -30,10 +30,10 @@ const overlaps = (a: DOMRect, b: DOMRect) =>
 function declutterLabels(container: HTMLElement, live: Set<HTMLElement>): void {
   const labels: HTMLElement[] = [];
   for (const label of container.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label')) {
-    // A label whose truck was redrawn or went into a group while clustering moved it can stay
-    // behind (markercluster and permanent tooltips): it goes.
-    if (live.has(label)) labels.push(label);
-    else label.remove();
+    // A label of a truck that was redrawn can stay behind (markercluster and permanent
+    // tooltips): it goes.
+    if (!live.has(label)) label.remove();
+    else if (label.isConnected && label.offsetParent !== null) labels.push(label);
   }
   labels.sort((a, b) => Number(a.dataset.rank ?? 0) - Number(b.dataset.rank ?? 0));
   const placed: DOMRect[] = [];
@@ -45,11 +45,11 @@ function declutterLabels(container: HTMLElement, live: Set<HTMLElement>): void {
   }
 }
 
-/** The labels of the truck markers on the map now (not those inside a group). */
-function liveLabels(map: L.Map, trucks: Map<string, { marker: L.Marker }>): Set<HTMLElement> {
+/** The labels of the trucks' markers (a marker inside a group has its label, not shown). */
+function liveLabels(trucks: Map<string, { marker: L.Marker }>): Set<HTMLElement> {
   const live = new Set<HTMLElement>();
   for (const { marker } of trucks.values()) {
-    const element = map.hasLayer(marker) ? marker.getTooltip()?.getElement() : undefined;
+    const element = marker.getTooltip()?.getElement();
     if (element) live.add(element);
   }
   return live;
@@ -96,7 +96,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     });
     cluster.addTo(created);
     layers.current = { routes, trucks: cluster };
-    const declutter = () => requestAnimationFrame(() => declutterLabels(element, liveLabels(created, kept)));
+    const declutter = () => requestAnimationFrame(() => declutterLabels(element, liveLabels(kept)));
     created.on('zoomend moveend', declutter);
     cluster.on('animationend', declutter);
     created.on('movestart', () => {
@@ -125,9 +125,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       view.current.fitting = true;
       map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10, animate: false });
       view.current.fitting = false;
-      requestAnimationFrame(
-        () => container.current && declutterLabels(container.current, liveLabels(map, trucks.current)),
-      );
+      requestAnimationFrame(() => container.current && declutterLabels(container.current, liveLabels(trucks.current)));
     },
     [map],
   );
@@ -234,9 +232,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     // moved the map since (then "Show all" does it).
     if (bounds && (!before || !before.contains(bounds) || !map.getBounds().contains(bounds))) fit(false);
     else
-      requestAnimationFrame(
-        () => container.current && declutterLabels(container.current, liveLabels(map, trucks.current)),
-      );
+      requestAnimationFrame(() => container.current && declutterLabels(container.current, liveLabels(trucks.current)));
   }, [map, shipments, locations, now, t, fit]);
 
   return (

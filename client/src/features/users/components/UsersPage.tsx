@@ -1,6 +1,7 @@
 import '@mantine/core/styles/Code.css';
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { invalidateEntity } from '../../../lib/writes';
 import {
   Alert,
   Badge,
@@ -80,7 +81,7 @@ export function UsersPage() {
     setRowError(null);
     try {
       await updateUser(user.id, body);
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      await invalidateEntity(queryClient, 'users');
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -93,7 +94,7 @@ export function UsersPage() {
     try {
       const updated = await resetPassword(user.id, password);
       setShown({ user: updated, password });
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      await invalidateEntity(queryClient, 'users');
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -209,7 +210,7 @@ export function UsersPage() {
           onDone={(user, password) => {
             setInviting(false);
             setShown({ user, password });
-            void queryClient.invalidateQueries({ queryKey: ['users'] });
+            void invalidateEntity(queryClient, 'users');
           }}
         />
       </FormModal>
@@ -228,20 +229,20 @@ export function UsersPage() {
 
 function InviteForm({ onDone }: { onDone(user: UserDto, password: string): void }) {
   const { t, i18n } = useTranslation();
-  const [values, setValues] = useState<InviteValues>(() => ({
-    email: '',
-    name: '',
-    role: 'coordinator',
-    locale: (LOCALES as readonly string[]).includes(i18n.language) ? (i18n.language as Locale) : 'ru',
-    phone: '',
-  }));
-  const set = (patch: Partial<InviteValues>) => setValues((current) => ({ ...current, ...patch }));
   const [password] = useState(generatePassword);
-  const { problems, formMessage, saving, onSubmit } = useEditForm({
-    validate: () => validateInvite(values),
+  const { values, set, problems, formMessage, saving, onSubmit } = useEditForm({
+    initialValues: {
+      email: '',
+      name: '',
+      role: 'coordinator',
+      locale: (LOCALES as readonly string[]).includes(i18n.language) ? (i18n.language as Locale) : 'ru',
+      phone: '',
+    } as InviteValues,
+    validate: validateInvite,
     serverFields: INVITE_SERVER_FIELDS,
     conflict: { field: 'email', message: 'users.emailTaken', replace: true },
-    submit: async (key) => onDone(await createUser(inviteRequest(values, password), key), password),
+    entity: 'users',
+    submit: async (key, values) => onDone(await createUser(inviteRequest(values, password), key), password),
   });
   const { email, name, role, locale, phone } = values;
 
