@@ -1,7 +1,6 @@
 import '@mantine/core/styles/Code.css';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { invalidateEntity } from '../../../lib/writes';
+import { useWrite } from '../../../lib/writes';
 import {
   Alert,
   Badge,
@@ -67,7 +66,6 @@ export function UsersPage() {
   const { t } = useTranslation();
   useFormatLanguage();
   const { user: me } = useCurrentUser();
-  const queryClient = useQueryClient();
   const errorMessage = useErrorMessage();
   const [filters, setFilters] = useState<UserFilters>({ q: '', role: null, active: null });
   const paging = usePagedList(filters);
@@ -77,11 +75,17 @@ export function UsersPage() {
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
   const [confirmReset, setConfirmReset] = useState<UserDto | null>(null);
 
+  const update = useWrite('users', (input: { id: string; body: Parameters<typeof updateUser>[1] }) =>
+    updateUser(input.id, input.body),
+  );
+  const resetOne = useWrite('users', (input: { id: string; password: string }) =>
+    resetPassword(input.id, input.password),
+  );
+
   async function change(user: UserDto, body: Parameters<typeof updateUser>[1]) {
     setRowError(null);
     try {
-      await updateUser(user.id, body);
-      await invalidateEntity(queryClient, 'users');
+      await update.mutateAsync({ id: user.id, body });
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -92,9 +96,8 @@ export function UsersPage() {
     setRowError(null);
     const password = generatePassword();
     try {
-      const updated = await resetPassword(user.id, password);
+      const updated = await resetOne.mutateAsync({ id: user.id, password });
       setShown({ user: updated, password });
-      await invalidateEntity(queryClient, 'users');
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -210,7 +213,6 @@ export function UsersPage() {
           onDone={(user, password) => {
             setInviting(false);
             setShown({ user, password });
-            void invalidateEntity(queryClient, 'users');
           }}
         />
       </FormModal>
