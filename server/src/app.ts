@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +25,7 @@ import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
 import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
-import { createCampaignsService, campaignsRoutes } from './campaigns';
+import { createCampaignsService, campaignsRoutes, setDefaultTimeZone } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
 import { createStockService, stockRoutes } from './stock';
 import { createDonationsService, donationsRoutes } from './donations';
@@ -69,6 +70,8 @@ const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 /** Builds the HTTP app, Socket.io and every component on an open database connection. */
 export function createKaravan(options: KaravanOptions): Karavan {
   const { config, logger } = options;
+  // A campaign that names no time zone reads times on KARAVAN_TIME_ZONE's clock.
+  setDefaultTimeZone(config.timeZone);
   const events = createEventBus();
   const auth = createAuthService(
     {
@@ -204,6 +207,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
         if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
         return value;
       },
+      // The decoder turns bytes that are not UTF-8 into U+FFFD without a word, which would be
+      // saved as such: such a body is refused (400) before it is decoded.
+      verify: (_req, _res, buf, encoding) => {
+        if (/^utf-?8$/i.test(encoding) && !isUtf8(buf)) {
+          throw new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid UTF-8');
+        }
+      },
     }),
   );
 
@@ -238,7 +248,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
         .then(async (campaign) => {
           if (!campaign) return next();
           const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
-          const url = `${config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/needs/${id}`;
+          // Only the configured address: the Host header is the client's to choose (a poisoned cache).
+          const url = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${id}` : null;
           res.setHeader('Cache-Control', 'no-cache');
           res.type('html').send(needsPageHtml(index, campaign, url));
         })

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TIME_ZONE, timeZone } from '@karavan/shared';
 import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
@@ -45,6 +46,8 @@ export interface Config {
   /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
   requestTimeoutMs: number;
   clientDir: string;
+  /** IANA time zone of a campaign that names none (KARAVAN_TIME_ZONE, default Asia/Bishkek). */
+  timeZone: string;
   /**
    * The base map under the dashboard's, the needs page's and the places' maps: a Leaflet URL
    * template (`{z}`, `{x}`, `{y}`, optional `{s}` subdomain and `{r}` retina suffix), its
@@ -160,6 +163,10 @@ const envSchema = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .allow('')
     .default(DEFAULT_MAP_TILE_ATTRIBUTION_URL),
+  KARAVAN_TIME_ZONE: timeZone()
+    .empty('')
+    .default(DEFAULT_TIME_ZONE)
+    .messages({ 'any.only': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek' }),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);
@@ -209,5 +216,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             attributionUrl: (v.MAP_TILE_ATTRIBUTION_URL as string) || undefined,
             cspSource: tileCspSource(v.MAP_TILE_URL as string)!,
           },
+    timeZone: v.KARAVAN_TIME_ZONE as string,
   };
 }

@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
 import { phoneNumber, text, trimmedText, type TextSchema } from './text';
+import { localizedText, localizedTextDto, type LocalizedInput, type LocalizedText } from './localized';
+import { timeZone, weeklyHours, weeklyHoursDto, type WeeklyHours } from './hours';
 
 /*
  * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
@@ -63,10 +65,40 @@ export interface ItemDto {
   updatedAt: string;
 }
 
-/** Largest quantity a request may give (in its unit). */
+/*
+ * Limits that keep every count an exact integer: JavaScript numbers (and the doubles MongoDB
+ * stores them as) are exact only up to 2^53 - 1 (about 9 x 10^15); past it `onHand - 1` is
+ * `onHand` again and a difference of 1 goes unseen. So one line may hold at most QUANTITY_MAX base
+ * units (after converting packs), a pack at most PACK_SIZE_MAX, and a running total (a balance's
+ * onHand and reserved, a campaign total per item, a target) at most TOTAL_MAX: thousands of times
+ * below 2^53. Going past one is a 422 naming the limit, before anything is written.
+ */
+/** Largest quantity of one line: in the request's unit, and in base units once packs are converted. */
 export const QUANTITY_MAX = 1_000_000_000;
 /** Largest pack size in base units. */
 export const PACK_SIZE_MAX = 1_000_000;
+/** Largest value of any running total (balances, campaign totals) and of a campaign target, in base units. */
+export const TOTAL_MAX = 1_000_000_000_000;
+
+/** Thousands separators for a limit in a message. */
+const grouped = (n: number) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The 422 detail of a line over QUANTITY_MAX base units (null when within it). */
+export function lineLimitDetail(
+  path: string,
+  baseQuantity: number,
+  max = QUANTITY_MAX,
+): { path: string; message: string; type: string } | null {
+  if (baseQuantity <= max) return null;
+  return {
+    path,
+    message: `is ${grouped(baseQuantity)} base units; the limit is ${grouped(max)} base units (${max === QUANTITY_MAX ? 'QUANTITY_MAX' : 'TOTAL_MAX'})`,
+    type: 'limit',
+  };
+}
+
+/** A limit in a message, e.g. `1,000,000,000,000`. */
+export const formatLimit = grouped;
 /** Longest shelf life: five years. */
 export const SHELF_LIFE_HOURS_MAX = 5 * 366 * 24;
 
@@ -253,13 +285,19 @@ export interface LocationContact {
 
 export interface LocationDto {
   id: string;
-  name: string;
+  /** In each language given; a name given as one string is the same in all four. */
+  name: LocalizedText;
   kind: LocationKind;
   address: string | null;
   position: GeoPosition | null;
   contact: LocationContact | null;
-  /** Free text, e.g. "Mon-Sat 9:00-18:00". */
+  /** Free text beside the week, e.g. "closed on public holidays" (older versions: the only hours). */
   openingHours: string | null;
+  /**
+   * When it is open, per weekday, in local time (the time zone of the campaign it serves); null:
+   * not known. Read from `openingHours` when only that was given and it says it plainly.
+   */
+  weeklyHours: WeeklyHours | null;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -278,16 +316,17 @@ const locationContact = () =>
   });
 
 export interface CreateLocationRequest {
-  name: string;
+  name: LocalizedInput;
   kind: LocationKind;
   address?: string | null;
   position?: GeoPosition | null;
   contact?: LocationContact | null;
   openingHours?: string | null;
+  weeklyHours?: Partial<WeeklyHours> | null;
   active?: boolean;
 }
 export const createLocationBody = Joi.object<CreateLocationRequest, true>({
-  name: freeText(120).required(),
+  name: localizedText(120).required(),
   kind: Joi.string()
     .valid(...LOCATION_KINDS)
     .required(),
@@ -295,17 +334,19 @@ export const createLocationBody = Joi.object<CreateLocationRequest, true>({
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
   openingHours: freeText(200, { multiline: true }).allow(null),
+  weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 });
 
 export type UpdateLocationRequest = Partial<CreateLocationRequest>;
 export const updateLocationBody = Joi.object<UpdateLocationRequest, true>({
-  name: freeText(120),
+  name: localizedText(120),
   kind: Joi.string().valid(...LOCATION_KINDS),
   address: freeText(300).allow(null),
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
   openingHours: freeText(200, { multiline: true }).allow(null),
+  weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 }).min(1);
 
@@ -324,7 +365,7 @@ export const listLocationsQuery = Joi.object<ListLocationsQuery, true>({
 
 export const locationDtoSchema = Joi.object<LocationDto, true>({
   id: id().required(),
-  name: Joi.string().required(),
+  name: localizedTextDto().required(),
   kind: Joi.string()
     .valid(...LOCATION_KINDS)
     .required(),
@@ -334,6 +375,7 @@ export const locationDtoSchema = Joi.object<LocationDto, true>({
     .allow(null)
     .required(),
   openingHours: Joi.string().allow(null).required(),
+  weeklyHours: weeklyHoursDto().allow(null).required(),
   active: Joi.boolean().required(),
   ...timestamps,
 }).label('Location');
@@ -359,14 +401,21 @@ export interface CampaignTarget {
 
 export interface CampaignDto {
   id: string;
-  name: string;
-  description: string | null;
+  name: LocalizedText;
+  description: LocalizedText | null;
   startsAt: string | null;
   endsAt: string | null;
   status: CampaignStatus;
   /** Shown on the public needs page (/needs/<id>) without sign-in. */
   public: boolean;
   targets: CampaignTarget[];
+  /**
+   * IANA time zone of the drive: receipts, waybills, the summary, day and hour buckets and the
+   * human columns of exports read times in it (the API itself stays UTC).
+   */
+  timeZone: string;
+  /** The collection points taking part (empty: every active collection point). */
+  locationIds: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -391,36 +440,57 @@ const campaignTargets = () =>
     .unique('itemId')
     .messages({ 'array.unique': '{{#label}} names an item that is already in the targets' });
 
+const campaignLocations = () =>
+  Joi.array()
+    .items(objectId())
+    .max(200)
+    .unique()
+    .messages({ 'array.unique': '{{#label}} names a place that is already taking part' });
+
 export interface CreateCampaignRequest {
-  name: string;
-  description?: string | null;
+  name: LocalizedInput;
+  description?: LocalizedInput | null;
   startsAt?: string | null;
   endsAt?: string | null;
   status?: CampaignStatus;
   public?: boolean;
   targets?: CampaignTargetInput[];
+  timeZone?: string;
+  locationIds?: string[];
 }
 export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
-  name: freeText(120).required(),
-  description: freeText(2000, { multiline: true }).allow(null),
+  name: localizedText(120).required(),
+  description: localizedText(2000, { multiline: true }).allow(null),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
   public: Joi.boolean(),
   targets: campaignTargets(),
+  timeZone: timeZone(),
+  locationIds: campaignLocations(),
 });
 
 /** `targets` replaces the whole list. */
 export type UpdateCampaignRequest = Partial<CreateCampaignRequest>;
 export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
-  name: freeText(120),
-  description: freeText(2000, { multiline: true }).allow(null),
+  name: localizedText(120),
+  description: localizedText(2000, { multiline: true }).allow(null),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
   public: Joi.boolean(),
   targets: campaignTargets(),
+  timeZone: timeZone(),
+  locationIds: campaignLocations(),
 }).min(1);
+
+/** What a new campaign starts with: the deployment's time zone (KARAVAN_TIME_ZONE). */
+export interface CampaignDefaultsDto {
+  timeZone: string;
+}
+export const campaignDefaultsSchema = Joi.object<CampaignDefaultsDto, true>({
+  timeZone: Joi.string().required(),
+}).label('CampaignDefaults');
 
 export interface ListCampaignsQuery extends PageQuery {
   status?: CampaignStatus;
@@ -435,8 +505,8 @@ export const listCampaignsQuery = Joi.object<ListCampaignsQuery, true>({
 
 export const campaignDtoSchema = Joi.object<CampaignDto, true>({
   id: id().required(),
-  name: Joi.string().required(),
-  description: Joi.string().allow(null).required(),
+  name: localizedTextDto().required(),
+  description: localizedTextDto().allow(null).required(),
   startsAt: Joi.string().isoDate().allow(null).required(),
   endsAt: Joi.string().isoDate().allow(null).required(),
   status: Joi.string()
@@ -446,6 +516,8 @@ export const campaignDtoSchema = Joi.object<CampaignDto, true>({
   targets: Joi.array()
     .items(Joi.object({ itemId: id().required(), quantity: Joi.number().integer().min(1).required() }))
     .required(),
+  timeZone: Joi.string().required(),
+  locationIds: Joi.array().items(id()).required(),
   ...timestamps,
 }).label('Campaign');
 
@@ -481,8 +553,8 @@ export interface VolunteerVehicle {
 export interface VolunteerSkills {
   licenceCategories: string[];
   vehicle: VolunteerVehicle | null;
-  /** Free-form skills, e.g. "loading", "translation", "first aid". */
-  other: string[];
+  /** Free-form skills, e.g. "loading", "translation", "first aid", each in the languages given. */
+  other: LocalizedText[];
 }
 
 export interface VolunteerAvailability {
@@ -504,6 +576,10 @@ export interface VolunteerDto {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A skill's identity: its Russian name (or its one string), case-insensitive. */
+const skillKey = (skill: unknown): string =>
+  (typeof skill === 'string' ? skill : String((skill as { ru?: unknown } | null)?.ru ?? '')).trim().toLowerCase();
 
 const languageCode = () =>
   Joi.string()
@@ -527,16 +603,17 @@ const vehicle = () =>
 export interface VolunteerSkillsInput {
   licenceCategories?: string[];
   vehicle?: VolunteerVehicle | null;
-  other?: string[];
+  /** Each a plain string (every language) or `{ ru, en?, ky?, kk? }`. */
+  other?: LocalizedInput[];
 }
 const skills = () =>
   Joi.object<VolunteerSkillsInput, true>({
     licenceCategories: Joi.array().items(licenceCategory()).max(LICENCE_CATEGORIES.length).unique(),
     vehicle: vehicle().allow(null),
     other: Joi.array()
-      .items(freeText(60))
+      .items(localizedText(60))
       .max(30)
-      .unique((a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase()),
+      .unique((a: unknown, b: unknown) => skillKey(a) === skillKey(b)),
   });
 
 export interface VolunteerAvailabilityInput {
@@ -609,7 +686,7 @@ export const volunteerDtoSchema = Joi.object<VolunteerDto, true>({
     })
       .allow(null)
       .required(),
-    other: Joi.array().items(Joi.string()).required(),
+    other: Joi.array().items(localizedTextDto()).required(),
   }).required(),
   availability: Joi.object({
     available: Joi.boolean().required(),

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { freeText, type BaseUnit, type TranslatedName } from './catalogue';
+import { localizedTextDto, type LocalizedText } from './localized';
 import { text, trimmedText } from './text';
 import type { Right } from './roles';
 
@@ -32,6 +33,22 @@ export const SHIPMENT_TRANSITIONS: Readonly<Record<ShipmentStatus, readonly Ship
 
 /** The statuses the assigned driver may report (coordinators and organisers may report all). */
 export const DRIVER_STATUSES: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived', 'delivered'];
+
+/**
+ * How far ahead of the server's clock a device's `at` is believed (a phone's clock may run a little
+ * fast). A status update keeps `at` exactly as sent, but every time the server works out from it
+ * (ordering, departure, arrival and delivery times, waits at checkpoints, the last position's time)
+ * is the earlier of `at` and the time it was received plus this allowance: a phone set to 2999
+ * neither stops later updates from applying nor makes a wait of 500 million minutes.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 2 * 60 * 1000;
+
+/** The time the server uses for an update sent with device time `at` and received at `receivedAt`. */
+export function trustedUpdateTime(at: Date | string, receivedAt: Date | string): Date {
+  const device = new Date(at).getTime();
+  const latest = new Date(receivedAt).getTime() + CLOCK_SKEW_ALLOWANCE_MS;
+  return new Date(Math.min(device, latest));
+}
 
 /** Statuses in which the goods are on the road (they count as in transit). */
 export const ON_THE_ROAD: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived'];
@@ -161,7 +178,7 @@ export interface ShipmentLotDto {
 /** A place of a shipment by name: drivers cannot read the catalogue, so the shipment names it. */
 export interface ShipmentPlaceDto {
   id: string;
-  name: string;
+  name: LocalizedText;
 }
 
 export interface ShipmentLineDto {
@@ -457,7 +474,9 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   applied: Joi.boolean().required(),
 }).label('ShipmentUpdate');
 
-const placeSchema = Joi.object({ id: Joi.string().required(), name: Joi.string().required() }).label('ShipmentPlace');
+const placeSchema = Joi.object({ id: Joi.string().required(), name: localizedTextDto().required() }).label(
+  'ShipmentPlace',
+);
 
 const summaryKeys = {
   id: Joi.string().required(),

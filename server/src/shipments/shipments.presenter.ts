@@ -1,11 +1,13 @@
-import type {
-  CheckpointVisitDto,
-  ShipmentDto,
-  ShipmentPlaceDto,
-  ShipmentSummaryDto,
-  ShipmentUpdateDto,
-  ShipmentWarningCode,
+import {
+  toLocalized,
+  type CheckpointVisitDto,
+  type ShipmentDto,
+  type ShipmentPlaceDto,
+  type ShipmentSummaryDto,
+  type ShipmentUpdateDto,
+  type ShipmentWarningCode,
 } from '@karavan/shared';
+import { trustedUpdateTime } from '@karavan/shared';
 import type { HistoryEntry, ShipmentRecord } from './shipments.model';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -31,7 +33,8 @@ export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
   };
 }
 
-const time = (e: HistoryEntry) => new Date(e.at).getTime();
+/** The update's time as the server counts it (device time, never far ahead of its receipt). */
+const time = (e: HistoryEntry) => trustedUpdateTime(e.at, e.receivedAt).getTime();
 
 /**
  * Arrival at and departure from each checkpoint, from the history in device-time order (late
@@ -47,10 +50,10 @@ export function checkpointVisits(history: HistoryEntry[]): CheckpointVisitDto[] 
     if (e.status === 'at_checkpoint') {
       const locationId = e.checkpointId ?? '';
       if (open && open.locationId === locationId) continue; // the same stop reported twice
-      open = { locationId, arrived: new Date(e.at), departed: null };
+      open = { locationId, arrived: new Date(time(e)), departed: null };
       visits.push(open);
     } else if (e.status === 'departed' && open) {
-      open.departed = new Date(e.at);
+      open.departed = new Date(time(e));
       open = null;
     }
   }
@@ -83,7 +86,7 @@ export function estimatedArrival(
 
 const placeOf = (s: ShipmentRecord, id: string): ShipmentPlaceDto | null => {
   const name = s.names?.places[id];
-  return name === undefined ? null : { id, name };
+  return name === undefined ? null : { id, name: toLocalized(name) };
 };
 
 export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {

@@ -1,12 +1,13 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type {
-  CampaignProgressDto,
-  DonationsOverTimeDto,
-  LatestEventsPage,
-  Page,
-  ShipmentSummaryDto,
-  ShipmentUpdateDto,
+import {
+  wallClock,
+  type CampaignProgressDto,
+  type DonationsOverTimeDto,
+  type LatestEventsPage,
+  type Page,
+  type ShipmentSummaryDto,
+  type ShipmentUpdateDto,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
 import type { DonationDto, StockRowDto } from '../../../lib/contracts';
@@ -304,7 +305,8 @@ function bumpChart(queryClient: QueryClient, donation: DonationDto, sign: 1 | -1
     );
     const last = old.buckets[old.buckets.length - 1];
     if (last && hour > last.at && sign > 0) {
-      buckets.push({ at: hour, donations: 1, quantity });
+      const clock = wallClock(new Date(hour), old.timeZone);
+      buckets.push({ at: hour, local: `${clock.date} ${clock.time}`, donations: 1, quantity });
       buckets.shift();
     }
     return { ...old, buckets };

@@ -5,7 +5,7 @@ import 'leaflet/dist/leaflet.css';
 import 'leaflet.markercluster/dist/MarkerCluster.css';
 import { Button, Group, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { LocationDto, ShipmentSummaryDto } from '@karavan/shared';
+import { localize, type LocationDto, type ShipmentSummaryDto } from '@karavan/shared';
 import { useBaseMap } from '../../../ui/baseMap';
 
 const STALE_MS = 2 * 3_600_000;
@@ -64,7 +64,7 @@ function liveLabels(trucks: Map<string, { marker: L.Marker }>): Set<HTMLElement>
  * a plain background.
  */
 export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, now }: Props) {
-  const { t } = useTranslation('dashboard');
+  const { t, i18n } = useTranslation('dashboard');
   const container = useRef<HTMLDivElement>(null);
   const [map, setMap] = useState<L.Map | null>(null);
   const layers = useRef<{ routes: L.LayerGroup; trucks: L.MarkerClusterGroup } | null>(null);
@@ -222,7 +222,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       const position = at(id);
       if (!position) continue;
       L.circleMarker(position, { radius: 6, color: '#7a5a00', fillColor: '#fdb022', fillOpacity: 1, weight: 2 })
-        .bindTooltip(locations.get(id)?.name ?? '', { direction: 'bottom' })
+        .bindTooltip(localize(locations.get(id)?.name, i18n.language), { direction: 'bottom' })
         .addTo(current.routes);
     }
     const bounds = points.length > 0 ? L.latLngBounds(points) : null;
@@ -233,7 +233,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     if (bounds && (!before || !before.contains(bounds) || !map.getBounds().contains(bounds))) fit(false);
     else
       requestAnimationFrame(() => container.current && declutterLabels(container.current, liveLabels(trucks.current)));
-  }, [map, shipments, locations, now, t, fit]);
+  }, [map, shipments, locations, now, t, fit, i18n.language]);
 
   return (
     <div>

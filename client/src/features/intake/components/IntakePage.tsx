@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { useCampaigns, useLocations } from '../../../lib/catalogue';
+import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
 import { RecentDonations } from './RecentDonations';
@@ -27,16 +28,17 @@ export function IntakePage() {
   const { t } = useTranslation();
   const locations = useLocations();
   const campaigns = useCampaigns();
+  const localize = useLocalize();
   const [locationId, setLocationId] = useRemembered(LOCATION_KEY);
   const [campaignId, setCampaignId] = useRemembered(CAMPAIGN_KEY);
   const room = useRoom(locationId ? `location:${locationId}` : null);
 
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
-    .map((location) => ({ value: location.id, label: location.name }));
+    .map((location) => ({ value: location.id, label: localize(location.name) }));
   const campaignOptions = (campaigns.data?.items ?? [])
     .filter((campaign) => campaign.status === 'active' || campaign.id === campaignId)
-    .map((campaign) => ({ value: campaign.id, label: campaign.name }));
+    .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
 
   return (
     <Stack gap="lg" data-testid="intake" data-room={room.status}>
@@ -71,6 +73,9 @@ export function IntakePage() {
           data-testid="intake-campaign"
         />
       </SimpleGrid>
+      {campaigns.data && campaignOptions.length === 0 && (
+        <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
+      )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
       <OutboxList
         filter={(entry) =>

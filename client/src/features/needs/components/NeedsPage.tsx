@@ -6,7 +6,7 @@ import type { PublicCampaignDto } from '@karavan/shared';
 import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
 import { formatDate, formatDateTime, formatNumber } from '../../../lib/format';
 import { ApiRequestError, send } from '../../../lib/http';
-import { useItemName } from '../../../lib/catalogue';
+import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { useUnitLabel } from '../../../lib/units';
 import './needs.css';
 
@@ -58,17 +58,19 @@ export function NeedsPage() {
 
 function Needs({ campaign }: { campaign: PublicCampaignDto }) {
   const { t, i18n } = useTranslation('needs');
+  const localize = useLocalize();
+  const title = localize(campaign.name);
   // The shared link's title names the campaign; keep it so after the app starts (and languages change).
   useEffect(() => {
-    document.title = `${campaign.name} — ${t('title')}`;
-  }, [campaign.name, t, i18n.language]);
+    document.title = `${title} — ${t('title')}`;
+  }, [title, t, i18n.language]);
   const name = useItemName();
   const units = useUnitLabel();
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
   return (
     <>
-      <h1>{campaign.name}</h1>
-      {campaign.description && <p className="needs-description">{campaign.description}</p>}
+      <h1>{title}</h1>
+      {campaign.description && <p className="needs-description">{localize(campaign.description)}</p>}
       {(campaign.startsAt || campaign.endsAt) && (
         <p>
           {t('period', {
@@ -124,7 +126,7 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           <ul className="needs-points">
             {campaign.collectionPoints.map((point) => (
               <li key={point.id}>
-                <strong>{point.name}</strong>
+                <strong>{localize(point.name)}</strong>
                 {point.address && <div>{point.address}</div>}
                 <div>
                   {t('hours')}: {point.openingHours ?? t('hoursUnknown')}

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useTranslation } from 'react-i18next';
-import type { PublicCollectionPointDto } from '@karavan/shared';
+import { localize, type PublicCollectionPointDto } from '@karavan/shared';
 import { useBaseMap } from '../../../ui/baseMap';
 
 /** The collection points on a map: online tiles when they load, else the markers on a plain background. */
 export default function PointsMap({ points }: { points: PublicCollectionPointDto[] }) {
-  const { t } = useTranslation('needs');
+  const { t, i18n } = useTranslation('needs');
   const container = useRef<HTMLDivElement>(null);
   const [leaflet, setLeaflet] = useState<L.Map | null>(null);
   const tiles = useBaseMap(leaflet);
@@ -20,7 +20,7 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
       const at: L.LatLngTuple = [point.position.lat, point.position.lng];
       positions.push(at);
       L.circleMarker(at, { radius: 9, color: '#1f4e79', fillColor: '#4f8fc9', fillOpacity: 0.9 })
-        .bindTooltip(point.name, { permanent: points.length <= 8, direction: 'top' })
+        .bindTooltip(localize(point.name, i18n.language), { permanent: points.length <= 8, direction: 'top' })
         .addTo(map);
     }
     if (positions.length > 0) map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14 });
@@ -29,7 +29,7 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
       setLeaflet(null);
       map.remove();
     };
-  }, [points]);
+  }, [points, i18n.language]);
   return (
     <div
       ref={container}
