@@ -18,7 +18,12 @@ module.exports = {
       displayName: 'client',
       // *.test.tsx render components: they ask for jsdom in their docblock (`@jest-environment jsdom`).
       testMatch: ['<rootDir>/client/src/**/*.test.ts', '<rootDir>/client/src/**/*.test.tsx'],
-      transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }] },
+      transform: {
+        '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }],
+        // FormatJS (the Kyrgyz and Kazakh locale data, lib/intl) ships ES modules only.
+        '^.+/node_modules/@formatjs/.+\\.js$': '<rootDir>/tests/support/client-transform.js',
+      },
+      transformIgnorePatterns: ['/node_modules/(?!@formatjs/)'],
     },
     {
       ...common,

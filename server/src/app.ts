@@ -41,6 +41,7 @@ import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { securityHeaders } from './web/security-headers';
 import { createKernelServices } from './wiring';
+import { CLIENT_CONFIG_PATH, clientConfigRoutes } from './web/client-config.routes';
 
 export interface KaravanOptions {
   config: Config;
@@ -123,6 +124,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...dashboardRoutes(dashboard),
     ...exportsRoutes(),
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
+    ...clientConfigRoutes(config),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.
@@ -175,7 +177,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
-  app.use(securityHeaders({ publicUrl: config.publicUrl }));
+  app.use(securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }));
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
@@ -216,7 +218,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
 
   // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
   app.use('/api', (req, _res, next) => {
-    if (req.path === '/openapi.json' || databaseConnected()) return next();
+    if (req.path === '/openapi.json' || req.path === CLIENT_CONFIG_PATH.slice(4) || databaseConnected()) return next();
     next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
   });
 

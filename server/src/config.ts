@@ -48,6 +48,48 @@ export interface Config {
   clientDir: string;
   /** IANA time zone of a campaign that names none (KARAVAN_TIME_ZONE, default Asia/Bishkek). */
   timeZone: string;
+  /**
+   * The base map under the dashboard's, the needs page's and the places' maps: a Leaflet URL
+   * template (`{z}`, `{x}`, `{y}`, optional `{s}` subdomain and `{r}` retina suffix), its
+   * attribution, and the CSP source the browser may load images from. Undefined: no base map
+   * (the maps show their points on a plain background).
+   */
+  mapTiles: MapTiles | undefined;
+}
+
+export interface MapTiles {
+  url: string;
+  attribution: string;
+  attributionUrl: string | undefined;
+  /** `https://tile.openstreetmap.org`, or `https://*.tile.example.org` for a `{s}` template. */
+  cspSource: string;
+}
+
+/** OpenStreetMap's standard tiles (https://operations.osmfoundation.org/policies/tiles/). */
+export const DEFAULT_MAP_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+export const DEFAULT_MAP_TILE_ATTRIBUTION = '© OpenStreetMap contributors';
+export const DEFAULT_MAP_TILE_ATTRIBUTION_URL = 'https://www.openstreetmap.org/copyright';
+
+/**
+ * The CSP source of a tile URL template: its scheme, host and port, with a `{s}` subdomain
+ * turned into `*.`; undefined when the template is not an http(s) URL with {z}, {x} and {y}.
+ */
+export function tileCspSource(template: string): string | undefined {
+  if (!['{z}', '{x}', '{y}'].every((part) => template.includes(part))) return undefined;
+  const match = /^(https?):\/\/([^/?#]+)(?:[/?#]|$)/.exec(template);
+  if (!match) return undefined;
+  const [, scheme, authority] = match as unknown as [string, string, string];
+  const wildcard = authority.startsWith('{s}.');
+  const host = wildcard ? authority.slice(4) : authority;
+  // Letters, digits, dots and dashes (or a bracketed IPv6 address) and a port: nothing that
+  // could end a CSP source or add a directive.
+  if (!/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) return undefined;
+  try {
+    const parsed = new URL(`${scheme}://${host}`);
+    return `${scheme}://${wildcard ? '*.' : ''}${parsed.host}`;
+  } catch {
+    return undefined;
+  }
 }
 
 const envSchema = Joi.object({
@@ -107,6 +149,20 @@ const envSchema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
+  // Empty turns the base map off; unset is OpenStreetMap's.
+  MAP_TILE_URL: Joi.string()
+    .allow('')
+    .default(DEFAULT_MAP_TILE_URL)
+    .custom((value: string, helpers) => (value === '' || tileCspSource(value) ? value : helpers.error('any.invalid')))
+    .messages({
+      'any.invalid':
+        '"MAP_TILE_URL" must be an http(s) tile URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, or empty to turn the base map off',
+    }),
+  MAP_TILE_ATTRIBUTION: Joi.string().trim().max(300).default(DEFAULT_MAP_TILE_ATTRIBUTION),
+  MAP_TILE_ATTRIBUTION_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .allow('')
+    .default(DEFAULT_MAP_TILE_ATTRIBUTION_URL),
   KARAVAN_TIME_ZONE: timeZone()
     .empty('')
     .default(DEFAULT_TIME_ZONE)
@@ -151,6 +207,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
+    mapTiles:
+      v.MAP_TILE_URL === ''
+        ? undefined
+        : {
+            url: v.MAP_TILE_URL as string,
+            attribution: v.MAP_TILE_ATTRIBUTION as string,
+            attributionUrl: (v.MAP_TILE_ATTRIBUTION_URL as string) || undefined,
+            cspSource: tileCspSource(v.MAP_TILE_URL as string)!,
+          },
     timeZone: v.KARAVAN_TIME_ZONE as string,
   };
 }

@@ -13,3 +13,4 @@ export * from './donations';
 export * from './shipments';
 export * from './dashboard';
 export * from './exports';
+export * from './client-config';

@@ -175,6 +175,38 @@ describe('Security headers', () => {
       await app.close();
     }
   });
+
+  test('When MAP_TILE_URL is unset, then images may come from OpenStreetMap tiles only, and the client is told the URL and attribution', async () => {
+    const app = await startTestApp({ KARAVAN_CLIENT_DIR: clientDir, MAP_TILE_URL: undefined as unknown as string });
+    try {
+      const res = await get(`${app.url}/`, { Accept: 'text/html' });
+      expect(directives(res.headers['content-security-policy']).get('img-src')).toBe(
+        "'self' data: https://tile.openstreetmap.org",
+      );
+      const config = await get(`${app.url}/api/client-config`);
+      expect(config.status).toBe(200);
+      expect(JSON.parse(config.body.toString())).toEqual({
+        mapTiles: {
+          url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+          attribution: '© OpenStreetMap contributors',
+          attributionUrl: 'https://www.openstreetmap.org/copyright',
+        },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('When MAP_TILE_URL is empty, then the client is told there is no base map and the CSP allows no image origin but its own', async () => {
+    const app = await startTestApp({ KARAVAN_CLIENT_DIR: clientDir, MAP_TILE_URL: '' });
+    try {
+      const res = await get(`${app.url}/api/client-config`);
+      expect(JSON.parse(res.body.toString())).toEqual({ mapTiles: null });
+      expect(directives(res.headers['content-security-policy']).get('img-src')).toBe("'self' data:");
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('The shared needs page /needs/<id>', () => {

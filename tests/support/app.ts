@@ -31,6 +31,9 @@ export async function startTestApp(
     LOGIN_RATE_LIMIT: '1000',
     REFRESH_RATE_LIMIT: '1000',
     WRITE_RATE_LIMIT: '100000',
+    // No test reaches outside this machine: map tiles come from a port where nothing listens
+    // (the maps show their plain background) unless a test starts its own tile server.
+    MAP_TILE_URL: 'http://127.0.0.1:9/tiles/{z}/{x}/{y}.png',
     ...env,
   });
   const logger = createLogger(config.logLevel, logTo);

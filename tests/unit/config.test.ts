@@ -56,4 +56,41 @@ describe('loadConfig', () => {
   test('When several variables are bad, then all are named at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/"PORT".*"LOG_LEVEL"/);
   });
+
+  test('When MAP_TILE_URL is unset, then the base map is OpenStreetMap with its attribution', () => {
+    expect(loadConfig({}).mapTiles).toEqual({
+      url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+      attribution: '© OpenStreetMap contributors',
+      attributionUrl: 'https://www.openstreetmap.org/copyright',
+      cspSource: 'https://tile.openstreetmap.org',
+    });
+  });
+
+  test('When MAP_TILE_URL is empty, then there is no base map', () => {
+    expect(loadConfig({ MAP_TILE_URL: '' }).mapTiles).toBeUndefined();
+  });
+
+  test('When MAP_TILE_URL names another server, then the CSP source is its origin only ({s} as a wildcard)', () => {
+    expect(loadConfig({ MAP_TILE_URL: 'http://127.0.0.1:8111/tiles/{z}/{x}/{y}.png' }).mapTiles?.cspSource).toBe(
+      'http://127.0.0.1:8111',
+    );
+    const tiles = loadConfig({
+      MAP_TILE_URL: 'https://{s}.tiles.example.org/{z}/{x}/{y}{r}.png?key=1',
+      MAP_TILE_ATTRIBUTION: '© Example Maps',
+      MAP_TILE_ATTRIBUTION_URL: '',
+    }).mapTiles;
+    expect(tiles).toMatchObject({ cspSource: 'https://*.tiles.example.org', attribution: '© Example Maps' });
+    expect(tiles?.attributionUrl).toBeUndefined();
+  });
+
+  test('When MAP_TILE_URL is not an http(s) template with {z}, {x} and {y}, then it fails naming it', () => {
+    for (const bad of [
+      'https://tile.openstreetmap.org/',
+      'ftp://tiles.example.org/{z}/{x}/{y}.png',
+      'javascript:{z}{x}{y}',
+      "https://tiles.example.org; script-src 'unsafe-inline'/{z}/{x}/{y}",
+      'https://a*b.example.org/{z}/{x}/{y}.png',
+    ])
+      expect(() => loadConfig({ MAP_TILE_URL: bad })).toThrow(/"MAP_TILE_URL"/);
+  });
 });

@@ -1,4 +1,3 @@
-import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
 import { ApiRequestError, errorCode } from '../lib/http';
 
@@ -55,15 +54,4 @@ export function formMessageKey(error: unknown, fieldProblemsFound: object): Mess
   if (error === undefined) return undefined;
   if (Object.keys(fieldProblemsFound).length > 0) return undefined;
   return `errors.${errorCode(error)}`;
-}
-
-/** A form's error, said in the user's language; nothing without one. */
-export function FormError({ message, values }: { message?: MessageKey; values?: Record<string, unknown> }) {
-  const { t } = useTranslation();
-  if (!message) return null;
-  return (
-    <p className="form-error" role="alert" data-testid="form-error">
-      {t(message, values)}
-    </p>
-  );
 }

@@ -1,6 +1,16 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import i18n from 'i18next';
-import { formatDateTime, formatMinutes, formatNumber, formatRelative, toLocalDateInput, toLocalInput } from './format';
+import {
+  ensureLocaleData,
+  formatDate,
+  formatDateTime,
+  formatMinutes,
+  formatNumber,
+  formatRelative,
+  formatTime,
+  toLocalDateInput,
+  toLocalInput,
+} from './format';
 
 const AT = '2026-11-26T09:05:00.000Z';
 
@@ -11,12 +21,14 @@ function wall(iso: string): [string, string] {
   return [local.slice(0, 10), local.slice(11, 16)];
 }
 const plain = (text: string) => text.replace(/\s/g, ' ');
+const nativeNumberFormat = Intl.NumberFormat;
 
 beforeAll(async () => {
   await i18n.init({ lng: 'ru', fallbackLng: 'ru', resources: {} });
 });
 
 async function inLanguage(language: string) {
+  await ensureLocaleData(language);
   await i18n.changeLanguage(language);
 }
 
@@ -72,5 +84,32 @@ describe('numbers, dates and durations in the interface language', () => {
     expect(toLocalInput(new Date(AT))).toBe(wall(AT).join('T'));
     const lateEvening = '2026-11-26T23:30:00.000Z';
     expect(toLocalDateInput(new Date(lateEvening))).toBe(wall(lateEvening)[0]);
+  });
+
+  test('When the interface is in Kyrgyz or Kazakh, then dates, times, relative times and units come from the bundled data, not the browser', async () => {
+    // What a browser without ky/kk data would do is what the bundled data replaces: the
+    // Intl the formatters use here is FormatJS's (the globals are the browser's own again after).
+    const now = Date.parse(AT);
+    const [date, time] = wall(AT);
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    await inLanguage('ky');
+    expect(formatRelative(now - 4 * 3_600_000, now)).toBe('4 саат мурун');
+    expect(formatRelative(now + 3 * 86_400_000, now)).toBe('3 күндөн кийин');
+    expect(plain(formatNumber(2000))).toBe('2 000');
+    expect(formatTime(AT)).toBe(time);
+    expect(formatDate(AT)).toBe(
+      `${year}-ж., ${day}-${['', '', '', '', '', '', '', '', '', '', '', 'ноя.', 'дек.'][month]}`,
+    );
+    expect(plain(formatMinutes(85))).toBe('1 ст 25 мүн');
+    await inLanguage('kk');
+    expect(formatRelative(now - 4 * 3_600_000, now)).toBe('4 сағат бұрын');
+    expect(plain(formatNumber(2000))).toBe('2 000');
+    expect(plain(formatDate(AT))).toBe(
+      `${year} ж. ${day} ${['', '', '', '', '', '', '', '', '', '', '', 'қар.', 'жел.'][month]}`,
+    );
+    expect(formatDateTime(AT)).toContain(time);
+    expect(plain(formatMinutes(85))).toBe('1 сағ 25 мин');
+    // The browser's own Intl is left as it was.
+    expect(Intl.NumberFormat).toBe(nativeNumberFormat);
   });
 });

@@ -1,20 +1,33 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Alert, Button, Group, Modal, Stack, Text, type ButtonProps } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ApiRequestError } from '../lib/http';
 import { uuid } from '../lib/uuid';
+import { invalidateEntity, type Entity } from '../lib/writes';
 import { useApiFieldErrors, useErrorMessage } from './apiErrors';
 import type { MessageKey, Problems } from './forms';
 
-interface EditFormOptions<F extends string> {
-  /** The form's own checks, as message keys by field; shown once the form was submitted. */
-  validate(): Problems<F>;
+interface EditFormOptions<F extends string, V extends object> {
+  /**
+   * The form's values, kept by @mantine/form (`values`, `set`, `form.getInputProps`). A form
+   * that keeps its values itself leaves it out and reads them in its callbacks.
+   */
+  initialValues?: V;
+  /** The form's own checks (the field rules from shared/), as message keys by field; shown once the form was submitted. */
+  validate(values: V): Problems<F>;
   /** API detail paths (`body.name`, or a prefix) to the form's fields. */
   serverFields: Record<string, F>;
   /** On a 409, this field says this (`replace`: even when the API's details named the field). */
   conflict?: { field: F; message: MessageKey; replace?: boolean };
-  /** Sends the form; the key is the same for every retry of this form (`Idempotency-Key`). */
-  submit(idempotencyKey: string): Promise<void>;
+  /**
+   * Sends the form (through TanStack Query's useMutation); the key is the same for every retry of
+   * this form (`Idempotency-Key`).
+   */
+  submit(idempotencyKey: string, values: V): Promise<void>;
+  /** What the form writes: once it is saved, that entity's queries are refreshed (lib/writes). */
+  entity?: Entity;
 }
 
 /**
@@ -23,14 +36,26 @@ interface EditFormOptions<F extends string> {
  * with a problem, the focus goes to the first invalid field and nothing is sent; a failed send
  * keeps everything typed.
  */
-export function useEditForm<F extends string>({ validate, serverFields, conflict, submit }: EditFormOptions<F>) {
+export function useEditForm<F extends string, V extends object = Record<string, never>>({
+  initialValues,
+  validate,
+  serverFields,
+  conflict,
+  submit,
+  entity,
+}: EditFormOptions<F, V>) {
   const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const fieldErrors = useApiFieldErrors();
   const errorMessage = useErrorMessage();
+  const form = useForm<V>({ mode: 'controlled', initialValues: initialValues ?? ({} as V) });
   const [key] = useState(uuid);
   const [submitted, setSubmitted] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const save = useMutation({
+    mutationFn: (values: V) => submit(key, values),
+    onSuccess: () => (entity ? invalidateEntity(queryClient, entity) : undefined),
+  });
+  const error: unknown = save.error ?? undefined;
 
   const server = fieldErrors<F>(error, serverFields);
   if (
@@ -42,28 +67,33 @@ export function useEditForm<F extends string>({ validate, serverFields, conflict
     server[conflict.field] = t(conflict.message as 'wb.fieldErrors.invalid');
   const problems: Partial<Record<F, string>> = { ...server };
   if (submitted)
-    for (const [field, message] of Object.entries(validate()) as [F, 'wb.fieldErrors.invalid'][])
+    for (const [field, message] of Object.entries(validate(form.values)) as [F, 'wb.fieldErrors.invalid'][])
       problems[field] = t(message);
   const formMessage = errorMessage(error, Object.keys(server).length > 0);
 
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setSubmitted(true);
-    if (Object.keys(validate()).length > 0) {
+    if (Object.keys(validate(form.values)).length > 0) {
       requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
     }
-    setSaving(true);
-    setError(undefined);
-    try {
-      await submit(key);
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-    }
+    // A failed send keeps everything typed; its error is shown (by field, or for the form).
+    save.mutate(form.values);
   }
 
-  return { problems, formMessage, saving, onSubmit: (event: FormEvent<HTMLFormElement>) => void onSubmit(event) };
+  return {
+    /** The @mantine/form instance holding the values (`form.getInputProps('name')`). */
+    form,
+    values: form.values,
+    /** Changes some of the values. */
+    set: (patch: Partial<V>) => form.setValues(patch),
+    problems,
+    formMessage,
+    // Still "saving" after success: the form is about to give way (dialog closed, next screen).
+    saving: save.isPending || save.isSuccess,
+    onSubmit,
+  };
 }
 
 /** The end of an edit form: the form-wide error, if any, and the submit button. */

@@ -1,6 +1,7 @@
 import 'leaflet/dist/leaflet.css';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import L from 'leaflet';
+import { useBaseMap } from './baseMap';
 
 interface MapPickerProps {
   lat: number | null;
@@ -13,14 +14,16 @@ interface MapPickerProps {
 const CENTRE: L.LatLngTuple = [42.87, 74.59]; // Bishkek
 
 /**
- * A position picked on a map with a click. Tiles come from OpenStreetMap when the network reaches
- * it; without them the map is a plain background on which a click still picks a position. The
+ * A position picked on a map with a click. Tiles come from the deployment's tile server
+ * (MAP_TILE_URL) when the network reaches it; without them the map is a plain background on which a click still picks a position. The
  * latitude and longitude fields beside it are the keyboard's way to set it.
  */
 export function MapPicker({ lat, lng, onPick, label }: MapPickerProps) {
   const element = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const marker = useRef<L.CircleMarker | null>(null);
+  const [leaflet, setLeaflet] = useState<L.Map | null>(null);
+  const tiles = useBaseMap(leaflet);
   const pick = useRef(onPick);
   useEffect(() => {
     pick.current = onPick;
@@ -32,15 +35,13 @@ export function MapPicker({ lat, lng, onPick, label }: MapPickerProps) {
       lat !== null && lng !== null ? [lat, lng] : CENTRE,
       lat !== null ? 10 : 6,
     );
-    L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-      maxZoom: 18,
-      attribution: '&copy; OpenStreetMap',
-    }).addTo(created);
     created.on('click', (event: L.LeafletMouseEvent) =>
       pick.current({ lat: Number(event.latlng.lat.toFixed(6)), lng: Number(event.latlng.lng.toFixed(6)) }),
     );
     map.current = created;
+    setLeaflet(created);
     return () => {
+      setLeaflet(null);
       created.remove();
       map.current = null;
       marker.current = null;
@@ -67,6 +68,7 @@ export function MapPicker({ lat, lng, onPick, label }: MapPickerProps) {
       role="img"
       aria-label={label}
       data-testid="map-picker"
+      data-tiles={tiles}
       style={{ height: 260, borderRadius: 8, background: '#e8eef3', border: '1px solid #adb5bd' }}
     />
   );

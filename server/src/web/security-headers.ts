@@ -12,14 +12,16 @@ import helmet, { type HelmetOptions } from 'helmet';
  *
  * `connect-src 'self'`: the client talks to its own origin only (fetch and Socket.io's
  * WebSocket; CSP Level 3 browsers let 'self' match ws:/wss: of the same host and port).
+ * `img-src 'self' data:` plus the map tile server's origin (MAP_TILE_URL), and nothing else.
  */
-export function securityHeaders(options: { publicUrl?: string }): RequestHandler {
+export function securityHeaders(options: { publicUrl?: string; tileSource?: string }): RequestHandler {
   const alwaysHttps = options.publicUrl?.startsWith('https://') ?? false;
   const headers = (https: boolean): RequestHandler => {
     const config: HelmetOptions = {
       contentSecurityPolicy: {
         directives: {
           'connect-src': ["'self'"],
+          'img-src': ["'self'", 'data:', ...(options.tileSource ? [options.tileSource] : [])],
           'upgrade-insecure-requests': https ? [] : null,
         },
       },

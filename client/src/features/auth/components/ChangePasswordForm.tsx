@@ -1,10 +1,9 @@
-import { useState } from 'react';
+import { Alert, Button, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { PASSWORD_MIN } from '@karavan/shared';
-import { Field } from '../../../components/Field';
 import {
   fieldProblems,
-  FormError,
   formMessageKey,
   type FieldProblem,
   type FieldProblems,
@@ -55,69 +54,86 @@ function problemsOf(error: unknown): FieldProblems<PasswordField> {
 /** Asked for before anything else while the user's password was set by somebody else. */
 export function ChangePasswordForm({ email, onSignOut }: { email: string; onSignOut(): void }) {
   const { t } = useTranslation();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirmation, setConfirmation] = useState('');
+  const form = useForm({ mode: 'controlled', initialValues: { current: '', next: '', confirmation: '' } });
   const { submitting, error, onSubmit } = useSubmit(async () => {
+    const { current, next, confirmation } = form.values;
     checkPasswords(current, next, confirmation);
     await changePassword(current, next);
   });
   const problems = problemsOf(error);
   const message = formMessageKey(error, problems);
-  const form = useFocusInvalid(error);
+  const element = useFocusInvalid(error);
   const say = (field: PasswordField) => problems[field] && t(problems[field].key, problems[field].values);
 
   return (
-    <form
-      ref={form}
-      className="card"
+    <Paper
+      component="form"
+      ref={element}
+      withBorder
+      shadow="xs"
+      radius="md"
+      p="lg"
+      w="100%"
+      maw="26rem"
       onSubmit={onSubmit}
       noValidate
       aria-labelledby="change-password-title"
       data-testid="change-password-form"
     >
-      <h1 id="change-password-title">{t('changePassword.title')}</h1>
-      <p>{t('changePassword.intro')}</p>
-      {/* Lets password managers file the new password under the right account. */}
-      <input type="email" autoComplete="username" value={email} readOnly hidden />
-      <Field
-        label={t('changePassword.current')}
-        type="password"
-        autoComplete="current-password"
-        required
-        value={current}
-        error={say('current')}
-        onChange={(event) => setCurrent(event.target.value)}
-      />
-      <Field
-        label={t('changePassword.new')}
-        hint={t('changePassword.hint', { min: PASSWORD_MIN })}
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={PASSWORD_MIN}
-        value={next}
-        error={say('next')}
-        onChange={(event) => setNext(event.target.value)}
-      />
-      <Field
-        label={t('changePassword.confirm')}
-        type="password"
-        autoComplete="new-password"
-        required
-        value={confirmation}
-        error={say('confirmation')}
-        onChange={(event) => setConfirmation(event.target.value)}
-      />
-      <FormError message={message} />
-      <div className="actions">
-        <button type="submit" disabled={submitting}>
+      <Stack>
+        <Title order={1} size="h2" id="change-password-title">
+          {t('changePassword.title')}
+        </Title>
+        <Text>{t('changePassword.intro')}</Text>
+        {/* Lets password managers file the new password under the right account. */}
+        <input type="email" autoComplete="username" value={email} readOnly hidden />
+        <TextInput
+          label={t('changePassword.current')}
+          type="password"
+          autoComplete="current-password"
+          required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
+          size="md"
+          {...form.getInputProps('current')}
+          error={say('current')}
+        />
+        <TextInput
+          label={t('changePassword.new')}
+          description={t('changePassword.hint', { min: PASSWORD_MIN })}
+          type="password"
+          autoComplete="new-password"
+          required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
+          minLength={PASSWORD_MIN}
+          size="md"
+          {...form.getInputProps('next')}
+          error={say('next')}
+        />
+        <TextInput
+          label={t('changePassword.confirm')}
+          type="password"
+          autoComplete="new-password"
+          required
+          withAsterisk={false}
+          errorProps={{ role: 'alert' }}
+          size="md"
+          {...form.getInputProps('confirmation')}
+          error={say('confirmation')}
+        />
+        {message && (
+          <Alert color="red.9" variant="light" role="alert" data-testid="form-error">
+            {t(message)}
+          </Alert>
+        )}
+        <Button type="submit" size="md" fullWidth loading={submitting}>
           {submitting ? t('changePassword.submitting') : t('changePassword.submit')}
-        </button>
-        <button type="button" className="secondary" onClick={onSignOut}>
+        </Button>
+        <Button type="button" variant="default" size="md" fullWidth onClick={onSignOut}>
           {t('changePassword.signOut')}
-        </button>
-      </div>
-    </form>
+        </Button>
+      </Stack>
+    </Paper>
   );
 }

@@ -1,5 +1,4 @@
 import { useState, type ReactNode } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
 import {
   ActionIcon,
   Badge,
@@ -34,7 +33,6 @@ import { request } from '../../../lib/api';
 import { useAllItems, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatNumber } from '../../../lib/format';
-import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
 import { EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
@@ -194,7 +192,6 @@ interface PackLine {
 
 function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const units = useUnitLabel();
   const [names, setNames] = useState({
     ru: item?.name.ru ?? '',
@@ -212,11 +209,11 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateItem(values),
     serverFields: ITEM_SERVER_FIELDS,
+    entity: 'items',
     submit: async (key) => {
       const body = itemRequest(values);
       if (item) await request('PATCH', `/api/items/${item.id}`, body);
       else await request('POST', '/api/items', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.items('') });
       onDone();
     },
   });
@@ -372,18 +369,17 @@ function Locations() {
 
 function LocationForm({ location, onDone }: { location: LocationDto | null; onDone(): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const [values, setValues] = useState<LocationValues>(() => locationValues(location));
   const set = (patch: Partial<LocationValues>) => setValues((current) => ({ ...current, ...patch }));
   const { names, kind, address, hours, week, lat, lng, active } = values;
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateLocation(values),
     serverFields: LOCATION_SERVER_FIELDS,
+    entity: 'locations',
     submit: async (key) => {
       const body = locationRequest(values);
       if (location) await request('PATCH', `/api/locations/${location.id}`, body);
       else await request('POST', '/api/locations', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.locations() });
       onDone();
     },
   });

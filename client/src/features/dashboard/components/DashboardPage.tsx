@@ -158,7 +158,7 @@ const ProgressTable = memo(function ProgressTable({
   if (progress.items.length === 0) return <Text c="dimmed">{t('noTargets')}</Text>;
   const columns = ['donated', 'onHand', 'inTransit', 'delivered', 'writtenOff'] as const;
   return (
-    <div>
+    <div className="dashboard-scroll" tabIndex={0}>
       <Table className="dashboard-big" striped data-testid="progress">
         <Table.Thead>
           <Table.Tr>
@@ -244,7 +244,7 @@ const ShipmentList = memo(function ShipmentList({
     (a, b) => (a.lastHeardAt ?? '').localeCompare(b.lastHeardAt ?? '') || a.id.localeCompare(b.id),
   );
   return (
-    <div>
+    <div className="dashboard-scroll" tabIndex={0}>
       <Table data-testid="shipments" className="dashboard-big">
         <Table.Thead>
           <Table.Tr>
@@ -427,7 +427,7 @@ const LocationStock = memo(
   function LocationStock({ name, lots, items, now }: LocationStockProps) {
     const { t } = useTranslation('dashboard');
     return (
-      <div>
+      <div className="dashboard-scroll" tabIndex={0}>
         <Title order={3} size="h4">
           {name}{' '}
           <Text span c="dimmed" size="sm">

@@ -3,21 +3,17 @@ import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useTranslation } from 'react-i18next';
 import { localize, type PublicCollectionPointDto } from '@karavan/shared';
+import { useBaseMap } from '../../../ui/baseMap';
 
 /** The collection points on a map: online tiles when they load, else the markers on a plain background. */
 export default function PointsMap({ points }: { points: PublicCollectionPointDto[] }) {
   const { t, i18n } = useTranslation('needs');
   const container = useRef<HTMLDivElement>(null);
-  const [tilesFailed, setTilesFailed] = useState(false);
+  const [leaflet, setLeaflet] = useState<L.Map | null>(null);
+  const tiles = useBaseMap(leaflet);
   useEffect(() => {
     if (!container.current) return;
     const map = L.map(container.current).setView([42.87, 74.59], 11);
-    const tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-      maxZoom: 18,
-      attribution: '© OpenStreetMap',
-    });
-    tiles.on('tileerror', () => setTilesFailed(true));
-    tiles.addTo(map);
     const positions: L.LatLngTuple[] = [];
     for (const point of points) {
       if (!point.position) continue;
@@ -28,7 +24,9 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
         .addTo(map);
     }
     if (positions.length > 0) map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14 });
+    setLeaflet(map);
     return () => {
+      setLeaflet(null);
       map.remove();
     };
   }, [points, i18n.language]);
@@ -37,7 +35,7 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
       ref={container}
       role="region"
       aria-label={t('map')}
-      data-tiles={tilesFailed ? 'offline' : 'online'}
+      data-tiles={tiles}
       style={{ height: 280, background: '#eef2f6', borderRadius: 8 }}
     />
   );

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { ShipmentDto } from '@karavan/shared';
 import { queryKeys } from '../../../lib/realtime/cache';
+import { invalidateEntity } from '../../../lib/writes';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { QueryState } from '../../../ui/QueryState';
 import { updateShipment, useShipmentDetail } from '../api/shipments.api';
@@ -59,7 +60,7 @@ function Edit({ shipment }: { shipment: ShipmentDto }) {
           if (Object.keys(result.body).length > 0) {
             const updated = await updateShipment(shipment.id, result.body);
             queryClient.setQueryData(queryKeys.shipment(shipment.id), updated);
-            void queryClient.invalidateQueries({ queryKey: queryKeys.shipments() });
+            void invalidateEntity(queryClient, 'shipments');
           }
           void navigate(`/shipments/${shipment.id}`);
         }}

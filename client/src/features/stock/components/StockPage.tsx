@@ -19,7 +19,7 @@ import { ADJUSTMENT_REASONS, WRITE_OFF_REASONS, type StockRowDto, type WriteOffR
 import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
-import { queryKeys } from '../../../lib/realtime/cache';
+import { invalidateEntity } from '../../../lib/writes';
 import { useUnitLabel } from '../../../lib/units';
 import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
@@ -256,7 +256,7 @@ function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
     change: () => lotChange(row, item, unit, note),
     inBase: (quantity: number) => (item ? units.quantity(quantity, item.baseUnit) : quantity),
     done: async (message: string) => {
-      await queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
+      await invalidateEntity(queryClient, 'stock');
       onDone(message);
     },
   };

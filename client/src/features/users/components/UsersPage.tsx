@@ -1,6 +1,6 @@
 import '@mantine/core/styles/Code.css';
 import { useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useWrite } from '../../../lib/writes';
 import {
   Alert,
   Badge,
@@ -66,7 +66,6 @@ export function UsersPage() {
   const { t } = useTranslation();
   useFormatLanguage();
   const { user: me } = useCurrentUser();
-  const queryClient = useQueryClient();
   const errorMessage = useErrorMessage();
   const [filters, setFilters] = useState<UserFilters>({ q: '', role: null, active: null });
   const paging = usePagedList(filters);
@@ -76,11 +75,17 @@ export function UsersPage() {
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
   const [confirmReset, setConfirmReset] = useState<UserDto | null>(null);
 
+  const update = useWrite('users', (input: { id: string; body: Parameters<typeof updateUser>[1] }) =>
+    updateUser(input.id, input.body),
+  );
+  const resetOne = useWrite('users', (input: { id: string; password: string }) =>
+    resetPassword(input.id, input.password),
+  );
+
   async function change(user: UserDto, body: Parameters<typeof updateUser>[1]) {
     setRowError(null);
     try {
-      await updateUser(user.id, body);
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      await update.mutateAsync({ id: user.id, body });
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -91,9 +96,8 @@ export function UsersPage() {
     setRowError(null);
     const password = generatePassword();
     try {
-      const updated = await resetPassword(user.id, password);
+      const updated = await resetOne.mutateAsync({ id: user.id, password });
       setShown({ user: updated, password });
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
     } catch (error) {
       setRowError({ id: user.id, message: errorMessage(error) ?? '' });
     }
@@ -209,7 +213,6 @@ export function UsersPage() {
           onDone={(user, password) => {
             setInviting(false);
             setShown({ user, password });
-            void queryClient.invalidateQueries({ queryKey: ['users'] });
           }}
         />
       </FormModal>
@@ -228,20 +231,20 @@ export function UsersPage() {
 
 function InviteForm({ onDone }: { onDone(user: UserDto, password: string): void }) {
   const { t, i18n } = useTranslation();
-  const [values, setValues] = useState<InviteValues>(() => ({
-    email: '',
-    name: '',
-    role: 'coordinator',
-    locale: (LOCALES as readonly string[]).includes(i18n.language) ? (i18n.language as Locale) : 'ru',
-    phone: '',
-  }));
-  const set = (patch: Partial<InviteValues>) => setValues((current) => ({ ...current, ...patch }));
   const [password] = useState(generatePassword);
-  const { problems, formMessage, saving, onSubmit } = useEditForm({
-    validate: () => validateInvite(values),
+  const { values, set, problems, formMessage, saving, onSubmit } = useEditForm({
+    initialValues: {
+      email: '',
+      name: '',
+      role: 'coordinator',
+      locale: (LOCALES as readonly string[]).includes(i18n.language) ? (i18n.language as Locale) : 'ru',
+      phone: '',
+    } as InviteValues,
+    validate: validateInvite,
     serverFields: INVITE_SERVER_FIELDS,
     conflict: { field: 'email', message: 'users.emailTaken', replace: true },
-    submit: async (key) => onDone(await createUser(inviteRequest(values, password), key), password),
+    entity: 'users',
+    submit: async (key, values) => onDone(await createUser(inviteRequest(values, password), key), password),
   });
   const { email, name, role, locale, phone } = values;
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import {
   Badge,
   Button,
@@ -208,17 +208,15 @@ function VolunteerForm({
   onDone(): void;
 }) {
   const { t, i18n } = useTranslation();
-  const queryClient = useQueryClient();
-  const [values, setValues] = useState<VolunteerValues>(() => volunteerValues(volunteer, i18n.language));
-  const set = (patch: Partial<VolunteerValues>) => setValues((current) => ({ ...current, ...patch }));
-  const { problems, formMessage, saving, onSubmit } = useEditForm({
-    validate: () => validateVolunteer(values),
+  const { values, set, problems, formMessage, saving, onSubmit } = useEditForm({
+    initialValues: volunteerValues(volunteer, i18n.language),
+    validate: validateVolunteer,
     serverFields: VOLUNTEER_SERVER_FIELDS,
-    submit: async (key) => {
+    entity: 'volunteers',
+    submit: async (key, values: VolunteerValues) => {
       const body = volunteerRequest(values, accounts !== null);
       if (volunteer) await request('PATCH', `/api/volunteers/${volunteer.id}`, body);
       else await request('POST', '/api/volunteers', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: ['volunteers'] });
       onDone();
     },
   });

@@ -1,0 +1,3 @@
+import { endLocaleData } from './ponyfills';
+
+endLocaleData();

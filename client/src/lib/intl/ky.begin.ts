@@ -1,0 +1,3 @@
+import { beginLocaleData } from './ponyfills';
+
+beginLocaleData();

@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import request from 'supertest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/browser';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
+import { startTileServer, unreachableTileUrl, type TileServer } from '../support/tiles';
+
+const BIG_SCREEN = { width: 1440, height: 1000 };
+const SHOTS = 'test-results/screenshots';
+
+let browser: Browser;
+let app: TestApp | undefined;
+let tiles: TileServer | undefined;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: Error[];
+let cspViolations: string[];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await context?.close();
+  await app?.close();
+  await tiles?.close();
+  app = undefined;
+  tiles = undefined;
+  expect(pageErrors).toEqual([]);
+});
+
+async function openBrowser(url: string): Promise<void> {
+  context = await browser.newContext({ baseURL: url, viewport: BIG_SCREEN });
+  context.setDefaultTimeout(15_000);
+  page = await context.newPage();
+  pageErrors = [];
+  cspViolations = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.exposeFunction('reportCspViolation', (text: string) => cspViolations.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(
+        `${event.violatedDirective} ${event.blockedURI}`,
+      ),
+    );
+  });
+}
+
+/** A campaign with `count` trucks on the road, each reported at `positions[i]`. */
+async function trucksOnTheRoad(url: string, positions: { lat: number; lng: number }[]) {
+  const organiser = await signedIn(url, { role: 'organiser' });
+  const coordinator = await signedIn(url, { role: 'coordinator' });
+  const scene: Scene = await buildScene(url, { stock: 100 * positions.length });
+  await request(url)
+    .patch(`/api/campaigns/${scene.campaign.id}`)
+    .set(organiser.auth)
+    .send({ targets: [{ itemId: scene.item.id, quantity: 5000 }] })
+    .expect(200);
+  const plates: string[] = [];
+  for (const [index, position] of positions.entries()) {
+    const plate = `01KG${String(100 + index)}ABC`;
+    const shipment = await createShipment(url, organiser.auth, scene, {
+      vehicle: { plate, kind: 'truck', capacityKg: 5000 },
+    });
+    expect((await sendUpdate(url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
+    expect((await sendUpdate(url, scene.driver.auth, shipment.id, 'departed', { position })).status).toBeLessThan(300);
+    plates.push(plate);
+  }
+  return { organiser, scene, plates };
+}
+
+async function openDashboard(campaignId: string, user: { user: { email: string }; password: string }) {
+  await page.goto(`/dashboard?campaign=${campaignId}`);
+  await page.getByLabel('Электронная почта').fill(user.user.email);
+  await page.getByLabel('Пароль', { exact: true }).fill(user.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Панель операции', level: 1 }).waitFor();
+}
+
+/** Whether every truck marker and every route point lies inside the map's box. */
+async function everythingInView(): Promise<boolean> {
+  return page.locator('.dashboard-map').evaluate((map) => {
+    const box = map.getBoundingClientRect();
+    const shapes = Array.from(map.querySelectorAll('.dashboard-truck, .truck-cluster, path.leaflet-interactive')).map(
+      (element) => element.getBoundingClientRect(),
+    );
+    return (
+      shapes.length > 0 &&
+      shapes.every((r) => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom)
+    );
+  });
+}
+
+/** The truck labels that can be seen, with their boxes. */
+async function visibleLabels(): Promise<{ text: string; left: number; right: number; top: number; bottom: number }[]> {
+  return page.locator('.dashboard-map').evaluate((map) =>
+    Array.from(map.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label'))
+      .filter((label) => getComputedStyle(label).visibility === 'visible')
+      .map((label) => {
+        const r = label.getBoundingClientRect();
+        return { text: label.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      }),
+  );
+}
+
+test('When MAP_TILE_URL points at a tile server, then the dashboard map asks it for tiles, shows them and the CSP lets them in', async () => {
+  tiles = await startTileServer();
+  app = await startTestApp({ MAP_TILE_URL: tiles.template, MAP_TILE_ATTRIBUTION: '© Test tiles' });
+  const { organiser, scene } = await trucksOnTheRoad(app.url, [{ lat: 42.95, lng: 74.65 }]);
+  await openBrowser(app.url);
+
+  const response = await page.goto('/');
+  const csp = (await response!.allHeaders())['content-security-policy'] ?? '';
+  const imgSrc = /img-src ([^;]*)/.exec(csp)?.[1]?.split(' ');
+  expect(imgSrc).toEqual(["'self'", 'data:', new URL(tiles.template.replace(/\{.\}/g, '0')).origin]);
+
+  await openDashboard(scene.campaign.id, organiser);
+  await page.locator('.dashboard-map[data-tiles="online"]').waitFor();
+  await page.locator('.dashboard-map img.leaflet-tile-loaded').first().waitFor();
+  const shown = await page
+    .locator('.dashboard-map img.leaflet-tile-loaded')
+    .evaluateAll((images) => images.map((image) => (image as HTMLImageElement).naturalWidth));
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.every((width) => width === 256)).toBe(true);
+  expect(tiles.requested.length).toBeGreaterThan(0);
+  expect(cspViolations).toEqual([]);
+  expect(await page.getByTestId('tiles-offline').count()).toBe(0);
+  await page.locator('.leaflet-control-attribution').getByText('© Test tiles').waitFor();
+  // The truck and its whole route (Bishkek, the border, Almaty) are in view.
+  await page.locator('.dashboard-truck').first().waitFor();
+  expect(await everythingInView()).toBe(true);
+  await page.locator('.dashboard-map').screenshot({ path: `${SHOTS}/map-tiles.png` });
+});
+
+test('When the tile server cannot be reached, then the map shows its trucks and routes on a plain background and says so', async () => {
+  app = await startTestApp({ MAP_TILE_URL: await unreachableTileUrl() });
+  const { organiser, scene, plates } = await trucksOnTheRoad(app.url, [{ lat: 42.95, lng: 74.65 }]);
+  await openBrowser(app.url);
+  await openDashboard(scene.campaign.id, organiser);
+
+  await page.locator('.dashboard-map[data-tiles="offline"]').waitFor();
+  await page.getByTestId('tiles-offline').waitFor();
+  expect(await page.locator('.dashboard-map img.leaflet-tile-loaded').count()).toBe(0);
+  // The route and the checkpoint are drawn, the truck is there with its label, all in view.
+  expect(await page.locator('.dashboard-map path.leaflet-interactive').count()).toBeGreaterThanOrEqual(2);
+  await page.locator('.leaflet-tooltip', { hasText: `${plates[0]} · выехала` }).waitFor();
+  expect(await everythingInView()).toBe(true);
+  expect(cspViolations).toEqual([]);
+});
+
+test('When MAP_TILE_URL is empty, then no tile is asked for, the CSP allows no other image origin and the points stay', async () => {
+  app = await startTestApp({ MAP_TILE_URL: '' });
+  const { organiser, scene, plates } = await trucksOnTheRoad(app.url, [{ lat: 42.95, lng: 74.65 }]);
+  await openBrowser(app.url);
+  const response = await page.goto('/');
+  expect((await response!.allHeaders())['content-security-policy']).toContain("img-src 'self' data:;");
+  await openDashboard(scene.campaign.id, organiser);
+  await page.locator('.dashboard-map[data-tiles="off"]').waitFor();
+  expect(await page.locator('.dashboard-map img.leaflet-tile').count()).toBe(0);
+  await page.locator('.leaflet-tooltip', { hasText: plates[0] }).waitFor();
+});
+
+test('When many trucks are close together, then they are all in view, grouped or labelled, and no label covers another', async () => {
+  app = await startTestApp({ MAP_TILE_URL: '' });
+  // Eight trucks in a row a few kilometres apart (their labels would overlap), two at the very
+  // same spot (a queue at the border).
+  const positions = [
+    ...Array.from({ length: 8 }, (_, i) => ({ lat: 43.0, lng: 74.75 + i * 0.12 })),
+    { lat: 43.0386, lng: 74.7059 },
+    { lat: 43.0386, lng: 74.7059 },
+  ];
+  const { organiser, scene, plates } = await trucksOnTheRoad(app.url, positions);
+  await openBrowser(app.url);
+  await openDashboard(scene.campaign.id, organiser);
+  await page
+    .locator(`[data-testid="shipments"] tr[data-shipment]`)
+    .nth(positions.length - 1)
+    .waitFor();
+  await page.locator('.dashboard-truck, .truck-cluster').first().waitFor();
+  // Clusters settle (markercluster marks the map pane while it animates).
+  await page.waitForFunction(() => document.querySelector('.leaflet-cluster-anim') === null);
+
+  expect(await everythingInView()).toBe(true);
+  const labels = await visibleLabels();
+  expect(labels.length).toBeGreaterThan(0);
+  for (const [i, a] of labels.entries())
+    for (const b of labels.slice(i + 1))
+      expect([a.text, b.text, a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom]).toEqual([
+        a.text,
+        b.text,
+        false,
+      ]);
+  // Every truck is on the map: as a marker of its own, or counted in a group.
+  const markers = await page.locator('.dashboard-truck').count();
+  const grouped = await page
+    .locator('.truck-cluster')
+    .evaluateAll((clusters) =>
+      clusters.reduce((sum, cluster) => sum + Number(cluster.textContent?.match(/\d+/)?.[0]), 0),
+    );
+  expect(markers + grouped).toBe(plates.length);
+  expect(grouped).toBeGreaterThanOrEqual(2); // the two at the border at least
+
+  // A truck whose label gave way shows it when tapped.
+  const hidden = await page
+    .locator('.leaflet-tooltip.truck-label.truck-label-hidden')
+    .evaluateAll((elements) => elements.map((element) => element.textContent ?? ''));
+  if (hidden.length > 0) {
+    await page.locator('.dashboard-truck', { hasText: hidden[0]! }).click();
+    await page.locator('.leaflet-tooltip.truck-label-open', { hasText: hidden[0]! }).waitFor();
+    expect(
+      await page.locator('.leaflet-tooltip.truck-label-open').evaluate((label) => getComputedStyle(label).visibility),
+    ).toBe('visible');
+  }
+  await page.locator('.dashboard-map').screenshot({ path: `${SHOTS}/map-trucks.png` });
+});
