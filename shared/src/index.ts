@@ -11,3 +11,4 @@ export * from './donations';
 export * from './shipments';
 export * from './dashboard';
 export * from './exports';
+export * from './quantity';

@@ -7,7 +7,6 @@ import {
   Grid,
   Group,
   NativeSelect,
-  NumberInput,
   Paper,
   SegmentedControl,
   Select,
@@ -22,11 +21,10 @@ import { useTranslation } from 'react-i18next';
 import { LOCALES } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
+import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
 import { recordDonation, useItemSearch } from '../api/intake.api';
 import {
-  MAX_QUANTITY,
-  amountOf,
   baseTotal,
   defaultExpiry,
   donationRequest,
@@ -53,7 +51,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
 
   const [lines, setLines] = useState<Line[]>([]);
   const [itemId, setItemId] = useState<string | null>(null);
-  const [quantity, setQuantity] = useState<number | string>('');
+  const [quantity, setQuantity] = useState('');
   const [unit, setUnit] = useState('');
   const [expires, setExpires] = useState('');
   const [expiresSet, setExpiresSet] = useState(false);
@@ -91,8 +89,10 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     );
   };
 
-  const amount = amountOf(quantity);
-  const total = baseTotal(item, quantity, unit);
+  const readQuantity = useQuantityReader();
+  const reading = readQuantity(quantity, { unit: unit || item?.baseUnit, hasPacks: Boolean(item?.packs.length) });
+  const amount = reading.value ?? Number.NaN;
+  const total = baseTotal(item, amount, unit);
 
   function chooseItem(id: string | null) {
     setItemId(id);
@@ -110,6 +110,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     const found: Partial<Record<FieldError, string>> = {};
     for (const [field, key] of Object.entries(lineProblems(item, amount, expires)))
       found[field as FieldError] = t(key as 'intake.errors.item');
+    // What the quantity field allows, in words ("Only whole litres, no fractions"): nothing typed is changed.
+    if (reading.error) found.quantity = reading.error;
     if (!item || Object.keys(found).length > 0) return found;
     return { item, quantity: amount, unit: unit || item.baseUnit, expires, expiresSet };
   }
@@ -245,17 +247,16 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
             />
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: item?.perishable ? 2 : 3 }}>
-            <NumberInput
+            <TextInput
               ref={quantityRef}
               label={t('intake.quantity')}
               value={quantity}
-              onChange={setQuantity}
-              allowDecimal={false}
-              allowNegative={false}
-              min={1}
-              max={MAX_QUANTITY}
-              hideControls
+              onChange={(event) => {
+                setQuantity(event.currentTarget.value);
+                setErrors((current) => ({ ...current, quantity: undefined }));
+              }}
               inputMode="numeric"
+              autoComplete="off"
               error={errors.quantity}
               data-testid="intake-quantity"
             />

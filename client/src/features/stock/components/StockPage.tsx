@@ -20,6 +20,7 @@ import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../.
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { queryKeys } from '../../../lib/realtime/cache';
+import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
 import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
@@ -243,7 +244,11 @@ function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
   const { item, choices, units } = useUnitChoices(row);
   const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [note, setNote] = useState('');
+  const read = useQuantityReader();
   return {
+    /** Reads the typed quantity in the chosen unit: the number, or what the field allows. */
+    readQuantity: (typed: string, min: number) =>
+      read(typed, { min, unit: unit || item?.baseUnit, hasPacks: Boolean(item?.packs.length) }),
     /** The unit choice of the quantity field (`<QuantityInUnit {...unitPicker} />`). */
     unitPicker: { choices, unit, onUnitChange: setUnit },
     note,
@@ -258,10 +263,9 @@ function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
   };
 }
 
-/** A whole quantity (the dialog's first field) in one of the item's units. */
+/** A whole quantity (the dialog's first field) in one of the item's units, typed as text (see useQuantityReader). */
 function QuantityInUnit({
   label,
-  min,
   value,
   onChange,
   error,
@@ -270,9 +274,8 @@ function QuantityInUnit({
   onUnitChange,
 }: {
   label: string;
-  min: number;
-  value: number | string;
-  onChange(value: number | string): void;
+  value: string;
+  onChange(value: string): void;
   error: string | undefined;
   choices: { value: string; label: string }[];
   unit: string;
@@ -281,15 +284,16 @@ function QuantityInUnit({
   const { t } = useTranslation();
   return (
     <Group grow align="flex-start">
-      <NumberInput
+      <TextInput
         label={label}
         required
-        min={min}
-        allowDecimal={false}
+        inputMode="numeric"
+        autoComplete="off"
         value={value}
-        onChange={onChange}
+        onChange={(event) => onChange(event.currentTarget.value)}
         error={error}
         data-autofocus
+        data-testid="lot-quantity"
       />
       <NativeSelect
         label={t('stock.unit')}
@@ -303,8 +307,10 @@ function QuantityInUnit({
 
 function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
-  const [quantity, setQuantity] = useState<number | string>('');
+  const { unitPicker, note, setNote, size, change, inBase, done, readQuantity } = useLotForm(row, onDone);
+  const [typed, setTyped] = useState('');
+  const reading = readQuantity(typed, 1);
+  const quantity = reading.value ?? '';
   const [reason, setReason] = useState<WriteOffReason | ''>('');
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateWriteOff(row, { quantity, size, reason, note }),
@@ -323,10 +329,9 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
         <Text size="sm">{t('stock.available', { quantity: inBase(row.onHand - row.reserved) })}</Text>
         <QuantityInUnit
           label={t('stock.quantity')}
-          min={1}
-          value={quantity}
-          onChange={setQuantity}
-          error={problems.quantity}
+          value={typed}
+          onChange={setTyped}
+          error={problems.quantity && (reading.error ?? problems.quantity)}
           {...unitPicker}
         />
         <NativeSelect
@@ -362,8 +367,10 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
 
 function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
-  const [counted, setCounted] = useState<number | string>('');
+  const { unitPicker, note, setNote, size, change, inBase, done, readQuantity } = useLotForm(row, onDone);
+  const [typed, setTyped] = useState('');
+  const reading = readQuantity(typed, 0);
+  const counted = reading.value ?? '';
   const [reason, setReason] = useState<string>('count');
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateAdjust(row, { counted, size, reason, note }),
@@ -382,10 +389,9 @@ function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string)
         <Text size="sm">{t('stock.recorded', { quantity: inBase(row.onHand) })}</Text>
         <QuantityInUnit
           label={t('stock.counted')}
-          min={0}
-          value={counted}
-          onChange={setCounted}
-          error={problems.counted}
+          value={typed}
+          onChange={setTyped}
+          error={problems.counted && (reading.error ?? problems.counted)}
           {...unitPicker}
         />
         <NativeSelect
