@@ -26,7 +26,7 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
-import { createStockService, stockRoutes } from './stock';
+import { createStockService, stockRoutes, type StockService } from './stock';
 import { createDonationsService, donationsRoutes } from './donations';
 import { eventsRoutes } from './realtime/events.routes';
 import type { LiveEvents } from './realtime/live-events';
@@ -58,6 +58,8 @@ export interface Karavan {
   events: EventBus;
   /** Live events being stored and sent; `idle()` waits until all queued ones are out. */
   live: LiveEvents;
+  /** The stock service (`checkExpiry()` runs the expiry alerts pass now, e.g. in tests). */
+  stock: StockService;
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
@@ -271,6 +273,14 @@ export function createKaravan(options: KaravanOptions): Karavan {
   });
   options.redis?.useForSockets(realtime.io);
 
+  // Lots running out (48 h, 24 h left, expired) are announced once each, by whichever instance
+  // notices first (see stock.checkExpiry).
+  const checkExpiry = () =>
+    stock.checkExpiry().catch((err: unknown) => logger.warn({ err }, 'expiry check failed'));
+  const expiryTimer =
+    config.expiryCheckSeconds > 0 ? setInterval(() => void checkExpiry(), config.expiryCheckSeconds * 1000) : null;
+  expiryTimer?.unref();
+
   return {
     app,
     server,
@@ -278,8 +288,10 @@ export function createKaravan(options: KaravanOptions): Karavan {
     live: realtime.live,
     routes,
     events,
+    stock,
     close: () =>
       new Promise<void>((resolve) => {
+        if (expiryTimer) clearInterval(expiryTimer);
         realtime.detach();
         // Closes every socket, then the HTTP server, which waits for in-flight requests; then
         // lets the live events already queued be stored.

@@ -45,6 +45,8 @@ export interface Config {
   /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
   requestTimeoutMs: number;
   clientDir: string;
+  /** How often the server looks for lots with 48 h or 24 h left or just expired (0: never). */
+  expiryCheckSeconds: number;
 }
 
 const envSchema = Joi.object({
@@ -104,6 +106,7 @@ const envSchema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(10_000),
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
+  EXPIRY_CHECK_SECONDS: Joi.number().integer().min(0).max(3600).default(60),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);
@@ -144,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
+    expiryCheckSeconds: v.EXPIRY_CHECK_SECONDS as number,
   };
 }

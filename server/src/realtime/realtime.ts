@@ -15,7 +15,13 @@ import type { Logger } from '../lib/logger';
 import type { Actor } from '../lib/route';
 import type { UsersService } from '../users';
 import { currentSeq } from './event-log';
-import { createLiveEvents, stockEventSpecs, type LiveEvents, type LiveEventSpec } from './live-events';
+import {
+  createLiveEvents,
+  stockEventSpecs,
+  type LiveEvents,
+  type LiveEventSpec,
+  type StockEventSource,
+} from './live-events';
 import { authoriseRoom } from './rooms';
 
 interface SocketData {
@@ -151,7 +157,7 @@ export function attachRealtime(
       return progress ? { progress } : null;
     },
   };
-  const stockEvents = (movements: MovementDto[]) => stockEventSpecs(movements, snapshots);
+  const stockEvents = (movements: StockEventSource[]) => stockEventSpecs(movements, snapshots);
   const donationRooms = (d: { campaignId: string; locationId: string }) => [
     'dashboard',
     `campaign:${d.campaignId}`,
@@ -177,6 +183,16 @@ export function attachRealtime(
       live.enqueue([donationEvent, ...stockEvents(movements)]);
     }),
     events.subscribe('stock.moved', ({ movements }) => live.enqueue(stockEvents(movements))),
+    events.subscribe('stock.expiring', ({ hoursLeft, row }) => {
+      const alert: LiveEventSpec = {
+        name: 'stock.expiring',
+        rooms: ['dashboard', `location:${row.locationId}`, `campaign:${row.campaignId}`],
+        build: fixed({ hoursLeft, row }),
+      };
+      // An expired lot no longer counts as usable: the place's rows and the campaign's need change with it.
+      const lot = { kind: 'adjusted' as const, locationId: row.locationId, campaignId: row.campaignId, lotId: row.lotId };
+      live.enqueue([alert, ...(hoursLeft === 0 ? stockEvents([lot]) : [])]);
+    }),
     events.subscribe('shipments.updated', ({ shipment, update }) =>
       live.enqueue([
         {

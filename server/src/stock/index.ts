@@ -40,5 +40,5 @@ export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from 
 export { reconcileStock } from './reconcile';
 export { indexMovements, forgetKnownBuckets, walkScope, movementsByIds, LedgerIndex, BUCKET_MS } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
-export { Balance, CampaignTotal, Movement, Lot, StockOp } from './stock.model';
+export { Balance, CampaignTotal, Movement, Lot, StockOp, ExpiryAlert } from './stock.model';
 export { stockRoutes } from './stock.routes';
