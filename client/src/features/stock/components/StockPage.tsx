@@ -27,7 +27,16 @@ import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
 import { Pager } from '../../../ui/Pager';
 import { usePagedList } from '../../../ui/usePagedList';
 import { QueryState } from '../../../ui/QueryState';
-import { adjust, useLotMovements, useStock, writeOff, type StockFilters } from '../api/stock.api';
+import {
+  adjust,
+  useExpiredStock,
+  useLotMovements,
+  useStock,
+  useWriteOffExpired,
+  writeOff,
+  type StockFilters,
+} from '../api/stock.api';
+import { uuid } from '../../../lib/uuid';
 import {
   ADJUST_SERVER_FIELDS,
   WRITE_OFF_SERVER_FIELDS,
@@ -125,6 +134,14 @@ export function StockPage() {
           {done}
         </Alert>
       )}
+      <ToWriteOff
+        locationId={filters.locationId}
+        canWrite={canWrite}
+        placeName={(id) => places.get(id)?.name ?? '?'}
+        quantity={quantity}
+        itemName={(id) => itemName(itemsById.get(id)?.name)}
+        onDone={setDone}
+      />
       <ListTable
         query={stock}
         minWidth={760}
@@ -140,14 +157,18 @@ export function StockPage() {
           <VisuallyHidden key="actions">{t('stock.actions')}</VisuallyHidden>,
         ]}
       >
-        {(rows) =>
-          [...rows].sort(byExpiry).map((row) => (
+        {(rows) => {
+          // The campaign is said under a row only when the rows are of several campaigns (and then on one line).
+          const several = new Set(rows.map((row) => row.campaignId)).size > 1;
+          return [...rows].sort(byExpiry).map((row) => (
             <Table.Tr key={`${row.locationId}:${row.lotId}`} data-testid="stock-row" data-lot={row.lotId}>
               <Table.Td>
                 {itemName(itemsById.get(row.itemId)?.name)}
-                <Text size="xs" c="dimmed">
-                  {campaignsById.get(row.campaignId)?.name}
-                </Text>
+                {several && (
+                  <Text size="xs" c="dimmed" lineClamp={1} title={campaignsById.get(row.campaignId)?.name}>
+                    {campaignsById.get(row.campaignId)?.name}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>{places.get(row.locationId)?.name ?? '?'}</Table.Td>
               <Table.Td>
@@ -190,8 +211,8 @@ export function StockPage() {
                 </Group>
               </Table.Td>
             </Table.Tr>
-          ))
-        }
+          ));
+        }}
       </ListTable>
       <Pager page={stock.data} onOffset={paging.setOffset} />
       <FormModal
@@ -224,6 +245,86 @@ export function StockPage() {
         {dialog?.kind === 'movements' && <Movements row={dialog.row} />}
       </FormModal>
     </ListPage>
+  );
+}
+
+/**
+ * What waits to be written off: the expired lots, by place, each place with one action that writes
+ * off all of them there (reserved goods stay until their shipment releases them).
+ */
+function ToWriteOff({
+  locationId,
+  canWrite,
+  placeName,
+  quantity,
+  itemName,
+  onDone,
+}: {
+  locationId: string | null;
+  canWrite: boolean;
+  placeName(id: string): string;
+  quantity(itemId: string, value: number): string;
+  itemName(itemId: string): string;
+  onDone(message: string): void;
+}) {
+  const { t } = useTranslation();
+  const expired = useExpiredStock(locationId);
+  const writeOffAll = useWriteOffExpired();
+  const [key, setKey] = useState(uuid);
+  const byPlace = new Map<string, StockRowDto[]>();
+  for (const row of expired.data?.items ?? []) byPlace.set(row.locationId, [...(byPlace.get(row.locationId) ?? []), row]);
+  if (byPlace.size === 0) return null;
+  return (
+    <Stack gap="sm" data-testid="to-write-off">
+      {[...byPlace].map(([placeId, rows]) => (
+        <Alert
+          key={placeId}
+          color="red.9"
+          variant="light"
+          title={t('stock.toWriteOff', { place: placeName(placeId) })}
+          data-testid="to-write-off-place"
+          data-location={placeId}
+        >
+          <Stack gap="xs">
+            <Text size="sm" component="ul" m={0} pl="md">
+              {rows.map((row) => (
+                <li key={row.lotId}>
+                  {itemName(row.itemId)} — {quantity(row.itemId, row.onHand - row.reserved)}
+                  {row.expiresAt ? ` (${formatDateTime(row.expiresAt)})` : ''}
+                </li>
+              ))}
+            </Text>
+            {canWrite && (
+              <Group>
+                <Button
+                  color="red.9"
+                  loading={writeOffAll.isPending && writeOffAll.variables?.locationId === placeId}
+                  data-testid="write-off-expired"
+                  onClick={() =>
+                    writeOffAll.mutate(
+                      { locationId: placeId, key },
+                      {
+                        onSuccess: (result) => {
+                          setKey(uuid());
+                          onDone(t('stock.expiredWrittenOff', { count: result.movements.length, place: placeName(placeId) }));
+                        },
+                      },
+                    )
+                  }
+                >
+                  {t('stock.writeOffExpired')}
+                </Button>
+                {writeOffAll.isError && (
+                  <Text c="red.9" size="sm" role="alert">
+                    {t('stock.writeOffExpiredFailed')}
+                  </Text>
+                )}
+              </Group>
+            )}
+          </Stack>
+        </Alert>
+      ))}
+    </Stack>
   );
 }
 
