@@ -22,21 +22,29 @@ function useRemembered(key: string): [string | null, (value: string | null) => v
   ];
 }
 
+/** The remembered choice while it is still one of the options; else the only option; else none. */
+function preselect(options: { value: string }[], remembered: string | null): string | null {
+  if (remembered && options.some((option) => option.value === remembered)) return remembered;
+  return options.length === 1 ? options[0]!.value : null;
+}
+
 /** `/intake`: a collection point's donations, fast, with the keyboard, online or not. */
 export function IntakePage() {
   const { t } = useTranslation();
   const locations = useLocations();
   const campaigns = useCampaigns();
-  const [locationId, setLocationId] = useRemembered(LOCATION_KEY);
-  const [campaignId, setCampaignId] = useRemembered(CAMPAIGN_KEY);
-  const room = useRoom(locationId ? `location:${locationId}` : null);
-
+  const [rememberedLocation, setLocationId] = useRemembered(LOCATION_KEY);
+  const [rememberedCampaign, setCampaignId] = useRemembered(CAMPAIGN_KEY);
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
     .map((location) => ({ value: location.id, label: location.name }));
   const campaignOptions = (campaigns.data?.items ?? [])
-    .filter((campaign) => campaign.status === 'active' || campaign.id === campaignId)
+    .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign)
     .map((campaign) => ({ value: campaign.id, label: campaign.name }));
+  // The last choice on this device, or the only one there is.
+  const locationId = preselect(locationOptions, rememberedLocation);
+  const campaignId = preselect(campaignOptions, rememberedCampaign);
+  const room = useRoom(locationId ? `location:${locationId}` : null);
 
   return (
     <Stack gap="lg" data-testid="intake" data-room={room.status}>
@@ -48,7 +56,7 @@ export function IntakePage() {
           label={t('intake.location')}
           placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
           data={locationOptions}
-          value={locationOptions.some((option) => option.value === locationId) ? locationId : null}
+          value={locationId}
           onChange={setLocationId}
           searchable
           selectFirstOptionOnChange
@@ -61,7 +69,7 @@ export function IntakePage() {
           label={t('intake.campaign')}
           placeholder={campaigns.isPending ? t('app.loading') : t('intake.choose')}
           data={campaignOptions}
-          value={campaignOptions.some((option) => option.value === campaignId) ? campaignId : null}
+          value={campaignId}
           onChange={setCampaignId}
           searchable
           selectFirstOptionOnChange
