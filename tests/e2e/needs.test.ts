@@ -100,7 +100,7 @@ test('When a public campaign is opened without signing in, then it shows what is
   await page.getByRole('heading', { level: 1, name: /детям/ }).waitFor();
   const needs = page.getByTestId('needs');
   await needs.getByText(/Ещё нужно: 380/).waitFor();
-  expect(await needs.textContent()).toMatch(/Собрано: 120/);
+  expect(await needs.textContent()).toMatch(/Готово к отправке: 120/);
   await page.getByText('Пн–Сб 9:00–18:00').waitFor();
   await page.getByText(scene.origin.name).waitFor();
   // Nobody's name or phone: no donor, no contact person, no driver.

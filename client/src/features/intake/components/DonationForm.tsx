@@ -266,7 +266,17 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               filter={filter}
               selectFirstOptionOnChange
               clearable
-              nothingFoundMessage={allItems.isPending ? t('app.loading') : t('common.nothingFound')}
+              // "Nothing found" is said under the field, not as a list without options (a listbox
+              // must hold options: axe's aria-required-children).
+              description={
+                allItems.isPending
+                  ? t('app.loading')
+                  : search.trim() &&
+                      !itemId &&
+                      options.every((o) => !matchesItem(items.get(o.value)?.name ?? {}, o.label, search))
+                    ? t('common.nothingFound')
+                    : undefined
+              }
               error={errors.item}
               dropdownOpened={listOpen}
               onDropdownOpen={() => {
@@ -417,7 +427,9 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         <Text
           role="status"
           aria-live="polite"
-          className={saved ? `intake-saved intake-saved-${saved.sent ? 'recorded' : refused ? 'refused' : 'waiting'}` : undefined}
+          className={
+            saved ? `intake-saved intake-saved-${saved.sent ? 'recorded' : refused ? 'refused' : 'waiting'}` : undefined
+          }
           fw={600}
           data-testid="intake-saved"
           data-state={saved ? (saved.sent ? 'recorded' : refused ? 'refused' : 'waiting') : undefined}

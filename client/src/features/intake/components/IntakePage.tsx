@@ -61,7 +61,6 @@ export function IntakePage() {
           searchable
           selectFirstOptionOnChange
           allowDeselect={false}
-          nothingFoundMessage={t('common.nothingFound')}
           error={locations.error ? t('common.loadFailed') : undefined}
           data-testid="intake-location"
         />
@@ -74,7 +73,6 @@ export function IntakePage() {
           searchable
           selectFirstOptionOnChange
           allowDeselect={false}
-          nothingFoundMessage={t('common.nothingFound')}
           error={campaigns.error ? t('common.loadFailed') : undefined}
           data-testid="intake-campaign"
         />

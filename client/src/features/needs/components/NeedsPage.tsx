@@ -65,26 +65,20 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
   const name = useItemName();
   const units = useUnitLabel();
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
+  // What is needed now comes first (the biggest need on top): on a phone it is the first screen.
+  const needs = [...campaign.needs].sort((x, y) => Number(y.needed > 0) - Number(x.needed > 0) || y.needed - x.needed);
   return (
     <>
       <h1>{campaign.name}</h1>
-      {campaign.description && <p className="needs-description">{campaign.description}</p>}
-      {(campaign.startsAt || campaign.endsAt) && (
-        <p>
-          {t('period', {
-            from: campaign.startsAt ? formatDate(campaign.startsAt) : '…',
-            to: campaign.endsAt ? formatDate(campaign.endsAt) : '…',
-          })}
-        </p>
-      )}
       {campaign.status === 'closed' && <p className="needs-alert">{t('closed')}</p>}
       <section aria-labelledby="needs-title">
         <h2 id="needs-title">{t('title')}</h2>
         <ul className="needs-list" data-testid="needs">
-          {campaign.needs.map((need) => {
-            const share = need.target > 0 ? Math.min(1, need.collected / need.target) : 1;
+          {needs.map((need) => {
+            // Covered: delivered, on the road, or ready to send (expired goods do not count).
+            const share = need.target > 0 ? Math.min(1, (need.target - need.needed) / need.target) : 1;
             return (
-              <li key={need.itemId} data-item={need.itemId}>
+              <li key={need.itemId} data-item={need.itemId} data-needed={need.needed}>
                 <div className="needs-item">
                   <strong>{name(need.name)}</strong>
                   <span className={need.needed > 0 ? 'needs-needed' : 'needs-done'}>
@@ -105,10 +99,13 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
                 </div>
                 <div className="needs-figures">
                   <span>
-                    {t('collected')}: {units.quantity(need.collected, need.baseUnit)} / {formatNumber(need.target)}
+                    {t('usable')}: {formatNumber(need.usable)}
                   </span>
                   <span>
-                    {t('delivered')}: {units.quantity(need.delivered, need.baseUnit)}
+                    {t('inTransit')}: {formatNumber(need.inTransit)}
+                  </span>
+                  <span>
+                    {t('delivered')}: {formatNumber(need.delivered)} / {formatNumber(need.target)}
                   </span>
                 </div>
               </li>
@@ -116,6 +113,15 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           })}
         </ul>
       </section>
+      {campaign.description && <p className="needs-description">{campaign.description}</p>}
+      {(campaign.startsAt || campaign.endsAt) && (
+        <p>
+          {t('period', {
+            from: campaign.startsAt ? formatDate(campaign.startsAt) : '…',
+            to: campaign.endsAt ? formatDate(campaign.endsAt) : '…',
+          })}
+        </p>
+      )}
       <section aria-labelledby="needs-where">
         <h2 id="needs-where">{t('where')}</h2>
         {campaign.collectionPoints.length === 0 ? (
