@@ -48,6 +48,8 @@ export interface KaravanOptions {
   /** With REDIS_URL: rate limits and socket rooms shared by every instance. */
   redis?: RedisLink;
   ping?: () => Promise<boolean>;
+  /** false: serve only the API, without the web client or the warning that it is not built (seeds, scripts). */
+  serveClient?: boolean;
 }
 
 export interface Karavan {
@@ -225,7 +227,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 
-  if (clientDirectory(config.clientDir)) {
+  if (options.serveClient === false) {
+    // (seeds and scripts: no pages to serve)
+  } else if (clientDirectory(config.clientDir)) {
     // A shared needs link: the page's title and preview tags name the campaign.
     const clientDir = config.clientDir;
     // (middleware, not a route: it is a page, not part of the API document)
