@@ -109,7 +109,7 @@ test('When a donation is recorded through the API, then the dashboard shows it w
 
   await donate(24);
   await waitForCell('donated', '1024');
-  await waitForCell('onHand', '1024');
+  await waitForCell('usable', '1024');
   await page.locator('[data-testid="feed"] li[data-kind="donation"]').first().waitFor();
   expect(await page.locator('[data-testid="feed"]').textContent()).toContain('Пожертвование');
   // The chart counts it in its hour.
@@ -177,7 +177,7 @@ test('When the connection is cut and restored, then the dashboard catches up wit
 
   await page.locator('[data-testid="connection"][data-status="connected"]').waitFor();
   await waitForCell('donated', '1023');
-  await waitForCell('onHand', '1023');
+  await waitForCell('usable', '1023');
   const feed = page.locator('[data-testid="feed"] li[data-kind="donation"]');
   await page.waitForFunction(
     () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length >= 3,
@@ -237,7 +237,7 @@ test('When donations arrive while the dashboard is open, then it updates from th
 
   for (const quantity of [2, 3, 4]) await donate(quantity);
   await waitForCell('donated', '1009');
-  await waitForCell('onHand', '1009');
+  await waitForCell('usable', '1009');
   await page.waitForFunction(
     () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length === 3,
   );

@@ -4,6 +4,7 @@ import { seriousViolations as settledViolations } from '../support/axe';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { signedIn } from '../support/factories';
+import { ensureLot, runStockOp } from '../../server/src/stock';
 
 /*
  * Intake that tells the truth: the only place and campaign are chosen already, a quantity typed
@@ -198,5 +199,46 @@ test('When a coordinator works in English, then intake has no serious accessibil
   expect(await seriousViolations()).toEqual([]);
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="intake-saved"][data-state="recorded"]').waitFor();
+  expect(await seriousViolations()).toEqual([]);
+});
+
+/** Puts `quantity` litres of milk at the point in a lot expiring exactly `hours` from now. */
+async function milkExpiringIn(hours: number, quantity: number): Promise<string> {
+  const expiresAt = new Date(Date.now() + hours * 3_600_000);
+  const lot = await ensureLot(campaign.id, milk.id, expiresAt);
+  await runStockOp({
+    kind: 'test_receipt',
+    actorId: coordinator.user.id,
+    movements: [
+      {
+        kind: 'received',
+        locationId: point.id,
+        itemId: milk.id,
+        campaignId: campaign.id,
+        lotId: lot.id,
+        expiresAt,
+        quantity,
+      },
+    ],
+  });
+  return lot.id;
+}
+
+test("When goods at the point come within 24 h or 48 h of expiry, then the point's intake screen says so, live", async () => {
+  const soon = await milkExpiringIn(20, 11);
+  await signIn();
+  const alert = page.getByTestId('intake-expiring');
+  await alert
+    .locator(`[data-lot="${soon}"]`)
+    .getByText(/Молоко — 11 литров: осталось меньше 24 ч/)
+    .waitFor();
+
+  // A lot entering the 48 h window while the screen is open: the alert (stock.expiring) brings it in.
+  const later = await milkExpiringIn(40, 13);
+  await app.karavan.stock.checkExpiry();
+  await alert
+    .locator(`[data-lot="${later}"]`)
+    .getByText(/Молоко — 13 литров: осталось меньше 48 ч/)
+    .waitFor();
   expect(await seriousViolations()).toEqual([]);
 });

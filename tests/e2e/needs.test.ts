@@ -174,7 +174,10 @@ test('When a lot on hand expires, then the need comes back on the public page', 
   await page.waitForTimeout(Math.max(0, expiresAt.getTime() - Date.now()) + 500);
   const later = await (await browser.newContext({ baseURL: app.url, viewport: PHONE })).newPage();
   await later.goto(`/needs/${scene.campaign.id}`);
-  await later.getByTestId('needs').getByText(/Ещё нужно: 400/).waitFor();
+  await later
+    .getByTestId('needs')
+    .getByText(/Ещё нужно: 400/)
+    .waitFor();
   expect(await later.getByTestId('needs').textContent()).toMatch(/Готово к отправке: 100/);
   await later.context().close();
   const api = await request(app.url).get(`/api/public/campaigns/${scene.campaign.id}`).expect(200);

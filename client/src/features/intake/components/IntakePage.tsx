@@ -5,6 +5,7 @@ import { useCampaigns, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
+import { ExpiringHere } from './ExpiringHere';
 import { RecentDonations } from './RecentDonations';
 
 const LOCATION_KEY = 'karavan.intake.locationId';
@@ -78,6 +79,7 @@ export function IntakePage() {
         />
       </SimpleGrid>
       <DonationForm locationId={locationId} campaignId={campaignId} />
+      {locationId && <ExpiringHere locationId={locationId} />}
       <OutboxList
         filter={(entry) =>
           (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') && entry.meta.locationId === locationId
