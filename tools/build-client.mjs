@@ -39,13 +39,18 @@ function files(entry) {
 export function clientSourceHash() {
   const hash = createHash('sha256');
   for (const file of INPUTS.flatMap(files).sort()) {
-    hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
 
 const wanted = clientSourceHash();
-const built = fs.existsSync(path.join(dist, 'index.html')) && fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : null;
+const built =
+  fs.existsSync(path.join(dist, 'index.html')) && fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : null;
 if (built === wanted && !process.argv.includes('--force')) {
   process.stdout.write('Web client is up to date (same sources as the build in client/dist).\n');
 } else {

@@ -279,8 +279,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
 
   // Lots running out (48 h, 24 h left, expired) are announced once each, by whichever instance
   // notices first (see stock.checkExpiry).
-  const checkExpiry = () =>
-    stock.checkExpiry().catch((err: unknown) => logger.warn({ err }, 'expiry check failed'));
+  const checkExpiry = () => stock.checkExpiry().catch((err: unknown) => logger.warn({ err }, 'expiry check failed'));
   const expiryTimer =
     config.expiryCheckSeconds > 0 ? setInterval(() => void checkExpiry(), config.expiryCheckSeconds * 1000) : null;
   expiryTimer?.unref();

@@ -157,11 +157,13 @@ describe('Expiry alerts (48 h, 24 h, expired)', () => {
       // Kefir keeps 36 h in hourly lots: received now, it is inside the 48 h window.
       const kefir = await w.donate([{ itemId: w.kefir.id, quantity: 6 }]);
       const lotId = kefir.lines[0]!.lotId;
-      const expiresAt = (await request(app.url)
-        .get('/api/stock')
-        .query({ locationId: w.point.id, itemId: w.kefir.id })
-        .set(w.coordinator.auth)
-        .expect(200)).body.items[0].expiresAt as string;
+      const expiresAt = (
+        await request(app.url)
+          .get('/api/stock')
+          .query({ locationId: w.point.id, itemId: w.kefir.id })
+          .set(w.coordinator.auth)
+          .expect(200)
+      ).body.items[0].expiresAt as string;
       const at = (hoursBefore: number) => new Date(new Date(expiresAt).getTime() - hoursBefore * HOUR);
 
       const mine = () => seen.filter((s) => s.lotId === lotId);

@@ -3,7 +3,6 @@ import { Server, type Socket } from 'socket.io';
 import type {
   CampaignProgressDto,
   ClientToServerEvents,
-  MovementDto,
   ServerToClientEvents,
   SocketRefusal,
   StockRowDto,
@@ -190,7 +189,12 @@ export function attachRealtime(
         build: fixed({ hoursLeft, row }),
       };
       // An expired lot no longer counts as usable: the place's rows and the campaign's need change with it.
-      const lot = { kind: 'adjusted' as const, locationId: row.locationId, campaignId: row.campaignId, lotId: row.lotId };
+      const lot = {
+        kind: 'adjusted' as const,
+        locationId: row.locationId,
+        campaignId: row.campaignId,
+        lotId: row.lotId,
+      };
       live.enqueue([alert, ...(hoursLeft === 0 ? stockEvents([lot]) : [])]);
     }),
     events.subscribe('shipments.updated', ({ shipment, update }) =>

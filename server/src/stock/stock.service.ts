@@ -39,9 +39,7 @@ import { Movement } from './stock.model';
 
 /** The movements one operation wrote (`${opId}:<n>`), in order: a range of `_id`s. */
 async function movementsOfOp(opId: string): Promise<MovementDoc[]> {
-  const docs = await Movement.collection
-    .find({ _id: { $gte: `${opId}:`, $lt: `${opId};` } as never })
-    .toArray();
+  const docs = await Movement.collection.find({ _id: { $gte: `${opId}:`, $lt: `${opId};` } as never }).toArray();
   const list = docs as unknown as MovementDoc[];
   return list.sort((a, b) => Number(a._id.split(':')[1]) - Number(b._id.split(':')[1]));
 }
@@ -267,7 +265,8 @@ export function createStockService(events: EventBus) {
       );
       const targeted = new Set(campaign.targets.map((t) => t.itemId));
       for (const total of totals.sort((a, b) => a.itemId.localeCompare(b.itemId))) {
-        if (!targeted.has(total.itemId)) items.push(presentProgressItem(total.itemId, 0, total, expired.get(total.itemId)));
+        if (!targeted.has(total.itemId))
+          items.push(presentProgressItem(total.itemId, 0, total, expired.get(total.itemId)));
       }
       return { campaignId: campaign.id, asOf, seq, items };
     },

@@ -272,7 +272,8 @@ function ToWriteOff({
   const writeOffAll = useWriteOffExpired();
   const [key, setKey] = useState(uuid);
   const byPlace = new Map<string, StockRowDto[]>();
-  for (const row of expired.data?.items ?? []) byPlace.set(row.locationId, [...(byPlace.get(row.locationId) ?? []), row]);
+  for (const row of expired.data?.items ?? [])
+    byPlace.set(row.locationId, [...(byPlace.get(row.locationId) ?? []), row]);
   if (byPlace.size === 0) return null;
   return (
     <Stack gap="sm" data-testid="to-write-off">
@@ -306,7 +307,9 @@ function ToWriteOff({
                       {
                         onSuccess: (result) => {
                           setKey(uuid());
-                          onDone(t('stock.expiredWrittenOff', { count: result.movements.length, place: placeName(placeId) }));
+                          onDone(
+                            t('stock.expiredWrittenOff', { count: result.movements.length, place: placeName(placeId) }),
+                          );
                         },
                       },
                     )
