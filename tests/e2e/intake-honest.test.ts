@@ -200,7 +200,7 @@ test('When a coordinator works in English, then intake has no serious accessibil
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="intake-saved"][data-state="recorded"]').waitFor();
   expect(await seriousViolations()).toEqual([]);
-});
+}, 60_000);
 
 /** Puts `quantity` litres of milk at the point in a lot expiring exactly `hours` from now. */
 async function milkExpiringIn(hours: number, quantity: number): Promise<string> {
