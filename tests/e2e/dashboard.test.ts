@@ -136,6 +136,10 @@ test('When a truck departs and reaches the border, then the list, the map and th
   await page.getByText('Нет машин в пути').waitFor();
 
   expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
+  // Loading is not on the road yet: "Trucks on the road" stays empty.
+  await app.karavan.live.idle();
+  await page.getByText('Нет машин в пути').waitFor();
+  expect(await page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"]`).count()).toBe(0);
   expect((await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed')).status).toBeLessThan(300);
   const row = page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"]`);
   await page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"][data-status="departed"]`).waitFor();

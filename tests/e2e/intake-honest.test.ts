@@ -96,6 +96,18 @@ test('When there is one collection point and one campaign, then intake has them 
   await itemInput().focus();
   await page.keyboard.type('Молоко');
   await page.keyboard.press('Enter');
+  // From the quantity, "+ item" and the donor are a few Tabs away: the expiry is one stop ("Изменить"), not its date fields.
+  const focused = () =>
+    page.evaluate(() => document.activeElement?.textContent || document.activeElement?.getAttribute('data-testid'));
+  await page.keyboard.press('Tab'); // the unit
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('intake-unit');
+  await page.keyboard.press('Tab');
+  expect(await focused()).toBe('Изменить');
+  await page.keyboard.press('Tab');
+  expect(await focused()).toBe('+ Ещё товар');
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.closest('[role="radiogroup"]') !== null)).toBe(true);
+  await page.getByTestId('intake-quantity').focus();
   // Grouped the Russian way, with a no-break space: one thousand five hundred.
   await page.keyboard.type('1\u00a0500');
   expect((await page.getByTestId('intake-total').textContent())?.replace(/\s/g, ' ')).toBe('Итого: 1 500 литров');
