@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -206,6 +207,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
         if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
         return value;
       },
+      // The decoder turns bytes that are not UTF-8 into U+FFFD without a word, which would be
+      // saved as such: such a body is refused (400) before it is decoded.
+      verify: (_req, _res, buf, encoding) => {
+        if (/^utf-?8$/i.test(encoding) && !isUtf8(buf)) {
+          throw new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid UTF-8');
+        }
+      },
     }),
   );
 
@@ -242,7 +250,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
         .then(async (campaign) => {
           if (!campaign) return next();
           const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
-          const url = `${config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/needs/${id}`;
+          // Only the configured address: the Host header is the client's to choose (a poisoned cache).
+          const url = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${id}` : null;
           res.setHeader('Cache-Control', 'no-cache');
           res.type('html').send(needsPageHtml(index, campaign, url));
         })

@@ -4,16 +4,13 @@ import { openDatabase } from './db/database';
 import { EmbeddedDbError } from './db/embedded-db';
 import { listeningUrls } from './lib/addresses';
 import { createLogger } from './lib/logger';
-import { purgeExpiredIdempotencyRecords, releasePendingIdempotencyRecords } from './lib/idempotency';
+import { releasePendingIdempotencyRecords } from './lib/idempotency';
 import { attachRedis } from './realtime/redis';
-import { purgeExpiredSessions } from './sessions';
-import { sweepEvents } from './realtime/event-log';
 import { repairStockOps } from './stock';
 import { repairShipmentIntents, settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
 
-const PURGE_EVERY_MS = 60 * 60 * 1000;
 const REPAIR_EVERY_MS = 60 * 1000;
 
 async function main(): Promise<void> {
@@ -65,12 +62,8 @@ async function main(): Promise<void> {
   const redis = config.redisUrl ? await attachRedis(config.redisUrl, logger) : undefined;
   const karavan = createKaravan({ config, logger, jwtSecret, redis });
 
-  const purge = setInterval(() => {
-    Promise.all([purgeExpiredSessions(), purgeExpiredIdempotencyRecords(), sweepEvents()]).catch((err: unknown) =>
-      logger.warn({ err }, 'purge of expired records failed'),
-    );
-  }, PURGE_EVERY_MS);
-  purge.unref();
+  // Expired sessions, Idempotency-Keys, live events and shipment updates are deleted by the
+  // database itself (TTL indexes declared on their models), not by a sweep here.
   const repair = setInterval(() => {
     repairStockOps()
       .then(async (r) => {
@@ -102,7 +95,6 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    clearInterval(purge);
     clearInterval(repair);
     (async () => {
       await karavan.close();

@@ -63,10 +63,40 @@ export interface ItemDto {
   updatedAt: string;
 }
 
-/** Largest quantity a request may give (in its unit). */
+/*
+ * Limits that keep every count an exact integer: JavaScript numbers (and the doubles MongoDB
+ * stores them as) are exact only up to 2^53 - 1 (about 9 x 10^15); past it `onHand - 1` is
+ * `onHand` again and a difference of 1 goes unseen. So one line may hold at most QUANTITY_MAX base
+ * units (after converting packs), a pack at most PACK_SIZE_MAX, and a running total (a balance's
+ * onHand and reserved, a campaign total per item, a target) at most TOTAL_MAX: thousands of times
+ * below 2^53. Going past one is a 422 naming the limit, before anything is written.
+ */
+/** Largest quantity of one line: in the request's unit, and in base units once packs are converted. */
 export const QUANTITY_MAX = 1_000_000_000;
 /** Largest pack size in base units. */
 export const PACK_SIZE_MAX = 1_000_000;
+/** Largest value of any running total (balances, campaign totals) and of a campaign target, in base units. */
+export const TOTAL_MAX = 1_000_000_000_000;
+
+/** Thousands separators for a limit in a message. */
+const grouped = (n: number) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The 422 detail of a line over QUANTITY_MAX base units (null when within it). */
+export function lineLimitDetail(
+  path: string,
+  baseQuantity: number,
+  max = QUANTITY_MAX,
+): { path: string; message: string; type: string } | null {
+  if (baseQuantity <= max) return null;
+  return {
+    path,
+    message: `is ${grouped(baseQuantity)} base units; the limit is ${grouped(max)} base units (${max === QUANTITY_MAX ? 'QUANTITY_MAX' : 'TOTAL_MAX'})`,
+    type: 'limit',
+  };
+}
+
+/** A limit in a message, e.g. `1,000,000,000,000`. */
+export const formatLimit = grouped;
 /** Longest shelf life: five years. */
 export const SHELF_LIFE_HOURS_MAX = 5 * 366 * 24;
 

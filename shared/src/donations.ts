@@ -59,7 +59,7 @@ export interface DonorInput {
 export interface CreateDonationRequest {
   campaignId: string;
   locationId: string;
-  /** When the goods were received (default now); may be up to 10 minutes ahead (clock skew). */
+  /** When the goods were received (default now); may be up to 10 minutes ahead (clock skew), and no earlier than one day before the campaign starts (422). */
   receivedAt?: string;
   donor?: DonorInput;
   lines: DonationLineInput[];

@@ -155,7 +155,24 @@ export interface ServerToClientEvents extends LiveEventHandlers {
   'session.expired': (payload: { reason: 'TOKEN_EXPIRED' }) => void;
   /** The user's own account changed (profile, role); the client refreshes what it shows. */
   'users.updated': (payload: { user: UserDto }) => void;
+  /**
+   * The socket was taken out of a room it may no longer watch (the user's role changed, a
+   * shipment got another driver, ...): the client drops what it showed from that room. Rooms are
+   * checked again whenever the user's rights or assignments change, on every instance.
+   */
+  'room.revoked': (payload: { room: string }) => void;
+  /**
+   * The server is closing this socket for a reason other than the token (sent just before the
+   * disconnect): `TOO_MANY_SOCKETS` when the user opened more than SOCKETS_PER_USER_MAX and this
+   * one is the oldest. The client does not reconnect by itself then.
+   */
+  'socket.closed': (payload: { reason: SocketCloseReason }) => void;
 }
+
+/** How many sockets one user may hold at once (all instances); the oldest is closed beyond it. */
+export const SOCKETS_PER_USER_MAX = 20;
+export const SOCKET_CLOSE_REASONS = ['TOO_MANY_SOCKETS'] as const;
+export type SocketCloseReason = (typeof SOCKET_CLOSE_REASONS)[number];
 
 export interface ClientToServerEvents {
   subscribe: (request: { room: string }, ack: (answer: SubscribeAck) => void) => void;

@@ -33,6 +33,22 @@ export const SHIPMENT_TRANSITIONS: Readonly<Record<ShipmentStatus, readonly Ship
 /** The statuses the assigned driver may report (coordinators and organisers may report all). */
 export const DRIVER_STATUSES: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived', 'delivered'];
 
+/**
+ * How far ahead of the server's clock a device's `at` is believed (a phone's clock may run a little
+ * fast). A status update keeps `at` exactly as sent, but every time the server works out from it
+ * (ordering, departure, arrival and delivery times, waits at checkpoints, the last position's time)
+ * is the earlier of `at` and the time it was received plus this allowance: a phone set to 2999
+ * neither stops later updates from applying nor makes a wait of 500 million minutes.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 2 * 60 * 1000;
+
+/** The time the server uses for an update sent with device time `at` and received at `receivedAt`. */
+export function trustedUpdateTime(at: Date | string, receivedAt: Date | string): Date {
+  const device = new Date(at).getTime();
+  const latest = new Date(receivedAt).getTime() + CLOCK_SKEW_ALLOWANCE_MS;
+  return new Date(Math.min(device, latest));
+}
+
 /** Statuses in which the goods are on the road (they count as in transit). */
 export const ON_THE_ROAD: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived'];
 

@@ -66,12 +66,20 @@ export const NOT_BLANK = new RegExp(`[^${SPACE}]`);
 // refused by a pattern, so that the OpenAPI document states the rule too (no `u` flag: the
 // document carries only the source); a lone surrogate, which no JSON Schema pattern can name
 // portably, by a custom rule. Multi-line text keeps line breaks and tabs.
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-// eslint-disable-next-line no-control-regex -- keeping control characters out is the point
-const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+// Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make text show
+// in another order than it is stored (a name that reads "Erlan" but sorts and matches as something
+// else), and noncharacters (U+FDD0-U+FDEF, U+FFFE, U+FFFF) are not for interchange: both are
+// refused like control characters, by the same pattern. The noncharacters above the BMP
+// (U+1FFFE, U+1FFFF, ... U+10FFFF), which a pattern without the `u` flag cannot name, by the custom
+// rule that refuses lone surrogates.
+const INVISIBLE = '\\u202a-\\u202e\\u2066-\\u2069\\ufdd0-\\ufdef\\ufffe\\uffff';
+const SINGLE_LINE = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE}]*$`);
+const MULTI_LINE = new RegExp(`^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${INVISIBLE}]*$`);
 
 const LONE_SURROGATE = /\p{Cs}/u;
+/** The noncharacters U+nFFFE and U+nFFFF of planes 1 to 16. */
+const ASTRAL_NONCHARACTER =
+  /[\u{1fffe}\u{1ffff}\u{2fffe}\u{2ffff}\u{3fffe}\u{3ffff}\u{4fffe}\u{4ffff}\u{5fffe}\u{5ffff}\u{6fffe}\u{6ffff}\u{7fffe}\u{7ffff}\u{8fffe}\u{8ffff}\u{9fffe}\u{9ffff}\u{afffe}\u{affff}\u{bfffe}\u{bffff}\u{cfffe}\u{cffff}\u{dfffe}\u{dffff}\u{efffe}\u{effff}\u{ffffe}\u{fffff}\u{10fffe}\u{10ffff}]/u;
 
 export interface TextOptions {
   min?: number;
@@ -80,15 +88,18 @@ export interface TextOptions {
   multiline?: boolean;
 }
 
-/** A string of `min`..`max` code points, taken as sent, without control characters. */
+/** A string of `min`..`max` code points, taken as sent, without control characters, direction overrides or noncharacters. */
 export const text = ({ min = 1, max, multiline = false }: TextOptions): TextSchema =>
   TextJoi.string()
     .minChars(min)
     .maxChars(max)
     .pattern(multiline ? MULTI_LINE : SINGLE_LINE, 'text without control characters')
-    .custom((value: string, helpers) => (LONE_SURROGATE.test(value) ? helpers.error('string.invalidText') : value))
+    .custom((value: string, helpers) =>
+      LONE_SURROGATE.test(value) || ASTRAL_NONCHARACTER.test(value) ? helpers.error('string.invalidText') : value,
+    )
     .messages({
-      'string.pattern.name': '{{#label}} must not contain control characters',
+      'string.pattern.name':
+        '{{#label}} must not contain control characters, direction overrides (U+202A-U+202E, U+2066-U+2069) or noncharacters',
       'string.invalidText': '{{#label}} must be valid Unicode text',
     });
 

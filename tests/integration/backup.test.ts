@@ -100,7 +100,7 @@ describe('npm run backup / npm run restore', () => {
       expect(restore.stdout).toMatch(/^Restored \d+ documents/);
       expect(restore.status).toBe(0);
       const copy = mongoose.connection.getClient().db(new URL(target).pathname.slice(1));
-      for (const name of ['donations', 'movements', 'balances', 'shipments', 'users', 'ledger_index']) {
+      for (const name of ['donations', 'movements', 'balances', 'shipments', 'users', 'events']) {
         expect(await copy.collection(name).countDocuments()).toBe(
           await mongoose.connection.db!.collection(name).countDocuments(),
         );
@@ -111,5 +111,64 @@ describe('npm run backup / npm run restore', () => {
     } finally {
       await mongoose.connection.getClient().db(new URL(target).pathname.slice(1)).dropDatabase();
     }
+  });
+});
+
+describe('Backup file safety', () => {
+  let shared: string;
+  beforeAll(() => {
+    // A folder every local user may write to, as /tmp is (world-writable, sticky).
+    shared = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-shared-'));
+    fs.chmodSync(shared, 0o1777);
+  });
+  afterAll(() => fs.rmSync(shared, { recursive: true, force: true }));
+
+  test('When another user planted <file>.partial beforehand, then the backup is refused and nothing is written into it', async () => {
+    const file = path.join(shared, 'k.jsonl.gz');
+    const planted = `${file}.partial`;
+    // `nobody` prepares an empty file anyone may write, hoping the backup goes into it.
+    fs.writeFileSync(planted, '');
+    fs.chmodSync(planted, 0o666);
+    fs.chownSync(planted, 65534, 65534);
+    await expect(writeBackup(mongoose.connection.db!, file)).rejects.toThrow(/\.partial already exists/);
+    expect(fs.statSync(planted).size).toBe(0);
+    expect(fs.statSync(planted).uid).toBe(65534);
+    expect(fs.existsSync(file)).toBe(false);
+    fs.rmSync(planted);
+  });
+
+  test('When the planted file is a symbolic link to a file of the other user, then the backup is refused and the file stays empty', async () => {
+    const file = path.join(shared, 'link.jsonl.gz');
+    const theirs = path.join(shared, 'theirs');
+    fs.writeFileSync(theirs, '');
+    fs.chmodSync(theirs, 0o666);
+    fs.chownSync(theirs, 65534, 65534);
+    fs.symlinkSync(theirs, `${file}.partial`);
+    await expect(writeBackup(mongoose.connection.db!, file)).rejects.toThrow(/\.partial already exists/);
+    expect(fs.statSync(theirs).size).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('When the target exists, then the backup refuses to overwrite it', async () => {
+    const file = path.join(shared, 'exists.jsonl.gz');
+    fs.writeFileSync(file, 'keep me');
+    await expect(writeBackup(mongoose.connection.db!, file)).rejects.toThrow(/already exists/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
+    expect(fs.existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  test('When a backup is written, then it belongs to the user who ran it, only they can read it, and no temporary file is left', async () => {
+    const file = path.join(shared, 'mine.jsonl.gz');
+    const old = process.umask(0);
+    try {
+      await writeBackup(mongoose.connection.db!, file);
+    } finally {
+      process.umask(old);
+    }
+    const stat = fs.statSync(file);
+    expect(stat.mode & 0o777).toBe(0o600);
+    expect(stat.uid).toBe(process.getuid!());
+    expect(fs.existsSync(`${file}.partial`)).toBe(false);
+    expect((await readManifest(file)).karavan).toBe('backup');
   });
 });

@@ -177,6 +177,8 @@ describe('Logs', () => {
         refresh_token: 'sEcReT-ReFrEsH',
         password: 'sEcReT-PaSs',
         api_key: 'sEcReT-KeY',
+        // A token pasted where a search goes: redacted by its shape (a JWT), not its name.
+        q: 'eyJsEcReT.eyJsEcReTpAyLoAd.sEcReTsIgNaTuRe',
       })
       .set(auth)
       .set('X-Request-Id', 'log-redaction-1');

@@ -1,10 +1,11 @@
 import request from 'supertest';
 import { SeqTracker, type LiveEventDto, type LiveEventName, type SubscribeAck } from '@karavan/shared';
-import { sweepEvents } from '../../server/src/realtime/event-log';
+import mongoose from 'mongoose';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildCampaign } from '../support/catalogue';
 import { openSocket, ready, type ClientSocket } from '../support/sockets';
 import { expectLedgerConsistent, stockWorld, type StockWorld } from '../support/stock';
+import { TTL_TEST_TIMEOUT_MS, untilExpired } from '../support/ttl';
 
 let app: TestApp;
 let w: StockWorld;
@@ -263,28 +264,35 @@ describe('GET /api/events', () => {
     await request(app.url).get('/api/events').query({ after: 0, room: 'dashboard' }).expect(401);
   });
 
-  test('When events are older than the retention, then they are swept and a catch-up from before says truncated', async () => {
-    await w.donate([{ itemId: w.water.id, quantity: 1 }]);
-    await app.karavan.live.idle();
-    const before = await request(app.url)
-      .get('/api/events')
-      .query({ after: 0, room: 'dashboard', limit: 1 })
-      .set(w.organiser.auth)
-      .expect(200);
-    expect(before.body.items).toHaveLength(1);
-    expect(await sweepEvents(new Date(Date.now() + 6 * 24 * 3_600_000))).toBe(0);
-    expect(await sweepEvents(new Date(Date.now() + 8 * 24 * 3_600_000))).toBeGreaterThan(0);
-    const after = await request(app.url)
-      .get('/api/events')
-      .query({ after: 0, room: 'dashboard' })
-      .set(w.organiser.auth)
-      .expect(200);
-    expect(after.body).toMatchObject({ items: [], truncated: true });
-    const latest = await request(app.url)
-      .get('/api/events')
-      .query({ after: after.body.seq, room: 'dashboard' })
-      .set(w.organiser.auth)
-      .expect(200);
-    expect(latest.body.truncated).toBe(false);
-  });
+  test(
+    'When events are older than the retention, then the database expires them (TTL) and a catch-up from before says truncated',
+    async () => {
+      await w.donate([{ itemId: w.water.id, quantity: 1 }]);
+      await app.karavan.live.idle();
+      const before = await request(app.url)
+        .get('/api/events')
+        .query({ after: 0, room: 'dashboard', limit: 1 })
+        .set(w.organiser.auth)
+        .expect(200);
+      expect(before.body.items).toHaveLength(1);
+      const events = mongoose.connection.collection<{ _id: number; at: Date }>('events');
+      const retention = (await events.listIndexes().toArray()).find((i) => i.name === 'at_1');
+      expect(retention).toMatchObject({ key: { at: 1 }, expireAfterSeconds: 7 * 24 * 3600 });
+      await events.updateMany({}, { $set: { at: new Date(Date.now() - 8 * 24 * 3_600_000) } });
+      expect(await untilExpired(async () => (await events.countDocuments()) === 0)).toBe(true);
+      const after = await request(app.url)
+        .get('/api/events')
+        .query({ after: 0, room: 'dashboard' })
+        .set(w.organiser.auth)
+        .expect(200);
+      expect(after.body).toMatchObject({ items: [], truncated: true });
+      const latest = await request(app.url)
+        .get('/api/events')
+        .query({ after: after.body.seq, room: 'dashboard' })
+        .set(w.organiser.auth)
+        .expect(200);
+      expect(latest.body.truncated).toBe(false);
+    },
+    TTL_TEST_TIMEOUT_MS,
+  );
 });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { purgeExpiredIdempotencyRecords } from '../../server/src/lib/idempotency';
 import { pageSchema, userDtoSchema, type Role } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { createUser, login, signedIn } from '../support/factories';
+import { TTL_TEST_TIMEOUT_MS, untilExpired } from '../support/ttl';
 
 let app: TestApp;
 let organiser: Awaited<ReturnType<typeof signedIn>>;
@@ -153,24 +153,42 @@ describe('POST /api/users', () => {
     expect(record!.fingerprint).not.toBe(plain);
   });
 
-  test('When a phone retries after two days offline, then the key still replays; after 72 hours it is swept', async () => {
-    const body = newUserBody();
-    const key = `offline-${Math.random().toString(36).slice(2)}`;
-    const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
-    expect(first.status).toBe(201);
-    const records = mongoose.connection.collection<{ _id: string }>('idempotency_records');
-    const id = `${organiser.user.id}:${key}`;
-    await records.updateOne({ _id: id }, { $set: { createdAt: new Date(Date.now() - 48 * 3600_000) } });
-    const replay = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
-    expect(replay.status).toBe(201);
-    expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(replay.body.id).toBe(first.body.id);
+  test(
+    'When a phone retries after two days offline, then the key still replays; after 72 hours the database expires it (TTL)',
+    async () => {
+      const body = newUserBody();
+      const key = `offline-${Math.random().toString(36).slice(2)}`;
+      const first = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
+      expect(first.status).toBe(201);
+      const records = mongoose.connection.collection<{
+        _id: string;
+        fingerprint?: string;
+        state?: string;
+        createdAt?: Date;
+      }>('idempotency_records');
+      const id = `${organiser.user.id}:${key}`;
+      await records.updateOne({ _id: id }, { $set: { createdAt: new Date(Date.now() - 48 * 3600_000) } });
+      const replay = await api().post('/api/users').set(organiser.auth).set('Idempotency-Key', key).send(body);
+      expect(replay.status).toBe(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body.id).toBe(first.body.id);
 
-    await purgeExpiredIdempotencyRecords(new Date(Date.now() + 23 * 3600_000));
-    expect(await records.countDocuments({ _id: id })).toBe(1);
-    await purgeExpiredIdempotencyRecords(new Date(Date.now() + 25 * 3600_000));
-    expect(await records.countDocuments({ _id: id })).toBe(0);
-  });
+      // 71 hours old: kept (checked after the first expiry below, so a sweep has run meanwhile).
+      await records.updateOne({ _id: id }, { $set: { createdAt: new Date(Date.now() - 71 * 3600_000) } });
+      const other = `${organiser.user.id}:expired-${key}`;
+      await records.insertOne({
+        _id: other,
+        fingerprint: 'x',
+        state: 'done',
+        createdAt: new Date(Date.now() - 73 * 3600_000),
+      });
+      expect(await untilExpired(async () => (await records.countDocuments({ _id: other })) === 0)).toBe(true);
+      expect(await records.countDocuments({ _id: id })).toBe(1);
+      await records.updateOne({ _id: id }, { $set: { createdAt: new Date(Date.now() - 73 * 3600_000) } });
+      expect(await untilExpired(async () => (await records.countDocuments({ _id: id })) === 0)).toBe(true);
+    },
+    TTL_TEST_TIMEOUT_MS,
+  );
 
   test('When two callers use the same Idempotency-Key, then each gets their own result', async () => {
     const other = await signedIn(app.url, { role: 'organiser' });

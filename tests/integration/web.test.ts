@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { REPO_ROOT } from '../../server/src/config';
 import { startTestApp, type TestApp } from '../support/app';
+import { buildCampaign } from '../support/catalogue';
 
 interface RawResponse {
   status: number;
@@ -170,6 +171,46 @@ describe('Security headers', () => {
       const res = await get(`${app.url}/healthz`);
       expect(directives(res.headers['content-security-policy']).has('upgrade-insecure-requests')).toBe(true);
       expect(res.headers['strict-transport-security']).toMatch(/^max-age=31536000/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('The shared needs page /needs/<id>', () => {
+  let pageDir: string;
+  beforeAll(() => {
+    pageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-client-'));
+    fs.writeFileSync(
+      path.join(pageDir, 'index.html'),
+      '<!doctype html><html><head><title>Karavan</title></head><body><div id="root"></div></body></html>',
+    );
+  });
+  afterAll(() => fs.rmSync(pageDir, { recursive: true, force: true }));
+
+  test('When PUBLIC_URL is unset, then og:url is left out, whatever Host the request names', async () => {
+    const app = await startTestApp({ KARAVAN_CLIENT_DIR: pageDir });
+    try {
+      const campaign = await buildCampaign({ public: true });
+      const res = await get(`${app.url}/needs/${campaign.id}`, { Accept: 'text/html', Host: 'evil.example' });
+      expect(res.status).toBe(200);
+      const html = res.body.toString('utf8');
+      expect(html).toMatch(/<meta property="og:title"/);
+      expect(html).not.toMatch(/og:url/);
+      expect(html).not.toMatch(/evil\.example/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('When PUBLIC_URL is set, then og:url is built from it and never from the Host header', async () => {
+    const app = await startTestApp({ KARAVAN_CLIENT_DIR: pageDir, PUBLIC_URL: 'https://karavan.example.org' });
+    try {
+      const campaign = await buildCampaign({ public: true });
+      const res = await get(`${app.url}/needs/${campaign.id}`, { Accept: 'text/html', Host: 'evil.example' });
+      const html = res.body.toString('utf8');
+      expect(html).toContain(`<meta property="og:url" content="https://karavan.example.org/needs/${campaign.id}">`);
+      expect(html).not.toMatch(/evil\.example/);
     } finally {
       await app.close();
     }

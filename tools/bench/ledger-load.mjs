@@ -75,7 +75,7 @@ async function load(uri, donations, lines, metaFile) {
 
 /**
  * 100,000 donations of LINES lines each, received over 30 days at 10 collection points: the
- * donations, their ledger entries (movements), the ledger index, lots, balances and campaign
+ * donations, their ledger entries (movements), lots, balances and campaign
  * totals, written in bulk in the shapes the engine writes (the sums of exactly those movements).
  */
 export async function bulkLoad(count, lineCount, say = () => undefined) {
@@ -94,7 +94,6 @@ export async function bulkLoad(count, lineCount, say = () => undefined) {
     effectOf,
     lotIdOf,
     lotExpiry,
-    indexMovements,
   } = require('../../server/dist/stock/index.js');
   const HOUR = 3_600_000;
   const started = Date.now();
@@ -220,7 +219,6 @@ export async function bulkLoad(count, lineCount, say = () => undefined) {
           }
         })(),
       ),
-      process.env.BENCH_LEDGER_INDEX === '0' ? null : timed('ledger index', indexMovements(movements, movements[0].at)),
     ]);
     if ((start / BATCH) % 20 === 19)
       say(`  ${(start + BATCH).toLocaleString('en')} donations written (ms spent: ${JSON.stringify(spent)})`);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -62,10 +63,81 @@ export async function writeBackup(db: mongo.Db, file: string): Promise<Record<st
     }
     yield `${JSON.stringify({ end: true, counts })}\n`;
   }
-  const tmp = `${file}.partial`;
-  await pipeline(lines, zlib.createGzip(), fs.createWriteStream(tmp, { mode: 0o600 }));
-  fs.renameSync(tmp, file);
+  await writeExclusively(file, async (out) => {
+    await pipeline(lines, zlib.createGzip(), out);
+  });
   return counts;
+}
+
+/**
+ * Writes `file` through `<file>.partial` so that nobody else can ever read or replace it: the
+ * backup holds the signing secret, session ids and every user. The temporary file is created
+ * exclusively (`wx`: never an existing file nor a symbolic link planted by someone else in a shared
+ * folder) with mode 0600 in the target's own folder; an existing target or temporary file is
+ * refused; before the rename the file is checked to be still ours (owner, mode, same inode) and
+ * flushed to disk (file and folder fsync'd), so that a crash never leaves a renamed empty file.
+ */
+export async function writeExclusively(
+  file: string,
+  write: (out: NodeJS.WritableStream) => Promise<void>,
+): Promise<void> {
+  const tmp = `${file}.partial`;
+  const exists = (p: string) => {
+    try {
+      fs.lstatSync(p);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  };
+  if (exists(file)) throw new BackupError(`${file} already exists: name a new file (a backup never overwrites one)`);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new BackupError(
+        `${tmp} already exists (another backup running, or a file left or planted there): remove it after checking who made it`,
+      );
+    }
+    throw err;
+  }
+  let done = false;
+  const ours = fs.fstatSync(fd);
+  try {
+    // The mode asked for is narrowed by the umask, never widened; set it exactly all the same.
+    fs.fchmodSync(fd, 0o600);
+    await write(fs.createWriteStream('', { fd, autoClose: false, emitClose: false }));
+    fs.fsyncSync(fd);
+    const named = fs.lstatSync(tmp);
+    const uid = process.getuid?.();
+    if (
+      named.ino !== ours.ino ||
+      named.dev !== ours.dev ||
+      !named.isFile() ||
+      (uid !== undefined && named.uid !== uid) ||
+      (named.mode & 0o077) !== 0
+    ) {
+      throw new BackupError(`${tmp} was changed by someone else while the backup was written: not used`);
+    }
+    if (exists(file)) throw new BackupError(`${file} appeared while the backup was written: not overwritten`);
+    fs.renameSync(tmp, file);
+    done = true;
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+  } finally {
+    fs.closeSync(fd);
+    // Only our own temporary file (created above: the same inode) is ever removed.
+    if (!done) {
+      const now = fs.lstatSync(tmp, { throwIfNoEntry: false });
+      if (now && now.ino === ours.ino && now.dev === ours.dev) fs.rmSync(tmp, { force: true });
+    }
+  }
 }
 
 /** Reads the manifest of a backup file (its first line). */

@@ -1,6 +1,8 @@
 import {
   CAMPAIGN_TRANSITIONS,
   toBaseQuantity,
+  lineLimitDetail,
+  TOTAL_MAX,
   type CampaignDto,
   type CampaignTarget,
   type CampaignTargetInput,
@@ -50,6 +52,11 @@ async function resolveTargets(targets: CampaignTargetInput[]): Promise<CampaignT
         message: `must be one of the item's units: ${units}`,
         type: 'reference',
       });
+      return;
+    }
+    const overLimit = lineLimitDetail(`body.targets.${index}.quantity`, quantity, TOTAL_MAX);
+    if (overLimit) {
+      details.push(overLimit);
       return;
     }
     resolved.push({ itemId: item.id, quantity });

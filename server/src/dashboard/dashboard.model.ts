@@ -2,8 +2,9 @@ import mongoose, { Schema } from 'mongoose';
 
 /**
  * Donations per campaign and hour, kept up to date as donations are recorded and voided, so the
- * dashboard's chart reads a few `_id`s instead of scanning every donation. `_id` is
- * `<campaignId>:<hour start ISO>`; a reader computes the ids of the hours it wants.
+ * dashboard's chart reads a campaign's hours through the declared index {campaignId, hour}
+ * instead of scanning every donation. `_id` is `<campaignId>:<hour start ISO>` (one counter per
+ * hour, made by an upsert).
  */
 const donationCounterSchema = new Schema(
   {
@@ -15,6 +16,7 @@ const donationCounterSchema = new Schema(
   },
   { versionKey: false },
 );
+donationCounterSchema.index({ campaignId: 1, hour: 1 });
 
 export const DonationCounter = mongoose.model('DonationCounter', donationCounterSchema, 'donation_counters');
 

@@ -37,7 +37,11 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       const last = hourStart(now).getTime();
       const hoursList = Array.from({ length: hours }, (_, i) => new Date(last - (hours - 1 - i) * HOUR_MS));
       const ids = hoursList.map((hour) => counterId(campaignId, hour));
-      const docs = await DonationCounter.find({ _id: { $in: ids } }).lean();
+      // The campaign's hours in the window, through the declared index {campaignId, hour}.
+      const docs = await DonationCounter.find({
+        campaignId,
+        hour: { $gte: hoursList[0]!, $lte: hoursList[hoursList.length - 1]! },
+      }).lean();
       const byId = new Map(docs.map((doc) => [doc._id, doc]));
       return {
         campaignId,

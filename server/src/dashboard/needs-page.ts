@@ -10,12 +10,13 @@ export function escapeHtml(text: string): string {
 
 /**
  * index.html for `/needs/<id>`: its `<title>` and Open Graph / Twitter tags name the campaign,
- * so a shared link shows a proper preview in messengers (which do not run the app).
+ * so a shared link shows a proper preview in messengers (which do not run the app). `og:url` only
+ * from PUBLIC_URL (`url` null: the tag is left out), never from the request's Host header.
  */
 export function needsPageHtml(
   indexHtml: string,
   campaign: { name: string; description: string | null },
-  url: string,
+  url: string | null,
 ): string {
   const title = escapeHtml(`${campaign.name} — Karavan`);
   const description = escapeHtml(
@@ -26,7 +27,7 @@ export function needsPageHtml(
     `<meta property="og:type" content="website">`,
     `<meta property="og:title" content="${title}">`,
     `<meta property="og:description" content="${description}">`,
-    `<meta property="og:url" content="${escapeHtml(url)}">`,
+    ...(url ? [`<meta property="og:url" content="${escapeHtml(url)}">`] : []),
     `<meta name="twitter:card" content="summary">`,
     `<meta name="twitter:title" content="${title}">`,
     `<meta name="twitter:description" content="${description}">`,

@@ -133,9 +133,30 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   };
 }
 
-/** Waits until every model's indexes exist (unique emails must hold from the first request). */
+/**
+ * Collections that earlier versions kept by hand as indexes, now replaced by declared indexes on
+ * the collections they indexed (so they hold nothing that is not elsewhere): dropped on start.
+ */
+export const OBSOLETE_COLLECTIONS = ['event_index', 'ledger_index'];
+
+/**
+ * Waits until every model's indexes exist (unique emails must hold from the first request), and
+ * migrates what earlier versions left: models whose declared indexes changed options (TTL
+ * indexes, `autoIndex: false` in their schema) get their indexes synced (an index of the same
+ * keys with other options is dropped and created again; nothing else is touched), and the
+ * hand-built index collections are dropped.
+ */
 export async function ensureIndexes(): Promise<void> {
-  await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+  const models = Object.values(mongoose.models);
+  await Promise.all(models.map((model) => model.init()));
+  await Promise.all(
+    models.filter((model) => model.schema.get('autoIndex') === false).map((model) => model.syncIndexes()),
+  );
+  const db = mongoose.connection.db!;
+  const present = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const name of OBSOLETE_COLLECTIONS) if (present.has(name)) await db.dropCollection(name);
+  // The event sweep's bookmark (events now expire by TTL).
+  await db.collection<{ _id: string }>('counters').deleteOne({ _id: 'events-swept' });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import {
   toBaseQuantity,
+  lineLimitDetail,
   type CreateDonationRequest,
   type DonationDto,
   type ErrorDetail,
@@ -34,6 +35,7 @@ import { presentDonation } from './donations.presenter';
 
 /** A device clock may run this far ahead of the server's. */
 const CLOCK_SKEW_MS = 10 * 60 * 1000;
+const DAY_MS = 24 * 3_600_000;
 
 // The donation document is written by the stock operation that moves its goods (on completion,
 // also when the repair pass completes it after a crash), so a donation exists exactly when its
@@ -132,6 +134,16 @@ export function createDonationsService(events: EventBus) {
           { path: 'body.campaignId', message: 'campaign is closed', type: 'state' },
         ]);
       }
+      // Goods come in once a drive has started (a day's grace for the eve and for time zones).
+      if (campaign.startsAt && receivedAt.getTime() < new Date(campaign.startsAt).getTime() - DAY_MS) {
+        throw new ApiError(422, 'UNPROCESSABLE', 'The donation is dated before its campaign started', [
+          {
+            path: 'body.receivedAt',
+            message: `is before the campaign started (${new Date(campaign.startsAt).toISOString()}, less one day of grace)`,
+            type: 'date.min',
+          },
+        ]);
+      }
       if (!location.active) {
         throw new ApiError(409, 'CONFLICT', 'The location is inactive; it takes no new stock', [
           { path: 'body.locationId', message: 'location is inactive', type: 'state' },
@@ -158,6 +170,11 @@ export function createDonationsService(events: EventBus) {
             message: `must be one of the item's units: ${units}`,
             type: 'any.only',
           });
+          return;
+        }
+        const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+        if (overLimit) {
+          unprocessable.push(overLimit);
           return;
         }
         let expiresAt: Date | null = null;

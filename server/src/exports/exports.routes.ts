@@ -15,6 +15,21 @@ import {
 import { defineRoute, type RouteSpec } from '../lib/route';
 import { donationsTable, movementsTable, shipmentsTable, stockTable, type Cell, type Table } from './exports.service';
 
+/** First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * How every cell of every export is written, by its kind: a number stays a number (a `-5`
+ * adjustment is written `-5`), `true`/`false` stay words, and text (a name, note, address, reason,
+ * plate: anything a user may have typed) that starts like a formula gets a leading `'`, so that a
+ * spreadsheet shows it as text instead of running it (OWASP's rule for CSV injection).
+ */
+export const csvCast = {
+  boolean: (v: boolean) => (v ? 'true' : 'false'),
+  number: (v: number) => String(v),
+  string: (v: string) => (FORMULA_START.test(v) ? `'${v}` : v),
+};
+
 /**
  * Streams a table as CSV (RFC 4180, UTF-8, CRLF): the header row, with `format=hxl` a second
  * row of HXL hashtags, then the rows as the cursor yields them, with back-pressure. An error
@@ -36,7 +51,7 @@ export async function streamCsv(res: Response, name: string, table: Table, optio
   const csv = stringify({
     bom: Boolean(options.bom),
     record_delimiter: 'windows',
-    cast: { boolean: (v) => (v ? 'true' : 'false') },
+    cast: csvCast,
   });
   try {
     await pipeline(Readable.from(records()), csv, res);

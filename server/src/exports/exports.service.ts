@@ -11,7 +11,7 @@ import { Donation, type DonationDoc } from '../donations';
 import { Item } from '../items';
 import { Location } from '../locations';
 import { Shipment } from '../shipments';
-import { Balance, isExpired, movementsByIds, walkScope, type MovementDoc } from '../stock';
+import { Balance, isExpired, walkScope, type MovementDoc } from '../stock';
 import { User } from '../users';
 
 /*
@@ -254,8 +254,8 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
   const wanted = keys.filter((k) => query[k] !== undefined);
   const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
   async function* rows(): AsyncIterable<Cell[]> {
-    for await (const ids of walkScope(scope, 'oldest', 1_000)) {
-      for (const m of await movementsByIds(ids)) {
+    for await (const page of walkScope(scope, 'oldest', 1_000)) {
+      for (const m of page) {
         if (!matches(m)) continue;
         const where = n.location(m.locationId);
         const item = n.item(m.itemId);

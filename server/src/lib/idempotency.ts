@@ -7,7 +7,8 @@ import { hmacHex, withoutSecrets } from './secrets';
 
 /**
  * One record per Idempotency-Key and caller. The natural key is the `_id`, so a replay is one
- * `_id` lookup even on FerretDB. Records expire in the application (no TTL index on FerretDB).
+ * `_id` lookup. Records expire by a TTL index on `createdAt` (IDEMPOTENCY_TTL_MS), honoured by
+ * MongoDB and by the embedded database.
  */
 const idempotencySchema = new Schema(
   {
@@ -20,13 +21,14 @@ const idempotencySchema = new Schema(
     /** The process running the first attempt (see `orphaned`). */
     owner: String,
   },
-  { versionKey: false },
+  { versionKey: false, autoIndex: false },
 );
+/** How long a key is remembered: a driver's phone may be offline for days before it retries. */
+export const IDEMPOTENCY_TTL_MS = 72 * 60 * 60 * 1000;
+idempotencySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_TTL_MS / 1000 });
 export const IdempotencyRecord = mongoose.model('IdempotencyRecord', idempotencySchema, 'idempotency_records');
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-/** How long a key is remembered: a driver's phone may be offline for days before it retries. */
-export const IDEMPOTENCY_TTL_MS = 72 * 60 * 60 * 1000;
 /** A pending record older than this is taken to belong to a request that died half-way. */
 const PENDING_STALE_MS = 60 * 1000;
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -151,13 +153,5 @@ async function once(secretKey: Buffer, req: Request, res: Response, run: () => P
  */
 export async function releasePendingIdempotencyRecords(): Promise<number> {
   const result = await IdempotencyRecord.deleteMany({ state: 'pending' });
-  return result.deletedCount;
-}
-
-/** Deletes records past their time; called periodically. */
-export async function purgeExpiredIdempotencyRecords(now = new Date()): Promise<number> {
-  const result = await IdempotencyRecord.deleteMany({
-    createdAt: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) },
-  });
   return result.deletedCount;
 }

@@ -39,9 +39,24 @@ export function createLogger(level: string, destination?: DestinationStream, opt
 /** Query parameters whose values are secrets: their values never reach a log line. */
 const SECRET_PARAM = /token|password|passwd|secret|key|auth|code|session|signature|sig$|otp|jwt|cookie|credential/i;
 
+/** A JSON Web Token: three base64url parts (the last may be empty: an unsigned token). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+/** A long random token (base64, base64url, hex): 32 or more such characters, letters and digits mixed. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_~+/.=-]{32,}$/;
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+/** True for a value that looks like a secret whatever its parameter is called. */
+export function looksLikeSecret(value: string): boolean {
+  if (OBJECT_ID.test(value)) return false;
+  if (JWT_SHAPE.test(value)) return true;
+  return TOKEN_SHAPE.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
+
 /**
  * The URL as it may be logged: values of auth-like query parameters (`?access_token=...`,
- * `?password=...`) are replaced by `[redacted]`; the path and other parameters stay.
+ * `?password=...`) are replaced by `[redacted]`, and so is any value shaped like a secret
+ * (a JWT, a long random token) whatever its name (`?q=<a pasted token>`); the path, ids and
+ * other parameters stay.
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
@@ -58,7 +73,14 @@ export function redactUrl(url: string): string {
       } catch {
         // a malformed escape: judge the raw name
       }
-      return eq !== -1 && SECRET_PARAM.test(name) ? `${rawName}=[redacted]` : pair;
+      if (eq === -1) return pair;
+      let value = pair.slice(eq + 1);
+      try {
+        value = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        // a malformed escape: judge the raw value
+      }
+      return SECRET_PARAM.test(name) || looksLikeSecret(value) ? `${rawName}=[redacted]` : pair;
     })
     .join('&');
   return `${url.slice(0, q)}?${query}`;

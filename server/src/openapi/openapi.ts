@@ -1,5 +1,5 @@
 import type Joi from 'joi';
-import { apiErrorSchema } from '@karavan/shared';
+import { apiErrorSchema, formatLimit, PACK_SIZE_MAX, QUANTITY_MAX, TOTAL_MAX } from '@karavan/shared';
 import type { RouteSpec } from '../lib/route';
 
 type JsonSchema = Record<string, unknown>;
@@ -182,8 +182,11 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
     info: {
       title: 'Karavan API',
       version,
-      description:
+      description: [
         'Humanitarian aid logistics: donations, stock, shipments and volunteers. Errors are `{ code, message, details?, requestId }`.',
+        `Limits, so that every count stays an exact integer: one line holds at most ${formatLimit(QUANTITY_MAX)} base units once pack units are converted (QUANTITY_MAX; a request's \`quantity\` is also at most that in its own unit), a pack unit at most ${formatLimit(PACK_SIZE_MAX)} base units (PACK_SIZE_MAX), and every running total (a place's stock of a lot, a campaign's donated/on-hand/reserved/in-transit/delivered/written-off per item) and every campaign target at most ${formatLimit(TOTAL_MAX)} base units (TOTAL_MAX). A request past one is 422 \`UNPROCESSABLE\` with a detail of \`type: "limit"\` naming it, and nothing is written (shipments, transfers, write-offs and adjustments alike).`,
+        'Text (names, notes, addresses, reasons) refuses control characters, bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) and noncharacters (U+FDD0-U+FDEF, U+FFFE, U+FFFF, and U+nFFFE/U+nFFFF above the BMP); a JSON body that is not valid UTF-8 is 400 `MALFORMED_JSON`.',
+      ].join('\n\n'),
     },
     servers: [{ url: '/' }],
     components: {

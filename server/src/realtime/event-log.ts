@@ -4,13 +4,17 @@ import { EVENT_RETENTION_DAYS, type LiveEventDto, type LiveEventName } from '@ka
 /**
  * The persisted live-event log. `seq` comes from one counter document (`$inc`, never reused);
  * each event is stored with `_id` = seq, the rooms it went to, its name, payload and time.
- * Events are kept EVENT_RETENTION_DAYS and swept by the application (no TTL indexes).
+ * A room's catch-up reads the declared index `{ rooms, _id }` (the rooms array is multikey, so one
+ * index entry per room); events are kept EVENT_RETENTION_DAYS by a TTL index on `at`, which the
+ * database itself honours (MongoDB's TTL monitor, the embedded database's sweep every 5 s).
  */
 const counterSchema = new Schema(
   { _id: { type: String, required: true }, seq: { type: Number, required: true } },
   { versionKey: false },
 );
 export const Counter = mongoose.model('Counter', counterSchema, 'counters');
+
+export const EVENT_RETENTION_MS = EVENT_RETENTION_DAYS * 24 * 3_600_000;
 
 const eventSchema = new Schema(
   {
@@ -20,33 +24,14 @@ const eventSchema = new Schema(
     payload: { type: Schema.Types.Mixed, required: true },
     at: { type: Date, required: true },
   },
-  { versionKey: false },
+  // Its indexes changed options (TTL): ensureIndexes syncs them instead of Mongoose's autoIndex.
+  { versionKey: false, autoIndex: false },
 );
 eventSchema.index({ rooms: 1, _id: 1 });
-eventSchema.index({ at: 1 });
+eventSchema.index({ at: 1 }, { expireAfterSeconds: EVENT_RETENTION_MS / 1000 });
 export const LiveEventRecord = mongoose.model('LiveEventRecord', eventSchema, 'events');
 
-/**
- * Which seqs each room was sent, in buckets of EVENT_BUCKET seqs: `{ _id: '<room>#<bucket>', seqs }`.
- * A catch-up reads the room's buckets and then the events by `_id`, never scanning the event log
- * (the embedded database keeps no secondary index).
- */
-const eventIndexSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    bucket: { type: Number, required: true },
-    seqs: { type: [Number], default: [] },
-  },
-  { versionKey: false },
-);
-eventIndexSchema.index({ bucket: 1 });
-export const LiveEventIndex = mongoose.model('LiveEventIndex', eventIndexSchema, 'event_index');
-const EVENT_BUCKET = 1_000;
-
 const SEQ_ID = 'events';
-/** Counter document holding the highest seq the sweep deleted. */
-const SWEPT_ID = 'events-swept';
-export const EVENT_RETENTION_MS = EVENT_RETENTION_DAYS * 24 * 3_600_000;
 
 export interface StoredEvent {
   _id: number;
@@ -57,8 +42,6 @@ export interface StoredEvent {
 }
 const events = () => LiveEventRecord.collection as unknown as mongo.Collection<StoredEvent>;
 const counters = () => Counter.collection as unknown as mongo.Collection<{ _id: string; seq: number }>;
-const eventIndex = () =>
-  LiveEventIndex.collection as unknown as mongo.Collection<{ _id: string; bucket: number; seqs: number[] }>;
 
 /** Takes `n` consecutive seqs; returns the first. */
 export async function takeSeqs(n: number): Promise<number> {
@@ -86,59 +69,39 @@ export async function currentSeq(): Promise<number> {
 export async function storeEvents(docs: StoredEvent[]): Promise<void> {
   if (docs.length === 0) return;
   await events().insertMany(docs, { ordered: false });
-  const byKey = new Map<string, { bucket: number; seqs: number[] }>();
-  for (const doc of docs) {
-    const bucket = Math.floor(doc._id / EVENT_BUCKET);
-    for (const room of doc.rooms) {
-      const key = `${room}#${bucket}`;
-      const entry = byKey.get(key) ?? { bucket, seqs: [] };
-      entry.seqs.push(doc._id);
-      byKey.set(key, entry);
-    }
-  }
-  await eventIndex().bulkWrite(
-    [...byKey].map(([key, { bucket, seqs }]) => ({
-      updateOne: {
-        filter: { _id: key },
-        update: { $push: { seqs: { $each: seqs } }, $setOnInsert: { bucket } },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
 }
 
-/** What `room` was sent after `after`, in seq order; `truncated` when that history was swept. */
+/**
+ * True when events after `after` were expired: the oldest event kept is newer than the next seq.
+ * (A seq taken by a process that died before storing its event looks the same: the client then
+ * reloads, which is what it does after a truncated history anyway.)
+ */
+async function truncatedAfter(after: number): Promise<boolean> {
+  const oldest = await events()
+    .find({}, { projection: { _id: 1 } })
+    .sort({ at: 1 })
+    .limit(1)
+    .toArray();
+  if (oldest.length === 0) return after < (await currentSeq());
+  return oldest[0]!._id > after + 1;
+}
+
+/** What `room` was sent after `after`, in seq order; `truncated` when that history has expired. */
 export async function eventsAfter(
   room: string,
   after: number,
   limit: number,
 ): Promise<{ items: LiveEventDto[]; truncated: boolean }> {
-  const latest = await currentSeq();
-  const seqs: number[] = [];
-  // The room's buckets from `after` on, 100 `_id`s per query, until `limit` seqs are found.
-  for (let first = Math.floor((after + 1) / EVENT_BUCKET); first <= Math.floor(latest / EVENT_BUCKET); first += 100) {
-    const keys = Array.from({ length: 100 }, (_, i) => `${room}#${first + i}`);
-    const buckets = await eventIndex()
-      .find({ _id: { $in: keys } })
-      .toArray();
-    for (const b of buckets) for (const seq of b.seqs) if (seq > after) seqs.push(seq);
-    if (seqs.length >= limit) break;
-  }
-  const wanted = [...new Set(seqs)].sort((a, b) => a - b).slice(0, limit);
-  const docs =
-    wanted.length > 0
-      ? await events()
-          .find({ _id: { $in: wanted } })
-          .toArray()
-      : [];
-  docs.sort((a, b) => a._id - b._id);
-  const swept = await counters().findOne({ _id: SWEPT_ID });
+  const docs = await events()
+    .find({ rooms: room, _id: { $gt: after } })
+    .sort({ _id: 1 })
+    .limit(limit)
+    .toArray();
   return {
     items: docs.map(
       (d) => ({ seq: d._id, name: d.name, at: d.at.toISOString(), payload: d.payload }) as unknown as LiveEventDto,
     ),
-    truncated: after < (swept?.seq ?? 0),
+    truncated: await truncatedAfter(after),
   };
 }
 
@@ -147,56 +110,26 @@ export const LATEST_SCAN_MAX = 5_000;
 
 /**
  * The newest `limit` events `room` was sent (of `names` when given), oldest first: the room's
- * bucket documents from the latest seq down (100 `_id`s per query), then the events by `_id`
- * in pages, newest first, until `limit` match or LATEST_SCAN_MAX were looked at. Never a scan of
- * the event log.
+ * index from the latest seq down, looking at LATEST_SCAN_MAX events at most.
  */
 export async function latestEvents(room: string, limit: number, names?: readonly string[]): Promise<LiveEventDto[]> {
-  const latest = await currentSeq();
   const wanted = names && names.length > 0 ? new Set(names) : null;
   const found: StoredEvent[] = [];
-  let looked = 0;
-  for (
-    let last = Math.floor(latest / EVENT_BUCKET);
-    last >= 0 && found.length < limit && looked < LATEST_SCAN_MAX;
-    last -= 100
-  ) {
-    const keys = Array.from({ length: Math.min(100, last + 1) }, (_, i) => `${room}#${last - i}`);
-    const buckets = await eventIndex()
-      .find({ _id: { $in: keys } })
+  let below = Number.MAX_SAFE_INTEGER;
+  // Newest first, in pages: with a name filter a page may hold few matches.
+  const page = wanted ? Math.min(500, limit * 3) : limit;
+  for (let looked = 0; found.length < limit && looked < LATEST_SCAN_MAX; looked += page) {
+    const docs = await events()
+      .find({ rooms: room, _id: { $lt: below } })
+      .sort({ _id: -1 })
+      .limit(page)
       .toArray();
-    if (buckets.length === 0) break; // nothing in 100,000 seqs: the room is new, quiet or swept
-    const seqs = [...new Set(buckets.flatMap((b) => b.seqs))].sort((a, b) => b - a);
-    // Newest first, in pages: with a name filter a page may hold few matches.
-    const page = wanted ? Math.min(500, limit * 3) : limit;
-    for (let i = 0; i < seqs.length && found.length < limit && looked < LATEST_SCAN_MAX; i += page) {
-      const ids = seqs.slice(i, i + page);
-      looked += ids.length;
-      const docs = await events()
-        .find({ _id: { $in: ids } })
-        .toArray();
-      docs.sort((a, b) => b._id - a._id);
-      for (const d of docs) if (!wanted || wanted.has(d.name)) found.push(d);
-    }
+    for (const d of docs) if (!wanted || wanted.has(d.name)) found.push(d);
+    if (docs.length < page) break;
+    below = docs[docs.length - 1]!._id;
   }
   return found
     .slice(0, limit)
     .reverse()
     .map((d) => ({ seq: d._id, name: d.name, at: d.at.toISOString(), payload: d.payload }) as unknown as LiveEventDto);
-}
-
-/** Deletes events older than the retention, remembering the highest seq deleted; called periodically. */
-export async function sweepEvents(now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - EVENT_RETENTION_MS);
-  const newest = await events()
-    .find({ at: { $lt: cutoff } })
-    .sort({ _id: -1 })
-    .limit(1)
-    .project<{ _id: number }>({ _id: 1 })
-    .toArray();
-  if (newest.length === 0) return 0;
-  await counters().updateOne({ _id: SWEPT_ID }, { $max: { seq: newest[0]!._id } }, { upsert: true });
-  const result = await events().deleteMany({ _id: { $lte: newest[0]!._id } });
-  await eventIndex().deleteMany({ bucket: { $lt: Math.floor(newest[0]!._id / EVENT_BUCKET) } });
-  return result.deletedCount;
 }

@@ -7,6 +7,7 @@ import type {
   SocketRefusal,
   StockRowDto,
 } from '@karavan/shared';
+import { SOCKETS_PER_USER_MAX } from '@karavan/shared';
 import type { AuthService } from '../auth';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
@@ -28,8 +29,17 @@ interface SocketData {
   /** When the access token the socket was opened with expires. */
   expiresAt: Date;
 }
-export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type KaravanSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Which sockets must have their rooms checked again: a user's, or every one in a room. */
+interface Recheck {
+  userId?: string;
+  room?: string;
+}
+/** Messages between instances (through the Redis adapter when REDIS_URL is set). */
+interface InterServerEvents {
+  'rooms.recheck': (recheck: Recheck) => void;
+}
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type KaravanSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export const userRoom = (userId: string) => `user:${userId}`;
 /** Every socket of one sign-in: closed together when it ends (sign-out, replayed refresh token). */
@@ -113,6 +123,7 @@ export function attachRealtime(
       Math.max(0, expiresAt.getTime() - Date.now()),
     );
     socket.once('disconnect', () => clearTimeout(expiry));
+    enforceSocketCap(actor.id).catch((err: unknown) => logger.warn({ err }, 'could not count the sockets of a user'));
     // Join first, then read the seq: every later event reaches the socket or /api/events.
     socket.on('subscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
@@ -144,6 +155,64 @@ export function attachRealtime(
       (err: unknown) => logger.warn({ err }, 'could not send session.ready'),
     );
   });
+
+  /**
+   * One user may hold SOCKETS_PER_USER_MAX sockets across every instance: beyond that the oldest
+   * are told `socket.closed { reason: 'TOO_MANY_SOCKETS' }` and closed.
+   */
+  async function enforceSocketCap(userId: string): Promise<void> {
+    const sockets = await io.in(userRoom(userId)).fetchSockets();
+    if (sockets.length <= SOCKETS_PER_USER_MAX) return;
+    sockets.sort((a, b) => a.handshake.issued - b.handshake.issued);
+    for (const old of sockets.slice(0, sockets.length - SOCKETS_PER_USER_MAX)) {
+      old.emit('socket.closed', { reason: 'TOO_MANY_SOCKETS' });
+      old.disconnect(true);
+    }
+  }
+
+  /**
+   * Checks again every room a socket of this instance is in (or only `only`), with the user's
+   * role as it is now: a room no longer allowed is left and the client told `room.revoked`.
+   */
+  async function recheckSocket(socket: KaravanSocket, only?: string): Promise<void> {
+    const { actor } = socket.data;
+    const user = await users.getOwn(actor).catch(() => null);
+    if (!user || !user.active) {
+      socket.disconnect(true);
+      return;
+    }
+    // The same object the socket's handlers hold: later subscribes are judged by the new role.
+    actor.role = user.role;
+    for (const room of [...socket.rooms]) {
+      if (room === socket.id || room.startsWith('user:') || room.startsWith('session:')) continue;
+      if (only !== undefined && room !== only) continue;
+      if ((await authoriseRoom(actor, room)) === 'ok') continue;
+      await socket.leave(room);
+      socket.emit('room.revoked', { room });
+    }
+  }
+
+  async function recheckHere(recheck: Recheck): Promise<void> {
+    const sockets = [...io.of('/').sockets.values()].filter(
+      (s) =>
+        (recheck.userId !== undefined && s.data.actor?.id === recheck.userId) ||
+        (recheck.room !== undefined && s.rooms.has(recheck.room)),
+    );
+    await Promise.all(
+      sockets.map((s) =>
+        recheckSocket(s, recheck.userId === s.data.actor.id ? undefined : recheck.room).catch((err: unknown) =>
+          logger.warn({ err }, 'could not check the rooms of a socket again'),
+        ),
+      ),
+    );
+  }
+  io.on('rooms.recheck', (recheck) => void recheckHere(recheck));
+
+  /** Re-checks rooms here and on every other instance (the in-memory adapter has no others). */
+  function recheckEverywhere(recheck: Recheck): Promise<void> {
+    if (io.of('/').adapter.constructor.name !== 'Adapter') io.serverSideEmit('rooms.recheck', recheck);
+    return recheckHere(recheck);
+  }
 
   const live = createLiveEvents(io, logger);
   const snapshots = {
@@ -197,20 +266,27 @@ export function attachRealtime(
       };
       live.enqueue([alert, ...(hoursLeft === 0 ? stockEvents([lot]) : [])]);
     }),
-    events.subscribe('shipments.updated', ({ shipment, update }) =>
-      live.enqueue([
-        {
-          name: 'shipment.updated',
-          rooms: [`shipment:${shipment.id}`, `campaign:${shipment.campaignId}`, 'dashboard'],
-          build: fixed({ shipment, update }),
-        },
-      ]),
-    ),
+    events.subscribe('shipments.updated', ({ shipment, update }) => {
+      // A planning change may give the shipment another driver: who watches it is checked again
+      // first, so the replaced driver does not get this very event.
+      const send = () =>
+        live.enqueue([
+          {
+            name: 'shipment.updated',
+            rooms: [`shipment:${shipment.id}`, `campaign:${shipment.campaignId}`, 'dashboard'],
+            build: fixed({ shipment, update }),
+          },
+        ]);
+      if (update === null) void recheckEverywhere({ room: `shipment:${shipment.id}` }).finally(send);
+      else send();
+    }),
     events.subscribe('volunteer.changed', ({ volunteer }) =>
       live.enqueue([{ name: 'volunteer.changed', rooms: ['dashboard'], build: fixed({ volunteer }) }]),
     ),
     events.subscribe('users.updated', ({ user }) => {
       io.to(userRoom(user.id)).emit('users.updated', { user });
+      // Its role may have changed: every room its sockets are in is checked again.
+      void recheckEverywhere({ userId: user.id });
     }),
     events.subscribe('users.sessionsRevoked', ({ userId }) => {
       io.in(userRoom(userId)).disconnectSockets(true);

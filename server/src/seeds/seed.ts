@@ -8,7 +8,7 @@ import { isDuplicateKey } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { isDemoDatabase, markDemoDatabase } from '../settings/settings';
 import { createShipmentsService } from '../shipments';
-import { createStockService, forgetKnownBuckets } from '../stock';
+import { createStockService } from '../stock';
 import { createUsersService, User } from '../users';
 import { seedCatalogue, type CatalogueSeed } from './catalogue';
 import { seedDrive, type DriveResult } from './drive';
@@ -58,7 +58,6 @@ async function emptyDatabase(): Promise<void> {
     if (name.startsWith('system.')) continue;
     await db.collection(name).deleteMany({});
   }
-  forgetKnownBuckets();
   await ensureIndexes();
 }
 

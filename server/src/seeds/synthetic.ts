@@ -6,25 +6,15 @@ import { Donation, type DonationDoc } from '../donations';
 import { createItemsService, Item } from '../items';
 import type { Actor } from '../lib/route';
 import { createLocationsService, Location } from '../locations';
-import {
-  Balance,
-  BUCKET_MS,
-  CampaignTotal,
-  effectOf,
-  ensureLot,
-  LedgerIndex,
-  lotExpiry,
-  Movement,
-  type MovementDoc,
-} from '../stock';
+import { Balance, CampaignTotal, effectOf, ensureLot, lotExpiry, Movement, type MovementDoc } from '../stock';
 
 /*
  * Large synthetic data for benchmarks: `npm run seed -- --scale N` records N donations (one to
  * three lines each, so about 2N ledger entries) in a campaign of its own, spread over 30 days and
  * 24 collection points. It writes in bulk, not through the per-operation engine, yet keeps every
  * invariant the engine keeps: each donation's `received` movements (ids `${donationId}:${n}`,
- * the donation's id as op id, as the donations service makes them), the ledger index (buckets by
- * the movements' time, so the ledger pages by time), balances and campaign totals incremented by
+ * the donation's id as op id, as the donations service makes them; the movements' declared
+ * indexes serve the ledger's readers), balances and campaign totals incremented by
  * `effectOf` (the engine's own definition), the dashboard's hourly donation counters, and the
  * donation documents. `npm run reconcile`
  * proves it. Only additions are written, so no guard can fail; the live events are left out
@@ -76,55 +66,6 @@ export interface SyntheticResult {
 }
 
 type Doc = mongo.Document;
-
-/**
- * Appends a batch's movement ids to the ledger index, in the layout ledger-index.ts keeps (heads
- * `{ _id: scope, buckets }`, buckets `{ _id: 'scope#n', ids }`, n = the 10-minute span), with
- * the movements' own time as the bucket, so the ledger pages by time. Each donation's scope is
- * new: its head and bucket are inserted; the shared scopes (all, campaign, location) get one
- * upsert per head and bucket for the whole batch.
- */
-async function indexBatch(list: MovementDoc[]): Promise<void> {
-  const heads = new Map<string, Set<number>>();
-  const buckets = new Map<string, string[]>();
-  const fresh: Doc[] = [];
-  const byDonation = new Map<string, MovementDoc[]>();
-  for (const m of list) {
-    const n = Math.floor(m.at.getTime() / BUCKET_MS);
-    for (const scope of ['all', `campaign:${m.campaignId}`, `location:${m.locationId}`]) {
-      if (!heads.has(scope)) heads.set(scope, new Set());
-      heads.get(scope)!.add(n);
-      const key = `${scope}#${n}`;
-      if (!buckets.has(key)) buckets.set(key, []);
-      buckets.get(key)!.push(m._id);
-    }
-    const own = byDonation.get(m.donationId!) ?? [];
-    own.push(m);
-    byDonation.set(m.donationId!, own);
-  }
-  for (const [donationId, ms] of byDonation) {
-    const n = Math.floor(ms[0]!.at.getTime() / BUCKET_MS);
-    fresh.push({ _id: `donation:${donationId}`, buckets: [n] });
-    fresh.push({ _id: `donation:${donationId}#${n}`, ids: ms.map((m) => m._id) });
-  }
-  const index = LedgerIndex.collection as unknown as mongo.Collection<Doc>;
-  await index.insertMany(fresh, { ordered: false });
-  await index.bulkWrite(
-    [
-      ...[...heads].map(([scope, ns]) => ({
-        updateOne: {
-          filter: { _id: scope } as Doc,
-          update: { $addToSet: { buckets: { $each: [...ns] } } } as Doc,
-          upsert: true,
-        },
-      })),
-      ...[...buckets].map(([key, ids]) => ({
-        updateOne: { filter: { _id: key } as Doc, update: { $push: { ids: { $each: ids } } } as Doc, upsert: true },
-      })),
-    ],
-    { ordered: true },
-  );
-}
 
 /** Records `count` synthetic donations in bulk (see the comment above). */
 export async function seedSynthetic(
@@ -200,7 +141,7 @@ export async function seedSynthetic(
     };
     for (let k = 0; k < size; k += 1) {
       const n = first + k;
-      // Received times increase with n, so the ledger index's buckets follow time.
+      // Received times increase with n.
       const receivedAt = new Date(start + Math.floor(((n + 0.5) / count) * span));
       const id =
         Types.ObjectId.createFromTime(Math.floor(receivedAt.getTime() / 1000))
@@ -272,10 +213,9 @@ export async function seedSynthetic(
         add(totalInc, effect.total.id, effect.total.inc, { campaignId: m.campaignId, itemId: m.itemId });
       });
     }
-    // Ledger first (the engine's commit point), then its index, then the running totals and the
-    // donations: a crash part-way leaves what `npm run reconcile -- --fix` completes.
+    // Ledger first (the engine's commit point), then the running totals and the donations: a
+    // crash part-way leaves what `npm run reconcile -- --fix` completes.
     await movements.insertMany(batchMovements, { ordered: false });
-    await indexBatch(batchMovements);
     const upserts = (map: typeof balanceInc, fields: readonly string[]) =>
       [...map].map(([id, { inc, insert }]) => ({
         updateOne: {

@@ -16,7 +16,9 @@ const sessionSchema = new Schema(
     userAgent: { type: String, default: null },
     createdAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  { versionKey: false, autoIndex: false },
 );
+/** Expired sessions are deleted by the database (TTL); a session past `expiresAt` is refused before that. */
+sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export const Session = mongoose.model('Session', sessionSchema, 'sessions');

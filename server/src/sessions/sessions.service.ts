@@ -138,9 +138,3 @@ export async function endSession(
 export async function endAllSessions(userId: Types.ObjectId | string): Promise<void> {
   await Session.deleteMany({ userId });
 }
-
-/** Deletes sessions past their expiry, and retired ones kept for replay detection past theirs. */
-export async function purgeExpiredSessions(now = new Date()): Promise<number> {
-  const result = await Session.deleteMany({ expiresAt: { $lt: now } });
-  return result.deletedCount;
-}

@@ -15,8 +15,16 @@ import {
  *   compare-and-set on `version`.
  * - `shipment_updates`: every status update ever received, `_id` = the client-made id, so a
  *   replay is one `_id` lookup and a concurrent duplicate loses the insert. Append-mostly, read by
- *   `_id` only.
+ *   `_id` only; purged by a TTL index UPDATE_RETENTION_DAYS after `createdAt` (the shipment keeps
+ *   its own history, so only the dedupe of replays that old is given up).
  */
+
+/**
+ * How long a status update's record is kept for dedupe: far longer than a phone keeps an unsent
+ * outbox (Idempotency-Keys are kept 72 hours), so a replay within that window is still answered
+ * as a replay.
+ */
+export const UPDATE_RETENTION_DAYS = 30;
 
 /** How many updates the shipment document keeps (a real shipment has tens). */
 export const HISTORY_KEPT = 300;
@@ -191,9 +199,9 @@ const updateSchema = new Schema(
     request: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  { versionKey: false, autoIndex: false },
 );
-updateSchema.index({ createdAt: 1 });
+updateSchema.index({ createdAt: 1 }, { expireAfterSeconds: UPDATE_RETENTION_DAYS * 24 * 3600 });
 export const ShipmentUpdate = mongoose.model('ShipmentUpdate', updateSchema, 'shipment_updates');
 
 export const shipments = () => Shipment.collection as unknown as mongoose.mongo.Collection<ShipmentRecord>;

@@ -6,6 +6,7 @@ import type {
   ShipmentUpdateDto,
   ShipmentWarningCode,
 } from '@karavan/shared';
+import { trustedUpdateTime } from '@karavan/shared';
 import type { HistoryEntry, ShipmentRecord } from './shipments.model';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -31,7 +32,8 @@ export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
   };
 }
 
-const time = (e: HistoryEntry) => new Date(e.at).getTime();
+/** The update's time as the server counts it (device time, never far ahead of its receipt). */
+const time = (e: HistoryEntry) => trustedUpdateTime(e.at, e.receivedAt).getTime();
 
 /**
  * Arrival at and departure from each checkpoint, from the history in device-time order (late
@@ -47,10 +49,10 @@ export function checkpointVisits(history: HistoryEntry[]): CheckpointVisitDto[] 
     if (e.status === 'at_checkpoint') {
       const locationId = e.checkpointId ?? '';
       if (open && open.locationId === locationId) continue; // the same stop reported twice
-      open = { locationId, arrived: new Date(e.at), departed: null };
+      open = { locationId, arrived: new Date(time(e)), departed: null };
       visits.push(open);
     } else if (e.status === 'departed' && open) {
-      open.departed = new Date(e.at);
+      open.departed = new Date(time(e));
       open = null;
     }
   }

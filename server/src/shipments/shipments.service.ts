@@ -6,6 +6,8 @@ import {
   roleHasRight,
   STANDARD_DOCUMENTS,
   toBaseQuantity,
+  lineLimitDetail,
+  trustedUpdateTime,
   VETERINARY_CATEGORIES,
   type CreateShipmentRequest,
   type DocumentInput,
@@ -463,6 +465,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
         details.push({ path: `body.lines.${i}.unit`, message: `must be one of ${units}`, type: 'any.only' });
         return;
       }
+      const overLimit = lineLimitDetail(`body.lines.${i}.quantity`, quantity);
+      if (overLimit) {
+        details.push(overLimit);
+        return;
+      }
       out.push({ itemId: line.itemId, quantity, lots: [], received: null, writtenOff: null, reason: null });
     });
     if (details.length > 0) throw unprocessable('Some lines name no item or unit', details);
@@ -476,7 +483,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     actor: Actor;
     req: ShipmentUpdateRequest;
     entry: HistoryEntry;
-    /** Device time, but never later than the server's receive time (a phone's clock may be ahead). */
+    /** Device time, but never later than the server's receive time plus CLOCK_SKEW_ALLOWANCE_MS (a phone's clock may be ahead). */
     orderAt: Date;
   }
 
@@ -485,8 +492,9 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     const set: Record<string, unknown> = {
       lastHeardAt: s.lastHeardAt && s.lastHeardAt > entry.receivedAt ? s.lastHeardAt : entry.receivedAt,
     };
-    if (entry.position && (!s.lastPosition || new Date(s.lastPosition.at) <= entry.at)) {
-      set.lastPosition = { ...entry.position, at: entry.at };
+    const at = trustedUpdateTime(entry.at, entry.receivedAt);
+    if (entry.position && (!s.lastPosition || new Date(s.lastPosition.at) <= at)) {
+      set.lastPosition = { ...entry.position, at };
     }
     return set;
   }
@@ -557,7 +565,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     if (req.status === 'loading') return withStock(s, a, entry, await loadingChange(s, a, base));
     if (req.status === 'departed' && s.status === 'loading') {
-      base.departedAt = entry.at;
+      base.departedAt = a.orderAt;
       return withStock(s, a, entry, {
         set: base,
         kind: 'shipment_dispatch',
@@ -565,7 +573,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       });
     }
     if (req.status === 'cancelled') {
-      base.cancelledAt = entry.at;
+      base.cancelledAt = a.orderAt;
       if (s.status === 'loading') {
         return withStock(s, a, entry, {
           set: { ...base, lines: s.lines.map((l) => ({ ...l, lots: [] })) },
@@ -575,7 +583,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       }
     }
     if (req.status === 'delivered') return withStock(s, a, entry, await deliveryChange(s, a, base));
-    if (req.status === 'arrived') base.arrivedAt = entry.at;
+    if (req.status === 'arrived') base.arrivedAt = a.orderAt;
 
     const after = await casUpdate(s, base, entry);
     return after ? { applied: true, after } : null;
@@ -699,9 +707,13 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     const given = new Map((req.lines ?? []).map((l) => [l.itemId, l]));
     const details: ErrorDetail[] = [];
     const validation: ErrorDetail[] = [];
+    const seen = new Set<string>();
     (req.lines ?? []).forEach((l, i) => {
       const line = s.lines.find((x) => x.itemId === l.itemId);
-      if (!line)
+      // Two counts for one item: which one is right is not ours to guess (it was the last one).
+      if (seen.has(l.itemId))
+        details.push({ path: `body.lines.${i}.itemId`, message: 'lists an item a second time', type: 'unique' });
+      else if (!line)
         details.push({ path: `body.lines.${i}.itemId`, message: 'is not on this shipment', type: 'reference' });
       else if (l.received > line.quantity)
         details.push({
@@ -715,6 +727,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
           message: `a shortfall of ${line.quantity - l.received} needs a reason (spoiled, damaged, lost, stolen)`,
           type: 'any.required',
         });
+      seen.add(l.itemId);
     });
     if (validation.length > 0) throw unprocessable('A shortfall needs a reason', validation);
     if (details.length > 0) throw unprocessable('The delivery does not match the shipment', details);
@@ -762,7 +775,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       lines.push({ ...line, received, writtenOff: line.quantity - received, reason });
     }
     return {
-      set: { ...base, lines, deliveredAt: a.entry.at, receivedBy: req.receivedBy },
+      set: { ...base, lines, deliveredAt: a.orderAt, receivedBy: req.receivedBy },
       kind: toStock ? 'shipment_transfer' : 'shipment_delivery',
       movements,
     };
@@ -1028,7 +1041,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     let result: { applied: boolean; after: ShipmentRecord };
     try {
-      result = await process(shipmentId, { actor, req, entry, orderAt: at > receivedAt ? receivedAt : at }, s);
+      result = await process(shipmentId, { actor, req, entry, orderAt: trustedUpdateTime(at, receivedAt) }, s);
     } catch (err) {
       // Refused: nothing changed; forget the update so that it may be sent again once fixed.
       if (err instanceof ApiError) await updates().deleteOne({ _id: req.id, state: 'pending' });

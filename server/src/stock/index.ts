@@ -38,7 +38,7 @@ export {
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';
-export { indexMovements, forgetKnownBuckets, walkScope, movementsByIds, LedgerIndex, BUCKET_MS } from './ledger-index';
+export { walkScope, movementsByIds } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
 export { Balance, CampaignTotal, Movement, Lot, StockOp, ExpiryAlert } from './stock.model';
 export { stockRoutes } from './stock.routes';

@@ -1,7 +1,6 @@
 import { Types, type mongo } from 'mongoose';
-import type { ErrorDetail, MovementKind } from '@karavan/shared';
+import { formatLimit, TOTAL_MAX, type ErrorDetail, type MovementKind } from '@karavan/shared';
 import { ApiError, isDuplicateKey } from '../lib/errors';
-import { indexMovements } from './ledger-index';
 import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
 
 /*
@@ -16,8 +15,8 @@ import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
  *     pass whether it was applied. Balance steps go first, campaign totals after them all passed.
  *     A failed guard undoes the applied steps and answers 409;
  *  3. the movements inserted in order with deterministic `_id`s (`${opId}:${n}`): the first one
- *     in the ledger is the op's COMMIT POINT; then their ids appended to the ledger index
- *     (ledger-index.ts), the owner's hook (e.g. the donation document stored), the markers
+ *     in the ledger is the op's COMMIT POINT (the movements' declared indexes serve the
+ *     ledger's readers, ledger-index.ts); then the owner's hook (e.g. the donation document stored), the markers
  *     pulled, the intent deleted.
  *
  * A crash anywhere leaves the intent behind. `repairStockOps` finishes an op whose first
@@ -227,6 +226,8 @@ export interface Shortage {
   current: number;
   /** True when a compare-and-set value changed under us (a concurrent write; retry). */
   changed?: boolean;
+  /** True when the step would take the field past TOTAL_MAX (`required`: the most it may hold before). */
+  limit?: boolean;
 }
 
 /** Applies one step; null when applied (now or before), otherwise the shortages. */
@@ -235,6 +236,8 @@ export async function applyStep(opId: string, step: Step): Promise<Shortage[] | 
   const filter: Document = { _id: step.id, ops: { $ne: opId } };
   for (const [field, min] of guardedFields(step)) filter[field] = { $gte: min };
   for (const [field, value] of Object.entries(step.expect ?? {})) filter[field] = value;
+  // No running total may pass TOTAL_MAX (counts stay exact integers): checked atomically too.
+  for (const [field, value] of Object.entries(step.inc)) if (value > 0) filter[field] = { $lte: TOTAL_MAX - value };
   const update: Document = { $inc: step.inc, $push: { ops: opId } };
   const upsert = mayCreate(step);
   if (upsert) update.$setOnInsert = step.insert;
@@ -260,6 +263,8 @@ export async function applyStep(opId: string, step: Step): Promise<Shortage[] | 
     const current = Number(doc?.[field] ?? 0);
     if (value < 0 && current < -value)
       shortages.push({ coll: step.coll, id: step.id, field, required: -value, current });
+    if (value > 0 && current + value > TOTAL_MAX)
+      shortages.push({ coll: step.coll, id: step.id, field, required: TOTAL_MAX - value, current, limit: true });
   }
   // A guard failed but the document now satisfies it: it changed in between; report it as such.
   if (shortages.length === 0) {
@@ -338,7 +343,6 @@ export function registerOpHook(name: string, hook: OpHook): void {
 
 async function finish(op: StockOpDoc, retry: boolean): Promise<void> {
   await insertMovements(op, retry);
-  await indexMovements(op.movements);
   if (op.hook) await hooks.get(op.hook.name)?.onApplied?.(op);
   await pullMarkers(op);
   await ops().deleteOne({ _id: op._id });
@@ -348,6 +352,48 @@ async function undo(op: StockOpDoc): Promise<void> {
   await undoSteps(op);
   if (op.hook) await hooks.get(op.hook.name)?.onUndone?.(op);
   await ops().deleteOne({ _id: op._id });
+}
+
+/** Thrown when an operation would take a running total past TOTAL_MAX: 422, naming the limit. */
+export class TotalLimitExceeded extends ApiError {
+  constructor(shortages: Shortage[]) {
+    super(
+      422,
+      'UNPROCESSABLE',
+      `This would take a stock total past the limit of ${formatLimit(TOTAL_MAX)} base units (TOTAL_MAX)`,
+      shortages.map((s) => {
+        const [first, second] = s.id.split(':');
+        const where = s.coll === 'balances' ? `location ${first}, lot ${second}` : `campaign ${first}, item ${second}`;
+        return {
+          path: `${s.coll}.${s.id}.${s.field}`,
+          message: `${where}: ${s.field} is ${s.current}; it may reach at most ${formatLimit(TOTAL_MAX)} (TOTAL_MAX)`,
+          type: 'limit',
+        };
+      }),
+    );
+  }
+}
+
+/**
+ * Refuses an operation that would take a running total past TOTAL_MAX, before anything of it is
+ * written (the guard in applyStep catches one that races past this read).
+ */
+async function checkTotalLimits(steps: Step[]): Promise<void> {
+  const over: Shortage[] = [];
+  await Promise.all(
+    steps.map(async (step) => {
+      const rising = Object.entries(step.inc).filter(([, value]) => value > 0);
+      if (rising.length === 0) return;
+      const doc = await collectionOf(step.coll).findOne({ _id: step.id } as Document);
+      for (const [field, value] of rising) {
+        const current = Number(doc?.[field] ?? 0);
+        if (current + value > TOTAL_MAX) {
+          over.push({ coll: step.coll, id: step.id, field, required: TOTAL_MAX - value, current, limit: true });
+        }
+      }
+    }),
+  );
+  if (over.length > 0) throw new TotalLimitExceeded(over);
 }
 
 /** Thrown when a guard fails: 409 CONFLICT, with what is missing in `details`. */
@@ -434,6 +480,7 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
     leaseUntil: new Date(Date.now() + OP_LEASE_MS),
     instance: INSTANCE,
   };
+  await checkTotalLimits(op.steps);
   await ops().insertOne(op);
   runningHere.add(opId);
   try {
@@ -461,7 +508,8 @@ async function applyOp(op: StockOpDoc): Promise<void> {
     const shortages = results.flatMap((r) => r ?? []);
     if (shortages.length > 0) {
       await undo(op);
-      throw new StockConflict(shortages);
+      const limits = shortages.filter((s) => s.limit);
+      throw limits.length > 0 ? new TotalLimitExceeded(limits) : new StockConflict(shortages);
     }
   }
   await finish(op, false);

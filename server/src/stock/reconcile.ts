@@ -1,10 +1,11 @@
 import type { mongo } from 'mongoose';
 import type { ReconcileDifference, ReconcileReport } from '@karavan/shared';
 import { BALANCE_FIELDS, effectOf, TOTAL_FIELDS } from './ledger';
-import { movementsByIds, walkScope } from './ledger-index';
-import { Balance, CampaignTotal, Movement, StockOp } from './stock.model';
+import { walkScope } from './ledger-index';
+import { Balance, CampaignTotal } from './stock.model';
 
-type Counts = Record<string, number>;
+/** Sums in BigInt: exact at any size, so a difference of 1 is seen however large the totals grew. */
+type Counts = Record<string, bigint>;
 interface Computed {
   counts: Counts;
   /** Fields of the document should the fix have to create it. */
@@ -21,16 +22,20 @@ interface Computed {
 export async function reconcileStock(options: { fix?: boolean } = {}): Promise<ReconcileReport> {
   const balances = new Map<string, Computed>();
   const totals = new Map<string, Computed>();
-  const add = (map: Map<string, Computed>, id: string, inc: Counts, fields: Record<string, unknown>) => {
+  const add = (
+    map: Map<string, Computed>,
+    id: string,
+    inc: Record<string, number>,
+    fields: Record<string, unknown>,
+  ) => {
     let entry = map.get(id);
     if (!entry) map.set(id, (entry = { counts: {}, fields }));
-    for (const [field, value] of Object.entries(inc)) entry.counts[field] = (entry.counts[field] ?? 0) + value;
+    for (const [field, value] of Object.entries(inc)) entry.counts[field] = (entry.counts[field] ?? 0n) + BigInt(value);
   };
   let movements = 0;
-  // Through the ledger index, 1,000 movements per `_id` query: the embedded database would
-  // materialise a query over the whole movements collection at once.
-  for await (const ids of walkScope('all', 'oldest', 1_000)) {
-    for (const m of await movementsByIds(ids)) {
+  // 1,000 movements per indexed query, never the whole movements collection at once.
+  for await (const page of walkScope('all', 'oldest', 1_000)) {
+    for (const m of page) {
       movements += 1;
       const effect = effectOf(m);
       if (effect.balance) {
@@ -48,18 +53,6 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
 
   const differences: ReconcileDifference[] = [];
   let inFlight = 0;
-  // Every movement must be in the index (an op indexes its movements before it finishes).
-  const pending = await StockOp.estimatedDocumentCount();
-  const stored = await Movement.estimatedDocumentCount();
-  if (pending === 0 && stored !== movements) {
-    differences.push({
-      collection: 'movements',
-      id: 'ledger_index',
-      field: 'count',
-      stored: movements,
-      fromLedger: stored,
-    });
-  }
   const compare = async (
     name: ReconcileDifference['collection'],
     collection: mongo.Collection<mongo.Document>,
@@ -79,13 +72,14 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
       const expected = computed.get(id)?.counts ?? {};
       for (const field of fields) {
         const have = Number(doc[field] ?? 0);
-        const want = expected[field] ?? 0;
-        if (have === want) continue;
-        differences.push({ collection: name, id, field, stored: have, fromLedger: want });
+        const want = expected[field] ?? 0n;
+        // A stored value that is not an integer (or too big to be exact) never equals the ledger's.
+        if (Number.isInteger(have) && BigInt(have) === want) continue;
+        differences.push({ collection: name, id, field, stored: have, fromLedger: Number(want) });
         if (options.fix) {
           await collection.updateOne(
             { _id: doc._id, ops: { $size: 0 }, [field]: doc[field] },
-            { $set: { [field]: want } },
+            { $set: { [field]: Number(want) } },
           );
         }
       }
@@ -93,11 +87,11 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
     for (const [id, entry] of computed) {
       if (seen.has(id)) continue;
       for (const field of fields) {
-        const want = entry.counts[field] ?? 0;
-        if (want !== 0) differences.push({ collection: name, id, field, stored: 0, fromLedger: want });
+        const want = entry.counts[field] ?? 0n;
+        if (want !== 0n) differences.push({ collection: name, id, field, stored: 0, fromLedger: Number(want) });
       }
-      if (options.fix && fields.some((f) => (entry.counts[f] ?? 0) !== 0)) {
-        const counts = Object.fromEntries(fields.map((f) => [f, entry.counts[f] ?? 0]));
+      if (options.fix && fields.some((f) => (entry.counts[f] ?? 0n) !== 0n)) {
+        const counts = Object.fromEntries(fields.map((f) => [f, Number(entry.counts[f] ?? 0n)]));
         await collection.insertOne({ _id: id as never, ...entry.fields, ...counts, ops: [] }).catch((err: unknown) => {
           if ((err as { code?: number }).code !== 11000) throw err;
         });

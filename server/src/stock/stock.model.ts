@@ -83,11 +83,12 @@ const movementSchema = new Schema(
     donationId: { type: String, default: null },
     shipmentId: { type: String, default: null },
   },
-  { versionKey: false },
+  // Its indexes changed (the ledger's readers page by time, then `_id`): ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-movementSchema.index({ at: -1 });
-movementSchema.index({ locationId: 1, at: -1 });
-movementSchema.index({ campaignId: 1, at: -1 });
+movementSchema.index({ at: -1, _id: -1 });
+movementSchema.index({ locationId: 1, at: -1, _id: -1 });
+movementSchema.index({ campaignId: 1, at: -1, _id: -1 });
 movementSchema.index({ donationId: 1 });
 movementSchema.index({ shipmentId: 1 });
 export const Movement = mongoose.model('Movement', movementSchema, 'movements');

@@ -1,6 +1,7 @@
 import {
   toBaseQuantity,
   EXPIRY_THRESHOLDS,
+  lineLimitDetail,
   type AdjustmentRequest,
   type CampaignDto,
   type ExpiredWriteOffDto,
@@ -122,7 +123,7 @@ export function createStockService(events: EventBus) {
   }
 
   /** The lot and the quantity in base units (the unit must be one of the lot's item). */
-  async function lotQuantity(lotId: string, quantity: number, unit: string | undefined) {
+  async function lotQuantity(lotId: string, quantity: number, unit: string | undefined, path = 'body.quantity') {
     const lot = (await getLots([lotId])).get(lotId)!;
     if (unit === undefined) return { lot, quantity };
     const item = await getItem(lot.itemId);
@@ -133,6 +134,8 @@ export function createStockService(events: EventBus) {
         { path: `body.unit`, message: `must be one of the item's units: ${units}`, type: 'any.only' },
       ]);
     }
+    const overLimit = lineLimitDetail(path, base);
+    if (overLimit) throw new ApiError(422, 'UNPROCESSABLE', 'The quantity is over the limit of one line', [overLimit]);
     return { lot, quantity: base };
   }
 
@@ -227,8 +230,8 @@ export function createStockService(events: EventBus) {
       const matches = (m: MovementDoc) => wanted.every((k) => m[k] === query[k]);
       const rows: MovementDoc[] = [];
       let skipped = 0;
-      outer: for await (const ids of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
-        for (const m of await movementsByIds(ids)) {
+      outer: for await (const page of walkScope(scope, 'newest', Math.max(100, query.limit + 1))) {
+        for (const m of page) {
           if (!matches(m)) continue;
           if (skipped < query.offset) {
             skipped += 1;
@@ -435,7 +438,12 @@ export function createStockService(events: EventBus) {
       options: { id?: string } = {},
     ): Promise<StockChangeDto> {
       await getLocation(input.locationId);
-      const { lot, quantity: counted } = await lotQuantity(input.lotId, input.countedQuantity, input.unit);
+      const { lot, quantity: counted } = await lotQuantity(
+        input.lotId,
+        input.countedQuantity,
+        input.unit,
+        'body.countedQuantity',
+      );
       const earlier = options.id ? await earlierChange(options.id, input.locationId, lot.id) : null;
       if (earlier) return earlier;
       for (let attempt = 0; attempt < 5; attempt += 1) {

@@ -28,6 +28,11 @@ export function RealtimeProvider({ children, enabled = true }: { children: React
             reload: (room) => {
               for (const queryKey of roomQueries(room)) void queryClient.invalidateQueries({ queryKey });
             },
+            // Rights lost: what came from the room leaves the cache (a screen still open refetches
+            // and gets the server's answer for the new rights, e.g. 403).
+            revoked: (room) => {
+              for (const queryKey of roomQueries(room)) queryClient.removeQueries({ queryKey });
+            },
             onUser: updateUser,
             onReconnected: () => void outbox.flush(),
           })

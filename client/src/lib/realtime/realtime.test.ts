@@ -254,3 +254,48 @@ describe('live connection', () => {
     ]);
   });
 });
+
+describe('rooms revoked by the server', () => {
+  test('When the server says room.revoked, then the room is refused, its data is dropped and its later events are not applied as the room', () => {
+    const socket = new FakeSocket();
+    const revoked: string[] = [];
+    const realtime = new Realtime({
+      getToken: () => 'token',
+      refresh: async () => undefined,
+      fetchMissed: async () => ({ events: [], truncated: false }),
+      apply: () => undefined,
+      reload: () => undefined,
+      revoked: (room) => revoked.push(room),
+      onUser: () => undefined,
+      connect: () => socket as unknown as Socket,
+    });
+    realtime.start();
+    realtime.join('dashboard');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 3 });
+    expect(realtime.roomState('dashboard')).toEqual({ status: 'live' });
+    socket.fire('room.revoked', { room: 'dashboard' });
+    expect(realtime.roomState('dashboard')).toEqual({ status: 'refused', code: 'REVOKED' });
+    expect(revoked).toEqual(['dashboard']);
+  });
+
+  test('When the server closes the socket as one too many, then the client does not reconnect by itself', () => {
+    const socket = new FakeSocket();
+    const connect = jest.spyOn(socket, 'connect');
+    const realtime = new Realtime({
+      getToken: () => 'token',
+      refresh: async () => undefined,
+      fetchMissed: async () => ({ events: [], truncated: false }),
+      apply: () => undefined,
+      reload: () => undefined,
+      onUser: () => undefined,
+      connect: () => socket as unknown as Socket,
+    });
+    realtime.start();
+    socket.fire('connect');
+    socket.fire('socket.closed', { reason: 'TOO_MANY_SOCKETS' });
+    socket.fire('disconnect', 'io server disconnect');
+    expect(connect).not.toHaveBeenCalled();
+    expect(realtime.getStatus()).toBe('reconnecting');
+  });
+});

@@ -25,6 +25,8 @@ type Ack = { ok: true; seq: number } | { ok: false; code: string };
 interface ServerEvents {
   'session.ready': (payload: { user: UserDto }) => void;
   'users.updated': (payload: { user: UserDto }) => void;
+  'room.revoked': (payload: { room: string }) => void;
+  'socket.closed': (payload: { reason: string }) => void;
 }
 interface ClientEvents {
   subscribe: (request: { room: string }, ack: (answer: Ack) => void) => void;
@@ -44,6 +46,8 @@ export interface RealtimeOptions {
   apply(event: LiveEvent): void;
   /** The room's data must be loaded again: what happened before `seq` is not in the cache. */
   reload(room: string): void;
+  /** The user may no longer watch the room: drop what was shown from it. */
+  revoked?(room: string): void;
   /** What the server says about the signed-in user. */
   onUser(user: UserDto): void;
   /** The connection is back after being away (the outbox sends what waits). */
@@ -65,6 +69,8 @@ interface Room {
 }
 
 const RETRY_MS = 5_000;
+/** Messages about the session or the socket itself, not events of a room. */
+const NOT_LIVE_EVENTS = ['session.ready', 'users.updated', 'room.revoked', 'socket.closed'];
 const CATCH_UP_PAGE = 500;
 
 /**
@@ -99,6 +105,7 @@ export class Realtime {
       }) as Socket<ServerEvents, ClientEvents>);
     this.socket = socket;
     let refreshedSinceConnect = false;
+    let tooMany = false;
     const reconnect = () => {
       if (!this.closed) socket.connect();
     };
@@ -120,8 +127,9 @@ export class Realtime {
       for (const room of this.rooms.values()) if (room.state.status === 'live') room.state = { status: 'joining' };
       this.notifyRooms();
       // The server ends a user's sockets when the password changes or the account is disabled.
-      // Socket.io leaves reconnecting to us then; the token check decides whether we may.
-      if (reason === 'io server disconnect') reconnect();
+      // Socket.io leaves reconnecting to us then; the token check decides whether we may. A
+      // socket closed because the user holds too many is not reopened (it would close another).
+      if (reason === 'io server disconnect' && !tooMany) reconnect();
     });
     socket.on('connect_error', (error) => {
       this.setStatus('reconnecting');
@@ -138,6 +146,10 @@ export class Realtime {
     });
     socket.on('session.ready', ({ user }) => this.options.onUser(user));
     socket.on('users.updated', ({ user }) => this.options.onUser(user));
+    socket.on('room.revoked', ({ room }) => this.revoke(room));
+    socket.on('socket.closed', ({ reason }) => {
+      tooMany = reason === 'TOO_MANY_SOCKETS';
+    });
     socket.onAny((name: string, payload: unknown) => this.received(name, payload));
   }
 
@@ -262,7 +274,7 @@ export class Realtime {
   }
 
   private received(name: string, payload: unknown): void {
-    if (name === 'session.ready' || name === 'users.updated') return;
+    if (NOT_LIVE_EVENTS.includes(name)) return;
     if (typeof payload !== 'object' || payload === null) return;
     const seq = (payload as { seq?: unknown }).seq;
     if (typeof seq !== 'number') return;
@@ -286,6 +298,21 @@ export class Realtime {
     } catch {
       // One malformed event must not stop the ones after it.
     }
+  }
+
+  /**
+   * The server took the socket out of a room (the user's rights changed): the room is refused
+   * from now on and what the screens showed from it is dropped.
+   */
+  private revoke(room: string): void {
+    const entry = this.rooms.get(room);
+    if (entry) {
+      entry.state = { status: 'refused', code: 'REVOKED' };
+      entry.upTo = null;
+      entry.loadedAt = null;
+      this.notifyRooms();
+    }
+    this.options.revoked?.(room);
   }
 
   private setStatus(status: LiveStatus): void {

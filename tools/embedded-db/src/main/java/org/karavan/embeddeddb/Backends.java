@@ -2,17 +2,22 @@ package org.karavan.embeddeddb;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.DataType;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.DatabaseResolver;
+import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
@@ -21,9 +26,13 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
+import de.bwaldvogel.mongo.exception.MongoServerError;
+import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 
 /**
- * mongo-java-server's H2 and memory backends, with two changes to its collections.
+ * mongo-java-server's H2 and memory backends, with these changes to their databases and collections.
  *
  * <p>Snapshots: mongo-java-server updates a stored document in place and replies with the stored
  * object itself, encoded after the collection's lock is released, so a reply could show a later
@@ -32,11 +41,16 @@ import de.bwaldvogel.mongo.bson.Document;
  * lock; updates change the copy, which is then stored in place of the original, so a document that
  * left the lock never changes.
  *
- * <p>Indexes: mongo-java-server uses an index only when a filter names exactly its fields:
+ * <p>Unique indexes: mongo-java-server uses an index only when a filter names exactly its fields:
  * {@code {_id: x}} is a lookup, but the guarded update {@code {_id: x, onHand: {$gte: 3}}} and
  * the scoped read {@code {_id: x, driver: me}} read the whole collection. Here a unique index
  * whose fields the filter names finds the (at most one, or one per {@code $in} value) candidate,
  * and the whole filter is then matched on it as before: the same results without the scan.
+ *
+ * <p>Secondary (non-unique) indexes: the library ignores them; here they are {@link SecondaryIndex}es,
+ * kept in memory, rebuilt from the documents when the database opens (one pass per collection) and
+ * read by {@link QueryPlanner}. {@link Indexing} does the database's side: createIndexes and
+ * dropIndexes answered as MongoDB does, aggregations starting with an indexed {@code $match}, TTL.
  */
 final class Backends {
 
@@ -47,6 +61,7 @@ final class Backends {
     static <P> Iterable<P> candidates(List<Index<P>> indexes, Document query) {
         if (query.size() < 2) return null; // exactly the index's fields: the library already does it
         for (Index<P> index : indexes) {
+            if (!index.isUnique()) continue;
             List<IndexKey> keys = index.getKeys();
             if (keys.size() >= query.size()) continue;
             Document lookup = new Document();
@@ -71,7 +86,104 @@ final class Backends {
         return copies;
     }
 
-    /** H2's MVStore, as in {@link H2Backend}, with the collections below. */
+    /** The position of the document in the collection's _id index (asked before it is removed). */
+    static <P> P idPosition(List<Index<P>> indexes, Document document) {
+        for (Index<P> index : indexes) {
+            if (index.isUnique() && index.getKeys().size() == 1 && index.getKeys().get(0).getKey().equals("_id")) {
+                return index.getPosition(document);
+            }
+        }
+        return null;
+    }
+
+    /** A collection whose queries the planner serves. */
+    interface Planned {
+        /** True when an index narrows this filter (so that an aggregation's $match may use it). */
+        boolean hasPlan(Document query);
+    }
+
+    /** Collections opened while their database opens: their secondary indexes are built once it is open. */
+    private static final ThreadLocal<List<Runnable>> OPENING = new ThreadLocal<>();
+
+    /** The secondary-index state both backends' collections keep (their superclasses differ). */
+    static final class Upkeep<P> {
+        final List<SecondaryIndex<P>> pending = new ArrayList<>();
+        boolean deferring;
+        P removing;
+
+        Upkeep(Runnable buildPending) {
+            List<Runnable> opening = OPENING.get();
+            if (opening != null) {
+                deferring = true;
+                opening.add(buildPending);
+            }
+        }
+
+        /** After the library added {@code index}: build it now, or with the others once the database is open. */
+        void added(Index<P> index, List<Index<P>> indexes, Iterable<DocumentWithPosition<P>> all, MongoCollection<P> collection) {
+            if (!(index instanceof SecondaryIndex<P> secondary) || secondary.isBuilt() || !indexes.contains(secondary)) return;
+            if (deferring) {
+                pending.add(secondary);
+            } else {
+                build(List.of(secondary), all, indexes, collection);
+            }
+        }
+
+        void buildPending(List<Index<P>> indexes, Iterable<DocumentWithPosition<P>> all, MongoCollection<P> collection) {
+            deferring = false;
+            List<SecondaryIndex<P>> toBuild = new ArrayList<>(pending);
+            pending.clear();
+            build(toBuild, all, indexes, collection);
+        }
+
+        private static <P> void build(List<SecondaryIndex<P>> toBuild, Iterable<DocumentWithPosition<P>> all,
+                                      List<Index<P>> indexes, MongoCollection<P> collection) {
+            if (toBuild.isEmpty()) return;
+            try {
+                for (DocumentWithPosition<P> d : all) {
+                    for (SecondaryIndex<P> index : toBuild) index.insert(d.getDocument(), d.getPosition());
+                }
+            } catch (MongoServerError e) {
+                indexes.removeAll(toBuild);
+                for (SecondaryIndex<P> index : toBuild) index.drop();
+                throw new IndexBuildFailedException(e, collection);
+            }
+            for (SecondaryIndex<P> index : toBuild) index.markBuilt();
+        }
+    }
+
+    /** One query, planned: a unique index's candidates, the library's own lookup, a secondary index's, or null to scan. */
+    static <P> Iterable<P> plan(List<Index<P>> indexes, Document query, Document orderBy, int skip, int limit,
+                                java.util.function.Function<P, Document> fetch,
+                                java.util.function.BiPredicate<Document, Document> matches) {
+        Iterable<P> positions = candidates(indexes, query);
+        if (positions != null) return positions;
+        for (Index<P> index : indexes) {
+            if (index.canHandle(query)) return null; // the library's exact lookup (super.queryDocuments)
+        }
+        return QueryPlanner.candidates(indexes, query, orderBy, skip, limit, fetch, matches);
+    }
+
+    static <P> boolean hasPlan(List<Index<P>> indexes, Document query) {
+        if (candidates(indexes, query) != null) return true;
+        for (Index<P> index : indexes) if (index.canHandle(query)) return true;
+        return QueryPlanner.narrows(indexes, query);
+    }
+
+    // ----- H2 -----
+
+    private static final Field H2_STORE;
+
+    static {
+        try {
+            H2_STORE = H2Database.class.getDeclaredField("mvStore");
+            H2_STORE.setAccessible(true);
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** H2's MVStore, as in {@link H2Backend}, with the databases and collections below. */
     static final class H2 extends H2Backend {
         H2(MVStore store) {
             super(store);
@@ -79,30 +191,137 @@ final class Backends {
 
         @Override
         protected MongoDatabase openOrCreateDatabase(String databaseName) {
-            MVStore store = getMvStore();
-            return new H2Database(databaseName, store, getCursorRegistry()) {
-                @Override
-                protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
-                    // The same map names as H2Database, so the data files are the library's own.
-                    String fullName = getFullCollectionNamespace(name);
-                    MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
-                    MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
-                    return new IndexedH2Collection(this, name, options, dataMap, metaMap, cursorRegistry);
-                }
-            };
+            List<Runnable> opened = new ArrayList<>();
+            OPENING.set(opened);
+            IndexedH2Database database;
+            try {
+                database = new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
+            } finally {
+                OPENING.remove();
+            }
+            for (Runnable build : opened) build.run();
+            Indexing.register(database);
+            return database;
         }
     }
 
-    static final class IndexedH2Collection extends H2Collection {
+    static final class IndexedH2Database extends H2Database implements Indexing.IndexedDatabase<Object> {
+        IndexedH2Database(String databaseName, MVStore store, CursorRegistry cursors) {
+            super(databaseName, store, cursors);
+        }
+
+        @Override
+        protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
+            MVStore store;
+            try {
+                store = (MVStore) H2_STORE.get(this);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            // The same map names as H2Database, so the data files are the library's own.
+            String fullName = getFullCollectionNamespace(name);
+            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
+            MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
+            return new IndexedH2Collection(this, name, options, dataMap, metaMap, cursorRegistry);
+        }
+
+        @Override
+        protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                           boolean sparse) {
+            IndexedH2Collection collection = (IndexedH2Collection) resolveCollection(collectionName, true);
+            return new SecondaryIndex<>(indexName, keys, sparse, collection.naturalOrder(), () -> collection.upkeep.removing);
+        }
+
+        @Override
+        protected synchronized void addIndex(Document description) {
+            if (Indexing.alreadyExists(this, description)) return;
+            super.addIndex(description);
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+            Document answer = Indexing.handleCommand(this, this, command, query, resolver, oplog);
+            return answer != null ? answer : super.handleCommand(channel, command, query, resolver, oplog);
+        }
+
+        @Override
+        public void drop(Oplog oplog) {
+            Indexing.unregister(this);
+            super.drop(oplog);
+        }
+
+        @Override
+        public MongoCollection<Object> indexDescriptions() {
+            return resolveCollection("system.indexes", false);
+        }
+
+        @Override
+        public MongoCollection<Object> collection(String name) {
+            return resolveCollection(name, false);
+        }
+
+        @Override
+        public void dropIndexOf(MongoCollection<Object> collection, String indexName) {
+            dropIndex(collection, indexName);
+        }
+
+        @Override
+        public String namespace(String collectionName) {
+            return getFullCollectionNamespace(collectionName);
+        }
+    }
+
+    static final class IndexedH2Collection extends H2Collection implements Planned {
+        final Upkeep<Object> upkeep;
+        private final DataType<Object> keyType;
+
         IndexedH2Collection(MongoDatabase database, String name, CollectionOptions options,
                             MVMap<Object, Document> dataMap, MVMap<String, Object> metaMap, CursorRegistry cursors) {
             super(database, name, options, dataMap, metaMap, cursors);
+            this.keyType = dataMap.getKeyType();
+            this.upkeep = new Upkeep<>(this::buildPending);
+        }
+
+        /** The order of a scan: the data map's key order. */
+        Comparator<Object> naturalOrder() {
+            return (a, b) -> keyType.compare(Missing.ofNullable(a), Missing.ofNullable(b));
+        }
+
+        private synchronized void buildPending() {
+            upkeep.buildPending(getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+        }
+
+        @Override
+        public synchronized void addIndex(Index<Object> index) {
+            super.addIndex(index);
+            upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+        }
+
+        @Override
+        public synchronized void removeDocument(Document document) {
+            upkeep.removing = idPosition(getIndexes(), document);
+            try {
+                super.removeDocument(document);
+            } finally {
+                upkeep.removing = null;
+            }
+        }
+
+        @Override
+        public synchronized int count(Document query, int skip, int limit) {
+            return super.count(query, skip, limit);
+        }
+
+        @Override
+        public synchronized boolean hasPlan(Document query) {
+            return Backends.hasPlan(getIndexes(), query);
         }
 
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                              Document fieldSelector) {
-            Iterable<Object> positions = candidates(getIndexes(), query);
+            Iterable<Object> positions = plan(getIndexes(), query, orderBy, skip, limit, this::getDocument,
+                this::documentMatchesQuery);
             if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
             return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fieldSelector);
         }
@@ -114,20 +333,75 @@ final class Backends {
         // handleUpdate (H2Collection's) stores the updated copy: nothing else to change.
     }
 
-    /** Everything in memory (the test suite), with the same collections. */
+    // ----- memory -----
+
+    /** Everything in memory (the test suite), with the same databases and collections. */
     static final class Memory extends MemoryBackend {
         @Override
         public MemoryDatabase openOrCreateDatabase(String databaseName) {
-            return new MemoryDatabase(databaseName, getCursorRegistry()) {
-                @Override
-                protected MemoryCollection openOrCreateCollection(String name, CollectionOptions options) {
-                    return new IndexedMemoryCollection(this, name, options, cursorRegistry);
-                }
-            };
+            IndexedMemoryDatabase database = new IndexedMemoryDatabase(databaseName, getCursorRegistry());
+            Indexing.register(database);
+            return database;
         }
     }
 
-    static final class IndexedMemoryCollection extends MemoryCollection {
+    static final class IndexedMemoryDatabase extends MemoryDatabase implements Indexing.IndexedDatabase<Integer> {
+        IndexedMemoryDatabase(String databaseName, CursorRegistry cursors) {
+            super(databaseName, cursors);
+        }
+
+        @Override
+        protected MemoryCollection openOrCreateCollection(String name, CollectionOptions options) {
+            return new IndexedMemoryCollection(this, name, options, cursorRegistry);
+        }
+
+        @Override
+        protected Index<Integer> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                            boolean sparse) {
+            IndexedMemoryCollection collection = (IndexedMemoryCollection) resolveCollection(collectionName, true);
+            return new SecondaryIndex<>(indexName, keys, sparse, Integer::compare, () -> collection.upkeep.removing);
+        }
+
+        @Override
+        protected synchronized void addIndex(Document description) {
+            if (Indexing.alreadyExists(this, description)) return;
+            super.addIndex(description);
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+            Document answer = Indexing.handleCommand(this, this, command, query, resolver, oplog);
+            return answer != null ? answer : super.handleCommand(channel, command, query, resolver, oplog);
+        }
+
+        @Override
+        public void drop(Oplog oplog) {
+            Indexing.unregister(this);
+            super.drop(oplog);
+        }
+
+        @Override
+        public MongoCollection<Integer> indexDescriptions() {
+            return resolveCollection("system.indexes", false);
+        }
+
+        @Override
+        public MongoCollection<Integer> collection(String name) {
+            return resolveCollection(name, false);
+        }
+
+        @Override
+        public void dropIndexOf(MongoCollection<Integer> collection, String indexName) {
+            dropIndex(collection, indexName);
+        }
+
+        @Override
+        public String namespace(String collectionName) {
+            return getFullCollectionNamespace(collectionName);
+        }
+    }
+
+    static final class IndexedMemoryCollection extends MemoryCollection implements Planned {
         private static final Field DOCUMENTS;
 
         static {
@@ -140,6 +414,7 @@ final class Backends {
         }
 
         private final List<Document> documents;
+        final Upkeep<Integer> upkeep = new Upkeep<>(() -> { });
 
         @SuppressWarnings("unchecked")
         IndexedMemoryCollection(MongoDatabase database, String name, CollectionOptions options, CursorRegistry cursors) {
@@ -163,9 +438,36 @@ final class Backends {
         }
 
         @Override
+        public synchronized void addIndex(Index<Integer> index) {
+            super.addIndex(index);
+            upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+        }
+
+        @Override
+        public synchronized void removeDocument(Document document) {
+            upkeep.removing = idPosition(getIndexes(), document);
+            try {
+                super.removeDocument(document);
+            } finally {
+                upkeep.removing = null;
+            }
+        }
+
+        @Override
+        public synchronized int count(Document query, int skip, int limit) {
+            return super.count(query, skip, limit);
+        }
+
+        @Override
+        public synchronized boolean hasPlan(Document query) {
+            return Backends.hasPlan(getIndexes(), query);
+        }
+
+        @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                              Document fieldSelector) {
-            Iterable<Integer> positions = candidates(getIndexes(), query);
+            Iterable<Integer> positions = plan(getIndexes(), query, orderBy, skip, limit, this::getDocument,
+                this::documentMatchesQuery);
             if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
             return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fieldSelector);
         }

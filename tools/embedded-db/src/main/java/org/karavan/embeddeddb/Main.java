@@ -93,6 +93,8 @@ public final class Main {
         Path socket;
         boolean watchStdin;
         int cacheMb = 128;
+        /** How often documents past a TTL index's expireAfterSeconds are deleted. */
+        long ttlIntervalMs = 5_000;
     }
 
     public static void main(String[] args) {
@@ -101,7 +103,7 @@ public final class Main {
             options = parse(args);
         } catch (IllegalArgumentException e) {
             err.println("karavan-embedded-db: " + e.getMessage());
-            err.println("usage: karavan-embedded-db (--dir DIR | --memory) --socket PATH [--watch-stdin] [--cache-mb N]");
+            err.println("usage: karavan-embedded-db (--dir DIR | --memory) --socket PATH [--watch-stdin] [--cache-mb N] [--ttl-interval-ms N]");
             System.exit(EXIT_USAGE);
             return;
         }
@@ -128,6 +130,14 @@ public final class Main {
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("--cache-mb needs a number of megabytes");
                     }
+                }
+                case "--ttl-interval-ms" -> {
+                    try {
+                        o.ttlIntervalMs = Long.parseLong(value(args, ++i, arg));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--ttl-interval-ms needs a number of milliseconds");
+                    }
+                    if (o.ttlIntervalMs < 100) throw new IllegalArgumentException("--ttl-interval-ms must be at least 100");
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + arg);
             }
@@ -189,6 +199,8 @@ public final class Main {
             backend = new Backends.H2(store);
         }
         backend.version(VERSION);
+        // TTL indexes: documents past their expireAfterSeconds go within this interval (MongoDB: 60 s).
+        Indexing.startTtlMonitor(o.ttlIntervalMs);
 
         // A socket left by a database that was killed: the lock says nobody uses it any more.
         Files.deleteIfExists(o.socket);
