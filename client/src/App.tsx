@@ -15,6 +15,7 @@ const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((mod
 const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));
 const UsersPage = lazyPage(() => import('./features/users').then((module) => module.UsersPage));
 const VolunteersPage = lazyPage(() => import('./features/volunteers').then((module) => module.VolunteersPage));
+const CampaignsPage = lazyPage(() => import('./features/campaigns').then((module) => module.CampaignsPage));
 const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 const EditShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.EditShipmentPage));
@@ -114,6 +115,14 @@ export function App() {
           element={
             <RequireRight rights={['volunteers:read']}>
               <VolunteersPage />
+            </RequireRight>
+          }
+        />
+        <Route
+          path="campaigns"
+          element={
+            <RequireRight rights={['campaigns:read']}>
+              <CampaignsPage />
             </RequireRight>
           }
         />

@@ -25,7 +25,7 @@ import type { RedisLink } from './realtime/redis';
 import { createUsersService, usersRoutes } from './users';
 import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
-import { createCampaignsService, campaignsRoutes } from './campaigns';
+import { createCampaignsService, campaignsRoutes, setDefaultTimeZone } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
 import { createStockService, stockRoutes, type StockService } from './stock';
 import { createDonationsService, donationsRoutes } from './donations';
@@ -73,6 +73,8 @@ const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 /** Builds the HTTP app, Socket.io and every component on an open database connection. */
 export function createKaravan(options: KaravanOptions): Karavan {
   const { config, logger } = options;
+  // A campaign that names no time zone reads times on KARAVAN_TIME_ZONE's clock.
+  setDefaultTimeZone(config.timeZone);
   const events = createEventBus();
   const auth = createAuthService(
     {

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TIME_ZONE, timeZone } from '@karavan/shared';
 import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
@@ -47,6 +48,8 @@ export interface Config {
   clientDir: string;
   /** How often the server looks for lots with 48 h or 24 h left or just expired (0: never). */
   expiryCheckSeconds: number;
+  /** IANA time zone of a campaign that names none (KARAVAN_TIME_ZONE, default Asia/Bishkek). */
+  timeZone: string;
 }
 
 const envSchema = Joi.object({
@@ -107,6 +110,10 @@ const envSchema = Joi.object({
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(500).max(120_000).default(5_000),
   KARAVAN_CLIENT_DIR: Joi.string().default(path.join(REPO_ROOT, 'client', 'dist')),
   EXPIRY_CHECK_SECONDS: Joi.number().integer().min(0).max(3600).default(60),
+  KARAVAN_TIME_ZONE: timeZone()
+    .empty('')
+    .default(DEFAULT_TIME_ZONE)
+    .messages({ 'any.only': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek' }),
 })
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);
@@ -148,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS as number,
     clientDir: path.resolve(v.KARAVAN_CLIENT_DIR as string),
     expiryCheckSeconds: v.EXPIRY_CHECK_SECONDS as number,
+    timeZone: v.KARAVAN_TIME_ZONE as string,
   };
 }

@@ -10,6 +10,9 @@ import { repairStockOps } from './stock';
 import { repairShipmentIntents, settlePendingUpdateRecords } from './shipments';
 import { resolveJwtSecret } from './settings/settings';
 import { ensureFirstOrganiser } from './users';
+import { migrateCampaignNames } from './campaigns';
+import { migrateLocations } from './locations';
+import { migrateVolunteerSkills } from './volunteers';
 
 const REPAIR_EVERY_MS = 60 * 1000;
 
@@ -54,6 +57,17 @@ async function main(): Promise<void> {
     if (records.done + records.forgotten + keys > 0) {
       logger.warn({ ...records, idempotencyKeys: keys }, 'settled requests a stopped process left in progress');
     }
+  }
+
+  // Names older versions stored as plain strings become translated objects; free-text opening
+  // hours that say it plainly get their week (reading old data works without this too).
+  const migrated = {
+    campaigns: await migrateCampaignNames(),
+    locations: await migrateLocations(),
+    volunteers: await migrateVolunteerSkills(),
+  };
+  if (migrated.campaigns + migrated.locations + migrated.volunteers > 0) {
+    logger.info(migrated, 'translated names and structured opening hours of older records');
   }
 
   const jwtSecret = await resolveJwtSecret(config.jwtSecret);

@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
 import { phoneNumber, text, trimmedText, type TextSchema } from './text';
+import { localizedText, localizedTextDto, type LocalizedInput, type LocalizedText } from './localized';
+import { timeZone, weeklyHours, weeklyHoursDto, type WeeklyHours } from './hours';
 
 /*
  * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
@@ -283,13 +285,19 @@ export interface LocationContact {
 
 export interface LocationDto {
   id: string;
-  name: string;
+  /** In each language given; a name given as one string is the same in all four. */
+  name: LocalizedText;
   kind: LocationKind;
   address: string | null;
   position: GeoPosition | null;
   contact: LocationContact | null;
-  /** Free text, e.g. "Mon-Sat 9:00-18:00". */
+  /** Free text beside the week, e.g. "closed on public holidays" (older versions: the only hours). */
   openingHours: string | null;
+  /**
+   * When it is open, per weekday, in local time (the time zone of the campaign it serves); null:
+   * not known. Read from `openingHours` when only that was given and it says it plainly.
+   */
+  weeklyHours: WeeklyHours | null;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -308,16 +316,17 @@ const locationContact = () =>
   });
 
 export interface CreateLocationRequest {
-  name: string;
+  name: LocalizedInput;
   kind: LocationKind;
   address?: string | null;
   position?: GeoPosition | null;
   contact?: LocationContact | null;
   openingHours?: string | null;
+  weeklyHours?: Partial<WeeklyHours> | null;
   active?: boolean;
 }
 export const createLocationBody = Joi.object<CreateLocationRequest, true>({
-  name: freeText(120).required(),
+  name: localizedText(120).required(),
   kind: Joi.string()
     .valid(...LOCATION_KINDS)
     .required(),
@@ -325,17 +334,19 @@ export const createLocationBody = Joi.object<CreateLocationRequest, true>({
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
   openingHours: freeText(200, { multiline: true }).allow(null),
+  weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 });
 
 export type UpdateLocationRequest = Partial<CreateLocationRequest>;
 export const updateLocationBody = Joi.object<UpdateLocationRequest, true>({
-  name: freeText(120),
+  name: localizedText(120),
   kind: Joi.string().valid(...LOCATION_KINDS),
   address: freeText(300).allow(null),
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
   openingHours: freeText(200, { multiline: true }).allow(null),
+  weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 }).min(1);
 
@@ -354,7 +365,7 @@ export const listLocationsQuery = Joi.object<ListLocationsQuery, true>({
 
 export const locationDtoSchema = Joi.object<LocationDto, true>({
   id: id().required(),
-  name: Joi.string().required(),
+  name: localizedTextDto().required(),
   kind: Joi.string()
     .valid(...LOCATION_KINDS)
     .required(),
@@ -364,6 +375,7 @@ export const locationDtoSchema = Joi.object<LocationDto, true>({
     .allow(null)
     .required(),
   openingHours: Joi.string().allow(null).required(),
+  weeklyHours: weeklyHoursDto().allow(null).required(),
   active: Joi.boolean().required(),
   ...timestamps,
 }).label('Location');
@@ -389,14 +401,21 @@ export interface CampaignTarget {
 
 export interface CampaignDto {
   id: string;
-  name: string;
-  description: string | null;
+  name: LocalizedText;
+  description: LocalizedText | null;
   startsAt: string | null;
   endsAt: string | null;
   status: CampaignStatus;
   /** Shown on the public needs page (/needs/<id>) without sign-in. */
   public: boolean;
   targets: CampaignTarget[];
+  /**
+   * IANA time zone of the drive: receipts, waybills, the summary, day and hour buckets and the
+   * human columns of exports read times in it (the API itself stays UTC).
+   */
+  timeZone: string;
+  /** The collection points taking part (empty: every active collection point). */
+  locationIds: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -421,36 +440,57 @@ const campaignTargets = () =>
     .unique('itemId')
     .messages({ 'array.unique': '{{#label}} names an item that is already in the targets' });
 
+const campaignLocations = () =>
+  Joi.array()
+    .items(objectId())
+    .max(200)
+    .unique()
+    .messages({ 'array.unique': '{{#label}} names a place that is already taking part' });
+
 export interface CreateCampaignRequest {
-  name: string;
-  description?: string | null;
+  name: LocalizedInput;
+  description?: LocalizedInput | null;
   startsAt?: string | null;
   endsAt?: string | null;
   status?: CampaignStatus;
   public?: boolean;
   targets?: CampaignTargetInput[];
+  timeZone?: string;
+  locationIds?: string[];
 }
 export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
-  name: freeText(120).required(),
-  description: freeText(2000, { multiline: true }).allow(null),
+  name: localizedText(120).required(),
+  description: localizedText(2000, { multiline: true }).allow(null),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
   public: Joi.boolean(),
   targets: campaignTargets(),
+  timeZone: timeZone(),
+  locationIds: campaignLocations(),
 });
 
 /** `targets` replaces the whole list. */
 export type UpdateCampaignRequest = Partial<CreateCampaignRequest>;
 export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
-  name: freeText(120),
-  description: freeText(2000, { multiline: true }).allow(null),
+  name: localizedText(120),
+  description: localizedText(2000, { multiline: true }).allow(null),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
   public: Joi.boolean(),
   targets: campaignTargets(),
+  timeZone: timeZone(),
+  locationIds: campaignLocations(),
 }).min(1);
+
+/** What a new campaign starts with: the deployment's time zone (KARAVAN_TIME_ZONE). */
+export interface CampaignDefaultsDto {
+  timeZone: string;
+}
+export const campaignDefaultsSchema = Joi.object<CampaignDefaultsDto, true>({
+  timeZone: Joi.string().required(),
+}).label('CampaignDefaults');
 
 export interface ListCampaignsQuery extends PageQuery {
   status?: CampaignStatus;
@@ -465,8 +505,8 @@ export const listCampaignsQuery = Joi.object<ListCampaignsQuery, true>({
 
 export const campaignDtoSchema = Joi.object<CampaignDto, true>({
   id: id().required(),
-  name: Joi.string().required(),
-  description: Joi.string().allow(null).required(),
+  name: localizedTextDto().required(),
+  description: localizedTextDto().allow(null).required(),
   startsAt: Joi.string().isoDate().allow(null).required(),
   endsAt: Joi.string().isoDate().allow(null).required(),
   status: Joi.string()
@@ -476,6 +516,8 @@ export const campaignDtoSchema = Joi.object<CampaignDto, true>({
   targets: Joi.array()
     .items(Joi.object({ itemId: id().required(), quantity: Joi.number().integer().min(1).required() }))
     .required(),
+  timeZone: Joi.string().required(),
+  locationIds: Joi.array().items(id()).required(),
   ...timestamps,
 }).label('Campaign');
 
@@ -511,8 +553,8 @@ export interface VolunteerVehicle {
 export interface VolunteerSkills {
   licenceCategories: string[];
   vehicle: VolunteerVehicle | null;
-  /** Free-form skills, e.g. "loading", "translation", "first aid". */
-  other: string[];
+  /** Free-form skills, e.g. "loading", "translation", "first aid", each in the languages given. */
+  other: LocalizedText[];
 }
 
 export interface VolunteerAvailability {
@@ -534,6 +576,10 @@ export interface VolunteerDto {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A skill's identity: its Russian name (or its one string), case-insensitive. */
+const skillKey = (skill: unknown): string =>
+  (typeof skill === 'string' ? skill : String((skill as { ru?: unknown } | null)?.ru ?? '')).trim().toLowerCase();
 
 const languageCode = () =>
   Joi.string()
@@ -557,16 +603,17 @@ const vehicle = () =>
 export interface VolunteerSkillsInput {
   licenceCategories?: string[];
   vehicle?: VolunteerVehicle | null;
-  other?: string[];
+  /** Each a plain string (every language) or `{ ru, en?, ky?, kk? }`. */
+  other?: LocalizedInput[];
 }
 const skills = () =>
   Joi.object<VolunteerSkillsInput, true>({
     licenceCategories: Joi.array().items(licenceCategory()).max(LICENCE_CATEGORIES.length).unique(),
     vehicle: vehicle().allow(null),
     other: Joi.array()
-      .items(freeText(60))
+      .items(localizedText(60))
       .max(30)
-      .unique((a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase()),
+      .unique((a: unknown, b: unknown) => skillKey(a) === skillKey(b)),
   });
 
 export interface VolunteerAvailabilityInput {
@@ -639,7 +686,7 @@ export const volunteerDtoSchema = Joi.object<VolunteerDto, true>({
     })
       .allow(null)
       .required(),
-    other: Joi.array().items(Joi.string()).required(),
+    other: Joi.array().items(localizedTextDto()).required(),
   }).required(),
   availability: Joi.object({
     available: Joi.boolean().required(),

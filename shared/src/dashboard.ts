@@ -1,5 +1,7 @@
 import Joi from 'joi';
 import type { BaseUnit, TranslatedName } from './catalogue';
+import { weeklyHoursDto, type WeeklyHours } from './hours';
+import { localizedTextDto, type LocalizedText } from './localized';
 
 /*
  * The organisers' dashboard and the public needs page (issue 9).
@@ -9,6 +11,8 @@ import type { BaseUnit, TranslatedName } from './catalogue';
 export interface DonationBucketDto {
   /** Start of the hour (ISO, UTC). */
   at: string;
+  /** The same moment on the campaign's clock, `YYYY-MM-DD HH:MM` (its `timeZone`). */
+  local: string;
   donations: number;
   /** Base units of every item together (a rough volume). */
   quantity: number;
@@ -16,6 +20,8 @@ export interface DonationBucketDto {
 
 export interface DonationsOverTimeDto {
   campaignId: string;
+  /** The campaign's IANA zone: the buckets are its hours. */
+  timeZone: string;
   hours: number;
   buckets: DonationBucketDto[];
 }
@@ -35,11 +41,13 @@ const count = () => Joi.number().integer();
 
 export const donationsOverTimeSchema = Joi.object<DonationsOverTimeDto, true>({
   campaignId: hexId().required(),
+  timeZone: Joi.string().required(),
   hours: count().min(1).required(),
   buckets: Joi.array()
     .items(
       Joi.object<DonationBucketDto, true>({
         at: Joi.string().isoDate().required(),
+        local: Joi.string().required(),
         donations: count().required(),
         quantity: count().required(),
       }),
@@ -70,16 +78,20 @@ export interface PublicNeedDto {
 /** A collection point as the public sees it: no contact person, no phone. */
 export interface PublicCollectionPointDto {
   id: string;
-  name: string;
+  name: LocalizedText;
   address: string | null;
   position: { lat: number; lng: number } | null;
   openingHours: string | null;
+  /** Per weekday, local time in the campaign's `timeZone` (see hoursToday in shared). */
+  weeklyHours: WeeklyHours | null;
 }
 
 export interface PublicCampaignDto {
   id: string;
-  name: string;
-  description: string | null;
+  name: LocalizedText;
+  description: LocalizedText | null;
+  /** IANA zone the collection points' hours are in. */
+  timeZone: string;
   startsAt: string | null;
   endsAt: string | null;
   status: 'draft' | 'active' | 'closed';
@@ -97,8 +109,9 @@ const nameSchema = Joi.object({
 
 export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
   id: hexId().required(),
-  name: Joi.string().allow('').required(),
-  description: Joi.string().allow('', null).required(),
+  name: localizedTextDto().required(),
+  description: localizedTextDto().allow(null).required(),
+  timeZone: Joi.string().required(),
   startsAt: Joi.string().isoDate().allow(null).required(),
   endsAt: Joi.string().isoDate().allow(null).required(),
   status: Joi.string().valid('draft', 'active', 'closed').required(),
@@ -124,10 +137,11 @@ export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
     .items(
       Joi.object<PublicCollectionPointDto, true>({
         id: hexId().required(),
-        name: Joi.string().allow('').required(),
+        name: localizedTextDto().required(),
         address: Joi.string().allow('', null).required(),
         position: Joi.object({ lat: Joi.number().required(), lng: Joi.number().required() }).allow(null).required(),
         openingHours: Joi.string().allow('', null).required(),
+        weeklyHours: weeklyHoursDto().allow(null).required(),
       }),
     )
     .required(),

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { objectId } from './common';
+import { LOCALES, objectId, type Locale } from './common';
 import { MOVEMENT_KINDS, type MovementKind } from './stock';
 import { SHIPMENT_STATUSES, type ShipmentStatus } from './shipments';
 
@@ -16,14 +16,14 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export interface ExportOptions {
   format?: ExportFormat;
   bom?: boolean;
-  /** Item names in this language (default ru). */
-  lang?: 'ru' | 'en';
+  /** Names of items, places and campaigns in this language (default ru; Russian where a name has no translation). */
+  lang?: Locale;
 }
 
 const exportKeys = {
   format: Joi.string().valid(...EXPORT_FORMATS),
   bom: Joi.boolean().truthy('1').falsy('0'),
-  lang: Joi.string().valid('ru', 'en'),
+  lang: Joi.string().valid(...LOCALES),
 };
 
 export interface ExportDonationsQuery extends ExportOptions {

@@ -2,6 +2,8 @@ export * from './roles';
 export * from './errors';
 export * from './common';
 export * from './text';
+export * from './localized';
+export * from './hours';
 export * from './auth';
 export * from './users';
 export * from './events';

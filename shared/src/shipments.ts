@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { freeText, type BaseUnit, type TranslatedName } from './catalogue';
+import { localizedTextDto, type LocalizedText } from './localized';
 import { text, trimmedText } from './text';
 import type { Right } from './roles';
 
@@ -177,7 +178,7 @@ export interface ShipmentLotDto {
 /** A place of a shipment by name: drivers cannot read the catalogue, so the shipment names it. */
 export interface ShipmentPlaceDto {
   id: string;
-  name: string;
+  name: LocalizedText;
 }
 
 export interface ShipmentLineDto {
@@ -473,7 +474,9 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   applied: Joi.boolean().required(),
 }).label('ShipmentUpdate');
 
-const placeSchema = Joi.object({ id: Joi.string().required(), name: Joi.string().required() }).label('ShipmentPlace');
+const placeSchema = Joi.object({ id: Joi.string().required(), name: localizedTextDto().required() }).label(
+  'ShipmentPlace',
+);
 
 const summaryKeys = {
   id: Joi.string().required(),

@@ -115,7 +115,7 @@ test('When a donation is recorded through the API, then the dashboard shows it w
   // The chart counts it in its hour.
   await page.getByText('Всего пожертвований за 48 ч: 1').first().waitFor();
   // The stock of the origin shows the lots.
-  await page.locator('[data-testid="stock"]').getByText(scene.origin.name).waitFor();
+  await page.locator('[data-testid="stock"]').getByText(scene.origin.name.ru).waitFor();
   expect(navigations).toBe(0);
   // No donor's name or phone on the big screen.
   const text = (await page.locator('body').textContent()) ?? '';

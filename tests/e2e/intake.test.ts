@@ -57,15 +57,18 @@ async function makeWorld() {
     shelfLifeHours: 120,
   });
   const water = await item({ name: { ru: `Вода ${tag}`, en: `Water ${tag}` }, baseUnit: 'piece', perishable: false });
-  const point = await post<Named>(organiser.auth, '/api/locations', {
-    name: `Пункт приёма ${tag}`,
-    kind: 'collection_point',
-  });
-  const campaign = await post<Named>(organiser.auth, '/api/campaigns', {
-    name: `Январь 2022 ${tag}`,
-    status: 'active',
-    targets: [{ itemId: bread.id, quantity: 15_000 }],
-  });
+  // Names come back translated ({ ru, en, ky, kk }); the screens here are in Russian.
+  const russian = (named: { id: string; name: { ru: string } }): Named => ({ ...named, name: named.name.ru });
+  const point = russian(
+    await post(organiser.auth, '/api/locations', { name: `Пункт приёма ${tag}`, kind: 'collection_point' }),
+  );
+  const campaign = russian(
+    await post(organiser.auth, '/api/campaigns', {
+      name: `Январь 2022 ${tag}`,
+      status: 'active',
+      targets: [{ itemId: bread.id, quantity: 15_000 }],
+    }),
+  );
   const donate = (lines: object[], extra: object = {}) =>
     post<{ id: string }>(coordinator.auth, '/api/donations', {
       campaignId: campaign.id,

@@ -103,7 +103,7 @@ test('When a public campaign is opened without signing in, then it shows what is
   await needs.getByText(/Ещё нужно: 380/).waitFor();
   expect(await needs.textContent()).toMatch(/Готово к отправке: 120/);
   await page.getByText('Пн–Сб 9:00–18:00').waitFor();
-  await page.locator('.needs-points').getByText(scene.origin.name).waitFor();
+  await page.locator('.needs-points').getByText(scene.origin.name.ru).waitFor();
   // Nobody's name or phone: no donor, no contact person, no driver.
   const text = (await page.locator('body').textContent()) ?? '';
   for (const secret of ['Айгуль', '+996555123456', 'Бакыт', '+996700111222', scene.driver.user.email]) {

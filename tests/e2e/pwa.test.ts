@@ -74,7 +74,7 @@ test('When the server is stopped, then intake still opens with its point, campai
   const post = async (path: string, body: object) => {
     const res = await request(app!.url).post(path).set(organiser.auth).send(body);
     expect(res.status).toBe(201);
-    return res.body as { id: string; name: string };
+    return res.body as { id: string; name: { ru: string } };
   };
   await post('/api/items', {
     name: { ru: `Молоко ${tag}`, en: `Milk ${tag}` },
@@ -100,7 +100,9 @@ test('When the server is stopped, then intake still opens with its point, campai
   await page.getByLabel('Электронная почта').fill(user.email);
   await page.getByLabel('Пароль', { exact: true }).fill(password);
   await page.keyboard.press('Enter');
-  const pointShown = page.getByRole('combobox', { name: 'Пункт приёма' }).and(page.locator(`[value="${point.name}"]`));
+  const pointShown = page
+    .getByRole('combobox', { name: 'Пункт приёма' })
+    .and(page.locator(`[value="${point.name.ru}"]`));
   await pointShown.waitFor();
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -110,7 +112,7 @@ test('When the server is stopped, then intake still opens with its point, campai
     expect(tries).toBeLessThan(60);
     await page.waitForTimeout(250);
   }
-  expect(await savedCache(page)).toContain(campaign.name);
+  expect(await savedCache(page)).toContain(campaign.name.ru);
 
   await app.close();
   app = undefined;

@@ -63,10 +63,13 @@ test('When an organiser adds an item with translated names and packs and a place
   await page.getByText('Места', { exact: true }).click();
   await page.getByTestId('location-new').click();
   const place = page.getByTestId('location-form');
-  await place.getByLabel('Название').fill(`Пункт выдачи ${world.tag}`);
+  await place.getByLabel('Название по-русски').fill(`Пункт выдачи ${world.tag}`);
+  await place.getByLabel('Название по-английски').fill(`Almaty point ${world.tag}`);
   await place.getByLabel('Тип').selectOption('distribution_point');
   await place.getByLabel('Адрес').fill('Алматы, ул. Абая, 1');
-  await place.getByLabel('Часы работы').fill('9:00–18:00');
+  await place.getByLabel('Понедельник').fill('9:00–18:00');
+  await place.getByRole('button', { name: 'Как в понедельник — каждый день' }).click();
+  await place.getByLabel('Воскресенье').fill('');
   // A click on the map picks a position (no tiles here: a plain background); typing overrides it.
   await page.getByTestId('map-picker').click();
   expect(await place.getByLabel('Широта').inputValue()).not.toBe('');

@@ -38,15 +38,20 @@ export async function makeWorld(url: string) {
     perishable: true,
     shelfLifeHours: 240,
   });
-  const place = (name: string, kind: string) => post<Named>(url, organiser.auth, '/api/locations', { name, kind });
+  // Names come back translated ({ ru, en, ky, kk }); the screens here are in Russian.
+  const russian = (named: { id: string; name: { ru: string } }): Named => ({ ...named, name: named.name.ru });
+  const place = async (name: string, kind: string) =>
+    russian(await post(url, organiser.auth, '/api/locations', { name, kind }));
   const point = await place(`Пункт ${tag}`, 'collection_point');
   const warehouse = await place(`Склад ${tag}`, 'warehouse');
   const checkpoint = await place(`КПП ${tag}`, 'checkpoint');
-  const campaign = await post<Named>(url, organiser.auth, '/api/campaigns', {
-    name: `Кампания ${tag}`,
-    status: 'active',
-    targets: [{ itemId: milk.id, quantity: 1000 }],
-  });
+  const campaign = russian(
+    await post(url, organiser.auth, '/api/campaigns', {
+      name: `Кампания ${tag}`,
+      status: 'active',
+      targets: [{ itemId: milk.id, quantity: 1000 }],
+    }),
+  );
   return { tag, organiser, coordinator, milk, point, warehouse, checkpoint, campaign };
 }
 export type World = Awaited<ReturnType<typeof makeWorld>>;

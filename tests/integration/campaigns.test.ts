@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { campaignDtoSchema, pageSchema, type ItemDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
-import { buildCampaign, buildItem } from '../support/catalogue';
+import { Campaign, migrateCampaignNames } from '../../server/src/campaigns';
+import { buildCampaign, buildItem, buildLocation } from '../support/catalogue';
 import { signedIn } from '../support/factories';
 
 let app: TestApp;
@@ -49,9 +50,10 @@ describe('POST /api/campaigns', () => {
     const res = await api().post('/api/campaigns').set(organiser.auth).send(body);
     expect(res.status).toBe(201);
     expect(campaignDtoSchema.validate(res.body).error).toBeUndefined();
+    const every = (text: string) => ({ ru: text, en: text, ky: text, kk: text });
     expect(res.body).toMatchObject({
-      name: body.name,
-      description: body.description,
+      name: every(body.name),
+      description: every(body.description),
       startsAt: '2022-01-06T02:00:00.000Z',
       endsAt: '2022-01-20T00:00:00.000Z',
       status: 'draft',
@@ -307,5 +309,128 @@ describe('PATCH /api/campaigns/:id', () => {
       .set(organiser.auth)
       .send({ public: true });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('Translated names, time zones and collection points', () => {
+  test('When a name is one string, then it is every language; when an object, then each language as given', async () => {
+    const plain = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name: `Зима ${tag()}` });
+    expect(plain.status).toBe(201);
+    const { ru } = plain.body.name;
+    expect(plain.body.name).toEqual({ ru, en: ru, ky: ru, kk: ru });
+    const name = { ru: `Хлеб детям ${tag()}`, en: 'Bread for children', ky: 'Балдарга нан', kk: 'Балаларға нан' };
+    const translated = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name, description: { ru: 'Только хлеб', en: 'Bread only' } });
+    expect(translated.status).toBe(201);
+    expect(translated.body).toMatchObject({ name, description: { ru: 'Только хлеб', en: 'Bread only' } });
+    // Found in any of its languages.
+    const found = await api().get('/api/campaigns').query({ q: 'балаларға' }).set(coordinator.auth);
+    expect(ids(found)).toContain(translated.body.id);
+    const renamed = await api()
+      .patch(`/api/campaigns/${translated.body.id}`)
+      .set(organiser.auth)
+      .send({ name: 'Один язык' });
+    expect(renamed.body.name).toEqual({ ru: 'Один язык', en: 'Один язык', ky: 'Один язык', kk: 'Один язык' });
+  });
+
+  test('When a translated name has no Russian, or a blank language, then it answers 400 naming it', async () => {
+    const res = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name: { en: 'Only English' } });
+    expect(res.status).toBe(400);
+    expect(paths(res)).toEqual(['body.name.ru']);
+    const blank = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name: { ru: 'Сбор', kk: '   ' } });
+    expect(blank.status).toBe(400);
+    expect(paths(blank)).toEqual(['body.name.kk']);
+  });
+
+  test('When no time zone is given, then it is KARAVAN_TIME_ZONE (Asia/Bishkek); another IANA zone is stored; an unknown one is 400', async () => {
+    expect((await api().get('/api/campaigns/defaults').set(coordinator.auth)).body).toEqual({
+      timeZone: 'Asia/Bishkek',
+    });
+    const plain = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name: `Пояс ${tag()}` });
+    expect(plain.body.timeZone).toBe('Asia/Bishkek');
+    const almaty = await api()
+      .patch(`/api/campaigns/${plain.body.id}`)
+      .set(organiser.auth)
+      .send({ timeZone: 'Asia/Almaty' });
+    expect(almaty.status).toBe(200);
+    expect(almaty.body.timeZone).toBe('Asia/Almaty');
+    for (const timeZone of ['Mars/Olympus', 'UTC+6', 'asia/almaty', '']) {
+      const res = await api().patch(`/api/campaigns/${plain.body.id}`).set(organiser.auth).send({ timeZone });
+      expect(res.status).toBe(400);
+      expect(paths(res)).toEqual(['body.timeZone']);
+    }
+    expect((await api().get(`/api/campaigns/${plain.body.id}`).set(organiser.auth)).body.timeZone).toBe('Asia/Almaty');
+  });
+
+  test('When collection points take part, then they are stored; a warehouse or an unknown place is 422 and nothing changes', async () => {
+    const point = await buildLocation();
+    const warehouse = await buildLocation({ kind: 'warehouse' });
+    const res = await api()
+      .post('/api/campaigns')
+      .set(organiser.auth)
+      .send({ name: `Пункты ${tag()}`, locationIds: [point.id] });
+    expect(res.status).toBe(201);
+    expect(res.body.locationIds).toEqual([point.id]);
+    const bad = await api()
+      .patch(`/api/campaigns/${res.body.id}`)
+      .set(organiser.auth)
+      .send({ locationIds: [point.id, warehouse.id, 'c'.repeat(24)] });
+    expect(bad.status).toBe(422);
+    expect(paths(bad)).toEqual(['body.locationIds.1', 'body.locationIds.2']);
+    expect((await api().get(`/api/campaigns/${res.body.id}`).set(coordinator.auth)).body.locationIds).toEqual([
+      point.id,
+    ]);
+  });
+
+  test('When a campaign was stored by an older version with a plain-string name, then it reads as every language and the start-up migration converts it', async () => {
+    const name = `Старый сбор ${tag()}`;
+    const { insertedId } = await Campaign.collection.insertOne({
+      name,
+      description: 'по-старому',
+      status: 'active',
+      public: false,
+      targets: [],
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as never);
+    const id = String(insertedId);
+    const read = await api().get(`/api/campaigns/${id}`).set(coordinator.auth);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      name: { ru: name, en: name, ky: name, kk: name },
+      description: { ru: 'по-старому', en: 'по-старому', ky: 'по-старому', kk: 'по-старому' },
+      timeZone: 'Asia/Bishkek',
+      locationIds: [],
+    });
+    expect(ids(await api().get('/api/campaigns').query({ q: name }).set(coordinator.auth))).toEqual([id]);
+    expect(await migrateCampaignNames()).toBeGreaterThanOrEqual(1);
+    const stored = await Campaign.collection.findOne({ _id: insertedId });
+    expect(stored?.name).toEqual({ ru: name, en: name, ky: name, kk: name });
+    expect((await api().get(`/api/campaigns/${id}`).set(coordinator.auth)).body).toEqual(read.body);
+  });
+
+  test('When a coordinator reads campaigns, then they may; publishing or closing is for organisers only', async () => {
+    const campaign = await buildCampaign({ status: 'draft' });
+    expect((await api().get(`/api/campaigns/${campaign.id}`).set(coordinator.auth)).status).toBe(200);
+    for (const status of ['active', 'closed']) {
+      const res = await api().patch(`/api/campaigns/${campaign.id}`).set(coordinator.auth).send({ status });
+      expect(res.status).toBe(403);
+    }
+    expect((await api().get(`/api/campaigns/${campaign.id}`).set(organiser.auth)).body.status).toBe('draft');
+    expect((await api().get('/api/campaigns/defaults').set(driver.auth)).status).toBe(403);
   });
 });

@@ -34,7 +34,7 @@ describe('PDF documents', () => {
     await seedDemo();
     auth = { Authorization: `Bearer ${(await login(app.url, 'aigul@demo.karavan', DEMO_PASSWORD)).accessToken}` };
     const campaigns = await request(app.url).get('/api/campaigns').set(auth);
-    campaignId = campaigns.body.items.find((c: { name: string }) => /January 2022/.test(c.name)).id;
+    campaignId = campaigns.body.items.find((c: { name: { en?: string } }) => /January 2022/.test(c.name.en ?? '')).id;
   });
   afterAll(async () => {
     await app.close();

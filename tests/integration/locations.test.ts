@@ -38,10 +38,59 @@ describe('POST /api/locations', () => {
       const res = await api().post('/api/locations').set(auth(role)).send(body);
       expect(res.status).toBe(201);
       expect(locationDtoSchema.validate(res.body).error).toBeUndefined();
-      expect(res.body).toMatchObject({ ...body, active: true });
+      const every = { ru: body.name, en: body.name, ky: body.name, kk: body.name };
+      expect(res.body).toMatchObject({ ...body, name: every, active: true });
+      // Free-text hours that say it plainly also get their week.
+      const nine = [{ opens: '09:00', closes: '18:00' }];
+      expect(res.body.weeklyHours).toEqual({
+        mon: nine,
+        tue: nine,
+        wed: nine,
+        thu: nine,
+        fri: nine,
+        sat: nine,
+        sun: [],
+      });
       expect((await api().get(`/api/locations/${res.body.id}`).set(auth(role))).body).toEqual(res.body);
     },
   );
+
+  test('When a place is named in several languages with its week, then both are kept and search finds every language', async () => {
+    const t = tag();
+    const name = { ru: `Пункт «Вефа» ${t}`, en: `Vefa point ${t}`, kk: `«Вефа» пункті ${t}` };
+    const weeklyHours = {
+      mon: [
+        { opens: '09:00', closes: '13:00' },
+        { opens: '14:00', closes: '18:00' },
+      ],
+      sat: [{ opens: '10:00', closes: '24:00' }],
+    };
+    const res = await api()
+      .post('/api/locations')
+      .set(organiser.auth)
+      .send({ name, kind: 'collection_point', weeklyHours });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toEqual(name);
+    expect(res.body.weeklyHours).toEqual({ tue: [], wed: [], thu: [], fri: [], sun: [], ...weeklyHours });
+    expect(
+      ids(
+        await api()
+          .get('/api/locations')
+          .query({ q: `vefa point ${t}` })
+          .set(coordinator.auth),
+      ),
+    ).toEqual([res.body.id]);
+    const bad = await api()
+      .patch(`/api/locations/${res.body.id}`)
+      .set(organiser.auth)
+      .send({ weeklyHours: { mon: [{ opens: '18:00', closes: '09:00' }], tue: [{ opens: '9:00', closes: '25:00' }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'body.weeklyHours.mon.0',
+      'body.weeklyHours.tue.0.closes',
+      'body.weeklyHours.tue.0.opens',
+    ]);
+  });
 
   test('When only name and kind are given, then the rest is null', async () => {
     const res = await api().post('/api/locations').set(organiser.auth).send({ name: 'КПП Ак-Жол', kind: 'checkpoint' });

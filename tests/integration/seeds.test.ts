@@ -64,7 +64,7 @@ describe('npm run seed (the January 2022 drive)', () => {
     const token = (await login(app.url, 'aigul@demo.karavan', DEMO_PASSWORD)).accessToken;
     const auth = { Authorization: `Bearer ${token}` };
     const campaigns = await request(app.url).get('/api/campaigns').set(auth);
-    const campaign = campaigns.body.items.find((c: { name: string }) => /January 2022/.test(c.name));
+    const campaign = campaigns.body.items.find((c: { name: { en?: string } }) => /January 2022/.test(c.name.en ?? ''));
     expect(campaign.targets.map((t: { quantity: number }) => t.quantity)).toEqual([15000, 15000, 5000]);
     const shipments = await request(app.url).get('/api/shipments').query({ campaignId: campaign.id }).set(auth);
     expect(shipments.body.items.map((s: { status: string }) => s.status).sort()).toEqual(

@@ -250,6 +250,6 @@ describe('What a driver sees of their shipment', () => {
     expect(seen.lines[0]!.item).toEqual({ name: scene.item.name, baseUnit: scene.item.baseUnit });
     const list = await api().get('/api/shipments').set(scene.driver.auth).expect(200);
     const listed = (list.body.items as ShipmentDto[]).find((s) => s.id === shipment.id)!;
-    expect(listed.destination?.name).toBe(scene.destination.name);
+    expect(listed.destination?.name).toEqual(scene.destination.name);
   });
 });

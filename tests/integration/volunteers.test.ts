@@ -48,7 +48,8 @@ describe('POST /api/volunteers', () => {
         skills: {
           licenceCategories: ['b', 'C', 'CE'],
           vehicle: { kind: 'truck', plate: '01KG777AAA', capacityKg: 10000 },
-          other: ['loading', 'first aid'],
+          // A skill as one string (every language) or translated.
+          other: ['loading', { ru: 'первая помощь', en: 'first aid' }],
         },
         availability: { available: false, note: 'в рейсе до 12 января' },
         notes: 'Знает дорогу через Кордай',
@@ -63,7 +64,14 @@ describe('POST /api/volunteers', () => {
         name: body.name,
         phone: body.phone,
         languages: ['ru', 'ky', 'kk'],
-        skills: { ...body.skills, licenceCategories: ['B', 'C', 'CE'] },
+        skills: {
+          ...body.skills,
+          licenceCategories: ['B', 'C', 'CE'],
+          other: [
+            { ru: 'loading', en: 'loading', ky: 'loading', kk: 'loading' },
+            { ru: 'первая помощь', en: 'first aid' },
+          ],
+        },
         availability: body.availability,
         notes: body.notes,
         userId: null,
@@ -171,7 +179,10 @@ describe('GET /api/volunteers', () => {
     const trucker = await buildVolunteer({
       name: `B trucker ${t}`,
       languages: ['ru', 'kk'],
-      skills: { licenceCategories: ['B', 'C', 'CE'], other: ['Loading'] },
+      skills: {
+        licenceCategories: ['B', 'C', 'CE'],
+        other: ['Loading', { ru: 'перевод', en: 'Translation', kk: 'аударма' }],
+      },
     });
     const cook = await buildVolunteer({
       name: `A cook ${t}`,
@@ -196,6 +207,10 @@ describe('GET /api/volunteers', () => {
     expect(ids(await list({ skill: 'ce' }))).toEqual([trucker.id]);
     expect(ids(await list({ skill: 'C' }))).toEqual([cook.id, trucker.id]);
     expect(ids(await list({ skill: 'loading' }))).toEqual([trucker.id]);
+    // A translated skill is found in any of its languages.
+    expect(ids(await list({ skill: 'translation' }))).toEqual([trucker.id]);
+    expect(ids(await list({ skill: 'АУДАРМА' }))).toEqual([trucker.id]);
+    expect(ids(await list({ skill: 'Перевод' }))).toEqual([trucker.id]);
     expect(ids(await list({ skill: 'B' }))).toEqual([trucker.id, car.id]);
     expect(ids(await list({ language: 'ru' }))).toEqual([trucker.id, car.id]);
     expect(ids(await list({ language: 'KY' }))).toEqual([cook.id]);
@@ -265,7 +280,7 @@ describe('PATCH /api/volunteers/:id', () => {
       skills: {
         licenceCategories: volunteer.skills.licenceCategories,
         vehicle: volunteer.skills.vehicle,
-        other: ['translation'],
+        other: [{ ru: 'translation', en: 'translation', ky: 'translation', kk: 'translation' }],
       },
       availability: { available: false, note: 'болеет' },
     });

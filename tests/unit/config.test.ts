@@ -6,6 +6,12 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, mongodbUri: undefined, redisUrl: undefined, corsOrigins: [] });
   });
 
+  test('When KARAVAN_TIME_ZONE is unset, then campaigns default to Asia/Bishkek; an IANA zone is taken; anything else fails naming it', () => {
+    expect(loadConfig({}).timeZone).toBe('Asia/Bishkek');
+    expect(loadConfig({ KARAVAN_TIME_ZONE: 'Asia/Almaty' }).timeZone).toBe('Asia/Almaty');
+    expect(() => loadConfig({ KARAVAN_TIME_ZONE: 'Bishkek' })).toThrow(/"KARAVAN_TIME_ZONE" must be an IANA time zone/);
+  });
+
   test('When PORT is not a port, then it fails naming PORT', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/"PORT"/);

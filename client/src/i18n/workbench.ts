@@ -28,12 +28,16 @@ import volunteersEn from '../features/volunteers/i18n/en.json';
 import volunteersKk from '../features/volunteers/i18n/kk.json';
 import volunteersKy from '../features/volunteers/i18n/ky.json';
 import volunteersRu from '../features/volunteers/i18n/ru.json';
+import campaignsEn from '../features/campaigns/i18n/en.json';
+import campaignsKk from '../features/campaigns/i18n/kk.json';
+import campaignsKy from '../features/campaigns/i18n/ky.json';
+import campaignsRu from '../features/campaigns/i18n/ru.json';
 
 export const workbenchMessages = {
-  ru: { ...uiRu, ...pagerRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu, ...catalogueRu },
-  en: { ...uiEn, ...pagerEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn, ...catalogueEn },
-  ky: { ...uiKy, ...pagerKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy, ...catalogueKy },
-  kk: { ...uiKk, ...pagerKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk, ...catalogueKk },
+  ru: { ...uiRu, ...pagerRu, ...shipmentsRu, ...stockRu, ...usersRu, ...volunteersRu, ...catalogueRu, ...campaignsRu },
+  en: { ...uiEn, ...pagerEn, ...shipmentsEn, ...stockEn, ...usersEn, ...volunteersEn, ...catalogueEn, ...campaignsEn },
+  ky: { ...uiKy, ...pagerKy, ...shipmentsKy, ...stockKy, ...usersKy, ...volunteersKy, ...catalogueKy, ...campaignsKy },
+  kk: { ...uiKk, ...pagerKk, ...shipmentsKk, ...stockKk, ...usersKk, ...volunteersKk, ...catalogueKk, ...campaignsKk },
 };
 
 export type WorkbenchMessages = typeof workbenchMessages.ru;

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import type { Page } from '@karavan/shared';
+import { localize, type LocalizedText, type Page } from '@karavan/shared';
 import { fetchAllPages } from './pages';
 import type { CampaignDto, ItemDto, LocationDto, TranslatedName } from './contracts';
 import { queryKeys } from './realtime/cache';
@@ -40,6 +40,15 @@ export function useItemName(): (name: TranslatedName | undefined) => string {
     const language = i18n.language as keyof TranslatedName;
     return name[language] || name.ru || name.en;
   };
+}
+
+/**
+ * A campaign's, place's or skill's name (or description) in the interface language, Russian when
+ * it has no translation; a plain string (older data) as it is.
+ */
+export function useLocalize(): (text: LocalizedText | string | null | undefined) => string {
+  const { i18n } = useTranslation();
+  return (text) => localize(text, i18n.language);
 }
 
 /** Looks things up by id in a loaded page. */

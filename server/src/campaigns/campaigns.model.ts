@@ -3,8 +3,10 @@ import { CAMPAIGN_STATUSES } from '@karavan/shared';
 
 const campaignSchema = new Schema(
   {
-    name: { type: String, required: true },
-    description: { type: String, default: null },
+    /** `{ ru, en?, ky?, kk? }`; older versions stored a plain string (read as every language). */
+    name: { type: Schema.Types.Mixed, required: true },
+    /** Like `name`, or null. */
+    description: { type: Schema.Types.Mixed, default: null },
     startsAt: { type: Date, default: null },
     endsAt: { type: Date, default: null },
     status: { type: String, enum: CAMPAIGN_STATUSES, required: true, default: 'draft' },
@@ -23,10 +25,14 @@ const campaignSchema = new Schema(
       ],
       default: [],
     },
+    /** IANA zone; null (older campaigns): KARAVAN_TIME_ZONE. */
+    timeZone: { type: String, default: null },
+    /** The collection points taking part; empty: every active collection point. */
+    locationIds: { type: [Schema.Types.ObjectId], default: [] },
   },
   { timestamps: true, versionKey: false },
 );
-campaignSchema.index({ name: 1, _id: 1 });
+campaignSchema.index({ 'name.ru': 1, _id: 1 });
 
 export type CampaignFields = InferSchemaType<typeof campaignSchema>;
 export type CampaignDoc = HydratedDocumentFromSchema<typeof campaignSchema>;

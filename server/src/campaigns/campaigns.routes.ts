@@ -1,4 +1,5 @@
 import {
+  campaignDefaultsSchema,
   campaignDtoSchema,
   idParams,
   listCampaignsQuery,
@@ -12,6 +13,7 @@ import {
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { CampaignsService } from './campaigns.service';
+import { defaultTimeZone } from './time-zone';
 
 const one = { description: 'The campaign', schema: campaignDtoSchema };
 const notFound = { description: 'No such campaign' };
@@ -37,15 +39,35 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
         return { status: 200, body: await service.list(actor!, query) };
       },
     }),
+    defineRoute({
+      method: 'get',
+      path: '/api/campaigns/defaults',
+      tag: 'campaigns',
+      summary: 'What a new campaign starts with',
+      description:
+        '`timeZone`: the IANA zone a campaign gets when it names none (KARAVAN_TIME_ZONE, default Asia/Bishkek).',
+      access: 'campaigns:read',
+      responses: { 200: { description: 'The defaults', schema: campaignDefaultsSchema } },
+      handler() {
+        return { status: 200, body: { timeZone: defaultTimeZone() } };
+      },
+    }),
     defineRoute<CreateCampaignRequest>({
       method: 'post',
       path: '/api/campaigns',
       tag: 'campaigns',
       summary: 'Create a campaign',
+      description:
+        '`name` and `description`: a plain string (the same in every language) or `{ ru, en?, ky?, kk? }`; answered as the object. `timeZone`: an IANA zone (default KARAVAN_TIME_ZONE) on whose clock receipts, waybills, the summary, hour buckets and export `_local` columns read times. `locationIds`: the collection points taking part (none: every active one).',
       access: 'campaigns:manage',
       idempotent: true,
       body: createCampaignBody,
-      responses: { 201: one, 422: { description: 'A target names no item, or a unit the item does not have' } },
+      responses: {
+        201: one,
+        422: {
+          description: 'A target names no item or a unit the item does not have, or a place is no collection point',
+        },
+      },
       async handler({ actor, body, res }) {
         return { status: 201, body: await service.create(actor!, body, idempotentId(res)) };
       },
@@ -68,7 +90,7 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
       tag: 'campaigns',
       summary: 'Update a campaign',
       description:
-        "`targets` replaces the whole list (quantities in base units or one of the item's pack units). Status moves draft -> active -> closed (a closed campaign may reopen); campaigns are never deleted.",
+        "`targets` and `locationIds` replace the whole list (quantities in base units or one of the item's pack units); names as in POST. Status moves draft -> active -> closed (a closed campaign may reopen); campaigns are never deleted.",
       access: 'campaigns:manage',
       params: idParams,
       body: updateCampaignBody,
@@ -76,7 +98,9 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
         200: one,
         404: notFound,
         409: { description: 'The status cannot move this way; `details` lists the allowed next states' },
-        422: { description: 'A target names no item, or a unit the item does not have' },
+        422: {
+          description: 'A target names no item or a unit the item does not have, or a place is no collection point',
+        },
       },
       async handler({ actor, params, body }) {
         return { status: 200, body: await service.update(actor!, params.id, body) };

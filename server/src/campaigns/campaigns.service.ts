@@ -1,8 +1,11 @@
 import {
   CAMPAIGN_TRANSITIONS,
+  LOCALES,
   toBaseQuantity,
   lineLimitDetail,
   TOTAL_MAX,
+  toLocalized,
+  toLocalizedOrNull,
   type CampaignDto,
   type CampaignTarget,
   type CampaignTargetInput,
@@ -13,11 +16,13 @@ import {
   type UpdateCampaignRequest,
 } from '@karavan/shared';
 import { findItems } from '../items';
+import { findLocations } from '../locations';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
 import { containing, isObjectIdHex } from '../lib/text-search';
 import { Campaign, type CampaignDoc } from './campaigns.model';
 import { presentCampaign } from './campaigns.presenter';
+import { defaultTimeZone } from './time-zone';
 
 async function findCampaign(id: string): Promise<CampaignDoc> {
   const campaign = isObjectIdHex(id) ? await Campaign.findById(id) : null;
@@ -65,6 +70,46 @@ async function resolveTargets(targets: CampaignTargetInput[]): Promise<CampaignT
   return resolved;
 }
 
+/** The collection points taking part: each must exist and be a collection point (422 otherwise). */
+async function resolveLocations(ids: string[]): Promise<string[]> {
+  const places = await findLocations(ids);
+  const details: ErrorDetail[] = [];
+  ids.forEach((id, index) => {
+    const place = places.get(id);
+    if (!place) details.push({ path: `body.locationIds.${index}`, message: 'no place has this id', type: 'reference' });
+    else if (place.kind !== 'collection_point') {
+      details.push({ path: `body.locationIds.${index}`, message: 'is not a collection point', type: 'reference' });
+    }
+  });
+  if (details.length > 0) throw new ApiError(422, 'UNPROCESSABLE', 'Some places are not collection points', details);
+  return ids;
+}
+
+/** Every language of a name or description, for a search ("contains", ignoring case). */
+export const localizedSearch = (field: string, pattern: RegExp) => [
+  { [field]: pattern },
+  ...LOCALES.map((locale) => ({ [`${field}.${locale}`]: pattern })),
+];
+
+/**
+ * Campaign names and descriptions stored as plain strings by older versions become translated
+ * objects (the same text in every language). Run at start; reading old data works without it.
+ */
+export async function migrateCampaignNames(): Promise<number> {
+  let changed = 0;
+  // A small collection, read whole: no `$type` query (not proven on the embedded database).
+  const all = await Campaign.find({}, { name: 1, description: 1 }).lean();
+  for (const doc of all.filter((d) => typeof d.name === 'string' || typeof d.description === 'string')) {
+    const set: Record<string, unknown> = {};
+    if (typeof doc.name === 'string') set.name = toLocalized(doc.name);
+    if (typeof doc.description === 'string') set.description = toLocalizedOrNull(doc.description);
+    // Not an edit: the record keeps its updatedAt.
+    const res = await Campaign.updateOne({ _id: doc._id }, { $set: set }, { timestamps: false });
+    changed += res.modifiedCount;
+  }
+  return changed;
+}
+
 function assertDates(startsAt: Date | null, endsAt: Date | null): void {
   if (startsAt && endsAt && endsAt < startsAt) {
     throw new ApiError(422, 'UNPROCESSABLE', 'The campaign cannot end before it starts', [
@@ -86,29 +131,32 @@ export function createCampaignsService() {
       const endsAt = toDate(input.endsAt);
       assertDates(startsAt, endsAt);
       const targets = await resolveTargets(input.targets ?? []);
+      const locationIds = await resolveLocations(input.locationIds ?? []);
       const campaign = await Campaign.create({
         ...(options.id ? { _id: options.id } : {}),
-        name: input.name,
-        description: input.description ?? null,
+        name: toLocalized(input.name),
+        description: toLocalizedOrNull(input.description),
         startsAt,
         endsAt,
         status: input.status ?? 'draft',
         public: input.public ?? false,
         targets,
+        timeZone: input.timeZone ?? defaultTimeZone(),
+        locationIds,
       });
       return presentCampaign(campaign);
     },
 
-    /** Lists campaigns sorted by name; `q` searches name and description. */
+    /** Lists campaigns sorted by Russian name; `q` searches name and description in every language. */
     async list(_actor: Actor, query: ListCampaignsQuery): Promise<Page<CampaignDto>> {
       const filter: Record<string, unknown> = {};
       if (query.status) filter.status = query.status;
       if (query.q) {
         const pattern = containing(query.q);
-        filter.$or = [{ name: pattern }, { description: pattern }];
+        filter.$or = [...localizedSearch('name', pattern), ...localizedSearch('description', pattern)];
       }
       const [items, total] = await Promise.all([
-        Campaign.find(filter).sort({ name: 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
+        Campaign.find(filter).sort({ 'name.ru': 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
         Campaign.countDocuments(filter),
       ]);
       return { items: items.map(presentCampaign), total, limit: query.limit, offset: query.offset };
@@ -140,8 +188,12 @@ export function createCampaignsService() {
       const endsAt = patch.endsAt !== undefined ? toDate(patch.endsAt) : (campaign.endsAt ?? null);
       assertDates(startsAt, endsAt);
       const targets = patch.targets !== undefined ? await resolveTargets(patch.targets) : undefined;
-      if (patch.name !== undefined) campaign.name = patch.name;
-      if (patch.description !== undefined) campaign.description = patch.description;
+      const locationIds = patch.locationIds !== undefined ? await resolveLocations(patch.locationIds) : undefined;
+      if (patch.name !== undefined) campaign.set('name', toLocalized(patch.name));
+      else if (typeof campaign.name === 'string') campaign.set('name', toLocalized(campaign.name));
+      if (patch.description !== undefined) campaign.set('description', toLocalizedOrNull(patch.description));
+      if (patch.timeZone !== undefined) campaign.timeZone = patch.timeZone;
+      if (locationIds) campaign.set('locationIds', locationIds);
       campaign.startsAt = startsAt;
       campaign.endsAt = endsAt;
       if (patch.status !== undefined) campaign.status = patch.status;

@@ -1,4 +1,11 @@
 export { Campaign, type CampaignDoc, type CampaignFields } from './campaigns.model';
 export { presentCampaign } from './campaigns.presenter';
-export { createCampaignsService, getCampaign, type CampaignsService } from './campaigns.service';
+export {
+  createCampaignsService,
+  getCampaign,
+  localizedSearch,
+  migrateCampaignNames,
+  type CampaignsService,
+} from './campaigns.service';
+export { defaultTimeZone, setDefaultTimeZone } from './time-zone';
 export { campaignsRoutes } from './campaigns.routes';

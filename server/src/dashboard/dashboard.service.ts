@@ -1,10 +1,17 @@
-import type { DonationDto, DonationsOverTimeDto, PublicCampaignDto } from '@karavan/shared';
+import {
+  localize,
+  wallClock,
+  type DonationDto,
+  type DonationsOverTimeDto,
+  type LocalizedText,
+  type PublicCampaignDto,
+} from '@karavan/shared';
 import type { EventBus } from '../lib/events';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
 import { Campaign, getCampaign } from '../campaigns';
 import { findItems } from '../items';
-import { Location } from '../locations';
+import { Location, presentLocation } from '../locations';
 import type { StockService } from '../stock';
 import { counterId, DonationCounter, HOUR_MS, hourStart } from './dashboard.model';
 
@@ -31,9 +38,13 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
   events.subscribe('donations.voided', ({ donation }) => void count(donation, -1));
 
   return {
-    /** Donations per hour over the last `hours` hours (oldest first, empty hours as zeros). */
+    /**
+     * Donations per hour over the last `hours` hours (oldest first, empty hours as zeros), each
+     * hour also named on the campaign's clock (`local`, its time zone): the hours of a whole-hour
+     * zone such as Asia/Bishkek are the same hours as UTC's.
+     */
     async donationsOverTime(campaignId: string, hours: number, now = new Date()): Promise<DonationsOverTimeDto> {
-      await getCampaign(campaignId);
+      const { timeZone } = await getCampaign(campaignId);
       const last = hourStart(now).getTime();
       const hoursList = Array.from({ length: hours }, (_, i) => new Date(last - (hours - 1 - i) * HOUR_MS));
       const ids = hoursList.map((hour) => counterId(campaignId, hour));
@@ -45,10 +56,17 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       const byId = new Map(docs.map((doc) => [doc._id, doc]));
       return {
         campaignId,
+        timeZone,
         hours,
         buckets: hoursList.map((hour, i) => {
           const doc = byId.get(ids[i]!);
-          return { at: hour.toISOString(), donations: doc?.donations ?? 0, quantity: doc?.quantity ?? 0 };
+          const clock = wallClock(hour, timeZone);
+          return {
+            at: hour.toISOString(),
+            local: `${clock.date} ${clock.time}`,
+            donations: doc?.donations ?? 0,
+            quantity: doc?.quantity ?? 0,
+          };
         }),
       };
     },
@@ -60,11 +78,17 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       const progress = await stock.progress(campaign);
       const targeted = progress.items.filter((item) => item.target > 0);
       const items = await findItems(targeted.map((item) => item.itemId));
-      const points = await Location.find({ kind: 'collection_point', active: true }).lean();
+      // The campaign's own collection points, or every active one when it names none.
+      const points = await Location.find({
+        kind: 'collection_point',
+        active: true,
+        ...(campaign.locationIds.length > 0 ? { _id: { $in: campaign.locationIds } } : {}),
+      }).lean();
       return {
         id: campaign.id,
         name: campaign.name,
         description: campaign.description,
+        timeZone: campaign.timeZone,
         startsAt: campaign.startsAt,
         endsAt: campaign.endsAt,
         status: campaign.status,
@@ -89,26 +113,26 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
           ];
         }),
         collectionPoints: points
+          .map(presentLocation)
           .map((point) => ({
-            id: point._id.toHexString(),
+            id: point.id,
             name: point.name,
-            address: point.address ?? null,
-            position:
-              point.position && typeof point.position.lat === 'number' && typeof point.position.lng === 'number'
-                ? { lat: point.position.lat, lng: point.position.lng }
-                : null,
-            openingHours: point.openingHours ?? null,
+            address: point.address,
+            position: point.position,
+            openingHours: point.openingHours,
+            weeklyHours: point.weeklyHours,
           }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
+          .sort((a, b) => a.name.ru.localeCompare(b.name.ru)),
       };
     },
 
     /** The campaign's name and description for a shared link's preview (null: not public). */
-    async preview(id: string): Promise<{ name: string; description: string | null } | null> {
+    async preview(id: string, lang = 'ru'): Promise<{ name: string; description: string | null } | null> {
       if (!/^[0-9a-f]{24}$/.test(id)) return null;
       const doc = await Campaign.findById(id).lean();
       if (!doc || !doc.public || doc.status === 'draft') return null;
-      return { name: doc.name, description: doc.description ?? null };
+      const description = localize(doc.description as LocalizedText | string | null, lang);
+      return { name: localize(doc.name as LocalizedText | string, lang), description: description || null };
     },
   };
 }

@@ -5,8 +5,6 @@ import type { DocumentsService } from './documents.service';
 
 type Id = { id: string };
 const langQuery = Joi.object<{ lang?: Locale }, true>({ lang: Joi.string().valid(...LOCALES) });
-/** The campaign summary is written in Russian and English. */
-const summaryLangQuery = Joi.object<{ lang?: 'ru' | 'en' }, true>({ lang: Joi.string().valid('ru', 'en') });
 const pdf = (body: Buffer, name: string) => ({
   status: 200,
   headers: { 'Content-Disposition': `inline; filename="${name}.pdf"`, 'Cache-Control': 'no-store' },
@@ -50,16 +48,16 @@ export function documentsRoutes(documents: DocumentsService): RouteSpec[] {
         return pdf(await documents.receipt(actor!, params.id, query.lang), `receipt-${params.id}`);
       },
     }),
-    defineRoute<undefined, { lang?: 'ru' | 'en' }, Id>({
+    defineRoute<undefined, { lang?: Locale }, Id>({
       method: 'get',
       path: '/api/campaigns/:id/summary.pdf',
       tag: 'documents',
       summary: 'A campaign summary for donors (PDF)',
       description:
-        'Per item: target, collected, delivered, written off and still on the way or in stock, with the dates of the first and last donation and delivery. Russian unless `lang=en`.',
+        "Per item: target, collected, delivered, written off and still on the way or in stock, with the dates of the first and last donation and delivery (days and times on the campaign's `timeZone` clock). Russian unless `lang` names another language (en, ky, kk); names fall back to Russian where a translation is missing.",
       access: 'campaigns:read',
       params: idParams,
-      query: summaryLangQuery,
+      query: langQuery,
       responses: {
         200: { description: 'The summary', contentType: 'application/pdf' },
         404: { description: 'No such campaign' },

@@ -64,7 +64,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
      * still on the way, from the running totals; the dates of the first and last donation
      * (one aggregation) and delivery (the campaign's delivered shipments).
      */
-    async campaignSummary(_actor: Actor, id: string, lang: 'ru' | 'en'): Promise<Buffer> {
+    async campaignSummary(_actor: Actor, id: string, lang: Locale): Promise<Buffer> {
       const campaign = await getCampaign(id);
       const progress = await deps.stock.progress(campaign);
       const dates = new Map<string, ItemDates>();

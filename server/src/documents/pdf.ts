@@ -102,14 +102,20 @@ export function fields(doc: Doc, pairs: [string, string][], size = 10, width?: n
   doc.moveDown(0.5);
 }
 
-export const dateTime = (d: Date | string | null | undefined, lang: string, withTime = true): string => {
+const INTL_LOCALE: Record<string, string> = { ru: 'ru-RU', en: 'en-GB', ky: 'ky-KG', kk: 'kk-KZ' };
+
+/**
+ * A date (and time) on the clock of `zone`, the campaign's time zone: a donation at 04:25 UTC is
+ * printed 10:25 for a Bishkek campaign. The zone is named after the time, so nobody has to guess.
+ */
+export const dateTime = (d: Date | string | null | undefined, lang: string, zone: string, withTime = true): string => {
   if (!d) return '—';
   return (
-    new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ru-RU', {
+    new Intl.DateTimeFormat(INTL_LOCALE[lang] ?? 'ru-RU', {
       dateStyle: 'medium',
-      ...(withTime ? { timeStyle: 'short' } : {}),
-      timeZone: 'UTC',
-    }).format(new Date(d)) + (withTime ? ' UTC' : '')
+      ...(withTime ? { timeStyle: 'short', hourCycle: 'h23' } : {}),
+      timeZone: zone,
+    }).format(new Date(d)) + (withTime ? ` (${zone})` : '')
   );
 };
 

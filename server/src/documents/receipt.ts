@@ -1,4 +1,12 @@
-import type { BaseUnit, CampaignDto, DonationDto, ItemDto, Locale, LocationDto } from '@karavan/shared';
+import {
+  localize,
+  type BaseUnit,
+  type CampaignDto,
+  type DonationDto,
+  type ItemDto,
+  type Locale,
+  type LocationDto,
+} from '@karavan/shared';
 import { RECEIPT_TEXT } from '../donations';
 import { dateTime, fields, newDocument, number, table, toBuffer } from './pdf';
 
@@ -26,7 +34,7 @@ export function renderReceiptPdf({
       .font('bold')
       .fillColor('#b00000')
       .fontSize(12)
-      .text(`${t.voided}: ${dateTime(d.voided.at, locale)}. ${t.reason}: ${d.voided.reason}`)
+      .text(`${t.voided}: ${dateTime(d.voided.at, locale, campaign.timeZone)}. ${t.reason}: ${d.voided.reason}`)
       .fillColor('#000')
       .font('regular')
       .moveDown(0.5);
@@ -37,9 +45,9 @@ export function renderReceiptPdf({
       : `${d.donor.name ?? '—'}${d.donor.kind === 'organisation' ? ` (${t.organisation})` : ''}`;
   fields(doc, [
     [t.number, d.id],
-    [t.received, dateTime(d.receivedAt, locale)],
-    [t.location, `${location.name}${location.address ? `, ${location.address}` : ''}`],
-    [t.campaign, campaign.name],
+    [t.received, dateTime(d.receivedAt, locale, campaign.timeZone)],
+    [t.location, `${localize(location.name, locale)}${location.address ? `, ${location.address}` : ''}`],
+    [t.campaign, localize(campaign.name, locale)],
     [t.donor, donor],
   ]);
   table(
@@ -51,12 +59,12 @@ export function renderReceiptPdf({
     ],
     d.lines.map((line) => {
       const item = items.get(line.itemId);
-      const name = item ? (item.name[locale] ?? item.name.en) : line.itemId;
+      const name = item ? localize(item.name, locale) : line.itemId;
       const unit = item ? t.units[item.baseUnit as BaseUnit] : '';
       return [
         name,
         `${number(line.quantity, locale)} ${unit}`,
-        line.expiresAt ? dateTime(line.expiresAt, locale, false) : '—',
+        line.expiresAt ? dateTime(line.expiresAt, locale, campaign.timeZone, false) : '—',
       ];
     }),
     10,

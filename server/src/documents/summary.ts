@@ -1,4 +1,4 @@
-import type { CampaignDto, CampaignProgressDto, ItemDto } from '@karavan/shared';
+import { localize, type Locale, type CampaignDto, type CampaignProgressDto, type ItemDto } from '@karavan/shared';
 import { dateTime, fields, heading, newDocument, number, table, toBuffer } from './pdf';
 
 export interface ItemDates {
@@ -15,7 +15,7 @@ export interface SummaryContext {
   items: Map<string, ItemDto>;
   dates: Map<string, ItemDates>;
   deliveredShipments: number;
-  lang: 'ru' | 'en';
+  lang: Locale;
 }
 
 const T = {
@@ -57,28 +57,71 @@ const T = {
     thanks: 'Thank you to everyone who helped!',
     units: { loaf: 'loaves', litre: 'L', kg: 'kg', piece: 'pcs' } as Record<string, string>,
   },
+  ky: {
+    title: 'Кайрымдуулар үчүн кампаниянын жыйынтыгы',
+    campaign: 'Кампания',
+    period: 'Мөөнөттөр',
+    asOf: 'Абалы боюнча',
+    item: 'Товар',
+    target: 'Максат',
+    collected: 'Чогултулду',
+    delivered: 'Жеткирилди',
+    writtenOff: 'Эсептен чыгарылды',
+    onTheWay: 'Жолдо / кампада',
+    dates: 'Даталар',
+    collectedDates: 'чогултуу',
+    deliveredDates: 'жеткирүү',
+    trucks: 'Жеткирилген рейстер',
+    note: 'Эсептен чыгарылды — жолдо бузулган, зыянга учураган же жоголгон; ар бир бирдик товар кыймылынын журналында эсепке алынган.',
+    thanks: 'Жардам берген баарыңызга рахмат!',
+    units: { loaf: 'нан', litre: 'л', kg: 'кг', piece: 'даана' } as Record<string, string>,
+  },
+  kk: {
+    title: 'Қайырымдылар үшін науқанның қорытындысы',
+    campaign: 'Науқан',
+    period: 'Мерзімдер',
+    asOf: 'Жағдай бойынша',
+    item: 'Тауар',
+    target: 'Мақсат',
+    collected: 'Жиналды',
+    delivered: 'Жеткізілді',
+    writtenOff: 'Есептен шығарылды',
+    onTheWay: 'Жолда / қоймада',
+    dates: 'Күндер',
+    collectedDates: 'жинау',
+    deliveredDates: 'жеткізу',
+    trucks: 'Жеткізілген рейстер',
+    note: 'Есептен шығарылды — жолда бүлінген, зақымдалған немесе жоғалған; әр бірлік тауар қозғалысы журналында есепке алынған.',
+    thanks: 'Көмектескендердің барлығына рақмет!',
+    units: { loaf: 'бөлке', litre: 'л', kg: 'кг', piece: 'дана' } as Record<string, string>,
+  },
 };
+
+const INTL_LOCALE: Record<Locale, string> = { ru: 'ru-RU', en: 'en-GB', ky: 'ky-KG', kk: 'kk-KZ' };
 
 /** What a campaign collected, delivered and wrote off per item, with the dates, for donors. */
 export function renderCampaignSummary(ctx: SummaryContext): Promise<Buffer> {
   const t = T[ctx.lang];
   const { campaign, progress, lang } = ctx;
-  const doc = newDocument(`${t.title}: ${campaign.name}`, lang);
+  const zone = campaign.timeZone;
+  const name = localize(campaign.name, lang);
+  const doc = newDocument(`${t.title}: ${name}`, lang);
   doc.font('bold').fontSize(16).text(`Karavan — ${t.title}`).font('regular').moveDown(0.6);
   fields(doc, [
-    [t.campaign, campaign.name],
-    [t.period, `${dateTime(campaign.startsAt, lang, false)} — ${dateTime(campaign.endsAt, lang, false)}`],
-    [t.asOf, dateTime(progress.asOf, lang)],
+    [t.campaign, name],
+    [t.period, `${dateTime(campaign.startsAt, lang, zone, false)} — ${dateTime(campaign.endsAt, lang, zone, false)}`],
+    [t.asOf, dateTime(progress.asOf, lang, zone)],
     [t.trucks, String(ctx.deliveredShipments)],
   ]);
-  if (campaign.description) doc.fontSize(10).text(campaign.description).moveDown(0.6);
+  if (campaign.description) doc.fontSize(10).text(localize(campaign.description, lang)).moveDown(0.6);
   heading(doc, t.collected + ' / ' + t.delivered);
   const day = (d: Date) =>
-    new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ru-RU', {
+    new Intl.DateTimeFormat(INTL_LOCALE[lang], {
       day: '2-digit',
       month: '2-digit',
       year: 'numeric',
-      timeZone: 'UTC',
+      // The days of the campaign's clock.
+      timeZone: zone,
     }).format(d);
   const range = (a: Date | null, b: Date | null) =>
     a ? (b && day(b) !== day(a) ? `${day(a)}–${day(b)}` : day(a)) : '—';
@@ -99,7 +142,7 @@ export function renderCampaignSummary(ctx: SummaryContext): Promise<Buffer> {
       const d = ctx.dates.get(p.itemId);
       const q = (n: number) => `${number(n, lang)} ${unit}`;
       return [
-        item ? (item.name[lang] ?? item.name.ru) : p.itemId,
+        item ? localize(item.name, lang) : p.itemId,
         p.target ? q(p.target) : '—',
         q(p.donated),
         q(p.delivered),

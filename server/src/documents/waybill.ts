@@ -1,12 +1,21 @@
 import QRCode from 'qrcode';
 import {
   STANDARD_DOCUMENTS,
+  localize,
+  type LocalizedText,
   type CampaignDto,
   type ItemDto,
   type LocationDto,
   type ShipmentDto,
 } from '@karavan/shared';
 import { dateTime, fields, heading, newDocument, number, table, toBuffer } from './pdf';
+
+/** A name in Russian and English, as the waybill is written ("Склад Бишкек / Bishkek warehouse"). */
+const bilingual = (name: LocalizedText): string => {
+  const ru = localize(name, 'ru');
+  const en = localize(name, 'en');
+  return ru === en ? ru : `${ru} / ${en}`;
+};
 
 const UNITS: Record<string, string> = { loaf: 'бух.', litre: 'л', kg: 'кг', piece: 'шт.' };
 
@@ -41,7 +50,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   const doc = newDocument(`Накладная / Waybill ${s.id}`, 'ru');
   const place = (id: string) => {
     const l = locations.get(id);
-    return l ? `${l.name}${l.address ? `, ${l.address}` : ''}` : id;
+    return l ? `${bilingual(l.name)}${l.address ? `, ${l.address}` : ''}` : id;
   };
   const qr = await QRCode.toBuffer(ctx.url, { type: 'png', margin: 1, width: 240, errorCorrectionLevel: 'M' });
   const top = doc.y;
@@ -60,9 +69,9 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     doc,
     [
       ['№ / No.', s.id],
-      ['Кампания / Campaign', campaign.name],
+      ['Кампания / Campaign', bilingual(campaign.name)],
       ['Статус / Status', `${STATUS[s.status] ?? s.status} (${s.status})`],
-      ['Дата отправления / Departure', dateTime(s.departedAt ?? s.plannedDepartureAt, 'ru')],
+      ['Дата отправления / Departure', dateTime(s.departedAt ?? s.plannedDepartureAt, 'ru', campaign.timeZone)],
     ],
     10,
     370,
@@ -96,7 +105,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
         String(n),
         name,
         lot.lotId,
-        dateTime(lot.expiresAt, 'ru', false),
+        dateTime(lot.expiresAt, 'ru', campaign.timeZone, false),
         `${number(lot.quantity, 'ru')} ${unit}`,
         // Received is counted per item, not per lot: on the item's first row.
         line.received === null || k > 0 ? '' : `${number(line.received, 'ru')} ${unit}`,
@@ -162,6 +171,7 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
   });
   doc.x = doc.page.margins.left;
   doc.y = y + 90;
-  if (s.receivedBy) doc.fontSize(9).text(`Получил / Received by: ${s.receivedBy}, ${dateTime(s.deliveredAt, 'ru')}`);
+  if (s.receivedBy)
+    doc.fontSize(9).text(`Получил / Received by: ${s.receivedBy}, ${dateTime(s.deliveredAt, 'ru', campaign.timeZone)}`);
   return toBuffer(doc);
 }

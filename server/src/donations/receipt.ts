@@ -1,4 +1,11 @@
-import type { BaseUnit, CampaignDto, ItemDto, Locale, LocationDto } from '@karavan/shared';
+import {
+  localize,
+  type BaseUnit,
+  type CampaignDto,
+  type ItemDto,
+  type Locale,
+  type LocationDto,
+} from '@karavan/shared';
 import { presentDonation } from './donations.presenter';
 import type { DonationDoc } from './donations.model';
 
@@ -101,8 +108,10 @@ export function renderReceipt({ donation, items, location, campaign, locale }: R
     new Intl.DateTimeFormat(INTL_LOCALE[locale], {
       dateStyle: 'long',
       ...(withTime ? { timeStyle: 'short' } : {}),
-      timeZone: 'UTC',
-    }).format(new Date(iso)) + (withTime ? ' UTC' : '');
+      ...(withTime ? { hourCycle: 'h23' as const } : {}),
+      // The campaign's clock: a donation at 04:25 UTC reads 10:25 for a Bishkek campaign.
+      timeZone: campaign.timeZone,
+    }).format(new Date(iso)) + (withTime ? ` (${campaign.timeZone})` : '');
   const donor =
     d.donor.kind === 'anonymous'
       ? t.anonymous
@@ -110,7 +119,7 @@ export function renderReceipt({ donation, items, location, campaign, locale }: R
   const rows = d.lines
     .map((line) => {
       const item = items.get(line.itemId);
-      const name = item ? (item.name[locale] ?? item.name.en) : line.itemId;
+      const name = item ? localize(item.name, locale) : line.itemId;
       const unit = item ? t.units[item.baseUnit as BaseUnit] : '';
       return `<tr><td>${escapeHtml(name)}</td><td class="n">${escapeHtml(line.quantity)} ${escapeHtml(unit)}</td><td>${
         line.expiresAt ? escapeHtml(time(line.expiresAt, false)) : '—'
@@ -138,8 +147,8 @@ ${d.voided ? `<p class="voided">${t.voided}: ${escapeHtml(time(d.voided.at))}. $
 <dl>
 <dt>${t.number}</dt><dd>${escapeHtml(d.id)}</dd>
 <dt>${t.received}</dt><dd>${escapeHtml(time(d.receivedAt))}</dd>
-<dt>${t.location}</dt><dd>${escapeHtml(location.name)}${location.address ? `, ${escapeHtml(location.address)}` : ''}</dd>
-<dt>${t.campaign}</dt><dd>${escapeHtml(campaign.name)}</dd>
+<dt>${t.location}</dt><dd>${escapeHtml(localize(location.name, locale))}${location.address ? `, ${escapeHtml(location.address)}` : ''}</dd>
+<dt>${t.campaign}</dt><dd>${escapeHtml(localize(campaign.name, locale))}</dd>
 <dt>${t.donor}</dt><dd>${donor}</dd>
 </dl>
 <table>

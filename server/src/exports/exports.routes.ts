@@ -76,7 +76,7 @@ function exportRoute<Q extends ExportOptions>(spec: ExportSpec<Q>): RouteSpec {
     path: `/api/exports/${spec.kind}.csv`,
     tag: 'exports',
     summary: spec.summary,
-    description: `${spec.description} Streamed: any size. UTF-8; \`bom=1\` starts the file with a byte order mark (for Excel); \`format=hxl\` adds a second header row of HXL hashtags (https://hxlstandard.org) for humanitarian data tools; \`lang=en\` names items in English.`,
+    description: `${spec.description} Streamed: any size. UTF-8; \`bom=1\` starts the file with a byte order mark (for Excel); \`format=hxl\` adds a second header row of HXL hashtags (https://hxlstandard.org) for humanitarian data tools; \`lang\` (ru, en, ky, kk) names items, places and campaigns in that language, Russian where a name has no translation. Times are UTC (ISO 8601); the \`_local\` columns give them on the campaign's clock (\`time_zone\`, its IANA zone).`,
     access: spec.access,
     query: spec.query,
     // Until the first byte (the header row); the rows then stream for as long as they take.

@@ -1,12 +1,16 @@
 import type { mongo } from 'mongoose';
-import type {
-  ExportDonationsQuery,
-  ExportMovementsQuery,
-  ExportShipmentsQuery,
-  ExportStockQuery,
-  ShipmentStatus,
+import {
+  localize,
+  wallClock,
+  type ExportDonationsQuery,
+  type ExportMovementsQuery,
+  type ExportShipmentsQuery,
+  type ExportStockQuery,
+  type LocalizedText,
+  type Locale,
+  type ShipmentStatus,
 } from '@karavan/shared';
-import { Campaign } from '../campaigns';
+import { Campaign, defaultTimeZone } from '../campaigns';
 import { Donation, type DonationDoc } from '../donations';
 import { Item } from '../items';
 import { Location } from '../locations';
@@ -33,34 +37,47 @@ export interface Table {
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-type Lang = 'ru' | 'en';
 
 interface Names {
   item(id: string): { name: string; unit: string };
   location(id: string | null): { name: string; kind: string; address: string };
   campaign(id: string): string;
+  /** The campaign's IANA time zone (KARAVAN_TIME_ZONE for an unknown campaign). */
+  zone(campaignId: string): string;
 }
 
-async function names(lang: Lang): Promise<Names> {
+/** A time on a campaign's clock, as people read it: `2026-12-05 10:25` (the human columns). */
+const local = (d: Date | null | undefined, zone: string) => {
+  if (!d) return null;
+  const clock = wallClock(new Date(d), zone);
+  return `${clock.date} ${clock.time}`;
+};
+
+/** Names in the asked language, falling back to Russian where a translation is missing. */
+async function names(lang: Locale): Promise<Names> {
   const [items, locations, campaigns] = await Promise.all([
     Item.find({}, { name: 1, baseUnit: 1 }).lean(),
     Location.find({}, { name: 1, kind: 1, address: 1 }).lean(),
-    Campaign.find({}, { name: 1 }).lean(),
+    Campaign.find({}, { name: 1, timeZone: 1 }).lean(),
   ]);
-  const itemMap = new Map(
-    items.map((i) => [
-      i._id.toHexString(),
-      { name: (lang === 'en' ? i.name.en : i.name.ru) ?? i.name.ru, unit: i.baseUnit },
+  const itemMap = new Map(items.map((i) => [i._id.toHexString(), { name: localize(i.name, lang), unit: i.baseUnit }]));
+  const locMap = new Map(
+    locations.map((l) => [
+      l._id.toHexString(),
+      { name: localize(l.name as LocalizedText | string, lang), kind: l.kind, address: l.address ?? '' },
     ]),
   );
-  const locMap = new Map(
-    locations.map((l) => [l._id.toHexString(), { name: l.name, kind: l.kind, address: l.address ?? '' }]),
+  const campMap = new Map(
+    campaigns.map((c) => [
+      c._id.toHexString(),
+      { name: localize(c.name as LocalizedText | string, lang), zone: c.timeZone ?? defaultTimeZone() },
+    ]),
   );
-  const campMap = new Map(campaigns.map((c) => [c._id.toHexString(), c.name]));
   return {
     item: (id) => itemMap.get(id) ?? { name: '', unit: '' },
     location: (id) => (id ? locMap.get(id) : undefined) ?? { name: '', kind: '', address: '' },
-    campaign: (id) => campMap.get(id) ?? '',
+    campaign: (id) => campMap.get(id)?.name ?? '',
+    zone: (id) => campMap.get(id)?.zone ?? defaultTimeZone(),
   };
 }
 
@@ -101,6 +118,8 @@ export async function donationsTable(query: ExportDonationsQuery): Promise<Table
           line.lotId,
           iso(line.expiresAt),
           d.voided ? 'voided' : 'recorded',
+          local(d.receivedAt, n.zone(d.campaignId)),
+          n.zone(d.campaignId),
         ];
       }
     }
@@ -124,6 +143,8 @@ export async function donationsTable(query: ExportDonationsQuery): Promise<Table
       'lot_id',
       'expires_at',
       'status',
+      'received_local',
+      'time_zone',
     ],
     hxl: [
       '#meta+id',
@@ -143,6 +164,8 @@ export async function donationsTable(query: ExportDonationsQuery): Promise<Table
       '#item+lot',
       '#date+expiry',
       '#status',
+      '#date+received+local',
+      '#meta+timezone',
     ],
     rows: rows(),
   };
@@ -198,6 +221,8 @@ export async function stockTable(query: ExportStockQuery): Promise<Table> {
         b.reserved,
         b.onHand - b.reserved,
         isExpired(b.expiresAt ?? null, now) ? 'expired' : 'good',
+        local(b.expiresAt, n.zone(b.campaignId)),
+        n.zone(b.campaignId),
       ];
     }
   }
@@ -217,6 +242,8 @@ export async function stockTable(query: ExportStockQuery): Promise<Table> {
       'reserved',
       'available',
       'status',
+      'expires_local',
+      'time_zone',
     ],
     hxl: [
       '#loc+code',
@@ -233,6 +260,8 @@ export async function stockTable(query: ExportStockQuery): Promise<Table> {
       '#item+num+reserved',
       '#item+num+available',
       '#status',
+      '#date+expiry+local',
+      '#meta+timezone',
     ],
     rows: rows(),
   };
@@ -278,6 +307,8 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
           m.donationId,
           m.shipmentId,
           m.actorId,
+          local(m.at, n.zone(m.campaignId)),
+          n.zone(m.campaignId),
         ];
       }
     }
@@ -302,6 +333,8 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
       'donation_id',
       'shipment_id',
       'actor_id',
+      'at_local',
+      'time_zone',
     ],
     hxl: [
       '#meta+id',
@@ -322,6 +355,8 @@ export async function movementsTable(query: ExportMovementsQuery): Promise<Table
       '#meta+donation',
       '#meta+shipment',
       '#contact+code',
+      '#date+local',
+      '#meta+timezone',
     ],
     rows: rows(),
   };
@@ -379,6 +414,10 @@ export async function shipmentsTable(query: ExportShipmentsQuery): Promise<Table
           line.received ?? null,
           line.writtenOff ?? null,
           line.reason ?? null,
+          local(s.plannedDepartureAt as Date | null, n.zone(s.campaignId as string)),
+          local(s.departedAt as Date | null, n.zone(s.campaignId as string)),
+          local(s.deliveredAt as Date | null, n.zone(s.campaignId as string)),
+          n.zone(s.campaignId as string),
         ];
       }
     }
@@ -407,6 +446,10 @@ export async function shipmentsTable(query: ExportShipmentsQuery): Promise<Table
       'received',
       'written_off',
       'shortfall_reason',
+      'planned_departure_local',
+      'departed_local',
+      'delivered_local',
+      'time_zone',
     ],
     hxl: [
       '#meta+id',
@@ -431,6 +474,10 @@ export async function shipmentsTable(query: ExportShipmentsQuery): Promise<Table
       '#item+num+received',
       '#item+num+writtenoff',
       '#status+reason',
+      '#date+planned+local',
+      '#date+departed+local',
+      '#date+delivered+local',
+      '#meta+timezone',
     ],
     rows: rows(),
   };

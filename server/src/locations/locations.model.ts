@@ -3,7 +3,8 @@ import { LOCATION_KINDS } from '@karavan/shared';
 
 const locationSchema = new Schema(
   {
-    name: { type: String, required: true },
+    /** `{ ru, en?, ky?, kk? }`; older versions stored a plain string (read as every language). */
+    name: { type: Schema.Types.Mixed, required: true },
     kind: { type: String, enum: LOCATION_KINDS, required: true },
     address: { type: String, default: null },
     position: {
@@ -20,14 +21,16 @@ const locationSchema = new Schema(
       ),
       default: null,
     },
-    /** Free text, e.g. "Mon-Sat 9:00-18:00". */
+    /** Free text beside the week (older versions: the only hours). */
     openingHours: { type: String, default: null },
+    /** `{ mon: [{ opens, closes }], ... }` in local time; null: not known. */
+    weeklyHours: { type: Schema.Types.Mixed, default: null },
     /** Inactive locations stay for the ledger's references but take no new stock. */
     active: { type: Boolean, required: true, default: true },
   },
   { timestamps: true, versionKey: false },
 );
-locationSchema.index({ name: 1, _id: 1 });
+locationSchema.index({ 'name.ru': 1, _id: 1 });
 
 export type LocationFields = InferSchemaType<typeof locationSchema>;
 export type LocationDoc = HydratedDocumentFromSchema<typeof locationSchema>;

@@ -1,9 +1,13 @@
-import type {
-  CreateLocationRequest,
-  ListLocationsQuery,
-  LocationDto,
-  Page,
-  UpdateLocationRequest,
+import {
+  LOCALES,
+  normaliseWeek,
+  parseOpeningHours,
+  toLocalized,
+  type CreateLocationRequest,
+  type ListLocationsQuery,
+  type LocationDto,
+  type Page,
+  type UpdateLocationRequest,
 } from '@karavan/shared';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
@@ -43,28 +47,37 @@ export function createLocationsService() {
       if (made) return presentLocation(made);
       const location = await Location.create({
         ...(options.id ? { _id: options.id } : {}),
-        name: input.name,
+        name: toLocalized(input.name),
         kind: input.kind,
         address: input.address ?? null,
         position: input.position ?? null,
         contact: input.contact ?? null,
         openingHours: input.openingHours ?? null,
+        // Given, or read from the free text when it says it plainly ("Пн-Сб 9:00-18:00").
+        weeklyHours:
+          input.weeklyHours !== undefined
+            ? normaliseWeek(input.weeklyHours)
+            : (parseOpeningHours(input.openingHours) ?? null),
         active: input.active ?? true,
       });
       return presentLocation(location);
     },
 
-    /** Lists locations sorted by name; `q` searches name and address. */
+    /** Lists locations sorted by Russian name; `q` searches the name in every language and the address. */
     async list(_actor: Actor, query: ListLocationsQuery): Promise<Page<LocationDto>> {
       const filter: Record<string, unknown> = {};
       if (query.kind) filter.kind = query.kind;
       if (query.active !== undefined) filter.active = query.active;
       if (query.q) {
         const pattern = containing(query.q);
-        filter.$or = [{ name: pattern }, { address: pattern }];
+        filter.$or = [
+          { name: pattern },
+          ...LOCALES.map((locale) => ({ [`name.${locale}`]: pattern })),
+          { address: pattern },
+        ];
       }
       const [items, total] = await Promise.all([
-        Location.find(filter).sort({ name: 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
+        Location.find(filter).sort({ 'name.ru': 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
         Location.countDocuments(filter),
       ]);
       return { items: items.map(presentLocation), total, limit: query.limit, offset: query.offset };
@@ -77,13 +90,38 @@ export function createLocationsService() {
     /** Changes a location; `position` and `contact` are replaced whole. Deactivate with `active: false`. */
     async update(_actor: Actor, id: string, patch: UpdateLocationRequest): Promise<LocationDto> {
       const location = await findLocation(id);
-      for (const key of ['name', 'kind', 'address', 'position', 'contact', 'openingHours', 'active'] as const) {
+      for (const key of ['kind', 'address', 'position', 'contact', 'openingHours', 'active'] as const) {
         if (patch[key] !== undefined) location.set(key, patch[key]);
+      }
+      if (patch.name !== undefined) location.set('name', toLocalized(patch.name));
+      else if (typeof location.name === 'string') location.set('name', toLocalized(location.name));
+      if (patch.weeklyHours !== undefined) location.set('weeklyHours', normaliseWeek(patch.weeklyHours));
+      else if (patch.openingHours !== undefined && !location.weeklyHours) {
+        location.set('weeklyHours', parseOpeningHours(patch.openingHours) ?? null);
       }
       await location.save();
       return presentLocation(location);
     },
   };
+}
+
+/**
+ * Place names stored as plain strings by older versions become translated objects, and free-text
+ * hours that say it plainly get their week. Run at start; reading old data works without it.
+ */
+export async function migrateLocations(): Promise<number> {
+  let changed = 0;
+  // A small collection, read whole: no `$type` query (not proven on the embedded database).
+  const all = await Location.find({}, { name: 1, openingHours: 1, weeklyHours: 1 }).lean();
+  for (const doc of all) {
+    const set: Record<string, unknown> = {};
+    if (typeof doc.name === 'string') set.name = toLocalized(doc.name);
+    const week = doc.weeklyHours ? undefined : parseOpeningHours(doc.openingHours);
+    if (week) set.weeklyHours = week;
+    if (Object.keys(set).length === 0) continue;
+    changed += (await Location.updateOne({ _id: doc._id }, { $set: set }, { timestamps: false })).modifiedCount;
+  }
+  return changed;
 }
 
 export type LocationsService = ReturnType<typeof createLocationsService>;

@@ -6,6 +6,7 @@ import {
   createVolunteerBody,
   email,
   freeText,
+  localize,
   type CreateCampaignRequest,
   type CreateItemRequest,
   type CreateLocationRequest,
@@ -15,6 +16,7 @@ import { Campaign, createCampaignsService } from '../campaigns';
 import { createItemsService, Item } from '../items';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
+import { byRussianName } from '../lib/text-search';
 import { createLocationsService, Location } from '../locations';
 import { User } from '../users';
 import { createVolunteersService, Volunteer } from '../volunteers';
@@ -73,7 +75,7 @@ export async function seedCatalogue(seed: CatalogueSeed, actor: Actor, events: E
     result.created += 1;
   }
   for (const input of seed.locations ?? []) {
-    if (await Location.exists({ name: input.name })) {
+    if (await Location.exists(byRussianName(input.name))) {
       result.existing += 1;
       continue;
     }
@@ -81,14 +83,14 @@ export async function seedCatalogue(seed: CatalogueSeed, actor: Actor, events: E
     result.created += 1;
   }
   for (const { targets, ...input } of seed.campaigns ?? []) {
-    if (await Campaign.exists({ name: input.name })) {
+    if (await Campaign.exists(byRussianName(input.name))) {
       result.existing += 1;
       continue;
     }
     const resolved = [];
     for (const target of targets ?? []) {
       const item = await Item.findOne({ 'name.ru': target.item }).lean();
-      if (!item) throw new Error(`campaign "${input.name}": no item named "${target.item}"`);
+      if (!item) throw new Error(`campaign "${localize(input.name, 'ru')}": no item named "${target.item}"`);
       resolved.push({ itemId: item._id.toHexString(), quantity: target.quantity, unit: target.unit });
     }
     await campaigns.create(actor, { ...input, targets: resolved });

@@ -4,6 +4,7 @@ import { Campaign, createCampaignsService } from '../campaigns';
 import { Donation, type DonationsService } from '../donations';
 import { Item } from '../items';
 import type { Actor } from '../lib/route';
+import { byRussianName } from '../lib/text-search';
 import { Location, presentLocation } from '../locations';
 import { Shipment, type ShipmentsService } from '../shipments';
 import type { StockService } from '../stock';
@@ -21,8 +22,8 @@ import { User } from '../users';
  * derived from its key (the shipments service answers a repeated id with the first answer).
  */
 
-export const DRIVE_CAMPAIGN =
-  'Гуманитарная помощь Казахстану, январь 2022 / Humanitarian aid to Kazakhstan, January 2022';
+/** The Russian name of the demo campaign (seeds/demo.json). */
+export const DRIVE_CAMPAIGN = 'Гуманитарная помощь Казахстану, январь 2022';
 
 const HOUR = 3_600_000;
 
@@ -78,7 +79,7 @@ async function actorOf(email: string): Promise<Actor> {
 }
 
 async function locationNamed(name: string): Promise<LocationDto> {
-  const doc = await Location.findOne({ name });
+  const doc = await Location.findOne(byRussianName(name));
   if (!doc) throw new Error(`the demo drive needs the location "${name}" (seeds/demo.json)`);
   return presentLocation(doc);
 }
@@ -97,7 +98,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
     shipments: { created: 0, existing: 0 },
     updates: 0,
   };
-  const campaignDoc = await Campaign.findOne({ name: DRIVE_CAMPAIGN }).lean();
+  const campaignDoc = await Campaign.findOne(byRussianName(DRIVE_CAMPAIGN)).lean();
   if (!campaignDoc) throw new Error(`the demo drive needs the campaign "${DRIVE_CAMPAIGN}" (seeds/demo.json)`);
   const campaign = { id: campaignDoc._id.toHexString() } as Pick<CampaignDto, 'id'>;
   const item = async (ru: string) => {

@@ -5,6 +5,7 @@ import { counterId, DonationCounter, hourStart } from '../dashboard';
 import { Donation, type DonationDoc } from '../donations';
 import { createItemsService, Item } from '../items';
 import type { Actor } from '../lib/route';
+import { byRussianName } from '../lib/text-search';
 import { createLocationsService, Location } from '../locations';
 import { Balance, CampaignTotal, effectOf, ensureLot, lotExpiry, Movement, type MovementDoc } from '../stock';
 
@@ -100,7 +101,7 @@ export async function seedSynthetic(
   const points: string[] = [];
   for (let n = 1; n <= 24; n += 1) {
     const pointName = `Synthetic point ${String(n).padStart(2, '0')}`;
-    const existing = await Location.findOne({ name: pointName }).lean();
+    const existing = await Location.findOne(byRussianName(pointName)).lean();
     points.push(
       existing
         ? existing._id.toHexString()
@@ -113,7 +114,7 @@ export async function seedSynthetic(
           ).id,
     );
   }
-  const campaignName = (await Campaign.exists({ name })) ? `${name} #${Date.now()}` : name;
+  const campaignName = (await Campaign.exists(byRussianName(name))) ? `${name} #${Date.now()}` : name;
   const campaign = await createCampaignsService().create(actor, {
     name: campaignName,
     status: 'active',

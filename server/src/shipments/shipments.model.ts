@@ -5,6 +5,7 @@ import {
   type Position,
   type ShipmentStatus,
   type ShortfallReason,
+  type LocalizedText,
   type TranslatedName,
 } from '@karavan/shared';
 
@@ -93,7 +94,8 @@ export interface PendingChange {
  * shipment carries what its screens need; refreshed when the route or the lines change.
  */
 export interface ShipmentNames {
-  places: Record<string, string>;
+  /** Translated names (older records: a plain string). */
+  places: Record<string, LocalizedText | string>;
   items: Record<string, { name: TranslatedName; baseUnit: BaseUnit }>;
 }
 

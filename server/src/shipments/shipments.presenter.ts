@@ -1,10 +1,11 @@
-import type {
-  CheckpointVisitDto,
-  ShipmentDto,
-  ShipmentPlaceDto,
-  ShipmentSummaryDto,
-  ShipmentUpdateDto,
-  ShipmentWarningCode,
+import {
+  toLocalized,
+  type CheckpointVisitDto,
+  type ShipmentDto,
+  type ShipmentPlaceDto,
+  type ShipmentSummaryDto,
+  type ShipmentUpdateDto,
+  type ShipmentWarningCode,
 } from '@karavan/shared';
 import { trustedUpdateTime } from '@karavan/shared';
 import type { HistoryEntry, ShipmentRecord } from './shipments.model';
@@ -85,7 +86,7 @@ export function estimatedArrival(
 
 const placeOf = (s: ShipmentRecord, id: string): ShipmentPlaceDto | null => {
   const name = s.names?.places[id];
-  return name === undefined ? null : { id, name };
+  return name === undefined ? null : { id, name: toLocalized(name) };
 };
 
 export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {

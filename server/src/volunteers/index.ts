@@ -1,4 +1,9 @@
 export { Volunteer, type VolunteerDoc, type VolunteerFields } from './volunteers.model';
 export { presentVolunteer } from './volunteers.presenter';
-export { createVolunteersService, getVolunteer, type VolunteersService } from './volunteers.service';
+export {
+  createVolunteersService,
+  getVolunteer,
+  migrateVolunteerSkills,
+  type VolunteersService,
+} from './volunteers.service';
 export { volunteersRoutes } from './volunteers.routes';

@@ -20,7 +20,8 @@ const volunteerSchema = new Schema(
         {
           licenceCategories: { type: [String], default: [] },
           vehicle: { type: vehicleSchema, default: null },
-          other: { type: [String], default: [] },
+          /** Each `{ ru, en?, ky?, kk? }`; older versions stored plain strings (read as every language). */
+          other: { type: [Schema.Types.Mixed], default: [] },
         },
         { _id: false },
       ),

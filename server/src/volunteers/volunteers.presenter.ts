@@ -1,4 +1,4 @@
-import type { VolunteerDto } from '@karavan/shared';
+import { toLocalized, type LocalizedInput, type VolunteerDto } from '@karavan/shared';
 import type { Types } from 'mongoose';
 import type { VolunteerFields } from './volunteers.model';
 
@@ -17,7 +17,7 @@ export function presentVolunteer(volunteer: VolunteerLike): VolunteerDto {
       vehicle: vehicle
         ? { kind: vehicle.kind, plate: vehicle.plate ?? null, capacityKg: vehicle.capacityKg ?? null }
         : null,
-      other: [...(skills?.other ?? [])],
+      other: ((skills?.other ?? []) as LocalizedInput[]).map(toLocalized),
     },
     availability: {
       available: volunteer.availability?.available ?? true,

@@ -1,5 +1,8 @@
 import {
   LICENCE_CATEGORIES,
+  LOCALES,
+  toLocalized,
+  type LocalizedInput,
   type CreateVolunteerRequest,
   type ListVolunteersQuery,
   type Page,
@@ -62,7 +65,7 @@ export function createVolunteersService(events: EventBus) {
         skills: {
           licenceCategories: input.skills?.licenceCategories ?? [],
           vehicle: input.skills?.vehicle ?? null,
-          other: input.skills?.other ?? [],
+          other: (input.skills?.other ?? []).map(toLocalized),
         },
         availability: { available: input.availability?.available ?? true, note: input.availability?.note ?? null },
         notes: input.notes ?? null,
@@ -80,7 +83,11 @@ export function createVolunteersService(events: EventBus) {
     async list(_actor: Actor, query: ListVolunteersQuery): Promise<Page<VolunteerDto>> {
       const and: Record<string, unknown>[] = [];
       if (query.skill) {
-        const skill: Record<string, unknown>[] = [{ 'skills.other': exactly(query.skill) }];
+        const wanted = exactly(query.skill);
+        const skill: Record<string, unknown>[] = [
+          { 'skills.other': wanted },
+          ...LOCALES.map((locale) => ({ [`skills.other.${locale}`]: wanted })),
+        ];
         const category = query.skill.toUpperCase();
         if (LICENCES.includes(category)) skill.push({ 'skills.licenceCategories': category });
         and.push({ $or: skill });
@@ -90,7 +97,14 @@ export function createVolunteersService(events: EventBus) {
       if (query.q) {
         const pattern = containing(query.q);
         and.push({
-          $or: ['name', 'phone', 'notes', 'skills.other', 'skills.vehicle.kind'].map((p) => ({ [p]: pattern })),
+          $or: [
+            'name',
+            'phone',
+            'notes',
+            'skills.other',
+            ...LOCALES.map((locale) => `skills.other.${locale}`),
+            'skills.vehicle.kind',
+          ].map((p) => ({ [p]: pattern })),
         });
       }
       const filter = and.length > 0 ? { $and: and } : {};
@@ -120,9 +134,14 @@ export function createVolunteersService(events: EventBus) {
       if (patch.notes !== undefined) volunteer.notes = patch.notes;
       if (patch.userId !== undefined) volunteer.set('userId', patch.userId);
       if (patch.skills) {
-        for (const key of ['licenceCategories', 'vehicle', 'other'] as const) {
+        for (const key of ['licenceCategories', 'vehicle'] as const) {
           if (patch.skills[key] !== undefined) volunteer.set(`skills.${key}`, patch.skills[key]);
         }
+        if (patch.skills.other !== undefined) volunteer.set('skills.other', patch.skills.other.map(toLocalized));
+      }
+      const stored = (volunteer.skills?.other ?? []) as LocalizedInput[];
+      if (stored.some((skill) => typeof skill === 'string')) {
+        volunteer.set('skills.other', stored.map(toLocalized));
       }
       if (patch.availability) {
         volunteer.set('availability.available', patch.availability.available);
@@ -137,3 +156,21 @@ export function createVolunteersService(events: EventBus) {
 }
 
 export type VolunteersService = ReturnType<typeof createVolunteersService>;
+
+/** Skills stored as plain strings by older versions become translated objects. Run at start. */
+export async function migrateVolunteerSkills(): Promise<number> {
+  let changed = 0;
+  // Read whole (no `$type` query on the embedded database); volunteers are a few thousand at most.
+  for (const doc of await Volunteer.find({}, { skills: 1 }).lean()) {
+    const other = (doc.skills?.other ?? []) as LocalizedInput[];
+    if (!other.some((skill) => typeof skill === 'string')) continue;
+    changed += (
+      await Volunteer.updateOne(
+        { _id: doc._id },
+        { $set: { 'skills.other': other.map(toLocalized) } },
+        { timestamps: false },
+      )
+    ).modifiedCount;
+  }
+  return changed;
+}

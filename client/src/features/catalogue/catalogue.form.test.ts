@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   itemRequest,
   locationRequest,
+  locationValues,
   validateItem,
   validateLocation,
   type ItemValues,
@@ -18,7 +19,8 @@ const item = (patch: Partial<ItemValues> = {}): ItemValues => ({
 });
 
 const place = (patch: Partial<LocationValues> = {}): LocationValues => ({
-  name: 'Пункт приёма №1',
+  ...locationValues(null),
+  names: { ru: 'Пункт приёма №1', en: '', ky: '', kk: '' },
   kind: 'collection_point',
   address: '',
   hours: '',
@@ -84,7 +86,9 @@ describe('the item form', () => {
 
 describe('the place form', () => {
   test('When the name is blank, then it is required', () => {
-    expect(validateLocation(place({ name: ' ' }))).toEqual({ name: 'wb.fieldErrors.required' });
+    expect(validateLocation(place({ names: { ru: ' ', en: 'Point 1', ky: '', kk: '' } }))).toEqual({
+      ru: 'wb.fieldErrors.required',
+    });
   });
 
   test('When only one coordinate is given, then the missing one is asked for', () => {
@@ -101,11 +105,21 @@ describe('the place form', () => {
   });
 
   test('When a place is saved, then empty texts are null and no coordinates means no position', () => {
-    expect(locationRequest(place({ name: ' Склад ', kind: 'warehouse', address: '  ', hours: ' 9–18 ' }))).toEqual({
-      name: 'Склад',
+    expect(
+      locationRequest(
+        place({
+          names: { ru: ' Склад ', en: '', ky: '', kk: '' },
+          kind: 'warehouse',
+          address: '  ',
+          hours: ' звоните ',
+        }),
+      ),
+    ).toEqual({
+      name: { ru: 'Склад' },
       kind: 'warehouse',
       address: null,
-      openingHours: '9–18',
+      openingHours: 'звоните',
+      weeklyHours: null,
       position: null,
       active: true,
     });
@@ -113,5 +127,34 @@ describe('the place form', () => {
       position: { lat: 42.87, lng: 74.59 },
       active: false,
     });
+  });
+
+  test('When a place has a name in several languages, then each is sent and the blank ones are left out', () => {
+    expect(locationRequest(place({ names: { ru: 'Склад', en: ' Warehouse ', ky: '', kk: 'Қойма' } })).name).toEqual({
+      ru: 'Склад',
+      en: 'Warehouse',
+      kk: 'Қойма',
+    });
+  });
+
+  test('When hours are typed for some days, then the week is sent with the other days closed', () => {
+    const week = { ...place().week, mon: '9–13, 14:00-18:00', sat: '10:00–14:00' };
+    expect(locationRequest(place({ week })).weeklyHours).toEqual({
+      mon: [
+        { opens: '09:00', closes: '13:00' },
+        { opens: '14:00', closes: '18:00' },
+      ],
+      tue: [],
+      wed: [],
+      thu: [],
+      fri: [],
+      sat: [{ opens: '10:00', closes: '14:00' }],
+      sun: [],
+    });
+  });
+
+  test('When a day says something that is not a time range, or closes before it opens, then that day is wrong', () => {
+    const week = { ...place().week, tue: 'утром', fri: '18–9' };
+    expect(validateLocation(place({ week }))).toEqual({ tue: 'catalogue.errors.hours', fri: 'catalogue.errors.hours' });
   });
 });

@@ -1,4 +1,15 @@
-import type { BaseUnit, CreateItemRequest, CreateLocationRequest, LocationKind } from '@karavan/shared';
+import {
+  WEEKDAYS,
+  formatDayHours,
+  parseDayHours,
+  type BaseUnit,
+  type CreateItemRequest,
+  type CreateLocationRequest,
+  type LocationDto,
+  type LocationKind,
+  type Weekday,
+  type WeeklyHours,
+} from '@karavan/shared';
 import { isWholeAtLeast, type Problems } from '../../ui/forms';
 
 /** An item as its form holds it: names in the four languages, pack lines, shelf life when it spoils. */
@@ -51,21 +62,42 @@ export function itemRequest(values: ItemValues): CreateItemRequest {
   };
 }
 
+/** A name in the four languages as a form holds it (Russian required, the others optional). */
+export type NameValues = { ru: string; en: string; ky: string; kk: string };
+
+/** The name of a request: only the languages given, trimmed. */
+export function nameRequest(names: NameValues): { ru: string; en?: string; ky?: string; kk?: string } {
+  const out: { ru: string; en?: string; ky?: string; kk?: string } = { ru: names.ru.trim() };
+  for (const language of ['en', 'ky', 'kk'] as const) {
+    const value = names[language].trim();
+    if (value) out[language] = value;
+  }
+  return out;
+}
+
 /** A place as its form holds it; the coordinates are both given or both empty. */
 export interface LocationValues {
-  name: string;
+  names: NameValues;
   kind: LocationKind;
   address: string;
+  /** A note beside the week ("closed on public holidays"). */
   hours: string;
+  /** Per weekday, `09:00–18:00` (several: comma-separated; empty: closed). */
+  week: Record<Weekday, string>;
   lat: number | string;
   lng: number | string;
   active: boolean;
 }
 
-export type LocationField = 'name' | 'kind' | 'address' | 'hours' | 'lat' | 'lng';
+export type LocationField = 'ru' | 'en' | 'ky' | 'kk' | 'kind' | 'address' | 'hours' | 'lat' | 'lng' | Weekday;
 
 export const LOCATION_SERVER_FIELDS: Record<string, LocationField> = {
-  'body.name': 'name',
+  'body.name.ru': 'ru',
+  'body.name.en': 'en',
+  'body.name.ky': 'ky',
+  'body.name.kk': 'kk',
+  'body.name': 'ru',
+  ...Object.fromEntries(WEEKDAYS.map((day) => [`body.weeklyHours.${day}`, day])),
   'body.kind': 'kind',
   'body.address': 'address',
   'body.openingHours': 'hours',
@@ -74,9 +106,31 @@ export const LOCATION_SERVER_FIELDS: Record<string, LocationField> = {
   'body.position': 'lat',
 };
 
-export function validateLocation({ name, lat, lng }: LocationValues): Problems<LocationField> {
+/** The form's values for a place, or for a new collection point. */
+export function locationValues(location: LocationDto | null): LocationValues {
+  return {
+    names: {
+      ru: location?.name.ru ?? '',
+      en: location?.name.en ?? '',
+      ky: location?.name.ky ?? '',
+      kk: location?.name.kk ?? '',
+    },
+    kind: location?.kind ?? 'collection_point',
+    address: location?.address ?? '',
+    hours: location?.openingHours ?? '',
+    week: Object.fromEntries(
+      WEEKDAYS.map((day) => [day, location?.weeklyHours ? formatDayHours(location.weeklyHours[day]) : '']),
+    ) as Record<Weekday, string>,
+    lat: location?.position?.lat ?? '',
+    lng: location?.position?.lng ?? '',
+    active: location?.active ?? true,
+  };
+}
+
+export function validateLocation({ names, week, lat, lng }: LocationValues): Problems<LocationField> {
   const found: Problems<LocationField> = {};
-  if (!name.trim()) found.name = 'wb.fieldErrors.required';
+  if (!names.ru.trim()) found.ru = 'wb.fieldErrors.required';
+  for (const day of WEEKDAYS) if (parseDayHours(week[day]) === undefined) found[day] = 'catalogue.errors.hours';
   if ((lat === '') !== (lng === '')) found[lat === '' ? 'lat' : 'lng'] = 'catalogue.errors.bothCoordinates';
   if (lat !== '' && (Number(lat) < -90 || Number(lat) > 90)) found.lat = 'wb.fieldErrors.invalid';
   if (lng !== '' && (Number(lng) < -180 || Number(lng) > 180)) found.lng = 'wb.fieldErrors.invalid';
@@ -85,11 +139,17 @@ export function validateLocation({ name, lat, lng }: LocationValues): Problems<L
 
 /** The request for a valid place form: empty texts are null, no coordinates no position. */
 export function locationRequest(values: LocationValues): CreateLocationRequest {
+  const days = WEEKDAYS.map((day) => [day, parseDayHours(values.week[day]) ?? []] as const);
+  // No day filled in: the hours are not known (rather than "closed all week").
+  const weeklyHours = days.some(([, intervals]) => intervals.length > 0)
+    ? (Object.fromEntries(days) as WeeklyHours)
+    : null;
   return {
-    name: values.name.trim(),
+    name: nameRequest(values.names),
     kind: values.kind,
     address: values.address.trim() || null,
     openingHours: values.hours.trim() || null,
+    weeklyHours,
     position: values.lat === '' ? null : { lat: Number(values.lat), lng: Number(values.lng) },
     active: values.active,
   };

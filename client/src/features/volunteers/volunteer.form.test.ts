@@ -22,13 +22,16 @@ describe('the volunteer form', () => {
       skills: {
         licenceCategories: ['B', 'C'],
         vehicle: { kind: 'truck', plate: '01KG123ABC', capacityKg: 5000 },
-        other: ['first aid', 'cooking'],
+        other: [
+          { ru: 'первая помощь', en: 'first aid' },
+          { ru: 'готовка', en: 'cooking', ky: 'тамак жасоо' },
+        ],
       },
       availability: { available: false, note: 'after 18:00' },
       notes: null,
       userId: 'u1',
     } as unknown as VolunteerDto;
-    expect(volunteerValues(volunteer)).toEqual({
+    expect(volunteerValues(volunteer, 'en')).toEqual({
       name: 'Бакыт',
       phone: '+996 555 123456',
       languages: 'ky, ru',
@@ -37,6 +40,8 @@ describe('the volunteer form', () => {
       plate: '01KG123ABC',
       capacityKg: 5000,
       other: 'first aid, cooking',
+      otherSaved: volunteer.skills.other,
+      locale: 'en',
       available: false,
       note: 'after 18:00',
       notes: '',
@@ -95,5 +100,11 @@ describe('the volunteer form', () => {
     expect(volunteerRequest(values({ userId: 'u7' }), true).userId).toBe('u7');
     expect(volunteerRequest(values({ userId: null }), true)).toHaveProperty('userId', null);
     expect(volunteerRequest(values({ userId: 'u7' }), false)).not.toHaveProperty('userId');
+  });
+
+  test('When skills are shown in English and one is kept, one added, then the kept one keeps its translations', () => {
+    const saved = [{ ru: 'первая помощь', en: 'first aid', kk: 'алғашқы көмек' }];
+    const body = volunteerRequest(values({ other: 'First aid, driving', otherSaved: saved, locale: 'en' }), false);
+    expect(body.skills?.other).toEqual([saved[0], 'driving']);
   });
 });

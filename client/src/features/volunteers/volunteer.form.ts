@@ -1,4 +1,10 @@
-import type { CreateVolunteerRequest, VolunteerDto } from '@karavan/shared';
+import {
+  localize,
+  type CreateVolunteerRequest,
+  type LocalizedInput,
+  type LocalizedText,
+  type VolunteerDto,
+} from '@karavan/shared';
 import { commaList, type Problems } from '../../ui/forms';
 
 /** A volunteer as the form holds it: lists as comma-separated text, numbers as typed. */
@@ -10,7 +16,12 @@ export interface VolunteerValues {
   vehicleKind: string;
   plate: string;
   capacityKg: number | string;
+  /** The other skills in the interface language, comma-separated. */
   other: string;
+  /** The skills as saved, with their translations: kept for every name the user left as it was. */
+  otherSaved?: LocalizedText[];
+  /** The language `other` is written in. */
+  locale?: string;
   available: boolean;
   note: string;
   notes: string;
@@ -48,7 +59,7 @@ export const VOLUNTEER_SERVER_FIELDS: Record<string, VolunteerField> = {
 export const LANGUAGE_CODE = /^[a-zA-Z]{2,3}$/;
 
 /** The form's values for a volunteer, or for a new one (speaking Russian, available). */
-export function volunteerValues(volunteer: VolunteerDto | null): VolunteerValues {
+export function volunteerValues(volunteer: VolunteerDto | null, locale = 'ru'): VolunteerValues {
   return {
     name: volunteer?.name ?? '',
     phone: volunteer?.phone ?? '',
@@ -57,7 +68,9 @@ export function volunteerValues(volunteer: VolunteerDto | null): VolunteerValues
     vehicleKind: volunteer?.skills.vehicle?.kind ?? '',
     plate: volunteer?.skills.vehicle?.plate ?? '',
     capacityKg: volunteer?.skills.vehicle?.capacityKg ?? '',
-    other: volunteer?.skills.other.join(', ') ?? '',
+    other: volunteer?.skills.other.map((skill) => localize(skill, locale)).join(', ') ?? '',
+    otherSaved: volunteer?.skills.other ?? [],
+    locale,
     available: volunteer?.availability.available ?? true,
     note: volunteer?.availability.note ?? '',
     notes: volunteer?.notes ?? '',
@@ -95,10 +108,29 @@ export function volunteerRequest(values: VolunteerValues, mayLink: boolean): Cre
             capacityKg: values.capacityKg === '' ? null : Number(values.capacityKg),
           }
         : null,
-      other: [...new Set(commaList(values.other))],
+      other: otherSkills(values),
     },
     availability: { available: values.available, note: values.note.trim() || null },
     notes: values.notes.trim() || null,
     ...(mayLink ? { userId: values.userId } : {}),
   };
+}
+
+/**
+ * The other skills to send: a name shown as it was saved keeps all its translations; a new or
+ * changed one is sent as typed (the same in every language until someone translates it).
+ */
+function otherSkills(values: VolunteerValues): LocalizedInput[] {
+  const saved = new Map(
+    (values.otherSaved ?? []).map((skill) => [localize(skill, values.locale ?? 'ru').toLowerCase(), skill]),
+  );
+  const seen = new Set<string>();
+  const out: LocalizedInput[] = [];
+  for (const typed of commaList(values.other)) {
+    const key = typed.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(saved.get(key) ?? typed);
+  }
+  return out;
 }

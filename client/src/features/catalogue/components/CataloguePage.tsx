@@ -5,6 +5,7 @@ import {
   Badge,
   Button,
   Checkbox,
+  Fieldset,
   Group,
   NativeSelect,
   NumberInput,
@@ -17,9 +18,12 @@ import {
   Title,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import {
   BASE_UNITS,
   LOCATION_KINDS,
+  WEEKDAYS,
+  formatDayHours,
   type BaseUnit,
   type ItemDto,
   type LocationDto,
@@ -27,7 +31,7 @@ import {
   type Page,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
-import { useAllItems, useItemName, useLocations } from '../../../lib/catalogue';
+import { useAllItems, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatNumber } from '../../../lib/format';
 import { queryKeys } from '../../../lib/realtime/cache';
@@ -44,6 +48,7 @@ import {
   LOCATION_SERVER_FIELDS,
   itemRequest,
   locationRequest,
+  locationValues,
   validateItem,
   validateLocation,
   type ItemValues,
@@ -53,7 +58,9 @@ import {
 /** `/catalogue`: the items (names in four languages, pack units) and the places (kind, address, hours, position). */
 export function CataloguePage() {
   const { t } = useTranslation();
-  const [tab, setTab] = useState<'items' | 'locations'>('items');
+  // `?tab=locations` opens on the places (the campaigns page links there when there are none).
+  const [params] = useSearchParams();
+  const [tab, setTab] = useState<'items' | 'locations'>(params.get('tab') === 'locations' ? 'locations' : 'items');
   return (
     <Stack gap="lg" data-testid="catalogue">
       <Title order={1} size="h2">
@@ -321,6 +328,7 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
 
 function Locations() {
   const { t } = useTranslation();
+  const localize = useLocalize();
   return (
     <CatalogueList
       query={useLocations()}
@@ -330,12 +338,20 @@ function Locations() {
       cells={(location) => (
         <>
           <Table.Td>
-            <Text fw={600}>{location.name}</Text>
+            <Text fw={600}>{localize(location.name)}</Text>
             {!location.active && <Badge color="#495057">{t('catalogue.inactive')}</Badge>}
           </Table.Td>
           <Table.Td>{t(`catalogue.kinds.${location.kind}`)}</Table.Td>
           <Table.Td>
             {location.address ?? '—'}
+            {location.weeklyHours && (
+              <Text size="xs" c="dimmed">
+                {WEEKDAYS.map(
+                  (day) =>
+                    `${t(`catalogue.weekdays.${day}`)} ${formatDayHours(location.weeklyHours![day]) || t('catalogue.closed')}`,
+                ).join(' · ')}
+              </Text>
+            )}
             {location.openingHours && (
               <Text size="xs" c="dimmed">
                 {location.openingHours}
@@ -357,14 +373,9 @@ function Locations() {
 function LocationForm({ location, onDone }: { location: LocationDto | null; onDone(): void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [name, setName] = useState(location?.name ?? '');
-  const [kind, setKind] = useState<LocationKind>(location?.kind ?? 'collection_point');
-  const [address, setAddress] = useState(location?.address ?? '');
-  const [hours, setHours] = useState(location?.openingHours ?? '');
-  const [lat, setLat] = useState<number | string>(location?.position?.lat ?? '');
-  const [lng, setLng] = useState<number | string>(location?.position?.lng ?? '');
-  const [active, setActive] = useState(location?.active ?? true);
-  const values: LocationValues = { name, kind, address, hours, lat, lng, active };
+  const [values, setValues] = useState<LocationValues>(() => locationValues(location));
+  const set = (patch: Partial<LocationValues>) => setValues((current) => ({ ...current, ...patch }));
+  const { names, kind, address, hours, week, lat, lng, active } = values;
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateLocation(values),
     serverFields: LOCATION_SERVER_FIELDS,
@@ -380,36 +391,70 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
   return (
     <form onSubmit={onSubmit} noValidate data-testid="location-form">
       <Stack>
-        <TextInput
-          label={t('catalogue.name')}
-          required
-          maxLength={120}
-          value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
-          error={problems.name}
-          data-autofocus
-        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          {(['ru', 'en', 'ky', 'kk'] as const).map((language) => (
+            <TextInput
+              key={language}
+              label={t(`catalogue.nameIn.${language}`)}
+              description={language === 'ru' ? undefined : t('catalogue.nameFallback')}
+              required={language === 'ru'}
+              maxLength={120}
+              value={names[language]}
+              onChange={(event) => set({ names: { ...names, [language]: event.currentTarget.value } })}
+              error={problems[language]}
+              data-autofocus={language === 'ru' ? true : undefined}
+            />
+          ))}
+        </SimpleGrid>
         <NativeSelect
           label={t('catalogue.kind')}
           data={LOCATION_KINDS.map((value) => ({ value, label: t(`catalogue.kinds.${value}`) }))}
           value={kind}
-          onChange={(event) => setKind(event.currentTarget.value as LocationKind)}
+          onChange={(event) => set({ kind: event.currentTarget.value as LocationKind })}
           error={problems.kind}
         />
         <TextInput
           label={t('catalogue.address')}
           maxLength={300}
           value={address}
-          onChange={(e) => setAddress(e.currentTarget.value)}
+          onChange={(e) => set({ address: e.currentTarget.value })}
           error={problems.address}
         />
-        <TextInput
-          label={t('catalogue.openingHours')}
-          maxLength={200}
-          value={hours}
-          onChange={(e) => setHours(e.currentTarget.value)}
-          error={problems.hours}
-        />
+        <Fieldset legend={t('catalogue.openingHours')} variant="unstyled">
+          <Text size="xs" c="dimmed" mb="xs">
+            {t('catalogue.hoursHint')}
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            {WEEKDAYS.map((day) => (
+              <TextInput
+                key={day}
+                label={t(`catalogue.weekdaysLong.${day}`)}
+                placeholder="09:00–18:00"
+                maxLength={60}
+                value={week[day]}
+                onChange={(event) => set({ week: { ...week, [day]: event.currentTarget.value } })}
+                error={problems[day]}
+                data-testid={`hours-${day}`}
+              />
+            ))}
+          </SimpleGrid>
+          <Group>
+            <Button
+              variant="default"
+              size="sm"
+              onClick={() => set({ week: Object.fromEntries(WEEKDAYS.map((day) => [day, week.mon])) as typeof week })}
+            >
+              {t('catalogue.sameEveryDay')}
+            </Button>
+          </Group>
+          <TextInput
+            label={t('catalogue.hoursNote')}
+            maxLength={200}
+            value={hours}
+            onChange={(e) => set({ hours: e.currentTarget.value })}
+            error={problems.hours}
+          />
+        </Fieldset>
         <SimpleGrid cols={2}>
           <NumberInput
             label={t('catalogue.lat')}
@@ -417,7 +462,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
             max={90}
             decimalScale={6}
             value={lat}
-            onChange={setLat}
+            onChange={(value) => set({ lat: value })}
             error={problems.lat}
           />
           <NumberInput
@@ -426,7 +471,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
             max={180}
             decimalScale={6}
             value={lng}
-            onChange={setLng}
+            onChange={(value) => set({ lng: value })}
             error={problems.lng}
           />
         </SimpleGrid>
@@ -434,10 +479,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
           label={t('catalogue.mapHint')}
           lat={lat === '' ? null : Number(lat)}
           lng={lng === '' ? null : Number(lng)}
-          onPick={(position) => {
-            setLat(position.lat);
-            setLng(position.lng);
-          }}
+          onPick={(position) => set({ lat: position.lat, lng: position.lng })}
         />
         <Text size="xs" c="dimmed">
           {t('catalogue.mapHint')}
@@ -445,7 +487,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
         <Checkbox
           label={t('catalogue.active')}
           checked={active}
-          onChange={(event) => setActive(event.currentTarget.checked)}
+          onChange={(event) => set({ active: event.currentTarget.checked })}
         />
         <FormActions message={formMessage} saving={saving} label={t('wb.save')} testId="location-submit" />
       </Stack>

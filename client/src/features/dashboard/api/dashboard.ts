@@ -2,6 +2,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import {
   ON_THE_ROAD,
+  wallClock,
   type CampaignProgressDto,
   type DonationsOverTimeDto,
   type LatestEventsPage,
@@ -327,7 +328,8 @@ function bumpChart(queryClient: QueryClient, donation: DonationDto, sign: 1 | -1
     );
     const last = old.buckets[old.buckets.length - 1];
     if (last && hour > last.at && sign > 0) {
-      buckets.push({ at: hour, donations: 1, quantity });
+      const clock = wallClock(new Date(hour), old.timeZone);
+      buckets.push({ at: hour, local: `${clock.date} ${clock.time}`, donations: 1, quantity });
       buckets.shift();
     }
     return { ...old, buckets };

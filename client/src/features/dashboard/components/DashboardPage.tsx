@@ -1,14 +1,15 @@
 import { memo, useEffect, useMemo } from 'react';
-import { Alert, Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { CampaignProgressDto, ItemDto, LocationDto, ShipmentSummaryDto, TranslatedName } from '@karavan/shared';
-import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
+import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import type { StockRowDto } from '../../../lib/contracts';
 import { formatNumber, formatRelative, formatTime } from '../../../lib/format';
 import { useLiveConnection, useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { useUnitLabel } from '../../../lib/units';
+import { NoCampaign } from '../../../ui/NoCampaign';
 import { QueryState } from '../../../ui/QueryState';
 import {
   useCampaignStock,
@@ -34,6 +35,7 @@ const STALE_MS = 2 * HOUR_MS;
 export function DashboardPage() {
   const { t } = useTranslation('dashboard');
   const campaigns = useCampaigns();
+  const localize = useLocalize();
   const [params, setParams] = useSearchParams();
   const live = useDashboardLive();
   useRoom('dashboard');
@@ -57,7 +59,7 @@ export function DashboardPage() {
             campaign ? (
               <Select
                 label={t('campaign')}
-                data={list.map((c) => ({ value: c.id, label: c.name }))}
+                data={list.map((c) => ({ value: c.id, label: localize(c.name) }))}
                 value={campaign.id}
                 allowDeselect={false}
                 onChange={(value) => value && setParams({ campaign: value }, { replace: true })}
@@ -65,7 +67,7 @@ export function DashboardPage() {
                 size="md"
               />
             ) : (
-              <Alert color="gray">{t('noCampaigns')}</Alert>
+              <NoCampaign drafts={(campaigns.data?.items ?? []).some((c) => c.status === 'draft')} />
             )
           }
         </QueryState>
@@ -402,6 +404,7 @@ const StockByLocation = memo(function StockByLocation({
   items: Map<string, ItemDto>;
   locations: Map<string, LocationDto>;
 }) {
+  const localize = useLocalize();
   const { t } = useTranslation('dashboard');
   const now = useNow(5 * 60_000);
   const groups = useMemo(() => {
@@ -420,7 +423,7 @@ const StockByLocation = memo(function StockByLocation({
       {groups.map(([locationId, lots]) => (
         <LocationStock
           key={locationId}
-          name={locations.get(locationId)?.name ?? '?'}
+          name={localize(locations.get(locationId)?.name) || '?'}
           lots={lots}
           items={items}
           now={now}

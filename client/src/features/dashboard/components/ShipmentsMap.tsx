@@ -3,7 +3,7 @@ import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { LocationDto, ShipmentSummaryDto } from '@karavan/shared';
+import { localize, type LocationDto, type ShipmentSummaryDto } from '@karavan/shared';
 
 const STALE_MS = 2 * 3_600_000;
 const DEFAULT_CENTER: L.LatLngTuple = [42.87, 74.59]; // Bishkek
@@ -20,7 +20,7 @@ interface Props {
  * to a tile server, as often in the field) the markers and routes stay on a plain background.
  */
 export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, now }: Props) {
-  const { t } = useTranslation('dashboard');
+  const { t, i18n } = useTranslation('dashboard');
   const container = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const layer = useRef<L.LayerGroup | null>(null);
@@ -94,12 +94,12 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       const position = at(id);
       if (!position) continue;
       L.circleMarker(position, { radius: 6, color: '#7a5a00', fillColor: '#fdb022', fillOpacity: 1, weight: 2 })
-        .bindTooltip(locations.get(id)?.name ?? '', { direction: 'bottom' })
+        .bindTooltip(localize(locations.get(id)?.name, i18n.language), { direction: 'bottom' })
         .addTo(group);
       bounds.push(position);
     }
     if (bounds.length > 0) created.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 10 });
-  }, [shipments, locations, now, t]);
+  }, [shipments, locations, now, t, i18n.language]);
 
   return (
     <div>

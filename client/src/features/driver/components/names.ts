@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
 import type { Page } from '@karavan/shared';
 import { request } from '../../../lib/api';
-import { byId, useItemName } from '../../../lib/catalogue';
+import { byId, useItemName, useLocalize } from '../../../lib/catalogue';
 import type { ItemDto, LocationDto, ShipmentDto, ShipmentLineDto, ShipmentStatus } from '../../../lib/contracts';
 import { useCan } from '../../../lib/current-user';
 import type { OutboxEntry } from '../../../lib/outbox';
@@ -31,6 +31,7 @@ export function useShipmentNames() {
   const places = byId(locations.data);
   const catalogue = byId(items.data);
   const itemName = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
 
   const place = (shipment: ShipmentDto, id: string | null | undefined): string => {
@@ -38,7 +39,7 @@ export function useShipmentNames() {
     const embedded = [shipment.origin, shipment.destination, ...(shipment.places ?? [])].find(
       (candidate) => candidate?.id === id,
     );
-    return embedded?.name ?? places.get(id)?.name ?? t('driver.place', { id: id.slice(-6) });
+    return localize(embedded?.name ?? places.get(id)?.name) || t('driver.place', { id: id.slice(-6) });
   };
   const line = (entry: ShipmentLineDto, quantity = entry.quantity): string => {
     const item = entry.item ?? catalogue.get(entry.itemId);

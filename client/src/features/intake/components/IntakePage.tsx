@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { useCampaigns, useLocations } from '../../../lib/catalogue';
+import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
 import { ExpiringHere } from './ExpiringHere';
@@ -34,14 +35,15 @@ export function IntakePage() {
   const { t } = useTranslation();
   const locations = useLocations();
   const campaigns = useCampaigns();
+  const localize = useLocalize();
   const [rememberedLocation, setLocationId] = useRemembered(LOCATION_KEY);
   const [rememberedCampaign, setCampaignId] = useRemembered(CAMPAIGN_KEY);
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
-    .map((location) => ({ value: location.id, label: location.name }));
+    .map((location) => ({ value: location.id, label: localize(location.name) }));
   const campaignOptions = (campaigns.data?.items ?? [])
     .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign)
-    .map((campaign) => ({ value: campaign.id, label: campaign.name }));
+    .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
   // The last choice on this device, or the only one there is.
   const locationId = preselect(locationOptions, rememberedLocation);
   const campaignId = preselect(campaignOptions, rememberedCampaign);
@@ -78,6 +80,9 @@ export function IntakePage() {
           data-testid="intake-campaign"
         />
       </SimpleGrid>
+      {campaigns.data && campaignOptions.length === 0 && (
+        <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
+      )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
       {locationId && <ExpiringHere locationId={locationId} />}
       <OutboxList

@@ -4,11 +4,11 @@ import { Alert, Anchor, Box, Button, Group, Paper, Progress, Stack, Text, Title 
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import type { PublicCampaignDto } from '@karavan/shared';
+import { formatDayHours, hoursToday, type PublicCampaignDto, type PublicCollectionPointDto } from '@karavan/shared';
 import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
 import { formatDate, formatDateTime, formatNumber } from '../../../lib/format';
 import { ApiRequestError, send } from '../../../lib/http';
-import { useItemName } from '../../../lib/catalogue';
+import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { useUnitLabel } from '../../../lib/units';
 import './needs.css';
 
@@ -64,19 +64,34 @@ export function NeedsPage() {
 
 function Needs({ campaign }: { campaign: PublicCampaignDto }) {
   const { t, i18n } = useTranslation('needs');
+  const localize = useLocalize();
+  const title = localize(campaign.name);
   // The shared link's title names the campaign; keep it so after the app starts (and languages change).
   useEffect(() => {
-    document.title = `${campaign.name} — ${t('title')}`;
-  }, [campaign.name, t, i18n.language]);
+    document.title = `${title} — ${t('title')}`;
+  }, [title, t, i18n.language]);
   const name = useItemName();
   const units = useUnitLabel();
+  const { t: tApp } = useTranslation();
+  /** Today's hours on the campaign's clock (the shared helper), or null when only free text is known. */
+  const todayHours = (point: PublicCollectionPointDto): string | null => {
+    const today = hoursToday(point.weeklyHours, campaign.timeZone);
+    if (!today) return null;
+    if (today.intervals.length === 0) return tApp('campaigns.closedToday');
+    const state = today.openNow
+      ? tApp('campaigns.openNow', { time: today.closesAt })
+      : today.opensAt
+        ? tApp('campaigns.opensAt', { time: today.opensAt })
+        : tApp('campaigns.closedNow');
+    return `${tApp('campaigns.today', { hours: formatDayHours(today.intervals) })} · ${state}`;
+  };
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
   // What is needed now comes first (the biggest need on top): on a phone it is the first screen.
   const needs = [...campaign.needs].sort((x, y) => Number(y.needed > 0) - Number(x.needed > 0) || y.needed - x.needed);
   return (
     <Stack gap="md">
       <Title order={1} size="h2">
-        {campaign.name}
+        {title}
       </Title>
       {campaign.status === 'closed' && (
         <Alert color="orange" variant="light" className="needs-alert">
@@ -127,7 +142,7 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           })}
         </Stack>
       </Box>
-      {campaign.description && <Text className="needs-description">{campaign.description}</Text>}
+      {campaign.description && <Text className="needs-description">{localize(campaign.description)}</Text>}
       {(campaign.startsAt || campaign.endsAt) && (
         <Text>
           {t('period', {
@@ -146,11 +161,9 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           <Stack component="ul" gap="xs" className="needs-points">
             {campaign.collectionPoints.map((point) => (
               <Paper component="li" withBorder p="sm" key={point.id}>
-                <Text fw={700}>{point.name}</Text>
+                <Text fw={700}>{localize(point.name)}</Text>
                 {point.address && <Text>{point.address}</Text>}
-                <Text>
-                  {t('hours')}: {point.openingHours ?? t('hoursUnknown')}
-                </Text>
+                <Text>{todayHours(point) ?? `${t('hours')}: ${point.openingHours ?? t('hoursUnknown')}`}</Text>
               </Paper>
             ))}
           </Stack>

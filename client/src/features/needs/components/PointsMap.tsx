@@ -2,11 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useTranslation } from 'react-i18next';
-import type { PublicCollectionPointDto } from '@karavan/shared';
+import { localize, type PublicCollectionPointDto } from '@karavan/shared';
 
 /** The collection points on a map: online tiles when they load, else the markers on a plain background. */
 export default function PointsMap({ points }: { points: PublicCollectionPointDto[] }) {
-  const { t } = useTranslation('needs');
+  const { t, i18n } = useTranslation('needs');
   const container = useRef<HTMLDivElement>(null);
   const [tilesFailed, setTilesFailed] = useState(false);
   useEffect(() => {
@@ -24,14 +24,14 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
       const at: L.LatLngTuple = [point.position.lat, point.position.lng];
       positions.push(at);
       L.circleMarker(at, { radius: 9, color: '#1f4e79', fillColor: '#4f8fc9', fillOpacity: 0.9 })
-        .bindTooltip(point.name, { permanent: points.length <= 8, direction: 'top' })
+        .bindTooltip(localize(point.name, i18n.language), { permanent: points.length <= 8, direction: 'top' })
         .addTo(map);
     }
     if (positions.length > 0) map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14 });
     return () => {
       map.remove();
     };
-  }, [points]);
+  }, [points, i18n.language]);
   return (
     <div
       ref={container}

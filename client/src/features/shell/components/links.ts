@@ -11,6 +11,7 @@ export const PAGES: {
   rights: Right[];
 }[] = [
   { to: '/dashboard', key: 'nav.dashboard', hint: 'nav.dashboardHint', rights: ['dashboard:watch'] },
+  { to: '/campaigns', key: 'campaigns.nav', hint: 'campaigns.navHint', rights: ['campaigns:manage'] },
   { to: '/intake', key: 'nav.intake', hint: 'nav.intakeHint', rights: ['donations:write'] },
   { to: '/driver', key: 'nav.driver', hint: 'nav.driverHint', rights: ['shipments:drive', 'shipments:manage'] },
   {

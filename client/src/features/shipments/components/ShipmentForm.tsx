@@ -29,7 +29,7 @@ import {
   type ShipmentDto,
   type UpdateShipmentRequest,
 } from '@karavan/shared';
-import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
+import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { formatDateTime } from '../../../lib/format';
 import { ApiRequestError } from '../../../lib/http';
 import { useQuantityReader } from '../../../lib/quantity';
@@ -78,6 +78,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const editing = shipment !== undefined;
   const loading = shipment?.status === 'loading';
   const itemName = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
   const locations = useLocations();
   const campaigns = useCampaigns();
@@ -113,14 +114,14 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const places = (locations.data?.items ?? []).filter((location) => location.active);
   const stockPlaces = places
     .filter((location) => location.kind !== 'checkpoint')
-    .map((location) => ({ value: location.id, label: location.name }));
+    .map((location) => ({ value: location.id, label: localize(location.name) }));
   const checkpoints = places
     .filter((location) => location.kind === 'checkpoint')
-    .map((location) => ({ value: location.id, label: location.name }));
+    .map((location) => ({ value: location.id, label: localize(location.name) }));
   const itemOptions = (items.data?.items ?? []).map((item) => ({ value: item.id, label: itemName(item.name) }));
   const campaignOptions = (campaigns.data?.items ?? [])
     .filter((campaign) => campaign.status === 'active' || campaign.id === values.campaignId)
-    .map((campaign) => ({ value: campaign.id, label: campaign.name }));
+    .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
   const driverOptions = (drivers.data ?? []).map((driver) => ({ value: driver.id, label: driver.name }));
   if (values.driverId && !driverOptions.some((option) => option.value === values.driverId))
     driverOptions.push({ value: values.driverId, label: t('shipments.assigned') });

@@ -18,7 +18,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { SHIPMENT_TRANSITIONS, type ShipmentDto, type ShipmentStatus, type ShipmentWarningDto } from '@karavan/shared';
-import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
+import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatMinutes, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
@@ -53,6 +53,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const campaigns = useCampaigns();
   const items = useAllItems();
   const itemName = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
   const places = byId(locations.data);
   const itemsById = byId(items.data);
@@ -68,7 +69,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const [checkpointId, setCheckpointId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const placeName = (id: string | null | undefined) => (id ? (places.get(id)?.name ?? '?') : '—');
+  const placeName = (id: string | null | undefined) => (id ? localize(places.get(id)?.name) || '?' : '—');
   const quantity = (itemId: string, value: number) => {
     const item = itemsById.get(itemId);
     return item ? units.quantity(value, item.baseUnit) : formatNumber(value);
@@ -116,7 +117,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           </Title>
           <Group gap="xs">
             <StatusBadge status={status} />
-            <Text c="dimmed">{byId(campaigns.data).get(shipment.campaignId)?.name}</Text>
+            <Text c="dimmed">{localize(byId(campaigns.data).get(shipment.campaignId)?.name)}</Text>
           </Group>
         </Stack>
         <Group gap="xs">

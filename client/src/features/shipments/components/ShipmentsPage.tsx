@@ -3,7 +3,7 @@ import { Button, Group, Select, SimpleGrid, Stack, Table, Text, Title } from '@m
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { SHIPMENT_STATUSES, type ShipmentStatus } from '@karavan/shared';
-import { byId, useCampaigns, useItemName, useLocations, useAllItems } from '../../../lib/catalogue';
+import { byId, useCampaigns, useItemName, useLocalize, useLocations, useAllItems } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useUnitLabel } from '../../../lib/units';
@@ -29,6 +29,7 @@ export function ShipmentsPage() {
   const places = byId(locations.data);
   const itemsById = byId(items.data);
   const itemName = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
   const driverNames = new Map((drivers.data ?? []).map((driver) => [driver.id, driver.name]));
   const campaignNames = byId(campaigns.data);
@@ -64,7 +65,10 @@ export function ShipmentsPage() {
           clearable
           searchable
           nothingFoundMessage={t('common.nothingFound')}
-          data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: campaign.name }))}
+          data={(campaigns.data?.items ?? []).map((campaign) => ({
+            value: campaign.id,
+            label: localize(campaign.name),
+          }))}
           value={filters.campaignId}
           onChange={(value) => set({ campaignId: value })}
         />
@@ -109,11 +113,11 @@ export function ShipmentsPage() {
                       >
                         <Table.Td>
                           <Link to={`/shipments/${shipment.id}`}>
-                            {places.get(shipment.originId)?.name ?? '?'} →{' '}
-                            {places.get(shipment.destinationId)?.name ?? '?'}
+                            {localize(places.get(shipment.originId)?.name) || '?'} →{' '}
+                            {localize(places.get(shipment.destinationId)?.name) || '?'}
                           </Link>
                           <Text size="xs" c="dimmed">
-                            {campaignNames.get(shipment.campaignId)?.name}
+                            {localize(campaignNames.get(shipment.campaignId)?.name)}
                           </Text>
                         </Table.Td>
                         <Table.Td>

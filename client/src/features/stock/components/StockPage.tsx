@@ -16,7 +16,7 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { ADJUSTMENT_REASONS, WRITE_OFF_REASONS, type StockRowDto, type WriteOffReason } from '@karavan/shared';
-import { byId, useAllItems, useCampaigns, useItemName, useLocations } from '../../../lib/catalogue';
+import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { queryKeys } from '../../../lib/realtime/cache';
@@ -58,6 +58,7 @@ export function StockPage() {
   const items = useAllItems();
   const campaigns = useCampaigns();
   const itemName = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
   const [filters, setFilters] = useState<StockFilters>({
     locationId: null,
@@ -89,7 +90,7 @@ export function StockPage() {
             searchable
             data={(locations.data?.items ?? [])
               .filter((location) => location.kind !== 'checkpoint')
-              .map((location) => ({ value: location.id, label: location.name }))}
+              .map((location) => ({ value: location.id, label: localize(location.name) }))}
             value={filters.locationId}
             onChange={(value) => set({ locationId: value })}
           />
@@ -103,7 +104,10 @@ export function StockPage() {
           <ChoiceFilter
             label={t('stock.campaign')}
             searchable
-            data={(campaigns.data?.items ?? []).map((campaign) => ({ value: campaign.id, label: campaign.name }))}
+            data={(campaigns.data?.items ?? []).map((campaign) => ({
+              value: campaign.id,
+              label: localize(campaign.name),
+            }))}
             value={filters.campaignId}
             onChange={(value) => set({ campaignId: value })}
           />
@@ -137,7 +141,7 @@ export function StockPage() {
       <ToWriteOff
         locationId={filters.locationId}
         canWrite={canWrite}
-        placeName={(id) => places.get(id)?.name ?? '?'}
+        placeName={(id) => localize(places.get(id)?.name) || '?'}
         quantity={quantity}
         itemName={(id) => itemName(itemsById.get(id)?.name)}
         onDone={setDone}
@@ -165,12 +169,12 @@ export function StockPage() {
               <Table.Td>
                 {itemName(itemsById.get(row.itemId)?.name)}
                 {several && (
-                  <Text size="xs" c="dimmed" lineClamp={1} title={campaignsById.get(row.campaignId)?.name}>
-                    {campaignsById.get(row.campaignId)?.name}
+                  <Text size="xs" c="dimmed" lineClamp={1} title={localize(campaignsById.get(row.campaignId)?.name)}>
+                    {localize(campaignsById.get(row.campaignId)?.name)}
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td>{places.get(row.locationId)?.name ?? '?'}</Table.Td>
+              <Table.Td>{localize(places.get(row.locationId)?.name) || '?'}</Table.Td>
               <Table.Td>
                 {row.expiresAt ? (
                   <>

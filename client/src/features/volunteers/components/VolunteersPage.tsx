@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { LICENCE_CATEGORIES, type Page, type UserDto, type VolunteerDto } from '@karavan/shared';
+import { useLocalize } from '../../../lib/catalogue';
 import { request } from '../../../lib/api';
 import { fetchAllPages } from '../../../lib/pages';
 import { useCan } from '../../../lib/current-user';
@@ -64,6 +65,7 @@ function useAccounts(enabled: boolean) {
 /** `/volunteers`: who can help, searchable by skill, language and availability; edit and link to an account. */
 export function VolunteersPage() {
   const { t } = useTranslation();
+  const localize = useLocalize();
   const canManage = useCan('volunteers:manage');
   const canLink = useCan('users:manage');
   const [filters, setFilters] = useState<Filters>({ q: '', skill: '', language: '', available: null });
@@ -151,7 +153,7 @@ export function VolunteersPage() {
                   volunteer.skills.vehicle
                     ? `${volunteer.skills.vehicle.kind}${volunteer.skills.vehicle.plate ? ` ${volunteer.skills.vehicle.plate}` : ''}`
                     : null,
-                  ...volunteer.skills.other,
+                  ...volunteer.skills.other.map((skill) => localize(skill)),
                 ]
                   .filter(Boolean)
                   .join(' · ') || '—'}
@@ -205,9 +207,9 @@ function VolunteerForm({
   accounts: UserDto[] | null;
   onDone(): void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<VolunteerValues>(() => volunteerValues(volunteer));
+  const [values, setValues] = useState<VolunteerValues>(() => volunteerValues(volunteer, i18n.language));
   const set = (patch: Partial<VolunteerValues>) => setValues((current) => ({ ...current, ...patch }));
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateVolunteer(values),

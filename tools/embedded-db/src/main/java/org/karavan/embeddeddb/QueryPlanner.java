@@ -223,8 +223,8 @@ final class QueryPlanner {
         Set<P> seen = new HashSet<>();
         List<P> positions = new ArrayList<>();
         for (Object[][] b : bounds(shape, conditions)) {
-            for (TreeSet<P> at : shape.index().range(b[0], b[1]).values()) {
-                for (P p : at) {
+            for (Object at : shape.index().range(b[0], b[1]).values()) {
+                for (P p : shape.index().positions(at)) {
                     if (seen.add(p)) {
                         positions.add(p);
                         if (cap > 0 && positions.size() > cap) return null;
@@ -290,7 +290,7 @@ final class QueryPlanner {
             from[i] = fillFrom;
             to[i] = fillTo;
         }
-        NavigableMap<Object[], TreeSet<P>> range = index.range(from, to);
+        NavigableMap<Object[], Object> range = index.range(from, to);
         if (walk.reverse()) range = range.descendingMap();
         Set<P> seen = new HashSet<>();
         List<P> collected = new ArrayList<>();
@@ -298,14 +298,14 @@ final class QueryPlanner {
         Object[] boundary = null;
         int first = walk.equal();
         int last = walk.equal() + walk.sortKeys();
-        for (Map.Entry<Object[], TreeSet<P>> entry : range.entrySet()) {
+        for (Map.Entry<Object[], Object> entry : range.entrySet()) {
             Object[] key = entry.getKey();
             if (boundary != null) {
                 boolean same = true;
                 for (int k = first; k < last && same; k++) same = SecondaryIndex.compareValues(key[k], boundary[k]) == 0;
                 if (!same) break;
             }
-            for (P p : entry.getValue()) {
+            for (P p : index.positions(entry.getValue())) {
                 if (!seen.add(p)) continue;
                 Document document = fetch.apply(p);
                 if (document != null && matches.test(document, query)) {

@@ -60,7 +60,8 @@ final class SecondaryIndex<P> extends Index<P> {
     }
 
     private final boolean[] ascending;
-    private final TreeMap<Object[], TreeSet<P>> entries;
+    /** Key values to the position holding them (most keys) or a TreeSet of positions (in natural order). */
+    private final TreeMap<Object[], Object> entries;
     private final Comparator<P> naturalOrder;
     private final Supplier<P> removingPosition;
     private final boolean[] multikey;
@@ -144,7 +145,23 @@ final class SecondaryIndex<P> extends Index<P> {
         return isSparse();
     }
 
-    NavigableMap<Object[], TreeSet<P>> range(Object[] from, Object[] to) {
+    /** The positions of one entry's value, in natural order. */
+    @SuppressWarnings("unchecked")
+    Iterable<P> positions(Object value) {
+        if (value instanceof PositionSet<?> set) return (Iterable<P>) set;
+        return List.of((P) value);
+    }
+
+    /** A set of positions; its own class, so that a position is never mistaken for one. */
+    private static final class PositionSet<P> extends TreeSet<P> {
+        private static final long serialVersionUID = 1L;
+
+        PositionSet(Comparator<? super P> order) {
+            super(order);
+        }
+    }
+
+    NavigableMap<Object[], Object> range(Object[] from, Object[] to) {
         if (compareKeys(from, to) > 0) return java.util.Collections.emptyNavigableMap();
         return entries.subMap(from, true, to, true);
     }
@@ -199,17 +216,39 @@ final class SecondaryIndex<P> extends Index<P> {
             if (Utils.getSubdocumentValueCollectionAware(document, keys.get(i)) instanceof Collection) multikey[i] = true;
         }
         for (KeyValue keyValue : keyValuesOf(document)) {
-            if (entries.computeIfAbsent(toArray(keyValue), k -> new TreeSet<>(naturalOrder)).add(position)) count++;
+            Object[] key = toArray(keyValue);
+            Object held = entries.get(key);
+            if (held == null) {
+                entries.put(key, position);
+                count++;
+            } else if (held instanceof PositionSet<?> set) {
+                @SuppressWarnings("unchecked")
+                PositionSet<P> positions = (PositionSet<P>) set;
+                if (positions.add(position)) count++;
+            } else if (!held.equals(position)) {
+                PositionSet<P> positions = new PositionSet<>(naturalOrder);
+                @SuppressWarnings("unchecked")
+                P other = (P) held;
+                positions.add(other);
+                positions.add(position);
+                entries.put(key, positions);
+                count++;
+            }
         }
     }
 
     private void delete(Document document, P position) {
         for (KeyValue keyValue : keyValuesOf(document)) {
             Object[] key = toArray(keyValue);
-            TreeSet<P> positions = entries.get(key);
-            if (positions != null && positions.remove(position)) {
+            Object held = entries.get(key);
+            if (held instanceof PositionSet<?> positions) {
+                if (positions.remove(position)) {
+                    count--;
+                    if (positions.size() == 1) entries.put(key, positions.first());
+                }
+            } else if (held != null && held.equals(position)) {
+                entries.remove(key);
                 count--;
-                if (positions.isEmpty()) entries.remove(key);
             }
         }
     }
@@ -273,7 +312,4 @@ final class SecondaryIndex<P> extends Index<P> {
         return other instanceof SecondaryIndex && super.hasSameOptions(other);
     }
 
-    Iterable<Map.Entry<Object[], TreeSet<P>>> all() {
-        return entries.entrySet();
-    }
 }
