@@ -34,7 +34,7 @@ describe('GET /api/campaigns/:id/donations-over-time', () => {
       if (now.donations === last.donations + 1 && now.quantity === last.quantity + 5) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(now).toEqual({ at: last.at, donations: last.donations + 1, quantity: last.quantity + 5 });
+    expect(now).toEqual({ at: last.at, local: last.local, donations: last.donations + 1, quantity: last.quantity + 5 });
   });
 
   test('When a driver or a stranger asks, then the answer is 403 or 401; an unknown campaign is 404', async () => {

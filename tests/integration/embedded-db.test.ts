@@ -228,44 +228,42 @@ describe('The embedded database on its H2 file', () => {
     expect(db.process.signalCode).toBe('SIGKILL');
 
     db = await start(dir);
-    await withClient(
-      db,
-      async (client) => {
-        const col = client.db('karavan_test_crash').collection<Row>('indexed');
-        const all = await col.find().sort({ _id: 1 }).toArray();
-        // Each row's stored state is its last acknowledged one, or the write in flight after it.
-        expect(all.length).toBeGreaterThan(0);
-        for (const bin of [0, 3, 7]) {
-          const scanned = all.filter((r) => r.bin === bin);
-          expect(await col.find({ bin }).sort({ _id: 1 }).toArray()).toEqual(scanned);
-          const newest = [...scanned].sort((a, b) => b.at.getTime() - a.at.getTime() || a._id - b._id).slice(0, 5);
-          const indexed = await col.find({ bin }).sort({ at: -1 }).limit(5).toArray();
-          expect(indexed.map((r) => r.at.getTime())).toEqual(newest.map((r) => r.at.getTime()));
-        }
-        for (const tag of [0, 2, 4]) {
-          expect(await col.find({ tags: tag }).sort({ _id: 1 }).toArray()).toEqual(
-            all.filter((r) => r.tags.includes(tag)),
-          );
-        }
-        expect(await col.countDocuments({ bin: { $in: [1, 2] } })).toBe(
-          all.filter((r) => r.bin === 1 || r.bin === 2).length,
+    await withClient(db, async (client) => {
+      const col = client.db('karavan_test_crash').collection<Row>('indexed');
+      const all = await col.find().sort({ _id: 1 }).toArray();
+      // Each row's stored state is its last acknowledged one, or the write in flight after it.
+      expect(all.length).toBeGreaterThan(0);
+      for (const bin of [0, 3, 7]) {
+        const scanned = all.filter((r) => r.bin === bin);
+        expect(await col.find({ bin }).sort({ _id: 1 }).toArray()).toEqual(scanned);
+        const newest = [...scanned].sort((a, b) => b.at.getTime() - a.at.getTime() || a._id - b._id).slice(0, 5);
+        const indexed = await col.find({ bin }).sort({ at: -1 }).limit(5).toArray();
+        expect(indexed.map((r) => r.at.getTime())).toEqual(newest.map((r) => r.at.getTime()));
+      }
+      for (const tag of [0, 2, 4]) {
+        expect(await col.find({ tags: tag }).sort({ _id: 1 }).toArray()).toEqual(
+          all.filter((r) => r.tags.includes(tag)),
         );
-        // The indexes are still there and still kept up to date after the restart.
-        // (listed in the order H2 stores their descriptions, not always the order of creation)
-        expect((await col.listIndexes().toArray()).map((i) => i.name).sort()).toEqual([
-          '_id_',
-          'bin_1_at_-1',
-          'tags_1',
-        ]);
-        await col.deleteMany({ bin: 3 });
-        expect(await col.countDocuments({ bin: 3 })).toBe(0);
-        await col.insertOne({ _id: -1, bin: 3, tags: [42], at: new Date(0) });
-        expect(await col.find({ tags: 42 }).toArray()).toEqual([{ _id: -1, bin: 3, tags: [42], at: new Date(0) }]);
-        expect(acknowledged.size).toBeGreaterThan(0);
-      },
-      120_000,
-    );
-  });
+      }
+      expect(await col.countDocuments({ bin: { $in: [1, 2] } })).toBe(
+        all.filter((r) => r.bin === 1 || r.bin === 2).length,
+      );
+      // The indexes are still there and still kept up to date after the restart.
+      // (listed in the order H2 stores their descriptions, not always the order of creation)
+      expect((await col.listIndexes().toArray()).map((i) => i.name).sort()).toEqual(['_id_', 'bin_1_at_-1', 'tags_1']);
+      await col.deleteMany({ bin: 3 });
+      expect(await col.countDocuments({ bin: 3 })).toBe(0);
+      await col.insertOne({ _id: -1, bin: 3, tags: [42], at: new Date(0) });
+      expect(await col.find({ tags: 42 }).toArray()).toEqual([{ _id: -1, bin: 3, tags: [42], at: new Date(0) }]);
+      // Acknowledged writes survived: rows differ from the acknowledged states by at most the
+      // eight writes (one per writer) in flight when it died.
+      const differing = [...acknowledged].filter(([id, row]) => {
+        const stored = all.find((r) => r._id === id) ?? null;
+        return JSON.stringify(stored) !== JSON.stringify(row);
+      });
+      expect(differing.length).toBeLessThanOrEqual(8);
+    });
+  }, 120_000);
 
   test("When it runs, then its data and its socket belong to Karavan's user alone and it listens on no TCP port", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-h2-'));
