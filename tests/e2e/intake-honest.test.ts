@@ -22,8 +22,10 @@ let page: Page;
 let pageErrors: Error[];
 let coordinator: Awaited<ReturnType<typeof signedIn>>;
 let milk: { id: string; name: { ru: string; en: string } };
-let point: { id: string; name: string };
-let campaign: { id: string; name: string };
+let point: { id: string; name: string | { ru: string } };
+let campaign: { id: string; name: string | { ru: string } };
+/** A name as the Russian interface shows it (names may come back translated: `{ ru, en, ... }`). */
+const ru = (name: string | { ru: string }) => (typeof name === 'string' ? name : name.ru);
 
 async function post<T>(auth: Auth, path: string, body: object): Promise<T> {
   const res = await request(app.url).post(path).set(auth).send(body);
@@ -90,8 +92,8 @@ test('When there is one collection point and one campaign, then intake has them 
   await signIn();
   const chosen = (label: string, value: string) =>
     page.getByRole('combobox', { name: label, exact: true }).and(page.locator(`[value="${value}"]`));
-  await chosen('Пункт приёма', point.name).waitFor();
-  await chosen('Кампания', campaign.name).waitFor();
+  await chosen('Пункт приёма', ru(point.name)).waitFor();
+  await chosen('Кампания', ru(campaign.name)).waitFor();
 
   await itemInput().focus();
   await page.keyboard.type('Молоко');

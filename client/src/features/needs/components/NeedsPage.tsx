@@ -164,6 +164,11 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
                 <Text fw={700}>{localize(point.name)}</Text>
                 {point.address && <Text>{point.address}</Text>}
                 <Text>{todayHours(point) ?? `${t('hours')}: ${point.openingHours ?? t('hoursUnknown')}`}</Text>
+                {todayHours(point) && point.openingHours && (
+                  <Text size="sm" c="dimmed">
+                    {t('hours')}: {point.openingHours}
+                  </Text>
+                )}
               </Paper>
             ))}
           </Stack>
