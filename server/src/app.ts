@@ -27,7 +27,7 @@ import { createItemsService, itemsRoutes } from './items';
 import { createLocationsService, locationsRoutes } from './locations';
 import { createCampaignsService, campaignsRoutes, setDefaultTimeZone } from './campaigns';
 import { createVolunteersService, volunteersRoutes } from './volunteers';
-import { stockRoutes } from './stock';
+import { stockRoutes, type StockService } from './stock';
 import { donationsRoutes } from './donations';
 import { eventsRoutes } from './realtime/events.routes';
 import type { LiveEvents } from './realtime/live-events';
@@ -51,6 +51,8 @@ export interface KaravanOptions {
   /** With REDIS_URL: rate limits and socket rooms shared by every instance. */
   redis?: RedisLink;
   ping?: () => Promise<boolean>;
+  /** false: serve only the API, without the web client or the warning that it is not built (seeds, scripts). */
+  serveClient?: boolean;
 }
 
 export interface Karavan {
@@ -61,6 +63,8 @@ export interface Karavan {
   events: EventBus;
   /** Live events being stored and sent; `idle()` waits until all queued ones are out. */
   live: LiveEvents;
+  /** The stock service (`checkExpiry()` runs the expiry alerts pass now, e.g. in tests). */
+  stock: StockService;
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
@@ -234,7 +238,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 
-  if (clientDirectory(config.clientDir)) {
+  if (options.serveClient === false) {
+    // (seeds and scripts: no pages to serve)
+  } else if (clientDirectory(config.clientDir)) {
     // A shared needs link: the page's title and preview tags name the campaign.
     const clientDir = config.clientDir;
     // (middleware, not a route: it is a page, not part of the API document)
@@ -283,6 +289,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
   });
   options.redis?.useForSockets(realtime.io);
 
+  // Lots running out (48 h, 24 h left, expired) are announced once each, by whichever instance
+  // notices first (see stock.checkExpiry).
+  const checkExpiry = () => stock.checkExpiry().catch((err: unknown) => logger.warn({ err }, 'expiry check failed'));
+  const expiryTimer =
+    config.expiryCheckSeconds > 0 ? setInterval(() => void checkExpiry(), config.expiryCheckSeconds * 1000) : null;
+  expiryTimer?.unref();
+
   return {
     app,
     server,
@@ -290,8 +303,10 @@ export function createKaravan(options: KaravanOptions): Karavan {
     live: realtime.live,
     routes,
     events,
+    stock,
     close: () =>
       new Promise<void>((resolve) => {
+        if (expiryTimer) clearInterval(expiryTimer);
         realtime.detach();
         // Closes every socket, then the HTTP server, which waits for in-flight requests; then
         // lets the live events already queued be stored.

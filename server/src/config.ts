@@ -46,6 +46,8 @@ export interface Config {
   /** How long a request may take (waiting for the database, mostly) before it gets a 503. */
   requestTimeoutMs: number;
   clientDir: string;
+  /** How often the server looks for lots with 48 h or 24 h left or just expired (0: never). */
+  expiryCheckSeconds: number;
   /** IANA time zone of a campaign that names none (KARAVAN_TIME_ZONE, default Asia/Bishkek). */
   timeZone: string;
   /**
@@ -163,6 +165,7 @@ const envSchema = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .allow('')
     .default(DEFAULT_MAP_TILE_ATTRIBUTION_URL),
+  EXPIRY_CHECK_SECONDS: Joi.number().integer().min(0).max(3600).default(60),
   KARAVAN_TIME_ZONE: timeZone()
     .empty('')
     .default(DEFAULT_TIME_ZONE)
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             attributionUrl: (v.MAP_TILE_ATTRIBUTION_URL as string) || undefined,
             cspSource: tileCspSource(v.MAP_TILE_URL as string)!,
           },
+    expiryCheckSeconds: v.EXPIRY_CHECK_SECONDS as number,
     timeZone: v.KARAVAN_TIME_ZONE as string,
   };
 }

@@ -63,9 +63,16 @@ export interface PublicNeedDto {
   target: number;
   /** Donated so far. */
   collected: number;
+  /** On hand and not past its expiry (expired goods are not usable). */
+  usable: number;
+  inTransit: number;
   delivered: number;
-  /** max(0, target - collected). */
+  /** Promised by donors (0 until pledges exist). */
+  pledged: number;
+  /** max(0, target - delivered - inTransit - usable): spoiled goods bring the need back. */
   needed: number;
+  /** The organisers said there is enough (false until that can be said). */
+  enough: boolean;
 }
 
 /** A collection point as the public sees it: no contact person, no phone. */
@@ -117,8 +124,12 @@ export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
         baseUnit: Joi.string().required(),
         target: count().min(0).required(),
         collected: count().required(),
+        usable: count().required(),
+        inTransit: count().required(),
         delivered: count().required(),
+        pledged: count().min(0).required(),
         needed: count().min(0).required(),
+        enough: Joi.boolean().required(),
       }),
     )
     .required(),

@@ -32,6 +32,10 @@ import type { ShipmentSummaryDto, ShipmentUpdateDto } from './shipments';
  * `SeqTracker` below implements rules 2 and 4.
  */
 
+/** The alerts of a lot running out: 48 and 24 hours left, and 0 (expired). */
+export const EXPIRY_THRESHOLDS = [48, 24, 0] as const;
+export type ExpiryThreshold = (typeof EXPIRY_THRESHOLDS)[number];
+
 /** How far below the highest seen seq a catch-up starts (see the client rule). */
 export const CATCH_UP_OVERLAP = 100;
 /** How long the server keeps events. */
@@ -49,6 +53,12 @@ export interface LiveEventPayloads {
   /** The rows of the lots that changed at the location, as they are now. */
   'stock.changed': LiveEventBase & { locationId: string; rows: StockRowDto[] };
   'campaign.progress': LiveEventBase & { progress: CampaignProgressDto };
+  /**
+   * A lot at a place has 48 or 24 hours left, or has just expired (`hoursLeft` 0): sent once per
+   * lot, place and threshold, whichever instance notices first (rooms: dashboard, the place, the
+   * campaign).
+   */
+  'stock.expiring': LiveEventBase & { hoursLeft: ExpiryThreshold; row: StockRowDto };
   'volunteer.changed': LiveEventBase & { volunteer: VolunteerDto };
   /**
    * A shipment changed (status update, planning, documents, privacy): the shipment without its
@@ -62,6 +72,7 @@ export const LIVE_EVENT_NAMES = [
   'donation.voided',
   'stock.changed',
   'campaign.progress',
+  'stock.expiring',
   'volunteer.changed',
   'shipment.updated',
 ] as const satisfies readonly LiveEventName[];

@@ -14,3 +14,4 @@ export * from './shipments';
 export * from './dashboard';
 export * from './exports';
 export * from './client-config';
+export * from './quantity';

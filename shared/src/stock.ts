@@ -76,6 +76,12 @@ export interface CampaignProgressItem {
   inTransit: number;
   delivered: number;
   writtenOff: number;
+  /** On hand and not past its expiry: what can still be sent (onHand = usable + expired). */
+  usable: number;
+  /** On hand but past its expiry: waits to be written off, never counts against the need. */
+  expired: number;
+  /** Still needed: max(0, target - delivered - inTransit - usable). Spoiled goods bring the need back. */
+  needed: number;
 }
 
 /** `donated = onHand + inTransit + delivered + writtenOff` for every item, at every moment. */
@@ -92,6 +98,8 @@ export interface ListStockQuery extends PageQuery {
   itemId?: string;
   campaignId?: string;
   expiringWithinHours?: number;
+  /** true: only lots past their expiry (the "to write off" list); false: only usable ones. */
+  expired?: boolean;
   /** Also rows whose onHand is 0 (default: only what is there). */
   includeEmpty?: boolean;
 }
@@ -103,6 +111,7 @@ export const listStockQuery = Joi.object<ListStockQuery, true>({
     .integer()
     .min(0)
     .max(24 * 365),
+  expired: Joi.boolean(),
   includeEmpty: Joi.boolean(),
   ...pageQueryKeys,
 });
@@ -169,6 +178,23 @@ export const adjustmentBody = Joi.object<AdjustmentRequest, true>({
   reason: freeText(200).required(),
   note: freeText(1000, { multiline: true }),
 });
+
+/** `POST /api/stock/write-offs/expired`: write off everything past its expiry at one place. */
+export interface ExpiredWriteOffRequest {
+  locationId: string;
+}
+export const expiredWriteOffBody = Joi.object<ExpiredWriteOffRequest, true>({
+  locationId: objectId().required(),
+});
+
+/** What writing off the expired lots of a place did: one movement per lot, and the lots after it. */
+export interface ExpiredWriteOffDto {
+  locationId: string;
+  movements: MovementDto[];
+  rows: StockRowDto[];
+  /** Expired goods left because shipments being loaded reserve them (release them first). */
+  stillReserved: number;
+}
 
 /** The answer of a write-off or adjustment: the movement written and the balance after it. */
 export interface StockChangeDto {
@@ -253,10 +279,20 @@ export const campaignProgressSchema = Joi.object<CampaignProgressDto, true>({
         inTransit: count().required(),
         delivered: count().required(),
         writtenOff: count().required(),
+        usable: count().required(),
+        expired: count().min(0).required(),
+        needed: count().min(0).required(),
       }),
     )
     .required(),
 }).label('CampaignProgress');
+
+export const expiredWriteOffSchema = Joi.object<ExpiredWriteOffDto, true>({
+  locationId: hexId().required(),
+  movements: Joi.array().items(movementSchema).required(),
+  rows: Joi.array().items(stockRowSchema).required(),
+  stillReserved: count().min(0).required(),
+}).label('ExpiredWriteOff');
 
 export const reconcileReportSchema = Joi.object<ReconcileReport, true>({
   checkedAt: Joi.string().isoDate().required(),

@@ -109,7 +109,7 @@ test('When a donation is recorded through the API, then the dashboard shows it w
 
   await donate(24);
   await waitForCell('donated', '1024');
-  await waitForCell('onHand', '1024');
+  await waitForCell('usable', '1024');
   await page.locator('[data-testid="feed"] li[data-kind="donation"]').first().waitFor();
   expect(await page.locator('[data-testid="feed"]').textContent()).toContain('Пожертвование');
   // The chart counts it in its hour.
@@ -136,6 +136,10 @@ test('When a truck departs and reaches the border, then the list, the map and th
   await page.getByText('Нет машин в пути').waitFor();
 
   expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBeLessThan(300);
+  // Loading is not on the road yet: "Trucks on the road" stays empty.
+  await app.karavan.live.idle();
+  await page.getByText('Нет машин в пути').waitFor();
+  expect(await page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"]`).count()).toBe(0);
   expect((await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed')).status).toBeLessThan(300);
   const row = page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"]`);
   await page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"][data-status="departed"]`).waitFor();
@@ -178,7 +182,7 @@ test('When the connection is cut and restored, then the dashboard catches up wit
 
   await page.locator('[data-testid="connection"][data-status="connected"]').waitFor();
   await waitForCell('donated', '1023');
-  await waitForCell('onHand', '1023');
+  await waitForCell('usable', '1023');
   const feed = page.locator('[data-testid="feed"] li[data-kind="donation"]');
   await page.waitForFunction(
     () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length >= 3,
@@ -238,7 +242,7 @@ test('When donations arrive while the dashboard is open, then it updates from th
 
   for (const quantity of [2, 3, 4]) await donate(quantity);
   await waitForCell('donated', '1009');
-  await waitForCell('onHand', '1009');
+  await waitForCell('usable', '1009');
   await page.waitForFunction(
     () => document.querySelectorAll('[data-testid="feed"] li[data-kind="donation"]').length === 3,
   );

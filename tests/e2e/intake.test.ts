@@ -241,7 +241,9 @@ test('When an intake is made offline, then it waits on the device and is sent on
   await page.keyboard.type('30');
   await page.keyboard.press('Enter');
   await page
-    .getByText(`Сохранено на этом устройстве: ${world.bread.name.ru} — 30 буханок.`, { exact: false })
+    .getByText(`Сохранено на этом устройстве, будет отправлено: ${world.bread.name.ru} — 30 буханок.`, {
+      exact: false,
+    })
     .waitFor();
   await page.getByText('1 запись ждёт отправки').waitFor();
   await page.getByText('Нет сети. Отправим, как только связь вернётся.').waitFor();

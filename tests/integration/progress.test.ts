@@ -57,6 +57,9 @@ describe('GET /api/campaigns/:id/progress', () => {
           inTransit: 0,
           delivered: 0,
           writtenOff: 0,
+          usable: 0,
+          expired: 0,
+          needed: 5_000,
         },
       ],
     });

@@ -80,6 +80,18 @@ describe('npm run seed (the January 2022 drive)', () => {
     expect(bread.inTransit).toBeGreaterThan(0);
     expect(bread.reserved).toBeGreaterThan(0);
     expect(bread.writtenOff).toBe(20);
+    // Nothing has expired on the day the seed runs, and some bread is inside each alert window.
+    for (const item of progress.items) {
+      expect(item.expired).toBe(0);
+      expect(item.usable).toBe(item.onHand);
+    }
+    const soon = await request(app.url).get('/api/stock').query({ expiringWithinHours: 48, limit: 200 }).set(auth);
+    const hoursLeft = soon.body.items.map(
+      (row: { expiresAt: string }) => (new Date(row.expiresAt).getTime() - Date.now()) / 3_600_000,
+    );
+    expect(soon.body.items.every((row: { expired: boolean }) => !row.expired)).toBe(true);
+    expect(hoursLeft.some((h: number) => h > 0 && h <= 24)).toBe(true);
+    expect(hoursLeft.some((h: number) => h > 24 && h <= 48)).toBe(true);
     // The driver sees the assigned trucks only.
     const driver = (await login(app.url, 'nurlan@demo.karavan', DEMO_PASSWORD)).accessToken;
     const own = await request(app.url).get('/api/shipments').set('Authorization', `Bearer ${driver}`);

@@ -26,6 +26,18 @@ describe('the API’s field errors on a form', () => {
     });
   });
 
+  test('When a password is refused, then the rule it broke is said (too common, the email), not "invalid"', () => {
+    const password = { 'body.password': 'password' } as const;
+    const problem = (type: string) =>
+      apiFieldProblems(
+        new ApiRequestError(400, 'VALIDATION_FAILED', [{ path: 'body.password', message: 'x', type }]),
+        password,
+      );
+    expect(problem('password.common')).toEqual({ password: 'wb.fieldErrors.passwordCommon' });
+    expect(problem('password.email')).toEqual({ password: 'wb.fieldErrors.passwordEmail' });
+    expect(problem('string.min')).toEqual({ password: 'wb.fieldErrors.tooShort' });
+  });
+
   test('When a field has several problems, then the first is shown; an unknown type is "invalid"', () => {
     const error = new ApiRequestError(422, 'UNPROCESSABLE', [
       { path: 'body.packs', message: 'x', type: 'some.new.rule' },

@@ -50,6 +50,8 @@ const BY_TYPE: Record<string, string> = {
   state: 'state',
   unit: 'unit',
   duplicate: 'duplicate',
+  'password.common': 'passwordCommon',
+  'password.email': 'passwordEmail',
 };
 
 /**

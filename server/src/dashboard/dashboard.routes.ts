@@ -34,7 +34,7 @@ export function dashboardRoutes(dashboard: DashboardService): RouteSpec[] {
       tag: 'public',
       summary: "A public campaign's needs and collection points (no sign-in)",
       description:
-        'What is still needed (target minus collected), collected and delivered per item, and the collection points with opening hours. No personal data. Cacheable for a minute. 404 when the campaign is not marked public.',
+        'Per item: target, collected, usable (on hand and not expired), inTransit, delivered, pledged, and what is still needed (target - delivered - inTransit - usable: goods that expire bring the need back), and the collection points with opening hours. No personal data. Cacheable for a minute. 404 when the campaign is not marked public.',
       access: 'public',
       params: idParams,
       responses: {

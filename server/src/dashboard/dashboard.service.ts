@@ -99,8 +99,12 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
               baseUnit: item.baseUnit,
               target: row.target,
               collected: row.donated,
+              usable: row.usable,
+              inTransit: row.inTransit,
               delivered: row.delivered,
-              needed: Math.max(0, row.target - row.donated),
+              pledged: 0,
+              needed: row.needed,
+              enough: false,
             },
           ];
         }),

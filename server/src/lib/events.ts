@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type {
   DonationDto,
+  ExpiryThreshold,
+  StockRowDto,
   MovementDto,
   ShipmentSummaryDto,
   ShipmentUpdateDto,
@@ -21,6 +23,8 @@ export interface DomainEvents {
   'volunteer.changed': { volunteer: VolunteerDto };
   /** A stock operation finished: its ledger movements (balances and totals changed with them). */
   'stock.moved': { kind: string; movements: MovementDto[] };
+  /** A lot at a place crossed an expiry threshold (48 h, 24 h left, or expired: 0); once per lot, place and threshold. */
+  'stock.expiring': { hoursLeft: ExpiryThreshold; row: StockRowDto };
   /** A donation was recorded; its stock movements are published with it, not as stock.moved. */
   'donations.recorded': { donation: DonationDto; movements: MovementDto[] };
   /** A donation was voided and its stock taken back out. */

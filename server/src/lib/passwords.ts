@@ -37,22 +37,35 @@ function commonPasswords(): Set<string> {
  * common ones, whatever their case or spaces) and the account's own email.
  */
 export function passwordProblem(password: string, context: { email?: string } = {}): string | undefined {
+  return passwordRule(password, context)?.message;
+}
+
+/**
+ * The rule a password breaks, as the detail `type` the client words in the user's language
+ * (`password.common`, `password.email`) and an English message; undefined when it may be used.
+ */
+export function passwordRule(
+  password: string,
+  context: { email?: string } = {},
+): { type: 'password.common' | 'password.email'; message: string } | undefined {
   const folded = password.toLowerCase();
   const list = commonPasswords();
   if (list.has(folded) || list.has(folded.replace(/\s+/g, ''))) {
-    return 'is one of the most common passwords; choose a less guessable one';
+    return { type: 'password.common', message: 'is one of the most common passwords; choose a less guessable one' };
   }
   const email = context.email?.toLowerCase();
-  if (email && (folded === email || folded === email.split('@')[0])) return 'must not be the email address';
+  if (email && (folded === email || folded === email.split('@')[0])) {
+    return { type: 'password.email', message: 'must not be the email address' };
+  }
   return undefined;
 }
 
 /** Throws a 400 naming `path` (e.g. `body.newPassword`) when the password may not be used. */
 export function assertPasswordAllowed(password: string, path: string, context: { email?: string } = {}): void {
-  const problem = passwordProblem(password, context);
-  if (problem) {
-    throw new ApiError(400, 'VALIDATION_FAILED', `The password ${problem}`, [
-      { path, message: `"${path.split('.').pop()}" ${problem}`, type: 'password.weak' },
+  const rule = passwordRule(password, context);
+  if (rule) {
+    throw new ApiError(400, 'VALIDATION_FAILED', `The password ${rule.message}`, [
+      { path, message: `"${path.split('.').pop()}" ${rule.message}`, type: rule.type },
     ]);
   }
 }

@@ -70,9 +70,12 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger) {
 }
 export type LiveEvents = ReturnType<typeof createLiveEvents>;
 
+/** What of a movement says which snapshots it changes. */
+export type StockEventSource = Pick<MovementDto, 'kind' | 'locationId' | 'campaignId' | 'lotId'>;
+
 /** Rooms and keys for the stock snapshot events that a list of movements calls for. */
 export function stockEventSpecs(
-  movements: MovementDto[],
+  movements: StockEventSource[],
   build: {
     rows(locationId: string, lotIds: string[]): Promise<Record<string, unknown> | null>;
     progress(campaignId: string, seq: number): Promise<Record<string, unknown> | null>;

@@ -146,6 +146,9 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
   /** A planned time, which may lie ahead. */
   const plannedAt = (hoursFromStart: number) => new Date(start + hoursFromStart * HOUR);
 
+  const DAY = 24 * HOUR;
+  const nextMidnight = Math.floor(anchor.getTime() / DAY) * DAY + DAY;
+
   // ---- Donations: 12 a day for four days, round the three collection points.
   const random = prng(2022_01_06);
   for (let n = 0; n < 48; n += 1) {
@@ -154,13 +157,18 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
     const donor = DONORS[n % DONORS.length]!;
     const big = donor.kind === 'organisation';
     const receivedAt = at(day * 24 + 8 + (n % 12) + random());
-    const lines: { itemId: string; quantity: number; unit?: string }[] = [];
+    const lines: { itemId: string; quantity: number; unit?: string; expiresAt?: string }[] = [];
     // Bread keeps three days: it is collected on the last three, as it was baked for the trucks.
+    // Its lots are kept by the UTC day (expiry rounded down), so each day's bread is given the
+    // expiry of a day still ahead when the seed first runs: day 1's lands in tomorrow's lot
+    // (inside the 24 h alert window), day 2's in the next (the 48 h window), day 3's later.
+    // Nothing is expired on the day the seed runs.
     if (day > 0)
       lines.push({
         itemId: bread,
         quantity: big ? 20 + Math.floor(random() * 40) : 4 + Math.floor(random() * 10),
         unit: 'tray',
+        expiresAt: new Date(nextMidnight + (day - 1) * DAY + HOUR).toISOString(),
       });
     if (n % 2 === 0 || big)
       lines.push({

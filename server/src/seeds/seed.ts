@@ -82,9 +82,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
 
   // The app's own event bus: the realtime module stores every live event the seed's writes cause.
   const karavan = createKaravan({
-    config: { ...options.config, clientDir: '/nonexistent' },
+    config: { ...options.config, expiryCheckSeconds: 0 },
     logger: options.logger,
     jwtSecret: options.jwtSecret,
+    serveClient: false,
   });
   try {
     const users = createUsersService(karavan.events);

@@ -114,3 +114,22 @@ const stockOpSchema = new Schema(
   { versionKey: false },
 );
 export const StockOp = mongoose.model('StockOp', stockOpSchema, 'stock_ops');
+
+/**
+ * An expiry alert announced: `_id` = `${locationId}:${lotId}:${threshold}` (hours left: 48, 24,
+ * or 0 for expired). Inserting it is the claim that makes the alert go out once, across restarts
+ * and instances.
+ */
+const expiryAlertSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    locationId: { type: String, required: true },
+    lotId: { type: String, required: true },
+    campaignId: { type: String, required: true },
+    threshold: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+export const ExpiryAlert = mongoose.model('ExpiryAlert', expiryAlertSchema, 'expiry_alerts');

@@ -54,11 +54,19 @@ export interface TotalLike {
   writtenOff?: number;
 }
 
+/** One item's progress; `expired`: what of its on hand is past its expiry. */
 export function presentProgressItem(
   itemId: string,
   target: number,
   total: TotalLike | undefined,
+  expired = 0,
 ): CampaignProgressItem {
+  const onHand = total?.onHand ?? 0;
+  const inTransit = total?.inTransit ?? 0;
+  const delivered = total?.delivered ?? 0;
+  // Never more than is on hand (a balance read a moment apart from the totals).
+  const spoiled = Math.min(Math.max(0, expired), Math.max(0, onHand));
+  const usable = onHand - spoiled;
   return {
     itemId,
     target,
@@ -68,5 +76,8 @@ export function presentProgressItem(
     inTransit: total?.inTransit ?? 0,
     delivered: total?.delivered ?? 0,
     writtenOff: total?.writtenOff ?? 0,
+    usable,
+    expired: spoiled,
+    needed: Math.max(0, target - delivered - inTransit - usable),
   };
 }

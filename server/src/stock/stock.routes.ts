@@ -1,6 +1,9 @@
 import {
   adjustmentBody,
   campaignProgressSchema,
+  expiredWriteOffBody,
+  expiredWriteOffSchema,
+  type ExpiredWriteOffRequest,
   idParams,
   listMovementsQuery,
   listStockQuery,
@@ -33,7 +36,7 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
       tag: 'stock',
       summary: 'Stock on hand and reserved per location, item and lot',
       description:
-        'Soonest expiry first. `expiringWithinHours` keeps lots expiring within that many hours (expired ones included, flagged `expired`). Rows with nothing on hand are left out unless `includeEmpty=true`.',
+        'Soonest expiry first. `expiringWithinHours` keeps lots expiring within that many hours (expired ones included, flagged `expired`). `expired=true` keeps only lots past their expiry (what waits to be written off), `expired=false` only usable ones. Rows with nothing on hand are left out unless `includeEmpty=true`.',
       access: 'stock:read',
       query: listStockQuery,
       responses: { 200: { description: 'A page of stock rows', schema: pageSchema(stockRowSchema, 'StockRowPage') } },
@@ -62,6 +65,26 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
       },
       async handler({ actor, body, res }) {
         return { status: 201, body: await stock.writeOff(actor!, body, idempotentId(res)) };
+      },
+    }),
+    defineRoute<ExpiredWriteOffRequest>({
+      method: 'post',
+      path: '/api/stock/write-offs/expired',
+      tag: 'stock',
+      summary: 'Write off everything past its expiry at one place',
+      description:
+        "One `written_off` movement (reason `expired`) per expired lot there, in one operation through the ledger. What shipments being loaded reserve stays (`stillReserved`). With an Idempotency-Key, a retry answers the first attempt's movements; without expired goods the answer lists none.",
+      access: 'stock:write',
+      idempotent: true,
+      body: expiredWriteOffBody,
+      responses: {
+        201: { description: 'The movements written and the lots after them', schema: expiredWriteOffSchema },
+        404: { description: 'No such location' },
+        409: { description: 'The stock kept changing, or an earlier attempt is still being finished' },
+        422: { description: 'The Idempotency-Key was used with another request' },
+      },
+      async handler({ actor, body, res }) {
+        return { status: 201, body: await stock.writeOffExpired(actor!, body, idempotentId(res)) };
       },
     }),
     defineRoute<AdjustmentRequest>({
@@ -104,7 +127,7 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
       tag: 'campaigns',
       summary: "A campaign's progress per item",
       description:
-        'From running totals, never the ledger. For every item: donated = onHand + inTransit + delivered + writtenOff (reserved goods are still on hand). `seq`: live events with a higher seq are newer.',
+        'From running totals, never the ledger. For every item: donated = onHand + inTransit + delivered + writtenOff (reserved goods are still on hand); onHand = usable + expired; needed = max(0, target - delivered - inTransit - usable), so goods that expire bring the need back. `seq`: live events with a higher seq are newer.',
       access: 'campaigns:read',
       params: idParams,
       responses: {

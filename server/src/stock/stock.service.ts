@@ -1,8 +1,12 @@
 import {
   toBaseQuantity,
+  EXPIRY_THRESHOLDS,
   lineLimitDetail,
   type AdjustmentRequest,
   type CampaignDto,
+  type ExpiredWriteOffDto,
+  type ExpiredWriteOffRequest,
+  type ExpiryThreshold,
   type CampaignProgressDto,
   type ListMovementsQuery,
   type ListStockQuery,
@@ -34,7 +38,14 @@ import {
 import { getLots, isExpired, type LotInfo } from './lots';
 import { presentMovement, presentProgressItem, presentRow } from './stock.presenter';
 import { movementsByIds, walkScope } from './ledger-index';
-import { Balance, CampaignTotal } from './stock.model';
+import { Balance, CampaignTotal, ExpiryAlert, Movement } from './stock.model';
+
+/** The movements one operation wrote (`${opId}:<n>`), in order: a range of `_id`s. */
+async function movementsOfOp(opId: string): Promise<MovementDoc[]> {
+  const docs = await Movement.collection.find({ _id: { $gte: `${opId}:`, $lt: `${opId};` } as never }).toArray();
+  const list = docs as unknown as MovementDoc[];
+  return list.sort((a, b) => Number(a._id.split(':')[1]) - Number(b._id.split(':')[1]));
+}
 
 export interface BalanceDoc {
   _id: string;
@@ -85,7 +96,7 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
 /** The stock list's filters (the export's too: one definition). */
 export type StockQuery = Pick<
   ListStockQuery,
-  'locationId' | 'itemId' | 'campaignId' | 'includeEmpty' | 'expiringWithinHours'
+  'locationId' | 'itemId' | 'campaignId' | 'includeEmpty' | 'expiringWithinHours' | 'expired'
 >;
 
 /**
@@ -99,10 +110,15 @@ export async function stockRows(query: StockQuery): Promise<BalanceDoc[]> {
   if (query.itemId) filter.itemId = query.itemId;
   if (query.campaignId) filter.campaignId = query.campaignId;
   if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-  if (query.expiringWithinHours !== undefined) {
-    filter.expiresAt = { $ne: null, $lte: new Date(Date.now() + query.expiringWithinHours * 3_600_000) };
+  const now = new Date();
+  if (query.expired === true) {
+    filter.expiresAt = { $ne: null, $lte: now };
+  } else if (query.expiringWithinHours !== undefined) {
+    filter.expiresAt = { $ne: null, $lte: new Date(now.getTime() + query.expiringWithinHours * 3_600_000) };
   }
-  const rows = await balances().find(filter).toArray();
+  let rows = await balances().find(filter).toArray();
+  // Usable only: no expiry, or one still ahead (a "$or" of null and "$gt" is left to memory).
+  if (query.expired === false) rows = rows.filter((r) => !isExpired(r.expiresAt ?? null, now));
   return rows.sort(byExpiry);
 }
 
@@ -269,13 +285,25 @@ export function createStockService(events: EventBus) {
      */
     async progress(campaign: CampaignDto, seq?: number): Promise<CampaignProgressDto> {
       seq ??= await currentSeq();
-      const asOf = new Date().toISOString();
-      const totals = await CampaignTotal.find({ campaignId: campaign.id }).lean();
+      const now = new Date();
+      const asOf = now.toISOString();
+      // What is on hand past its expiry: the campaign's lots that expired, wherever they are.
+      const [totals, spoiled] = await Promise.all([
+        CampaignTotal.find({ campaignId: campaign.id }).lean(),
+        balances()
+          .find({ campaignId: campaign.id, expiresAt: { $ne: null, $lte: now }, onHand: { $gt: 0 } })
+          .toArray(),
+      ]);
+      const expired = new Map<string, number>();
+      for (const b of spoiled) expired.set(b.itemId, (expired.get(b.itemId) ?? 0) + b.onHand);
       const byItem = new Map(totals.map((t) => [t.itemId, t]));
-      const items = campaign.targets.map((t) => presentProgressItem(t.itemId, t.quantity, byItem.get(t.itemId)));
+      const items = campaign.targets.map((t) =>
+        presentProgressItem(t.itemId, t.quantity, byItem.get(t.itemId), expired.get(t.itemId)),
+      );
       const targeted = new Set(campaign.targets.map((t) => t.itemId));
       for (const total of totals.sort((a, b) => a.itemId.localeCompare(b.itemId))) {
-        if (!targeted.has(total.itemId)) items.push(presentProgressItem(total.itemId, 0, total));
+        if (!targeted.has(total.itemId))
+          items.push(presentProgressItem(total.itemId, 0, total, expired.get(total.itemId)));
       }
       return { campaignId: campaign.id, asOf, seq, items };
     },
@@ -326,6 +354,112 @@ export function createStockService(events: EventBus) {
         }
         throw err;
       }
+    },
+
+    /**
+     * Writes off, as `expired`, everything at a place past its expiry (what shipments being loaded
+     * reserve stays: `stillReserved`), one movement per lot in one operation through the ledger, so
+     * balances and campaign totals stay exact. Under an Idempotency-Key (`id`) a retry answers
+     * what the first attempt wrote off instead of writing off again.
+     */
+    async writeOffExpired(
+      actor: Actor,
+      input: ExpiredWriteOffRequest,
+      options: { id?: string } = {},
+    ): Promise<ExpiredWriteOffDto> {
+      const { locationId } = input;
+      await getLocation(locationId);
+      const answer = async (movements: MovementDto[], now: Date): Promise<ExpiredWriteOffDto> => {
+        const left = await balances()
+          .find({ locationId, expiresAt: { $ne: null, $lte: now }, reserved: { $gt: 0 } })
+          .toArray();
+        return {
+          locationId,
+          movements,
+          rows: await service.rowsAt(
+            locationId,
+            movements.map((m) => m.lotId),
+          ),
+          stillReserved: left.reduce((sum, b) => sum + b.reserved, 0),
+        };
+      };
+      if (options.id) {
+        if (!(await settleStockOp(options.id))) {
+          throw new ApiError(
+            409,
+            'IDEMPOTENCY_IN_PROGRESS',
+            'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
+          );
+        }
+        const earlier = await movementsOfOp(options.id);
+        if (earlier.length > 0) return answer(earlier.map(presentMovement), new Date());
+      }
+      return retrying<ExpiredWriteOffDto>(
+        async () => {
+          const now = new Date();
+          const docs = await balances()
+            .find({ locationId, expiresAt: { $ne: null, $lte: now }, available: { $gt: 0 } })
+            .toArray();
+          if (docs.length === 0) return answer([], now);
+          docs.sort(byExpiry);
+          const movements: MovementInput[] = docs.map((d) => ({
+            kind: 'written_off',
+            locationId,
+            itemId: d.itemId,
+            campaignId: d.campaignId,
+            lotId: d.lotId,
+            expiresAt: d.expiresAt ?? null,
+            quantity: -d.available,
+            reason: 'expired',
+            note: null,
+          }));
+          try {
+            const result = await run({ kind: 'write_off', opId: options.id, actorId: actor.id, movements });
+            return answer(result.movements, now);
+          } catch (err) {
+            // Someone took some of it meanwhile (another write-off, a count): read again.
+            if (err instanceof StockConflict) return RETRY;
+            throw err;
+          }
+        },
+        { message: 'The stock kept changing; try again' },
+      );
+    },
+
+    /**
+     * Finds lots on hand that have 48 or 24 hours left or have just expired and announces each
+     * (`stock.expiring`) once per lot, place and threshold: the claim is the insert of the alert's
+     * natural key, so it survives restarts and only one of several instances wins it. Returns how
+     * many alerts this call announced.
+     */
+    async checkExpiry(now = new Date()): Promise<number> {
+      const horizon = new Date(now.getTime() + EXPIRY_THRESHOLDS[0] * 3_600_000);
+      const docs = await balances()
+        .find({ expiresAt: { $ne: null, $lte: horizon }, onHand: { $gt: 0 } })
+        .toArray();
+      let announced = 0;
+      for (const doc of docs.sort(byExpiry)) {
+        const hoursLeft = ((doc.expiresAt as Date).getTime() - now.getTime()) / 3_600_000;
+        // The tightest threshold the lot is within: 0 once expired, else 24, else 48.
+        const threshold = [...EXPIRY_THRESHOLDS].reverse().find((t) => hoursLeft <= t) as ExpiryThreshold;
+        try {
+          await ExpiryAlert.collection.insertOne({
+            _id: `${doc._id}:${threshold}` as never,
+            locationId: doc.locationId,
+            lotId: doc.lotId,
+            campaignId: doc.campaignId,
+            threshold,
+            expiresAt: doc.expiresAt,
+            at: now,
+          });
+        } catch (err) {
+          if ((err as { code?: number }).code === 11000) continue;
+          throw err;
+        }
+        announced += 1;
+        events.publish('stock.expiring', { hoursLeft: threshold, row: presentRow(doc, now) });
+      }
+      return announced;
     },
 
     /**

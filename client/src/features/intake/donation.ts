@@ -1,9 +1,16 @@
-import { toBaseQuantity, type CreateDonationRequest, type DonorKind, type ItemDto, type Locale } from '@karavan/shared';
+import {
+  QUANTITY_MAX,
+  toBaseQuantity,
+  type CreateDonationRequest,
+  type DonorKind,
+  type ItemDto,
+  type Locale,
+} from '@karavan/shared';
 import { toLocalInput } from '../../lib/format';
 import { PHONE, type Problems } from '../../ui/forms';
 
-/** The most of one line the form takes (the API's own limit is higher). */
-export const MAX_QUANTITY = 1_000_000;
+/** The most of one line the form takes: the API's own limit. */
+export const MAX_QUANTITY = QUANTITY_MAX;
 
 /** One line of a donation as typed: the item, how many of which of its units, and the expiry. */
 export interface DonationLine {

@@ -59,6 +59,13 @@ export const outbox = new Outbox({
     : undefined,
 });
 
+/** Calls `listener` with the id of each entry the server accepted; returns the unsubscribe. */
+export function onOutboxSent(listener: (id: string) => void): () => void {
+  const wrapped = (entry: OutboxEntry) => listener(entry.id);
+  sentListeners.add(wrapped);
+  return () => sentListeners.delete(wrapped);
+}
+
 /** What the screens invalidate after an entry reached the server, by entry kind. */
 function refreshAfterSent(queryClient: QueryClient, entry: OutboxEntry, body: unknown): void {
   switch (entry.meta.kind) {

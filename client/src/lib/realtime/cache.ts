@@ -62,6 +62,7 @@ export function applyEvent(queryClient: QueryClient, event: LiveEvent): void {
       break;
     }
     case 'stock.changed':
+    case 'stock.expiring':
       void queryClient.invalidateQueries({ queryKey: queryKeys.stock() });
       break;
     case 'campaign.progress': {

@@ -43,6 +43,8 @@ const SPECIFIC: Partial<Record<PasswordField, Record<string, FieldProblem>>> = {
   next: {
     'string.min': tooShort,
     'any.invalid': { key: 'changePassword.sameAsCurrent' },
+    'password.common': { key: 'changePassword.tooCommon' },
+    'password.email': { key: 'changePassword.sameAsEmail' },
   },
 };
 

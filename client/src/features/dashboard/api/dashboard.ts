@@ -1,6 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import {
+  ON_THE_ROAD,
   wallClock,
   type CampaignProgressDto,
   type DonationsOverTimeDto,
@@ -14,7 +15,8 @@ import type { DonationDto, StockRowDto } from '../../../lib/contracts';
 import { liveEventListeners, queryKeys } from '../../../lib/realtime/cache';
 import type { LiveEvent } from '../../../lib/realtime/realtime';
 
-export const ON_THE_ROAD = ['loading', 'departed', 'at_checkpoint', 'arrived'] as const;
+// "Trucks on the road": departed, at a checkpoint, arrived (not those still planned or loading).
+export { ON_THE_ROAD };
 const HOUR_MS = 3_600_000;
 
 export const dashboardKeys = {
@@ -62,7 +64,7 @@ export function useDonationsOverTime(campaignId: string) {
 }
 
 /** The events the feed is made of (progress snapshots give the written-off lines). */
-const FEED_EVENTS = ['donation.recorded', 'shipment.updated', 'campaign.progress'] as const;
+const FEED_EVENTS = ['donation.recorded', 'shipment.updated', 'campaign.progress', 'stock.expiring'] as const;
 const FEED_HISTORY = 75;
 
 /**
@@ -96,7 +98,23 @@ export type FeedEntry = { id: string; seq: number; at: string; campaignId: strin
   | { kind: 'donation'; donation: DonationDto }
   | { kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
   | { kind: 'writtenOff'; itemId: string; quantity: number }
+  /** A lot with 48 or 24 hours left, or just expired (0). */
+  | { kind: 'expiring'; row: StockRowDto; hoursLeft: number }
 );
+
+/** The feed line of a `stock.expiring` alert. */
+function expiringEntry(event: LiveEvent, at: string): FeedEntry {
+  const row = event.payload.row as StockRowDto;
+  return {
+    id: String(event.seq),
+    seq: event.seq,
+    at,
+    campaignId: row.campaignId,
+    kind: 'expiring',
+    row,
+    hoursLeft: Number(event.payload.hoursLeft),
+  };
+}
 
 const FEED_MAX = 100;
 
@@ -164,6 +182,8 @@ export class DashboardLive {
             status: update.status,
           });
         }
+      } else if (event.name === 'stock.expiring') {
+        entries.push(expiringEntry(event, at));
       } else if (event.name === 'campaign.progress') {
         const progress = payload.progress as CampaignProgressDto;
         const known = writtenOff.get(progress.campaignId);
@@ -240,6 +260,9 @@ export class DashboardLive {
         }
         break;
       }
+      case 'stock.expiring':
+        this.push(expiringEntry(event, at));
+        break;
       case 'campaign.progress': {
         const progress = payload.progress as CampaignProgressDto;
         const known = this.writtenOff.get(progress.campaignId);

@@ -156,7 +156,8 @@ const ProgressTable = memo(function ProgressTable({
   const { t } = useTranslation('dashboard');
   const name = useItemName();
   if (progress.items.length === 0) return <Text c="dimmed">{t('noTargets')}</Text>;
-  const columns = ['donated', 'onHand', 'inTransit', 'delivered', 'writtenOff'] as const;
+  // On hand is shown as usable and expired apart; what is still needed counts only usable goods.
+  const columns = ['donated', 'usable', 'expired', 'inTransit', 'delivered', 'writtenOff', 'needed'] as const;
   return (
     <div className="dashboard-scroll" tabIndex={0}>
       <Table className="dashboard-big" striped data-testid="progress">
@@ -189,8 +190,14 @@ const ProgressTable = memo(function ProgressTable({
                 </Table.Th>
                 <Table.Td ta="right">{row.target > 0 ? formatNumber(row.target) : '—'}</Table.Td>
                 {columns.map((column) => (
-                  <Table.Td key={column} ta="right" data-column={column}>
-                    {formatNumber(row[column])}
+                  <Table.Td
+                    key={column}
+                    ta="right"
+                    data-column={column}
+                    c={column === 'expired' && row.expired > 0 ? 'red.9' : undefined}
+                    fw={column === 'needed' ? 700 : undefined}
+                  >
+                    {column === 'needed' && row.target === 0 ? '—' : formatNumber(row[column])}
                   </Table.Td>
                 ))}
               </Table.Tr>
@@ -342,11 +349,22 @@ const FeedLine = memo(function FeedLine({
     );
     const truck = entry.shipment.vehicle?.plate ?? entry.shipment.id.slice(-6);
     text = key ? t(`event.${key}`, { name: truck }) : `${truck}: ${t(`status.${entry.shipment.status}`)}`;
+  } else if (entry.kind === 'expiring') {
+    const what = quantity(entry.row.itemId, entry.row.onHand);
+    const where = locations.get(entry.row.locationId)?.name ?? '?';
+    text =
+      entry.hoursLeft <= 0
+        ? t('event.expired', { what, where })
+        : t('event.expiring', { what, where, hours: entry.hoursLeft });
   } else {
     text = t('event.writtenOff', { what: quantity(entry.itemId, entry.quantity) });
   }
   return (
-    <li data-seq={entry.seq} data-kind={entry.kind}>
+    <li
+      data-seq={entry.seq}
+      data-kind={entry.kind}
+      className={entry.kind === 'expiring' ? 'dashboard-feed-alert' : undefined}
+    >
       <Text span c="dimmed" mr="xs">
         {formatTime(entry.at)}
       </Text>

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { Button, Group, NativeSelect, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { SHORTFALL_REASONS, type ShipmentDto, type ShortfallReason } from '../../../lib/contracts';
+import { useQuantityReader } from '../../../lib/quantity';
 import type { UpdateInput } from '../api/driver.api';
 import { useShipmentNames } from './names';
 
@@ -22,9 +23,13 @@ export function DeliveryForm({
   const { t } = useTranslation();
   const names = useShipmentNames();
   const [receivedBy, setReceivedBy] = useState('');
-  const [received, setReceived] = useState<Record<string, number | string>>(() =>
-    Object.fromEntries(shipment.lines.map((line) => [line.itemId, line.quantity])),
+  const readQuantity = useQuantityReader();
+  // As typed (text): read with the one quantity parser, so "1,5" is refused, never taken as 15.
+  const [received, setReceived] = useState<Record<string, string>>(() =>
+    Object.fromEntries(shipment.lines.map((line) => [line.itemId, String(line.quantity)])),
   );
+  const readLine = (line: ShipmentDto['lines'][number]) =>
+    readQuantity(received[line.itemId] ?? '', { min: 0, max: line.quantity, unit: line.item?.baseUnit });
   const [reasons, setReasons] = useState<Record<string, Reason | ''>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
 
@@ -33,11 +38,9 @@ export function DeliveryForm({
     const found: Record<string, string> = {};
     if (!receivedBy.trim()) found.receivedBy = t('driver.errors.receivedBy');
     const lines = shipment.lines.map((line) => {
-      const value = received[line.itemId];
-      const amount = typeof value === 'number' ? value : Number.NaN;
-      if (!Number.isInteger(amount) || amount < 0 || amount > line.quantity) {
-        found[line.itemId] = t('driver.errors.received', { max: line.quantity });
-      }
+      const reading = readLine(line);
+      const amount = reading.value ?? Number.NaN;
+      if (reading.error) found[line.itemId] = reading.error;
       const reason = reasons[line.itemId];
       if (amount < line.quantity && !reason) found[`${line.itemId}.reason`] = t('driver.errors.reason');
       return { itemId: line.itemId, received: amount, ...(amount < line.quantity && reason && { reason }) };
@@ -63,20 +66,20 @@ export function DeliveryForm({
           data-autofocus
         />
         {shipment.lines.map((line) => {
-          const value = received[line.itemId];
-          const short = typeof value === 'number' && value < line.quantity;
+          const value = readLine(line).value;
+          const short = value !== undefined && value < line.quantity;
           return (
             <Stack key={line.itemId} gap="xs">
               <Text fw={600}>{t('driver.sentQuantity', { line: names.line(line) })}</Text>
-              <NumberInput
+              <TextInput
                 label={t('driver.receivedQuantity', { item: names.itemLabel(line) })}
-                value={value}
-                onChange={(next) => setReceived((current) => ({ ...current, [line.itemId]: next }))}
-                min={0}
-                max={line.quantity}
-                allowDecimal={false}
-                allowNegative={false}
+                value={received[line.itemId] ?? ''}
+                onChange={(event) => {
+                  const next = event.currentTarget.value;
+                  setReceived((current) => ({ ...current, [line.itemId]: next }));
+                }}
                 inputMode="numeric"
+                autoComplete="off"
                 size="lg"
                 error={errors[line.itemId]}
               />

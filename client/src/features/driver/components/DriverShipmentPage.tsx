@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   Alert,
   Anchor,
@@ -18,7 +18,7 @@ import { Link, useParams } from 'react-router';
 import { DRIVER_STATUSES, SHIPMENT_TRANSITIONS } from '@karavan/shared';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { formatDateTime, formatMinutes, formatRelative, useFormatLanguage } from '../../../lib/format';
-import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
+import { onOutboxSent, useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
@@ -75,7 +75,17 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
   const privacy = switched.privacy ?? pending.privacyMode ?? shipment.privacyMode ?? false;
   const [delivering, setDelivering] = useState(false);
   const [busy, setBusy] = useState<ShipmentStatus | null>(null);
-  const [queued, setQueued] = useState<string | null>(null);
+  /** "Saved, will be sent": shown until the server has the update (its outbox entry was sent). */
+  const [queued, setQueued] = useState<{ status: string; entryId: string } | null>(null);
+  const sentIds = useRef(new Set<string>());
+  useEffect(
+    () =>
+      onOutboxSent((id) => {
+        sentIds.current.add(id);
+        setQueued((current) => (current?.entryId === id ? null : current));
+      }),
+    [],
+  );
 
   // Checkpoints reported, by the server's history or by updates still waiting.
   const visited = new Set<string>();
@@ -104,13 +114,13 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
       // Privacy mode: a position only at checkpoints, on arrival and at delivery (the server's rule too).
       const withPosition = !privacy || PRIVATE_POSITION_STATUSES.includes(input.status);
       const position = withPosition ? await currentPosition() : undefined;
-      await sendUpdate(shipment.id, {
+      const entry = await sendUpdate(shipment.id, {
         ...input,
         ...(sentNote && { note: sentNote }),
         ...(position && { position }),
       });
       setDelivering(false);
-      setQueued(names.status(input.status));
+      setQueued(sentIds.current.has(entry.id) ? null : { status: names.status(input.status), entryId: entry.id });
     } catch (err) {
       setNote((current) => current || sentNote); // nothing typed is lost
       throw err;
@@ -182,8 +192,9 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           withCloseButton
           closeButtonLabel={t('common.close')}
           onClose={() => setQueued(null)}
+          data-testid="driver-queued"
         >
-          {t('driver.queued', { status: queued })}
+          {t('driver.queued', { status: queued.status })}
         </Alert>
       )}
 

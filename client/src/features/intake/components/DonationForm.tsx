@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -7,7 +7,6 @@ import {
   Grid,
   Group,
   NativeSelect,
-  NumberInput,
   Paper,
   SegmentedControl,
   Select,
@@ -22,11 +21,12 @@ import { useTranslation } from 'react-i18next';
 import { LOCALES } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
+import { formatDateTime } from '../../../lib/format';
+import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
+import { onOutboxSent, useOutbox } from '../../../lib/outbox';
 import { recordDonation, useItemSearch } from '../api/intake.api';
 import {
-  MAX_QUANTITY,
-  amountOf,
   baseTotal,
   defaultExpiry,
   donationRequest,
@@ -53,7 +53,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
 
   const [lines, setLines] = useState<Line[]>([]);
   const [itemId, setItemId] = useState<string | null>(null);
-  const [quantity, setQuantity] = useState<number | string>('');
+  const [quantity, setQuantity] = useState('');
   const [unit, setUnit] = useState('');
   const [expires, setExpires] = useState('');
   const [expiresSet, setExpiresSet] = useState(false);
@@ -62,8 +62,27 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   const [donorPhone, setDonorPhone] = useState('');
   const [consent, setConsent] = useState(false);
   const [errors, setErrors] = useState<Partial<Record<FieldError, string>>>({});
-  const [saved, setSaved] = useState<{ summary: string; offline: boolean } | null>(null);
+  /** The last donation recorded here: its outbox entry, and whether the server has it yet. */
+  const [saved, setSaved] = useState<{ summary: string; entryId: string; sent: boolean } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [expiryOpen, setExpiryOpen] = useState(false);
+  const [listOpen, setListOpen] = useState(false);
+  // Focus goes back to the item after each donation without opening its list over the form.
+  const quietFocus = useRef(false);
+  const sentIds = useRef(new Set<string>());
+  const outboxState = useOutbox();
+  const waiting = outboxState.entries.filter(
+    (entry) => entry.meta.kind === 'donation' && entry.meta.locationId === locationId,
+  );
+  const refused = saved ? outboxState.entries.find((entry) => entry.id === saved.entryId)?.needsAttention : false;
+  useEffect(
+    () =>
+      onOutboxSent((id) => {
+        sentIds.current.add(id);
+        setSaved((current) => (current?.entryId === id ? { ...current, sent: true } : current));
+      }),
+    [],
+  );
   const itemRef = useRef<HTMLInputElement>(null);
   const quantityRef = useRef<HTMLInputElement>(null);
 
@@ -91,8 +110,10 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     );
   };
 
-  const amount = amountOf(quantity);
-  const total = baseTotal(item, quantity, unit);
+  const readQuantity = useQuantityReader();
+  const reading = readQuantity(quantity, { unit: unit || item?.baseUnit, hasPacks: Boolean(item?.packs.length) });
+  const amount = reading.value ?? Number.NaN;
+  const total = baseTotal(item, amount, unit);
 
   function chooseItem(id: string | null) {
     setItemId(id);
@@ -100,6 +121,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setUnit(chosen?.baseUnit ?? '');
     setExpires(chosen ? defaultExpiry(chosen) : '');
     setExpiresSet(false);
+    setExpiryOpen(false);
     setErrors((current) => ({ ...current, item: undefined }));
     // At once, in the same keystroke: digits typed right after Enter go to the quantity.
     if (chosen) quantityRef.current?.focus();
@@ -110,6 +132,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     const found: Partial<Record<FieldError, string>> = {};
     for (const [field, key] of Object.entries(lineProblems(item, amount, expires)))
       found[field as FieldError] = t(key as 'intake.errors.item');
+    // What the quantity field allows, in words ("Only whole litres, no fractions"): nothing typed is changed.
+    if (reading.error) found.quantity = reading.error;
     if (!item || Object.keys(found).length > 0) return found;
     return { item, quantity: amount, unit: unit || item.baseUnit, expires, expiresSet };
   }
@@ -121,7 +145,10 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     setUnit('');
     setExpires('');
     setExpiresSet(false);
+    setExpiryOpen(false);
+    quietFocus.current = true;
     itemRef.current?.focus();
+    quietFocus.current = false;
   }
 
   function addLine() {
@@ -176,8 +203,9 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     resetLine();
     setSaving(true);
     try {
-      await recordDonation(body, summary);
-      setSaved({ summary, offline: !navigator.onLine });
+      const entry = await recordDonation(body, summary);
+      // "Recorded" only once the server has it; until then it is saved on this device.
+      setSaved({ summary, entryId: entry.id, sent: sentIds.current.has(entry.id) });
     } catch {
       // Could not be stored on the device: nothing typed is lost, it is all back in the form.
       setLines(all);
@@ -238,24 +266,38 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               filter={filter}
               selectFirstOptionOnChange
               clearable
-              nothingFoundMessage={allItems.isPending ? t('app.loading') : t('common.nothingFound')}
+              // "Nothing found" is said under the field, not as a list without options (a listbox
+              // must hold options: axe's aria-required-children).
+              description={
+                allItems.isPending
+                  ? t('app.loading')
+                  : search.trim() &&
+                      !itemId &&
+                      options.every((o) => !matchesItem(items.get(o.value)?.name ?? {}, o.label, search))
+                    ? t('common.nothingFound')
+                    : undefined
+              }
               error={errors.item}
+              dropdownOpened={listOpen}
+              onDropdownOpen={() => {
+                if (!quietFocus.current) setListOpen(true);
+              }}
+              onDropdownClose={() => setListOpen(false)}
               autoFocus
               data-testid="intake-item"
             />
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: item?.perishable ? 2 : 3 }}>
-            <NumberInput
+            <TextInput
               ref={quantityRef}
               label={t('intake.quantity')}
               value={quantity}
-              onChange={setQuantity}
-              allowDecimal={false}
-              allowNegative={false}
-              min={1}
-              max={MAX_QUANTITY}
-              hideControls
+              onChange={(event) => {
+                setQuantity(event.currentTarget.value);
+                setErrors((current) => ({ ...current, quantity: undefined }));
+              }}
               inputMode="numeric"
+              autoComplete="off"
               error={errors.quantity}
               data-testid="intake-quantity"
             />
@@ -280,17 +322,41 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
           </Grid.Col>
           {item?.perishable && (
             <Grid.Col span={{ base: 12, sm: 3 }}>
-              <TextInput
-                type="datetime-local"
-                label={t('intake.expires')}
-                value={expires}
-                onChange={(event) => {
-                  setExpires(event.currentTarget.value);
-                  setExpiresSet(true);
-                }}
-                error={errors.expires}
-                data-testid="intake-expires"
-              />
+              {expiryOpen || errors.expires ? (
+                <TextInput
+                  type="datetime-local"
+                  label={t('intake.expires')}
+                  value={expires}
+                  onChange={(event) => {
+                    setExpires(event.currentTarget.value);
+                    setExpiresSet(true);
+                  }}
+                  error={errors.expires}
+                  autoFocus={expiryOpen}
+                  data-testid="intake-expires"
+                />
+              ) : (
+                // The expiry from the shelf life, one tab stop: its date fields open only to change it.
+                <Stack gap={2}>
+                  <Text size="sm" fw={500} id="intake-expires-label">
+                    {t('intake.expires')}
+                  </Text>
+                  <Group gap="xs" wrap="nowrap">
+                    <Text size="sm" data-testid="intake-expires-value">
+                      {expires ? formatDateTime(new Date(expires)) : '—'}
+                    </Text>
+                    <Button
+                      variant="subtle"
+                      size="compact-sm"
+                      aria-describedby="intake-expires-label"
+                      onClick={() => setExpiryOpen(true)}
+                      data-testid="intake-expires-change"
+                    >
+                      {t('intake.changeExpiry')}
+                    </Button>
+                  </Group>
+                </Stack>
+              )}
             </Grid.Col>
           )}
         </Grid>
@@ -361,11 +427,19 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         <Text
           role="status"
           aria-live="polite"
-          c={saved?.offline ? 'var(--karavan-warn-text)' : 'var(--karavan-ok-text)'}
+          className={
+            saved ? `intake-saved intake-saved-${saved.sent ? 'recorded' : refused ? 'refused' : 'waiting'}` : undefined
+          }
           fw={600}
           data-testid="intake-saved"
+          data-state={saved ? (saved.sent ? 'recorded' : refused ? 'refused' : 'waiting') : undefined}
         >
-          {saved && t(saved.offline ? 'intake.savedOffline' : 'intake.saved', { summary: saved.summary })}
+          {saved &&
+            (saved.sent
+              ? t('intake.saved', { summary: saved.summary })
+              : refused
+                ? t('intake.savedRefused', { summary: saved.summary })
+                : t('intake.savedOffline', { summary: saved.summary, count: waiting.length }))}
         </Text>
       </Stack>
     </Paper>

@@ -6,6 +6,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
+import { ExpiringHere } from './ExpiringHere';
 import { RecentDonations } from './RecentDonations';
 
 const LOCATION_KEY = 'karavan.intake.locationId';
@@ -23,22 +24,30 @@ function useRemembered(key: string): [string | null, (value: string | null) => v
   ];
 }
 
+/** The remembered choice while it is still one of the options; else the only option; else none. */
+function preselect(options: { value: string }[], remembered: string | null): string | null {
+  if (remembered && options.some((option) => option.value === remembered)) return remembered;
+  return options.length === 1 ? options[0]!.value : null;
+}
+
 /** `/intake`: a collection point's donations, fast, with the keyboard, online or not. */
 export function IntakePage() {
   const { t } = useTranslation();
   const locations = useLocations();
   const campaigns = useCampaigns();
   const localize = useLocalize();
-  const [locationId, setLocationId] = useRemembered(LOCATION_KEY);
-  const [campaignId, setCampaignId] = useRemembered(CAMPAIGN_KEY);
-  const room = useRoom(locationId ? `location:${locationId}` : null);
-
+  const [rememberedLocation, setLocationId] = useRemembered(LOCATION_KEY);
+  const [rememberedCampaign, setCampaignId] = useRemembered(CAMPAIGN_KEY);
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
     .map((location) => ({ value: location.id, label: localize(location.name) }));
   const campaignOptions = (campaigns.data?.items ?? [])
-    .filter((campaign) => campaign.status === 'active' || campaign.id === campaignId)
+    .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign)
     .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
+  // The last choice on this device, or the only one there is.
+  const locationId = preselect(locationOptions, rememberedLocation);
+  const campaignId = preselect(campaignOptions, rememberedCampaign);
+  const room = useRoom(locationId ? `location:${locationId}` : null);
 
   return (
     <Stack gap="lg" data-testid="intake" data-room={room.status}>
@@ -50,12 +59,11 @@ export function IntakePage() {
           label={t('intake.location')}
           placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
           data={locationOptions}
-          value={locationOptions.some((option) => option.value === locationId) ? locationId : null}
+          value={locationId}
           onChange={setLocationId}
           searchable
           selectFirstOptionOnChange
           allowDeselect={false}
-          nothingFoundMessage={t('common.nothingFound')}
           error={locations.error ? t('common.loadFailed') : undefined}
           data-testid="intake-location"
         />
@@ -63,12 +71,11 @@ export function IntakePage() {
           label={t('intake.campaign')}
           placeholder={campaigns.isPending ? t('app.loading') : t('intake.choose')}
           data={campaignOptions}
-          value={campaignOptions.some((option) => option.value === campaignId) ? campaignId : null}
+          value={campaignId}
           onChange={setCampaignId}
           searchable
           selectFirstOptionOnChange
           allowDeselect={false}
-          nothingFoundMessage={t('common.nothingFound')}
           error={campaigns.error ? t('common.loadFailed') : undefined}
           data-testid="intake-campaign"
         />
@@ -77,6 +84,7 @@ export function IntakePage() {
         <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
       )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
+      {locationId && <ExpiringHere locationId={locationId} />}
       <OutboxList
         filter={(entry) =>
           (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') && entry.meta.locationId === locationId

@@ -1,8 +1,10 @@
+import '@mantine/core/styles/Progress.css';
 import { lazy, Suspense, useEffect } from 'react';
+import { Alert, Anchor, Box, Button, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import type { PublicCampaignDto } from '@karavan/shared';
+import { formatDayHours, hoursToday, type PublicCampaignDto, type PublicCollectionPointDto } from '@karavan/shared';
 import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
 import { formatDate, formatDateTime, formatNumber } from '../../../lib/format';
 import { ApiRequestError, send } from '../../../lib/http';
@@ -26,32 +28,36 @@ export function NeedsPage() {
 
   return (
     <div className="needs">
-      <header className="needs-top">
-        <Link to="/" className="needs-brand">
+      <Group component="header" className="needs-top" justify="space-between" wrap="wrap" gap="xs">
+        <Anchor component={Link} to="/" className="needs-brand" underline="never">
           {tApp('app.title')}
-        </Link>
+        </Anchor>
         <LanguageSwitcher />
-      </header>
-      <main className="needs-main">
+      </Group>
+      <Box component="main" className="needs-main">
         {query.data ? (
           <Needs campaign={query.data} />
         ) : query.error ? (
-          <div role="alert" className="needs-alert">
-            {query.error instanceof ApiRequestError && query.error.status === 404
-              ? t('notFound')
-              : tApp('common.loadFailed')}
-            {!(query.error instanceof ApiRequestError && query.error.status === 404) && (
-              <button type="button" className="needs-button" onClick={() => void query.refetch()}>
-                {tApp('common.retry')}
-              </button>
-            )}
-          </div>
+          <Alert role="alert" color="orange" variant="light" className="needs-alert">
+            <Group gap="sm">
+              <Text>
+                {query.error instanceof ApiRequestError && query.error.status === 404
+                  ? t('notFound')
+                  : tApp('common.loadFailed')}
+              </Text>
+              {!(query.error instanceof ApiRequestError && query.error.status === 404) && (
+                <Button variant="default" size="xs" onClick={() => void query.refetch()}>
+                  {tApp('common.retry')}
+                </Button>
+              )}
+            </Group>
+          </Alert>
         ) : (
-          <p role="status" className="needs-loading">
+          <Text role="status" className="needs-loading">
             …
-          </p>
+          </Text>
         )}
-      </main>
+      </Box>
     </div>
   );
 }
@@ -66,82 +72,114 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
   }, [title, t, i18n.language]);
   const name = useItemName();
   const units = useUnitLabel();
+  const { t: tApp } = useTranslation();
+  /** Today's hours on the campaign's clock (the shared helper), or null when only free text is known. */
+  const todayHours = (point: PublicCollectionPointDto): string | null => {
+    const today = hoursToday(point.weeklyHours, campaign.timeZone);
+    if (!today) return null;
+    if (today.intervals.length === 0) return tApp('campaigns.closedToday');
+    const state = today.openNow
+      ? tApp('campaigns.openNow', { time: today.closesAt })
+      : today.opensAt
+        ? tApp('campaigns.opensAt', { time: today.opensAt })
+        : tApp('campaigns.closedNow');
+    return `${tApp('campaigns.today', { hours: formatDayHours(today.intervals) })} · ${state}`;
+  };
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
+  // What is needed now comes first (the biggest need on top): on a phone it is the first screen.
+  const needs = [...campaign.needs].sort((x, y) => Number(y.needed > 0) - Number(x.needed > 0) || y.needed - x.needed);
   return (
-    <>
-      <h1>{title}</h1>
-      {campaign.description && <p className="needs-description">{localize(campaign.description)}</p>}
+    <Stack gap="md">
+      <Title order={1} size="h2">
+        {title}
+      </Title>
+      {campaign.status === 'closed' && (
+        <Alert color="orange" variant="light" className="needs-alert">
+          {t('closed')}
+        </Alert>
+      )}
+      <Box component="section" aria-labelledby="needs-title">
+        <Title order={2} size="h3" id="needs-title" mb="xs">
+          {t('title')}
+        </Title>
+        <Stack component="ul" gap="xs" className="needs-list" data-testid="needs">
+          {needs.map((need) => {
+            // Covered: delivered, on the road, or ready to send (expired goods do not count).
+            const share = need.target > 0 ? Math.min(1, (need.target - need.needed) / need.target) : 1;
+            return (
+              <Paper
+                component="li"
+                withBorder
+                p="sm"
+                key={need.itemId}
+                data-item={need.itemId}
+                data-needed={need.needed}
+              >
+                <Group justify="space-between" wrap="wrap" gap="xs">
+                  <Text fw={700}>{name(need.name)}</Text>
+                  <Text fw={700} className={need.needed > 0 ? 'needs-needed' : 'needs-done'}>
+                    {need.needed > 0
+                      ? `${t('needed')}: ${units.quantity(need.needed, need.baseUnit)}`
+                      : t('allCollected')}
+                  </Text>
+                </Group>
+                <Progress.Root size="md" my={6}>
+                  <Progress.Section value={share * 100} color="#1f4e79" aria-label={name(need.name)} />
+                </Progress.Root>
+                <Group justify="space-between" wrap="wrap" gap="xs" className="needs-figures">
+                  <span>
+                    {t('usable')}: {formatNumber(need.usable)}
+                  </span>
+                  <span>
+                    {t('inTransit')}: {formatNumber(need.inTransit)}
+                  </span>
+                  <span>
+                    {t('delivered')}: {formatNumber(need.delivered)} / {formatNumber(need.target)}
+                  </span>
+                </Group>
+              </Paper>
+            );
+          })}
+        </Stack>
+      </Box>
+      {campaign.description && <Text className="needs-description">{localize(campaign.description)}</Text>}
       {(campaign.startsAt || campaign.endsAt) && (
-        <p>
+        <Text>
           {t('period', {
             from: campaign.startsAt ? formatDate(campaign.startsAt) : '…',
             to: campaign.endsAt ? formatDate(campaign.endsAt) : '…',
           })}
-        </p>
+        </Text>
       )}
-      {campaign.status === 'closed' && <p className="needs-alert">{t('closed')}</p>}
-      <section aria-labelledby="needs-title">
-        <h2 id="needs-title">{t('title')}</h2>
-        <ul className="needs-list" data-testid="needs">
-          {campaign.needs.map((need) => {
-            const share = need.target > 0 ? Math.min(1, need.collected / need.target) : 1;
-            return (
-              <li key={need.itemId} data-item={need.itemId}>
-                <div className="needs-item">
-                  <strong>{name(need.name)}</strong>
-                  <span className={need.needed > 0 ? 'needs-needed' : 'needs-done'}>
-                    {need.needed > 0
-                      ? `${t('needed')}: ${units.quantity(need.needed, need.baseUnit)}`
-                      : t('allCollected')}
-                  </span>
-                </div>
-                <div
-                  className="needs-bar"
-                  role="progressbar"
-                  aria-label={name(need.name)}
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={Math.round(share * 100)}
-                >
-                  <div style={{ width: `${share * 100}%` }} />
-                </div>
-                <div className="needs-figures">
-                  <span>
-                    {t('collected')}: {units.quantity(need.collected, need.baseUnit)} / {formatNumber(need.target)}
-                  </span>
-                  <span>
-                    {t('delivered')}: {units.quantity(need.delivered, need.baseUnit)}
-                  </span>
-                </div>
-              </li>
-            );
-          })}
-        </ul>
-      </section>
-      <section aria-labelledby="needs-where">
-        <h2 id="needs-where">{t('where')}</h2>
+      <Box component="section" aria-labelledby="needs-where">
+        <Title order={2} size="h3" id="needs-where" mb="xs">
+          {t('where')}
+        </Title>
         {campaign.collectionPoints.length === 0 ? (
-          <p>{t('noPoints')}</p>
+          <Text>{t('noPoints')}</Text>
         ) : (
-          <ul className="needs-points">
+          <Stack component="ul" gap="xs" className="needs-points">
             {campaign.collectionPoints.map((point) => (
-              <li key={point.id}>
-                <strong>{localize(point.name)}</strong>
-                {point.address && <div>{point.address}</div>}
-                <div>
-                  {t('hours')}: {point.openingHours ?? t('hoursUnknown')}
-                </div>
-              </li>
+              <Paper component="li" withBorder p="sm" key={point.id}>
+                <Text fw={700}>{localize(point.name)}</Text>
+                {point.address && <Text>{point.address}</Text>}
+                <Text>{todayHours(point) ?? `${t('hours')}: ${point.openingHours ?? t('hoursUnknown')}`}</Text>
+                {todayHours(point) && point.openingHours && (
+                  <Text size="sm" c="dimmed">
+                    {t('hours')}: {point.openingHours}
+                  </Text>
+                )}
+              </Paper>
             ))}
-          </ul>
+          </Stack>
         )}
         {withPosition.length > 0 && (
           <Suspense fallback={null}>
             <PointsMap points={withPosition} />
           </Suspense>
         )}
-      </section>
-      <p className="needs-asof">{t('asOf', { time: formatDateTime(campaign.asOf) })}</p>
-    </>
+      </Box>
+      <Text className="needs-asof">{t('asOf', { time: formatDateTime(campaign.asOf) })}</Text>
+    </Stack>
   );
 }

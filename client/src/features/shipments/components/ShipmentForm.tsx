@@ -32,6 +32,7 @@ import {
 import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { formatDateTime } from '../../../lib/format';
 import { ApiRequestError } from '../../../lib/http';
+import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
 import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
 import { useDriverChoices, useOriginStock } from '../api/shipments.api';
@@ -86,6 +87,20 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const fieldErrors = useApiFieldErrors();
   const errorMessage = useErrorMessage();
   const itemsById = byId(items.data);
+  const readQuantity = useQuantityReader();
+  /** A line's quantity as typed, read with the one quantity parser ("1,5" refused, never 15). */
+  const readLine = (line: Line) => {
+    const item = line.itemId ? itemsById.get(line.itemId) : undefined;
+    return readQuantity(String(line.quantity), {
+      unit: line.unit || item?.baseUnit,
+      hasPacks: Boolean(item?.packs.length),
+    });
+  };
+  /** The values with every line's quantity as the number it reads as. */
+  const readValues = (v: Values): Values => ({
+    ...v,
+    lines: v.lines.map((line) => ({ ...line, quantity: readLine(line).value ?? line.quantity })),
+  });
   const baseUnitOf = (itemId: string) => itemsById.get(itemId)?.baseUnit;
 
   const [initial] = useState(() => valuesOf(shipment));
@@ -168,8 +183,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
     if (arrival && !departure) found.plannedDepartureAt = required;
     const filled = lines.filter((line) => line.itemId);
     if (filled.length === 0) found.lines = t('wb.fieldErrors.atLeastOne');
-    else if (filled.some((line) => !Number.isInteger(Number(line.quantity)) || Number(line.quantity) < 1))
-      found.lines = t('shipments.errors.quantity');
+    else if (filled.some((line) => readLine(line).error)) found.lines = t('shipments.errors.quantity');
     else if (new Set(filled.map((line) => line.itemId)).size !== filled.length)
       found.lines = t('wb.fieldErrors.unique');
     return found;
@@ -187,8 +201,8 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
     setSaving(true);
     try {
       if (editing) {
-        await onSubmit({ mode: 'edit', body: changeBody(values, initial, shipment!, baseUnitOf) });
-      } else await onSubmit({ mode: 'create', body: createBody(values, baseUnitOf) });
+        await onSubmit({ mode: 'edit', body: changeBody(readValues(values), initial, shipment!, baseUnitOf) });
+      } else await onSubmit({ mode: 'create', body: createBody(readValues(values), baseUnitOf) });
     } catch (caught) {
       setError(caught);
       setSaving(false);
@@ -359,7 +373,8 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               const item = line.itemId ? itemsById.get(line.itemId) : undefined;
               const unit = line.unit || item?.baseUnit || '';
               const size = item?.packs.find((pack) => pack.unit === unit)?.size ?? 1;
-              const total = Number(line.quantity) > 0 ? Number(line.quantity) * size : 0;
+              const reading = readLine(line);
+              const total = reading.value !== undefined ? reading.value * size : 0;
               const lots = suggestion(line, total);
               return (
                 <Stack key={line.key} gap={2} data-testid="plan-line">
@@ -375,12 +390,14 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
                       miw={220}
                       style={{ flex: 2 }}
                     />
-                    <NumberInput
+                    <TextInput
                       label={t('shipments.quantity', { n: index + 1 })}
-                      min={1}
-                      allowDecimal={false}
-                      value={line.quantity}
-                      onChange={(value) => updateLine(line.key, { quantity: value })}
+                      inputMode="numeric"
+                      autoComplete="off"
+                      value={String(line.quantity)}
+                      onChange={(event) => updateLine(line.key, { quantity: event.currentTarget.value })}
+                      error={submitted && line.itemId ? reading.error : undefined}
+                      data-testid="plan-quantity"
                       miw={120}
                       style={{ flex: 1 }}
                     />

@@ -1,6 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   AdjustmentRequest,
+  ExpiredWriteOffDto,
   MovementDto,
   Page,
   StockChangeDto,
@@ -45,3 +46,23 @@ export const writeOff = (body: WriteOffRequest, key: string) =>
 
 export const adjust = (body: AdjustmentRequest, key: string) =>
   request<StockChangeDto>('POST', '/api/stock/adjustments', body, { 'Idempotency-Key': key });
+
+/** Lots past their expiry (at one place, or everywhere): what waits to be written off. */
+export function useExpiredStock(locationId: string | null) {
+  const params = new URLSearchParams({ expired: 'true', limit: '200' });
+  if (locationId) params.set('locationId', locationId);
+  return useQuery({
+    queryKey: [...queryKeys.stock(), 'expired', params.toString()],
+    queryFn: () => request<Page<StockRowDto>>('GET', `/api/stock?${params.toString()}`),
+  });
+}
+
+/** Writes off everything expired at a place (one Idempotency-Key per click: a retry writes off once). */
+export function useWriteOffExpired() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ locationId, key }: { locationId: string; key: string }) =>
+      request<ExpiredWriteOffDto>('POST', '/api/stock/write-offs/expired', { locationId }, { 'Idempotency-Key': key }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.stock() }),
+  });
+}

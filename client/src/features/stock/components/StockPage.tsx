@@ -20,13 +20,24 @@ import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { invalidateEntity } from '../../../lib/writes';
+import { queryKeys } from '../../../lib/realtime/cache';
+import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
 import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
 import { Pager } from '../../../ui/Pager';
 import { usePagedList } from '../../../ui/usePagedList';
 import { QueryState } from '../../../ui/QueryState';
-import { adjust, useLotMovements, useStock, writeOff, type StockFilters } from '../api/stock.api';
+import {
+  adjust,
+  useExpiredStock,
+  useLotMovements,
+  useStock,
+  useWriteOffExpired,
+  writeOff,
+  type StockFilters,
+} from '../api/stock.api';
+import { uuid } from '../../../lib/uuid';
 import {
   ADJUST_SERVER_FIELDS,
   WRITE_OFF_SERVER_FIELDS,
@@ -128,6 +139,14 @@ export function StockPage() {
           {done}
         </Alert>
       )}
+      <ToWriteOff
+        locationId={filters.locationId}
+        canWrite={canWrite}
+        placeName={(id) => localize(places.get(id)?.name) || '?'}
+        quantity={quantity}
+        itemName={(id) => itemName(itemsById.get(id)?.name)}
+        onDone={setDone}
+      />
       <ListTable
         query={stock}
         minWidth={760}
@@ -143,14 +162,18 @@ export function StockPage() {
           <VisuallyHidden key="actions">{t('stock.actions')}</VisuallyHidden>,
         ]}
       >
-        {(rows) =>
-          [...rows].sort(byExpiry).map((row) => (
+        {(rows) => {
+          // The campaign is said under a row only when the rows are of several campaigns (and then on one line).
+          const several = new Set(rows.map((row) => row.campaignId)).size > 1;
+          return [...rows].sort(byExpiry).map((row) => (
             <Table.Tr key={`${row.locationId}:${row.lotId}`} data-testid="stock-row" data-lot={row.lotId}>
               <Table.Td>
                 {itemName(itemsById.get(row.itemId)?.name)}
-                <Text size="xs" c="dimmed">
-                  {localize(campaignsById.get(row.campaignId)?.name)}
-                </Text>
+                {several && (
+                  <Text size="xs" c="dimmed" lineClamp={1} title={localize(campaignsById.get(row.campaignId)?.name)}>
+                    {localize(campaignsById.get(row.campaignId)?.name)}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>{localize(places.get(row.locationId)?.name) || '?'}</Table.Td>
               <Table.Td>
@@ -193,8 +216,8 @@ export function StockPage() {
                 </Group>
               </Table.Td>
             </Table.Tr>
-          ))
-        }
+          ));
+        }}
       </ListTable>
       <Pager page={stock.data} onOffset={paging.setOffset} />
       <FormModal
@@ -230,6 +253,89 @@ export function StockPage() {
   );
 }
 
+/**
+ * What waits to be written off: the expired lots, by place, each place with one action that writes
+ * off all of them there (reserved goods stay until their shipment releases them).
+ */
+function ToWriteOff({
+  locationId,
+  canWrite,
+  placeName,
+  quantity,
+  itemName,
+  onDone,
+}: {
+  locationId: string | null;
+  canWrite: boolean;
+  placeName(id: string): string;
+  quantity(itemId: string, value: number): string;
+  itemName(itemId: string): string;
+  onDone(message: string): void;
+}) {
+  const { t } = useTranslation();
+  const expired = useExpiredStock(locationId);
+  const writeOffAll = useWriteOffExpired();
+  const [key, setKey] = useState(uuid);
+  const byPlace = new Map<string, StockRowDto[]>();
+  for (const row of expired.data?.items ?? [])
+    byPlace.set(row.locationId, [...(byPlace.get(row.locationId) ?? []), row]);
+  if (byPlace.size === 0) return null;
+  return (
+    <Stack gap="sm" data-testid="to-write-off">
+      {[...byPlace].map(([placeId, rows]) => (
+        <Alert
+          key={placeId}
+          color="red.9"
+          variant="light"
+          title={t('stock.toWriteOff', { place: placeName(placeId) })}
+          data-testid="to-write-off-place"
+          data-location={placeId}
+        >
+          <Stack gap="xs">
+            <Text size="sm" component="ul" m={0} pl="md">
+              {rows.map((row) => (
+                <li key={row.lotId}>
+                  {itemName(row.itemId)} — {quantity(row.itemId, row.onHand - row.reserved)}
+                  {row.expiresAt ? ` (${formatDateTime(row.expiresAt)})` : ''}
+                </li>
+              ))}
+            </Text>
+            {canWrite && (
+              <Group>
+                <Button
+                  color="red.9"
+                  loading={writeOffAll.isPending && writeOffAll.variables?.locationId === placeId}
+                  data-testid="write-off-expired"
+                  onClick={() =>
+                    writeOffAll.mutate(
+                      { locationId: placeId, key },
+                      {
+                        onSuccess: (result) => {
+                          setKey(uuid());
+                          onDone(
+                            t('stock.expiredWrittenOff', { count: result.movements.length, place: placeName(placeId) }),
+                          );
+                        },
+                      },
+                    )
+                  }
+                >
+                  {t('stock.writeOffExpired')}
+                </Button>
+                {writeOffAll.isError && (
+                  <Text c="red.9" size="sm" role="alert">
+                    {t('stock.writeOffExpiredFailed')}
+                  </Text>
+                )}
+              </Group>
+            )}
+          </Stack>
+        </Alert>
+      ))}
+    </Stack>
+  );
+}
+
 function useUnitChoices(row: StockRowDto) {
   const items = useAllItems();
   const units = useUnitLabel();
@@ -247,7 +353,11 @@ function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
   const { item, choices, units } = useUnitChoices(row);
   const [unit, setUnit] = useState(item?.baseUnit ?? '');
   const [note, setNote] = useState('');
+  const read = useQuantityReader();
   return {
+    /** Reads the typed quantity in the chosen unit: the number, or what the field allows. */
+    readQuantity: (typed: string, min: number) =>
+      read(typed, { min, unit: unit || item?.baseUnit, hasPacks: Boolean(item?.packs.length) }),
     /** The unit choice of the quantity field (`<QuantityInUnit {...unitPicker} />`). */
     unitPicker: { choices, unit, onUnitChange: setUnit },
     note,
@@ -262,10 +372,9 @@ function useLotForm(row: StockRowDto, onDone: (message: string) => void) {
   };
 }
 
-/** A whole quantity (the dialog's first field) in one of the item's units. */
+/** A whole quantity (the dialog's first field) in one of the item's units, typed as text (see useQuantityReader). */
 function QuantityInUnit({
   label,
-  min,
   value,
   onChange,
   error,
@@ -274,9 +383,8 @@ function QuantityInUnit({
   onUnitChange,
 }: {
   label: string;
-  min: number;
-  value: number | string;
-  onChange(value: number | string): void;
+  value: string;
+  onChange(value: string): void;
   error: string | undefined;
   choices: { value: string; label: string }[];
   unit: string;
@@ -285,15 +393,16 @@ function QuantityInUnit({
   const { t } = useTranslation();
   return (
     <Group grow align="flex-start">
-      <NumberInput
+      <TextInput
         label={label}
         required
-        min={min}
-        allowDecimal={false}
+        inputMode="numeric"
+        autoComplete="off"
         value={value}
-        onChange={onChange}
+        onChange={(event) => onChange(event.currentTarget.value)}
         error={error}
         data-autofocus
+        data-testid="lot-quantity"
       />
       <NativeSelect
         label={t('stock.unit')}
@@ -307,8 +416,10 @@ function QuantityInUnit({
 
 function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
-  const [quantity, setQuantity] = useState<number | string>('');
+  const { unitPicker, note, setNote, size, change, inBase, done, readQuantity } = useLotForm(row, onDone);
+  const [typed, setTyped] = useState('');
+  const reading = readQuantity(typed, 1);
+  const quantity = reading.value ?? '';
   const [reason, setReason] = useState<WriteOffReason | ''>('');
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateWriteOff(row, { quantity, size, reason, note }),
@@ -327,10 +438,9 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
         <Text size="sm">{t('stock.available', { quantity: inBase(row.onHand - row.reserved) })}</Text>
         <QuantityInUnit
           label={t('stock.quantity')}
-          min={1}
-          value={quantity}
-          onChange={setQuantity}
-          error={problems.quantity}
+          value={typed}
+          onChange={setTyped}
+          error={problems.quantity && (reading.error ?? problems.quantity)}
           {...unitPicker}
         />
         <NativeSelect
@@ -366,8 +476,10 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
 
 function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string): void }) {
   const { t } = useTranslation();
-  const { unitPicker, note, setNote, size, change, inBase, done } = useLotForm(row, onDone);
-  const [counted, setCounted] = useState<number | string>('');
+  const { unitPicker, note, setNote, size, change, inBase, done, readQuantity } = useLotForm(row, onDone);
+  const [typed, setTyped] = useState('');
+  const reading = readQuantity(typed, 0);
+  const counted = reading.value ?? '';
   const [reason, setReason] = useState<string>('count');
   const { problems, formMessage, saving, onSubmit } = useEditForm({
     validate: () => validateAdjust(row, { counted, size, reason, note }),
@@ -386,10 +498,9 @@ function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string)
         <Text size="sm">{t('stock.recorded', { quantity: inBase(row.onHand) })}</Text>
         <QuantityInUnit
           label={t('stock.counted')}
-          min={0}
-          value={counted}
-          onChange={setCounted}
-          error={problems.counted}
+          value={typed}
+          onChange={setTyped}
+          error={problems.counted && (reading.error ?? problems.counted)}
           {...unitPicker}
         />
         <NativeSelect
