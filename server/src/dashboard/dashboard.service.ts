@@ -108,7 +108,8 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
             },
           ];
         }),
-        collectionPoints: points.map((point) => ({
+        collectionPoints: points
+          .map((point) => ({
             id: point.id,
             name: point.name,
             address: point.address,

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { invalidateEntity } from '../../../lib/writes';
 import type {
   AdjustmentRequest,
   ExpiredWriteOffDto,
@@ -63,6 +64,6 @@ export function useWriteOffExpired() {
   return useMutation({
     mutationFn: ({ locationId, key }: { locationId: string; key: string }) =>
       request<ExpiredWriteOffDto>('POST', '/api/stock/write-offs/expired', { locationId }, { 'Idempotency-Key': key }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.stock() }),
+    onSettled: () => invalidateEntity(queryClient, 'stock'),
   });
 }

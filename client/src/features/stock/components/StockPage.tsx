@@ -20,7 +20,6 @@ import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { invalidateEntity } from '../../../lib/writes';
-import { queryKeys } from '../../../lib/realtime/cache';
 import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
 import { FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
