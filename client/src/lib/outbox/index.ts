@@ -28,6 +28,11 @@ async function transport(entry: OutboxEntry, token: string | null): Promise<Answ
     throw Object.assign(new Error('NETWORK'), { transient: true });
   }
   const body: unknown = await response.json().catch(() => undefined);
+  // An answer cut off on the way (the link dropped mid-body) is no answer: send it again under
+  // the same Idempotency-Key, which returns the first answer and changes nothing.
+  if (response.ok && response.status !== 204 && body === undefined) {
+    throw Object.assign(new Error('NETWORK'), { transient: true });
+  }
   // A proxy that could not reach Karavan answers 502-504 without our error body: not an answer.
   if (response.status >= 502 && response.status <= 504 && !(body as { code?: unknown })?.code) {
     throw Object.assign(new Error('NETWORK'), { transient: true });
