@@ -47,6 +47,8 @@ async function choose(page: Page, label: string, text: string): Promise<void> {
     .or(page.getByRole('textbox', { name: label, exact: true }))
     .first()
     .focus();
+  // Intake may have preselected the only choice: type over it, not after it.
+  await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
 }
