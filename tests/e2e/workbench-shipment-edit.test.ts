@@ -71,8 +71,9 @@ test('When a coordinator changes a loading shipment on its page, then destinatio
     lines: [{ itemId: world.milk.id, quantity: 40, expiresAt: new Date(Date.now() + 200 * hour).toISOString() }],
   });
   const driver = await createUser({ role: 'driver', name: `Айбек Водитель ${world.tag}` });
+  const depotName = `Распределение ${world.tag}`;
   const depot = await post<Named>(app.url, world.organiser.auth, '/api/locations', {
-    name: `Распределение ${world.tag}`,
+    name: depotName,
     kind: 'distribution_point',
   });
   const planned = await post<ShipmentDto>(app.url, world.coordinator.auth, '/api/shipments', {
@@ -112,7 +113,7 @@ test('When a coordinator changes a loading shipment on its page, then destinatio
     .or(page.getByRole('combobox', { name: 'Куда', exact: true }))
     .first()
     .fill('');
-  await choose(page, 'Куда', depot.name);
+  await choose(page, 'Куда', depotName);
   await choose(page, 'Водитель', driver.user.name);
   await page.getByLabel('Заметки').fill('Позвонить на КПП заранее');
   // More than the point holds: the server says what is missing, and nothing typed is lost.
@@ -130,7 +131,7 @@ test('When a coordinator changes a loading shipment on its page, then destinatio
   await page.getByTestId('edit-submit').click();
   await page.getByTestId('shipment').and(page.locator('[data-status="loading"]')).waitFor();
   await page.getByTestId('shipment-notes').getByText('Позвонить на КПП заранее').waitFor();
-  await page.getByRole('heading', { name: new RegExp(depot.name) }).waitFor();
+  await page.getByRole('heading', { name: new RegExp(depotName) }).waitFor();
   expect(await seriousViolations(page)).toEqual([]);
 
   const res = await request(app.url).get(`/api/shipments/${planned.id}`).set(world.coordinator.auth);
