@@ -460,7 +460,7 @@ export interface CreateCampaignRequest {
 }
 export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
   name: localizedText(120).required(),
-  description: localizedText(2000, { multiline: true }).allow(null),
+  description: localizedText(2000, { multiline: true, nullable: true }),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
@@ -474,7 +474,7 @@ export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
 export type UpdateCampaignRequest = Partial<CreateCampaignRequest>;
 export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
   name: localizedText(120),
-  description: localizedText(2000, { multiline: true }).allow(null),
+  description: localizedText(2000, { multiline: true, nullable: true }),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),

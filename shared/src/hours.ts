@@ -66,11 +66,30 @@ const interval = () =>
   Joi.object<OpeningInterval, true>({
     opens: Joi.string().pattern(HHMM, 'HH:MM').required(),
     closes: Joi.string().pattern(HHMM_OR_END, 'HH:MM').required(),
-  })
-    .custom((value: OpeningInterval, helpers) =>
-      minutesOf(value.closes) > minutesOf(value.opens) ? value : helpers.error('hours.order'),
-    )
-    .messages({ 'hours.order': '{{#label}} must close after it opens (24:00 for midnight)' });
+  });
+
+/**
+ * The intervals of a week that close before they open, as error details (`path` under `body`).
+ * A rule between two fields that a schema cannot state: the server answers it with 422.
+ */
+export function hoursOrderProblems(
+  week: Partial<WeeklyHours> | null | undefined,
+): { path: string; message: string; type: string }[] {
+  if (!week) return [];
+  return WEEKDAYS.flatMap((day) =>
+    (week[day] ?? []).flatMap((value, i) =>
+      minutesOf(value.closes) > minutesOf(value.opens)
+        ? []
+        : [
+            {
+              path: `body.weeklyHours.${day}.${i}`,
+              message: `"weeklyHours.${day}[${i}]" must close after it opens (24:00 for midnight)`,
+              type: 'hours.order',
+            },
+          ],
+    ),
+  );
+}
 
 /** A week of opening hours as a request gives it: a day left out is closed. */
 export const weeklyHours = () =>

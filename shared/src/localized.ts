@@ -24,12 +24,11 @@ export type LocalizedInput = string | LocalizedText;
  * A localized text as a request gives it. The object form needs `ru`; a string of one language
  * stands for all four. `max` counts code points per language.
  */
-export const localizedText = (max: number, options: { multiline?: boolean } = {}) => {
+export const localizedText = (max: number, options: { multiline?: boolean; nullable?: boolean } = {}) => {
   const one = () => trimmedText({ max, multiline: options.multiline });
-  return Joi.alternatives().try(
-    one(),
-    Joi.object<LocalizedText, true>({ ru: one().required(), en: one(), ky: one(), kk: one() }),
-  );
+  const forms = [one(), Joi.object<LocalizedText, true>({ ru: one().required(), en: one(), ky: one(), kk: one() })];
+  // null ("none", e.g. clearing a description) as a third form, so that the API document says so too.
+  return Joi.alternatives().try(...forms, ...(options.nullable ? [Joi.valid(null)] : []));
 };
 
 /** The response form of a localized text. */

@@ -170,6 +170,20 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
 
 /** Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler (idempotent where marked). */
 export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
+  // A known path asked with a method it does not take: 405 naming the ones it does (GET brings
+  // HEAD). Checked before any route, so that `PATCH /campaigns/defaults` is not taken for
+  // `PATCH /campaigns/:id`.
+  const methods = new Map<string, string[]>();
+  for (const spec of routes) methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
+  for (const [path, allowed] of methods) {
+    const served = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])];
+    const allow = served.join(', ');
+    router.all(path, (req: Request, res: Response, next: NextFunction) => {
+      if (served.includes(req.method)) return next();
+      res.setHeader('Allow', allow);
+      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
+    });
+  }
   for (const spec of routes) {
     const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
     if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
@@ -188,16 +202,6 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
       send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
     });
     router[spec.method](spec.path, ...chain);
-  }
-  // A known path asked with a method it does not take: 405 naming the ones it does (GET brings HEAD).
-  const methods = new Map<string, string[]>();
-  for (const spec of routes) methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
-  for (const [path, allowed] of methods) {
-    const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
-    router.all(path, (req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Allow', allow);
-      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
-    });
   }
 }
 

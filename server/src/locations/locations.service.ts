@@ -1,5 +1,6 @@
 import {
   LOCALES,
+  hoursOrderProblems,
   normaliseWeek,
   parseOpeningHours,
   toLocalized,
@@ -15,6 +16,14 @@ import { containing, isObjectIdHex } from '../lib/text-search';
 import { Location, type LocationDoc } from './locations.model';
 import { presentLocation } from './locations.presenter';
 import { madeBefore } from '../db/operations';
+
+/** 422 when an opening interval closes before it opens (nothing is written). */
+function checkHoursOrder(week: Parameters<typeof hoursOrderProblems>[0]): void {
+  const problems = hoursOrderProblems(week);
+  if (problems.length > 0) {
+    throw new ApiError(422, 'UNPROCESSABLE', 'An opening interval closes before it opens', problems.slice(0, 20));
+  }
+}
 
 async function findLocation(id: string): Promise<LocationDoc> {
   const location = isObjectIdHex(id) ? await Location.findById(id) : null;
@@ -64,6 +73,7 @@ export function createLocationsService() {
     async create(_actor: Actor, input: CreateLocationRequest, options: { id?: string } = {}): Promise<LocationDto> {
       const made = await madeBefore(options.id, (id) => Location.findById(id));
       if (made) return presentLocation(made);
+      checkHoursOrder(input.weeklyHours);
       const location = await Location.create({
         ...(options.id ? { _id: options.id } : {}),
         name: toLocalized(input.name),
@@ -109,6 +119,7 @@ export function createLocationsService() {
     /** Changes a location; `position` and `contact` are replaced whole. Deactivate with `active: false`. */
     async update(_actor: Actor, id: string, patch: UpdateLocationRequest): Promise<LocationDto> {
       const location = await findLocation(id);
+      checkHoursOrder(patch.weeklyHours);
       for (const key of ['kind', 'address', 'position', 'contact', 'openingHours', 'active'] as const) {
         if (patch[key] !== undefined) location.set(key, patch[key]);
       }
