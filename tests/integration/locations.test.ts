@@ -83,13 +83,21 @@ describe('POST /api/locations', () => {
     const bad = await api()
       .patch(`/api/locations/${res.body.id}`)
       .set(organiser.auth)
-      .send({ weeklyHours: { mon: [{ opens: '18:00', closes: '09:00' }], tue: [{ opens: '9:00', closes: '25:00' }] } });
+      .send({ weeklyHours: { tue: [{ opens: '9:00', closes: '25:00' }] } });
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual([
-      'body.weeklyHours.mon.0',
       'body.weeklyHours.tue.0.closes',
       'body.weeklyHours.tue.0.opens',
     ]);
+    // Well-formed times that close before they open: a rule between two fields, 422.
+    const reversed = await api()
+      .patch(`/api/locations/${res.body.id}`)
+      .set(organiser.auth)
+      .send({ weeklyHours: { mon: [{ opens: '18:00', closes: '09:00' }] } });
+    expect(reversed.status).toBe(422);
+    expect(reversed.body.details.map((d: { path: string }) => d.path)).toEqual(['body.weeklyHours.mon.0']);
+    const kept = await api().get(`/api/locations/${res.body.id}`).set(organiser.auth).expect(200);
+    expect(kept.body.weeklyHours).toEqual(res.body.weeklyHours);
   });
 
   test('When only name and kind are given, then the rest is null', async () => {
