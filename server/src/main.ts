@@ -87,12 +87,9 @@ async function main(): Promise<void> {
     karavan.server.once('error', reject);
     karavan.server.listen(config.port, config.host, () => resolve());
   });
-  const address = karavan.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // On every interface (the default HOST), phones on the same network use the LAN address(es).
-  const urls = listeningUrls(config.host, port);
-  logger.info({ port, urls }, `Karavan is listening on ${urls.join(' , ')}`);
-
+  // Signals are handled before the listening line is printed: whoever waits for that line and
+  // then stops us (a service manager, the tests) must find the handler there, not the default
+  // action that kills the process at once.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -117,6 +114,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  const address = karavan.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // On every interface (the default HOST), phones on the same network use the LAN address(es).
+  const urls = listeningUrls(config.host, port);
+  logger.info({ port, urls }, `Karavan is listening on ${urls.join(' , ')}`);
 }
 
 main().catch((err: unknown) => {
