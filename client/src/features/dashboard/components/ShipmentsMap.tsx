@@ -116,7 +116,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const fit = useCallback(
+  const fitView = useCallback(
     (force: boolean) => {
       const bounds = view.current.bounds;
       if (!map || !bounds) return;
@@ -230,10 +230,10 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
     view.current.bounds = bounds;
     // Fitted again when what there is to show grew out of the last fit, unless the user has
     // moved the map since (then "Show all" does it).
-    if (bounds && (!before || !before.contains(bounds) || !map.getBounds().contains(bounds))) fit(false);
+    if (bounds && (!before || !before.contains(bounds) || !map.getBounds().contains(bounds))) fitView(false);
     else
       requestAnimationFrame(() => container.current && declutterLabels(container.current, liveLabels(trucks.current)));
-  }, [map, shipments, locations, now, t, fit, i18n.language]);
+  }, [map, shipments, locations, now, t, fitView, i18n.language]);
 
   return (
     <div>
@@ -241,7 +241,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
         <Text size="sm" fw={600}>
           {t('map')}
         </Text>
-        <Button size="compact-sm" variant="default" onClick={() => fit(true)} data-testid="map-fit">
+        <Button size="compact-sm" variant="default" onClick={() => fitView(true)} data-testid="map-fit">
           {t('showAll')}
         </Button>
       </Group>
