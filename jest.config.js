@@ -44,7 +44,7 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
-      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts', '<rootDir>/tests/support/e2e-setup.ts'],
     },
   ],
   testTimeout: 30_000,

@@ -186,6 +186,8 @@ test('When many trucks are close together, then they are all in view, grouped or
   await page.locator('.dashboard-truck, .truck-cluster').first().waitFor();
   // Clusters settle (markercluster marks the map pane while it animates).
   await page.waitForFunction(() => document.querySelector('.leaflet-cluster-anim') === null);
+  // The labels (tooltips) are laid out once the markers are placed.
+  await page.locator('.dashboard-map .leaflet-tooltip.truck-label').first().waitFor();
 
   expect(await everythingInView()).toBe(true);
   const labels = await visibleLabels();

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { lanAddresses } from '../../server/src/lib/addresses';
@@ -67,5 +68,20 @@ describe('npm start output', () => {
     const listening = lines.find((line) => line.includes('Karavan is listening on'))!;
     expect(listening).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: Karavan is listening on http:\/\/localhost:\d+ , http:\/\//);
     for (const line of lines) expect(line.startsWith('{')).toBe(false);
+  });
+
+  test('When nothing changed since the last build, then `npm start` builds nothing and goes straight to serving', async () => {
+    // `npm test` built both (tools/build.mjs), leaving the hash of their sources beside each build.
+    // `npm start` is `node tools/start.mjs` (run here without npm, which would not pass the stop on).
+    const root = path.join(__dirname, '..', '..');
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.start).toBe('node tools/start.mjs');
+    const output = await startupOutput(process.execPath, [path.join(root, 'tools', 'start.mjs')]);
+    expect(output).toContain('Server is up to date (same sources as its build).');
+    expect(output).toContain('Web client is up to date (same sources as its build).');
+    expect(output).not.toMatch(/Building the web client|sources changed/);
+    expect(output).toMatch(/Karavan is listening on/);
   });
 });

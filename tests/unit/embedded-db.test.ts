@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureEmbeddedDbBuild, EmbeddedDbError } from '../../server/src/db/embedded-db';
+import { ensureEmbeddedDbBuild, EmbeddedDbError, startEmbeddedDb } from '../../server/src/db/embedded-db';
 
 /** Runs `ensureEmbeddedDbBuild` with PATH holding only the given commands and no built jar. */
 async function buildWithOnly(commands: string[]): Promise<{ failure: Promise<string> }> {
@@ -44,5 +44,25 @@ describe('The embedded database launcher', () => {
     await expect(failure).rejects.toBeInstanceOf(EmbeddedDbError);
     await expect(failure).rejects.toThrow(/built once with Maven, and `mvn` was not found/);
     await expect(failure).rejects.toThrow(WAYS_FORWARD);
+  });
+
+  test('When the database is built but Java has gone from the PATH, then starting it says `java` was not found, with the ways forward', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-nojava-'));
+    const jar = path.join(dir, 'karavan-embedded-db.jar');
+    fs.writeFileSync(jar, 'a built launcher');
+    const saved = { PATH: process.env.PATH, JAR: process.env.KARAVAN_EMBEDDED_DB_JAR };
+    process.env.PATH = dir;
+    process.env.KARAVAN_EMBEDDED_DB_JAR = jar;
+    try {
+      const failure = startEmbeddedDb({ memory: true });
+      await expect(failure).rejects.toBeInstanceOf(EmbeddedDbError);
+      await expect(failure).rejects.toThrow(/`java` was not found/);
+      await expect(failure).rejects.toThrow(WAYS_FORWARD);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.JAR === undefined) delete process.env.KARAVAN_EMBEDDED_DB_JAR;
+      else process.env.KARAVAN_EMBEDDED_DB_JAR = saved.JAR;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

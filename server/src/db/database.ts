@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../lib/logger';
 import type { Config } from '../config';
-import { startEmbeddedDb, type EmbeddedDb } from './embedded-db';
+import { startEmbeddedDatabase, type EmbeddedDb } from './embedded-db';
 
 // Operations wait at most this long for a lost connection to come back, then fail: the
 // request gets a 503 and /readyz reports it. Short: a phone retries (same Idempotency-Key)
@@ -95,20 +94,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects Mongoose to MONGODB_URI, or to the embedded database (started here) when it is unset. */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  let embedded: EmbeddedDb | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    const dir = path.join(config.dataDir, 'db');
-    logger.info({ dir }, 'MONGODB_URI is not set: starting the embedded database (mongo-java-server on H2)');
-    embedded = await startEmbeddedDb({
-      dir,
-      say: (message) => logger.info(message),
-      onLog: (line) => logger.warn({ source: 'embedded-db' }, line),
-    });
-    uri = `${embedded.uri}karavan`;
-  }
+/**
+ * Connects Mongoose to MONGODB_URI, or to the embedded database when it is unset (the one
+ * `startEmbeddedDatabase` already started, or one started here).
+ */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  starting: Promise<EmbeddedDb> | undefined = startEmbeddedDatabase(config, logger),
+): Promise<Database> {
+  const embedded = starting ? await starting : undefined;
+  const uri = embedded ? `${embedded.uri}karavan` : config.mongodbUri!;
   // The database may still be starting (a container next to ours): keep trying for a while.
   const giveUpAt = Date.now() + 30_000;
   for (;;) {
