@@ -11,6 +11,7 @@ RUN npm ci --no-audit --no-fund
 COPY shared shared
 COPY server server
 COPY client client
+COPY tools/build.mjs tools/
 # Demo data (with its public password) stays out of the image: no seeds/, no compiled seed script.
 RUN npm run build && npm prune --omit=dev && rm -rf server/dist/seeds
 

@@ -77,6 +77,13 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM .* AS build$/m);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    // `npm run build` is tools/build.mjs: the build stage has it beside the sources it builds.
+    const build = (
+      JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { build: string } }
+    ).scripts.build;
+    const script = /^node (tools\/\S+\.mjs)/.exec(build)?.[1];
+    expect(script).toBeDefined();
+    expect(dockerfile).toMatch(new RegExp(`^COPY ${script!.replace(/[.]/g, '\\.')} tools/$`, 'm'));
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\/readyz/m);
   });
