@@ -83,6 +83,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       secret: options.jwtSecret,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      cacheSeconds: config.authCacheSeconds,
     },
     events,
   );

@@ -24,6 +24,8 @@ export interface Config {
   /** Unset: a secret is generated once and kept in the database, shared by every instance. */
   jwtSecret: string | undefined;
   accessTokenTtlSeconds: number;
+  /** How long a checked access token's user and session are remembered (0: checked on every request). */
+  authCacheSeconds: number;
   refreshTokenTtlSeconds: number;
   corsOrigins: string[];
   logLevel: string;
@@ -114,6 +116,7 @@ const envSchema = Joi.object({
     .messages({ 'password.common': '{{#label}} is one of the most common passwords; choose a less guessable one' }),
   JWT_SECRET: Joi.string().min(32).empty(''),
   ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(5).max(86_400).default(900),
+  AUTH_CACHE_SECONDS: Joi.number().integer().min(0).max(300).default(30),
   REFRESH_TOKEN_TTL_SECONDS: Joi.number()
     .integer()
     .min(300)
@@ -196,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: v.KARAVAN_ADMIN_PASSWORD as string | undefined,
     jwtSecret: v.JWT_SECRET as string | undefined,
     accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
+    authCacheSeconds: v.AUTH_CACHE_SECONDS as number,
     refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS as number,
     corsOrigins: v.CORS_ORIGINS as string[],
     logLevel: v.LOG_LEVEL as string,

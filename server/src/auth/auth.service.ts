@@ -1,7 +1,7 @@
 import { sameId, type ChangeOwnPasswordRequest, type TokenResponse } from '@karavan/shared';
 import jwt from 'jsonwebtoken';
 import { ApiError } from '../lib/errors';
-import type { EventBus } from '../lib/events';
+import type { DomainEvents, EventBus } from '../lib/events';
 import { assertPasswordAllowed, dummyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
 import { deriveKey } from '../lib/secrets';
@@ -14,13 +14,19 @@ import {
   type NewSession,
 } from '../sessions';
 import { presentUser, userDoc, userDocByEmail, userRecord, type UserDoc } from '../users';
+import { actorCacheKey, createActorCache } from './actor-cache';
 import { JWT_ALGORITHM, JWT_ISSUER, signAccessToken, verificationKey, type AccessClaims } from './tokens';
 
 export interface AuthOptions {
   secret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How long a checked caller is remembered (0: the user and session are read on every request). */
+  cacheSeconds?: number;
 }
+
+/** Tells the other instances to forget a user's remembered sign-ins; resolves once they did. */
+export type PeerRevocations = (userId: string) => Promise<void>;
 
 /** Maps a jsonwebtoken failure to our 401. */
 export function tokenError(err: unknown): ApiError {
@@ -30,6 +36,22 @@ export function tokenError(err: unknown): ApiError {
 
 export function createAuthService(options: AuthOptions, events: EventBus) {
   const successorKey = deriveKey(options.secret, 'refresh-successor');
+  const cache = createActorCache({ ttlMs: (options.cacheSeconds ?? 0) * 1000 });
+  let tellPeers: PeerRevocations = () => Promise.resolve();
+
+  // A sign-in that ends or changes is forgotten here at once and on the other instances before
+  // the write that did it is answered (its service publishes with publishAndWait).
+  const forget = (userId: string) => {
+    cache.forgetUser(userId);
+    return tellPeers(userId);
+  };
+  events.subscribe('users.updated', ({ user }) => forget(user.id));
+  events.subscribe('users.sessionsRevoked', ({ userId }) => forget(userId));
+  events.subscribe('sessions.ended', ({ userId }) => forget(userId));
+  const revoke = <E extends 'sessions.ended' | 'users.sessionsRevoked' | 'users.updated'>(
+    name: E,
+    payload: DomainEvents[E],
+  ) => events.publishAndWait(name, payload);
 
   function tokensFor(user: UserDoc, session: NewSession): TokenResponse {
     const claims = { sub: user._id.toHexString(), role: user.role, tv: user.tokenVersion, sid: session.id };
@@ -52,17 +74,22 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
     if (typeof claims.sid !== 'string' || !/^[0-9a-f]{64}$/.test(claims.sid)) {
       throw ApiError.unauthenticated('The access token was revoked');
     }
+    const key = actorCacheKey(claims.sid, claims.sub, claims.tv);
+    const known = cache.get(key, Date.now());
+    if (known) return known;
     const [user, session] = await Promise.all([userRecord(claims.sub), findLiveSession(claims.sid)]);
     if (!user || !user.active || user.tokenVersion !== claims.tv || !session || !sameId(session.userId, claims.sub)) {
       throw ApiError.unauthenticated('The access token was revoked');
     }
-    return {
+    const actor: Actor = {
       id: claims.sub,
       role: user.role,
       email: user.email,
       mustChangePassword: user.mustChangePassword,
       sessionFamily: session.family,
     };
+    cache.set(key, claims.sub, actor, session.expiresAt.getTime(), Date.now());
+    return actor;
   }
 
   return {
@@ -96,7 +123,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
       });
       if (!rotated.ok) {
         if (rotated.reason === 'reused') {
-          events.publish('sessions.ended', {
+          await revoke('sessions.ended', {
             userId: rotated.userId!.toHexString(),
             family: rotated.family!,
             reason: 'replay',
@@ -113,7 +140,7 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
     async logout(refreshToken: string): Promise<void> {
       const ended = await endSession(refreshToken);
       if (ended)
-        events.publish('sessions.ended', {
+        await revoke('sessions.ended', {
           userId: ended.userId.toHexString(),
           family: ended.family,
           reason: 'logout',
@@ -138,8 +165,8 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
       user.tokenVersion += 1;
       await user.save();
       await endAllSessions(user._id);
-      events.publish('users.updated', { user: presentUser(user) });
-      events.publish('users.sessionsRevoked', { userId: actor.id, reason: 'password_changed' });
+      await revoke('users.updated', { user: presentUser(user) });
+      await revoke('users.sessionsRevoked', { userId: actor.id, reason: 'password_changed' });
       return startSession(user, userAgent);
     },
 
@@ -149,6 +176,19 @@ export function createAuthService(options: AuthOptions, events: EventBus) {
      * (sign-out). Two `_id` lookups, run together.
      */
     actorFromClaims,
+
+    /**
+     * How this instance tells the others to forget a user's remembered sign-ins (set once
+     * Socket.io's Redis adapter is attached; alone, there is nobody to tell).
+     */
+    shareRevocations(peers: PeerRevocations): void {
+      tellPeers = peers;
+    },
+
+    /** Forgets a user's remembered sign-ins on this instance (another instance asked). */
+    forgetLocally(userId: string): void {
+      cache.forgetUser(userId);
+    },
 
     /**
      * Verifies an access token outside HTTP (sockets; HTTP goes through passport-jwt) and says

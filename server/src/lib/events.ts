@@ -37,6 +37,9 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents;
 
+/** A listener may return a promise: `publishAndWait` waits for it, `publish` does not. */
+type Listener<E extends DomainEventName> = (payload: DomainEvents[E]) => unknown;
+
 class DomainEventBus {
   private readonly emitter = new EventEmitter();
 
@@ -44,8 +47,18 @@ class DomainEventBus {
     this.emitter.emit(name, payload);
   }
 
+  /**
+   * Publishes, then waits for what listeners started for it (the promises they return): for
+   * events whose effect must be complete before the write is answered, e.g. a sign-out that
+   * every instance must have heard of before the next request can reach one of them.
+   */
+  async publishAndWait<E extends DomainEventName>(name: E, payload: DomainEvents[E]): Promise<void> {
+    const started = this.emitter.listeners(name).map((listener) => (listener as Listener<E>)(payload));
+    await Promise.allSettled(started.filter((result): result is Promise<unknown> => result instanceof Promise));
+  }
+
   /** Returns a function that unsubscribes. */
-  subscribe<E extends DomainEventName>(name: E, listener: (payload: DomainEvents[E]) => void): () => void {
+  subscribe<E extends DomainEventName>(name: E, listener: Listener<E>): () => void {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
   }

@@ -37,6 +37,8 @@ interface Recheck {
 /** Messages between instances (through the Redis adapter when REDIS_URL is set). */
 interface InterServerEvents {
   'rooms.recheck': (recheck: Recheck) => void;
+  /** Forget the user's remembered sign-ins (auth's cache); answered once done. */
+  'auth.forget': (userId: string, done: () => void) => void;
 }
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type KaravanSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -207,6 +209,22 @@ export function attachRealtime(
     );
   }
   io.on('rooms.recheck', (recheck) => void recheckHere(recheck));
+
+  // A sign-in ended or changed on one instance is forgotten by every other before that write is
+  // answered (the acknowledgements are awaited; an instance that does not answer within the
+  // adapter's 5 s is gone or cut off, and its entries expire within AUTH_CACHE_SECONDS anyway).
+  io.on('auth.forget', (userId, done) => {
+    if (typeof userId === 'string') options.auth.forgetLocally(userId);
+    if (typeof done === 'function') done();
+  });
+  options.auth.shareRevocations((userId) =>
+    io.of('/').adapter.constructor.name === 'Adapter'
+      ? Promise.resolve() // the in-memory adapter: no other instance
+      : io.serverSideEmitWithAck('auth.forget', userId).then(
+          () => undefined,
+          () => undefined, // not every instance answered within the adapter's request timeout (5 s)
+        ),
+  );
 
   /** Re-checks rooms here and on every other instance (the in-memory adapter has no others). */
   function recheckEverywhere(recheck: Recheck): Promise<void> {

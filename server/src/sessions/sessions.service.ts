@@ -118,10 +118,10 @@ export async function rotateSession(refreshToken: string, options: RotateOptions
 export async function findLiveSession(
   sid: string,
   now = new Date(Date.now()),
-): Promise<{ userId: Types.ObjectId; family: string } | undefined> {
+): Promise<{ userId: Types.ObjectId; family: string; expiresAt: Date } | undefined> {
   const session = await Session.findById(sid, { userId: 1, family: 1, expiresAt: 1 }).lean();
   if (!session || session.expiresAt.getTime() <= now.getTime()) return undefined;
-  return { userId: session.userId, family: session.family };
+  return { userId: session.userId, family: session.family, expiresAt: session.expiresAt };
 }
 
 /** Ends the session of this refresh token (and its family): logout. Returns what it ended. */

@@ -138,8 +138,9 @@ export function createUsersService(events: EventBus) {
       await user.save();
       if (disabling) await endAllSessions(user._id);
       const dto = presentUser(user);
-      events.publish('users.updated', { user: dto });
-      if (disabling) events.publish('users.sessionsRevoked', { userId: dto.id, reason: 'disabled' });
+      // Waits until every instance forgot the user's remembered sign-ins (auth.service).
+      await events.publishAndWait('users.updated', { user: dto });
+      if (disabling) await events.publishAndWait('users.sessionsRevoked', { userId: dto.id, reason: 'disabled' });
       return dto;
     },
 
@@ -156,8 +157,8 @@ export function createUsersService(events: EventBus) {
       await user.save();
       await endAllSessions(user._id);
       const dto = presentUser(user);
-      events.publish('users.updated', { user: dto });
-      events.publish('users.sessionsRevoked', { userId: dto.id, reason: 'password_reset' });
+      await events.publishAndWait('users.updated', { user: dto });
+      await events.publishAndWait('users.sessionsRevoked', { userId: dto.id, reason: 'password_reset' });
       return dto;
     },
 
