@@ -21,6 +21,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import {
+  TEXT_MAX,
   CAMPAIGN_STATUSES,
   formatDayHours,
   hoursToday,
@@ -357,7 +358,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
               label={t(`campaigns.nameIn.${language}`)}
               description={language === 'ru' ? undefined : t('campaigns.fallback')}
               required={language === 'ru'}
-              maxLength={120}
+              maxLength={TEXT_MAX.name}
               value={values.names[language]}
               onChange={(event) => set({ names: { ...values.names, [language]: event.currentTarget.value } })}
               error={problems[language]}
@@ -373,7 +374,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
               label={t(`campaigns.descriptionIn.${language}`)}
               autosize
               minRows={2}
-              maxLength={2000}
+              maxLength={TEXT_MAX.description}
               value={values.descriptions[language]}
               onChange={(event) =>
                 set({ descriptions: { ...values.descriptions, [language]: event.currentTarget.value } })
