@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import {
   ActionIcon,
   Alert,
@@ -38,6 +38,7 @@ import { useCan } from '../../../lib/current-user';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
+import { useWrite } from '../../../lib/writes';
 import { ConfirmModal, EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
 import { Pager } from '../../../ui/Pager';
@@ -80,7 +81,6 @@ export function CampaignsPage() {
   const { t } = useTranslation();
   const localize = useLocalize();
   const canManage = useCan('campaigns:manage');
-  const queryClient = useQueryClient();
   const campaigns = useCampaigns();
   const items = useAllItems();
   const locations = useLocations();
@@ -96,6 +96,9 @@ export function CampaignsPage() {
   } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const paging = usePagedList('campaign');
+  const changeStatus = useWrite('campaigns', ({ id, status: to }: { id: string; status: CampaignStatus }) =>
+    request('PATCH', `/api/campaigns/${id}`, { status: to }),
+  );
 
   const filtered = useMemo(
     () =>
@@ -118,8 +121,7 @@ export function CampaignsPage() {
     if (!moving) return;
     const { campaign, to, label } = moving;
     setMoving(null);
-    await request('PATCH', `/api/campaigns/${campaign.id}`, { status: to });
-    await queryClient.invalidateQueries({ queryKey: queryKeys.campaigns() });
+    await changeStatus.mutateAsync({ id: campaign.id, status: to });
     const name = localize(campaign.name);
     setNotice(
       label === 'publish'
@@ -309,7 +311,6 @@ function useTodayHours() {
 
 function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDone(saved: CampaignDto): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const localize = useLocalize();
   const itemName = useItemName();
   const units = useUnitLabel();
@@ -343,9 +344,9 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
       const saved = campaign
         ? await request<CampaignDto>('PATCH', `/api/campaigns/${campaign.id}`, body)
         : await request<CampaignDto>('POST', '/api/campaigns', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.campaigns() });
       onDone(saved);
     },
+    entity: 'campaigns',
   });
 
   return (
