@@ -28,6 +28,36 @@ export interface DonationLine {
 
 export type DonationField = 'item' | 'quantity' | 'expires' | 'place' | 'phone';
 
+/** The donation form's values: the lines added so far, the line being typed (as typed), and the donor. */
+export interface DonationValues {
+  lines: DonationLine[];
+  itemId: string | null;
+  /** As typed: read with the one quantity parser, so nothing typed is changed silently. */
+  quantity: string;
+  /** The unit the quantity is in ('' before an item is chosen). */
+  unit: string;
+  expires: string;
+  expiresSet: boolean;
+  donorKind: DonorKind;
+  donorName: string;
+  donorPhone: string;
+  consent: boolean;
+}
+
+/** An empty donation form (anonymous donor). */
+export const EMPTY_DONATION: DonationValues = {
+  lines: [],
+  itemId: null,
+  quantity: '',
+  unit: '',
+  expires: '',
+  expiresSet: false,
+  donorKind: 'anonymous',
+  donorName: '',
+  donorPhone: '',
+  consent: false,
+};
+
 /** The expiry a perishable item gets from its shelf life, as a datetime-local value; '' for the others. */
 export function defaultExpiry(item: Pick<ItemDto, 'perishable' | 'shelfLifeHours'>, now = new Date()): string {
   if (!item.perishable || !item.shelfLifeHours) return '';
