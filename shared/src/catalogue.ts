@@ -16,6 +16,8 @@ import {
 } from './terms';
 import {
   LANGUAGE_CODE,
+  LATITUDE_MAX,
+  LONGITUDE_MAX,
   PACK_SIZE_MAX,
   QUANTITY_MAX,
   SHELF_LIFE_HOURS_MAX,
@@ -280,8 +282,8 @@ export interface LocationDto {
 
 export const geoPosition = () =>
   Joi.object<GeoPosition, true>({
-    lat: Joi.number().min(-90).max(90).required(),
-    lng: Joi.number().min(-180).max(180).required(),
+    lat: Joi.number().min(-LATITUDE_MAX).max(LATITUDE_MAX).required(),
+    lng: Joi.number().min(-LONGITUDE_MAX).max(LONGITUDE_MAX).required(),
   });
 
 const locationContact = () =>

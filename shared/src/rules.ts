@@ -147,6 +147,8 @@ export const CLOSING_TIME = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 
 export const LATITUDE_MAX = 90;
 export const LONGITUDE_MAX = 180;
+/** The largest accuracy a device may report for a position, in metres. */
+export const POSITION_ACCURACY_M_MAX = 100_000;
 
 /** A latitude or longitude in degrees. */
 export const isLatitude = (value: number | string): boolean => isInRange(value, -LATITUDE_MAX, LATITUDE_MAX);

@@ -4,7 +4,10 @@ import type { BaseUnit } from './terms';
 import type { LocalizedText } from './localized';
 import { localizedTextDto } from './localized.schema';
 import {
+  LATITUDE_MAX,
+  LONGITUDE_MAX,
   MOVE_QUANTITY_MAX,
+  POSITION_ACCURACY_M_MAX,
   ROUTE_HOURS_MAX,
   SHIPMENT_CAPACITY_KG_MAX,
   SHIPMENT_LINES_MAX,
@@ -21,9 +24,9 @@ export interface Position {
 }
 
 export const positionSchema = Joi.object<Position, true>({
-  lat: Joi.number().min(-90).max(90).required(),
-  lng: Joi.number().min(-180).max(180).required(),
-  accuracyM: Joi.number().min(0).max(100_000),
+  lat: Joi.number().min(-LATITUDE_MAX).max(LATITUDE_MAX).required(),
+  lng: Joi.number().min(-LONGITUDE_MAX).max(LONGITUDE_MAX).required(),
+  accuracyM: Joi.number().min(0).max(POSITION_ACCURACY_M_MAX),
 });
 
 /**
