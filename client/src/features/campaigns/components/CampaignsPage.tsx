@@ -407,7 +407,6 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             searchable
             selectFirstOptionOnChange
             allowDeselect={false}
-            nothingFoundMessage={t('common.nothingFound')}
             data={zones}
             value={values.timeZone}
             onChange={(zone) => {
@@ -436,7 +435,6 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
                   searchable
                   selectFirstOptionOnChange
                   allowDeselect={false}
-                  nothingFoundMessage={t('common.nothingFound')}
                   data={(items.data?.items ?? [])
                     .filter((i) => i.id === line.itemId || !values.targets.some((other) => other.itemId === i.id))
                     .map((i) => ({ value: i.id, label: itemName(i.name) }))}

@@ -286,7 +286,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={campaignOptions}
               value={values.campaignId}
               onChange={(campaignId) => set({ campaignId })}
@@ -298,7 +297,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={stockPlaces}
               value={values.originId}
               onChange={(originId) => set({ originId })}
@@ -310,7 +308,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={stockPlaces}
               value={values.destinationId}
               onChange={(destinationId) => set({ destinationId })}
@@ -322,7 +319,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
             label={t('shipments.checkpoints')}
             description={t('shipments.checkpointsHint')}
             searchable
-            nothingFoundMessage={t('common.nothingFound')}
             data={checkpoints}
             value={values.route}
             onChange={(route) => set({ route })}
@@ -336,7 +332,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
               searchable
               clearable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={driverOptions}
               value={values.driverId}
               onChange={(driverId) => set({ driverId })}
@@ -411,7 +406,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
                       label={t('shipments.item', { n: index + 1 })}
                       searchable
                       selectFirstOptionOnChange
-                      nothingFoundMessage={t('common.nothingFound')}
                       data={itemOptions}
                       value={line.itemId}
                       onChange={(value) => updateLine(line.key, { itemId: value, unit: '' })}

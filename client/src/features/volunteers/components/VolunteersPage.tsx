@@ -331,7 +331,6 @@ function VolunteerForm({
             description={t('volunteers.accountHint')}
             clearable
             searchable
-            nothingFoundMessage={t('common.nothingFound')}
             data={accounts.map((user) => ({
               value: user.id,
               label: `${user.name} (${user.email}, ${t(`roles.${user.role}`)})`,
