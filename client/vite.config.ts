@@ -59,8 +59,9 @@ export default defineConfig({
     compression({ algorithms: ['brotliCompress', 'gzip'], threshold: 1024, skipIfLargerOrEqual: true }),
   ],
   resolve: {
-    // The shared package is built as CommonJS for the server; the client bundles its source.
-    alias: { '@karavan/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
+    // The shared package is built as CommonJS for the server; the client bundles the source of its
+    // Joi-free entry (rules, lists, pure functions: no schema library in the bundle).
+    alias: { '@karavan/shared': fileURLToPath(new URL('../shared/src/client.ts', import.meta.url)) },
   },
   server: {
     proxy: {

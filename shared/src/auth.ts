@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { userDtoSchema, type UserDto } from './users';
-import { email, PASSWORD_MAX } from './common';
+import { email } from './common';
+import { PASSWORD_MAX } from './rules';
 import { text } from './text';
 
 export interface LoginRequest {

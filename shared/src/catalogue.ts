@@ -1,8 +1,30 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
 import { phoneNumber, text, trimmedText, type TextSchema } from './text';
-import { localizedText, localizedTextDto, type LocalizedInput, type LocalizedText } from './localized';
-import { timeZone, weeklyHours, weeklyHoursDto, type WeeklyHours } from './hours';
+import type { LocalizedInput, LocalizedText } from './localized';
+import { localizedText, localizedTextDto } from './localized.schema';
+import type { WeeklyHours } from './hours';
+import { timeZone, weeklyHours, weeklyHoursDto } from './hours.schema';
+import {
+  BASE_UNITS,
+  LICENCE_CATEGORIES,
+  type BaseUnit,
+  type CampaignStatus,
+  type LocationKind,
+  CAMPAIGN_STATUSES,
+  LOCATION_KINDS,
+} from './terms';
+import {
+  LANGUAGE_CODE,
+  LATITUDE_MAX,
+  LONGITUDE_MAX,
+  PACK_SIZE_MAX,
+  QUANTITY_MAX,
+  SHELF_LIFE_HOURS_MAX,
+  TEXT_MAX,
+  VEHICLE_CAPACITY_KG_MAX,
+  WEIGHT_KG_PER_UNIT_MAX,
+} from './rules';
 
 /*
  * The catalogue (items), places (locations), campaigns and volunteers: DTOs, request schemas
@@ -17,7 +39,7 @@ export const freeText = (max: number, options: { multiline?: boolean } = {}) =>
   trimmedText({ max, multiline: options.multiline });
 
 /** The `q` of a list: free text searched case-insensitively as plain text (never a pattern). */
-export const searchQuery = () => freeText(100);
+export const searchQuery = () => freeText(TEXT_MAX.search);
 
 /** A contact's phone number; see phoneNumber. */
 export const contactPhone = phoneNumber;
@@ -27,12 +49,6 @@ const isoDate = () => Joi.string().isoDate();
 
 // ---------------------------------------------------------------------------------------------
 // Items and units
-
-export const BASE_UNITS = ['loaf', 'litre', 'kg', 'piece'] as const;
-export type BaseUnit = (typeof BASE_UNITS)[number];
-
-/** The languages an item name can be given in; ru and en are required. */
-export const ITEM_NAME_LOCALES = ['ru', 'en', 'ky', 'kk'] as const;
 
 export interface TranslatedName {
   ru: string;
@@ -65,21 +81,6 @@ export interface ItemDto {
   updatedAt: string;
 }
 
-/*
- * Limits that keep every count an exact integer: JavaScript numbers (and the doubles MongoDB
- * stores them as) are exact only up to 2^53 - 1 (about 9 x 10^15); past it `onHand - 1` is
- * `onHand` again and a difference of 1 goes unseen. So one line may hold at most QUANTITY_MAX base
- * units (after converting packs), a pack at most PACK_SIZE_MAX, and a running total (a balance's
- * onHand and reserved, a campaign total per item, a target) at most TOTAL_MAX: thousands of times
- * below 2^53. Going past one is a 422 naming the limit, before anything is written.
- */
-/** Largest quantity of one line: in the request's unit, and in base units once packs are converted. */
-export const QUANTITY_MAX = 1_000_000_000;
-/** Largest pack size in base units. */
-export const PACK_SIZE_MAX = 1_000_000;
-/** Largest value of any running total (balances, campaign totals) and of a campaign target, in base units. */
-export const TOTAL_MAX = 1_000_000_000_000;
-
 /** Thousands separators for a limit in a message. */
 const grouped = (n: number) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
@@ -99,8 +100,6 @@ export function lineLimitDetail(
 
 /** A limit in a message, e.g. `1,000,000,000,000`. */
 export const formatLimit = grouped;
-/** Longest shelf life: five years. */
-export const SHELF_LIFE_HOURS_MAX = 5 * 366 * 24;
 
 /** A positive integer quantity as requests give it (in base units or the named `unit`). */
 export const itemQuantity = () => Joi.number().integer().min(1).max(QUANTITY_MAX);
@@ -117,36 +116,17 @@ const UNIT_NAME = new RegExp(`^[${UNIT_CHAR}][${UNIT_CHAR} _-]*$`);
  */
 export const packUnitName = (): TextSchema =>
   (
-    text({ max: 30 }).pattern(UNIT_NAME, 'unit name').rule({
+    text({ max: TEXT_MAX.unit }).pattern(UNIT_NAME, 'unit name').rule({
       message: '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
     }) as TextSchema
   ).custom((value: string) => value.trim().toLowerCase(), 'trim and lower case');
 
-/**
- * A quantity in base units: `quantity` of `unit` (a base unit when omitted or equal to the item's
- * base unit, or one of its pack units). Undefined when the item has no such unit or the result
- * would not be a safe integer.
- */
-export function toBaseQuantity(
-  item: Pick<ItemDto, 'baseUnit' | 'packs'>,
-  quantity: number,
-  unit?: string,
-): number | undefined {
-  if (!Number.isSafeInteger(quantity)) return undefined;
-  const name = unit?.trim().toLowerCase();
-  if (name === undefined || name === '' || name === item.baseUnit) return quantity;
-  const pack = item.packs.find((p) => p.unit.toLowerCase() === name);
-  if (!pack) return undefined;
-  const result = quantity * pack.size;
-  return Number.isSafeInteger(result) ? result : undefined;
-}
-
 const translatedName = () =>
   Joi.object<TranslatedName, true>({
-    ru: freeText(120).required(),
-    en: freeText(120).required(),
-    ky: freeText(120),
-    kk: freeText(120),
+    ru: freeText(TEXT_MAX.name).required(),
+    en: freeText(TEXT_MAX.name).required(),
+    ky: freeText(TEXT_MAX.name),
+    kk: freeText(TEXT_MAX.name),
   });
 
 const packUnits = () =>
@@ -176,7 +156,7 @@ const packUnits = () =>
     .unique('unit');
 
 const shelfLifeHours = () => Joi.number().integer().min(1).max(SHELF_LIFE_HOURS_MAX).allow(null);
-const weightKgPerUnit = () => Joi.number().min(0).max(100_000).allow(null);
+const weightKgPerUnit = () => Joi.number().min(0).max(WEIGHT_KG_PER_UNIT_MAX).allow(null);
 
 export interface CreateItemRequest {
   name: TranslatedName;
@@ -190,7 +170,7 @@ export interface CreateItemRequest {
 }
 export const createItemBody = Joi.object<CreateItemRequest, true>({
   name: translatedName().required(),
-  category: freeText(60).allow(null),
+  category: freeText(TEXT_MAX.category).allow(null),
   baseUnit: Joi.string()
     .valid(...BASE_UNITS)
     .required(),
@@ -218,7 +198,7 @@ export interface UpdateItemRequest {
 }
 export const updateItemBody = Joi.object<UpdateItemRequest, true>({
   name: translatedName(),
-  category: freeText(60).allow(null),
+  category: freeText(TEXT_MAX.category).allow(null),
   packs: packUnits(),
   perishable: Joi.boolean(),
   shelfLifeHours: shelfLifeHours(),
@@ -234,7 +214,7 @@ export interface ListItemsQuery extends PageQuery {
 }
 export const listItemsQuery = Joi.object<ListItemsQuery, true>({
   q: searchQuery(),
-  category: freeText(60),
+  category: freeText(TEXT_MAX.category),
   active: Joi.boolean(),
   ...pageQueryKeys,
 });
@@ -270,9 +250,6 @@ export const itemDtoSchema = Joi.object<ItemDto, true>({
 // ---------------------------------------------------------------------------------------------
 // Locations
 
-export const LOCATION_KINDS = ['collection_point', 'warehouse', 'checkpoint', 'distribution_point'] as const;
-export type LocationKind = (typeof LOCATION_KINDS)[number];
-
 export interface GeoPosition {
   lat: number;
   lng: number;
@@ -305,13 +282,13 @@ export interface LocationDto {
 
 export const geoPosition = () =>
   Joi.object<GeoPosition, true>({
-    lat: Joi.number().min(-90).max(90).required(),
-    lng: Joi.number().min(-180).max(180).required(),
+    lat: Joi.number().min(-LATITUDE_MAX).max(LATITUDE_MAX).required(),
+    lng: Joi.number().min(-LONGITUDE_MAX).max(LONGITUDE_MAX).required(),
   });
 
 const locationContact = () =>
   Joi.object<LocationContact, true>({
-    name: freeText(120).allow(null).default(null),
+    name: freeText(TEXT_MAX.name).allow(null).default(null),
     phone: contactPhone().allow(null).default(null),
   });
 
@@ -326,26 +303,26 @@ export interface CreateLocationRequest {
   active?: boolean;
 }
 export const createLocationBody = Joi.object<CreateLocationRequest, true>({
-  name: localizedText(120).required(),
+  name: localizedText(TEXT_MAX.name).required(),
   kind: Joi.string()
     .valid(...LOCATION_KINDS)
     .required(),
-  address: freeText(300).allow(null),
+  address: freeText(TEXT_MAX.address).allow(null),
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
-  openingHours: freeText(200, { multiline: true }).allow(null),
+  openingHours: freeText(TEXT_MAX.openingHours, { multiline: true }).allow(null),
   weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 });
 
 export type UpdateLocationRequest = Partial<CreateLocationRequest>;
 export const updateLocationBody = Joi.object<UpdateLocationRequest, true>({
-  name: localizedText(120),
+  name: localizedText(TEXT_MAX.name),
   kind: Joi.string().valid(...LOCATION_KINDS),
-  address: freeText(300).allow(null),
+  address: freeText(TEXT_MAX.address).allow(null),
   position: geoPosition().allow(null),
   contact: locationContact().allow(null),
-  openingHours: freeText(200, { multiline: true }).allow(null),
+  openingHours: freeText(TEXT_MAX.openingHours, { multiline: true }).allow(null),
   weeklyHours: weeklyHours().allow(null),
   active: Joi.boolean(),
 }).min(1);
@@ -382,9 +359,6 @@ export const locationDtoSchema = Joi.object<LocationDto, true>({
 
 // ---------------------------------------------------------------------------------------------
 // Campaigns
-
-export const CAMPAIGN_STATUSES = ['draft', 'active', 'closed'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /** Which status may follow which: a campaign is prepared, runs, ends; a closed one may reopen. */
 export const CAMPAIGN_TRANSITIONS: Readonly<Record<CampaignStatus, readonly CampaignStatus[]>> = {
@@ -459,8 +433,8 @@ export interface CreateCampaignRequest {
   locationIds?: string[];
 }
 export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
-  name: localizedText(120).required(),
-  description: localizedText(2000, { multiline: true, nullable: true }),
+  name: localizedText(TEXT_MAX.name).required(),
+  description: localizedText(TEXT_MAX.description, { multiline: true, nullable: true }),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
@@ -473,8 +447,8 @@ export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
 /** `targets` replaces the whole list. */
 export type UpdateCampaignRequest = Partial<CreateCampaignRequest>;
 export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
-  name: localizedText(120),
-  description: localizedText(2000, { multiline: true, nullable: true }),
+  name: localizedText(TEXT_MAX.name),
+  description: localizedText(TEXT_MAX.description, { multiline: true, nullable: true }),
   startsAt: isoDate().allow(null),
   endsAt: isoDate().allow(null),
   status: Joi.string().valid(...CAMPAIGN_STATUSES),
@@ -524,25 +498,6 @@ export const campaignDtoSchema = Joi.object<CampaignDto, true>({
 // ---------------------------------------------------------------------------------------------
 // Volunteers
 
-/** Driving licence categories (Vienna Convention, as in Kyrgyzstan, Kazakhstan and Russia). */
-export const LICENCE_CATEGORIES = [
-  'A',
-  'A1',
-  'B',
-  'B1',
-  'BE',
-  'C',
-  'C1',
-  'CE',
-  'C1E',
-  'D',
-  'D1',
-  'DE',
-  'D1E',
-  'M',
-] as const;
-export type LicenceCategory = (typeof LICENCE_CATEGORIES)[number];
-
 export interface VolunteerVehicle {
   /** e.g. "van", "truck", "car". */
   kind: string;
@@ -581,11 +536,7 @@ export interface VolunteerDto {
 const skillKey = (skill: unknown): string =>
   (typeof skill === 'string' ? skill : String((skill as { ru?: unknown } | null)?.ru ?? '')).trim().toLowerCase();
 
-const languageCode = () =>
-  Joi.string()
-    .trim()
-    .lowercase()
-    .pattern(/^[a-z]{2,3}$/, 'ISO 639 language code');
+const languageCode = () => Joi.string().trim().lowercase().pattern(LANGUAGE_CODE, 'ISO 639 language code');
 
 const licenceCategory = () =>
   Joi.string()
@@ -595,9 +546,9 @@ const licenceCategory = () =>
 
 const vehicle = () =>
   Joi.object<VolunteerVehicle, true>({
-    kind: freeText(40).required(),
-    plate: freeText(20).allow(null).default(null),
-    capacityKg: Joi.number().integer().min(1).max(100_000).allow(null).default(null),
+    kind: freeText(TEXT_MAX.vehicleKind).required(),
+    plate: freeText(TEXT_MAX.plate).allow(null).default(null),
+    capacityKg: Joi.number().integer().min(1).max(VEHICLE_CAPACITY_KG_MAX).allow(null).default(null),
   });
 
 export interface VolunteerSkillsInput {
@@ -611,7 +562,7 @@ const skills = () =>
     licenceCategories: Joi.array().items(licenceCategory()).max(LICENCE_CATEGORIES.length).unique(),
     vehicle: vehicle().allow(null),
     other: Joi.array()
-      .items(localizedText(60))
+      .items(localizedText(TEXT_MAX.skill))
       .max(30)
       .unique((a: unknown, b: unknown) => skillKey(a) === skillKey(b)),
   });
@@ -623,7 +574,7 @@ export interface VolunteerAvailabilityInput {
 const availability = () =>
   Joi.object<VolunteerAvailabilityInput, true>({
     available: Joi.boolean().required(),
-    note: freeText(300).allow(null),
+    note: freeText(TEXT_MAX.availabilityNote).allow(null),
   });
 
 export interface CreateVolunteerRequest {
@@ -640,18 +591,18 @@ const volunteerKeys = {
   languages: Joi.array().items(languageCode()).max(20).unique(),
   skills: skills(),
   availability: availability(),
-  notes: freeText(2000, { multiline: true }).allow(null),
+  notes: freeText(TEXT_MAX.notes, { multiline: true }).allow(null),
   userId: objectId().allow(null),
 };
 export const createVolunteerBody = Joi.object<CreateVolunteerRequest, true>({
-  name: freeText(120).required(),
+  name: freeText(TEXT_MAX.name).required(),
   ...volunteerKeys,
 });
 
 /** `skills` and `availability` replace only the sub-fields they give. */
 export type UpdateVolunteerRequest = Partial<CreateVolunteerRequest>;
 export const updateVolunteerBody = Joi.object<UpdateVolunteerRequest, true>({
-  name: freeText(120),
+  name: freeText(TEXT_MAX.name),
   ...volunteerKeys,
 }).min(1);
 
@@ -665,7 +616,7 @@ export interface ListVolunteersQuery extends PageQuery {
   q?: string;
 }
 export const listVolunteersQuery = Joi.object<ListVolunteersQuery, true>({
-  skill: freeText(60),
+  skill: freeText(TEXT_MAX.skill),
   language: languageCode(),
   available: Joi.boolean(),
   q: searchQuery(),

@@ -1,15 +1,10 @@
 import Joi from 'joi';
 import { text } from './text';
+import { PASSWORD_MAX, PASSWORD_MIN, TEXT_MAX } from './rules';
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 200;
 export const password = () => text({ min: PASSWORD_MIN, max: PASSWORD_MAX });
 /** As sent, without white space around it (the client trims); stored in lower case. */
-export const email = () => text({ max: 254 }).email({ tlds: false }).lowercase();
-
-export const LOCALES = ['ru', 'en', 'ky', 'kk'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'ru';
+export const email = () => text({ max: TEXT_MAX.email }).email({ tlds: false }).lowercase();
 
 /**
  * A MongoDB ObjectId as 24 hex characters, in its one canonical form: lower case. Upper-case

@@ -1,7 +1,10 @@
 import Joi from 'joi';
-import type { BaseUnit, TranslatedName } from './catalogue';
-import { weeklyHoursDto, type WeeklyHours } from './hours';
-import { localizedTextDto, type LocalizedText } from './localized';
+import type { TranslatedName } from './catalogue';
+import type { BaseUnit } from './terms';
+import type { WeeklyHours } from './hours';
+import { weeklyHoursDto } from './hours.schema';
+import type { LocalizedText } from './localized';
+import { localizedTextDto } from './localized.schema';
 
 /*
  * The organisers' dashboard and the public needs page (issue 9).

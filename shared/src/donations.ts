@@ -1,9 +1,8 @@
 import Joi from 'joi';
-import { LOCALES, objectId, pageQueryKeys, type Locale, type PageQuery } from './common';
+import { objectId, pageQueryKeys, type PageQuery } from './common';
+import { DONOR_KINDS, LOCALES, type DonorKind, type Locale } from './terms';
+import { DONATION_LINES_MAX, TEXT_MAX } from './rules';
 import { contactPhone, freeText, itemQuantity, packUnitName } from './catalogue';
-
-export const DONOR_KINDS = ['person', 'organisation', 'anonymous'] as const;
-export type DonorKind = (typeof DONOR_KINDS)[number];
 
 export interface DonorDto {
   kind: DonorKind;
@@ -66,8 +65,6 @@ export interface CreateDonationRequest {
   note?: string | null;
 }
 
-export const DONATION_LINES_MAX = 50;
-
 /**
  * The donor. Rules across fields are checked by the server (422), since the OpenAPI document
  * cannot state them: an anonymous donor has no name or phone, and a phone is kept only with
@@ -77,7 +74,7 @@ const donorSchema = Joi.object<DonorInput, true>({
   kind: Joi.string()
     .valid(...DONOR_KINDS)
     .required(),
-  name: freeText(120).allow(null),
+  name: freeText(TEXT_MAX.name).allow(null),
   phone: contactPhone().allow(null),
   consentToContact: Joi.boolean(),
   locale: Joi.string().valid(...LOCALES),
@@ -100,7 +97,7 @@ export const createDonationBody = Joi.object<CreateDonationRequest, true>({
     .min(1)
     .max(DONATION_LINES_MAX)
     .required(),
-  note: freeText(1000, { multiline: true }).allow(null),
+  note: freeText(TEXT_MAX.note, { multiline: true }).allow(null),
 });
 
 export interface ListDonationsQuery extends PageQuery {
@@ -125,7 +122,7 @@ export interface VoidDonationRequest {
   reason: string;
 }
 export const voidDonationBody = Joi.object<VoidDonationRequest, true>({
-  reason: freeText(500).required(),
+  reason: freeText(TEXT_MAX.voidReason).required(),
 });
 
 const hexId = () => Joi.string().hex().length(24);

@@ -1,4 +1,3 @@
-import Joi from 'joi';
 import type { UserDto } from './users';
 import type { VolunteerDto } from './catalogue';
 import type { DonationDto } from './donations';
@@ -106,12 +105,6 @@ export const ROOM_PATTERN = /^(dashboard|[a-z]+:[0-9a-f]{24})$/;
 /** The rooms a client may name: `dashboard`, `campaign:<id>`, `location:<id>`, `shipment:<id>`. */
 export const WATCHABLE_ROOM_PATTERN = /^(dashboard|(campaign|location|shipment):[0-9a-f]{24})$/;
 
-export const listEventsQuery = Joi.object<ListEventsQuery, true>({
-  after: Joi.number().integer().min(0).max(Number.MAX_SAFE_INTEGER).required(),
-  room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
-  limit: Joi.number().integer().min(1).max(1000).default(500),
-});
-
 /** `GET /api/events/latest`: the newest events a room was sent (a screen's history on opening). */
 export interface LatestEventsQuery {
   room: string;
@@ -120,14 +113,6 @@ export interface LatestEventsQuery {
   name?: LiveEventName[];
 }
 export const LATEST_EVENTS_MAX = 200;
-export const latestEventsQuery = Joi.object<LatestEventsQuery, true>({
-  room: Joi.string().pattern(WATCHABLE_ROOM_PATTERN, 'room').required(),
-  limit: Joi.number().integer().min(1).max(LATEST_EVENTS_MAX).default(50),
-  name: Joi.array()
-    .items(Joi.string().valid(...LIVE_EVENT_NAMES))
-    .single()
-    .max(LIVE_EVENT_NAMES.length),
-});
 
 export interface LatestEventsPage {
   /** Oldest first, at most `limit`. */

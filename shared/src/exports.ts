@@ -1,7 +1,7 @@
 import Joi from 'joi';
-import { LOCALES, objectId, type Locale } from './common';
-import { MOVEMENT_KINDS, type MovementKind } from './stock';
-import { SHIPMENT_STATUSES, type ShipmentStatus } from './shipments';
+import { objectId } from './common';
+import { LOCALES, MOVEMENT_KINDS, type Locale, type MovementKind } from './terms';
+import { SHIPMENT_STATUSES, type ShipmentStatus } from './shipment-life';
 
 /**
  * `GET /api/exports/<donations|stock|movements|shipments>.csv`: the list's filters (without

@@ -1,5 +1,3 @@
-import Joi from 'joi';
-
 /*
  * Time zones and opening hours. The API speaks UTC; what people read (receipts, waybills, the
  * summary, day and hour buckets, the human columns of exports, "open now") is in the campaign's
@@ -30,15 +28,6 @@ export function knownTimeZones(): string[] {
   return all.includes('UTC') ? all : [...all, 'UTC'];
 }
 
-/**
- * An IANA time zone name in its canonical spelling, e.g. `Asia/Bishkek`: one of the runtime's
- * list, so that the OpenAPI document states exactly what is accepted (an enum).
- */
-export const timeZone = () =>
-  Joi.string()
-    .valid(...knownTimeZones())
-    .messages({ 'any.only': '{{#label}} must be an IANA time zone such as Asia/Bishkek' });
-
 /** The IANA zones of this runtime, for a picker (the common ones of our region first). */
 export function timeZoneChoices(): string[] {
   const first = ['Asia/Bishkek', 'Asia/Almaty', 'Asia/Tashkent', 'Asia/Dushanbe', 'Europe/Moscow', 'UTC'];
@@ -57,16 +46,7 @@ export interface OpeningInterval {
 /** A place's week: per weekday the times it is open (an empty list: closed that day). */
 export type WeeklyHours = Record<Weekday, OpeningInterval[]>;
 
-const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
-const HHMM_OR_END = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
-
 const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-const interval = () =>
-  Joi.object<OpeningInterval, true>({
-    opens: Joi.string().pattern(HHMM, 'HH:MM').required(),
-    closes: Joi.string().pattern(HHMM_OR_END, 'HH:MM').required(),
-  });
 
 /**
  * The intervals of a week that close before they open, as error details (`path` under `body`).
@@ -90,27 +70,6 @@ export function hoursOrderProblems(
     ),
   );
 }
-
-/** A week of opening hours as a request gives it: a day left out is closed. */
-export const weeklyHours = () =>
-  Joi.object<Partial<WeeklyHours>, true>(
-    Object.fromEntries(WEEKDAYS.map((day) => [day, Joi.array().items(interval()).max(4)])) as Record<
-      Weekday,
-      Joi.ArraySchema
-    >,
-  );
-
-export const weeklyHoursDto = () =>
-  Joi.object(
-    Object.fromEntries(
-      WEEKDAYS.map((day) => [
-        day,
-        Joi.array()
-          .items(Joi.object({ opens: Joi.string().required(), closes: Joi.string().required() }))
-          .required(),
-      ]),
-    ),
-  );
 
 /** Every day present (left out: closed), each day's openings in time order. */
 export function normaliseWeek(week: Partial<WeeklyHours> | null | undefined): WeeklyHours | null {

@@ -1,4 +1,5 @@
-import { QUANTITY_MAX } from './catalogue';
+import type { ItemDto } from './catalogue';
+import { QUANTITY_MAX } from './rules';
 
 /*
  * Quantities as people type them. Every quantity field of the client reads what was typed with
@@ -130,4 +131,23 @@ export function parseQuantity(typed: string, locale: string, rules: QuantityRule
   if (!Number.isSafeInteger(value) || value > max) return { ok: false, problem: 'tooBig', limit: max };
   if (value < min) return { ok: false, problem: 'tooSmall', limit: min };
   return { ok: true, value };
+}
+
+/**
+ * A quantity in base units: `quantity` of `unit` (a base unit when omitted or equal to the item's
+ * base unit, or one of its pack units). Undefined when the item has no such unit or the result
+ * would not be a safe integer.
+ */
+export function toBaseQuantity(
+  item: Pick<ItemDto, 'baseUnit' | 'packs'>,
+  quantity: number,
+  unit?: string,
+): number | undefined {
+  if (!Number.isSafeInteger(quantity)) return undefined;
+  const name = unit?.trim().toLowerCase();
+  if (name === undefined || name === '' || name === item.baseUnit) return quantity;
+  const pack = item.packs.find((p) => p.unit.toLowerCase() === name);
+  if (!pack) return undefined;
+  const result = quantity * pack.size;
+  return Number.isSafeInteger(result) ? result : undefined;
 }

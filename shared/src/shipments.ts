@@ -1,79 +1,21 @@
 import Joi from 'joi';
-import { freeText, type BaseUnit, type TranslatedName } from './catalogue';
-import { localizedTextDto, type LocalizedText } from './localized';
+import { freeText, type TranslatedName } from './catalogue';
+import type { BaseUnit } from './terms';
+import type { LocalizedText } from './localized';
+import { localizedTextDto } from './localized.schema';
+import {
+  LATITUDE_MAX,
+  LONGITUDE_MAX,
+  MOVE_QUANTITY_MAX,
+  POSITION_ACCURACY_M_MAX,
+  ROUTE_HOURS_MAX,
+  SHIPMENT_CAPACITY_KG_MAX,
+  SHIPMENT_LINES_MAX,
+  SHIPMENT_NOTES_MAX,
+  TEXT_MAX,
+} from './rules';
+import { SHIPMENT_STATUSES, SHORTFALL_REASONS, type ShipmentStatus, type ShortfallReason } from './shipment-life';
 import { text, trimmedText } from './text';
-import type { Right } from './roles';
-
-/**
- * A shipment's life (DOMAIN.md):
- * planned -> loading -> departed -> at_checkpoint -> departed -> ... -> arrived -> delivered,
- * and cancelled from planned or loading only (reservations are released).
- */
-export const SHIPMENT_STATUSES = [
-  'planned',
-  'loading',
-  'departed',
-  'at_checkpoint',
-  'arrived',
-  'delivered',
-  'cancelled',
-] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
-
-/** The statuses each status may move to; the server enforces this table and names it in 409s. */
-export const SHIPMENT_TRANSITIONS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
-  planned: ['loading', 'cancelled'],
-  loading: ['departed', 'cancelled'],
-  departed: ['at_checkpoint', 'arrived'],
-  at_checkpoint: ['departed'],
-  arrived: ['delivered'],
-  delivered: [],
-  cancelled: [],
-};
-
-/** The statuses the assigned driver may report (coordinators and organisers may report all). */
-export const DRIVER_STATUSES: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived', 'delivered'];
-
-/**
- * How far ahead of the server's clock a device's `at` is believed (a phone's clock may run a little
- * fast). A status update keeps `at` exactly as sent, but every time the server works out from it
- * (ordering, departure, arrival and delivery times, waits at checkpoints, the last position's time)
- * is the earlier of `at` and the time it was received plus this allowance: a phone set to 2999
- * neither stops later updates from applying nor makes a wait of 500 million minutes.
- */
-export const CLOCK_SKEW_ALLOWANCE_MS = 2 * 60 * 1000;
-
-/** The time the server uses for an update sent with device time `at` and received at `receivedAt`. */
-export function trustedUpdateTime(at: Date | string, receivedAt: Date | string): Date {
-  const device = new Date(at).getTime();
-  const latest = new Date(receivedAt).getTime() + CLOCK_SKEW_ALLOWANCE_MS;
-  return new Date(Math.min(device, latest));
-}
-
-/** Statuses in which the goods are on the road (they count as in transit). */
-export const ON_THE_ROAD: readonly ShipmentStatus[] = ['departed', 'at_checkpoint', 'arrived'];
-
-export const isTerminal = (status: ShipmentStatus) => SHIPMENT_TRANSITIONS[status].length === 0;
-
-/**
- * The next statuses a caller may report, given their rights and whether the shipment is theirs:
- * `shipments:manage` moves any shipment along every edge; `shipments:drive` only one's own
- * shipment, and only along the edges that lead to a driver status.
- */
-export function allowedNextStatuses(
-  from: ShipmentStatus,
-  caller: { rights: readonly Right[]; isAssignedDriver: boolean },
-): ShipmentStatus[] {
-  const next = SHIPMENT_TRANSITIONS[from];
-  if (caller.rights.includes('shipments:manage')) return [...next];
-  if (caller.rights.includes('shipments:drive') && caller.isAssignedDriver)
-    return next.filter((s) => DRIVER_STATUSES.includes(s));
-  return [];
-}
-
-/** Reasons a shortfall at delivery may have; each becomes a write-off. */
-export const SHORTFALL_REASONS = ['spoiled', 'damaged', 'lost', 'stolen'] as const;
-export type ShortfallReason = (typeof SHORTFALL_REASONS)[number];
 
 export interface Position {
   lat: number;
@@ -82,9 +24,9 @@ export interface Position {
 }
 
 export const positionSchema = Joi.object<Position, true>({
-  lat: Joi.number().min(-90).max(90).required(),
-  lng: Joi.number().min(-180).max(180).required(),
-  accuracyM: Joi.number().min(0).max(100_000),
+  lat: Joi.number().min(-LATITUDE_MAX).max(LATITUDE_MAX).required(),
+  lng: Joi.number().min(-LONGITUDE_MAX).max(LONGITUDE_MAX).required(),
+  accuracyM: Joi.number().min(0).max(POSITION_ACCURACY_M_MAX),
 });
 
 /**
@@ -117,22 +59,22 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
     .required(),
   at: Joi.string().isoDate().max(40).required(),
   position: positionSchema,
-  note: trimmedText({ min: 0, max: 1000, multiline: true }).allow(''),
+  note: trimmedText({ min: 0, max: TEXT_MAX.note, multiline: true }).allow(''),
   checkpointId: objectIdString(),
   lots: Joi.array()
     .items(
       Joi.object({
         lotId: text({ max: 200 }).required(),
-        quantity: Joi.number().integer().min(1).max(10_000_000).required(),
+        quantity: Joi.number().integer().min(1).max(MOVE_QUANTITY_MAX).required(),
       }),
     )
     .max(200),
-  receivedBy: freeText(200),
+  receivedBy: freeText(TEXT_MAX.receivedBy),
   lines: Joi.array()
     .items(
       Joi.object({
         itemId: objectIdString().required(),
-        received: Joi.number().integer().min(0).max(10_000_000).required(),
+        received: Joi.number().integer().min(0).max(MOVE_QUANTITY_MAX).required(),
         reason: Joi.string().valid(...SHORTFALL_REASONS),
       }),
     )
@@ -141,15 +83,6 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
 
 // ---------------------------------------------------------------------------------------------
 // Shipments: requests and DTOs
-
-/** Keys of the standard documents a shipment may carry; coordinators may add others. */
-export const STANDARD_DOCUMENTS: Readonly<Record<string, { ru: string; en: string }>> = {
-  waybill: { ru: 'Товарно-транспортная накладная', en: 'Waybill' },
-  donation_letter: { ru: 'Письмо о безвозмездной передаче', en: 'Donation letter' },
-  veterinary_certificate: { ru: 'Ветеринарный сертификат', en: 'Veterinary certificate' },
-  phytosanitary_certificate: { ru: 'Фитосанитарный сертификат', en: 'Phytosanitary certificate' },
-  customs_declaration: { ru: 'Таможенная декларация', en: 'Customs declaration' },
-};
 
 /** Item categories whose goods need a veterinary certificate at a border (dairy, meat, ...). */
 export const VETERINARY_CATEGORIES: readonly string[] = ['dairy', 'meat', 'fish', 'eggs'];
@@ -319,9 +252,9 @@ export interface CreateShipmentRequest {
 }
 
 const vehicleSchema = Joi.object<VehicleInput, true>({
-  plate: freeText(20).required(),
-  kind: freeText(40).required(),
-  capacityKg: Joi.number().min(1).max(200_000).allow(null),
+  plate: freeText(TEXT_MAX.plate).required(),
+  kind: freeText(TEXT_MAX.vehicleKind).required(),
+  capacityKg: Joi.number().min(1).max(SHIPMENT_CAPACITY_KG_MAX).allow(null),
 });
 
 const documentKey = () =>
@@ -330,14 +263,12 @@ const documentKey = () =>
     .pattern(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'document key');
 
 const documentsSchema = Joi.array()
-  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: freeText(120) }))
+  .items(Joi.object<DocumentInput, true>({ key: documentKey().required(), label: freeText(TEXT_MAX.name) }))
   .max(30)
   .unique('key');
 
 const routeSchema = Joi.array().items(objectIdString()).max(20).unique();
 
-/** Longest planners' note, in code points. */
-export const SHIPMENT_NOTES_MAX = 2000;
 const notesSchema = () => trimmedText({ min: 0, max: SHIPMENT_NOTES_MAX, multiline: true }).allow('', null);
 
 export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
@@ -347,22 +278,19 @@ export const createShipmentBody = Joi.object<CreateShipmentRequest, true>({
   driverId: objectIdString().allow(null),
   vehicle: vehicleSchema.allow(null),
   plannedDepartureAt: Joi.string().isoDate().max(40).allow(null),
-  estimatedRouteHours: Joi.number()
-    .min(0)
-    .max(24 * 30)
-    .allow(null),
+  estimatedRouteHours: Joi.number().min(0).max(ROUTE_HOURS_MAX).allow(null),
   plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   lines: Joi.array()
     .items(
       Joi.object({
         itemId: objectIdString().required(),
-        quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: freeText(30),
+        quantity: Joi.number().integer().min(1).max(MOVE_QUANTITY_MAX).required(),
+        unit: freeText(TEXT_MAX.unit),
       }),
     )
     .min(1)
-    .max(100)
+    .max(SHIPMENT_LINES_MAX)
     .unique('itemId')
     .required(),
   documents: documentsSchema,
@@ -393,10 +321,7 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
   driverId: objectIdString().allow(null),
   vehicle: vehicleSchema.allow(null),
   plannedDepartureAt: Joi.string().isoDate().max(40).allow(null),
-  estimatedRouteHours: Joi.number()
-    .min(0)
-    .max(24 * 30)
-    .allow(null),
+  estimatedRouteHours: Joi.number().min(0).max(ROUTE_HOURS_MAX).allow(null),
   plannedArrivalAt: Joi.string().isoDate().max(40).allow(null),
   route: routeSchema,
   documents: documentsSchema,
@@ -404,12 +329,12 @@ export const updateShipmentBody = Joi.object<UpdateShipmentRequest, true>({
     .items(
       Joi.object({
         itemId: objectIdString().required(),
-        quantity: Joi.number().integer().min(1).max(10_000_000).required(),
-        unit: freeText(30),
+        quantity: Joi.number().integer().min(1).max(MOVE_QUANTITY_MAX).required(),
+        unit: freeText(TEXT_MAX.unit),
       }),
     )
     .min(1)
-    .max(100)
+    .max(SHIPMENT_LINES_MAX)
     .unique('itemId'),
 }).min(1);
 

@@ -1,38 +1,8 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
 import { freeText } from './catalogue';
-
-/**
- * Kinds of ledger movement. Each one changes stock in a fixed way (see DOMAIN.md):
- * - `received` (+q): a donation line entered a location's stock.
- * - `voided` (-q): a donation line was taken back out (the donation was voided).
- * - `written_off` (-q): goods at a location were spoiled, damaged, lost, stolen or expired.
- * - `adjusted` (±q): a count found more or less than the books said. Less counts as written
- *   off, more as received, so that donated = onHand + inTransit + delivered + writtenOff holds.
- * - `reserved` (+q) / `released` (-q): the reserved part of on-hand stock for a shipment.
- * - `dispatched` (-q): reserved goods left the origin on a shipment (they are now in transit).
- * - `delivered` (+q): goods in transit were handed over at a distribution point.
- * - `transferred_in` (+q): goods in transit entered the destination's stock.
- * - `written_off_in_transit` (-q): goods in transit that never arrived.
- */
-export const MOVEMENT_KINDS = [
-  'received',
-  'voided',
-  'written_off',
-  'adjusted',
-  'reserved',
-  'released',
-  'dispatched',
-  'delivered',
-  'transferred_in',
-  'written_off_in_transit',
-] as const;
-export type MovementKind = (typeof MOVEMENT_KINDS)[number];
-
-export const WRITE_OFF_REASONS = ['spoiled', 'damaged', 'lost', 'stolen', 'expired', 'other'] as const;
-export type WriteOffReason = (typeof WRITE_OFF_REASONS)[number];
-
-export const ADJUSTMENT_REASONS = ['count', 'found', 'miscount', 'other'] as const;
+import { MOVE_QUANTITY_MAX, TEXT_MAX } from './rules';
+import { MOVEMENT_KINDS, WRITE_OFF_REASONS, type MovementKind, type WriteOffReason } from './terms';
 
 /** One balance: what is at a location of one lot (one item of one campaign with one expiry). */
 export interface StockRowDto {
@@ -137,9 +107,9 @@ export const listMovementsQuery = Joi.object<ListMovementsQuery, true>({
 });
 
 /** A quantity in base units, or in one of the item's pack units (`unit`). */
-const quantity = () => Joi.number().integer().min(1).max(10_000_000);
+const quantity = () => Joi.number().integer().min(1).max(MOVE_QUANTITY_MAX);
 // Top-level free text (compared case-insensitively by the server); a pattern with the u flag does not survive the OpenAPI rendering.
-const unit = () => freeText(30);
+const unit = () => freeText(TEXT_MAX.unit);
 
 export interface WriteOffRequest {
   locationId: string;
@@ -158,7 +128,7 @@ export const writeOffBody = Joi.object<WriteOffRequest, true>({
   reason: Joi.string()
     .valid(...WRITE_OFF_REASONS)
     .required(),
-  note: freeText(1000, { multiline: true }),
+  note: freeText(TEXT_MAX.note, { multiline: true }),
 });
 
 export interface AdjustmentRequest {
@@ -173,10 +143,10 @@ export interface AdjustmentRequest {
 export const adjustmentBody = Joi.object<AdjustmentRequest, true>({
   locationId: objectId().required(),
   lotId: objectId().required(),
-  countedQuantity: Joi.number().integer().min(0).max(10_000_000).required(),
+  countedQuantity: Joi.number().integer().min(0).max(MOVE_QUANTITY_MAX).required(),
   unit: unit(),
-  reason: freeText(200).required(),
-  note: freeText(1000, { multiline: true }),
+  reason: freeText(TEXT_MAX.adjustmentReason).required(),
+  note: freeText(TEXT_MAX.note, { multiline: true }),
 });
 
 /** `POST /api/stock/write-offs/expired`: write off everything past its expiry at one place. */

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { codePoints, PHONE_PATTERN, TEXT_MAX } from './rules';
 
 /**
  * Strings whose documented and validated lengths agree. JSON Schema (the OpenAPI document)
@@ -18,11 +19,7 @@ interface TextRoot {
   string(): TextSchema;
 }
 
-export const codePoints = (value: string): number => {
-  let count = 0;
-  for (const _ of value) count += 1;
-  return count;
-};
+export { codePoints };
 
 const limitArg = {
   name: 'limit',
@@ -115,15 +112,10 @@ export const trimmedText = (options: TextOptions): TextSchema => {
   );
 };
 
-// A phone number as people type it: an optional `+`, then 5 to 20 digits with spaces, brackets or
-// dashes between them. Spaces before it are forgiven (pasted numbers); nothing else may precede
-// the first digit but `+`, brackets and dashes, so the pattern cannot backtrack on long input.
-const PHONE = /^ *(?:\+ *)?[()-]*(?:[0-9][ ()-]*){5,20}$/;
-
-/** A phone number (see PHONE), checked as sent and stored without the spaces around it. */
+/** A phone number (see PHONE_PATTERN in rules.ts), checked as sent and stored without the spaces around it. */
 export const phoneNumber = (): TextSchema =>
   (
-    text({ max: 25 }).pattern(PHONE, 'phone number').rule({
+    text({ max: TEXT_MAX.phone }).pattern(PHONE_PATTERN, 'phone number').rule({
       message: '{{#label}} must be a phone number: 5 to 20 digits, with +, spaces, brackets or dashes',
     }) as TextSchema
   ).custom((value: string) => value.trim(), 'trim');

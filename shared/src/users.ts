@@ -1,7 +1,9 @@
 import Joi from 'joi';
 import { ROLES, type Role } from './roles';
 import { phoneNumber, text, trimmedText } from './text';
-import { email, LOCALES, type Locale, pageQueryKeys, type PageQuery, password, PASSWORD_MAX } from './common';
+import { email, pageQueryKeys, type PageQuery, password } from './common';
+import { LOCALES, type Locale } from './terms';
+import { PASSWORD_MAX } from './rules';
 
 /** A user as the API shows it; never the password hash. */
 export interface UserDto {

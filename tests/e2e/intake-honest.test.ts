@@ -72,7 +72,7 @@ afterEach(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-const seriousViolations = () => settledViolations(page, ['.mantine-Select-dropdown']);
+const seriousViolations = () => settledViolations(page);
 const itemInput = (name = 'Товар') => page.getByRole('combobox', { name, exact: true });
 
 async function signIn(): Promise<void> {

@@ -31,7 +31,14 @@ export const theme = createTheme({
     Button: { defaultProps: { size: 'md' } },
     TextInput: { defaultProps: { size: 'md' } },
     NumberInput: { defaultProps: { size: 'md' } },
-    Select: { defaultProps: { size: 'md' } },
+    // A select's options are the listbox's own children, never inside a scrolling region of their
+    // own (a scrolling region must take the focus, and a listbox may hold nothing focusable but
+    // options: axe's scrollable-region-focusable and aria-required-children): a long list makes
+    // the page longer, and typing narrows it. No select says "nothing found"
+    // inside its list (a listbox must hold options: axe's aria-required-children): with no match the
+    // list closes; intake says it under its item field.
+    Select: { defaultProps: { size: 'md', withScrollArea: false } },
+    MultiSelect: { defaultProps: { withScrollArea: false } },
     Textarea: { defaultProps: { size: 'md' } },
     Checkbox: { defaultProps: { size: 'md' } },
     Switch: { defaultProps: { size: 'md' } },

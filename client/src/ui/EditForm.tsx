@@ -93,6 +93,10 @@ export function useEditForm<F extends string, V extends object = Record<string, 
     // Still "saving" after success: the form is about to give way (dialog closed, next screen).
     saving: save.isPending || save.isSuccess,
     onSubmit,
+    /** The last send's error (the API's answer), undefined before a send or once one succeeded. */
+    error,
+    /** The form was submitted once: its own checks are shown from then on. */
+    submitted,
   };
 }
 

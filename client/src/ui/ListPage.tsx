@@ -133,7 +133,6 @@ export function ChoiceFilter({
       placeholder={t('wb.all')}
       clearable
       searchable={searchable}
-      nothingFoundMessage={searchable ? t('common.nothingFound') : undefined}
       data={data}
       value={value}
       onChange={onChange}

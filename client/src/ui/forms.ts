@@ -7,22 +7,12 @@ export type MessageKey = ParseKeys;
 /** What is wrong with a form's fields, by the form's own field names, as message keys. */
 export type Problems<F extends string> = Partial<Record<F, MessageKey>>;
 
-/** A phone number as the API takes it: digits, spaces, brackets and dashes, an optional leading +. */
-export const PHONE = /^\+?[0-9 ()-]{5,25}$/;
-
 /** Comma-separated text as a list of its non-empty, trimmed parts. */
 export function commaList(text: string): string[] {
   return text
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean);
-}
-
-/** A whole number of at least `min` (a NumberInput's value: a number, or '' when empty). */
-export function isWholeAtLeast(value: number | string, min: number): boolean {
-  if (value === '') return false;
-  const n = Number(value);
-  return Number.isInteger(n) && n >= min;
 }
 
 /** The detail types the API uses, said in the user's words (wb.fieldErrors.*). */

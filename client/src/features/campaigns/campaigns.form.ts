@@ -1,5 +1,9 @@
 import {
+  TEXT_MAX,
+  TOTAL_MAX,
+  isWhole,
   startOfDayIn,
+  textProblem,
   toBaseQuantity,
   wallClock,
   type CampaignDto,
@@ -7,7 +11,7 @@ import {
   type ItemDto,
   type LocalizedText,
 } from '@karavan/shared';
-import { isWholeAtLeast, type Problems } from '../../ui/forms';
+import type { Problems } from '../../ui/forms';
 
 type Texts = Record<'ru' | 'en' | 'ky' | 'kk', string>;
 
@@ -82,8 +86,10 @@ export function campaignValues(
 
 /** A target row's amount in the item's base unit; undefined while it is not a whole amount of a unit it has. */
 export function baseQuantity(line: TargetLine, item: Pick<ItemDto, 'baseUnit' | 'packs'> | undefined) {
-  if (!item || !isWholeAtLeast(line.quantity, 1)) return undefined;
-  return toBaseQuantity(item, Number(line.quantity), line.unit || undefined);
+  if (!item || !isWhole(line.quantity)) return undefined;
+  const base = toBaseQuantity(item, Number(line.quantity), line.unit || undefined);
+  // A target is at most TOTAL_MAX base units, as the API takes it.
+  return base !== undefined && base <= TOTAL_MAX ? base : undefined;
 }
 
 /** A Russian name; each target an item with a whole amount; the last day not before the first; a zone. */
@@ -92,7 +98,12 @@ export function validateCampaign(
   items: Map<string, Pick<ItemDto, 'baseUnit' | 'packs'>>,
 ): Problems<CampaignField> {
   const found: Problems<CampaignField> = {};
-  if (!values.names.ru.trim()) found.ru = 'wb.fieldErrors.required';
+  for (const language of ['ru', 'en', 'ky', 'kk'] as const) {
+    const problem = textProblem(values.names[language], TEXT_MAX.name, language === 'ru');
+    if (problem) found[language] = `wb.fieldErrors.${problem}`;
+  }
+  if (Object.values(values.descriptions).some((text) => textProblem(text, TEXT_MAX.description)))
+    found.description = 'wb.fieldErrors.tooLong';
   if (!values.timeZone) found.timeZone = 'campaigns.errors.zone';
   if (values.startsOn && values.endsOn && values.endsOn < values.startsOn) found.endsOn = 'campaigns.errors.dates';
   if (values.targets.some((line) => !line.itemId || baseQuantity(line, items.get(line.itemId)) === undefined))

@@ -1,6 +1,13 @@
 import {
+  PACK_SIZE_MAX,
+  SHELF_LIFE_HOURS_MAX,
+  TEXT_MAX,
   WEEKDAYS,
   formatDayHours,
+  isLatitude,
+  isLongitude,
+  isWhole,
+  textProblem,
   parseDayHours,
   type BaseUnit,
   type CreateItemRequest,
@@ -10,7 +17,7 @@ import {
   type Weekday,
   type WeeklyHours,
 } from '@karavan/shared';
-import { isWholeAtLeast, type Problems } from '../../ui/forms';
+import type { Problems } from '../../ui/forms';
 
 /** An item as its form holds it: names in the four languages, pack lines, shelf life when it spoils. */
 export interface ItemValues {
@@ -33,14 +40,27 @@ export const ITEM_SERVER_FIELDS: Record<string, ItemField> = {
   'body.baseUnit': 'baseUnit',
 };
 
+/** The name of each language: required ones filled in, none too long (the field rules of shared/). */
+function nameProblems<L extends 'ru' | 'en' | 'ky' | 'kk'>(names: NameValues, required: readonly L[]): Problems<L> {
+  const found: Problems<'ru' | 'en' | 'ky' | 'kk'> = {};
+  for (const language of ['ru', 'en', 'ky', 'kk'] as const) {
+    const problem = textProblem(names[language], TEXT_MAX.name, (required as readonly string[]).includes(language));
+    if (problem) found[language] = `wb.fieldErrors.${problem}`;
+  }
+  return found as Problems<L>;
+}
+
 /** Russian and English names are required; every pack needs a unit and a whole size; perishables a shelf life. */
 export function validateItem(values: ItemValues): Problems<ItemField> {
-  const found: Problems<ItemField> = {};
-  if (!values.names.ru.trim()) found.ru = 'wb.fieldErrors.required';
-  if (!values.names.en.trim()) found.en = 'wb.fieldErrors.required';
-  if (values.packs.some((pack) => !pack.unit.trim() || !isWholeAtLeast(pack.size, 1)))
+  const found: Problems<ItemField> = nameProblems(values.names, ['ru', 'en']);
+  if (
+    values.packs.some(
+      (pack) =>
+        textProblem(pack.unit, TEXT_MAX.unit, true) !== undefined || !isWhole(pack.size, { max: PACK_SIZE_MAX }),
+    )
+  )
     found.packs = 'catalogue.errors.pack';
-  if (values.perishable && (values.shelfLife === '' || Number(values.shelfLife) < 1))
+  if (values.perishable && !isWhole(values.shelfLife, { max: SHELF_LIFE_HOURS_MAX }))
     found.shelfLife = 'catalogue.errors.shelfLife';
   return found;
 }
@@ -127,13 +147,14 @@ export function locationValues(location: LocationDto | null): LocationValues {
   };
 }
 
-export function validateLocation({ names, week, lat, lng }: LocationValues): Problems<LocationField> {
-  const found: Problems<LocationField> = {};
-  if (!names.ru.trim()) found.ru = 'wb.fieldErrors.required';
+export function validateLocation({ names, address, hours, week, lat, lng }: LocationValues): Problems<LocationField> {
+  const found: Problems<LocationField> = nameProblems(names, ['ru']);
+  if (textProblem(address, TEXT_MAX.address)) found.address = 'wb.fieldErrors.tooLong';
+  if (textProblem(hours, TEXT_MAX.openingHours)) found.hours = 'wb.fieldErrors.tooLong';
   for (const day of WEEKDAYS) if (parseDayHours(week[day]) === undefined) found[day] = 'catalogue.errors.hours';
   if ((lat === '') !== (lng === '')) found[lat === '' ? 'lat' : 'lng'] = 'catalogue.errors.bothCoordinates';
-  if (lat !== '' && (Number(lat) < -90 || Number(lat) > 90)) found.lat = 'wb.fieldErrors.invalid';
-  if (lng !== '' && (Number(lng) < -180 || Number(lng) > 180)) found.lng = 'wb.fieldErrors.invalid';
+  if (lat !== '' && !isLatitude(lat)) found.lat = 'wb.fieldErrors.invalid';
+  if (lng !== '' && !isLongitude(lng)) found.lng = 'wb.fieldErrors.invalid';
   return found;
 }
 

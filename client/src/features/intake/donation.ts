@@ -1,5 +1,8 @@
 import {
   QUANTITY_MAX,
+  isPhoneNumber,
+  isTime,
+  isWhole,
   toBaseQuantity,
   type CreateDonationRequest,
   type DonorKind,
@@ -7,7 +10,7 @@ import {
   type Locale,
 } from '@karavan/shared';
 import { toLocalInput } from '../../lib/format';
-import { PHONE, type Problems } from '../../ui/forms';
+import type { Problems } from '../../ui/forms';
 
 /** The most of one line the form takes: the API's own limit. */
 export const MAX_QUANTITY = QUANTITY_MAX;
@@ -24,6 +27,36 @@ export interface DonationLine {
 }
 
 export type DonationField = 'item' | 'quantity' | 'expires' | 'place' | 'phone';
+
+/** The donation form's values: the lines added so far, the line being typed (as typed), and the donor. */
+export interface DonationValues {
+  lines: DonationLine[];
+  itemId: string | null;
+  /** As typed: read with the one quantity parser, so nothing typed is changed silently. */
+  quantity: string;
+  /** The unit the quantity is in ('' before an item is chosen). */
+  unit: string;
+  expires: string;
+  expiresSet: boolean;
+  donorKind: DonorKind;
+  donorName: string;
+  donorPhone: string;
+  consent: boolean;
+}
+
+/** An empty donation form (anonymous donor). */
+export const EMPTY_DONATION: DonationValues = {
+  lines: [],
+  itemId: null,
+  quantity: '',
+  unit: '',
+  expires: '',
+  expiresSet: false,
+  donorKind: 'anonymous',
+  donorName: '',
+  donorPhone: '',
+  consent: false,
+};
 
 /** The expiry a perishable item gets from its shelf life, as a datetime-local value; '' for the others. */
 export function defaultExpiry(item: Pick<ItemDto, 'perishable' | 'shelfLifeHours'>, now = new Date()): string {
@@ -50,14 +83,16 @@ export function lineProblems(
 ): Problems<'item' | 'quantity' | 'expires'> {
   const found: Problems<'item' | 'quantity' | 'expires'> = {};
   if (!item) found.item = 'intake.errors.item';
-  if (!Number.isInteger(amount) || amount < 1 || amount > MAX_QUANTITY) found.quantity = 'intake.errors.quantity';
-  if (item?.perishable && expires && Number.isNaN(new Date(expires).getTime())) found.expires = 'intake.errors.expires';
+  if (!isWhole(amount, { max: MAX_QUANTITY })) found.quantity = 'intake.errors.quantity';
+  if (item?.perishable && expires && !isTime(expires)) found.expires = 'intake.errors.expires';
   return found;
 }
 
 /** A donor's phone is checked only when a named donor has one. */
 export function phoneProblem(donorKind: DonorKind, phone: string): Problems<'phone'> {
-  return donorKind !== 'anonymous' && phone.trim() && !PHONE.test(phone.trim()) ? { phone: 'intake.errors.phone' } : {};
+  return donorKind !== 'anonymous' && phone.trim() && !isPhoneNumber(phone.trim())
+    ? { phone: 'intake.errors.phone' }
+    : {};
 }
 
 export interface Donor {

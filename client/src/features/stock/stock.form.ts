@@ -1,5 +1,5 @@
-import type { ItemDto, StockRowDto } from '@karavan/shared';
-import { isWholeAtLeast, type Problems } from '../../ui/forms';
+import { MOVE_QUANTITY_MAX, TEXT_MAX, isWhole, textProblem, type ItemDto, type StockRowDto } from '@karavan/shared';
+import type { Problems } from '../../ui/forms';
 
 /** Expiring first: the earliest expiry on top, goods that do not spoil last. */
 export function byExpiry(a: StockRowDto, b: StockRowDto): number {
@@ -33,10 +33,11 @@ export const WRITE_OFF_SERVER_FIELDS: Record<string, WriteOffField> = {
 /** A whole quantity, no more than is free (on hand, less what shipments reserved), a reason; "other" needs a note. */
 export function validateWriteOff(row: Row, { quantity, size, reason, note }: WriteOffValues): Problems<WriteOffField> {
   const found: Problems<WriteOffField> = {};
-  if (!isWholeAtLeast(quantity, 1)) found.quantity = 'stock.errors.quantity';
+  if (!isWhole(quantity, { max: MOVE_QUANTITY_MAX })) found.quantity = 'stock.errors.quantity';
   else if (Number(quantity) * size > row.onHand - row.reserved) found.quantity = 'stock.errors.moreThanAvailable';
   if (!reason) found.reason = 'wb.fieldErrors.required';
   if (reason === 'other' && !note.trim()) found.note = 'stock.errors.noteForOther';
+  else if (textProblem(note, TEXT_MAX.note)) found.note = 'wb.fieldErrors.tooLong';
   return found;
 }
 
@@ -58,9 +59,10 @@ export const ADJUST_SERVER_FIELDS: Record<string, AdjustField> = {
 /** A whole count, zero or more, never below what shipments reserved; "other" needs a note. */
 export function validateAdjust(row: Row, { counted, size, reason, note }: AdjustValues): Problems<AdjustField> {
   const found: Problems<AdjustField> = {};
-  if (!isWholeAtLeast(counted, 0)) found.counted = 'stock.errors.counted';
+  if (!isWhole(counted, { min: 0, max: MOVE_QUANTITY_MAX })) found.counted = 'stock.errors.counted';
   else if (Number(counted) * size < row.reserved) found.counted = 'stock.errors.belowReserved';
   if (reason === 'other' && !note.trim()) found.note = 'stock.errors.noteForOther';
+  else if (textProblem(note, TEXT_MAX.note)) found.note = 'wb.fieldErrors.tooLong';
   return found;
 }
 

@@ -1,5 +1,13 @@
-import type { CreateUserRequest, Locale, Role } from '@karavan/shared';
-import { PHONE, type Problems } from '../../ui/forms';
+import {
+  EMAIL_SHAPE,
+  isPhoneNumber,
+  TEXT_MAX,
+  textProblem,
+  type CreateUserRequest,
+  type Locale,
+  type Role,
+} from '@karavan/shared';
+import type { Problems } from '../../ui/forms';
 
 export interface InviteValues {
   email: string;
@@ -18,13 +26,15 @@ export const INVITE_SERVER_FIELDS: Record<string, InviteField> = {
   'body.phone': 'phone',
 };
 
-/** An email that looks like one, a name, and a phone only in a form the API takes. */
+/** An email that looks like one, a name, and a phone only in a form the API takes (the field rules of shared/). */
 export function validateInvite({ email, name, phone }: InviteValues): Problems<InviteField> {
   const found: Problems<InviteField> = {};
-  if (!email.trim()) found.email = 'wb.fieldErrors.required';
-  else if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) found.email = 'wb.fieldErrors.email';
-  if (!name.trim()) found.name = 'wb.fieldErrors.required';
-  if (phone.trim() && !PHONE.test(phone.trim())) found.phone = 'wb.fieldErrors.format';
+  const emailProblem = textProblem(email, TEXT_MAX.email, true);
+  if (emailProblem) found.email = `wb.fieldErrors.${emailProblem}`;
+  else if (!EMAIL_SHAPE.test(email.trim())) found.email = 'wb.fieldErrors.email';
+  const nameProblem = textProblem(name, TEXT_MAX.name, true);
+  if (nameProblem) found.name = `wb.fieldErrors.${nameProblem}`;
+  if (phone.trim() && !isPhoneNumber(phone.trim())) found.phone = 'wb.fieldErrors.format';
   return found;
 }
 

@@ -1,5 +1,11 @@
 import {
+  TEXT_MAX,
+  VEHICLE_CAPACITY_KG_MAX,
+  isLanguageCode,
+  isPhoneNumber,
+  isWhole,
   localize,
+  textProblem,
   type CreateVolunteerRequest,
   type LocalizedInput,
   type LocalizedText,
@@ -55,9 +61,6 @@ export const VOLUNTEER_SERVER_FIELDS: Record<string, VolunteerField> = {
   'body.userId': 'userId',
 };
 
-/** A language code as the API takes it: two or three letters (ISO 639-1 or 639-3). */
-export const LANGUAGE_CODE = /^[a-zA-Z]{2,3}$/;
-
 /** The form's values for a volunteer, or for a new one (speaking Russian, available). */
 export function volunteerValues(volunteer: VolunteerDto | null, locale = 'ru'): VolunteerValues {
   return {
@@ -81,9 +84,14 @@ export function volunteerValues(volunteer: VolunteerDto | null, locale = 'ru'): 
 /** A name; language codes of two or three letters; a vehicle's plate or capacity only with its kind. */
 export function validateVolunteer(values: VolunteerValues): Problems<VolunteerField> {
   const found: Problems<VolunteerField> = {};
-  if (!values.name.trim()) found.name = 'wb.fieldErrors.required';
-  if (commaList(values.languages).some((code) => !LANGUAGE_CODE.test(code)))
-    found.languages = 'volunteers.errors.language';
+  const nameProblem = textProblem(values.name, TEXT_MAX.name, true);
+  if (nameProblem) found.name = `wb.fieldErrors.${nameProblem}`;
+  if (values.phone.trim() && !isPhoneNumber(values.phone.trim())) found.phone = 'wb.fieldErrors.format';
+  if (commaList(values.languages).some((code) => !isLanguageCode(code))) found.languages = 'volunteers.errors.language';
+  if (commaList(values.other).some((skill) => textProblem(skill, TEXT_MAX.skill)))
+    found.other = 'wb.fieldErrors.tooLong';
+  if (values.capacityKg !== '' && !isWhole(values.capacityKg, { max: VEHICLE_CAPACITY_KG_MAX }))
+    found.capacityKg = 'wb.fieldErrors.invalid';
   if ((values.plate.trim() || values.capacityKg !== '') && !values.vehicleKind.trim())
     found.vehicleKind = 'wb.fieldErrors.required';
   return found;

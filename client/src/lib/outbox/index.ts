@@ -2,6 +2,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { getAccessToken, refreshSession } from '../session';
 import { uuid } from '../uuid';
+import { invalidateEntity, type Entity } from '../writes';
 import { Outbox, type Answer, type OutboxEntry, type OutboxSnapshot } from './outbox';
 import { idbOutboxStore } from './store';
 
@@ -71,25 +72,25 @@ export function onOutboxSent(listener: (id: string) => void): () => void {
   return () => sentListeners.delete(wrapped);
 }
 
-/** What the screens invalidate after an entry reached the server, by entry kind. */
+/** The entity each kind of queued write changes: its one invalidation rule (lib/writes) applies once it is sent. */
+const ENTITY_OF: Partial<Record<string, Entity>> = {
+  donation: 'donations',
+  donationVoid: 'donations',
+  shipmentDocument: 'shipments',
+  shipmentPrivacy: 'shipments',
+  shipmentUpdate: 'shipments',
+};
+
+/** Refreshes what an entry that reached the server changed: its entity's queries (INVALIDATES). */
 function refreshAfterSent(queryClient: QueryClient, entry: OutboxEntry, body: unknown): void {
-  switch (entry.meta.kind) {
-    case 'donation':
-    case 'donationVoid':
-      void queryClient.invalidateQueries({ queryKey: ['donations'] });
-      break;
-    case 'shipmentDocument':
-    case 'shipmentPrivacy':
-    case 'shipmentUpdate': {
-      // The updates route answers { applied, shipment }; the others the shipment itself.
-      const answer = body as { shipment?: { id?: string }; id?: string } | undefined;
-      const shipment = answer?.shipment ?? (answer?.id ? answer : undefined);
-      if (shipment?.id) queryClient.setQueryData(['shipment', shipment.id], shipment);
-      void queryClient.invalidateQueries({ queryKey: ['shipment', entry.meta.shipmentId] });
-      void queryClient.invalidateQueries({ queryKey: ['shipments'] });
-      break;
-    }
+  const entity = ENTITY_OF[entry.meta.kind];
+  if (entity === 'shipments') {
+    // The updates route answers { applied, shipment }; the others the shipment itself: shown at once.
+    const answer = body as { shipment?: { id?: string }; id?: string } | undefined;
+    const shipment = answer?.shipment ?? (answer?.id ? answer : undefined);
+    if (shipment?.id) queryClient.setQueryData(['shipment', shipment.id], shipment);
   }
+  if (entity) void invalidateEntity(queryClient, entity);
 }
 
 /**

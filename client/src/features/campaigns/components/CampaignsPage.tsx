@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import {
   ActionIcon,
   Alert,
@@ -21,6 +21,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import {
+  TEXT_MAX,
   CAMPAIGN_STATUSES,
   formatDayHours,
   hoursToday,
@@ -37,6 +38,7 @@ import { useCan } from '../../../lib/current-user';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { uuid } from '../../../lib/uuid';
+import { useWrite } from '../../../lib/writes';
 import { ConfirmModal, EditDialog, FormActions, useEditForm } from '../../../ui/EditForm';
 import { ChoiceFilter, ListPage, ListTable } from '../../../ui/ListPage';
 import { Pager } from '../../../ui/Pager';
@@ -79,7 +81,6 @@ export function CampaignsPage() {
   const { t } = useTranslation();
   const localize = useLocalize();
   const canManage = useCan('campaigns:manage');
-  const queryClient = useQueryClient();
   const campaigns = useCampaigns();
   const items = useAllItems();
   const locations = useLocations();
@@ -95,6 +96,9 @@ export function CampaignsPage() {
   } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const paging = usePagedList('campaign');
+  const changeStatus = useWrite('campaigns', ({ id, status: to }: { id: string; status: CampaignStatus }) =>
+    request('PATCH', `/api/campaigns/${id}`, { status: to }),
+  );
 
   const filtered = useMemo(
     () =>
@@ -117,8 +121,7 @@ export function CampaignsPage() {
     if (!moving) return;
     const { campaign, to, label } = moving;
     setMoving(null);
-    await request('PATCH', `/api/campaigns/${campaign.id}`, { status: to });
-    await queryClient.invalidateQueries({ queryKey: queryKeys.campaigns() });
+    await changeStatus.mutateAsync({ id: campaign.id, status: to });
     const name = localize(campaign.name);
     setNotice(
       label === 'publish'
@@ -308,7 +311,6 @@ function useTodayHours() {
 
 function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDone(saved: CampaignDto): void }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const localize = useLocalize();
   const itemName = useItemName();
   const units = useUnitLabel();
@@ -342,9 +344,9 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
       const saved = campaign
         ? await request<CampaignDto>('PATCH', `/api/campaigns/${campaign.id}`, body)
         : await request<CampaignDto>('POST', '/api/campaigns', body, { 'Idempotency-Key': key });
-      await queryClient.invalidateQueries({ queryKey: queryKeys.campaigns() });
       onDone(saved);
     },
+    entity: 'campaigns',
   });
 
   return (
@@ -357,7 +359,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
               label={t(`campaigns.nameIn.${language}`)}
               description={language === 'ru' ? undefined : t('campaigns.fallback')}
               required={language === 'ru'}
-              maxLength={120}
+              maxLength={TEXT_MAX.name}
               value={values.names[language]}
               onChange={(event) => set({ names: { ...values.names, [language]: event.currentTarget.value } })}
               error={problems[language]}
@@ -373,7 +375,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
               label={t(`campaigns.descriptionIn.${language}`)}
               autosize
               minRows={2}
-              maxLength={2000}
+              maxLength={TEXT_MAX.description}
               value={values.descriptions[language]}
               onChange={(event) =>
                 set({ descriptions: { ...values.descriptions, [language]: event.currentTarget.value } })
@@ -405,7 +407,6 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             searchable
             selectFirstOptionOnChange
             allowDeselect={false}
-            nothingFoundMessage={t('common.nothingFound')}
             data={zones}
             value={values.timeZone}
             onChange={(zone) => {
@@ -434,7 +435,6 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
                   searchable
                   selectFirstOptionOnChange
                   allowDeselect={false}
-                  nothingFoundMessage={t('common.nothingFound')}
                   data={(items.data?.items ?? [])
                     .filter((i) => i.id === line.itemId || !values.targets.some((other) => other.itemId === i.id))
                     .map((i) => ({ value: i.id, label: itemName(i.name) }))}

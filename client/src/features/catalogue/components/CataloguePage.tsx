@@ -19,6 +19,10 @@ import {
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import {
+  LATITUDE_MAX,
+  LONGITUDE_MAX,
+  SHELF_LIFE_HOURS_MAX,
+  TEXT_MAX,
   BASE_UNITS,
   LOCATION_KINDS,
   WEEKDAYS,
@@ -227,7 +231,7 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
               key={language}
               label={t(`catalogue.nameIn.${language}`)}
               required={language === 'ru' || language === 'en'}
-              maxLength={120}
+              maxLength={TEXT_MAX.name}
               value={names[language]}
               onChange={(event) => {
                 const value = event.currentTarget.value;
@@ -252,7 +256,7 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
               <TextInput
                 label={t('catalogue.packUnit', { n: index + 1 })}
                 placeholder="crate"
-                maxLength={30}
+                maxLength={TEXT_MAX.unit}
                 value={pack.unit}
                 onChange={(event) => {
                   const value = event.currentTarget.value;
@@ -309,7 +313,7 @@ function ItemForm({ item, onDone }: { item: ItemDto | null; onDone(): void }) {
             <NumberInput
               label={t('catalogue.shelfLifeHours')}
               min={1}
-              max={24 * 365 * 5}
+              max={SHELF_LIFE_HOURS_MAX}
               allowDecimal={false}
               value={shelfLife}
               onChange={setShelfLife}
@@ -394,7 +398,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
               label={t(`catalogue.nameIn.${language}`)}
               description={language === 'ru' ? undefined : t('catalogue.nameFallback')}
               required={language === 'ru'}
-              maxLength={120}
+              maxLength={TEXT_MAX.name}
               value={names[language]}
               onChange={(event) => set({ names: { ...names, [language]: event.currentTarget.value } })}
               error={problems[language]}
@@ -411,7 +415,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
         />
         <TextInput
           label={t('catalogue.address')}
-          maxLength={300}
+          maxLength={TEXT_MAX.address}
           value={address}
           onChange={(e) => set({ address: e.currentTarget.value })}
           error={problems.address}
@@ -445,7 +449,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
           </Group>
           <TextInput
             label={t('catalogue.hoursNote')}
-            maxLength={200}
+            maxLength={TEXT_MAX.openingHours}
             value={hours}
             onChange={(e) => set({ hours: e.currentTarget.value })}
             error={problems.hours}
@@ -455,7 +459,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
           <NumberInput
             label={t('catalogue.lat')}
             min={-90}
-            max={90}
+            max={LATITUDE_MAX}
             decimalScale={6}
             value={lat}
             onChange={(value) => set({ lat: value })}
@@ -464,7 +468,7 @@ function LocationForm({ location, onDone }: { location: LocationDto | null; onDo
           <NumberInput
             label={t('catalogue.lng')}
             min={-180}
-            max={180}
+            max={LONGITUDE_MAX}
             decimalScale={6}
             value={lng}
             onChange={(value) => set({ lng: value })}

@@ -15,7 +15,7 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { DRIVER_STATUSES, SHIPMENT_TRANSITIONS } from '@karavan/shared';
+import { TEXT_MAX, DRIVER_STATUSES, SHIPMENT_TRANSITIONS } from '@karavan/shared';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { formatDateTime, formatMinutes, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { onOutboxSent, useOutbox, type OutboxEntry } from '../../../lib/outbox';
@@ -240,7 +240,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
               onChange={(event) => setNote(event.currentTarget.value)}
               autosize
               minRows={2}
-              maxLength={1000}
+              maxLength={TEXT_MAX.note}
             />
             <Switch
               size="lg"

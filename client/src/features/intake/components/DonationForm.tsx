@@ -16,9 +16,10 @@ import {
   type ComboboxItem,
   type OptionsFilter,
 } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
-import { LOCALES } from '@karavan/shared';
+import { LOCALES, TEXT_MAX } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
 import { formatDateTime } from '../../../lib/format';
@@ -30,10 +31,12 @@ import {
   baseTotal,
   defaultExpiry,
   donationRequest,
+  EMPTY_DONATION,
   lineProblems,
   matchesItem,
   phoneProblem,
   type DonationField as FieldError,
+  type DonationValues,
   type DonationLine as Line,
 } from '../donation';
 
@@ -51,17 +54,12 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   const [debounced] = useDebouncedValue(search, 200);
   const searched = useItemSearch(debounced);
 
-  const [lines, setLines] = useState<Line[]>([]);
-  const [itemId, setItemId] = useState<string | null>(null);
-  const [quantity, setQuantity] = useState('');
-  const [unit, setUnit] = useState('');
-  const [expires, setExpires] = useState('');
-  const [expiresSet, setExpiresSet] = useState(false);
-  const [donorKind, setDonorKind] = useState<DonorKind>('anonymous');
-  const [donorName, setDonorName] = useState('');
-  const [donorPhone, setDonorPhone] = useState('');
-  const [consent, setConsent] = useState(false);
-  const [errors, setErrors] = useState<Partial<Record<FieldError, string>>>({});
+  // The donation being typed, kept by @mantine/form: the lines so far, the line in the fields, the donor.
+  const form = useForm<DonationValues>({ mode: 'controlled', initialValues: EMPTY_DONATION });
+  const { lines, itemId, quantity, unit, expires, expiresSet, donorKind, donorName, donorPhone, consent } = form.values;
+  const errors = form.errors as Partial<Record<FieldError, string>>;
+  const setErrors = (found: Partial<Record<FieldError, string>>) => form.setErrors(found);
+  const set = form.setFieldValue;
   /** The last donation recorded here: its outbox entry, and whether the server has it yet. */
   const [saved, setSaved] = useState<{ summary: string; entryId: string; sent: boolean } | null>(null);
   const [saving, setSaving] = useState(false);
@@ -116,13 +114,13 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   const total = baseTotal(item, amount, unit);
 
   function chooseItem(id: string | null) {
-    setItemId(id);
+    set('itemId', id);
     const chosen = id ? items.get(id) : undefined;
-    setUnit(chosen?.baseUnit ?? '');
-    setExpires(chosen ? defaultExpiry(chosen) : '');
-    setExpiresSet(false);
+    set('unit', chosen?.baseUnit ?? '');
+    set('expires', chosen ? defaultExpiry(chosen) : '');
+    set('expiresSet', false);
     setExpiryOpen(false);
-    setErrors((current) => ({ ...current, item: undefined }));
+    form.clearFieldError('item');
     // At once, in the same keystroke: digits typed right after Enter go to the quantity.
     if (chosen) quantityRef.current?.focus();
   }
@@ -139,12 +137,12 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   }
 
   function resetLine() {
-    setItemId(null);
+    set('itemId', null);
     setSearch('');
-    setQuantity('');
-    setUnit('');
-    setExpires('');
-    setExpiresSet(false);
+    set('quantity', '');
+    set('unit', '');
+    set('expires', '');
+    set('expiresSet', false);
     setExpiryOpen(false);
     quietFocus.current = true;
     itemRef.current?.focus();
@@ -157,7 +155,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
       setErrors(line as Partial<Record<FieldError, string>>);
       return;
     }
-    setLines((current) => [...current, line as Line]);
+    set('lines', (current) => [...current, line as Line]);
     setErrors({});
     resetLine();
   }
@@ -195,11 +193,11 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
     });
     const summary = all.map(describe).join('; ');
     // Ready for the next donation at once; the one just typed is stored in the background.
-    setLines([]);
-    setDonorKind('anonymous');
-    setDonorName('');
-    setDonorPhone('');
-    setConsent(false);
+    set('lines', []);
+    set('donorKind', 'anonymous');
+    set('donorName', '');
+    set('donorPhone', '');
+    set('consent', false);
     resetLine();
     setSaving(true);
     try {
@@ -208,11 +206,11 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
       setSaved({ summary, entryId: entry.id, sent: sentIds.current.has(entry.id) });
     } catch {
       // Could not be stored on the device: nothing typed is lost, it is all back in the form.
-      setLines(all);
-      setDonorKind(donor.kind);
-      setDonorName(donor.name);
-      setDonorPhone(donor.phone);
-      setConsent(donor.consent);
+      set('lines', all);
+      set('donorKind', donor.kind);
+      set('donorName', donor.name);
+      set('donorPhone', donor.phone);
+      set('consent', donor.consent);
       setErrors({ item: t('intake.errors.storage') });
     } finally {
       setSaving(false);
@@ -243,7 +241,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                   c="red.9"
                   size="lg"
                   aria-label={t('intake.removeLine', { line: describe(line) })}
-                  onClick={() => setLines((current) => current.filter((_, other) => other !== index))}
+                  onClick={() => set('lines', (current) => current.filter((_, other) => other !== index))}
                 >
                   ×
                 </ActionIcon>
@@ -293,8 +291,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               label={t('intake.quantity')}
               value={quantity}
               onChange={(event) => {
-                setQuantity(event.currentTarget.value);
-                setErrors((current) => ({ ...current, quantity: undefined }));
+                set('quantity', event.currentTarget.value);
               }}
               inputMode="numeric"
               autoComplete="off"
@@ -307,7 +304,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               label={t('intake.unit')}
               data={unitChoices.length ? unitChoices : [{ value: '', label: '—' }]}
               value={unit}
-              onChange={(event) => setUnit(event.currentTarget.value)}
+              onChange={(event) => set('unit', event.currentTarget.value)}
               // Enter records the donation from here too, as from every other field.
               onKeyDown={(event) => {
                 if (event.key === 'Enter') {
@@ -328,8 +325,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                   label={t('intake.expires')}
                   value={expires}
                   onChange={(event) => {
-                    setExpires(event.currentTarget.value);
-                    setExpiresSet(true);
+                    set('expires', event.currentTarget.value);
+                    set('expiresSet', true);
                   }}
                   error={errors.expires}
                   autoFocus={expiryOpen}
@@ -378,7 +375,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
           <SegmentedControl
             aria-labelledby="donor-label"
             value={donorKind}
-            onChange={(value) => setDonorKind(value as DonorKind)}
+            onChange={(value) => set('donorKind', value as DonorKind)}
             data={[
               { value: 'anonymous', label: t('intake.donorKinds.anonymous') },
               { value: 'person', label: t('intake.donorKinds.person') },
@@ -391,8 +388,8 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                 <TextInput
                   label={t('intake.donorName')}
                   value={donorName}
-                  onChange={(event) => setDonorName(event.currentTarget.value)}
-                  maxLength={200}
+                  onChange={(event) => set('donorName', event.currentTarget.value)}
+                  maxLength={TEXT_MAX.name}
                   autoComplete="off"
                 />
               </Grid.Col>
@@ -402,7 +399,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                   type="tel"
                   inputMode="tel"
                   value={donorPhone}
-                  onChange={(event) => setDonorPhone(event.currentTarget.value)}
+                  onChange={(event) => set('donorPhone', event.currentTarget.value)}
                   error={errors.phone}
                   autoComplete="off"
                 />
@@ -413,7 +410,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                     label={t('intake.consent')}
                     description={t('intake.consentHint')}
                     checked={consent}
-                    onChange={(event) => setConsent(event.currentTarget.checked)}
+                    onChange={(event) => set('consent', event.currentTarget.checked)}
                   />
                 </Grid.Col>
               )}

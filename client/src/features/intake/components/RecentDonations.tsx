@@ -11,6 +11,7 @@ import { Pager } from '../../../ui/Pager';
 import { QueryState } from '../../../ui/QueryState';
 import { usePagedList } from '../../../ui/usePagedList';
 import { openReceipt, RECENT_LIMIT, useRecentDonations, voidDonation } from '../api/intake.api';
+import { TEXT_MAX } from '@karavan/shared';
 
 /** The latest donations of the collection point, newest first, with receipt and void. */
 export function RecentDonations({ locationId }: { locationId: string }) {
@@ -164,7 +165,7 @@ function VoidDialog({
           error={error}
           autosize
           minRows={2}
-          maxLength={500}
+          maxLength={TEXT_MAX.voidReason}
           data-autofocus
         />
         <Group justify="flex-end">

@@ -5,7 +5,6 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { ShipmentDto } from '@karavan/shared';
 import { queryKeys } from '../../../lib/realtime/cache';
-import { invalidateEntity } from '../../../lib/writes';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { QueryState } from '../../../ui/QueryState';
 import { updateShipment, useShipmentDetail } from '../api/shipments.api';
@@ -59,8 +58,8 @@ function Edit({ shipment }: { shipment: ShipmentDto }) {
           if (result.mode !== 'edit') return;
           if (Object.keys(result.body).length > 0) {
             const updated = await updateShipment(shipment.id, result.body);
+            // Shown at once; the form refreshes the shipments' queries (lib/writes).
             queryClient.setQueryData(queryKeys.shipment(shipment.id), updated);
-            void invalidateEntity(queryClient, 'shipments');
           }
           void navigate(`/shipments/${shipment.id}`);
         }}

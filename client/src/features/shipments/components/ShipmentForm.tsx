@@ -1,7 +1,7 @@
 import '@mantine/core/styles/Pill.css';
 import '@mantine/core/styles/Fieldset.css';
 import '@mantine/core/styles/PillsInput.css';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -23,8 +23,15 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import {
+  MOVE_QUANTITY_MAX,
+  ROUTE_HOURS_MAX,
+  SHIPMENT_CAPACITY_KG_MAX,
   SHIPMENT_NOTES_MAX,
   STANDARD_DOCUMENTS,
+  TEXT_MAX,
+  isAfter,
+  isInRange,
+  textProblem,
   type CreateShipmentRequest,
   type ShipmentDto,
   type UpdateShipmentRequest,
@@ -34,7 +41,8 @@ import { formatDateTime } from '../../../lib/format';
 import { ApiRequestError } from '../../../lib/http';
 import { useQuantityReader } from '../../../lib/quantity';
 import { useUnitLabel } from '../../../lib/units';
-import { useApiFieldErrors, useErrorMessage } from '../../../ui/apiErrors';
+import { useEditForm } from '../../../ui/EditForm';
+import type { Problems } from '../../../ui/forms';
 import { useDriverChoices, useOriginStock } from '../api/shipments.api';
 import { fefo } from '../fefo';
 import { changeBody, createBody, newLine, valuesOf, type Line, type Values } from './planValues';
@@ -55,6 +63,25 @@ type Field =
   | 'lines'
   | 'documents';
 
+/** API detail paths to the form's fields. */
+const SERVER_FIELDS: Record<string, Field> = {
+  'body.campaignId': 'campaignId',
+  'body.originId': 'originId',
+  'body.destinationId': 'destinationId',
+  'body.route': 'route',
+  'body.driverId': 'driverId',
+  'body.vehicle.plate': 'plate',
+  'body.vehicle.kind': 'kind',
+  'body.vehicle.capacityKg': 'capacityKg',
+  'body.vehicle': 'plate',
+  'body.plannedDepartureAt': 'plannedDepartureAt',
+  'body.plannedArrivalAt': 'plannedArrivalAt',
+  'body.estimatedRouteHours': 'estimatedRouteHours',
+  'body.notes': 'notes',
+  'body.lines': 'lines',
+  'body.documents': 'documents',
+};
+
 export type ShipmentFormResult =
   { mode: 'create'; body: CreateShipmentRequest } | { mode: 'edit'; body: UpdateShipmentRequest };
 
@@ -63,8 +90,12 @@ interface ShipmentFormProps {
   shipment?: ShipmentDto;
   title: string;
   submitLabel: string;
-  /** Sends the request; throws the API's error (shown next to the fields, nothing typed is lost). */
-  onSubmit(result: ShipmentFormResult): Promise<void>;
+  /**
+   * Sends the request under `idempotencyKey` (the same for every retry of this form); throws the
+   * API's error (shown next to the fields, nothing typed is lost). The shipments' queries are
+   * refreshed once it succeeded (lib/writes).
+   */
+  onSubmit(result: ShipmentFormResult, idempotencyKey: string): Promise<void>;
 }
 
 /**
@@ -73,7 +104,7 @@ interface ShipmentFormProps {
  * changing a shipment before departure (`/shipments/:id/edit`) both use it; a change sends only
  * what was changed, so the server keeps (or re-estimates) the rest.
  */
-export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: ShipmentFormProps) {
+export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: ShipmentFormProps) {
   const { t } = useTranslation();
   const editing = shipment !== undefined;
   const loading = shipment?.status === 'loading';
@@ -84,14 +115,16 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const campaigns = useCampaigns();
   const items = useAllItems();
   const drivers = useDriverChoices();
-  const fieldErrors = useApiFieldErrors();
-  const errorMessage = useErrorMessage();
   const itemsById = byId(items.data);
   const readQuantity = useQuantityReader();
-  /** A line's quantity as typed, read with the one quantity parser ("1,5" refused, never 15). */
+  /**
+   * A line's quantity as typed, read with the one quantity parser ("1,5" refused, never 15), up to
+   * the API's limit for a line (MOVE_QUANTITY_MAX in the unit it is given in).
+   */
   const readLine = (line: Line) => {
     const item = line.itemId ? itemsById.get(line.itemId) : undefined;
     return readQuantity(String(line.quantity), {
+      max: MOVE_QUANTITY_MAX,
       unit: line.unit || item?.baseUnit,
       hasPacks: Boolean(item?.packs.length),
     });
@@ -104,11 +137,25 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   const baseUnitOf = (itemId: string) => itemsById.get(itemId)?.baseUnit;
 
   const [initial] = useState(() => valuesOf(shipment));
-  const [values, setValues] = useState<Values>(initial);
-  const set = (patch: Partial<Values>) => setValues((current) => ({ ...current, ...patch }));
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [submitted, setSubmitted] = useState(false);
+  const {
+    values,
+    set,
+    problems: fieldProblems,
+    formMessage,
+    saving,
+    onSubmit,
+    error,
+    submitted,
+  } = useEditForm<Field, Values>({
+    initialValues: initial,
+    validate,
+    serverFields: SERVER_FIELDS,
+    submit: (key, typed) =>
+      editing
+        ? send({ mode: 'edit', body: changeBody(readValues(typed), initial, shipment, baseUnitOf) }, key)
+        : send({ mode: 'create', body: createBody(readValues(typed), baseUnitOf) }, key),
+    entity: 'shipments',
+  });
   const stock = useOriginStock(values.originId, values.campaignId);
 
   const places = (locations.data?.items ?? []).filter((location) => location.active);
@@ -126,88 +173,69 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   if (values.driverId && !driverOptions.some((option) => option.value === values.driverId))
     driverOptions.push({ value: values.driverId, label: t('shipments.assigned') });
 
-  const server = fieldErrors<Field>(error, {
-    'body.campaignId': 'campaignId',
-    'body.originId': 'originId',
-    'body.destinationId': 'destinationId',
-    'body.route': 'route',
-    'body.driverId': 'driverId',
-    'body.vehicle.plate': 'plate',
-    'body.vehicle.kind': 'kind',
-    'body.vehicle.capacityKg': 'capacityKg',
-    'body.vehicle': 'plate',
-    'body.plannedDepartureAt': 'plannedDepartureAt',
-    'body.plannedArrivalAt': 'plannedArrivalAt',
-    'body.estimatedRouteHours': 'estimatedRouteHours',
-    'body.notes': 'notes',
-    'body.lines': 'lines',
-    'body.documents': 'documents',
-  });
   // Not enough stock at the origin for the new lines (409): said per item, next to the goods.
   const shortages =
     error instanceof ApiRequestError && error.status === 409
       ? (error.details ?? []).filter((detail) => detail.type === 'insufficient')
       : [];
-  if (shortages.length > 0) {
-    server.lines = shortages
-      .map((detail) => {
-        const itemId = (detail.path ?? '').replace(/^lines\./, '');
-        const missing = Number(/missing (\d+)/.exec(detail.message ?? '')?.[1] ?? 0);
-        const item = itemsById.get(itemId);
-        return t('shipments.edit.short', {
-          item: itemName(item?.name),
-          quantity: item ? units.quantity(missing, item.baseUnit) : String(missing),
-        });
-      })
-      .join('; ');
-  }
-  const local = submitted ? validate() : {};
-  const problems = { ...server, ...local };
-  const formMessage = errorMessage(error, Object.keys(server).length > 0);
+  const problems =
+    shortages.length === 0
+      ? fieldProblems
+      : {
+          ...fieldProblems,
+          lines: shortages
+            .map((detail) => {
+              const itemId = (detail.path ?? '').replace(/^lines\./, '');
+              const missing = Number(/missing (\d+)/.exec(detail.message ?? '')?.[1] ?? 0);
+              const item = itemsById.get(itemId);
+              return t('shipments.edit.short', {
+                item: itemName(item?.name),
+                quantity: item ? units.quantity(missing, item.baseUnit) : String(missing),
+              });
+            })
+            .join('; '),
+        };
 
-  function validate(): Partial<Record<Field, string>> {
-    const found: Partial<Record<Field, string>> = {};
-    const required = t('wb.fieldErrors.required');
-    const { campaignId, originId, destinationId, plate, kind, capacityKg, arrival, departure, routeHours, lines } =
-      values;
+  /** The plan's checks, with the field rules of shared/ (the API's limits, lengths and time order). */
+  function validate(typed: Values): Problems<Field> {
+    const found: Problems<Field> = {};
+    const required = 'wb.fieldErrors.required';
+    const {
+      campaignId,
+      originId,
+      destinationId,
+      plate,
+      kind,
+      capacityKg,
+      arrival,
+      departure,
+      routeHours,
+      lines,
+      notes,
+    } = typed;
     if (!campaignId) found.campaignId = required;
     if (!originId) found.originId = required;
     if (!destinationId) found.destinationId = required;
-    if (originId && originId === destinationId) found.destinationId = t('shipments.errors.sameAsOrigin');
+    if (originId && originId === destinationId) found.destinationId = 'shipments.errors.sameAsOrigin';
     if ((plate.trim() || kind.trim() || capacityKg !== '') && !plate.trim()) found.plate = required;
+    else if (textProblem(plate, TEXT_MAX.plate)) found.plate = 'wb.fieldErrors.tooLong';
     if ((plate.trim() || capacityKg !== '') && !kind.trim()) found.kind = required;
-    if (arrival && routeHours !== '' && routeHours !== initial.routeHours)
-      found.estimatedRouteHours = t('wb.fieldErrors.eitherOr');
-    if (arrival && departure && new Date(arrival) <= new Date(departure))
-      found.plannedArrivalAt = t('shipments.errors.arrivalBeforeDeparture');
+    else if (textProblem(kind, TEXT_MAX.vehicleKind)) found.kind = 'wb.fieldErrors.tooLong';
+    if (capacityKg !== '' && !isInRange(capacityKg, 1, SHIPMENT_CAPACITY_KG_MAX))
+      found.capacityKg = 'wb.fieldErrors.invalid';
+    if (routeHours !== '' && !isInRange(routeHours, 0, ROUTE_HOURS_MAX))
+      found.estimatedRouteHours = 'wb.fieldErrors.invalid';
+    else if (arrival && routeHours !== '' && routeHours !== initial.routeHours)
+      found.estimatedRouteHours = 'wb.fieldErrors.eitherOr';
+    if (arrival && departure && !isAfter(arrival, departure))
+      found.plannedArrivalAt = 'shipments.errors.arrivalBeforeDeparture';
     if (arrival && !departure) found.plannedDepartureAt = required;
+    if (textProblem(notes, SHIPMENT_NOTES_MAX)) found.notes = 'wb.fieldErrors.tooLong';
     const filled = lines.filter((line) => line.itemId);
-    if (filled.length === 0) found.lines = t('wb.fieldErrors.atLeastOne');
-    else if (filled.some((line) => readLine(line).error)) found.lines = t('shipments.errors.quantity');
-    else if (new Set(filled.map((line) => line.itemId)).size !== filled.length)
-      found.lines = t('wb.fieldErrors.unique');
+    if (filled.length === 0) found.lines = 'wb.fieldErrors.atLeastOne';
+    else if (filled.some((line) => readLine(line).error)) found.lines = 'shipments.errors.quantity';
+    else if (new Set(filled.map((line) => line.itemId)).size !== filled.length) found.lines = 'wb.fieldErrors.unique';
     return found;
-  }
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const found = validate();
-    setSubmitted(true);
-    setError(undefined);
-    if (Object.keys(found).length > 0) {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-      return;
-    }
-    setSaving(true);
-    try {
-      if (editing) {
-        await onSubmit({ mode: 'edit', body: changeBody(readValues(values), initial, shipment!, baseUnitOf) });
-      } else await onSubmit({ mode: 'create', body: createBody(readValues(values), baseUnitOf) });
-    } catch (caught) {
-      setError(caught);
-      setSaving(false);
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-    }
   }
 
   const updateLine = (lineKey: string, patch: Partial<Line>) =>
@@ -236,7 +264,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
   ];
 
   return (
-    <form onSubmit={(event) => void submit(event)} noValidate data-testid={editing ? 'edit-form' : 'plan-form'}>
+    <form onSubmit={onSubmit} noValidate data-testid={editing ? 'edit-form' : 'plan-form'}>
       <Stack gap="lg">
         <Group justify="space-between">
           <Title order={1} size="h2">
@@ -258,7 +286,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={campaignOptions}
               value={values.campaignId}
               onChange={(campaignId) => set({ campaignId })}
@@ -270,7 +297,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={stockPlaces}
               value={values.originId}
               onChange={(originId) => set({ originId })}
@@ -282,7 +308,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               required
               searchable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={stockPlaces}
               value={values.destinationId}
               onChange={(destinationId) => set({ destinationId })}
@@ -294,7 +319,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
             label={t('shipments.checkpoints')}
             description={t('shipments.checkpointsHint')}
             searchable
-            nothingFoundMessage={t('common.nothingFound')}
             data={checkpoints}
             value={values.route}
             onChange={(route) => set({ route })}
@@ -308,7 +332,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               searchable
               clearable
               selectFirstOptionOnChange
-              nothingFoundMessage={t('common.nothingFound')}
               data={driverOptions}
               value={values.driverId}
               onChange={(driverId) => set({ driverId })}
@@ -319,20 +342,20 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               label={t('shipments.vehicleKind')}
               value={values.kind}
               onChange={(event) => set({ kind: event.currentTarget.value })}
-              maxLength={40}
+              maxLength={TEXT_MAX.vehicleKind}
               error={problems.kind}
             />
             <TextInput
               label={t('shipments.plate')}
               value={values.plate}
               onChange={(event) => set({ plate: event.currentTarget.value })}
-              maxLength={20}
+              maxLength={TEXT_MAX.plate}
               error={problems.plate}
             />
             <NumberInput
               label={t('shipments.capacityKg')}
               min={1}
-              max={200_000}
+              max={SHIPMENT_CAPACITY_KG_MAX}
               value={values.capacityKg}
               onChange={(capacityKg) => set({ capacityKg })}
               error={problems.capacityKg}
@@ -359,7 +382,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
               label={t('shipments.routeHours')}
               description={t('shipments.routeHoursHint')}
               min={0}
-              max={720}
+              max={ROUTE_HOURS_MAX}
               decimalScale={1}
               value={values.routeHours}
               onChange={(routeHours) => set({ routeHours })}
@@ -383,7 +406,6 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
                       label={t('shipments.item', { n: index + 1 })}
                       searchable
                       selectFirstOptionOnChange
-                      nothingFoundMessage={t('common.nothingFound')}
                       data={itemOptions}
                       value={line.itemId}
                       onChange={(value) => updateLine(line.key, { itemId: value, unit: '' })}
@@ -498,7 +520,7 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit }: Shipmen
           error={problems.notes}
           data-testid="shipment-notes"
         />
-        {formMessage && (
+        {formMessage && shortages.length === 0 && (
           <Alert color="red" variant="light" role="alert" data-testid="form-error">
             {formMessage}
           </Alert>

@@ -17,7 +17,13 @@ import {
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { SHIPMENT_TRANSITIONS, type ShipmentDto, type ShipmentStatus, type ShipmentWarningDto } from '@karavan/shared';
+import {
+  TEXT_MAX,
+  SHIPMENT_TRANSITIONS,
+  type ShipmentDto,
+  type ShipmentStatus,
+  type ShipmentWarningDto,
+} from '@karavan/shared';
 import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatMinutes, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
@@ -414,7 +420,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           <Textarea
             label={t('shipments.cancelNote')}
             value={note}
-            maxLength={1000}
+            maxLength={TEXT_MAX.note}
             onChange={(event) => setNote(event.currentTarget.value)}
           />
           <Group justify="flex-end">

@@ -64,7 +64,6 @@ export function ShipmentsPage() {
           placeholder={t('wb.all')}
           clearable
           searchable
-          nothingFoundMessage={t('common.nothingFound')}
           data={(campaigns.data?.items ?? []).map((campaign) => ({
             value: campaign.id,
             label: localize(campaign.name),
@@ -77,7 +76,6 @@ export function ShipmentsPage() {
           placeholder={t('wb.all')}
           clearable
           searchable
-          nothingFoundMessage={t('common.nothingFound')}
           data={(drivers.data ?? []).map((driver) => ({ value: driver.id, label: driver.name }))}
           value={filters.driverId}
           onChange={(value) => set({ driverId: value })}

@@ -15,7 +15,13 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { ADJUSTMENT_REASONS, WRITE_OFF_REASONS, type StockRowDto, type WriteOffReason } from '@karavan/shared';
+import {
+  TEXT_MAX,
+  ADJUSTMENT_REASONS,
+  WRITE_OFF_REASONS,
+  type StockRowDto,
+  type WriteOffReason,
+} from '@karavan/shared';
 import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
 import { formatDateTime, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
@@ -456,7 +462,7 @@ function WriteOffForm({ row, onDone }: { row: StockRowDto; onDone(message: strin
         <Textarea
           label={t('stock.note')}
           required={reason === 'other'}
-          maxLength={1000}
+          maxLength={TEXT_MAX.note}
           value={note}
           onChange={(event) => setNote(event.currentTarget.value)}
           error={problems.note}
@@ -511,7 +517,7 @@ function AdjustForm({ row, onDone }: { row: StockRowDto; onDone(message: string)
         <TextInput
           label={t('stock.note')}
           required={reason === 'other'}
-          maxLength={1000}
+          maxLength={TEXT_MAX.note}
           value={note}
           onChange={(event) => setNote(event.currentTarget.value)}
           error={problems.note}

@@ -16,7 +16,7 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { LOCALES, ROLES, type Locale, type Role, type UserDto } from '@karavan/shared';
+import { TEXT_MAX, LOCALES, ROLES, type Locale, type Role, type UserDto } from '@karavan/shared';
 import { useCurrentUser } from '../../../lib/current-user';
 import { formatDateTime, useFormatLanguage } from '../../../lib/format';
 import { useErrorMessage } from '../../../ui/apiErrors';
@@ -119,7 +119,7 @@ export function UsersPage() {
           <TextInput
             label={t('users.search')}
             value={filters.q}
-            maxLength={100}
+            maxLength={TEXT_MAX.search}
             onChange={(event) => {
               const q = event.currentTarget.value;
               setFilters((current) => ({ ...current, q }));
@@ -255,7 +255,7 @@ function InviteForm({ onDone }: { onDone(user: UserDto, password: string): void 
           label={t('users.email')}
           type="email"
           required
-          maxLength={254}
+          maxLength={TEXT_MAX.email}
           value={email}
           onChange={(event) => set({ email: event.currentTarget.value })}
           error={problems.email}
@@ -264,7 +264,7 @@ function InviteForm({ onDone }: { onDone(user: UserDto, password: string): void 
         <TextInput
           label={t('users.name')}
           required
-          maxLength={120}
+          maxLength={TEXT_MAX.name}
           value={name}
           onChange={(event) => set({ name: event.currentTarget.value })}
           error={problems.name}
@@ -286,7 +286,7 @@ function InviteForm({ onDone }: { onDone(user: UserDto, password: string): void 
           <TextInput
             label={t('users.phone')}
             type="tel"
-            maxLength={25}
+            maxLength={TEXT_MAX.phone}
             value={phone}
             onChange={(event) => set({ phone: event.currentTarget.value })}
             error={problems.phone}

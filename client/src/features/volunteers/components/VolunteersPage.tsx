@@ -16,7 +16,14 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { LICENCE_CATEGORIES, type Page, type UserDto, type VolunteerDto } from '@karavan/shared';
+import {
+  TEXT_MAX,
+  VEHICLE_CAPACITY_KG_MAX,
+  LICENCE_CATEGORIES,
+  type Page,
+  type UserDto,
+  type VolunteerDto,
+} from '@karavan/shared';
 import { useLocalize } from '../../../lib/catalogue';
 import { request } from '../../../lib/api';
 import { fetchAllPages } from '../../../lib/pages';
@@ -92,14 +99,14 @@ export function VolunteersPage() {
           <TextInput
             label={t('volunteers.search')}
             value={filters.q}
-            maxLength={100}
+            maxLength={TEXT_MAX.search}
             onChange={(e) => set({ q: e.currentTarget.value })}
           />
           <TextInput
             label={t('volunteers.skill')}
             description={t('volunteers.skillHint')}
             value={filters.skill}
-            maxLength={60}
+            maxLength={TEXT_MAX.skill}
             onChange={(e) => set({ skill: e.currentTarget.value })}
           />
           <TextInput
@@ -230,7 +237,7 @@ function VolunteerForm({
           <TextInput
             label={t('volunteers.name')}
             required
-            maxLength={120}
+            maxLength={TEXT_MAX.name}
             value={name}
             onChange={(e) => set({ name: e.currentTarget.value })}
             error={problems.name}
@@ -239,7 +246,7 @@ function VolunteerForm({
           <TextInput
             label={t('volunteers.phone')}
             type="tel"
-            maxLength={25}
+            maxLength={TEXT_MAX.phone}
             value={phone}
             onChange={(e) => set({ phone: e.currentTarget.value })}
             error={problems.phone}
@@ -267,14 +274,14 @@ function VolunteerForm({
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <TextInput
             label={t('volunteers.vehicle')}
-            maxLength={40}
+            maxLength={TEXT_MAX.vehicleKind}
             value={vehicleKind}
             onChange={(e) => set({ vehicleKind: e.currentTarget.value })}
             error={problems.vehicleKind}
           />
           <TextInput
             label={t('volunteers.plate')}
-            maxLength={20}
+            maxLength={TEXT_MAX.plate}
             value={plate}
             onChange={(e) => set({ plate: e.currentTarget.value })}
             error={problems.plate}
@@ -282,7 +289,7 @@ function VolunteerForm({
           <NumberInput
             label={t('volunteers.capacityKg')}
             min={1}
-            max={100_000}
+            max={VEHICLE_CAPACITY_KG_MAX}
             allowDecimal={false}
             value={capacityKg}
             onChange={(value) => set({ capacityKg: value })}
@@ -304,7 +311,7 @@ function VolunteerForm({
           />
           <TextInput
             label={t('volunteers.availabilityNote')}
-            maxLength={300}
+            maxLength={TEXT_MAX.availabilityNote}
             value={note}
             onChange={(e) => set({ note: e.currentTarget.value })}
             error={problems.note}
@@ -313,7 +320,7 @@ function VolunteerForm({
         </Group>
         <Textarea
           label={t('volunteers.notes')}
-          maxLength={2000}
+          maxLength={TEXT_MAX.notes}
           value={notes}
           onChange={(e) => set({ notes: e.currentTarget.value })}
           error={problems.notes}
@@ -324,7 +331,6 @@ function VolunteerForm({
             description={t('volunteers.accountHint')}
             clearable
             searchable
-            nothingFoundMessage={t('common.nothingFound')}
             data={accounts.map((user) => ({
               value: user.id,
               label: `${user.name} (${user.email}, ${t(`roles.${user.role}`)})`,
