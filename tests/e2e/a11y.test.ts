@@ -92,9 +92,15 @@ const SELECT_SCREENS: { path: string; ready: string; as?: 'coordinator' }[] = [
   { path: '/catalogue', ready: 'h1' },
 ];
 
-test.each(['ru', 'en'])(
-  'When an organiser opens every screen with a select and every select on it, typing what matches nothing (%s), then axe finds no serious violation',
-  async (language) => {
+// Every select opened (and searched for what matches nothing) in English; in Russian, the
+// screens as they load. Axe's findings here are about structure, which the language does not
+// change; opening each select in both languages would double the longest browser test.
+test.each([
+  ['en', true],
+  ['ru', false],
+])(
+  'When an organiser opens every screen with a select (%s; every select opened and searched: %s), then axe finds no serious violation',
+  async (language, openSelects) => {
     const world = await makeWorld(app.url);
     await page.setViewportSize(TABLET);
     await page.addInitScript((lang) => localStorage.setItem('karavan.language', lang), language);
@@ -116,7 +122,7 @@ test.each(['ru', 'en'])(
       await page.waitForLoadState('networkidle');
       expect([screen.path, await seriousViolations()]).toEqual([screen.path, []]);
       const selects = page.locator('input.mantine-Select-input:not([disabled]), input.mantine-MultiSelect-inputField');
-      const count = await selects.count();
+      const count = openSelects ? await selects.count() : 0;
       for (let i = 0; i < count; i += 1) {
         const select = selects.nth(i);
         if (!(await select.isVisible())) continue;
