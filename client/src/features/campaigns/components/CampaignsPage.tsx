@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import {
   ActionIcon,
@@ -49,6 +49,7 @@ import {
   campaignRequest,
   campaignValues,
   validateCampaign,
+  type CampaignField,
   type CampaignValues,
   type TargetLine,
 } from '../campaigns.form';
@@ -319,28 +320,15 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
   const locations = useLocations();
   const defaults = useDefaults();
   const itemsById = byId(items.data);
-  const [values, setValues] = useState<CampaignValues>(() =>
+  const [initialValues] = useState<CampaignValues>(() =>
     campaignValues(campaign, defaults.data?.timeZone ?? 'Asia/Bishkek', uuid),
   );
-  // A new campaign takes the deployment's zone once it is known (unless one was chosen already).
-  const [zoneTouched, setZoneTouched] = useState(campaign !== null);
-  if (!zoneTouched && defaults.data && values.timeZone !== defaults.data.timeZone) {
-    setValues((current) => ({ ...current, timeZone: defaults.data.timeZone }));
-    setZoneTouched(true);
-  }
-  const set = (patch: Partial<CampaignValues>) => setValues((current) => ({ ...current, ...patch }));
-  const setLine = (key: string, patch: Partial<TargetLine>) =>
-    set({ targets: values.targets.map((line) => (line.key === key ? { ...line, ...patch } : line)) });
-  const zones = useMemo(() => timeZoneChoices(), []);
-  const points = (locations.data?.items ?? []).filter(
-    (l) => l.kind === 'collection_point' && (l.active || values.locationIds.includes(l.id)),
-  );
-
-  const { problems, formMessage, saving, onSubmit } = useEditForm({
-    validate: () => validateCampaign(values, itemsById),
+  const { values, set, problems, formMessage, saving, onSubmit } = useEditForm<CampaignField, CampaignValues>({
+    initialValues,
+    validate: (current) => validateCampaign(current, itemsById),
     serverFields: CAMPAIGN_SERVER_FIELDS,
-    submit: async (key) => {
-      const body = campaignRequest(values);
+    submit: async (key, current) => {
+      const body = campaignRequest(current);
       const saved = campaign
         ? await request<CampaignDto>('PATCH', `/api/campaigns/${campaign.id}`, body)
         : await request<CampaignDto>('POST', '/api/campaigns', body, { 'Idempotency-Key': key });
@@ -348,6 +336,20 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
     },
     entity: 'campaigns',
   });
+  // A new campaign takes the deployment's zone once it is known (unless one was chosen already).
+  const zoneTouched = useRef(campaign !== null);
+  const defaultZone = defaults.data?.timeZone;
+  useEffect(() => {
+    if (zoneTouched.current || !defaultZone) return;
+    zoneTouched.current = true;
+    if (values.timeZone !== defaultZone) set({ timeZone: defaultZone });
+  }, [defaultZone, values.timeZone, set]);
+  const setLine = (key: string, patch: Partial<TargetLine>) =>
+    set({ targets: values.targets.map((line) => (line.key === key ? { ...line, ...patch } : line)) });
+  const zones = useMemo(() => timeZoneChoices(), []);
+  const points = (locations.data?.items ?? []).filter(
+    (l) => l.kind === 'collection_point' && (l.active || values.locationIds.includes(l.id)),
+  );
 
   return (
     <form onSubmit={onSubmit} noValidate data-testid="campaign-form">
@@ -410,7 +412,7 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             data={zones}
             value={values.timeZone}
             onChange={(zone) => {
-              setZoneTouched(true);
+              zoneTouched.current = true;
               set({ timeZone: zone });
             }}
             error={problems.timeZone}
