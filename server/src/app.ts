@@ -30,6 +30,7 @@ import { createVolunteersService, volunteersRoutes } from './volunteers';
 import { stockRoutes, type StockService } from './stock';
 import { donationsRoutes } from './donations';
 import { eventsRoutes } from './realtime/events.routes';
+import { createWatermark } from './realtime/watermark';
 import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { shipmentsRoutes } from './shipments';
@@ -78,6 +79,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   // A campaign that names no time zone reads times on KARAVAN_TIME_ZONE's clock.
   setDefaultTimeZone(config.timeZone);
   const events = createEventBus();
+  // Where the live-event log is complete, for catch-ups (marks shared through Redis when set).
+  const watermark = createWatermark(options.redis?.seqMarks);
   const auth = createAuthService(
     {
       secret: options.jwtSecret,
@@ -124,7 +127,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...volunteersRoutes(createVolunteersService(events)),
     ...donationsRoutes(donations),
     ...stockRoutes(stock),
-    ...eventsRoutes(),
+    ...eventsRoutes(watermark),
     ...shipmentsRoutes(shipments),
     ...dashboardRoutes(dashboard),
     ...exportsRoutes(),
@@ -287,6 +290,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       },
     },
     timeoutMs: config.requestTimeoutMs,
+    watermark,
   });
   options.redis?.useForSockets(realtime.io);
 

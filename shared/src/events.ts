@@ -24,10 +24,13 @@ import type { ShipmentSummaryDto, ShipmentUpdateDto } from './shipments';
  *    may send a lower seq a moment later. Snapshot events (`stock.changed`,
  *    `campaign.progress`) carry the whole state and a higher seq is never older than a lower one.
  * 4. After a disconnect: resubscribe, then GET /api/events?after=<cursor>&room=<room> page by
- *    page (until fewer than `limit` come back), where cursor = highest seq seen minus
- *    CATCH_UP_OVERLAP (the overlap covers a lower seq sent late by another instance; what was
- *    seen is dropped by rule 2). If the answer says `truncated: true` (the room's history before
- *    the cursor was swept), reload the snapshot instead.
+ *    page (until fewer than `limit` come back). The cursor is the `seq` the server last said the
+ *    room is complete up to: the subscription's answer at first, then the `seq` of the last page
+ *    of each catch-up (every event up to it is stored, on every instance, and a page holds only
+ *    events up to it). Never the highest seq seen live: with several instances a lower seq may
+ *    still be on its way, at any rate of events. A live client may also read the log now and then
+ *    (a checkpoint) only to move its cursor on. If the answer says `truncated: true` (the room's
+ *    history before the cursor was swept), reload the snapshot instead.
  * `SeqTracker` below implements rules 2 and 4.
  */
 
@@ -35,8 +38,6 @@ import type { ShipmentSummaryDto, ShipmentUpdateDto } from './shipments';
 export const EXPIRY_THRESHOLDS = [48, 24, 0] as const;
 export type ExpiryThreshold = (typeof EXPIRY_THRESHOLDS)[number];
 
-/** How far below the highest seen seq a catch-up starts (see the client rule). */
-export const CATCH_UP_OVERLAP = 100;
 /** How long the server keeps events. */
 export const EVENT_RETENTION_DAYS = 7;
 
@@ -86,7 +87,10 @@ export interface LiveEventDto<N extends LiveEventName = LiveEventName> {
 
 export interface EventsPage {
   items: LiveEventDto[];
-  /** The deployment's latest seq when the page was read. */
+  /**
+   * Every event up to this seq is stored (on every instance) and, for this room, in this page or
+   * an earlier one of the same catch-up: the next catch-up starts here.
+   */
   seq: number;
   limit: number;
   /** True when events after `after` may already have been swept: reload the snapshot. */
@@ -166,16 +170,25 @@ export interface ClientToServerEvents {
 
 /**
  * Rules 2 and 4 of the client rule for one room: `accept(seq)` is false for a seq already seen;
- * `cursor()` is where a catch-up starts. Keeps at most `keep` recent seqs.
+ * `cursor()` is where a catch-up starts (the seq the server last said the room is complete up to:
+ * `start`, the subscription's answer, then `completeUpTo` with each catch-up's last page seq).
+ * Keeps at most `keep` recent seqs.
  */
 export class SeqTracker {
   private readonly seen = new Set<number>();
   private highest = 0;
+  private complete = 0;
   constructor(
     start = 0,
     private readonly keep = 5_000,
   ) {
     this.highest = start;
+    this.complete = start;
+  }
+
+  /** The server said the room is complete up to `seq` (a catch-up's last page). */
+  completeUpTo(seq: number): void {
+    this.complete = Math.max(this.complete, seq);
   }
 
   accept(seq: number): boolean {
@@ -190,7 +203,7 @@ export class SeqTracker {
 
   /** The `after` of the next catch-up. */
   cursor(): number {
-    return Math.max(0, this.highest - CATCH_UP_OVERLAP);
+    return this.complete;
   }
 
   get latest(): number {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MOVEMENT_KINDS, SeqTracker, CATCH_UP_OVERLAP, type MovementKind } from '@karavan/shared';
+import { MOVEMENT_KINDS, SeqTracker, type MovementKind } from '@karavan/shared';
 import { buildSteps, effectOf, type MovementDoc } from '../../server/src/stock/ledger';
 import { lotExpiry, lotIdOf } from '../../server/src/stock/lots';
 
@@ -114,10 +114,14 @@ describe('SeqTracker', () => {
     expect(tracker.latest).toBe(12);
   });
 
-  test('When catching up, then the cursor starts an overlap below the highest seq seen', () => {
-    const tracker = new SeqTracker();
-    expect(tracker.cursor()).toBe(0);
-    tracker.accept(500);
-    expect(tracker.cursor()).toBe(500 - CATCH_UP_OVERLAP);
+  test('When catching up, then the cursor is where the server last said the room is complete, not the highest seq seen', () => {
+    const tracker = new SeqTracker(40);
+    expect(tracker.cursor()).toBe(40);
+    tracker.accept(500); // live, from one instance; 450 may still be on its way from another
+    expect(tracker.cursor()).toBe(40);
+    tracker.completeUpTo(480); // a catch-up's last page
+    expect(tracker.cursor()).toBe(480);
+    tracker.completeUpTo(300);
+    expect(tracker.cursor()).toBe(480);
   });
 });

@@ -87,14 +87,15 @@ async function truncatedAfter(after: number): Promise<boolean> {
   return oldest[0]!._id > after + 1;
 }
 
-/** What `room` was sent after `after`, in seq order; `truncated` when that history has expired. */
+/** What `room` was sent after `after` (up to `upTo`), in seq order; `truncated` when that history has expired. */
 export async function eventsAfter(
   room: string,
   after: number,
   limit: number,
+  upTo = Number.MAX_SAFE_INTEGER,
 ): Promise<{ items: LiveEventDto[]; truncated: boolean }> {
   const docs = await events()
-    .find({ rooms: room, _id: { $gt: after } })
+    .find({ rooms: room, _id: { $gt: after, $lte: upTo } })
     .sort({ _id: 1 })
     .limit(limit)
     .toArray();

@@ -12,6 +12,7 @@ import { ApiError } from '../lib/errors';
 import { defineRoute, type Actor, type RouteSpec } from '../lib/route';
 import { currentSeq, eventsAfter, latestEvents } from './event-log';
 import { authoriseRoom } from './rooms';
+import type { Watermark } from './watermark';
 
 const eventDto = Joi.object({
   seq: Joi.number().integer().required(),
@@ -49,7 +50,7 @@ async function mayWatch(actor: Actor, room: string): Promise<void> {
   }
 }
 
-export function eventsRoutes(): RouteSpec[] {
+export function eventsRoutes(watermark: Watermark): RouteSpec[] {
   return [
     defineRoute<undefined, ListEventsQuery>({
       method: 'get',
@@ -57,7 +58,7 @@ export function eventsRoutes(): RouteSpec[] {
       tag: 'events',
       summary: 'Live events a room was sent after a seq, in order (catching up after a disconnect)',
       description:
-        'The same rooms and rights as the socket `subscribe`. At most `limit` events; ask again from the last seq for more. `truncated: true`: events after `after` were already swept (kept 7 days), reload the snapshot.',
+        "The same rooms and rights as the socket `subscribe`. Events with `after` < seq ≤ `seq` (the page's `seq`: every event up to it is stored, on every instance), at most `limit`; when `limit` came back, ask again from the last item's seq; once fewer came, the client has every event of the room up to `seq` and resumes from there (never from the highest seq it saw live: with several instances a lower seq may still be on its way). `truncated: true`: events after `after` were already swept (kept 7 days), reload the snapshot.",
       access: 'authenticated',
       query: listEventsQuery,
       responses: {
@@ -66,8 +67,10 @@ export function eventsRoutes(): RouteSpec[] {
       },
       async handler({ actor, query }) {
         await mayWatch(actor!, query.room);
-        const seq = await currentSeq();
-        const { items, truncated } = await eventsAfter(query.room, query.after, query.limit);
+        // Only up to where the log is complete: every event up to `seq` is in these pages, so the
+        // client's cursor moves to `seq` (not to the highest seq it saw) and misses nothing.
+        const seq = await watermark.stableSeq();
+        const { items, truncated } = await eventsAfter(query.room, query.after, query.limit, seq);
         return { status: 200, body: { items, seq, limit: query.limit, truncated } satisfies EventsPage };
       },
     }),

@@ -2,6 +2,7 @@ import type { LiveEventName, MovementDto } from '@karavan/shared';
 import type { Logger } from '../lib/logger';
 import type { RealtimeServer } from './realtime';
 import { storeEvents, takeSeqs, type StoredEvent } from './event-log';
+import type { Watermark } from './watermark';
 
 /** One live event to send: its payload is built after its seq is taken (see below). */
 export interface LiveEventSpec {
@@ -21,7 +22,7 @@ export interface LiveEventSpec {
  * key (progress of one campaign) are coalesced into the last one: under load the dashboard gets
  * fewer, never staler, events.
  */
-export function createLiveEvents(io: RealtimeServer, logger: Logger) {
+export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: Watermark) {
   const queue: LiveEventSpec[] = [];
   let running: Promise<void> | null = null;
 
@@ -32,7 +33,12 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger) {
       batch.forEach((e, i) => e.key && last.set(e.key, i));
       const list = batch.filter((e, i) => !e.key || last.get(e.key) === i);
       try {
+        // Marked in flight before the seqs exist: a catch-up answers only below the mark until
+        // the batch is stored and sent (watermark.ts).
+        // Redis unreachable: the events still go out (a catch-up meanwhile may need a reload).
+        await watermark.begin().catch((err: unknown) => logger.warn({ err }, 'live-event mark not shared'));
         const first = await takeSeqs(list.length);
+        watermark.taken(first, first + list.length - 1);
         const at = new Date();
         const payloads = await Promise.all(list.map((e, i) => e.build(first + i)));
         const docs: StoredEvent[] = [];
@@ -50,6 +56,8 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger) {
         for (const doc of docs) io.to(doc.rooms).emit(doc.name, doc.payload as never);
       } catch (err) {
         logger.error({ err, events: list.map((e) => e.name) }, 'live events lost');
+      } finally {
+        watermark.end();
       }
     }
   }

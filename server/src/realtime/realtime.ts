@@ -14,7 +14,7 @@ import type { EventBus } from '../lib/events';
 import type { Logger } from '../lib/logger';
 import type { Actor } from '../lib/route';
 import type { UsersService } from '../users';
-import { currentSeq } from './event-log';
+import type { Watermark } from './watermark';
 import {
   createLiveEvents,
   stockEventSpecs,
@@ -60,6 +60,8 @@ export interface RealtimeOptions {
   };
   /** How long the token check may wait for the database before the socket is refused UNAVAILABLE. */
   timeoutMs: number;
+  /** Where the live-event log is complete (shared between instances with REDIS_URL). */
+  watermark: Watermark;
 }
 
 /**
@@ -134,7 +136,8 @@ export function attachRealtime(
         .then(async (verdict) => {
           if (verdict !== 'ok') return ack({ ok: false, code: verdict });
           await socket.join(room as string);
-          ack({ ok: true, seq: await currentSeq() });
+          // Every event up to this seq is stored (a catch-up from it misses nothing; watermark.ts).
+          ack({ ok: true, seq: await options.watermark.stableSeq() });
         })
         .catch((err: unknown) => {
           logger.warn({ err }, 'subscribe failed');
@@ -232,7 +235,7 @@ export function attachRealtime(
     return recheckHere(recheck);
   }
 
-  const live = createLiveEvents(io, logger);
+  const live = createLiveEvents(io, logger, options.watermark);
   const snapshots = {
     rows: async (locationId: string, lotIds: string[]) => ({
       locationId,

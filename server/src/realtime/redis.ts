@@ -3,10 +3,13 @@ import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../lib/logger';
 import type { RealtimeServer } from './realtime';
+import type { SeqMarks } from './watermark';
 
 export interface RedisLink {
   rateLimitStore(prefix: string): RedisStore;
   useForSockets(io: RealtimeServer): void;
+  /** The instances' live-event marks (see watermark.ts), shared through one hash. */
+  seqMarks: SeqMarks;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,9 @@ export interface RedisLink {
  * drops for a moment reads on from where it was instead of losing what was sent meanwhile
  * (plain pub/sub forgets it).
  */
+/** The hash of the instances' live-event marks. */
+const SEQ_MARKS = 'karavan:events:marks';
+
 export async function attachRedis(url: string, logger: Logger): Promise<RedisLink> {
   const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   pub.on('error', (err: Error) => logger.warn({ err }, 'redis error'));
@@ -28,6 +34,20 @@ export async function attachRedis(url: string, logger: Logger): Promise<RedisLin
         prefix: `karavan:rl:${prefix}`,
         sendCommand: (command: string, ...args: string[]) => pub.call(command, ...args) as Promise<RedisReply>,
       }),
+    seqMarks: {
+      async set(instance, low, deadline) {
+        await pub.hset(SEQ_MARKS, instance, `${low}:${deadline}`);
+      },
+      async clear(instance) {
+        await pub.hdel(SEQ_MARKS, instance);
+      },
+      async all() {
+        return Object.entries(await pub.hgetall(SEQ_MARKS)).map(([instance, value]) => {
+          const [low, deadline] = value.split(':').map(Number);
+          return { instance, low: low!, deadline: deadline! };
+        });
+      },
+    },
     useForSockets(io: RealtimeServer) {
       // The adapter reads the stream on a duplicate of `pub` (XREAD BLOCK needs its own link).
       io.adapter(createAdapter(pub, { streamName: 'karavan:socket.io', maxLen: 10_000 }));

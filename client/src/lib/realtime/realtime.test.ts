@@ -1,6 +1,5 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
-import { CATCH_UP_OVERLAP } from '@karavan/shared';
 import { parseEventLog, Realtime, type EventLogPage, type LiveEvent, type RealtimeOptions } from './realtime';
 import { accept, catchUp, hasSeen, nextPageAfter, SEEN_LIMIT, startCursor } from './seq';
 
@@ -133,7 +132,7 @@ function setupRealtime() {
     reloaded,
     fetchMissed,
     onReconnected,
-    missed: (events: LiveEvent[], truncated = false) => resolveMissed?.({ events, truncated }),
+    missed: (events: LiveEvent[], truncated = false, seq?: number) => resolveMissed?.({ events, truncated, seq }),
   };
 }
 
@@ -172,8 +171,9 @@ describe('live connection', () => {
     const resubscribe = socket.subscribes()[1];
     resubscribe?.ack?.({ ok: true, seq: 20 });
     await flushPromises();
-    // From a little before the last seq: a lower seq may come late from another server instance.
-    expect(fetchMissed).toHaveBeenCalledWith('shipment:7', Math.max(0, 11 - CATCH_UP_OVERLAP), expect.any(Number));
+    // From where the server said the room was complete (its first answer), not from 11, the
+    // highest seen: a lower seq may still come from another server instance.
+    expect(fetchMissed).toHaveBeenCalledWith('shipment:7', 10, expect.any(Number));
 
     // Live events arrive while the log is being read: they wait for it.
     socket.send(event(19, 'shipment.updated'));
@@ -197,10 +197,71 @@ describe('live connection', () => {
     socket.fire('connect');
     socket.subscribes()[1]?.ack?.({ ok: true, seq: 20 });
     await flushPromises();
-    // From 10 - CATCH_UP_OVERLAP: the log also returns what the loaded data already holds.
+    // Whatever the log returns that the loaded data already holds is not applied again.
     missed([event(4), event(9), event(10), event(13)]);
     await flushPromises();
     expect(applied).toEqual([13]);
+  });
+
+  test('When a catch-up ends, then the next one starts from the seq its last page said the room is complete up to', async () => {
+    const { socket, realtime, applied, fetchMissed, missed } = setupRealtime();
+    realtime.join('dashboard');
+    socket.fire('connect');
+    socket.subscribes()[0]?.ack?.({ ok: true, seq: 10 });
+    socket.send(event(30)); // live from one instance; 25 is still on its way from another
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[1]?.ack?.({ ok: true, seq: 31 });
+    await flushPromises();
+    expect(fetchMissed).toHaveBeenLastCalledWith('dashboard', 10, expect.any(Number));
+    missed([event(25), event(30)], false, 28); // complete up to 28 only: 29 is not stored yet
+    await flushPromises();
+    expect(applied).toEqual([30, 25]);
+
+    socket.fire('disconnect', 'transport close');
+    socket.fire('connect');
+    socket.subscribes()[2]?.ack?.({ ok: true, seq: 40 });
+    await flushPromises();
+    expect(fetchMissed).toHaveBeenLastCalledWith('dashboard', 28, expect.any(Number));
+  });
+
+  test('When the connection stays up, then the rooms read the log now and then to move their cursor on, applying what they had missed once', async () => {
+    jest.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const applied: number[] = [];
+      const fetchMissed = jest.fn<RealtimeOptions['fetchMissed']>(async () => ({
+        events: [event(12), event(14)],
+        truncated: false,
+        seq: 15,
+      }));
+      const realtime = new Realtime({
+        getToken: () => 'token',
+        refresh: async () => undefined,
+        fetchMissed,
+        apply: (e) => applied.push(e.seq),
+        reload: () => undefined,
+        onUser: () => undefined,
+        connect: () => socket as unknown as Socket,
+        checkpointMs: 1_000,
+      });
+      realtime.start();
+      realtime.join('dashboard');
+      socket.connected = true;
+      socket.fire('connect');
+      socket.subscribes()[0]?.ack?.({ ok: true, seq: 10 });
+      socket.send(event(14));
+      expect(fetchMissed).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(fetchMissed).toHaveBeenLastCalledWith('dashboard', 10, expect.any(Number));
+      expect(applied).toEqual([14, 12]); // 12 had not come live; 14 is not applied twice
+      fetchMissed.mockResolvedValue({ events: [], truncated: false, seq: 15 });
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(fetchMissed).toHaveBeenLastCalledWith('dashboard', 15, expect.any(Number));
+      realtime.stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('When the log cannot be read after a reconnection, then the room is loaded again instead', async () => {

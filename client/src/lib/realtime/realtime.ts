@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { CATCH_UP_OVERLAP, TOKEN_REFUSALS, type UserDto } from '@karavan/shared';
+import { TOKEN_REFUSALS, type UserDto } from '@karavan/shared';
 import { ApiRequestError } from '../http';
 import { accept, catchUp, nextPageAfter, startCursor, type RoomCursor } from './seq';
 
@@ -18,6 +18,8 @@ export interface LiveEvent {
 export interface EventLogPage {
   events: LiveEvent[];
   truncated: boolean;
+  /** Every event up to this seq is stored: the page holds all of the room's from `after` to it. */
+  seq?: number;
 }
 
 type Ack = { ok: true; seq: number } | { ok: false; code: string };
@@ -42,6 +44,8 @@ export interface RealtimeOptions {
    * `truncated` when events after `after` were already swept (the room must be loaded again).
    */
   fetchMissed(room: string, after: number, limit: number): Promise<EventLogPage>;
+  /** How often live rooms read the log to move their cursor on (CHECKPOINT_MS; tests shorten it). */
+  checkpointMs?: number;
   /** Applies one event to what the client shows. */
   apply(event: LiveEvent): void;
   /** The room's data must be loaded again: what happened before `seq` is not in the cache. */
@@ -58,13 +62,13 @@ export interface RealtimeOptions {
 interface Room {
   refs: number;
   state: RoomState;
-  /** The last seq this room was known complete up to; null before its first subscription answered. */
-  upTo: number | null;
   /**
-   * The seq the room's data was (last) loaded at: its events up to here are in that data. A
-   * catch-up reads the log from a little before `upTo` (CATCH_UP_OVERLAP), which may reach back
-   * before the room was joined: those events must not be applied on top of the data again.
+   * The seq this room is known complete up to, as the server said it (the subscription's answer,
+   * a catch-up's last page): never the highest seq seen live, since with several instances a
+   * lower seq may still be on its way. Null before its first subscription answered.
    */
+  upTo: number | null;
+  /** The seq the room's data was (last) loaded at: its events up to here are in that data. */
   loadedAt: number | null;
 }
 
@@ -72,6 +76,8 @@ const RETRY_MS = 5_000;
 /** Messages about the session or the socket itself, not events of a room. */
 const NOT_LIVE_EVENTS = ['session.ready', 'users.updated', 'room.revoked', 'socket.closed'];
 const CATCH_UP_PAGE = 500;
+/** How often a live room's known-complete seq is moved on (see checkpoint()). */
+export const CHECKPOINT_MS = 60_000;
 
 /**
  * The one Socket.io connection of a signed-in session: presents the current access token on
@@ -91,6 +97,7 @@ export class Realtime {
   private closed = false;
   private everConnected = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private checkpoints: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: RealtimeOptions) {}
 
@@ -104,6 +111,8 @@ export class Realtime {
         auth: (cb) => cb({ token: this.options.getToken() }),
       }) as Socket<ServerEvents, ClientEvents>);
     this.socket = socket;
+    clearInterval(this.checkpoints);
+    this.checkpoints = setInterval(() => this.checkpoint(), this.options.checkpointMs ?? CHECKPOINT_MS);
     let refreshedSinceConnect = false;
     let tooMany = false;
     const reconnect = () => {
@@ -156,6 +165,7 @@ export class Realtime {
   stop(): void {
     this.closed = true;
     clearTimeout(this.retry);
+    clearInterval(this.checkpoints);
     this.socket?.disconnect();
     this.socket = undefined;
   }
@@ -218,10 +228,10 @@ export class Realtime {
         this.options.reload(room);
         return;
       }
-      // A little before the room's last seq: with several server instances a lower seq may be
-      // sent a moment after a higher one (shared/src/events.ts, "the client rule").
-      void this.fetchAllMissed(room, Math.max(0, (entry.upTo ?? answer.seq) - CATCH_UP_OVERLAP)).then(
-        (missed) => {
+      // From where the room was known complete (shared/src/events.ts, "the client rule").
+      void this.fetchAllMissed(room, entry.upTo ?? answer.seq).then(
+        ({ events: missed, upTo }) => {
+          entry.upTo = Math.max(entry.upTo ?? 0, upTo ?? answer.seq);
           entry.state = { status: 'live' };
           this.notifyRooms();
           const loadedAt = entry.loadedAt ?? 0;
@@ -240,18 +250,44 @@ export class Realtime {
     });
   }
 
-  /** Everything the room was sent after `after`; rejects when the log no longer reaches back. */
-  private async fetchAllMissed(room: string, after: number): Promise<LiveEvent[]> {
+  /**
+   * Everything the room was sent after `after`, and the seq it is now complete up to (the last
+   * page's); rejects when the log no longer reaches back.
+   */
+  private async fetchAllMissed(room: string, after: number): Promise<{ events: LiveEvent[]; upTo?: number }> {
     const all: LiveEvent[] = [];
     let from: number | undefined = after;
+    let upTo: number | undefined;
     while (from !== undefined) {
       const page = await this.options.fetchMissed(room, from, CATCH_UP_PAGE);
       if (page.truncated) throw new Error('The event log was swept: reload the room');
       all.push(...page.events);
+      upTo = page.seq;
       const next = nextPageAfter(page.events, CATCH_UP_PAGE);
       from = next !== undefined && next > from ? next : undefined;
     }
-    return all;
+    return { events: all, upTo };
+  }
+
+  /**
+   * While connected, every CHECKPOINT_MS each live room reads what it was sent since it was last
+   * known complete (mostly events it has already seen, dropped by seq): its `upTo` moves on, so
+   * a catch-up after a later disconnect reads only what is new since then.
+   */
+  private checkpoint(): void {
+    if (!this.socket?.connected || this.catchingUp > 0) return;
+    for (const [room, entry] of this.rooms) {
+      if (entry.state.status !== 'live' || entry.upTo === null) continue;
+      this.beginCatchUp();
+      void this.fetchAllMissed(room, entry.upTo).then(
+        ({ events: missed, upTo }) => {
+          if (this.rooms.get(room) === entry && upTo !== undefined) entry.upTo = Math.max(entry.upTo ?? 0, upTo);
+          const loadedAt = entry.loadedAt ?? 0;
+          this.endCatchUp(missed.filter((event) => event.seq > loadedAt));
+        },
+        () => this.endCatchUp([]),
+      );
+    }
   }
 
   private beginCatchUp(): void {
@@ -289,10 +325,6 @@ export class Realtime {
   }
 
   private deliver(event: LiveEvent): void {
-    // Every live room was listening when this was sent: each is complete up to here.
-    for (const room of this.rooms.values()) {
-      if (room.state.status === 'live' && room.upTo !== null) room.upTo = Math.max(room.upTo, event.seq);
-    }
     try {
       this.options.apply(event);
     } catch {
@@ -331,6 +363,7 @@ export function parseEventLog(body: unknown): EventLogPage {
   return {
     events: parseEvents(body),
     truncated: (body as { truncated?: unknown } | null)?.truncated === true,
+    seq: typeof (body as { seq?: unknown } | null)?.seq === 'number' ? (body as { seq: number }).seq : undefined,
   };
 }
 
