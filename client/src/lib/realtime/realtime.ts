@@ -271,21 +271,23 @@ export class Realtime {
 
   /**
    * While connected, every CHECKPOINT_MS each live room reads what it was sent since it was last
-   * known complete (mostly events it has already seen, dropped by seq): its `upTo` moves on, so
-   * a catch-up after a later disconnect reads only what is new since then.
+   * known complete: its `upTo` moves on, so a catch-up after a later disconnect reads only what
+   * is new since then. A connected socket gets every event live, so these are events already
+   * applied (dropped by seq) or on their way: one still on its way is applied now, once, and
+   * live events are not held up meanwhile (on a slow link the read may take a while).
    */
   private checkpoint(): void {
     if (!this.socket?.connected || this.catchingUp > 0) return;
     for (const [room, entry] of this.rooms) {
       if (entry.state.status !== 'live' || entry.upTo === null) continue;
-      this.beginCatchUp();
       void this.fetchAllMissed(room, entry.upTo).then(
         ({ events: missed, upTo }) => {
-          if (this.rooms.get(room) === entry && upTo !== undefined) entry.upTo = Math.max(entry.upTo ?? 0, upTo);
+          if (this.rooms.get(room) !== entry) return;
+          if (upTo !== undefined) entry.upTo = Math.max(entry.upTo ?? 0, upTo);
           const loadedAt = entry.loadedAt ?? 0;
-          this.endCatchUp(missed.filter((event) => event.seq > loadedAt));
+          for (const event of missed) if (event.seq > loadedAt) this.received(event.name, event.payload);
         },
-        () => this.endCatchUp([]),
+        () => undefined, // tried again at the next checkpoint
       );
     }
   }
