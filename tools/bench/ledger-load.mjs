@@ -61,6 +61,10 @@ async function load(uri, donations, lines, metaFile) {
   const require = createRequire(import.meta.url);
   const mongoose = require('mongoose');
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
+  // Every component's model, so that ensureIndexes declares all their indexes on the empty
+  // collections first, as the server does on its first start: the bulk writes then keep them,
+  // like any write (an index declared after the load would be built by the server's start).
+  require('../../server/dist/app.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
   const { User } = require('../../server/dist/users/users.model.js');
   // Long bulk writes keep the database busy for seconds: a monitor that gives up after 3 s (the
@@ -176,8 +180,7 @@ export async function bulkLoad(count, lineCount, say = () => undefined) {
         lines,
         note: null,
         opId: id,
-        voidOpId: null,
-        voidClaimedAt: null,
+        voiding: null,
         voided: null,
         createdAt: receivedAt,
       });

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type Types } from 'mongoose';
+import { collectionOf } from '../db/collections';
 import {
   SHIPMENT_STATUSES,
   type BaseUnit,
@@ -136,7 +137,7 @@ export interface ShipmentRecord {
   updatedAt: Date;
 }
 
-const shipmentSchema = new Schema(
+const shipmentSchema = new Schema<ShipmentRecord>(
   {
     campaignId: { type: String, required: true, index: true },
     originId: { type: String, required: true },
@@ -173,7 +174,7 @@ const shipmentSchema = new Schema(
   { versionKey: false },
 );
 shipmentSchema.index({ createdAt: -1 });
-export const Shipment = mongoose.model('Shipment', shipmentSchema, 'shipments');
+export const Shipment = mongoose.model<ShipmentRecord>('Shipment', shipmentSchema, 'shipments');
 
 export interface UpdateRecord {
   /** The client-made id of the update. */
@@ -192,7 +193,7 @@ export interface UpdateRecord {
   owner?: string;
 }
 
-const updateSchema = new Schema(
+const updateSchema = new Schema<UpdateRecord>(
   {
     _id: { type: String, required: true },
     shipmentId: { type: String, required: true, index: true },
@@ -206,7 +207,7 @@ const updateSchema = new Schema(
   { versionKey: false, autoIndex: false },
 );
 updateSchema.index({ createdAt: 1 }, { expireAfterSeconds: UPDATE_RETENTION_DAYS * 24 * 3600 });
-export const ShipmentUpdate = mongoose.model('ShipmentUpdate', updateSchema, 'shipment_updates');
+export const ShipmentUpdate = mongoose.model<UpdateRecord>('ShipmentUpdate', updateSchema, 'shipment_updates');
 
-export const shipments = () => Shipment.collection as unknown as mongoose.mongo.Collection<ShipmentRecord>;
-export const updates = () => ShipmentUpdate.collection as unknown as mongoose.mongo.Collection<UpdateRecord>;
+export const shipments = () => collectionOf(Shipment);
+export const updates = () => collectionOf(ShipmentUpdate);
