@@ -63,11 +63,14 @@ const donationSchema = new Schema<DonationDoc>(
     },
     createdAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  // Its indexes changed (the list's order ends with `_id`): ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-donationSchema.index({ receivedAt: -1 });
-donationSchema.index({ campaignId: 1, receivedAt: -1 });
-donationSchema.index({ locationId: 1, receivedAt: -1 });
+// The list, most recently received first (`receivedAt`, then `_id`), whole or by campaign or
+// place: each an index walked in that order.
+donationSchema.index({ receivedAt: -1, _id: -1 });
+donationSchema.index({ campaignId: 1, receivedAt: -1, _id: -1 });
+donationSchema.index({ locationId: 1, receivedAt: -1, _id: -1 });
 
 export const Donation = mongoose.model<DonationDoc>('Donation', donationSchema, 'donations');
 export const donations = () => collectionOf(Donation);

@@ -139,17 +139,17 @@ export interface ShipmentRecord {
 
 const shipmentSchema = new Schema<ShipmentRecord>(
   {
-    campaignId: { type: String, required: true, index: true },
+    campaignId: { type: String, required: true },
     originId: { type: String, required: true },
     destinationId: { type: String, required: true },
     destinationKind: { type: String, required: true },
-    driverId: { type: String, default: null, index: true },
+    driverId: { type: String, default: null },
     vehicle: { type: Schema.Types.Mixed, default: null },
     plannedDepartureAt: { type: Date, default: null },
     estimatedRouteHours: { type: Number, default: null },
     route: { type: [String], default: [] },
     names: { type: Schema.Types.Mixed, default: undefined },
-    status: { type: String, enum: SHIPMENT_STATUSES, required: true, index: true },
+    status: { type: String, enum: SHIPMENT_STATUSES, required: true },
     privacyMode: { type: Boolean, default: false },
     lines: { type: Schema.Types.Mixed, required: true },
     documents: { type: Schema.Types.Mixed, default: [] },
@@ -171,9 +171,15 @@ const shipmentSchema = new Schema<ShipmentRecord>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  // Its indexes changed (the list's filters, then its order): ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-shipmentSchema.index({ createdAt: -1 });
+// The list, newest first (`createdAt`, then `_id`), whole or by one of its filters: each an index
+// walked in that order, on MongoDB and on the embedded database.
+shipmentSchema.index({ createdAt: -1, _id: -1 });
+shipmentSchema.index({ status: 1, createdAt: -1, _id: -1 });
+shipmentSchema.index({ campaignId: 1, createdAt: -1, _id: -1 });
+shipmentSchema.index({ driverId: 1, createdAt: -1, _id: -1 });
 export const Shipment = mongoose.model<ShipmentRecord>('Shipment', shipmentSchema, 'shipments');
 
 export interface UpdateRecord {

@@ -44,7 +44,7 @@ export interface BalanceDoc {
 const balanceSchema = new Schema<BalanceDoc>(
   {
     _id: { type: String, required: true },
-    locationId: { type: String, required: true, index: true },
+    locationId: { type: String, required: true },
     lotId: { type: String, required: true },
     itemId: { type: String, required: true },
     campaignId: { type: String, required: true },
@@ -54,9 +54,14 @@ const balanceSchema = new Schema<BalanceDoc>(
     available: { type: Number, required: true, default: 0 },
     ops: { type: [String], default: [] },
   },
-  { versionKey: false },
+  // Its indexes changed: ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-balanceSchema.index({ campaignId: 1, itemId: 1 });
+// Stock at a place (and the lots of one item there, first-expired-first-out); a campaign's lots
+// past their expiry (its progress); every lot near or past its expiry (the expiry alerts).
+balanceSchema.index({ locationId: 1, campaignId: 1, itemId: 1 });
+balanceSchema.index({ campaignId: 1, expiresAt: 1 });
+balanceSchema.index({ expiresAt: 1 });
 export const Balance = mongoose.model<BalanceDoc>('Balance', balanceSchema, 'balances');
 
 /** Running totals of one item in one campaign. `_id` = `${campaignId}:${itemId}`. */

@@ -100,6 +100,9 @@ final class Backends {
     interface Planned {
         /** True when an index narrows this filter (so that an aggregation's $match may use it). */
         boolean hasPlan(Document query);
+
+        /** How many documents match, read from one index alone, or -1 (see QueryPlanner.exactCount). */
+        int exactCount(Document query);
     }
 
     /** Collections opened while their database opens: their secondary indexes are built once it is open. */
@@ -318,6 +321,11 @@ final class Backends {
         }
 
         @Override
+        public synchronized int exactCount(Document query) {
+            return QueryPlanner.exactCount(getIndexes(), query);
+        }
+
+        @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                              Document fieldSelector) {
             Iterable<Object> positions = plan(getIndexes(), query, orderBy, skip, limit, this::getDocument,
@@ -461,6 +469,11 @@ final class Backends {
         @Override
         public synchronized boolean hasPlan(Document query) {
             return Backends.hasPlan(getIndexes(), query);
+        }
+
+        @Override
+        public synchronized int exactCount(Document query) {
+            return QueryPlanner.exactCount(getIndexes(), query);
         }
 
         @Override
