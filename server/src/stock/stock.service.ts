@@ -169,14 +169,17 @@ export function createStockService(events: EventBus) {
       const now = new Date();
       const asOf = now.toISOString();
       // What is on hand past its expiry: the campaign's lots that expired, wherever they are.
+      // (Summed by the database: the campaign's expired lots at every place can be many.)
       const [totals, spoiled] = await Promise.all([
         CampaignTotal.find({ campaignId: campaign.id }).lean(),
         balances()
-          .find({ campaignId: campaign.id, expiresAt: { $ne: null, $lte: now }, onHand: { $gt: 0 } })
+          .aggregate<{ _id: string; onHand: number }>([
+            { $match: { campaignId: campaign.id, expiresAt: { $ne: null, $lte: now }, onHand: { $gt: 0 } } },
+            { $group: { _id: '$itemId', onHand: { $sum: '$onHand' } } },
+          ])
           .toArray(),
       ]);
-      const expired = new Map<string, number>();
-      for (const b of spoiled) expired.set(b.itemId, (expired.get(b.itemId) ?? 0) + b.onHand);
+      const expired = new Map(spoiled.map((s) => [s._id, s.onHand]));
       const byItem = new Map(totals.map((t) => [t.itemId, t]));
       const items = campaign.targets.map((t) =>
         presentProgressItem(t.itemId, t.quantity, byItem.get(t.itemId), expired.get(t.itemId)),

@@ -223,7 +223,9 @@ final class Backends {
             }
             // The same map names as H2Database, so the data files are the library's own.
             String fullName = getFullCollectionNamespace(name);
-            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
+            // Documents as BSON (DocumentDataType), keys as the library stores them.
+            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName,
+                new MVMap.Builder<Object, Document>().valueType(new DocumentDataType()));
             MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
             return new IndexedH2Collection(this, name, options, dataMap, metaMap, cursorRegistry);
         }
