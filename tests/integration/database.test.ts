@@ -344,7 +344,8 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
       await c.countDocuments({ s: 'k3', at: { $lt: new Date(1_700_000_700_000) } }),
       await c.countDocuments({ m: { $gte: 0 } }),
       await c.countDocuments({ tags: { $gt: 1, $lt: 3 } }),
-      await c.countDocuments({ a: { $gte: 5, $lt: 'z' } }),
+      // Bounds of two types: MongoDB's type bracketing matches nothing across them.
+      await c.countDocuments({ a: { $gte: 5, $lt: 'z' as unknown as number } }),
       await c.countDocuments({ a: 1, s: 'k1' }),
     ];
 

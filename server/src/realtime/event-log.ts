@@ -1,4 +1,4 @@
-import mongoose, { Schema, type mongo } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import { EVENT_RETENTION_DAYS, type LiveEventDto, type LiveEventName, type LiveEventPayloads } from '@karavan/shared';
 import { collectionOf } from '../db/collections';
 import { retrying } from '../db/retry';
