@@ -4,7 +4,7 @@
 //   A. reads of the API (Karavan as `npm start` runs it, server/dist/main.js), each against a bare
 //      baseline doing the same database reads with the driver on node:http (tools/bench/baseline.mjs),
 //      in alternating 1-second slices: closed loop, then p50/p95 at a fixed rate (half the lower
-//      maximum) — campaign progress, stock at a location, donations of a location, the ledger of a
+//      maximum), and one request at a time (service time) — campaign progress, stock at a location, donations of a location, the ledger of a
 //      location, shipments by status (SCALE_SHIPMENTS shipment documents, copies of one planned
 //      through the API, spread over the statuses);
 //   B. the database alone, one query at a time: a find on a field among 100,000 documents, scanned
@@ -16,7 +16,7 @@
 // and a dated copy at the end; the exit code is 1 when a target is missed.
 // Environment: BENCH_SECONDS (slices per side and phase, default 5), BENCH_DONATIONS (100000),
 // BENCH_LINES (10), SCALE_SHIPMENTS (20000), SCALE_FIND_DOCS (100000), SCALE_FIND_QUERIES (400),
-// BENCH_CONNECTIONS (10).
+// SCALE_SEQUENTIAL (200: requests one at a time per read), BENCH_CONNECTIONS (10).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,7 @@ const LINES = Number(process.env.BENCH_LINES ?? 10);
 const SHIPMENTS = Number(process.env.SCALE_SHIPMENTS ?? 20_000);
 const FIND_DOCS = Number(process.env.SCALE_FIND_DOCS ?? 100_000);
 const FIND_QUERIES = Number(process.env.SCALE_FIND_QUERIES ?? 400);
+const SEQUENTIAL = Number(process.env.SCALE_SEQUENTIAL ?? 200);
 
 const startedAt = Date.now();
 const say = (text) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${text}`);
@@ -203,7 +204,11 @@ try {
     ],
     ['shipments by status (list, indexed)', '/api/shipments?status=departed', '/shipments?status=departed'],
   ];
+  const fetchBody = (url, headers = {}) => fetch(url, { headers }).then((r) => r.arrayBuffer());
   for (const [name, karavanPath, barePath] of reads) {
+    // One request at a time first: the service time, which a loaded machine queues less.
+    const alone = await timed(SEQUENTIAL, () => fetchBody(`${base}${karavanPath}`, auth));
+    const bareAlone = await timed(SEQUENTIAL, () => fetchBody(`${bare.http}${barePath}`));
     const before = load();
     const m = await compare({ url: `${base}${karavanPath}`, headers: auth }, { url: `${bare.http}${barePath}` });
     record(
@@ -214,6 +219,7 @@ try {
       {
         fixedRate: m.rate,
         karavan: { reqPerSec: Math.round(m.k.perSecond), closedLoopP95Ms: m.k.p95 },
+        oneAtATime: { karavan: alone, baseline: bareAlone },
         baseline: {
           reqPerSec: Math.round(m.b.perSecond),
           p50Ms: m.bf.p50,
@@ -317,8 +323,11 @@ for (const f of figures) {
         ? `${f.seconds} s`
         : `${f.readySeconds} s / ${f.firstQuerySeconds} s`;
   const bare = f.baseline ? `; baseline p50 ${f.baseline.p50Ms} / p95 ${f.baseline.p95Ms} ms` : '';
+  const alone = f.oneAtATime
+    ? `; one at a time p50 ${f.oneAtATime.karavan.p50Ms} / p95 ${f.oneAtATime.karavan.p95Ms} ms (baseline ${f.oneAtATime.baseline.p50Ms} / ${f.oneAtATime.baseline.p95Ms})`
+    : '';
   console.log(
-    `${verdict.padEnd(7)} ${f.name}: ${value}${bare} (${f.target ?? 'reported'}; load ${f.loadAverage.before[0]})`,
+    `${verdict.padEnd(7)} ${f.name}: ${value}${bare}${alone} (${f.target ?? 'reported'}; load ${f.loadAverage.before[0]})`,
   );
 }
 console.log('\nWritten: bench/results/scale-latest.json');
