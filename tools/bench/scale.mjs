@@ -218,6 +218,10 @@ try {
       before,
       {
         fixedRate: m.rate,
+        failures: {
+          karavan: m.k.non2xx + m.k.errors + m.kf.non2xx + m.kf.errors,
+          baseline: m.b.non2xx + m.b.errors + m.bf.non2xx + m.bf.errors,
+        },
         karavan: { reqPerSec: Math.round(m.k.perSecond), closedLoopP95Ms: m.k.p95 },
         oneAtATime: { karavan: alone, baseline: bareAlone },
         baseline: {
