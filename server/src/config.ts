@@ -82,7 +82,8 @@ export function tileCspSource(template: string): string | undefined {
   if (!['{z}', '{x}', '{y}'].every((part) => template.includes(part))) return undefined;
   const match = /^(https?):\/\/([^/?#]+)(?:[/?#]|$)/.exec(template);
   if (!match) return undefined;
-  const [, scheme, authority] = match as unknown as [string, string, string];
+  const scheme = match[1]!;
+  const authority = match[2]!;
   const wildcard = authority.startsWith('{s}.');
   const host = wildcard ? authority.slice(4) : authority;
   // Letters, digits, dots and dashes (or a bracketed IPv6 address) and a port: nothing that

@@ -335,6 +335,18 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
         .aggregate([{ $match: { a: 4 } }, { $group: { _id: '$b', n: { $sum: 1 } } }, { $sort: { _id: 1 } }])
         .toArray(),
       await c.countDocuments({ a: 5, b: { $gt: 2 } }),
+      // Counts an index answers alone (every field a condition it serves exactly), and some it cannot.
+      await c.countDocuments({ a: 5 }),
+      await c.countDocuments({ a: { $in: [1, 2, 3] } }),
+      await c.countDocuments({ a: 2, b: 3 }, { skip: 3, limit: 5 }),
+      await c.countDocuments({ a: 100 }),
+      await c.countDocuments({ at: { $gte: new Date(1_700_000_300_000) } }),
+      await c.countDocuments({ s: 'k3', at: { $lt: new Date(1_700_000_700_000) } }),
+      await c.countDocuments({ m: { $gte: 0 } }),
+      await c.countDocuments({ tags: { $gt: 1, $lt: 3 } }),
+      // Bounds of two types: MongoDB's type bracketing matches nothing across them.
+      await c.countDocuments({ a: { $gte: 5, $lt: 'z' as unknown as number } }),
+      await c.countDocuments({ a: 1, s: 'k1' }),
     ];
 
     test('When queries run with secondary indexes, then they return exactly what the same queries return without them, also after inserts, updates, replaces and deletes', async () => {
@@ -352,6 +364,8 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
         (await c.find({ a: 3, b: { $gte: 2, $lt: 5 } }).toArray()).every((r) => r.a === 3 && r.b >= 2 && r.b < 5),
       ).toBe(true);
       expect(await c.countDocuments({ tags: 4 })).toBe(120);
+      expect(await c.countDocuments({ a: { $in: [1, 2, 3] } })).toBe(180);
+      expect(await c.countDocuments({ a: 2, b: 3 }, { skip: 3, limit: 5 })).toBe(5);
 
       await c.updateMany({ a: 3 }, { $set: { a: 11 } });
       await c.deleteMany({ b: 2 });

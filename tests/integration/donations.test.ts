@@ -1,6 +1,8 @@
 import request from 'supertest';
 import type { DonationDto, StockRowDto } from '@karavan/shared';
 import { IdempotencyRecord } from '../../server/src/lib/idempotency';
+import { clearFaults, injectFault } from '../../server/src/db/operations';
+import { repairStockOps } from '../../server/src/stock';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectLedgerConsistent, expectProgressInvariant, stockWorld, type StockWorld } from '../support/stock';
 
@@ -12,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 afterEach(async () => {
+  clearFaults();
   await expectLedgerConsistent();
   await expectProgressInvariant(app.url, w.organiser.auth, w.campaign.id);
 });
@@ -386,6 +389,34 @@ describe('POST /api/donations/:id/void', () => {
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(2);
+    expect((await stockOf(donation.lines[0]!.lotId, w.warehouse.id))!.onHand).toBe(before - 5);
+  });
+
+  test('When the process dies in a void, then the donation stays claimed (409) until the repair undoes or finishes it, and is voided once', async () => {
+    const FAR_FUTURE = new Date(Date.now() + 365 * 24 * HOUR);
+    const donation = await w.donate([{ itemId: w.water.id, quantity: 5 }], { locationId: w.warehouse.id });
+    const before = (await stockOf(donation.lines[0]!.lotId, w.warehouse.id))!.onHand;
+    const voidIt = () =>
+      request(app.url).post(`/api/donations/${donation.id}/void`).set(w.coordinator.auth).send({ reason: 'dup' });
+
+    // Dies after taking the claim, before any stock moved: another void meanwhile is refused.
+    injectFault('after-claims');
+    expect((await voidIt()).status).toBe(500);
+    const during = await voidIt();
+    expect(during.status).toBe(409);
+    expect(during.body.details[0].message).toBe('a void is in progress');
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 0, undone: 1 });
+    expect((await stockOf(donation.lines[0]!.lotId, w.warehouse.id))!.onHand).toBe(before);
+
+    // Dies after its movements were written (the commit point): the repair finishes it.
+    injectFault('before-hooks');
+    expect((await voidIt()).status).toBe(500);
+    expect(await repairStockOps(FAR_FUTURE)).toEqual({ finished: 1, undone: 0 });
+    const got = await request(app.url).get(`/api/donations/${donation.id}`).set(w.coordinator.auth).expect(200);
+    expect(got.body.voided).toMatchObject({ reason: 'dup' });
+    const again = await voidIt();
+    expect(again.status).toBe(409);
+    expect(again.body.details[0].message).toBe('already voided');
     expect((await stockOf(donation.lines[0]!.lotId, w.warehouse.id))!.onHand).toBe(before - 5);
   });
 

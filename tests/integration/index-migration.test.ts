@@ -96,4 +96,38 @@ describe('Migration of an earlier database to declared indexes and TTL', () => {
     await ensureIndexes();
     expect(await ttl('events', 'at_1')).toBe(7 * 24 * 3600);
   });
+
+  test('When the server starts with the earlier list indexes, then each list gets the index it walks in its order and the old ones are dropped', async () => {
+    // What an earlier version declared: the lists' filters without the `_id` that ends their order.
+    await db().collection('donations').createIndex({ locationId: 1, receivedAt: -1 });
+    await db().collection('donations').createIndex({ receivedAt: -1 });
+    await db().collection('shipments').createIndex({ status: 1 });
+    await db().collection('shipments').createIndex({ createdAt: -1 });
+    await db().collection('balances').createIndex({ locationId: 1 });
+    await db().collection('balances').createIndex({ campaignId: 1, itemId: 1 });
+
+    await ensureIndexes();
+
+    const names = async (collection: string) =>
+      (await db().collection(collection).listIndexes().toArray()).map((i) => String(i.name)).sort();
+    expect(await names('donations')).toEqual([
+      '_id_',
+      'campaignId_1_receivedAt_-1__id_-1',
+      'locationId_1_receivedAt_-1__id_-1',
+      'receivedAt_-1__id_-1',
+    ]);
+    expect(await names('shipments')).toEqual([
+      '_id_',
+      'campaignId_1_createdAt_-1__id_-1',
+      'createdAt_-1__id_-1',
+      'driverId_1_createdAt_-1__id_-1',
+      'status_1_createdAt_-1__id_-1',
+    ]);
+    expect(await names('balances')).toEqual([
+      '_id_',
+      'campaignId_1_expiresAt_1',
+      'expiresAt_1',
+      'locationId_1_campaignId_1_itemId_1',
+    ]);
+  });
 });

@@ -79,6 +79,33 @@ const server = http.createServer((req, res) => {
         .toArray();
       return json(res, 200, rows);
     }
+    // The lists of `npm run bench:scale`: the same indexed reads as Karavan's list routes.
+    if (req.method === 'GET' && url.pathname === '/donations') {
+      const rows = await db
+        .collection('donations')
+        .find({ locationId: url.searchParams.get('locationId') })
+        .sort({ receivedAt: -1, _id: -1 })
+        .limit(51)
+        .toArray();
+      return json(res, 200, rows);
+    }
+    if (req.method === 'GET' && url.pathname === '/movements') {
+      const rows = await db
+        .collection('movements')
+        .find({ locationId: url.searchParams.get('locationId') })
+        .sort({ at: -1, _id: -1 })
+        .limit(101)
+        .toArray();
+      return json(res, 200, rows);
+    }
+    if (req.method === 'GET' && url.pathname === '/shipments') {
+      const filter = { status: { $in: url.searchParams.getAll('status') } };
+      const [rows, total] = await Promise.all([
+        shipments.find(filter).sort({ createdAt: -1, _id: -1 }).limit(50).toArray(),
+        shipments.countDocuments(filter),
+      ]);
+      return json(res, 200, { rows, total });
+    }
     if (req.method === 'POST' && url.pathname === '/fanout') {
       const body = await readBody(req);
       const doc = { _id: body.id, at: new Date() };

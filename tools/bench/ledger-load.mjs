@@ -13,29 +13,46 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const LEDGER_DB = 'karavan_bench_ledger';
 
-/** An embedded database holding the big ledger: `{ uri, meta, stop() }`. */
+/**
+ * An embedded database holding the big ledger: `{ uri, meta, dir, stop(), reopen() }`. `reopen()`
+ * stops the database cleanly and starts it again on the same data file, resolving to the seconds
+ * from the launch to READY (the secondary indexes are rebuilt in memory on the way); `uri` is then
+ * the new one.
+ */
 export async function ledgerDatabase(donations, lines) {
   const require = createRequire(import.meta.url);
   const { startEmbeddedDb } = require('../../server/dist/db/embedded-db.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-bench-ledger-'));
-  const db = await startEmbeddedDb({ dir });
-  const uri = `${db.uri}${LEDGER_DB}`;
-  const stop = async () => {
-    await db.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+  let db = await startEmbeddedDb({ dir });
+  const handle = {
+    uri: `${db.uri}${LEDGER_DB}`,
+    dir,
+    meta: null,
+    async stop() {
+      await db.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async reopen() {
+      await db.stop();
+      const started = process.hrtime.bigint();
+      db = await startEmbeddedDb({ dir, readyTimeoutMs: 300_000 });
+      handle.uri = `${db.uri}${LEDGER_DB}`;
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    },
   };
   try {
     const metaFile = path.join(dir, 'meta.json');
     const child = spawn(
       process.execPath,
-      [fileURLToPath(import.meta.url), 'load', uri, String(donations), String(lines), metaFile],
+      [fileURLToPath(import.meta.url), 'load', handle.uri, String(donations), String(lines), metaFile],
       { stdio: 'inherit' },
     );
     const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? signal)));
     if (code !== 0) throw new Error(`loading the big ledger failed (${code})`);
-    return { uri, meta: JSON.parse(fs.readFileSync(metaFile, 'utf8')), stop };
+    handle.meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+    return handle;
   } catch (err) {
-    await stop();
+    await handle.stop();
     throw err;
   }
 }
@@ -44,6 +61,10 @@ async function load(uri, donations, lines, metaFile) {
   const require = createRequire(import.meta.url);
   const mongoose = require('mongoose');
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
+  // Every component's model, so that ensureIndexes declares all their indexes on the empty
+  // collections first, as the server does on its first start: the bulk writes then keep them,
+  // like any write (an index declared after the load would be built by the server's start).
+  require('../../server/dist/app.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
   const { User } = require('../../server/dist/users/users.model.js');
   // Long bulk writes keep the database busy for seconds: a monitor that gives up after 3 s (the
@@ -159,8 +180,7 @@ export async function bulkLoad(count, lineCount, say = () => undefined) {
         lines,
         note: null,
         opId: id,
-        voidOpId: null,
-        voidClaimedAt: null,
+        voiding: null,
         voided: null,
         createdAt: receivedAt,
       });

@@ -65,7 +65,10 @@ export async function startDatabase(prefix) {
  * child sends `{ ready: url }`). `probe()` asks the probe (tools/bench/probe.mjs) for memory and
  * event-loop delay.
  */
-export function startProcess(script, { args = [], env = {}, execArgv = [], ready, name = script }) {
+export function startProcess(
+  script,
+  { args = [], env = {}, execArgv = [], ready, name = script, startTimeoutMs = 60_000 },
+) {
   const child = fork(script, args, {
     execArgv,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -89,7 +92,7 @@ export function startProcess(script, { args = [], env = {}, execArgv = [], ready
     } else if (m && typeof m.ready === 'string') onReady?.(m.ready);
   });
   const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), startTimeoutMs);
     onReady = (u) => {
       clearTimeout(timer);
       resolve(u);
@@ -134,9 +137,10 @@ export function startProcess(script, { args = [], env = {}, execArgv = [], ready
 }
 
 /** The real server, as `npm start` runs it, on `MONGODB_URI`, with the probe preloaded. */
-export function startKaravan(mongodbUri, env = {}, execArgv = []) {
+export function startKaravan(mongodbUri, env = {}, execArgv = [], startTimeoutMs = 60_000) {
   return startProcess(SERVER_MAIN, {
     name: 'Karavan',
+    startTimeoutMs,
     execArgv: ['--expose-gc', '--import', path.join(HERE, 'probe.mjs'), ...execArgv],
     env: {
       NODE_ENV: 'production',

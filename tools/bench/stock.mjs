@@ -180,8 +180,7 @@ try {
         lines,
         note: null,
         opId: id,
-        voidOpId: null,
-        voidClaimedAt: null,
+        voiding: null,
         voided: null,
         createdAt: receivedAt,
       });

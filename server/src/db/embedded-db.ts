@@ -467,6 +467,9 @@ export function startEmbeddedDatabase(config: Config, logger: Logger): Promise<E
   logger.info({ dir }, 'MONGODB_URI is not set: starting the embedded database (mongo-java-server on H2)');
   const started = startEmbeddedDb({
     dir,
+    // Opening rebuilds the secondary indexes from every document: about 30 s for a million
+    // ledger entries on a busy 2-core machine (npm run bench:scale), so more than the default.
+    readyTimeoutMs: 300_000,
     say: (message) => logger.info(message),
     onLog: (line) => logger.warn({ source: 'embedded-db' }, line),
   });

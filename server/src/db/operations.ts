@@ -174,9 +174,9 @@ export const OP_LEASE_MS = 2 * 60 * 1000;
 type Document = mongo.Document;
 // Documents keyed by string ids (or ObjectIds, for claims).
 type Keyed = { _id: unknown } & Document;
-const collection = (name: string) => mongoose.connection.collection(name) as unknown as mongo.Collection<Keyed>;
+const collection = (name: string) => mongoose.connection.collection<Keyed>(name);
 /** The intents collection (`stock_ops`, its historical name). */
-export const intents = () => mongoose.connection.collection('stock_ops') as unknown as mongo.Collection<OperationDoc>;
+export const intents = () => mongoose.connection.collection<OperationDoc>('stock_ops');
 const recordsOf = (op: Pick<OperationDoc, 'recordsIn'>) => collection(op.recordsIn ?? 'movements');
 const claimKey = (c: Claim) => (c.objectId ? new Types.ObjectId(c.id) : c.id);
 

@@ -1,4 +1,5 @@
-import mongoose, { Types } from 'mongoose';
+import mongoose, { Types, type mongo } from 'mongoose';
+import { ApiError } from '../lib/errors';
 import {
   committed,
   finish,
@@ -10,6 +11,7 @@ import {
   undo,
   wired,
   type OperationDoc,
+  type RecordDoc,
 } from './operations';
 
 /*
@@ -49,6 +51,27 @@ export async function settleOperation(opId: string): Promise<boolean> {
   if (!claimed) return false;
   await complete(claimed);
   return true;
+}
+
+/**
+ * What an earlier attempt of operation `opId` wrote (a retry under the same Idempotency-Key,
+ * which gives the operation its id): its records in order (`${opId}:<n>`, a range of `_id`s),
+ * once that attempt is settled (finished or undone now if nobody runs it any more). [] when it
+ * changed nothing: it never ran, or it was undone. 409 IDEMPOTENCY_IN_PROGRESS while it may
+ * still be running (here, or in another instance within its lease).
+ */
+export async function earlierRecords<T extends RecordDoc>(opId: string, recordsIn = 'movements'): Promise<T[]> {
+  if (!(await settleOperation(opId))) {
+    throw new ApiError(
+      409,
+      'IDEMPOTENCY_IN_PROGRESS',
+      'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
+    );
+  }
+  const range = { _id: { $gte: `${opId}:`, $lt: `${opId};` } } as mongo.Filter<T>;
+  const docs = (await mongoose.connection.collection<T>(recordsIn).find(range).toArray()) as T[];
+  const n = (record: T) => Number(record._id.slice(opId.length + 1));
+  return docs.sort((a, b) => n(a) - n(b));
 }
 
 export interface RepairReport {

@@ -23,11 +23,10 @@ import {
   runStockOp,
   settleStockOp,
   StockConflict,
-  OP_LEASE_MS,
   type MovementInput,
   type MovementDoc,
 } from '../stock';
-import { operationPending, type OperationDoc, type OperationHooks } from '../db/operations';
+import { ClaimLost, type OperationDoc, type OperationHooks } from '../db/operations';
 import { donations, type DonationDoc } from './donations.model';
 import { presentDonation } from './donations.presenter';
 
@@ -105,13 +104,20 @@ export function createDonationsService(events: EventBus) {
     'donation.void': {
       async onApplied(op, { byRepair }) {
         const { donationId, voided } = op.hook!.data as { donationId: string; voided: DonationDoc['voided'] };
-        await donations().updateOne({ _id: donationId, voided: null }, { $set: { voided, voidOpId: null } });
+        // (`voidOpId`: the claim of a void started by an earlier version, finished by the repair.)
+        await donations().updateOne(
+          { _id: donationId, voided: null },
+          { $set: { voided }, $unset: { voidOpId: '', voidClaimedAt: '' } },
+        );
         const doc = byRepair ? await donations().findOne({ _id: donationId }) : null;
         if (doc) events.publish('donations.voided', { donation: presentDonation(doc), movements: movementsOf(op) });
       },
+      // The kernel releases the claim; an earlier version's own claim is released here.
       async onUndone(op) {
         const { donationId } = op.hook!.data as { donationId: string };
-        await donations().updateOne({ _id: donationId, voidOpId: op._id }, { $set: { voidOpId: null } });
+        await donations().updateOne({ _id: donationId, voidOpId: op._id } as mongo.Filter<DonationDoc>, {
+          $unset: { voidOpId: '', voidClaimedAt: '' },
+        });
       },
     },
   };
@@ -270,8 +276,7 @@ export function createDonationsService(events: EventBus) {
         })),
         note: input.note ?? null,
         opId: id,
-        voidOpId: null,
-        voidClaimedAt: null,
+        voiding: null,
         voided: null,
         createdAt: now,
       };
@@ -338,34 +343,12 @@ export function createDonationsService(events: EventBus) {
      * shipped, reserved or written off). A donation is voided once.
      */
     async void(actor: Actor, id: string, reason: string): Promise<DonationDto> {
-      let doc = await findDonation(id);
+      const doc = await findDonation(id);
       const alreadyVoided = () =>
         new ApiError(409, 'CONFLICT', 'The donation is already voided', [
           { path: 'params.id', message: 'already voided', type: 'state' },
         ]);
       if (doc.voided) throw alreadyVoided();
-      if (
-        doc.voidOpId &&
-        Date.now() - (doc.voidClaimedAt?.getTime() ?? 0) > OP_LEASE_MS &&
-        !(await operationPending(doc.voidOpId))
-      ) {
-        // A void that died before writing its intent left its claim (long ago): clear it.
-        await donations().updateOne({ _id: id, voidOpId: doc.voidOpId, voided: null }, { $set: { voidOpId: null } });
-        doc = await findDonation(id);
-      }
-      const opId = new Types.ObjectId().toHexString();
-      // Claim the void first, so two voids at once never reverse the stock twice.
-      const claim = await donations().updateOne(
-        { _id: id, voided: null, voidOpId: null },
-        { $set: { voidOpId: opId, voidClaimedAt: new Date() } },
-      );
-      if (claim.modifiedCount === 0) {
-        const now = await findDonation(id);
-        if (now.voided) throw alreadyVoided();
-        throw new ApiError(409, 'CONFLICT', 'The donation is being voided right now', [
-          { path: 'params.id', message: 'a void is in progress', type: 'state' },
-        ]);
-      }
       const voided = { at: new Date(), by: actor.id, reason };
       const movements: MovementInput[] = doc.lines.map((l) => ({
         kind: 'voided',
@@ -380,15 +363,23 @@ export function createDonationsService(events: EventBus) {
       }));
       let result;
       try {
+        // The donation is claimed by the operation (the kernel's compare-and-set on `voiding`,
+        // while not voided), so two voids at once never reverse the stock twice.
         result = await runStockOp({
           kind: 'void',
-          opId,
           actorId: actor.id,
           movements,
           at: voided.at,
+          claims: [{ coll: 'donations', id, field: 'voiding', value: { since: voided.at }, expect: { voided: null } }],
           hook: { name: 'donation.void', data: { donationId: id, voided } },
         });
       } catch (err) {
+        if (err instanceof ClaimLost) {
+          if ((await findDonation(id)).voided) throw alreadyVoided();
+          throw new ApiError(409, 'CONFLICT', 'The donation is being voided right now', [
+            { path: 'params.id', message: 'a void is in progress', type: 'state' },
+          ]);
+        }
         if (!(err instanceof StockConflict)) throw err;
         // Name each line whose goods are no longer all here.
         const need = new Map<string, number>();
@@ -408,7 +399,7 @@ export function createDonationsService(events: EventBus) {
         });
         throw new StockConflict(err.shortages, details.length > 0 ? details : undefined);
       }
-      const dto = presentDonation({ ...doc, voided, voidOpId: null });
+      const dto = presentDonation({ ...doc, voided, voiding: null });
       events.publish('donations.voided', { donation: dto, movements: result.movements.map(presentMovement) });
       return dto;
     },

@@ -1,16 +1,22 @@
 import type { Request, Response } from 'express';
-import mongoose, { Schema, type mongo } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
+import { collectionOf } from '../db/collections';
 import { once as runOnce, settlePendingRecords, stableStringify, type OnceRecord } from '../db/idempotency';
 import { ApiError } from './errors';
 import type { Reply } from './route';
 import { hmacHex, withoutSecrets } from './secrets';
+
+interface HttpRecord extends OnceRecord {
+  status?: number;
+  body?: unknown;
+}
 
 /**
  * One record per Idempotency-Key and caller. The natural key is the `_id`, so a replay is one
  * `_id` lookup. Records expire by a TTL index on `createdAt` (IDEMPOTENCY_TTL_MS), honoured by
  * MongoDB and by the embedded database.
  */
-const idempotencySchema = new Schema(
+const idempotencySchema = new Schema<HttpRecord>(
   {
     _id: { type: String, required: true },
     fingerprint: { type: String, required: true },
@@ -26,7 +32,11 @@ const idempotencySchema = new Schema(
 /** How long a key is remembered: a driver's phone may be offline for days before it retries. */
 export const IDEMPOTENCY_TTL_MS = 72 * 60 * 60 * 1000;
 idempotencySchema.index({ createdAt: 1 }, { expireAfterSeconds: IDEMPOTENCY_TTL_MS / 1000 });
-export const IdempotencyRecord = mongoose.model('IdempotencyRecord', idempotencySchema, 'idempotency_records');
+export const IdempotencyRecord = mongoose.model<HttpRecord>(
+  'IdempotencyRecord',
+  idempotencySchema,
+  'idempotency_records',
+);
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** A pending record older than this is taken to belong to a request that died half-way. */
@@ -65,11 +75,7 @@ export function createIdempotency(secretKey: Buffer): Idempotent {
   };
 }
 
-interface HttpRecord extends OnceRecord {
-  status?: number;
-  body?: unknown;
-}
-const records = () => IdempotencyRecord.collection as unknown as mongo.Collection<HttpRecord>;
+const records = () => collectionOf(IdempotencyRecord);
 
 async function once(secretKey: Buffer, req: Request, res: Response, run: () => Promise<Reply>): Promise<Reply> {
   const key = req.get(IDEMPOTENCY_HEADER);

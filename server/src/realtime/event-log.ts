@@ -1,5 +1,6 @@
-import mongoose, { Schema, type mongo } from 'mongoose';
-import { EVENT_RETENTION_DAYS, type LiveEventDto, type LiveEventName } from '@karavan/shared';
+import mongoose, { Schema } from 'mongoose';
+import { EVENT_RETENTION_DAYS, type LiveEventDto, type LiveEventName, type LiveEventPayloads } from '@karavan/shared';
+import { collectionOf } from '../db/collections';
 import { retrying } from '../db/retry';
 import { isDuplicateKey } from '../lib/errors';
 
@@ -10,15 +11,28 @@ import { isDuplicateKey } from '../lib/errors';
  * index entry per room); events are kept EVENT_RETENTION_DAYS by a TTL index on `at`, which the
  * database itself honours (MongoDB's TTL monitor, the embedded database's sweep every 5 s).
  */
-const counterSchema = new Schema(
+interface CounterDoc {
+  _id: string;
+  seq: number;
+}
+const counterSchema = new Schema<CounterDoc>(
   { _id: { type: String, required: true }, seq: { type: Number, required: true } },
   { versionKey: false },
 );
-export const Counter = mongoose.model('Counter', counterSchema, 'counters');
+export const Counter = mongoose.model<CounterDoc>('Counter', counterSchema, 'counters');
 
 export const EVENT_RETENTION_MS = EVENT_RETENTION_DAYS * 24 * 3_600_000;
 
-const eventSchema = new Schema(
+/** One event as stored: `_id` is its seq. */
+export interface StoredEvent {
+  _id: number;
+  name: LiveEventName;
+  rooms: string[];
+  payload: LiveEventPayloads[LiveEventName];
+  at: Date;
+}
+
+const eventSchema = new Schema<StoredEvent>(
   {
     _id: { type: Number, required: true },
     name: { type: String, required: true },
@@ -31,19 +45,20 @@ const eventSchema = new Schema(
 );
 eventSchema.index({ rooms: 1, _id: 1 });
 eventSchema.index({ at: 1 }, { expireAfterSeconds: EVENT_RETENTION_MS / 1000 });
-export const LiveEventRecord = mongoose.model('LiveEventRecord', eventSchema, 'events');
+export const LiveEventRecord = mongoose.model<StoredEvent>('LiveEventRecord', eventSchema, 'events');
 
 const SEQ_ID = 'events';
 
-export interface StoredEvent {
-  _id: number;
-  name: LiveEventName;
-  rooms: string[];
-  payload: Record<string, unknown>;
-  at: Date;
-}
-const events = () => LiveEventRecord.collection as unknown as mongo.Collection<StoredEvent>;
-const counters = () => Counter.collection as unknown as mongo.Collection<{ _id: string; seq: number }>;
+const events = () => collectionOf(LiveEventRecord);
+const counters = () => collectionOf(Counter);
+
+/** A stored event as `GET /api/events` answers it. */
+const presentEvent = (d: StoredEvent): LiveEventDto => ({
+  seq: d._id,
+  name: d.name,
+  at: d.at.toISOString(),
+  payload: d.payload,
+});
 
 /** Takes `n` consecutive seqs; returns the first. */
 export async function takeSeqs(n: number): Promise<number> {
@@ -100,9 +115,7 @@ export async function eventsAfter(
     .limit(limit)
     .toArray();
   return {
-    items: docs.map(
-      (d) => ({ seq: d._id, name: d.name, at: d.at.toISOString(), payload: d.payload }) as unknown as LiveEventDto,
-    ),
+    items: docs.map(presentEvent),
     truncated: await truncatedAfter(after),
   };
 }
@@ -130,8 +143,5 @@ export async function latestEvents(room: string, limit: number, names?: readonly
     if (docs.length < page) break;
     below = docs[docs.length - 1]!._id;
   }
-  return found
-    .slice(0, limit)
-    .reverse()
-    .map((d) => ({ seq: d._id, name: d.name, at: d.at.toISOString(), payload: d.payload }) as unknown as LiveEventDto);
+  return found.slice(0, limit).reverse().map(presentEvent);
 }

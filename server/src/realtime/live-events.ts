@@ -1,18 +1,23 @@
-import type { LiveEventName, MovementDto } from '@karavan/shared';
+import type { LiveEventBase, LiveEventName, LiveEventPayloads, MovementDto } from '@karavan/shared';
 import type { Logger } from '../lib/logger';
 import type { RealtimeServer } from './realtime';
 import { storeEvents, takeSeqs, type StoredEvent } from './event-log';
 import type { Watermark } from './watermark';
 
+/** What a live event's builder gives: its payload without the `seq` and `at` added when it is sent. */
+export type LiveEventBody<N extends LiveEventName> = Omit<LiveEventPayloads[N], keyof LiveEventBase>;
+
 /** One live event to send: its payload is built after its seq is taken (see below). */
-export interface LiveEventSpec {
-  name: LiveEventName;
-  rooms: string[];
-  /** Events with the same key waiting together are sent once (the payload is a snapshot). */
-  key?: string;
-  /** Builds the payload; `seq` is the event's own, taken before this call. */
-  build(seq: number): Promise<Record<string, unknown> | null>;
-}
+export type LiveEventSpec = {
+  [N in LiveEventName]: {
+    name: N;
+    rooms: string[];
+    /** Events with the same key waiting together are sent once (the payload is a snapshot). */
+    key?: string;
+    /** Builds the payload; `seq` is the event's own, taken before this call. */
+    build(seq: number): Promise<LiveEventBody<N> | null>;
+  };
+}[LiveEventName];
 
 /**
  * Turns queued events into stored, numbered, sent ones, strictly in order within this process:
@@ -85,8 +90,8 @@ export type StockEventSource = Pick<MovementDto, 'kind' | 'locationId' | 'campai
 export function stockEventSpecs(
   movements: StockEventSource[],
   build: {
-    rows(locationId: string, lotIds: string[]): Promise<Record<string, unknown> | null>;
-    progress(campaignId: string, seq: number): Promise<Record<string, unknown> | null>;
+    rows(locationId: string, lotIds: string[]): Promise<LiveEventBody<'stock.changed'> | null>;
+    progress(campaignId: string, seq: number): Promise<LiveEventBody<'campaign.progress'> | null>;
   },
 ): LiveEventSpec[] {
   const byLocation = new Map<string, { lots: Set<string>; campaigns: Set<string> }>();

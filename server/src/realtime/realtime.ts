@@ -252,7 +252,10 @@ export function attachRealtime(
     `campaign:${d.campaignId}`,
     `location:${d.locationId}`,
   ];
-  const fixed = (payload: Record<string, unknown>) => () => Promise.resolve(payload);
+  const fixed =
+    <T>(payload: T) =>
+    () =>
+      Promise.resolve(payload);
 
   const unsubscribe = [
     events.subscribe('donations.recorded', ({ donation, movements }) => {

@@ -1,4 +1,5 @@
 import { Types, type mongo } from 'mongoose';
+import { collectionOf } from '../db/collections';
 import { SingleBar, Presets } from 'cli-progress';
 import { createCampaignsService } from '../campaigns';
 import { Campaign } from '../campaigns/campaigns.model';
@@ -129,8 +130,8 @@ export async function seedSynthetic(
 
   const start = now.getTime() - DAYS * 24 * HOUR;
   const span = DAYS * 24 * HOUR;
-  const donations = Donation.collection as unknown as mongo.Collection<DonationDoc>;
-  const movements = Movement.collection as unknown as mongo.Collection<MovementDoc>;
+  const donations = collectionOf(Donation);
+  const movements = collectionOf(Movement);
   let written = 0;
   let movementCount = 0;
   progress.start(count);
@@ -185,8 +186,7 @@ export async function seedSynthetic(
         lines,
         note: null,
         opId: id,
-        voidOpId: null,
-        voidClaimedAt: null,
+        voiding: null,
         voided: null,
         createdAt: receivedAt,
       });

@@ -1,4 +1,5 @@
 import mongoose, { Schema, type Types } from 'mongoose';
+import { collectionOf } from '../db/collections';
 import {
   SHIPMENT_STATUSES,
   type BaseUnit,
@@ -136,19 +137,19 @@ export interface ShipmentRecord {
   updatedAt: Date;
 }
 
-const shipmentSchema = new Schema(
+const shipmentSchema = new Schema<ShipmentRecord>(
   {
-    campaignId: { type: String, required: true, index: true },
+    campaignId: { type: String, required: true },
     originId: { type: String, required: true },
     destinationId: { type: String, required: true },
     destinationKind: { type: String, required: true },
-    driverId: { type: String, default: null, index: true },
+    driverId: { type: String, default: null },
     vehicle: { type: Schema.Types.Mixed, default: null },
     plannedDepartureAt: { type: Date, default: null },
     estimatedRouteHours: { type: Number, default: null },
     route: { type: [String], default: [] },
     names: { type: Schema.Types.Mixed, default: undefined },
-    status: { type: String, enum: SHIPMENT_STATUSES, required: true, index: true },
+    status: { type: String, enum: SHIPMENT_STATUSES, required: true },
     privacyMode: { type: Boolean, default: false },
     lines: { type: Schema.Types.Mixed, required: true },
     documents: { type: Schema.Types.Mixed, default: [] },
@@ -170,10 +171,16 @@ const shipmentSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false },
+  // Its indexes changed (the list's filters, then its order): ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-shipmentSchema.index({ createdAt: -1 });
-export const Shipment = mongoose.model('Shipment', shipmentSchema, 'shipments');
+// The list, newest first (`createdAt`, then `_id`), whole or by one of its filters: each an index
+// walked in that order, on MongoDB and on the embedded database.
+shipmentSchema.index({ createdAt: -1, _id: -1 });
+shipmentSchema.index({ status: 1, createdAt: -1, _id: -1 });
+shipmentSchema.index({ campaignId: 1, createdAt: -1, _id: -1 });
+shipmentSchema.index({ driverId: 1, createdAt: -1, _id: -1 });
+export const Shipment = mongoose.model<ShipmentRecord>('Shipment', shipmentSchema, 'shipments');
 
 export interface UpdateRecord {
   /** The client-made id of the update. */
@@ -192,7 +199,7 @@ export interface UpdateRecord {
   owner?: string;
 }
 
-const updateSchema = new Schema(
+const updateSchema = new Schema<UpdateRecord>(
   {
     _id: { type: String, required: true },
     shipmentId: { type: String, required: true, index: true },
@@ -206,7 +213,7 @@ const updateSchema = new Schema(
   { versionKey: false, autoIndex: false },
 );
 updateSchema.index({ createdAt: 1 }, { expireAfterSeconds: UPDATE_RETENTION_DAYS * 24 * 3600 });
-export const ShipmentUpdate = mongoose.model('ShipmentUpdate', updateSchema, 'shipment_updates');
+export const ShipmentUpdate = mongoose.model<UpdateRecord>('ShipmentUpdate', updateSchema, 'shipment_updates');
 
-export const shipments = () => Shipment.collection as unknown as mongoose.mongo.Collection<ShipmentRecord>;
-export const updates = () => ShipmentUpdate.collection as unknown as mongoose.mongo.Collection<UpdateRecord>;
+export const shipments = () => collectionOf(Shipment);
+export const updates = () => collectionOf(ShipmentUpdate);

@@ -39,6 +39,6 @@ export {
 } from './ledger';
 export { ensureLot, getLots, lotExpiry, lotIdOf, isExpired, type LotInfo } from './lots';
 export { reconcileStock } from './reconcile';
-export { walkScope, movementsByIds } from './ledger-index';
+export { walkScope } from './ledger-index';
 export { presentMovement, presentRow } from './stock.presenter';
 export { stockRoutes } from './stock.routes';

@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { collectionOf } from '../db/collections';
 import type { MovementDoc } from './ledger';
 import { Movement } from './stock.model';
 
@@ -10,7 +11,7 @@ import { Movement } from './stock.model';
  * (Earlier versions kept hand-built index buckets in `ledger_index`; they are dropped on start,
  * see db/database.ts.)
  */
-const movements = () => Movement.collection as unknown as mongo.Collection<MovementDoc>;
+const movements = () => collectionOf(Movement);
 
 export type LedgerScope = string;
 
@@ -62,14 +63,4 @@ export async function* walkScope(
     atBoundary = boundary && boundary.getTime() === last.getTime() ? new Set([...atBoundary, ...same]) : new Set(same);
     boundary = last;
   }
-}
-
-/** The movements with these ids, in the order of the ids (one `_id` lookup query). */
-export async function movementsByIds(ids: string[]): Promise<MovementDoc[]> {
-  if (ids.length === 0) return [];
-  const docs = await movements()
-    .find({ _id: { $in: ids } })
-    .toArray();
-  const byId = new Map(docs.map((d) => [d._id, d]));
-  return ids.map((id) => byId.get(id)).filter((d): d is MovementDoc => d !== undefined);
 }

@@ -1,8 +1,7 @@
-import type { mongo } from 'mongoose';
+import mongoose, { type mongo } from 'mongoose';
 import type { ReconcileDifference, ReconcileReport } from '@karavan/shared';
 import { BALANCE_FIELDS, effectOf, TOTAL_FIELDS } from './ledger';
 import { walkScope } from './ledger-index';
-import { Balance, CampaignTotal } from './stock.model';
 
 /** Sums in BigInt: exact at any size, so a difference of 1 is seen however large the totals grew. */
 type Counts = Record<string, bigint>;
@@ -55,10 +54,11 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
   let inFlight = 0;
   const compare = async (
     name: ReconcileDifference['collection'],
-    collection: mongo.Collection<mongo.Document>,
     computed: Map<string, Computed>,
     fields: readonly string[],
   ) => {
+    // Any document with counters and markers (balances, campaign totals): read by field name.
+    const collection = mongoose.connection.collection<mongo.Document>(name);
     const seen = new Set<string>();
     let stored = 0;
     for await (const doc of collection.find({})) {
@@ -99,18 +99,8 @@ export async function reconcileStock(options: { fix?: boolean } = {}): Promise<R
     }
     return stored;
   };
-  const balanceCount = await compare(
-    'balances',
-    Balance.collection as unknown as mongo.Collection<mongo.Document>,
-    balances,
-    BALANCE_FIELDS,
-  );
-  const totalCount = await compare(
-    'campaign_totals',
-    CampaignTotal.collection as unknown as mongo.Collection<mongo.Document>,
-    totals,
-    TOTAL_FIELDS,
-  );
+  const balanceCount = await compare('balances', balances, BALANCE_FIELDS);
+  const totalCount = await compare('campaign_totals', totals, TOTAL_FIELDS);
   return {
     checkedAt: new Date().toISOString(),
     movements,

@@ -1,5 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 import { MOVEMENT_KINDS } from '@karavan/shared';
+import type { MovementDoc } from './ledger';
 
 // The stock engine's collections. Engine writes go through the driver collections
 // (`Model.collection`) so that every update is exactly the guarded single-document update written
@@ -28,10 +29,22 @@ export const Lot = mongoose.model('Lot', lotSchema, 'lots');
  * plain guard (`available >= qty`) in a single-document update, without expression operators.
  * `ops` lists the operations applied to this document whose completion is still pending.
  */
-const balanceSchema = new Schema(
+export interface BalanceDoc {
+  _id: string;
+  locationId: string;
+  lotId: string;
+  itemId: string;
+  campaignId: string;
+  expiresAt: Date | null;
+  onHand: number;
+  reserved: number;
+  available: number;
+  ops: string[];
+}
+const balanceSchema = new Schema<BalanceDoc>(
   {
     _id: { type: String, required: true },
-    locationId: { type: String, required: true, index: true },
+    locationId: { type: String, required: true },
     lotId: { type: String, required: true },
     itemId: { type: String, required: true },
     campaignId: { type: String, required: true },
@@ -41,10 +54,15 @@ const balanceSchema = new Schema(
     available: { type: Number, required: true, default: 0 },
     ops: { type: [String], default: [] },
   },
-  { versionKey: false },
+  // Its indexes changed: ensureIndexes syncs them.
+  { versionKey: false, autoIndex: false },
 );
-balanceSchema.index({ campaignId: 1, itemId: 1 });
-export const Balance = mongoose.model('Balance', balanceSchema, 'balances');
+// Stock at a place (and the lots of one item there, first-expired-first-out); a campaign's lots
+// past their expiry (its progress); every lot near or past its expiry (the expiry alerts).
+balanceSchema.index({ locationId: 1, campaignId: 1, itemId: 1 });
+balanceSchema.index({ campaignId: 1, expiresAt: 1 });
+balanceSchema.index({ expiresAt: 1 });
+export const Balance = mongoose.model<BalanceDoc>('Balance', balanceSchema, 'balances');
 
 /** Running totals of one item in one campaign. `_id` = `${campaignId}:${itemId}`. */
 const campaignTotalSchema = new Schema(
@@ -65,7 +83,7 @@ const campaignTotalSchema = new Schema(
 export const CampaignTotal = mongoose.model('CampaignTotal', campaignTotalSchema, 'campaign_totals');
 
 /** The ledger: append-only, never updated or deleted. `_id` = `${opId}:${n}`. */
-const movementSchema = new Schema(
+const movementSchema = new Schema<MovementDoc>(
   {
     _id: { type: String, required: true },
     opId: { type: String, required: true },
@@ -91,7 +109,7 @@ movementSchema.index({ locationId: 1, at: -1, _id: -1 });
 movementSchema.index({ campaignId: 1, at: -1, _id: -1 });
 movementSchema.index({ donationId: 1 });
 movementSchema.index({ shipmentId: 1 });
-export const Movement = mongoose.model('Movement', movementSchema, 'movements');
+export const Movement = mongoose.model<MovementDoc>('Movement', movementSchema, 'movements');
 
 /**
  * The intent of one stock operation, written before any balance changes and deleted when it is

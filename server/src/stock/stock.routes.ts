@@ -21,6 +21,7 @@ import {
   type WriteOffRequest,
 } from '@karavan/shared';
 import { getCampaign } from '../campaigns';
+import { currentSeq } from '../realtime/event-log';
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import { reconcileStock } from './reconcile';
@@ -135,7 +136,9 @@ export function stockRoutes(stock: StockService): RouteSpec[] {
         404: { description: 'No such campaign' },
       },
       async handler({ params }) {
-        return { status: 200, body: await stock.progress(await getCampaign(params.id)) };
+        // The seq is taken before the totals are read (see progress), alongside the campaign.
+        const [campaign, seq] = await Promise.all([getCampaign(params.id), currentSeq()]);
+        return { status: 200, body: await stock.progress(campaign, seq) };
       },
     }),
     defineRoute<undefined, ReconcileRequest>({

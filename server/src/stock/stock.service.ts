@@ -16,7 +16,6 @@ import {
   type StockRowDto,
   type WriteOffRequest,
 } from '@karavan/shared';
-import type { mongo } from 'mongoose';
 import { getItem } from '../items';
 import { getLocation } from '../locations';
 import { ApiError } from '../lib/errors';
@@ -25,109 +24,31 @@ import type { Actor } from '../lib/route';
 import { currentSeq } from '../realtime/event-log';
 import type { OperationDoc } from '../db/operations';
 import { retrying, RETRY } from '../db/retry';
+import { earlierRecords } from '../db/repair';
 import {
   balanceId,
   describeShortage,
   runStockOp,
-  settleStockOp,
   StockConflict,
   type MovementDoc,
   type MovementInput,
   type RunOpInput,
 } from './ledger';
-import { getLots, isExpired, type LotInfo } from './lots';
+import { getLots, type LotInfo } from './lots';
 import { presentMovement, presentProgressItem, presentRow } from './stock.presenter';
-import { movementsByIds, walkScope } from './ledger-index';
-import { Balance, CampaignTotal, ExpiryAlert, Movement } from './stock.model';
+import { walkScope } from './ledger-index';
+import { CampaignTotal, ExpiryAlert } from './stock.model';
+import { balanceAt, balances, byExpiry, stockRows, type BalanceDoc } from './balances';
+import { createTransfers, type StockOpResult } from './transfers';
 
-/** The movements one operation wrote (`${opId}:<n>`), in order: a range of `_id`s. */
-async function movementsOfOp(opId: string): Promise<MovementDoc[]> {
-  const docs = await Movement.collection.find({ _id: { $gte: `${opId}:`, $lt: `${opId};` } as never }).toArray();
-  const list = docs as unknown as MovementDoc[];
-  return list.sort((a, b) => Number(a._id.split(':')[1]) - Number(b._id.split(':')[1]));
-}
-
-export interface BalanceDoc {
-  _id: string;
-  locationId: string;
-  lotId: string;
-  itemId: string;
-  campaignId: string;
-  expiresAt: Date | null;
-  onHand: number;
-  reserved: number;
-  available: number;
-  ops: string[];
-}
-const balances = () => Balance.collection as unknown as mongo.Collection<BalanceDoc>;
-
-/** Lines of lots at one location, as the shipments component passes them. */
-export interface LotLinesInput {
-  shipmentId: string;
-  /** The origin (reserve, release, dispatch) or the destination (deliver, transfer in). */
-  locationId: string;
-  lines: { lotId: string; quantity: number }[];
-  note?: string | null;
-}
-
-export interface StockOpResult {
-  opId: string;
-  movements: MovementDto[];
-}
-
-export interface FefoPick {
-  lines: { lotId: string; quantity: number; expiresAt: string | null }[];
-  /** What the location lacks of the quantity asked (0 when it is all there). */
-  missing: number;
-}
-
-/** Sorts lots first-expired-first-out; lots without expiry last. */
-const byExpiry = (a: { expiresAt: Date | null; _id: string }, b: { expiresAt: Date | null; _id: string }) =>
-  (a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) - (b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) ||
-  a._id.localeCompare(b._id);
+export { stockRows, availableAt, type StockQuery, type BalanceDoc } from './balances';
+export { type LotLinesInput, type StockOpResult, type FefoPick } from './transfers';
 
 /** A page whose `total` is a lower bound: exact on the last page, offset + limit + 1 before it. */
 function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
-}
-
-/** The stock list's filters (the export's too: one definition). */
-export type StockQuery = Pick<
-  ListStockQuery,
-  'locationId' | 'itemId' | 'campaignId' | 'includeEmpty' | 'expiringWithinHours' | 'expired'
->;
-
-/**
- * The balances the stock list selects, soonest expiry first. Balances are one per location and
- * lot (lots bucket thousands of donations), a small collection: read the matches, order them in
- * memory.
- */
-export async function stockRows(query: StockQuery): Promise<BalanceDoc[]> {
-  const filter: mongo.Filter<BalanceDoc> = {};
-  if (query.locationId) filter.locationId = query.locationId;
-  if (query.itemId) filter.itemId = query.itemId;
-  if (query.campaignId) filter.campaignId = query.campaignId;
-  if (!query.includeEmpty) filter.onHand = { $gt: 0 };
-  const now = new Date();
-  if (query.expired === true) {
-    filter.expiresAt = { $ne: null, $lte: now };
-  } else if (query.expiringWithinHours !== undefined) {
-    filter.expiresAt = { $ne: null, $lte: new Date(now.getTime() + query.expiringWithinHours * 3_600_000) };
-  }
-  let rows = await balances().find(filter).toArray();
-  // Usable only: no expiry, or one still ahead (a "$or" of null and "$gt" is left to memory).
-  if (query.expired === false) rows = rows.filter((r) => !isExpired(r.expiresAt ?? null, now));
-  return rows.sort(byExpiry);
-}
-
-/** What is available of each lot at a location (0 when it holds none). */
-export async function availableAt(locationId: string, lotIds: string[]): Promise<Map<string, number>> {
-  const docs = await balances()
-    .find({ _id: { $in: lotIds.map((lotId) => balanceId(locationId, lotId)) } })
-    .toArray();
-  return new Map(docs.map((b) => [b.lotId, b.available]));
 }
 
 export function createStockService(events: EventBus) {
@@ -148,24 +69,12 @@ export function createStockService(events: EventBus) {
     events.publish('stock.moved', { kind: op.kind, movements });
   }
 
-  async function balanceAt(locationId: string, lotId: string): Promise<BalanceDoc | null> {
-    return balances().findOne({ _id: balanceId(locationId, lotId) });
-  }
-
   /**
    * What an earlier attempt under this Idempotency-Key (whose operation id is `opId`) did: its
-   * movement once the operation committed, after settling what it left half-done if nobody runs
-   * it any more; null when it changed nothing. 409 while it may still be running elsewhere.
+   * movement and the row as it is now; null when it changed nothing (see earlierRecords).
    */
   async function earlierChange(opId: string, locationId: string, lotId: string): Promise<StockChangeDto | null> {
-    if (!(await settleStockOp(opId))) {
-      throw new ApiError(
-        409,
-        'IDEMPOTENCY_IN_PROGRESS',
-        'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
-      );
-    }
-    const [movement] = await movementsByIds([`${opId}:0`]);
+    const [movement] = await earlierRecords<MovementDoc>(opId);
     if (!movement) return null;
     return { movement: presentMovement(movement), row: presentRow((await balanceAt(locationId, lotId))!) };
   }
@@ -187,36 +96,8 @@ export function createStockService(events: EventBus) {
     return { lot, quantity: base };
   }
 
-  /** Movements of one kind for lines of lots at a location (`sign` -1 for kinds that take away). */
-  async function lotMovements(
-    kind: MovementInput['kind'],
-    sign: 1 | -1,
-    input: LotLinesInput,
-    locationId: string | null,
-    extra: Partial<MovementInput> = {},
-  ): Promise<MovementInput[]> {
-    const lots = await getLots(input.lines.map((l) => l.lotId));
-    return input.lines.map((line) => {
-      if (!Number.isInteger(line.quantity) || line.quantity <= 0) {
-        throw new ApiError(400, 'VALIDATION_FAILED', 'Quantities must be positive integers');
-      }
-      const lot = lots.get(line.lotId)!;
-      return {
-        kind,
-        locationId,
-        itemId: lot.itemId,
-        campaignId: lot.campaignId,
-        lotId: lot.id,
-        expiresAt: lot.expiresAt,
-        quantity: sign * line.quantity,
-        shipmentId: input.shipmentId,
-        note: input.note ?? null,
-        ...extra,
-      };
-    });
-  }
-
   const service = {
+    ...createTransfers(run),
     /** Runs any combination of movements as one operation (e.g. a delivery with a shortfall written off). */
     run,
     onRepaired,
@@ -288,14 +169,17 @@ export function createStockService(events: EventBus) {
       const now = new Date();
       const asOf = now.toISOString();
       // What is on hand past its expiry: the campaign's lots that expired, wherever they are.
+      // (Summed by the database: the campaign's expired lots at every place can be many.)
       const [totals, spoiled] = await Promise.all([
         CampaignTotal.find({ campaignId: campaign.id }).lean(),
         balances()
-          .find({ campaignId: campaign.id, expiresAt: { $ne: null, $lte: now }, onHand: { $gt: 0 } })
+          .aggregate<{ _id: string; onHand: number }>([
+            { $match: { campaignId: campaign.id, expiresAt: { $ne: null, $lte: now }, onHand: { $gt: 0 } } },
+            { $group: { _id: '$itemId', onHand: { $sum: '$onHand' } } },
+          ])
           .toArray(),
       ]);
-      const expired = new Map<string, number>();
-      for (const b of spoiled) expired.set(b.itemId, (expired.get(b.itemId) ?? 0) + b.onHand);
+      const expired = new Map(spoiled.map((s) => [s._id, s.onHand]));
       const byItem = new Map(totals.map((t) => [t.itemId, t]));
       const items = campaign.targets.map((t) =>
         presentProgressItem(t.itemId, t.quantity, byItem.get(t.itemId), expired.get(t.itemId)),
@@ -384,14 +268,7 @@ export function createStockService(events: EventBus) {
         };
       };
       if (options.id) {
-        if (!(await settleStockOp(options.id))) {
-          throw new ApiError(
-            409,
-            'IDEMPOTENCY_IN_PROGRESS',
-            'An earlier attempt with this Idempotency-Key is still being finished; retry shortly',
-          );
-        }
-        const earlier = await movementsOfOp(options.id);
+        const earlier = await earlierRecords<MovementDoc>(options.id);
         if (earlier.length > 0) return answer(earlier.map(presentMovement), new Date());
       }
       return retrying<ExpiredWriteOffDto>(
@@ -527,99 +404,6 @@ export function createStockService(events: EventBus) {
         { message: 'The stock kept changing during the adjustment; count again and retry' },
       );
     },
-
-    /**
-     * Lots to take `quantity` of an item from, first-expired-first-out, skipping expired lots and
-     * what is already reserved. `missing` says how much is not there.
-     */
-    async pickLotsFefo(locationId: string, campaignId: string, itemId: string, quantity: number): Promise<FefoPick> {
-      const now = new Date();
-      const docs = await balances()
-        .find({ locationId, campaignId, itemId, available: { $gt: 0 } })
-        .toArray();
-      const usable = docs.filter((d) => !isExpired(d.expiresAt ?? null, now)).sort(byExpiry);
-      const lines: FefoPick['lines'] = [];
-      let left = quantity;
-      for (const doc of usable) {
-        if (left <= 0) break;
-        const take = Math.min(left, doc.available);
-        lines.push({ lotId: doc.lotId, quantity: take, expiresAt: doc.expiresAt ? doc.expiresAt.toISOString() : null });
-        left -= take;
-      }
-      return { lines, missing: left };
-    },
-
-    /** Reserves lots at the origin for a shipment; expired lots are refused (409), as is a shortfall. */
-    async reserve(actor: Actor, input: LotLinesInput): Promise<StockOpResult> {
-      const movements = await lotMovements('reserved', 1, input, input.locationId);
-      const expired = movements.filter((m) => isExpired(m.expiresAt));
-      if (expired.length > 0) {
-        throw new ApiError(
-          409,
-          'CONFLICT',
-          'Expired lots cannot be reserved',
-          expired.map((m) => ({
-            path: `lots.${m.lotId}`,
-            message: `lot ${m.lotId} expired at ${m.expiresAt!.toISOString()}`,
-            type: 'expired',
-          })),
-        );
-      }
-      return run({ kind: 'reserve', actorId: actor.id, movements });
-    },
-
-    /** Releases a shipment's reservation (cancelled, or lots changed before departure). */
-    async release(actor: Actor, input: LotLinesInput): Promise<StockOpResult> {
-      return run({
-        kind: 'release',
-        actorId: actor.id,
-        movements: await lotMovements('released', -1, input, input.locationId),
-      });
-    },
-
-    /** Takes reserved goods out of the origin's stock: they are in transit. */
-    async dispatch(actor: Actor, input: LotLinesInput): Promise<StockOpResult> {
-      return run({
-        kind: 'dispatch',
-        actorId: actor.id,
-        movements: await lotMovements('dispatched', -1, input, input.locationId),
-      });
-    },
-
-    /** Goods in transit handed over at a distribution point: delivered. */
-    async deliver(actor: Actor, input: LotLinesInput): Promise<StockOpResult> {
-      return run({
-        kind: 'deliver',
-        actorId: actor.id,
-        movements: await lotMovements('delivered', 1, input, input.locationId),
-      });
-    },
-
-    /** Goods in transit entering the destination's stock (a warehouse or collection point). */
-    async transferIn(actor: Actor, input: LotLinesInput): Promise<StockOpResult> {
-      return run({
-        kind: 'transfer_in',
-        actorId: actor.id,
-        movements: await lotMovements('transferred_in', 1, input, input.locationId),
-      });
-    },
-
-    /** Goods in transit that never arrived (a delivery's shortfall): written off with a reason. */
-    async writeOffInTransit(
-      actor: Actor,
-      input: Omit<LotLinesInput, 'locationId'> & { reason: string },
-    ): Promise<StockOpResult> {
-      return run({
-        kind: 'write_off_in_transit',
-        actorId: actor.id,
-        movements: await lotMovements('written_off_in_transit', -1, { ...input, locationId: '' }, null, {
-          reason: input.reason,
-        }),
-      });
-    },
-
-    /** The movements of lines of lots (for composite operations through `run`). */
-    lotMovements,
   };
   return service;
 }

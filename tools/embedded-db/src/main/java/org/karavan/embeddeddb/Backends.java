@@ -100,6 +100,9 @@ final class Backends {
     interface Planned {
         /** True when an index narrows this filter (so that an aggregation's $match may use it). */
         boolean hasPlan(Document query);
+
+        /** How many documents match, read from one index alone, or -1 (see QueryPlanner.exactCount). */
+        int exactCount(Document query);
     }
 
     /** Collections opened while their database opens: their secondary indexes are built once it is open. */
@@ -220,7 +223,9 @@ final class Backends {
             }
             // The same map names as H2Database, so the data files are the library's own.
             String fullName = getFullCollectionNamespace(name);
-            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName);
+            // Documents as BSON (DocumentDataType), keys as the library stores them.
+            MVMap<Object, Document> dataMap = store.openMap("databases." + fullName,
+                new MVMap.Builder<Object, Document>().valueType(new DocumentDataType()));
             MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
             return new IndexedH2Collection(this, name, options, dataMap, metaMap, cursorRegistry);
         }
@@ -315,6 +320,11 @@ final class Backends {
         @Override
         public synchronized boolean hasPlan(Document query) {
             return Backends.hasPlan(getIndexes(), query);
+        }
+
+        @Override
+        public synchronized int exactCount(Document query) {
+            return QueryPlanner.exactCount(getIndexes(), query);
         }
 
         @Override
@@ -461,6 +471,11 @@ final class Backends {
         @Override
         public synchronized boolean hasPlan(Document query) {
             return Backends.hasPlan(getIndexes(), query);
+        }
+
+        @Override
+        public synchronized int exactCount(Document query) {
+            return QueryPlanner.exactCount(getIndexes(), query);
         }
 
         @Override

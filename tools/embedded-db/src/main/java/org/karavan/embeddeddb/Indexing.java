@@ -193,7 +193,10 @@ final class Indexing {
         }
         String collectionName = String.valueOf(query.get("aggregate"));
         MongoCollection<P> collection = database.collection(collectionName);
-        if (!(collection instanceof Backends.Planned planned) || !planned.hasPlan(match)) return null;
+        if (!(collection instanceof Backends.Planned planned)) return null;
+        Document counted = count(database, planned, collectionName, match, stages);
+        if (counted != null) return counted;
+        if (!planned.hasPlan(match)) return null;
         Document orderBy = null;
         int limit = 0;
         if (stages.size() > 2 && stages.get(1) instanceof Document s && s.size() == 1 && s.get("$sort") instanceof Document sort
@@ -229,6 +232,48 @@ final class Indexing {
         cursor.put("id", 0L);
         cursor.put("ns", database.namespace(collectionName));
         cursor.put("firstBatch", result);
+        Document response = new Document("cursor", cursor);
+        response.put("ok", 1.0);
+        return response;
+    }
+
+    /**
+     * The driver's {@code countDocuments}: {@code [$match, ($skip), ($limit), $group {_id: 1, n: {$sum: 1}}]},
+     * answered from an index alone when it counts the filter exactly (QueryPlanner.exactCount);
+     * else null.
+     */
+    private static <P> Document count(IndexedDatabase<P> database, Backends.Planned planned, String collectionName,
+                                      Document match, List<?> stages) {
+        if (stages.size() < 2 || stages.size() > 4) return null;
+        long skip = 0;
+        long limit = -1;
+        for (int i = 1; i < stages.size() - 1; i++) {
+            if (!(stages.get(i) instanceof Document stage) || stage.size() != 1) return null;
+            if (stage.get("$skip") instanceof Number n && limit < 0) skip = n.longValue();
+            else if (stage.get("$limit") instanceof Number n) limit = n.longValue();
+            else return null;
+        }
+        if (!(stages.get(stages.size() - 1) instanceof Document last) || last.size() != 1
+            || !(last.get("$group") instanceof Document group) || group.size() != 2
+            || !(group.get("_id") instanceof Number id) || id.intValue() != 1
+            || !(group.get("n") instanceof Document sum) || sum.size() != 1
+            || !(sum.get("$sum") instanceof Number one) || one.intValue() != 1) {
+            return null;
+        }
+        int exact = planned.exactCount(match);
+        if (exact < 0) return null;
+        long n = Math.max(0, exact - skip);
+        if (limit >= 0) n = Math.min(n, limit);
+        List<Document> batch = new ArrayList<>();
+        if (n > 0) {
+            Document row = new Document("_id", 1);
+            row.put("n", n <= Integer.MAX_VALUE ? (Object) (int) n : (Object) n);
+            batch.add(row);
+        }
+        Document cursor = new Document();
+        cursor.put("id", 0L);
+        cursor.put("ns", database.namespace(collectionName));
+        cursor.put("firstBatch", batch);
         Document response = new Document("cursor", cursor);
         response.put("ok", 1.0);
         return response;

@@ -319,6 +319,73 @@ final class QueryPlanner {
         return collected;
     }
 
+    private static final Set<String> RANGE_OPERATORS = Set.of("$gt", "$gte", "$lt", "$lte");
+
+    /**
+     * True when an index answers this condition exactly as MongoDB matches it: a plain value,
+     * {@code $eq} of one or {@code $in} of plain values, or a range of plain values of one type
+     * (at most one lower and one upper bound).
+     */
+    private static boolean isExact(Object value) {
+        if (isPlainValue(value)) return true;
+        if (!(value instanceof Document spec) || spec.isEmpty()) return false;
+        if (spec.size() == 1 && spec.containsKey("$eq")) return isPlainValue(spec.get("$eq"));
+        if (spec.size() == 1 && spec.get("$in") instanceof List<?> list) {
+            if (list.isEmpty()) return false;
+            for (Object v : list) if (!isPlainValue(v)) return false;
+            return true;
+        }
+        int ranks = -1;
+        for (Map.Entry<String, Object> op : spec.entrySet()) {
+            if (!RANGE_OPERATORS.contains(op.getKey()) || !isPlainValue(op.getValue())) return false;
+            int rank = SecondaryIndex.rank(normalize(op.getValue()));
+            if (rank < 0 || (ranks >= 0 && rank != ranks)) return false;
+            ranks = rank;
+        }
+        return !(spec.containsKey("$gt") && spec.containsKey("$gte")) && !(spec.containsKey("$lt") && spec.containsKey("$lte"));
+    }
+
+    /**
+     * How many documents match the filter, read from one index alone without fetching a document,
+     * or -1. Only when every field of the filter is a condition the index answers exactly
+     * ({@link #isExact}): equality on its leading keys, then at most a range on the next key, on
+     * keys under which no array was indexed (so each matching document is one position).
+     */
+    static <P> int exactCount(List<Index<P>> indexes, Document query) {
+        if (query.isEmpty()) return -1;
+        for (Map.Entry<String, Object> entry : query.entrySet()) {
+            if (entry.getKey().startsWith("$") || !isExact(entry.getValue())) return -1;
+        }
+        Map<String, Condition> conditions = conditions(query);
+        if (conditions.size() != query.size()) return -1;
+        for (Index<P> index : indexes) {
+            if (!(index instanceof SecondaryIndex<P> secondary) || !secondary.isBuilt() || secondary.sparse()) continue;
+            Shape<P> shape = shape(secondary, conditions);
+            if (shape == null) continue;
+            int used = shape.equal() + (shape.range() != null ? 1 : 0);
+            if (used != conditions.size()) continue;
+            boolean multikey = false;
+            for (int i = 0; i < used; i++) multikey |= secondary.isMultikey(i);
+            if (multikey) continue;
+            // The tree bounds are inclusive (a superset for queries, which match every candidate):
+            // entries equal to an exclusive bound of the range are left out here.
+            Condition range = shape.range();
+            int count = 0;
+            for (Object[][] b : bounds(shape, conditions)) {
+                for (Map.Entry<Object[], Object> entry : secondary.range(b[0], b[1]).entrySet()) {
+                    if (range != null) {
+                        Object value = entry.getKey()[shape.equal()];
+                        if (range.lower != null && range.lowerExclusive && SecondaryIndex.compareValues(value, range.lower) == 0) continue;
+                        if (range.upper != null && range.upperExclusive && SecondaryIndex.compareValues(value, range.upper) == 0) continue;
+                    }
+                    for (P ignored : secondary.positions(entry.getValue())) count++;
+                }
+            }
+            return count;
+        }
+        return -1;
+    }
+
     /** True when a secondary index narrows the filter (without a sort). */
     static <P> boolean narrows(List<Index<P>> indexes, Document query) {
         Map<String, Condition> conditions = conditions(query);
