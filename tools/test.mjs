@@ -42,4 +42,8 @@ if (missing.length > 0) {
 }
 
 if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
-process.exit(run(process.execPath, ['node_modules/jest/bin/jest.js', ...process.argv.slice(2)]));
+// Two test files at a time: most of a browser or server test is waiting (on Chromium, the
+// database, a socket), so two overlap well even on 2 cores (Jest's default would be one).
+const args = process.argv.slice(2);
+const workers = args.some((arg) => /^(--maxWorkers|-w|--runInBand|-i)\b/.test(arg)) ? [] : ['--maxWorkers=2'];
+process.exit(run(process.execPath, ['node_modules/jest/bin/jest.js', ...workers, ...args]));
