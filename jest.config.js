@@ -11,6 +11,7 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   transform,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
+  testSequencer: '<rootDir>/tests/support/sequencer.mjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {

@@ -8,7 +8,7 @@
 // (FUZZ_ROLE_MAX_EXAMPLES, default 10): what a role may not do must be a documented 403, never a
 // 5xx or an undocumented answer. FUZZ_ROLES picks the roles (default organiser,coordinator,driver).
 //
-// Environment: FUZZ_MAX_EXAMPLES (cases per operation and phase, default 100), FUZZ_SEED,
+// Environment: FUZZ_MAX_EXAMPLES (cases per operation and phase, default 50), FUZZ_SEED,
 // SCHEMATHESIS (path of the `schemathesis` executable; default .cache/fuzz-venv, made with pip
 // from tools/fuzz/requirements.txt when missing).
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const VENV = path.join(ROOT, '.cache', 'fuzz-venv');
 const MAIN = path.join(ROOT, 'server', 'dist', 'main.js');
 const REPORT_DIR = path.join(ROOT, '.cache', 'fuzz-report');
-const MAX_EXAMPLES = process.env.FUZZ_MAX_EXAMPLES ?? '100';
+const MAX_EXAMPLES = process.env.FUZZ_MAX_EXAMPLES ?? '50';
 const ROLE_MAX_EXAMPLES = process.env.FUZZ_ROLE_MAX_EXAMPLES ?? '10';
 const ROLES = (process.env.FUZZ_ROLES ?? 'organiser,coordinator,driver').split(',').map((r) => r.trim());
 
