@@ -112,6 +112,9 @@ test('When a donation is recorded through the API, then the dashboard shows it w
   await waitForCell('usable', '1024');
   await page.locator('[data-testid="feed"] li[data-kind="donation"]').first().waitFor();
   expect(await page.locator('[data-testid="feed"]').textContent()).toContain('Пожертвование');
+  expect(await page.locator('[data-testid="feed"] li[data-kind="donation"]').first().textContent()).toContain(
+    scene.origin.name.ru,
+  );
   // The chart counts it in its hour.
   await page.getByText('Всего пожертвований за 48 ч: 1').first().waitFor();
   // The stock of the origin shows the lots.
@@ -144,6 +147,8 @@ test('When a truck departs and reaches the border, then the list, the map and th
   const row = page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"]`);
   await page.locator(`[data-testid="shipments"] tr[data-shipment="${shipment.id}"][data-status="departed"]`).waitFor();
   expect(await row.textContent()).toContain('01KG777AAA');
+  // Where from and where to, in the viewer's language (not "[object Object]").
+  expect(await row.textContent()).toContain(`${scene.origin.name.ru} → ${scene.destination.name.ru}`);
   await page.locator('[data-testid="feed"]').getByText('Машина 01KG777AAA выехала').waitFor();
   // The map: the truck, its route and the checkpoint on a plain background (no tile server here).
   await page.getByTestId('tiles-offline').waitFor();

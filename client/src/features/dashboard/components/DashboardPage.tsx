@@ -247,6 +247,7 @@ const ShipmentList = memo(function ShipmentList({
   now: number;
 }) {
   const { t } = useTranslation('dashboard');
+  const localize = useLocalize();
   const sorted = [...shipments].sort(
     (a, b) => (a.lastHeardAt ?? '').localeCompare(b.lastHeardAt ?? '') || a.id.localeCompare(b.id),
   );
@@ -270,8 +271,8 @@ const ShipmentList = memo(function ShipmentList({
                 <Table.Td>{shipment.vehicle?.plate ?? shipment.id.slice(-6)}</Table.Td>
                 <Table.Td>
                   {t('route', {
-                    from: locations.get(shipment.originId)?.name ?? '?',
-                    to: locations.get(shipment.destinationId)?.name ?? '?',
+                    from: localize(locations.get(shipment.originId)?.name) || '?',
+                    to: localize(locations.get(shipment.destinationId)?.name) || '?',
                   })}
                 </Table.Td>
                 <Table.Td>
@@ -332,6 +333,7 @@ const FeedLine = memo(function FeedLine({
 }) {
   const { t } = useTranslation('dashboard');
   const name = useItemName();
+  const localize = useLocalize();
   const units = useUnitLabel();
   const quantity = (itemId: string, count: number) => {
     const item = items.get(itemId);
@@ -341,7 +343,7 @@ const FeedLine = memo(function FeedLine({
   if (entry.kind === 'donation') {
     text = t('event.donation', {
       what: entry.donation.lines.map((line) => quantity(line.itemId, line.quantity)).join(', '),
-      where: locations.get(entry.donation.locationId)?.name ?? '?',
+      where: localize(locations.get(entry.donation.locationId)?.name) || '?',
     });
   } else if (entry.kind === 'shipment') {
     const key = (['departed', 'at_checkpoint', 'arrived', 'delivered', 'cancelled'] as const).find(
@@ -351,7 +353,7 @@ const FeedLine = memo(function FeedLine({
     text = key ? t(`event.${key}`, { name: truck }) : `${truck}: ${t(`status.${entry.shipment.status}`)}`;
   } else if (entry.kind === 'expiring') {
     const what = quantity(entry.row.itemId, entry.row.onHand);
-    const where = locations.get(entry.row.locationId)?.name ?? '?';
+    const where = localize(locations.get(entry.row.locationId)?.name) || '?';
     text =
       entry.hoursLeft <= 0
         ? t('event.expired', { what, where })
