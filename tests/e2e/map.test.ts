@@ -186,8 +186,16 @@ test('When many trucks are close together, then they are all in view, grouped or
   await page.locator('.dashboard-truck, .truck-cluster').first().waitFor();
   // Clusters settle (markercluster marks the map pane while it animates).
   await page.waitForFunction(() => document.querySelector('.leaflet-cluster-anim') === null);
-  // The labels (tooltips) are laid out once the markers are placed.
-  await page.locator('.dashboard-map .leaflet-tooltip.truck-label').first().waitFor();
+  // The labels (tooltips) are laid out once the markers are placed; those that would cover
+  // another are hidden, so wait for any one to show, not for the first in the page.
+  await page.waitForFunction(
+    () =>
+      Array.from(document.querySelectorAll<HTMLElement>('.dashboard-map .leaflet-tooltip.truck-label')).some(
+        (label) => getComputedStyle(label).visibility === 'visible',
+      ),
+    undefined,
+    { timeout: 30_000 },
+  );
 
   expect(await everythingInView()).toBe(true);
   const labels = await visibleLabels();
