@@ -99,17 +99,6 @@ async function everythingInView(): Promise<boolean> {
 }
 
 /** The truck labels that can be seen, with their boxes. */
-async function visibleLabels(): Promise<{ text: string; left: number; right: number; top: number; bottom: number }[]> {
-  return page.locator('.dashboard-map').evaluate((map) =>
-    Array.from(map.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label'))
-      .filter((label) => getComputedStyle(label).visibility === 'visible')
-      .map((label) => {
-        const r = label.getBoundingClientRect();
-        return { text: label.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-      }),
-  );
-}
-
 test('When MAP_TILE_URL points at a tile server, then the dashboard map asks it for tiles, shows them and the CSP lets them in', async () => {
   tiles = await startTileServer();
   app = await startTestApp({ MAP_TILE_URL: tiles.template, MAP_TILE_ATTRIBUTION: '© Test tiles' });
@@ -186,20 +175,36 @@ test('When many trucks are close together, then they are all in view, grouped or
   await page.locator('.dashboard-truck, .truck-cluster').first().waitFor();
   // Clusters settle (markercluster marks the map pane while it animates).
   await page.waitForFunction(() => document.querySelector('.leaflet-cluster-anim') === null);
-  // The labels (tooltips) are laid out once the markers are placed; those that would cover
-  // another are hidden, so wait for any one to show, not for the first in the page.
-  await page.waitForFunction(
-    () =>
-      Array.from(document.querySelectorAll<HTMLElement>('.dashboard-map .leaflet-tooltip.truck-label')).some(
-        (label) => getComputedStyle(label).visibility === 'visible',
-      ),
-    undefined,
-    { timeout: 30_000 },
-  );
+  // The labels (tooltips) are laid out once the markers are placed, and laid out again when a
+  // live update redraws a truck (its marker leaves its group and comes back). So the map is read
+  // in one snapshot, taken once it has settled: no group animating, every truck shown as a
+  // marker or counted in a group, and at least one label showing (those that would cover another
+  // are hidden).
+  const snapshot = await page
+    .waitForFunction(
+      (trucks) => {
+        const map = document.querySelector<HTMLElement>('.dashboard-map');
+        if (!map || map.querySelector('.leaflet-cluster-anim')) return null;
+        const markers = map.querySelectorAll('.dashboard-truck').length;
+        const grouped = Array.from(map.querySelectorAll('.truck-cluster')).reduce(
+          (sum, cluster) => sum + Number(cluster.textContent?.match(/\d+/)?.[0] ?? 0),
+          0,
+        );
+        const labels = Array.from(map.querySelectorAll<HTMLElement>('.leaflet-tooltip.truck-label'))
+          .filter((label) => getComputedStyle(label).visibility === 'visible')
+          .map((label) => {
+            const r = label.getBoundingClientRect();
+            return { text: label.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+          });
+        return markers + grouped === trucks && labels.length > 0 ? { markers, grouped, labels } : null;
+      },
+      plates.length,
+      { timeout: 30_000 },
+    )
+    .then((handle) => handle.jsonValue());
 
   expect(await everythingInView()).toBe(true);
-  const labels = await visibleLabels();
-  expect(labels.length).toBeGreaterThan(0);
+  const { labels, markers, grouped } = snapshot!;
   for (const [i, a] of labels.entries())
     for (const b of labels.slice(i + 1))
       expect([a.text, b.text, a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom]).toEqual([
@@ -208,12 +213,6 @@ test('When many trucks are close together, then they are all in view, grouped or
         false,
       ]);
   // Every truck is on the map: as a marker of its own, or counted in a group.
-  const markers = await page.locator('.dashboard-truck').count();
-  const grouped = await page
-    .locator('.truck-cluster')
-    .evaluateAll((clusters) =>
-      clusters.reduce((sum, cluster) => sum + Number(cluster.textContent?.match(/\d+/)?.[0]), 0),
-    );
   expect(markers + grouped).toBe(plates.length);
   expect(grouped).toBeGreaterThanOrEqual(2); // the two at the border at least
 
