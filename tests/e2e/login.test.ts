@@ -67,6 +67,29 @@ test('When a user whose password must be changed signs in, then they choose a ne
   await expect(login(app.url, user.email, newPassword)).resolves.toMatchObject({ user: { mustChangePassword: false } });
 });
 
+test('When a phone opens Karavan on a slow link, then the loading screen gives way to the app without the page jumping', async () => {
+  // Every layout shift from the first paint on (Lighthouse counts their sum; 0.1 is its limit).
+  await page.addInitScript(() => {
+    const shifts: number[] = [];
+    (window as unknown as { shifts: number[] }).shifts = shifts;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) shifts.push((entry as unknown as { value: number }).value);
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  // The bundle arrives late, as on a slow link, so the loading screen is painted first.
+  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await route.continue();
+  });
+
+  await page.goto('/', { waitUntil: 'commit' });
+  await page.getByTestId('boot').waitFor();
+  await page.getByRole('heading', { name: 'Вход' }).waitFor();
+  await page.waitForTimeout(500);
+  const shifts = await page.evaluate(() => (window as unknown as { shifts: number[] }).shifts);
+  expect(shifts.reduce((sum, value) => sum + value, 0)).toBeLessThan(0.05);
+});
+
 test('When the new passwords do not match, then the form says so and the password stays unchanged', async () => {
   const { user, password } = await createUser({ role: 'driver', mustChangePassword: true });
 
