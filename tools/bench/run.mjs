@@ -50,6 +50,7 @@ async function main() {
   const { connectOptions, ensureIndexes } = require('../../server/dist/db/database.js');
   const { hashPassword } = require('../../server/dist/lib/passwords.js');
   const { User } = require('../../server/dist/users/users.model.js');
+  const { SOCKETS_PER_USER_MAX } = require('@karavan/shared');
   const { ShipmentUpdate, Shipment } = require('../../server/dist/shipments/shipments.model.js');
 
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -107,6 +108,33 @@ async function main() {
       password: 'bench password',
     });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    // The dashboards of case 5: one user holds at most SOCKETS_PER_USER_MAX sockets (the oldest
+    // beyond that are closed), so the sockets are spread over enough organisers, as many people's
+    // dashboards would be; each signs in through the API.
+    const viewerCount = Math.ceil(Math.max(SOCKETS, MANY_SOCKETS) / SOCKETS_PER_USER_MAX);
+    const viewerHash = await hashPassword('bench password');
+    await User.insertMany(
+      Array.from({ length: viewerCount }, (_, i) => ({
+        email: `viewer${i}@karavan.local`,
+        name: `Viewer ${i}`,
+        role: 'organiser',
+        mustChangePassword: false,
+        passwordHash: viewerHash,
+      })),
+    );
+    const viewerTokens = [];
+    for (let i = 0; i < viewerCount; i += 8) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(8, viewerCount - i) }, (_, j) =>
+          api(base, 'POST', '/api/auth/login', null, {
+            email: `viewer${i + j}@karavan.local`,
+            password: 'bench password',
+          }),
+        ),
+      );
+      viewerTokens.push(...batch.map((answer) => answer.accessToken));
+    }
+    say(`${viewerCount} dashboard users signed in (${SOCKETS_PER_USER_MAX} sockets each at most)`);
 
     // The catalogue and shipments on the road, through the API.
     const item = await api(base, 'POST', '/api/items', token, {
@@ -367,18 +395,25 @@ async function main() {
       await askAll({ reset: true });
       const before = server ? await server.probe({ gc: true }) : null;
       const t0 = Date.now();
+      // Each worker's sockets use users of their own, at most SOCKETS_PER_USER_MAX sockets each.
+      const counts = workers.map(
+        (_, i) => Math.floor(sockets / workers.length) + (i < sockets % workers.length ? 1 : 0),
+      );
+      let firstUser = 0;
       const opened = await Promise.all(
-        workers.map((w, i) =>
-          ask(w, {
+        workers.map((w, i) => {
+          const users = Math.ceil(counts[i] / SOCKETS_PER_USER_MAX);
+          const tokens = viewerTokens.slice(firstUser, (firstUser += users));
+          return ask(w, {
             open: {
               url,
-              token,
-              count: Math.floor(sockets / workers.length) + (i < sockets % workers.length ? 1 : 0),
+              tokens,
+              count: counts[i],
               room: 'dashboard',
               event: 'shipment.updated',
             },
-          }),
-        ),
+          });
+        }),
       );
       const connected = opened.reduce((s, o) => s + o.opened, 0);
       const refused = opened.reduce((s, o) => s + o.failed, 0);

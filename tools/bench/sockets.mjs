@@ -2,7 +2,7 @@
 // clients use more than one core: real socket.io-client connections (WebSocket, as browsers on a
 // good network end up), each subscribed to one room, recording when each event arrives.
 // Messages from the parent:
-//   { open: { url, token, count, room, event } } -> { opened, failed }
+//   { open: { url, tokens, count, room, event } } -> { opened, failed } (socket k uses tokens[k % length])
 //   { count: true }                              -> { received }
 //   { report: { acks: { [id]: ms } } }           -> { latencies: number[], lost, duplicates }
 //   { close: true }                              -> { closed }
@@ -20,13 +20,14 @@ let received = 0;
 /** Sockets whose subscription was accepted: each must get every event. */
 let subscribed = 0;
 
-async function open({ url, token, count, room, event }) {
+async function open({ url, tokens, count, room, event }) {
   let opened = 0;
   let failed = 0;
+  let next = 0;
   const one = () =>
     new Promise((resolve) => {
       const socket = connect(url, {
-        auth: { token },
+        auth: { token: tokens[next++ % tokens.length] },
         transports: ['websocket'],
         reconnection: false,
         forceNew: true,
