@@ -3,11 +3,13 @@
 // `node --cpu-prof`, loads one route with autocannon, stops the server (which writes the
 // profile) and prints the functions with the most self time, and the packages/files they are in.
 //   node tools/bench/profile.mjs [path] [seconds]      e.g. node tools/bench/profile.mjs /healthz 10
+//   node tools/bench/profile.mjs updates [seconds]     status updates on shipments on the road (case 3)
 // The .cpuprofile is kept under .cache/profiles/ (open it in Chrome DevTools or speedscope).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT, api, load, startDatabase, startKaravan } from './lib.mjs';
+import { createLanes, departedShipments } from './lanes.mjs';
 
 const require = createRequire(import.meta.url);
 const mongoose = require('mongoose');
@@ -38,16 +40,67 @@ try {
     email: 'bench@karavan.local',
     password: 'bench password',
   });
-  const r = await load({
-    url: `${base}${route}`,
-    headers: { authorization: `Bearer ${accessToken}` },
-    duration: seconds,
-  });
+  const r =
+    route === 'updates'
+      ? await loadUpdates(base, accessToken)
+      : await load({
+          url: `${base}${route}`,
+          headers: { authorization: `Bearer ${accessToken}` },
+          duration: seconds,
+        });
   console.log(`${route}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
 } finally {
   await karavan.stop();
   await mongoose.disconnect();
   await db.stop();
+}
+
+/** Case 3 of `npm run bench`: status updates, one lane per connection, each a valid next step. */
+async function loadUpdates(base, token) {
+  const item = await api(base, 'POST', '/api/items', token, { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' });
+  const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
+  const [origin, checkpoint, destination] = await Promise.all([
+    place('Бишкек', 'collection_point'),
+    place('Кордай', 'checkpoint'),
+    place('Алматы', 'distribution_point'),
+  ]);
+  const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
+  await api(base, 'POST', '/api/donations', token, {
+    campaignId: campaign.id,
+    locationId: origin.id,
+    lines: [{ itemId: item.id, quantity: 5000 }],
+  });
+  const ids = await departedShipments(
+    base,
+    token,
+    {
+      campaignId: campaign.id,
+      originId: origin.id,
+      destinationId: destination.id,
+      checkpointId: checkpoint.id,
+      itemId: item.id,
+    },
+    200,
+  );
+  const lanes = createLanes(ids);
+  return load({
+    url: base,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    duration: seconds,
+    requests: [
+      {
+        setupRequest(req, context) {
+          const { lane, shipmentId, body } = lanes.next();
+          context.lane = lane;
+          return { ...req, path: `/api/shipments/${shipmentId}/updates`, body: JSON.stringify(body) };
+        },
+        onResponse(status, _body, context) {
+          lanes.done(context.lane, status >= 200 && status < 300);
+        },
+      },
+    ],
+  });
 }
 
 const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
