@@ -5,7 +5,7 @@ import { createAsyncStoragePersister } from '@tanstack/query-async-storage-persi
 import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { BrowserRouter } from 'react-router';
 import './ui/mantine-styles';
-import './i18n';
+import { languageReady } from './i18n';
 import './styles.css';
 import './ui/karavan.css';
 import { App } from './App';
@@ -27,28 +27,31 @@ const persister = createAsyncStoragePersister({ storage: idbKeyValue(), key: 'ka
 // The first render is a transition: React renders it in slices of a few milliseconds and lets the
 // phone's browser paint and take taps in between, instead of one long task (which Lighthouse
 // counts as blocking time on a mid-range phone). The loading screen stays until it is done.
+// It waits for the messages of the browser's language when that is not Russian (a file of its own).
 const root = createRoot(document.getElementById('root')!);
-startTransition(() =>
-  root.render(
-    <StrictMode>
-      <MantineProvider theme={theme} defaultColorScheme="light">
-        <PersistQueryClientProvider
-          client={queryClient}
-          persistOptions={{
-            persister,
-            maxAge: 24 * 60 * 60_000,
-            buster: 'v1',
-            dehydrateOptions: {
-              shouldDehydrateQuery: (query) =>
-                query.state.status === 'success' && PERSISTED.has(String(query.queryKey[0])),
-            },
-          }}
-        >
-          <BrowserRouter>
-            <App />
-          </BrowserRouter>
-        </PersistQueryClientProvider>
-      </MantineProvider>
-    </StrictMode>,
+void languageReady.finally(() =>
+  startTransition(() =>
+    root.render(
+      <StrictMode>
+        <MantineProvider theme={theme} defaultColorScheme="light">
+          <PersistQueryClientProvider
+            client={queryClient}
+            persistOptions={{
+              persister,
+              maxAge: 24 * 60 * 60_000,
+              buster: 'v1',
+              dehydrateOptions: {
+                shouldDehydrateQuery: (query) =>
+                  query.state.status === 'success' && PERSISTED.has(String(query.queryKey[0])),
+              },
+            }}
+          >
+            <BrowserRouter>
+              <App />
+            </BrowserRouter>
+          </PersistQueryClientProvider>
+        </MantineProvider>
+      </StrictMode>,
+    ),
   ),
 );

@@ -1,19 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { LOCALES, type Locale } from '@karavan/shared';
-import en from './en.json';
-import kk from './kk.json';
-import ky from './ky.json';
-import ru from './ru.json';
-import dashboardEn from '../features/dashboard/i18n/en.json';
-import dashboardKk from '../features/dashboard/i18n/kk.json';
-import dashboardKy from '../features/dashboard/i18n/ky.json';
-import dashboardRu from '../features/dashboard/i18n/ru.json';
-import needsEn from '../features/needs/i18n/en.json';
-import needsKk from '../features/needs/i18n/kk.json';
-import needsKy from '../features/needs/i18n/ky.json';
-import needsRu from '../features/needs/i18n/ru.json';
-import { workbenchMessages } from './workbench';
+import russian from './messages.ru';
 
 /** Russian first (the default), English, Kyrgyz, Kazakh; i18n.test.ts checks that each has every key. */
 export const LANGUAGES = LOCALES;
@@ -33,21 +21,48 @@ function showLanguage(language: string): void {
 
 i18n.on('languageChanged', showLanguage);
 
+/** Russian is in the app's bundle; each other language is a file of its own, loaded when chosen. */
+const LOADERS: Record<Exclude<Language, 'ru'>, () => Promise<{ default: Record<string, object> }>> = {
+  en: () => import('./messages.en'),
+  ky: () => import('./messages.ky'),
+  kk: () => import('./messages.kk'),
+};
+
+async function load(language: Language): Promise<void> {
+  if (language === 'ru' || i18n.hasResourceBundle(language, 'translation')) return;
+  const { default: messages } = await LOADERS[language]();
+  for (const [namespace, resources] of Object.entries(messages)) {
+    i18n.addResourceBundle(language, namespace, resources, true, true);
+  }
+}
+
 void i18n.use(initReactI18next).init({
-  resources: {
-    ru: { translation: { ...ru, ...workbenchMessages.ru }, dashboard: dashboardRu, needs: needsRu },
-    en: { translation: { ...en, ...workbenchMessages.en }, dashboard: dashboardEn, needs: needsEn },
-    ky: { translation: { ...ky, ...workbenchMessages.ky }, dashboard: dashboardKy, needs: needsKy },
-    kk: { translation: { ...kk, ...workbenchMessages.kk }, dashboard: dashboardKk, needs: needsKk },
-  },
-  lng: storedLanguage(),
+  resources: { ru: russian },
+  partialBundledLanguages: true,
+  lng: 'ru',
   fallbackLng: 'ru',
-  initAsync: false, // resources are bundled: be ready before the first render
+  initAsync: false, // Russian is bundled: ready before the first render
   interpolation: { escapeValue: false }, // React escapes what it renders
 });
 
-/** Switches the interface language and remembers the choice in this browser. */
-export function setLanguage(language: Language): void {
+/** The last language asked for: a slower load of an earlier choice does not override it. */
+let wanted: Language = 'ru';
+
+/** Switches the interface language and remembers the choice in this browser (once its messages are loaded). */
+export async function setLanguage(language: Language): Promise<void> {
   localStorage.setItem(STORAGE_KEY, language);
-  void i18n.changeLanguage(language);
+  await show(language);
 }
+
+async function show(language: Language): Promise<void> {
+  wanted = language;
+  try {
+    await load(language);
+  } catch {
+    return; // not reachable (offline before the app was ever cached whole): Russian stays
+  }
+  if (wanted === language && i18n.language !== language) await i18n.changeLanguage(language);
+}
+
+/** Resolves when the interface is in this browser's language (the app's first render waits for it). */
+export const languageReady: Promise<void> = show(storedLanguage());

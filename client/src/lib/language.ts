@@ -13,7 +13,7 @@ const isLanguage = (value: unknown): value is Language => LANGUAGES.some((langua
 
 /** The language switch: shows the language at once and, when signed in, keeps it in the profile. */
 export function chooseLanguage(language: Language): void {
-  setLanguage(language);
+  void setLanguage(language);
   const session = getSession();
   if (session.status !== 'signedIn' || session.user.locale === language) {
     localStorage.removeItem(UNSAVED_KEY);
@@ -56,7 +56,7 @@ export function followProfileLanguage(): void {
       return;
     }
     localStorage.removeItem(UNSAVED_KEY);
-    if (isLanguage(user.locale) && user.locale !== i18n.language) setLanguage(user.locale);
+    if (isLanguage(user.locale) && user.locale !== i18n.language) void setLanguage(user.locale);
   };
   onSessionChange(follow);
   follow();

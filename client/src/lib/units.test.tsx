@@ -1,8 +1,7 @@
 /** @jest-environment jsdom */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { act, renderHook } from '@testing-library/react';
-import i18n from 'i18next';
-import '../i18n';
+import { setLanguage, type Language } from '../i18n';
 import { useUnitLabel } from './units';
 
 const milk = {
@@ -14,11 +13,11 @@ const milk = {
 };
 const plain = (text: string) => text.replace(/\s/g, ' ');
 
-async function inLanguage(language: string) {
-  await act(async () => void (await i18n.changeLanguage(language)));
+async function inLanguage(language: Language) {
+  await act(() => setLanguage(language));
 }
 
-afterAll(() => i18n.changeLanguage('ru'));
+afterAll(() => setLanguage('ru'));
 
 describe('quantities with their units', () => {
   test('When the interface is in Russian, then units take the plural form the number asks for', async () => {

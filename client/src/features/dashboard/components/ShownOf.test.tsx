@@ -27,14 +27,14 @@ const show = (shown: number, total: number) =>
     </MantineProvider>,
   );
 
-test('When the board holds only the first lots of a big drive, then it says how many of how many, in the viewer language', () => {
-  act(() => setLanguage('ru'));
+test('When the board holds only the first lots of a big drive, then it says how many of how many, in the viewer language', async () => {
+  await act(() => setLanguage('ru'));
   show(200, 930);
   expect(screen.getByTestId('stock-shown-of').textContent).toBe(
     'Показаны первые 200 из 930: сначала с ближайшим сроком годности',
   );
   cleanup();
-  act(() => setLanguage('en'));
+  await act(() => setLanguage('en'));
   show(200, 930);
   expect(screen.getByTestId('stock-shown-of').textContent).toBe('Showing the first 200 of 930: soonest expiry first');
 });
