@@ -1,13 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import compression from 'compression';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
-import { pinoHttp } from 'pino-http';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
 import { databaseConnected, pingDatabase } from './db/database';
@@ -17,7 +15,8 @@ import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
 import { createEventBus, type EventBus } from './lib/events';
 import { createIdempotency } from './lib/idempotency';
 import { deriveKey } from './lib/secrets';
-import { redactUrl, type Logger } from './lib/logger';
+import type { Logger } from './lib/logger';
+import { requestLog } from './lib/request-log';
 import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
@@ -69,9 +68,6 @@ export interface Karavan {
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
-
-/** A client's X-Request-Id is taken only in this strict form; anything else gets a fresh UUID. */
-const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 /** Builds the HTTP app, Socket.io and every component on an open database connection. */
 export function createKaravan(options: KaravanOptions): Karavan {
@@ -161,30 +157,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Every line logged for a request carries `reqId`; the completion line says what happened.
-      quietReqLogger: true,
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }));
   app.use(
     cors({

@@ -11,7 +11,7 @@ export interface LoggerOptions {
 /**
  * In a terminal (`npm start` by hand): one short line per event, e.g.
  * `09:12:03 INFO  GET /api/users 200 12ms`. Elsewhere (a service manager, a container, a pipe):
- * JSON lines on stdout; every request-scoped line carries `reqId` (see pino-http in app.ts).
+ * JSON lines on stdout; every request-scoped line carries `reqId` (see lib/request-log.ts).
  */
 export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? (destination === undefined && process.stdout.isTTY === true);
