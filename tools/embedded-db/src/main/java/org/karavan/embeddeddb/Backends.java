@@ -4,6 +4,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -29,6 +30,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.channel.Channel;
 
 /**
@@ -48,8 +50,9 @@ import io.netty.channel.Channel;
  * and the whole filter is then matched on it as before: the same results without the scan.
  *
  * <p>Secondary (non-unique) indexes: the library ignores them; here they are {@link SecondaryIndex}es,
- * kept in memory, rebuilt from the documents when the database opens (one pass per collection) and
- * read by {@link QueryPlanner}. {@link Indexing} does the database's side: createIndexes and
+ * stored in the same MVStore as the documents (in memory for the memory backend), checked when the
+ * database opens and built again from the documents (one pass per collection) only when the check
+ * fails, and read by {@link QueryPlanner}. {@link Indexing} does the database's side: createIndexes and
  * dropIndexes answered as MongoDB does, aggregations starting with an indexed {@code $match}, TTL.
  */
 final class Backends {
@@ -105,6 +108,14 @@ final class Backends {
         int exactCount(Document query);
     }
 
+    /**
+     * Every operation on the H2 store holds the read lock; the store commits (and rewrites old
+     * chunks) only under the write lock, between operations. A commit then never holds half of an
+     * operation (a document without its index entries, say), so the file's last commit is always
+     * consistent, also after a kill -9. (H2's own background commits are disabled: Main.)
+     */
+    static final ReentrantReadWriteLock COMMITS = new ReentrantReadWriteLock();
+
     /** Collections opened while their database opens: their secondary indexes are built once it is open. */
     private static final ThreadLocal<List<Runnable>> OPENING = new ThreadLocal<>();
 
@@ -132,16 +143,28 @@ final class Backends {
             }
         }
 
+        /**
+         * Once the database is open: each index whose stored entries check out is used as it is;
+         * the others are built again, together, in one pass over the documents.
+         */
         void buildPending(List<Index<P>> indexes, Iterable<DocumentWithPosition<P>> all, MongoCollection<P> collection) {
             deferring = false;
-            List<SecondaryIndex<P>> toBuild = new ArrayList<>(pending);
+            List<SecondaryIndex<P>> toBuild = new ArrayList<>();
+            for (SecondaryIndex<P> index : pending) {
+                if (!index.adoptStored()) toBuild.add(index);
+            }
             pending.clear();
+            if (!toBuild.isEmpty()) {
+                System.err.println("karavan-embedded-db: building " + toBuild.size() + " index(es) of " + collection.getFullName()
+                    + " " + toBuild.stream().map(Index::getName).toList());
+            }
             build(toBuild, all, indexes, collection);
         }
 
         private static <P> void build(List<SecondaryIndex<P>> toBuild, Iterable<DocumentWithPosition<P>> all,
                                       List<Index<P>> indexes, MongoCollection<P> collection) {
             if (toBuild.isEmpty()) return;
+            for (SecondaryIndex<P> index : toBuild) index.clearForBuild();
             try {
                 for (DocumentWithPosition<P> d : all) {
                     for (SecondaryIndex<P> index : toBuild) index.insert(d.getDocument(), d.getPosition());
@@ -193,6 +216,36 @@ final class Backends {
         }
 
         @Override
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            COMMITS.readLock().lock();
+            try {
+                return super.handleCommand(channel, databaseName, command, query);
+            } finally {
+                COMMITS.readLock().unlock();
+            }
+        }
+
+        @Override
+        public QueryResult handleQuery(MongoQuery query) {
+            COMMITS.readLock().lock();
+            try {
+                return super.handleQuery(query);
+            } finally {
+                COMMITS.readLock().unlock();
+            }
+        }
+
+        @Override
+        public void handleClose(Channel channel) {
+            COMMITS.readLock().lock();
+            try {
+                super.handleClose(channel);
+            } finally {
+                COMMITS.readLock().unlock();
+            }
+        }
+
+        @Override
         protected MongoDatabase openOrCreateDatabase(String databaseName) {
             List<Runnable> opened = new ArrayList<>();
             OPENING.set(opened);
@@ -234,7 +287,21 @@ final class Backends {
         protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                            boolean sparse) {
             IndexedH2Collection collection = (IndexedH2Collection) resolveCollection(collectionName, true);
-            return new SecondaryIndex<>(indexName, keys, sparse, collection.naturalOrder(), () -> collection.upkeep.removing);
+            SecondaryIndex<Object> index = new SecondaryIndex<>(indexName, keys, sparse, collection.naturalOrder(),
+                () -> collection.upkeep.removing);
+            // The library's own name for an index's map: its dropIndex and drop remove it with the index.
+            MVMap<Object[], Boolean> entries = store().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+                new MVMap.Builder<Object[], Boolean>().keyType(new IndexEntryType(index::compareEntries)));
+            index.storeIn(new SecondaryIndex.Stored(entries, collection.metaMap, collection.dataMap::sizeAsLong));
+            return index;
+        }
+
+        private MVStore store() {
+            try {
+                return (MVStore) H2_STORE.get(this);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -278,11 +345,15 @@ final class Backends {
 
     static final class IndexedH2Collection extends H2Collection implements Planned {
         final Upkeep<Object> upkeep;
+        final MVMap<Object, Document> dataMap;
+        final MVMap<String, Object> metaMap;
         private final DataType<Object> keyType;
 
         IndexedH2Collection(MongoDatabase database, String name, CollectionOptions options,
                             MVMap<Object, Document> dataMap, MVMap<String, Object> metaMap, CursorRegistry cursors) {
             super(database, name, options, dataMap, metaMap, cursors);
+            this.dataMap = dataMap;
+            this.metaMap = metaMap;
             this.keyType = dataMap.getKeyType();
             this.upkeep = new Upkeep<>(this::buildPending);
         }

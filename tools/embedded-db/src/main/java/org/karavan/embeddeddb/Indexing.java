@@ -322,10 +322,13 @@ final class Indexing {
                 } catch (InterruptedException e) {
                     return;
                 }
+                Backends.COMMITS.readLock().lock();
                 try {
                     expireAll(Instant.now());
                 } catch (RuntimeException e) {
                     System.err.println("karavan-embedded-db: TTL sweep failed (retried next time): " + e);
+                } finally {
+                    Backends.COMMITS.readLock().unlock();
                 }
             }
         }, "karavan-db-ttl");
