@@ -4,6 +4,9 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.h2.mvstore.MVMap;
@@ -12,6 +15,7 @@ import org.h2.mvstore.type.DataType;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
@@ -30,7 +34,6 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
-import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.channel.Channel;
 
 /**
@@ -115,6 +118,43 @@ final class Backends {
      * consistent, also after a kill -9. (H2's own background commits are disabled: Main.)
      */
     static final ReentrantReadWriteLock COMMITS = new ReentrantReadWriteLock();
+
+    /**
+     * Takes {@link #COMMITS}' read lock, waiting only while a commit runs, never behind a commit
+     * that waits (tryLock barges): an operation may hold a collection's lock while it asks, and a
+     * waiting commit holds nothing, so nothing can wait in a circle. A commit waits for a moment
+     * between operations instead; as replies wait for it, such a moment comes.
+     */
+    static void beginChange() {
+        while (!COMMITS.readLock().tryLock()) LockSupport.parkNanos(20_000);
+    }
+
+    static void endChange() {
+        COMMITS.readLock().unlock();
+    }
+
+    /** Commands whose collection applies {@link #beginChange} to each document it changes. */
+    private static final Set<String> PER_DOCUMENT = Set.of("insert", "update", "delete", "findandmodify");
+
+    /**
+     * Commands that never change the store: they need not hold {@link #COMMITS}, so that a long
+     * read never holds up a commit (and with it every reply). A database they name that does not
+     * exist yet is opened empty, which writes nothing either.
+     */
+    private static final Set<String> READ_ONLY = Set.of("find", "getmore", "count", "distinct", "listcollections",
+        "listindexes", "listdatabases", "hello", "ismaster", "ping", "buildinfo", "killcursors", "endsessions",
+        "dbstats", "collstats", "serverstatus", "getparameter", "getlog", "getcmdlineopts", "connectionstatus",
+        "whatsmyuri", "hostinfo", "getlasterror", "getfreemonitoringstatus");
+
+    static boolean readOnly(String command, Document query) {
+        String name = command.toLowerCase(Locale.ROOT);
+        if (READ_ONLY.contains(name)) return true;
+        if (!name.equals("aggregate") || !(query.get("pipeline") instanceof List<?> pipeline)) return false;
+        for (Object stage : pipeline) {
+            if (!(stage instanceof Document d) || d.containsKey("$out") || d.containsKey("$merge")) return false;
+        }
+        return true;
+    }
 
     /** Collections opened while their database opens: their secondary indexes are built once it is open. */
     private static final ThreadLocal<List<Runnable>> OPENING = new ThreadLocal<>();
@@ -217,31 +257,33 @@ final class Backends {
 
         @Override
         public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
-            COMMITS.readLock().lock();
+            if (readOnly(command, query) || perDocument(databaseName, command, query)) {
+                return super.handleCommand(channel, databaseName, command, query);
+            }
+            beginChange();
             try {
                 return super.handleCommand(channel, databaseName, command, query);
             } finally {
-                COMMITS.readLock().unlock();
+                endChange();
             }
         }
 
-        @Override
-        public QueryResult handleQuery(MongoQuery query) {
-            COMMITS.readLock().lock();
-            try {
-                return super.handleQuery(query);
-            } finally {
-                COMMITS.readLock().unlock();
-            }
+        /** An insert, update, delete or findAndModify on a collection that exists (creating one is a change of its own). */
+        private boolean perDocument(String databaseName, String command, Document query) {
+            String name = command.toLowerCase(Locale.ROOT);
+            if (!PER_DOCUMENT.contains(name) || databaseName.equals("admin")) return false;
+            if (!(query.get(command) instanceof String collectionName)) return false;
+            return resolveDatabase(databaseName) instanceof IndexedH2Database database && database.collection(collectionName) != null;
         }
 
+        /** Opening (or creating) a database writes to the store, also under a read-only command. */
         @Override
-        public void handleClose(Channel channel) {
-            COMMITS.readLock().lock();
+        public MongoDatabase resolveDatabase(String databaseName) {
+            beginChange();
             try {
-                super.handleClose(channel);
+                return super.resolveDatabase(databaseName);
             } finally {
-                COMMITS.readLock().unlock();
+                endChange();
             }
         }
 
@@ -369,17 +411,57 @@ final class Backends {
 
         @Override
         public synchronized void addIndex(Index<Object> index) {
-            super.addIndex(index);
-            upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+            beginChange();
+            try {
+                super.addIndex(index);
+                upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+            } finally {
+                endChange();
+            }
+        }
+
+        // Each change of a document, with its index entries, happens whole between two commits.
+
+        @Override
+        public synchronized void addDocument(Document document) {
+            beginChange();
+            try {
+                super.addDocument(document);
+            } finally {
+                endChange();
+            }
         }
 
         @Override
         public synchronized void removeDocument(Document document) {
+            beginChange();
             upkeep.removing = idPosition(getIndexes(), document);
             try {
                 super.removeDocument(document);
             } finally {
                 upkeep.removing = null;
+                endChange();
+            }
+        }
+
+        @Override
+        public synchronized Document updateDocuments(Document selector, Document updateQuery, ArrayFilters arrayFilters,
+                                                     boolean isMulti, boolean isUpsert, Oplog oplog) {
+            beginChange();
+            try {
+                return super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
+            } finally {
+                endChange();
+            }
+        }
+
+        @Override
+        public synchronized Document findAndModify(Document query) {
+            beginChange();
+            try {
+                return super.findAndModify(query);
+            } finally {
+                endChange();
             }
         }
 

@@ -322,13 +322,11 @@ final class Indexing {
                 } catch (InterruptedException e) {
                     return;
                 }
-                Backends.COMMITS.readLock().lock();
                 try {
+                    // Each delete takes the commit lock itself (Backends.beginChange).
                     expireAll(Instant.now());
                 } catch (RuntimeException e) {
                     System.err.println("karavan-embedded-db: TTL sweep failed (retried next time): " + e);
-                } finally {
-                    Backends.COMMITS.readLock().unlock();
                 }
             }
         }, "karavan-db-ttl");
