@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -127,6 +128,17 @@ final class Backends {
      */
     static void beginChange() {
         while (!COMMITS.readLock().tryLock()) LockSupport.parkNanos(20_000);
+        CHANGES.incrementAndGet();
+    }
+
+    /** How many changes have begun; read by a commit under the write lock (when none is under way). */
+    static final AtomicLong CHANGES = new AtomicLong();
+    /** The value of {@link #CHANGES} that the last finished commit covers. */
+    static volatile long committedChanges;
+
+    /** True when every change begun so far is in the file: a reply may then go without waiting for a commit. */
+    static boolean allCommitted() {
+        return CHANGES.get() == committedChanges;
     }
 
     static void endChange() {
@@ -278,28 +290,23 @@ final class Backends {
 
         /** Opening (or creating) a database writes to the store, also under a read-only command. */
         @Override
-        public MongoDatabase resolveDatabase(String databaseName) {
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
             beginChange();
             try {
-                return super.resolveDatabase(databaseName);
+                List<Runnable> opened = new ArrayList<>();
+                OPENING.set(opened);
+                IndexedH2Database database;
+                try {
+                    database = new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
+                } finally {
+                    OPENING.remove();
+                }
+                for (Runnable build : opened) build.run();
+                Indexing.register(database);
+                return database;
             } finally {
                 endChange();
             }
-        }
-
-        @Override
-        protected MongoDatabase openOrCreateDatabase(String databaseName) {
-            List<Runnable> opened = new ArrayList<>();
-            OPENING.set(opened);
-            IndexedH2Database database;
-            try {
-                database = new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
-            } finally {
-                OPENING.remove();
-            }
-            for (Runnable build : opened) build.run();
-            Indexing.register(database);
-            return database;
         }
     }
 

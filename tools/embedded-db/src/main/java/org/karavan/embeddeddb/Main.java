@@ -200,7 +200,9 @@ public final class Main {
             store = new MVStore.Builder().fileName(file.toString()).cacheSize(o.cacheMb).autoCommitDisabled().open();
             backend = new Backends.H2(store);
             // Indexes built while opening (a file from before they were stored) are stored now.
+            long changes = Backends.CHANGES.get();
             store.commit();
+            Backends.committedChanges = changes;
         }
         backend.version(VERSION);
         // TTL indexes: documents past their expireAfterSeconds go within this interval (MongoDB: 60 s).
@@ -347,6 +349,7 @@ public final class Main {
                 }
                 Backends.COMMITS.writeLock().lock();
                 try {
+                    long changes = Backends.CHANGES.get(); // no change is under way: all of them are committed below
                     store.commit();
                     if (housekeeping) {
                         lastHousekeeping = System.currentTimeMillis();
@@ -354,6 +357,7 @@ public final class Main {
                         store.compact(TARGET_FILL_RATE, REWRITE_BYTES);
                         store.commit();
                     }
+                    Backends.committedChanges = changes;
                 } catch (RuntimeException e) {
                     // Never acknowledge what could not be stored (a full disk, say): stop at once,
                     // with these replies unsent; the clients see their connections drop.
@@ -388,7 +392,13 @@ public final class Main {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            commits.afterCommit(() -> ctx.writeAndFlush(msg, promise));
+            // A read while nothing is left to commit (what it read is in the file): no wait, no
+            // hand-over to the committer thread and back.
+            if (Backends.allCommitted()) {
+                ctx.writeAndFlush(msg, promise);
+            } else {
+                commits.afterCommit(() -> ctx.writeAndFlush(msg, promise));
+            }
         }
 
         @Override
