@@ -88,10 +88,19 @@ final class Backends {
      * lock: what leaves the lock is never changed afterwards.
      */
     static List<Document> snapshots(List<Document> documents) {
+        if (READ_ONLY_USE.get() != null) return documents;
         List<Document> copies = new ArrayList<>(documents.size());
         for (Document document : documents) copies.add(document.cloneDeeply());
         return copies;
     }
+
+    /**
+     * Set while an aggregation whose stages only read their input documents (Indexing.aggregate)
+     * queries: the stored documents are then handed out without a copy. Stored documents are never
+     * changed in place (an update stores a changed copy), so only a stage that changed its input
+     * could need one.
+     */
+    static final ThreadLocal<Boolean> READ_ONLY_USE = new ThreadLocal<>();
 
     /** The position of the document in the collection's _id index (asked before it is removed). */
     static <P> P idPosition(List<Index<P>> indexes, Document document) {
