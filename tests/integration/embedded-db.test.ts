@@ -274,14 +274,14 @@ describe('The embedded database on its H2 file', () => {
     const dir = newDir();
     const places = ['osh', 'bishkek', 'almaty', 'naryn'];
     const statuses = ['planned', 'loading', 'in_transit', 'delivered'];
-    const row = (i: number): Row => ({
-      _id: `r${i}`,
+    const body = (i: number): Omit<Row, '_id'> => ({
       place: places[i % 4]!,
       status: statuses[(i * 3) % 4]!,
       tags: [`t${i % 3}`, `t${(i + 1) % 5}`],
       at: new Date(Date.UTC(2026, 0, 1) + i * 60_000),
       n: i,
     });
+    const row = (i: number): Row => ({ _id: `r${i}`, ...body(i) });
     /** Each indexed query and what a scan of every document (filtered here) says it must answer. */
     const checkAgainstScan = async (col: mongoose.mongo.Collection<Row>) => {
       const all = await col.find().sort({ _id: 1 }).toArray();
@@ -321,7 +321,7 @@ describe('The embedded database on its H2 file', () => {
       await col.updateMany({ n: { $lt: 100 } }, { $set: { place: 'naryn' } }); // a key changes
       await col.updateMany({ n: { $gte: 300 } }, { $set: { note: 'x' } }); // no key changes
       await col.updateOne({ _id: 'r5' }, { $push: { tags: 'new' } });
-      for (let i = 100; i < 140; i++) await col.replaceOne({ _id: `r${i}` }, { ...row(i + 1000), _id: `r${i}` });
+      for (let i = 100; i < 140; i++) await col.replaceOne({ _id: `r${i}` }, body(i + 1000));
       await col.deleteMany({ status: 'loading', n: { $lt: 250 } });
       await col.deleteOne({ _id: 'r399' });
       await checkAgainstScan(col);
