@@ -16,7 +16,7 @@ export const LEDGER_DB = 'karavan_bench_ledger';
 /**
  * An embedded database holding the big ledger: `{ uri, meta, dir, stop(), reopen() }`. `reopen()`
  * stops the database cleanly and starts it again on the same data file, resolving to the seconds
- * from the launch to READY (the secondary indexes are rebuilt in memory on the way); `uri` is then
+ * from the launch to READY (the secondary indexes are stored in the file and checked, not rebuilt); `uri` is then
  * the new one.
  */
 export async function ledgerDatabase(donations, lines) {

@@ -4,6 +4,11 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -11,6 +16,7 @@ import org.h2.mvstore.type.DataType;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
@@ -48,8 +54,9 @@ import io.netty.channel.Channel;
  * and the whole filter is then matched on it as before: the same results without the scan.
  *
  * <p>Secondary (non-unique) indexes: the library ignores them; here they are {@link SecondaryIndex}es,
- * kept in memory, rebuilt from the documents when the database opens (one pass per collection) and
- * read by {@link QueryPlanner}. {@link Indexing} does the database's side: createIndexes and
+ * stored in the same MVStore as the documents (in memory for the memory backend), checked when the
+ * database opens and built again from the documents (one pass per collection) only when the check
+ * fails, and read by {@link QueryPlanner}. {@link Indexing} does the database's side: createIndexes and
  * dropIndexes answered as MongoDB does, aggregations starting with an indexed {@code $match}, TTL.
  */
 final class Backends {
@@ -81,10 +88,19 @@ final class Backends {
      * lock: what leaves the lock is never changed afterwards.
      */
     static List<Document> snapshots(List<Document> documents) {
+        if (READ_ONLY_USE.get() != null) return documents;
         List<Document> copies = new ArrayList<>(documents.size());
         for (Document document : documents) copies.add(document.cloneDeeply());
         return copies;
     }
+
+    /**
+     * Set while an aggregation whose stages only read their input documents (Indexing.aggregate)
+     * queries: the stored documents are then handed out without a copy. Stored documents are never
+     * changed in place (an update stores a changed copy), so only a stage that changed its input
+     * could need one.
+     */
+    static final ThreadLocal<Boolean> READ_ONLY_USE = new ThreadLocal<>();
 
     /** The position of the document in the collection's _id index (asked before it is removed). */
     static <P> P idPosition(List<Index<P>> indexes, Document document) {
@@ -103,6 +119,62 @@ final class Backends {
 
         /** How many documents match, read from one index alone, or -1 (see QueryPlanner.exactCount). */
         int exactCount(Document query);
+    }
+
+    /**
+     * Every operation on the H2 store holds the read lock; the store commits (and rewrites old
+     * chunks) only under the write lock, between operations. A commit then never holds half of an
+     * operation (a document without its index entries, say), so the file's last commit is always
+     * consistent, also after a kill -9. (H2's own background commits are disabled: Main.)
+     */
+    static final ReentrantReadWriteLock COMMITS = new ReentrantReadWriteLock();
+
+    /**
+     * Takes {@link #COMMITS}' read lock, waiting only while a commit runs, never behind a commit
+     * that waits (tryLock barges): an operation may hold a collection's lock while it asks, and a
+     * waiting commit holds nothing, so nothing can wait in a circle. A commit waits for a moment
+     * between operations instead; as replies wait for it, such a moment comes.
+     */
+    static void beginChange() {
+        while (!COMMITS.readLock().tryLock()) LockSupport.parkNanos(20_000);
+        CHANGES.incrementAndGet();
+    }
+
+    /** How many changes have begun; read by a commit under the write lock (when none is under way). */
+    static final AtomicLong CHANGES = new AtomicLong();
+    /** The value of {@link #CHANGES} that the last finished commit covers. */
+    static volatile long committedChanges;
+
+    /** True when every change begun so far is in the file: a reply may then go without waiting for a commit. */
+    static boolean allCommitted() {
+        return CHANGES.get() == committedChanges;
+    }
+
+    static void endChange() {
+        COMMITS.readLock().unlock();
+    }
+
+    /** Commands whose collection applies {@link #beginChange} to each document it changes. */
+    private static final Set<String> PER_DOCUMENT = Set.of("insert", "update", "delete", "findandmodify");
+
+    /**
+     * Commands that never change the store: they need not hold {@link #COMMITS}, so that a long
+     * read never holds up a commit (and with it every reply). A database they name that does not
+     * exist yet is opened empty, which writes nothing either.
+     */
+    private static final Set<String> READ_ONLY = Set.of("find", "getmore", "count", "distinct", "listcollections",
+        "listindexes", "listdatabases", "hello", "ismaster", "ping", "buildinfo", "killcursors", "endsessions",
+        "dbstats", "collstats", "serverstatus", "getparameter", "getlog", "getcmdlineopts", "connectionstatus",
+        "whatsmyuri", "hostinfo", "getlasterror", "getfreemonitoringstatus");
+
+    static boolean readOnly(String command, Document query) {
+        String name = command.toLowerCase(Locale.ROOT);
+        if (READ_ONLY.contains(name)) return true;
+        if (!name.equals("aggregate") || !(query.get("pipeline") instanceof List<?> pipeline)) return false;
+        for (Object stage : pipeline) {
+            if (!(stage instanceof Document d) || d.containsKey("$out") || d.containsKey("$merge")) return false;
+        }
+        return true;
     }
 
     /** Collections opened while their database opens: their secondary indexes are built once it is open. */
@@ -132,16 +204,28 @@ final class Backends {
             }
         }
 
+        /**
+         * Once the database is open: each index whose stored entries check out is used as it is;
+         * the others are built again, together, in one pass over the documents.
+         */
         void buildPending(List<Index<P>> indexes, Iterable<DocumentWithPosition<P>> all, MongoCollection<P> collection) {
             deferring = false;
-            List<SecondaryIndex<P>> toBuild = new ArrayList<>(pending);
+            List<SecondaryIndex<P>> toBuild = new ArrayList<>();
+            for (SecondaryIndex<P> index : pending) {
+                if (!index.adoptStored()) toBuild.add(index);
+            }
             pending.clear();
+            if (!toBuild.isEmpty()) {
+                System.err.println("karavan-embedded-db: building " + toBuild.size() + " index(es) of " + collection.getFullName()
+                    + " " + toBuild.stream().map(Index::getName).toList());
+            }
             build(toBuild, all, indexes, collection);
         }
 
         private static <P> void build(List<SecondaryIndex<P>> toBuild, Iterable<DocumentWithPosition<P>> all,
                                       List<Index<P>> indexes, MongoCollection<P> collection) {
             if (toBuild.isEmpty()) return;
+            for (SecondaryIndex<P> index : toBuild) index.clearForBuild();
             try {
                 for (DocumentWithPosition<P> d : all) {
                     for (SecondaryIndex<P> index : toBuild) index.insert(d.getDocument(), d.getPosition());
@@ -193,18 +277,45 @@ final class Backends {
         }
 
         @Override
-        protected MongoDatabase openOrCreateDatabase(String databaseName) {
-            List<Runnable> opened = new ArrayList<>();
-            OPENING.set(opened);
-            IndexedH2Database database;
-            try {
-                database = new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
-            } finally {
-                OPENING.remove();
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            if (readOnly(command, query) || perDocument(databaseName, command, query)) {
+                return super.handleCommand(channel, databaseName, command, query);
             }
-            for (Runnable build : opened) build.run();
-            Indexing.register(database);
-            return database;
+            beginChange();
+            try {
+                return super.handleCommand(channel, databaseName, command, query);
+            } finally {
+                endChange();
+            }
+        }
+
+        /** An insert, update, delete or findAndModify on a collection that exists (creating one is a change of its own). */
+        private boolean perDocument(String databaseName, String command, Document query) {
+            String name = command.toLowerCase(Locale.ROOT);
+            if (!PER_DOCUMENT.contains(name) || databaseName.equals("admin")) return false;
+            if (!(query.get(command) instanceof String collectionName)) return false;
+            return resolveDatabase(databaseName) instanceof IndexedH2Database database && database.collection(collectionName) != null;
+        }
+
+        /** Opening (or creating) a database writes to the store, also under a read-only command. */
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
+            beginChange();
+            try {
+                List<Runnable> opened = new ArrayList<>();
+                OPENING.set(opened);
+                IndexedH2Database database;
+                try {
+                    database = new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
+                } finally {
+                    OPENING.remove();
+                }
+                for (Runnable build : opened) build.run();
+                Indexing.register(database);
+                return database;
+            } finally {
+                endChange();
+            }
         }
     }
 
@@ -234,7 +345,21 @@ final class Backends {
         protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                            boolean sparse) {
             IndexedH2Collection collection = (IndexedH2Collection) resolveCollection(collectionName, true);
-            return new SecondaryIndex<>(indexName, keys, sparse, collection.naturalOrder(), () -> collection.upkeep.removing);
+            SecondaryIndex<Object> index = new SecondaryIndex<>(indexName, keys, sparse, collection.naturalOrder(),
+                () -> collection.upkeep.removing);
+            // The library's own name for an index's map: its dropIndex and drop remove it with the index.
+            MVMap<Object[], Boolean> entries = store().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+                new MVMap.Builder<Object[], Boolean>().keyType(new IndexEntryType(index::compareEntries)));
+            index.storeIn(new SecondaryIndex.Stored(entries, collection.metaMap, collection.dataMap::sizeAsLong));
+            return index;
+        }
+
+        private MVStore store() {
+            try {
+                return (MVStore) H2_STORE.get(this);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -278,11 +403,15 @@ final class Backends {
 
     static final class IndexedH2Collection extends H2Collection implements Planned {
         final Upkeep<Object> upkeep;
+        final MVMap<Object, Document> dataMap;
+        final MVMap<String, Object> metaMap;
         private final DataType<Object> keyType;
 
         IndexedH2Collection(MongoDatabase database, String name, CollectionOptions options,
                             MVMap<Object, Document> dataMap, MVMap<String, Object> metaMap, CursorRegistry cursors) {
             super(database, name, options, dataMap, metaMap, cursors);
+            this.dataMap = dataMap;
+            this.metaMap = metaMap;
             this.keyType = dataMap.getKeyType();
             this.upkeep = new Upkeep<>(this::buildPending);
         }
@@ -298,17 +427,57 @@ final class Backends {
 
         @Override
         public synchronized void addIndex(Index<Object> index) {
-            super.addIndex(index);
-            upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+            beginChange();
+            try {
+                super.addIndex(index);
+                upkeep.added(index, getIndexes(), () -> streamAllDocumentsWithPosition().iterator(), this);
+            } finally {
+                endChange();
+            }
+        }
+
+        // Each change of a document, with its index entries, happens whole between two commits.
+
+        @Override
+        public synchronized void addDocument(Document document) {
+            beginChange();
+            try {
+                super.addDocument(document);
+            } finally {
+                endChange();
+            }
         }
 
         @Override
         public synchronized void removeDocument(Document document) {
+            beginChange();
             upkeep.removing = idPosition(getIndexes(), document);
             try {
                 super.removeDocument(document);
             } finally {
                 upkeep.removing = null;
+                endChange();
+            }
+        }
+
+        @Override
+        public synchronized Document updateDocuments(Document selector, Document updateQuery, ArrayFilters arrayFilters,
+                                                     boolean isMulti, boolean isUpsert, Oplog oplog) {
+            beginChange();
+            try {
+                return super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
+            } finally {
+                endChange();
+            }
+        }
+
+        @Override
+        public synchronized Document findAndModify(Document query) {
+            beginChange();
+            try {
+                return super.findAndModify(query);
+            } finally {
+                endChange();
             }
         }
 

@@ -182,6 +182,9 @@ final class Indexing {
      * null when the library should run it as it is.
      */
     @SuppressWarnings("unchecked")
+    /** Stages that build their output without changing their input documents. */
+    private static final Set<String> INPUT_UNCHANGED = Set.of("$group", "$sort", "$limit", "$skip", "$count");
+
     static <P> Document aggregate(IndexedDatabase<P> database, Object self, Document query,
                                   DatabaseResolver resolver, Oplog oplog) {
         if (query.containsKey("let") || query.containsKey("explain")) return null;
@@ -223,11 +226,23 @@ final class Indexing {
                     throw e.getCause();
                 }
             });
-        Aggregation aggregation = Aggregation.fromPipeline(pipelineObject, resolver,
+        // The narrowed collection yields exactly the documents the $match matches: the stage is
+        // not run a second time over them.
+        Aggregation aggregation = Aggregation.fromPipeline(new ArrayList<>(stages.subList(1, stages.size())), resolver,
             (de.bwaldvogel.mongo.MongoDatabase) self, narrowed, oplog);
         if (aggregation.isModifying()) return null;
         aggregation.validate(query);
-        List<Document> result = aggregation.computeResult();
+        boolean readsOnly = true;
+        for (Object stage : stages.subList(1, stages.size())) {
+            readsOnly &= stage instanceof Document d && d.size() == 1 && INPUT_UNCHANGED.contains(d.keySet().iterator().next());
+        }
+        List<Document> result;
+        if (readsOnly) Backends.READ_ONLY_USE.set(Boolean.TRUE);
+        try {
+            result = aggregation.computeResult();
+        } finally {
+            Backends.READ_ONLY_USE.remove();
+        }
         Document cursor = new Document();
         cursor.put("id", 0L);
         cursor.put("ns", database.namespace(collectionName));
@@ -323,6 +338,7 @@ final class Indexing {
                     return;
                 }
                 try {
+                    // Each delete takes the commit lock itself (Backends.beginChange).
                     expireAll(Instant.now());
                 } catch (RuntimeException e) {
                     System.err.println("karavan-embedded-db: TTL sweep failed (retried next time): " + e);

@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -223,12 +222,11 @@ final class QueryPlanner {
         Set<P> seen = new HashSet<>();
         List<P> positions = new ArrayList<>();
         for (Object[][] b : bounds(shape, conditions)) {
-            for (Object at : shape.index().range(b[0], b[1]).values()) {
-                for (P p : shape.index().positions(at)) {
-                    if (seen.add(p)) {
-                        positions.add(p);
-                        if (cap > 0 && positions.size() > cap) return null;
-                    }
+            for (Object[] entry : shape.index().range(b[0], b[1], false)) {
+                P p = shape.index().positionOf(entry);
+                if (seen.add(p)) {
+                    positions.add(p);
+                    if (cap > 0 && positions.size() > cap) return null;
                 }
             }
         }
@@ -290,23 +288,21 @@ final class QueryPlanner {
             from[i] = fillFrom;
             to[i] = fillTo;
         }
-        NavigableMap<Object[], Object> range = index.range(from, to);
-        if (walk.reverse()) range = range.descendingMap();
+        Iterable<Object[]> range = index.range(from, to, walk.reverse());
         Set<P> seen = new HashSet<>();
         List<P> collected = new ArrayList<>();
         int matched = 0;
         Object[] boundary = null;
         int first = walk.equal();
         int last = walk.equal() + walk.sortKeys();
-        for (Map.Entry<Object[], Object> entry : range.entrySet()) {
-            Object[] key = entry.getKey();
+        for (Object[] key : range) {
             if (boundary != null) {
                 boolean same = true;
                 for (int k = first; k < last && same; k++) same = SecondaryIndex.compareValues(key[k], boundary[k]) == 0;
                 if (!same) break;
             }
-            for (P p : index.positions(entry.getValue())) {
-                if (!seen.add(p)) continue;
+            P p = index.positionOf(key);
+            if (seen.add(p)) {
                 Document document = fetch.apply(p);
                 if (document != null && matches.test(document, query)) {
                     collected.add(p);
@@ -372,13 +368,13 @@ final class QueryPlanner {
             Condition range = shape.range();
             int count = 0;
             for (Object[][] b : bounds(shape, conditions)) {
-                for (Map.Entry<Object[], Object> entry : secondary.range(b[0], b[1]).entrySet()) {
+                for (Object[] entry : secondary.range(b[0], b[1], false)) {
                     if (range != null) {
-                        Object value = entry.getKey()[shape.equal()];
+                        Object value = entry[shape.equal()];
                         if (range.lower != null && range.lowerExclusive && SecondaryIndex.compareValues(value, range.lower) == 0) continue;
                         if (range.upper != null && range.upperExclusive && SecondaryIndex.compareValues(value, range.upper) == 0) continue;
                     }
-                    for (P ignored : secondary.positions(entry.getValue())) count++;
+                    count++;
                 }
             }
             return count;

@@ -4,14 +4,16 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+
+import org.h2.mvstore.MVMap;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.Index;
@@ -27,13 +29,18 @@ import de.bwaldvogel.mongo.bson.MinKey;
 import de.bwaldvogel.mongo.bson.ObjectId;
 
 /**
- * A non-unique secondary index, single or compound, kept in memory: a sorted map from the
- * document's key values (normalised as mongo-java-server's unique indexes do, one entry per array
- * element for multikey fields) to the positions of the documents holding them, in the
- * collection's natural order. It is rebuilt from the documents when the database opens (the data
- * file holds only the documents, so an index can never disagree with them after a kill -9) and
- * kept up to date by the collection on every insert, update, replace and delete, under the
- * collection's lock.
+ * A non-unique secondary index, single or compound: a sorted set of entries, each the document's
+ * key values (normalised as mongo-java-server's unique indexes do, one entry per array element for
+ * multikey fields) followed by the document's position, so that the positions of one key come in
+ * the collection's natural order. It is kept up to date by the collection on every insert, update,
+ * replace and delete, under the collection's lock.
+ *
+ * <p>On H2 the entries live in an MVMap of the same store as the documents ({@link Stored}), and
+ * the store commits only between operations, so the file's last commit always holds documents and
+ * entries that agree, also after a kill -9. When the database opens, an index whose stored build
+ * is complete and whose entry count agrees with the collection is used as it is
+ * ({@link #adoptStored}); any other is built again from the documents (a file written before the
+ * indexes were stored, or a build cut short). In memory (the test suite) the entries are a TreeSet.
  *
  * <p>The library never asks it for positions ({@link #canHandle} is false): {@link QueryPlanner}
  * uses it to narrow the candidates of a query, which are then matched against the whole filter
@@ -60,24 +67,25 @@ final class SecondaryIndex<P> extends Index<P> {
     }
 
     private final boolean[] ascending;
-    /** Key values to the position holding them (most keys) or a TreeSet of positions (in natural order). */
-    private final TreeMap<Object[], Object> entries;
+    /** The entries: each document's key values followed by its position, in index order. */
+    private Entries entries;
     private final Comparator<P> naturalOrder;
     private final Supplier<P> removingPosition;
     private final boolean[] multikey;
-    private long count;
     private boolean built;
+    /** Where the entries, the multikey flags and the "complete" marker are stored (H2), or null (memory). */
+    private Stored stored;
 
     SecondaryIndex(String name, List<IndexKey> keys, boolean sparse, Comparator<P> naturalOrder,
                    Supplier<P> removingPosition) {
         super(name, keys, sparse);
         this.ascending = new boolean[keys.size()];
         for (int i = 0; i < keys.size(); i++) ascending[i] = keys.get(i).isAscending();
-        this.entries = new TreeMap<>(this::compareKeys);
         this.naturalOrder = naturalOrder;
         this.removingPosition = removingPosition;
         this.multikey = new boolean[keys.size()];
         this.keyNames = List.copyOf(keys());
+        this.entries = new MemoryEntries(new TreeSet<>(this::compareEntries));
     }
 
     /** The key names, in order (the library's {@code keys()} builds the list again on every call). */
@@ -138,6 +146,26 @@ final class SecondaryIndex<P> extends Index<P> {
         return 0;
     }
 
+    /**
+     * Order of stored entries (key values, then the position) and of range bounds (key values,
+     * possibly shorter than an entry: a missing position is below or above every position, as
+     * the bound's last element says, LOW or HIGH).
+     */
+    @SuppressWarnings("unchecked")
+    int compareEntries(Object[] a, Object[] b) {
+        int n = ascending.length;
+        for (int i = 0; i < n; i++) {
+            int c = compareElement(i, a[i], b[i]);
+            if (c != 0) return c;
+        }
+        Object pa = a.length > n ? a[n] : LOW;
+        Object pb = b.length > n ? b[n] : LOW;
+        if (pa == pb) return 0;
+        if (pa == LOW || pb == HIGH) return -1;
+        if (pa == HIGH || pb == LOW) return 1;
+        return naturalOrder.compare((P) pa, (P) pb);
+    }
+
     Comparator<P> naturalOrder() {
         return naturalOrder;
     }
@@ -154,25 +182,156 @@ final class SecondaryIndex<P> extends Index<P> {
         return isSparse();
     }
 
-    /** The positions of one entry's value, in natural order. */
+    /** The position of a stored entry (its last element). */
     @SuppressWarnings("unchecked")
-    Iterable<P> positions(Object value) {
-        if (value instanceof PositionSet<?> set) return (Iterable<P>) set;
-        return List.of((P) value);
+    P positionOf(Object[] entry) {
+        return (P) entry[entry.length - 1];
     }
 
-    /** A set of positions; its own class, so that a position is never mistaken for one. */
-    private static final class PositionSet<P> extends TreeSet<P> {
-        private static final long serialVersionUID = 1L;
+    /**
+     * The entries whose key values lie in [from, to] (bounds of the key values only, with
+     * LOW/HIGH for the keys they leave open), in index order or reversed.
+     */
+    Iterable<Object[]> range(Object[] from, Object[] to, boolean reverse) {
+        if (compareKeys(from, to) > 0) return List.of();
+        Object[] low = Arrays.copyOf(from, from.length + 1);
+        low[from.length] = LOW;
+        Object[] high = Arrays.copyOf(to, to.length + 1);
+        high[to.length] = HIGH;
+        return () -> entries.range(low, high, reverse);
+    }
 
-        PositionSet(Comparator<? super P> order) {
-            super(order);
+    /** Where the entries are kept. */
+    interface Entries {
+        boolean add(Object[] entry);
+
+        boolean remove(Object[] entry);
+
+        Iterator<Object[]> range(Object[] low, Object[] high, boolean reverse);
+
+        long size();
+
+        void clear();
+    }
+
+    /** In memory (the memory backend, or an index being built before it is stored). */
+    private record MemoryEntries(TreeSet<Object[]> set) implements Entries {
+        @Override
+        public boolean add(Object[] entry) {
+            return set.add(entry);
+        }
+
+        @Override
+        public boolean remove(Object[] entry) {
+            return set.remove(entry);
+        }
+
+        @Override
+        public Iterator<Object[]> range(Object[] low, Object[] high, boolean reverse) {
+            NavigableSet<Object[]> sub = set.subSet(low, true, high, true);
+            return reverse ? sub.descendingIterator() : sub.iterator();
+        }
+
+        @Override
+        public long size() {
+            return set.size();
+        }
+
+        @Override
+        public void clear() {
+            set.clear();
         }
     }
 
-    NavigableMap<Object[], Object> range(Object[] from, Object[] to) {
-        if (compareKeys(from, to) > 0) return java.util.Collections.emptyNavigableMap();
-        return entries.subMap(from, true, to, true);
+    /** In H2's MVStore, in the same file and the same commits as the documents. */
+    private record StoredEntries(MVMap<Object[], Boolean> map) implements Entries {
+        @Override
+        public boolean add(Object[] entry) {
+            return map.putIfAbsent(entry, Boolean.TRUE) == null;
+        }
+
+        @Override
+        public boolean remove(Object[] entry) {
+            return map.remove(entry) != null;
+        }
+
+        @Override
+        public Iterator<Object[]> range(Object[] low, Object[] high, boolean reverse) {
+            return reverse ? map.cursor(high, low, true) : map.cursor(low, high, false);
+        }
+
+        @Override
+        public long size() {
+            return map.sizeAsLong();
+        }
+
+        @Override
+        public void clear() {
+            map.clear();
+        }
+    }
+
+    /**
+     * The stored form of an H2 collection's index: its entries map, and in the collection's meta
+     * map its multikey flags and a marker written once a full build of it is stored. Every change
+     * is made under the collection's lock and the store commits only between operations
+     * ({@link Backends#COMMITS}), so a commit holds documents and entries that agree.
+     */
+    record Stored(MVMap<Object[], Boolean> map, MVMap<String, Object> meta, LongSupplier documents) {
+    }
+
+    private String markerKey() {
+        return "karavan.index." + getName() + ".complete";
+    }
+
+    private String multikeyKey() {
+        return "karavan.index." + getName() + ".multikey";
+    }
+
+    /** Keeps this index in {@code stored} (H2). */
+    void storeIn(Stored stored) {
+        this.stored = stored;
+        this.entries = new StoredEntries(stored.map());
+    }
+
+    /**
+     * When the database opens: true (and the index is ready) when its stored entries are
+     * complete and their number agrees with the collection's documents; false when it must be
+     * built again (never stored, a build cut short, or entries that do not add up).
+     */
+    boolean adoptStored() {
+        if (stored == null || !"complete".equals(stored.meta().get(markerKey()))) return false;
+        if (stored.meta().get(multikeyKey()) instanceof String flags && flags.length() == multikey.length) {
+            for (int i = 0; i < multikey.length; i++) multikey[i] = flags.charAt(i) == '1';
+        } else {
+            return false;
+        }
+        boolean anyMultikey = false;
+        for (boolean m : multikey) anyMultikey |= m;
+        long size = entries.size();
+        long documents = stored.documents().getAsLong();
+        // One entry per document, except that a sparse index leaves some out and an array adds some.
+        boolean agree = isSparse() ? (anyMultikey || size <= documents) : anyMultikey ? size >= documents : size == documents;
+        if (!agree) return false;
+        built = true;
+        return true;
+    }
+
+    /** Before a full build: no entry, no marker. */
+    void clearForBuild() {
+        entries.clear();
+        Arrays.fill(multikey, false);
+        if (stored != null) {
+            stored.meta().remove(markerKey());
+            stored.meta().remove(multikeyKey());
+        }
+    }
+
+    private void storeMultikey() {
+        if (stored == null) return;
+        StringBuilder flags = new StringBuilder();
+        for (boolean m : multikey) flags.append(m ? '1' : '0');
+        stored.meta().put(multikeyKey(), flags.toString());
     }
 
     // ----- upkeep -----
@@ -183,6 +342,8 @@ final class SecondaryIndex<P> extends Index<P> {
 
     void markBuilt() {
         built = true;
+        storeMultikey();
+        if (stored != null) stored.meta().put(markerKey(), "complete");
     }
 
     private boolean hasNoValueForKeys(Document document) {
@@ -195,12 +356,6 @@ final class SecondaryIndex<P> extends Index<P> {
     private Set<KeyValue> keyValuesOf(Document document) {
         if (isSparse() && hasNoValueForKeys(document)) return Set.of();
         return getKeyValues(document);
-    }
-
-    private static Object[] toArray(KeyValue keyValue) {
-        Object[] key = new Object[keyValue.size()];
-        for (int i = 0; i < key.length; i++) key[i] = keyValue.get(i);
-        return key;
     }
 
     @Override
@@ -222,43 +377,23 @@ final class SecondaryIndex<P> extends Index<P> {
     void insert(Document document, P position) {
         List<String> keys = keyNames;
         for (int i = 0; i < keys.size(); i++) {
-            if (Utils.getSubdocumentValueCollectionAware(document, keys.get(i)) instanceof Collection) multikey[i] = true;
-        }
-        for (KeyValue keyValue : keyValuesOf(document)) {
-            Object[] key = toArray(keyValue);
-            Object held = entries.putIfAbsent(key, position); // one walk of the tree when the key is new
-            if (held == null) {
-                count++;
-            } else if (held instanceof PositionSet<?> set) {
-                @SuppressWarnings("unchecked")
-                PositionSet<P> positions = (PositionSet<P>) set;
-                if (positions.add(position)) count++;
-            } else if (!held.equals(position)) {
-                PositionSet<P> positions = new PositionSet<>(naturalOrder);
-                @SuppressWarnings("unchecked")
-                P other = (P) held;
-                positions.add(other);
-                positions.add(position);
-                entries.put(key, positions);
-                count++;
+            if (!multikey[i] && Utils.getSubdocumentValueCollectionAware(document, keys.get(i)) instanceof Collection) {
+                multikey[i] = true;
+                if (built) storeMultikey();
             }
         }
+        for (KeyValue keyValue : keyValuesOf(document)) entries.add(entryOf(keyValue, position));
+    }
+
+    private static Object[] entryOf(KeyValue keyValue, Object position) {
+        Object[] entry = new Object[keyValue.size() + 1];
+        for (int i = 0; i < keyValue.size(); i++) entry[i] = keyValue.get(i);
+        entry[keyValue.size()] = position;
+        return entry;
     }
 
     private void delete(Document document, P position) {
-        for (KeyValue keyValue : keyValuesOf(document)) {
-            Object[] key = toArray(keyValue);
-            Object held = entries.get(key);
-            if (held instanceof PositionSet<?> positions) {
-                if (positions.remove(position)) {
-                    count--;
-                    if (positions.size() == 1) entries.put(key, positions.first());
-                }
-            } else if (held != null && held.equals(position)) {
-                entries.remove(key);
-                count--;
-            }
-        }
+        for (KeyValue keyValue : keyValuesOf(document)) entries.remove(entryOf(keyValue, position));
     }
 
     @Override
@@ -293,7 +428,7 @@ final class SecondaryIndex<P> extends Index<P> {
 
     @Override
     public long getCount() {
-        return count;
+        return entries.size();
     }
 
     /** Never "empty" to the library: it would then read every document once per index to fill it. */
@@ -304,14 +439,12 @@ final class SecondaryIndex<P> extends Index<P> {
 
     @Override
     public long getDataSize() {
-        return count * 64;
+        return entries.size() * 64;
     }
 
     @Override
     public void drop() {
-        entries.clear();
-        count = 0;
-        Arrays.fill(multikey, false);
+        clearForBuild();
     }
 
     /** Compares the same options as the library's indexes (sparse) plus the kind. */
