@@ -6,7 +6,9 @@ import {
   type LocalizedText,
   type PublicCampaignDto,
 } from '@karavan/shared';
+import { createHash } from 'node:crypto';
 import type { EventBus } from '../lib/events';
+import { openPledgedByItem } from '../pledges';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
 import { getCampaign } from '../campaigns';
@@ -29,7 +31,35 @@ export async function countDonation(donation: DonationDto, sign: 1 | -1): Promis
   );
 }
 
-export function createDashboardService(events: EventBus, stock: StockService, logger?: Logger) {
+/** A public board computed once and served to everybody until it is stale. */
+export interface PublicBoard {
+  dto: PublicCampaignDto;
+  /** The JSON text sent, and its strong validator. */
+  json: string;
+  etag: string;
+}
+
+export function createDashboardService(
+  events: EventBus,
+  stock: StockService,
+  logger?: Logger,
+  options: { cacheSeconds?: number } = {},
+) {
+  // The public boards, one per campaign: a surge of visitors from one channel post is served
+  // from here. A board is computed at most once per `cacheSeconds` (concurrent misses share one
+  // computation), and dropped at once when its numbers change on this instance (other instances
+  // follow within `cacheSeconds`).
+  const cacheMs = (options.cacheSeconds ?? 15) * 1000;
+  const boards = new Map<string, { at: number; board: Promise<PublicBoard> }>();
+  const forget = (campaignId?: string) => (campaignId ? boards.delete(campaignId) : boards.clear());
+  events.subscribe('stock.moved', ({ movements }) => new Set(movements.map((m) => m.campaignId)).forEach(forget));
+  events.subscribe('donations.recorded', ({ donation }) => forget(donation.campaignId));
+  events.subscribe('donations.voided', ({ donation }) => forget(donation.campaignId));
+  events.subscribe('shipments.updated', ({ shipment }) => forget(shipment.campaignId));
+  events.subscribe('campaigns.updated', ({ campaign }) => forget(campaign.id));
+  events.subscribe('pledges.changed', ({ campaignId }) => forget(campaignId));
+  // Locations change rarely and are shared by campaigns: their edits reach the boards with the TTL.
+
   const count = (donation: DonationDto, sign: 1 | -1) =>
     countDonation(donation, sign).catch((err: unknown) =>
       logger?.error({ err, donationId: donation.id }, 'donation counter not updated'),
@@ -71,11 +101,29 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       };
     },
 
+    /** The public board of a campaign, from the cache (see above); 404 unless it is marked public. */
+    publicBoard(id: string): Promise<PublicBoard> {
+      const now = Date.now();
+      const hit = boards.get(id);
+      if (hit && now - hit.at < cacheMs) return hit.board;
+      const board = this.publicCampaign(id).then((dto) => {
+        const json = JSON.stringify(dto);
+        return { dto, json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+      });
+      boards.set(id, { at: now, board });
+      // A failure (404, the database away) is not kept.
+      board.catch(() => {
+        if (boards.get(id)?.board === board) boards.delete(id);
+      });
+      return board;
+    },
+
     /** A public campaign's needs and where to bring donations; 404 unless it is marked public. */
     async publicCampaign(id: string): Promise<PublicCampaignDto> {
       const campaign = await getCampaign(id).catch(() => null);
       if (!campaign || !campaign.public || campaign.status === 'draft') throw ApiError.notFound('Campaign');
-      const progress = await stock.progress(campaign);
+      const [progress, pledged] = await Promise.all([stock.progress(campaign), openPledgedByItem(campaign.id)]);
+      const enough = new Set(campaign.enoughItemIds);
       const targeted = progress.items.filter((item) => item.target > 0);
       const items = await findItems(targeted.map((item) => item.itemId));
       // The campaign's own collection points, or every active one when it names none.
@@ -102,9 +150,9 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
               usable: row.usable,
               inTransit: row.inTransit,
               delivered: row.delivered,
-              pledged: 0,
+              pledged: pledged.get(row.itemId) ?? 0,
               needed: row.needed,
-              enough: false,
+              enough: enough.has(row.itemId),
             },
           ];
         }),
