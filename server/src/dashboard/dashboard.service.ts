@@ -50,7 +50,7 @@ export function createDashboardService(
   // computation), and dropped at once when its numbers change on this instance (other instances
   // follow within `cacheSeconds`).
   const cacheMs = (options.cacheSeconds ?? 15) * 1000;
-  const boards = new Map<string, { at: number; board: Promise<PublicBoard> }>();
+  const boards = new Map<string, { until: number; board: Promise<PublicBoard> }>();
   const forget = (campaignId?: string) => (campaignId ? boards.delete(campaignId) : boards.clear());
   events.subscribe('stock.moved', ({ movements }) => new Set(movements.map((m) => m.campaignId)).forEach(forget));
   events.subscribe('donations.recorded', ({ donation }) => forget(donation.campaignId));
@@ -105,12 +105,16 @@ export function createDashboardService(
     publicBoard(id: string): Promise<PublicBoard> {
       const now = Date.now();
       const hit = boards.get(id);
-      if (hit && now - hit.at < cacheMs) return hit.board;
-      const board = this.publicCampaign(id).then((dto) => {
+      if (hit && now < hit.until) return hit.board;
+      const entry = { until: now + cacheMs, board: null as unknown as Promise<PublicBoard> };
+      const board = Promise.all([this.publicCampaign(id), stock.nextExpiry(id)]).then(([dto, expiry]) => {
+        // A lot expiring sooner brings its need back then: the board is not kept past it.
+        if (expiry) entry.until = Math.min(entry.until, expiry.getTime());
         const json = JSON.stringify(dto);
         return { dto, json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
       });
-      boards.set(id, { at: now, board });
+      entry.board = board;
+      boards.set(id, entry);
       // A failure (404, the database away) is not kept.
       board.catch(() => {
         if (boards.get(id)?.board === board) boards.delete(id);
@@ -145,6 +149,7 @@ export function createDashboardService(
               itemId: row.itemId,
               name: item.name,
               baseUnit: item.baseUnit,
+              packs: item.packs.map((p) => ({ unit: p.unit, size: p.size })),
               target: row.target,
               collected: row.donated,
               usable: row.usable,
