@@ -135,7 +135,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...stockRoutes(stock),
     ...eventsRoutes(watermark),
     ...shipmentsRoutes(shipments),
-    ...dashboardRoutes(dashboard),
+    ...dashboardRoutes(dashboard, config.publicUrl),
     ...pledgesRoutes(
       pledges,
       // Per address (the proxy's X-Forwarded-For with TRUST_PROXY), for everybody pledging without an account.
@@ -271,9 +271,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
           if (!campaign) return next();
           const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
           // Only the configured address: the Host header is the client's to choose (a poisoned cache).
-          const url = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${id}` : null;
+          const base = config.publicUrl?.replace(/\/+$/, '');
+          const url = base ? `${base}/needs/${id}` : null;
+          const image = base ? `${base}/api/public/campaigns/${id}/og.png` : null;
           res.setHeader('Cache-Control', 'no-cache');
-          res.type('html').send(needsPageHtml(index, campaign, url));
+          res.type('html').send(needsPageHtml(index, campaign, url, image));
         })
         .catch(next);
     });

@@ -4,6 +4,7 @@ import type { BaseUnit } from './terms';
 import type { WeeklyHours } from './hours';
 import { weeklyHoursDto } from './hours.schema';
 import type { LocalizedText } from './localized';
+import { LOCALES, type Locale } from './terms';
 import { localizedTextDto } from './localized.schema';
 
 /*
@@ -154,3 +155,13 @@ export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
     )
     .required(),
 }).label('PublicCampaign');
+
+/** The language of a channel card or text (default Russian). */
+export interface ChannelQuery {
+  lang: Locale;
+}
+export const channelQuery = Joi.object<ChannelQuery, true>({
+  lang: Joi.string()
+    .valid(...LOCALES)
+    .default('ru'),
+});

@@ -3,12 +3,15 @@ import {
   wallClock,
   type DonationDto,
   type DonationsOverTimeDto,
+  type Locale,
   type LocalizedText,
   type PublicCampaignDto,
 } from '@karavan/shared';
 import { createHash } from 'node:crypto';
 import type { EventBus } from '../lib/events';
 import { openPledgedByItem } from '../pledges';
+import { renderCard, type CardKind } from './cards';
+import { summaryText } from './channel-text';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
 import { getCampaign } from '../campaigns';
@@ -51,6 +54,11 @@ export function createDashboardService(
   // follow within `cacheSeconds`).
   const cacheMs = (options.cacheSeconds ?? 15) * 1000;
   const boards = new Map<string, { until: number; board: Promise<PublicBoard> }>();
+  // The last board of each campaign: a recomputed board with the same numbers is that one (same
+  // ETag, same asOf: "updated N minutes ago" says when the numbers last changed), so a visitor's
+  // revalidation is a 304 and a card is redrawn only when the numbers change.
+  const latest = new Map<string, PublicBoard>();
+  const cards = new Map<string, { key: string; png: Promise<Buffer> }>();
   const forget = (campaignId?: string) => (campaignId ? boards.delete(campaignId) : boards.clear());
   events.subscribe('stock.moved', ({ movements }) => new Set(movements.map((m) => m.campaignId)).forEach(forget));
   events.subscribe('donations.recorded', ({ donation }) => forget(donation.campaignId));
@@ -110,8 +118,14 @@ export function createDashboardService(
       const board = Promise.all([this.publicCampaign(id), stock.nextExpiry(id)]).then(([dto, expiry]) => {
         // A lot expiring sooner brings its need back then: the board is not kept past it.
         if (expiry) entry.until = Math.min(entry.until, expiry.getTime());
-        const json = JSON.stringify(dto);
-        return { dto, json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+        const etag = `"${createHash('sha1')
+          .update(JSON.stringify({ ...dto, asOf: null }))
+          .digest('base64url')}"`;
+        const last = latest.get(id);
+        if (last?.etag === etag) return last;
+        const made = { dto, json: JSON.stringify(dto), etag };
+        latest.set(id, made);
+        return made;
       });
       entry.board = board;
       boards.set(id, entry);
@@ -120,6 +134,37 @@ export function createDashboardService(
         if (boards.get(id)?.board === board) boards.delete(id);
       });
       return board;
+    },
+
+    /**
+     * A channel card of the board (PNG), drawn again only when the numbers change (or, for the
+     * points' "open now", every quarter of an hour).
+     */
+    async card(id: string, lang: Locale, kind: CardKind, link: string | null): Promise<{ png: Buffer; etag: string }> {
+      const board = await this.publicBoard(id);
+      const quarter = Math.floor(Date.now() / 900_000);
+      const key = `${board.etag}:${quarter}`;
+      const etag = `"${createHash('sha1')
+        .update(`${key}:${lang}:${kind}:${link ?? ''}`)
+        .digest('base64url')}"`;
+      const name = `${id}:${lang}:${kind}`;
+      let hit = cards.get(name);
+      if (!hit || hit.key !== key) {
+        hit = { key, png: Promise.resolve().then(() => renderCard(board.dto, lang, kind, link)) };
+        cards.set(name, hit);
+        const made = hit;
+        made.png.catch(() => {
+          if (cards.get(name) === made) cards.delete(name);
+        });
+      }
+      return { png: await hit.png, etag };
+    },
+
+    /** The board as plain text for a channel post (cheap: made on each request from the cached board). */
+    async summary(id: string, lang: Locale, link: string | null): Promise<{ text: string; etag: string }> {
+      const board = await this.publicBoard(id);
+      const text = summaryText(board.dto, lang, link);
+      return { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
     },
 
     /** A public campaign's needs and where to bring donations; 404 unless it is marked public. */
