@@ -136,7 +136,7 @@ export function renderCard(
     if (square) {
       ctx.font = font(26);
       ctx.fillStyle = MUTED;
-      ctx.fillText(fit(ctx, `${Math.round(need.share * 100)}% · ${need.figures}`, inner), pad, barY + 26);
+      ctx.fillText(fit(ctx, `${need.percent}% · ${need.figures}`, inner), pad, barY + 26);
     }
     y += rowHeight;
   }

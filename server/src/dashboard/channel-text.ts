@@ -119,6 +119,8 @@ export interface ChannelFacts {
     enough: boolean;
     /** Covered share of the target, 0..1. */
     share: number;
+    /** The share in whole percent, never 100 while something is still needed. */
+    percent: number;
     /** "Ещё нужно: 380 бух." or the enough / done words. */
     headline: string;
     /** "собрано 120 · обещано 40". */
@@ -132,6 +134,8 @@ export interface ChannelFacts {
 }
 
 const itemName = (need: PublicNeedDto, lang: Locale) => need.name[lang] || need.name.ru;
+const share = (need: PublicNeedDto) =>
+  need.target > 0 ? Math.min(1, Math.max(0, (need.target - need.needed) / need.target)) : 1;
 
 function pointHours(point: PublicCollectionPointDto, zone: string, words: Words, now: Date): string | null {
   const today = hoursToday(point.weeklyHours, zone, now);
@@ -164,7 +168,8 @@ export function channelFacts(board: PublicCampaignDto, lang: Locale, now = new D
     needs: sorted.map((need) => ({
       name: itemName(need, lang),
       enough: need.enough,
-      share: need.target > 0 ? Math.min(1, Math.max(0, (need.target - need.needed) / need.target)) : 1,
+      share: share(need),
+      percent: need.needed > 0 ? Math.min(99, Math.floor(share(need) * 100)) : 100,
       headline: need.enough
         ? words.enough
         : need.needed > 0
@@ -199,10 +204,7 @@ export function summaryText(board: PublicCampaignDto, lang: Locale, link: string
   if (facts.mostNeeded) lines.push(`🔥 ${words.mostNeeded}: ${facts.mostNeeded}`, '');
   for (const need of facts.needs) {
     const mark = need.enough ? '⛔' : need.needed > 0 ? '🟠' : '✅';
-    lines.push(
-      `${mark} ${need.name} — ${need.headline}`,
-      `   ${bar(need.share)} ${Math.round(need.share * 100)}% · ${need.figures}`,
-    );
+    lines.push(`${mark} ${need.name} — ${need.headline}`, `   ${bar(need.percent)} ${need.percent}% · ${need.figures}`);
   }
   if (facts.points.length > 0) {
     lines.push('', `📍 ${words.where}:`);
@@ -217,8 +219,8 @@ export function summaryText(board: PublicCampaignDto, lang: Locale, link: string
   return `${lines.join('\n')}\n`;
 }
 
-/** A bar of ten blocks, as text. */
-function bar(share: number): string {
-  const full = Math.round(share * 10);
+/** A bar of ten blocks, as text (full only at 100%). */
+function bar(percent: number): string {
+  const full = Math.floor(percent / 10);
   return `${'▓'.repeat(full)}${'░'.repeat(10 - full)}`;
 }

@@ -219,7 +219,8 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           </Stack>
         )}
         {withPosition.length > 0 && (
-          <Suspense fallback={null}>
+          // The map's own height is kept while it loads: the pledge form below does not jump (layout shift).
+          <Suspense fallback={<div className="needs-map-placeholder" />}>
             <PointsMap points={withPosition} />
           </Suspense>
         )}
