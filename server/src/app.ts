@@ -34,6 +34,7 @@ import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { shipmentsRoutes } from './shipments';
 import { createDashboardService, dashboardRoutes, needsPageHtml } from './dashboard';
+import { createPledgesService, pledgesRoutes } from './pledges';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
 import { createDocumentsService, documentsRoutes } from './documents';
@@ -89,7 +90,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
   const { stock, donations, shipments } = createKernelServices(events);
-  const dashboard = createDashboardService(events, stock, logger);
+  const dashboard = createDashboardService(events, stock, logger, { cacheSeconds: config.publicCacheSeconds });
+  const pledges = createPledgesService(
+    events,
+    { stock, donations },
+    { perCampaignPerHour: config.pledgeCampaignHourlyLimit },
+  );
   // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
   registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));
 
@@ -119,13 +125,20 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...usersRoutes(users),
     ...itemsRoutes(createItemsService()),
     ...locationsRoutes(createLocationsService()),
-    ...campaignsRoutes(createCampaignsService()),
+    ...campaignsRoutes(createCampaignsService(events)),
     ...volunteersRoutes(createVolunteersService(events)),
     ...donationsRoutes(donations),
     ...stockRoutes(stock),
     ...eventsRoutes(watermark),
     ...shipmentsRoutes(shipments),
-    ...dashboardRoutes(dashboard),
+    ...dashboardRoutes(dashboard, config.publicUrl),
+    ...pledgesRoutes(
+      pledges,
+      // Per address (the proxy's X-Forwarded-For with TRUST_PROXY), for everybody pledging without an account.
+      limiter('pledge', config.pledgeRateLimit, 'Too many pledges from this address; try again later', {
+        windowMs: 3_600_000,
+      }),
+    ),
     ...exportsRoutes(),
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
     ...clientConfigRoutes(config),
@@ -231,9 +244,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
           if (!campaign) return next();
           const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
           // Only the configured address: the Host header is the client's to choose (a poisoned cache).
-          const url = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${id}` : null;
+          const base = config.publicUrl?.replace(/\/+$/, '');
+          const url = base ? `${base}/needs/${id}` : null;
+          const image = base ? `${base}/api/public/campaigns/${id}/og.png` : null;
           res.setHeader('Cache-Control', 'no-cache');
-          res.type('html').send(needsPageHtml(index, campaign, url));
+          res.type('html').send(needsPageHtml(index, campaign, url, image));
         })
         .catch(next);
     });
@@ -273,6 +288,9 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const expiryTimer =
     config.expiryCheckSeconds > 0 ? setInterval(() => void checkExpiry(), config.expiryCheckSeconds * 1000) : null;
   expiryTimer?.unref();
+  // A campaign closed while this process was down, or whose purge was cut short: its pledges'
+  // contacts are purged now (the close itself purges them at once).
+  void pledges.purgeClosed().catch((err: unknown) => logger.warn({ err }, 'pledge contact purge failed'));
 
   return {
     app,

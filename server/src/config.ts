@@ -40,6 +40,12 @@ export interface Config {
    */
   writeRateLimit: number;
   writeRateWindowSeconds: number;
+  /** Pledges one address may make per hour (the public pledge form). */
+  pledgeRateLimit: number;
+  /** New pledges one campaign takes per hour, from every address together. */
+  pledgeCampaignHourlyLimit: number;
+  /** How long one computed public board is served to everybody (dropped sooner when its numbers change). */
+  publicCacheSeconds: number;
   bodyLimit: string;
   trustProxy: number;
   /** Where users reach Karavan, e.g. https://karavan.example.org; https:// turns on HSTS and upgrade-insecure-requests. */
@@ -145,6 +151,9 @@ const envSchema = Joi.object({
   REFRESH_RATE_LIMIT: Joi.number().integer().min(1).max(100_000).default(60),
   WRITE_RATE_LIMIT: Joi.number().integer().min(1).max(10_000_000).default(600),
   WRITE_RATE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(60),
+  PLEDGE_RATE_LIMIT: Joi.number().integer().min(1).max(100_000).default(20),
+  PLEDGE_CAMPAIGN_HOURLY_LIMIT: Joi.number().integer().min(1).max(10_000_000).default(3_000),
+  PUBLIC_CACHE_SECONDS: Joi.number().integer().min(0).max(300).default(15),
   BODY_LIMIT: Joi.string()
     .pattern(/^\d+(b|kb|mb)$/i)
     .default('100kb'),
@@ -209,6 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshRateLimit: v.REFRESH_RATE_LIMIT as number,
     writeRateLimit: v.WRITE_RATE_LIMIT as number,
     writeRateWindowSeconds: v.WRITE_RATE_WINDOW_SECONDS as number,
+    pledgeRateLimit: v.PLEDGE_RATE_LIMIT as number,
+    pledgeCampaignHourlyLimit: v.PLEDGE_CAMPAIGN_HOURLY_LIMIT as number,
+    publicCacheSeconds: v.PUBLIC_CACHE_SECONDS as number,
     bodyLimit: v.BODY_LIMIT as string,
     trustProxy: v.TRUST_PROXY as number,
     publicUrl: v.PUBLIC_URL as string | undefined,

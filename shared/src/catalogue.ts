@@ -390,6 +390,10 @@ export interface CampaignDto {
   timeZone: string;
   /** The collection points taking part (empty: every active collection point). */
   locationIds: string[];
+  /** Items the organisers said there is enough of: the public board says "stop bringing" first. */
+  enoughItemIds: string[];
+  /** Donors may pledge more than is still needed (default false: a pledge is at most the need left). */
+  pledgesOverNeed: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -431,6 +435,7 @@ export interface CreateCampaignRequest {
   targets?: CampaignTargetInput[];
   timeZone?: string;
   locationIds?: string[];
+  pledgesOverNeed?: boolean;
 }
 export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
   name: localizedText(TEXT_MAX.name).required(),
@@ -442,6 +447,7 @@ export const createCampaignBody = Joi.object<CreateCampaignRequest, true>({
   targets: campaignTargets(),
   timeZone: timeZone(),
   locationIds: campaignLocations(),
+  pledgesOverNeed: Joi.boolean(),
 });
 
 /** `targets` replaces the whole list. */
@@ -456,6 +462,7 @@ export const updateCampaignBody = Joi.object<UpdateCampaignRequest, true>({
   targets: campaignTargets(),
   timeZone: timeZone(),
   locationIds: campaignLocations(),
+  pledgesOverNeed: Joi.boolean(),
 }).min(1);
 
 /** What a new campaign starts with: the deployment's time zone (KARAVAN_TIME_ZONE). */
@@ -492,6 +499,8 @@ export const campaignDtoSchema = Joi.object<CampaignDto, true>({
     .required(),
   timeZone: Joi.string().required(),
   locationIds: Joi.array().items(id()).required(),
+  enoughItemIds: Joi.array().items(id()).required(),
+  pledgesOverNeed: Joi.boolean().required(),
   ...timestamps,
 }).label('Campaign');
 

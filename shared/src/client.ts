@@ -22,5 +22,6 @@ export type * from './stock';
 export type * from './donations';
 export type * from './shipments';
 export type * from './dashboard';
+export type * from './pledges';
 export type * from './exports';
 export type * from './errors';

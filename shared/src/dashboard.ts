@@ -4,6 +4,7 @@ import type { BaseUnit } from './terms';
 import type { WeeklyHours } from './hours';
 import { weeklyHoursDto } from './hours.schema';
 import type { LocalizedText } from './localized';
+import { LOCALES, type Locale } from './terms';
 import { localizedTextDto } from './localized.schema';
 
 /*
@@ -63,6 +64,8 @@ export interface PublicNeedDto {
   itemId: string;
   name: TranslatedName;
   baseUnit: BaseUnit;
+  /** The item's pack units, for a pledge in trays or crates. */
+  packs: { unit: string; size: number }[];
   target: number;
   /** Donated so far. */
   collected: number;
@@ -70,11 +73,11 @@ export interface PublicNeedDto {
   usable: number;
   inTransit: number;
   delivered: number;
-  /** Promised by donors (0 until pledges exist). */
+  /** Still promised by donors' pledges that have not lapsed (never counted as collected). */
   pledged: number;
   /** max(0, target - delivered - inTransit - usable): spoiled goods bring the need back. */
   needed: number;
-  /** The organisers said there is enough (false until that can be said). */
+  /** The organisers said there is enough: "stop bringing it". */
   enough: boolean;
 }
 
@@ -125,6 +128,9 @@ export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
         itemId: hexId().required(),
         name: nameSchema.required(),
         baseUnit: Joi.string().required(),
+        packs: Joi.array()
+          .items(Joi.object({ unit: Joi.string().required(), size: count().min(1).required() }))
+          .required(),
         target: count().min(0).required(),
         collected: count().required(),
         usable: count().required(),
@@ -149,3 +155,13 @@ export const publicCampaignSchema = Joi.object<PublicCampaignDto, true>({
     )
     .required(),
 }).label('PublicCampaign');
+
+/** The language of a channel card or text (default Russian). */
+export interface ChannelQuery {
+  lang: Locale;
+}
+export const channelQuery = Joi.object<ChannelQuery, true>({
+  lang: Joi.string()
+    .valid(...LOCALES)
+    .default('ru'),
+});

@@ -13,5 +13,6 @@ export * from './stock';
 export * from './donations';
 export * from './shipments';
 export * from './dashboard';
+export * from './pledges';
 export * from './exports';
 export * from './errors';

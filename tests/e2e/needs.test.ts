@@ -129,7 +129,7 @@ test('When the needs API and link are fetched, then they are cacheable, shareabl
   await makePublic();
   await donate(30);
   const res = await request(app.url).get(`/api/public/campaigns/${scene.campaign.id}`).expect(200);
-  expect(res.headers['cache-control']).toBe('public, max-age=60');
+  expect(res.headers['cache-control']).toBe('public, max-age=30, stale-while-revalidate=30');
   expect(res.body.needs).toEqual([
     expect.objectContaining({ itemId: scene.item.id, target: 500, collected: 30, delivered: 0, needed: 470 }),
   ]);

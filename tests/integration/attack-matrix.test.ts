@@ -52,6 +52,8 @@ beforeAll(async () => {
     volunteers: volunteer.id,
     donations: donation.body.id as string,
     shipments: shipment.id,
+    // (no pledge needed: the right is checked before the pledge is looked for)
+    pledges: '0123456789abcdef01234567',
   };
   // An access token whose time is up, otherwise valid (same user, session and signature).
   const claims = jwt.decode(organiser.tokens.accessToken) as Record<string, unknown>;
@@ -74,7 +76,8 @@ function pathOf(spec: RouteSpec): string {
       if (!id) throw new Error(`no id for ${spec.path}: add one to the matrix`);
       return `/api/${collection}/${id}`;
     })
-    .replace(':key', 'waybill');
+    .replace(':key', 'waybill')
+    .replace(':itemId', scene.item.id);
 }
 
 /**

@@ -55,7 +55,7 @@ describe('GET /api/public/campaigns/:id', () => {
       .send({ public: true })
       .expect(200);
     const res = await request(app.url).get(`/api/public/campaigns/${w.campaign.id}`).expect(200);
-    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    expect(res.headers['cache-control']).toBe('public, max-age=30, stale-while-revalidate=30');
     expect(res.body.id).toBe(w.campaign.id);
     for (const need of res.body.needs) expect(need.needed).toBe(Math.max(0, need.target - need.collected));
   });

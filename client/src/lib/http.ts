@@ -32,13 +32,15 @@ interface SendOptions {
   token?: string | null;
   /** Extra headers, e.g. an `Idempotency-Key`. */
   headers?: Record<string, string>;
+  /** The browser cache's mode, e.g. `no-cache`: revalidate with the ETag (a 304 costs nothing). */
+  cache?: RequestCache;
 }
 
 /** One call to the API; resolves to the JSON body (undefined for 204), rejects with ApiRequestError. */
 export async function send<T>(
   method: string,
   path: string,
-  { body, token, headers: extra }: SendOptions = {},
+  { body, token, headers: extra, cache }: SendOptions = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -50,6 +52,7 @@ export async function send<T>(
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(TIMEOUT_MS),
+      ...(cache ? { cache } : {}),
     });
   } catch {
     throw new ApiRequestError(0, 'NETWORK');

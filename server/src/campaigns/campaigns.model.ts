@@ -29,6 +29,10 @@ const campaignSchema = new Schema(
     timeZone: { type: String, default: null },
     /** The collection points taking part; empty: every active collection point. */
     locationIds: { type: [Schema.Types.ObjectId], default: [] },
+    /** Items the organisers said there is enough of ("stop bringing"). */
+    enoughItemIds: { type: [Schema.Types.ObjectId], default: [] },
+    /** Donors may pledge more than the need left. */
+    pledgesOverNeed: { type: Boolean, default: false },
   },
   { timestamps: true, versionKey: false },
 );

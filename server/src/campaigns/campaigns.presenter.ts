@@ -24,6 +24,8 @@ export function presentCampaign(campaign: CampaignLike): CampaignDto {
     targets: (campaign.targets ?? []).map((t) => ({ itemId: t.itemId.toHexString(), quantity: t.quantity })),
     timeZone: campaign.timeZone ?? defaultTimeZone(),
     locationIds: (campaign.locationIds ?? []).map((id) => id.toHexString()),
+    enoughItemIds: (campaign.enoughItemIds ?? []).map((id) => id.toHexString()),
+    pledgesOverNeed: campaign.pledgesOverNeed ?? false,
     createdAt: campaign.createdAt.toISOString(),
     updatedAt: campaign.updatedAt.toISOString(),
   };

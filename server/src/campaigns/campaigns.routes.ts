@@ -9,6 +9,9 @@ import {
   type ListCampaignsQuery,
   type CreateCampaignRequest,
   type UpdateCampaignRequest,
+  campaignItemParams,
+  setEnoughBody,
+  type SetEnoughRequest,
 } from '@karavan/shared';
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
@@ -104,6 +107,21 @@ export function campaignsRoutes(service: CampaignsService): RouteSpec[] {
       },
       async handler({ actor, params, body }) {
         return { status: 200, body: await service.update(actor!, params.id, body) };
+      },
+    }),
+    defineRoute<SetEnoughRequest, undefined, { id: string; itemId: string }>({
+      method: 'patch',
+      path: '/api/campaigns/:id/needs/:itemId',
+      tag: 'campaigns',
+      summary: 'Say there is enough of an item ("stop bringing it")',
+      description:
+        'The public board and the channel cards show an item marked `enough: true` first, as "enough, stop bringing it", and refuse new pledges for it; `false` takes it back. Answers the campaign (its `enoughItemIds`).',
+      access: 'campaigns:manage',
+      params: campaignItemParams,
+      body: setEnoughBody,
+      responses: { 200: one, 404: { description: 'No such campaign, or the item is not one of its targets' } },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.setEnough(actor!, params.id, params.itemId, body.enough) };
       },
     }),
   ];

@@ -24,6 +24,8 @@ import { Campaign, type CampaignDoc } from './campaigns.model';
 import { presentCampaign } from './campaigns.presenter';
 import { defaultTimeZone } from './time-zone';
 import { madeBefore } from '../db/operations';
+import type { EventBus } from '../lib/events';
+import { Types } from 'mongoose';
 
 async function findCampaign(id: string): Promise<CampaignDoc> {
   const campaign = isObjectIdHex(id) ? await Campaign.findById(id) : null;
@@ -130,7 +132,16 @@ export async function campaignNames() {
   }));
 }
 
-export function createCampaignsService() {
+/** The ids of closed campaigns (the pledge purge at start). */
+export async function closedCampaignIds(): Promise<string[]> {
+  return (await Campaign.find({ status: 'closed' }, { _id: 1 }).lean()).map((c) => c._id.toHexString());
+}
+
+export function createCampaignsService(events?: EventBus) {
+  const changed = (campaign: CampaignDto) => {
+    events?.publish('campaigns.updated', { campaign });
+    return campaign;
+  };
   return {
     /** Sets up a campaign (a draft unless `status` says otherwise) with its targets in base units. */
     async create(_actor: Actor, input: CreateCampaignRequest, options: { id?: string } = {}): Promise<CampaignDto> {
@@ -152,6 +163,7 @@ export function createCampaignsService() {
         targets,
         timeZone: input.timeZone ?? defaultTimeZone(),
         locationIds,
+        pledgesOverNeed: input.pledgesOverNeed ?? false,
       });
       return presentCampaign(campaign);
     },
@@ -208,8 +220,29 @@ export function createCampaignsService() {
       if (patch.status !== undefined) campaign.status = patch.status;
       if (patch.public !== undefined) campaign.public = patch.public;
       if (targets) campaign.set('targets', targets);
+      if (patch.pledgesOverNeed !== undefined) campaign.pledgesOverNeed = patch.pledgesOverNeed;
       await campaign.save();
-      return presentCampaign(campaign);
+      return changed(presentCampaign(campaign));
+    },
+
+    /**
+     * The organisers' "enough, stop bringing X" switch for one item of the campaign's targets
+     * (404 when the item is not one of them). One atomic update: two organisers switching at
+     * once cannot lose each other's other items.
+     */
+    async setEnough(_actor: Actor, id: string, itemId: string, enough: boolean): Promise<CampaignDto> {
+      const campaign = await findCampaign(id);
+      if (!(campaign.targets ?? []).some((t) => t.itemId.toHexString() === itemId)) {
+        throw new ApiError(404, 'NOT_FOUND', 'The campaign has no target for this item');
+      }
+      const oid = new Types.ObjectId(itemId);
+      const updated = await Campaign.findByIdAndUpdate(
+        id,
+        enough ? { $addToSet: { enoughItemIds: oid } } : { $pull: { enoughItemIds: oid } },
+        { returnDocument: 'after' },
+      );
+      if (!updated) throw ApiError.notFound('Campaign');
+      return changed(presentCampaign(updated));
     },
   };
 }

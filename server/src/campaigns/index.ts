@@ -3,6 +3,7 @@ export { presentCampaign } from './campaigns.presenter';
 export {
   createCampaignsService,
   campaignNames,
+  closedCampaignIds,
   getCampaign,
   localizedSearch,
   migrateCampaignNames,

@@ -3,10 +3,15 @@ import {
   wallClock,
   type DonationDto,
   type DonationsOverTimeDto,
+  type Locale,
   type LocalizedText,
   type PublicCampaignDto,
 } from '@karavan/shared';
+import { createHash } from 'node:crypto';
 import type { EventBus } from '../lib/events';
+import { openPledgedByItem } from '../pledges';
+import { renderCard, type CardKind } from './cards';
+import { summaryText } from './channel-text';
 import type { Logger } from '../lib/logger';
 import { ApiError } from '../lib/errors';
 import { getCampaign } from '../campaigns';
@@ -29,7 +34,40 @@ export async function countDonation(donation: DonationDto, sign: 1 | -1): Promis
   );
 }
 
-export function createDashboardService(events: EventBus, stock: StockService, logger?: Logger) {
+/** A public board computed once and served to everybody until it is stale. */
+export interface PublicBoard {
+  dto: PublicCampaignDto;
+  /** The JSON text sent, and its strong validator. */
+  json: string;
+  etag: string;
+}
+
+export function createDashboardService(
+  events: EventBus,
+  stock: StockService,
+  logger?: Logger,
+  options: { cacheSeconds?: number } = {},
+) {
+  // The public boards, one per campaign: a surge of visitors from one channel post is served
+  // from here. A board is computed at most once per `cacheSeconds` (concurrent misses share one
+  // computation), and dropped at once when its numbers change on this instance (other instances
+  // follow within `cacheSeconds`).
+  const cacheMs = (options.cacheSeconds ?? 15) * 1000;
+  const boards = new Map<string, { until: number; board: Promise<PublicBoard> }>();
+  // The last board of each campaign: a recomputed board with the same numbers is that one (same
+  // ETag, same asOf: "updated N minutes ago" says when the numbers last changed), so a visitor's
+  // revalidation is a 304 and a card is redrawn only when the numbers change.
+  const latest = new Map<string, PublicBoard>();
+  const cards = new Map<string, { key: string; png: Promise<Buffer> }>();
+  const forget = (campaignId?: string) => (campaignId ? boards.delete(campaignId) : boards.clear());
+  events.subscribe('stock.moved', ({ movements }) => new Set(movements.map((m) => m.campaignId)).forEach(forget));
+  events.subscribe('donations.recorded', ({ donation }) => forget(donation.campaignId));
+  events.subscribe('donations.voided', ({ donation }) => forget(donation.campaignId));
+  events.subscribe('shipments.updated', ({ shipment }) => forget(shipment.campaignId));
+  events.subscribe('campaigns.updated', ({ campaign }) => forget(campaign.id));
+  events.subscribe('pledges.changed', ({ campaignId }) => forget(campaignId));
+  // Locations change rarely and are shared by campaigns: their edits reach the boards with the TTL.
+
   const count = (donation: DonationDto, sign: 1 | -1) =>
     countDonation(donation, sign).catch((err: unknown) =>
       logger?.error({ err, donationId: donation.id }, 'donation counter not updated'),
@@ -71,11 +109,70 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
       };
     },
 
+    /** The public board of a campaign, from the cache (see above); 404 unless it is marked public. */
+    publicBoard(id: string): Promise<PublicBoard> {
+      const now = Date.now();
+      const hit = boards.get(id);
+      if (hit && now < hit.until) return hit.board;
+      const entry = { until: now + cacheMs, board: null as unknown as Promise<PublicBoard> };
+      const board = Promise.all([this.publicCampaign(id), stock.nextExpiry(id)]).then(([dto, expiry]) => {
+        // A lot expiring sooner brings its need back then: the board is not kept past it.
+        if (expiry) entry.until = Math.min(entry.until, expiry.getTime());
+        const etag = `"${createHash('sha1')
+          .update(JSON.stringify({ ...dto, asOf: null }))
+          .digest('base64url')}"`;
+        const last = latest.get(id);
+        if (last?.etag === etag) return last;
+        const made = { dto, json: JSON.stringify(dto), etag };
+        latest.set(id, made);
+        return made;
+      });
+      entry.board = board;
+      boards.set(id, entry);
+      // A failure (404, the database away) is not kept.
+      board.catch(() => {
+        if (boards.get(id)?.board === board) boards.delete(id);
+      });
+      return board;
+    },
+
+    /**
+     * A channel card of the board (PNG), drawn again only when the numbers change (or, for the
+     * points' "open now", every quarter of an hour).
+     */
+    async card(id: string, lang: Locale, kind: CardKind, link: string | null): Promise<{ png: Buffer; etag: string }> {
+      const board = await this.publicBoard(id);
+      const quarter = Math.floor(Date.now() / 900_000);
+      const key = `${board.etag}:${quarter}`;
+      const etag = `"${createHash('sha1')
+        .update(`${key}:${lang}:${kind}:${link ?? ''}`)
+        .digest('base64url')}"`;
+      const name = `${id}:${lang}:${kind}`;
+      let hit = cards.get(name);
+      if (!hit || hit.key !== key) {
+        hit = { key, png: Promise.resolve().then(() => renderCard(board.dto, lang, kind, link)) };
+        cards.set(name, hit);
+        const made = hit;
+        made.png.catch(() => {
+          if (cards.get(name) === made) cards.delete(name);
+        });
+      }
+      return { png: await hit.png, etag };
+    },
+
+    /** The board as plain text for a channel post (cheap: made on each request from the cached board). */
+    async summary(id: string, lang: Locale, link: string | null): Promise<{ text: string; etag: string }> {
+      const board = await this.publicBoard(id);
+      const text = summaryText(board.dto, lang, link);
+      return { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` };
+    },
+
     /** A public campaign's needs and where to bring donations; 404 unless it is marked public. */
     async publicCampaign(id: string): Promise<PublicCampaignDto> {
       const campaign = await getCampaign(id).catch(() => null);
       if (!campaign || !campaign.public || campaign.status === 'draft') throw ApiError.notFound('Campaign');
-      const progress = await stock.progress(campaign);
+      const [progress, pledged] = await Promise.all([stock.progress(campaign), openPledgedByItem(campaign.id)]);
+      const enough = new Set(campaign.enoughItemIds);
       const targeted = progress.items.filter((item) => item.target > 0);
       const items = await findItems(targeted.map((item) => item.itemId));
       // The campaign's own collection points, or every active one when it names none.
@@ -97,14 +194,15 @@ export function createDashboardService(events: EventBus, stock: StockService, lo
               itemId: row.itemId,
               name: item.name,
               baseUnit: item.baseUnit,
+              packs: item.packs.map((p) => ({ unit: p.unit, size: p.size })),
               target: row.target,
               collected: row.donated,
               usable: row.usable,
               inTransit: row.inTransit,
               delivered: row.delivered,
-              pledged: 0,
+              pledged: pledged.get(row.itemId) ?? 0,
               needed: row.needed,
-              enough: false,
+              enough: enough.has(row.itemId),
             },
           ];
         }),

@@ -17,6 +17,8 @@ export function needsPageHtml(
   indexHtml: string,
   campaign: { name: string; description: string | null },
   url: string | null,
+  /** The board's Open Graph card (absolute, from PUBLIC_URL), or null. */
+  image: string | null = null,
 ): string {
   const title = escapeHtml(`${campaign.name} — Karavan`);
   const description = escapeHtml(
@@ -28,7 +30,14 @@ export function needsPageHtml(
     `<meta property="og:title" content="${title}">`,
     `<meta property="og:description" content="${description}">`,
     ...(url ? [`<meta property="og:url" content="${escapeHtml(url)}">`] : []),
-    `<meta name="twitter:card" content="summary">`,
+    ...(image
+      ? [
+          `<meta property="og:image" content="${escapeHtml(image)}">`,
+          `<meta property="og:image:width" content="1200">`,
+          `<meta property="og:image:height" content="630">`,
+        ]
+      : []),
+    `<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">`,
     `<meta name="twitter:title" content="${title}">`,
     `<meta name="twitter:description" content="${description}">`,
   ].join('\n    ');

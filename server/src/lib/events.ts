@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
+  CampaignDto,
   DonationDto,
   ExpiryThreshold,
   StockRowDto,
@@ -31,6 +32,10 @@ export interface DomainEvents {
   'donations.voided': { donation: DonationDto; movements: MovementDto[] };
   /** A shipment changed; `update` is the status update that changed it (null: planning, checklist, privacy). */
   'shipments.updated': { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
+  /** A campaign was changed (its fields, its status, an item's "enough" switch). */
+  'campaigns.updated': { campaign: CampaignDto };
+  /** A pledge was made, fulfilled (in part) by a donation, or its contact data purged. */
+  'pledges.changed': { campaignId: string };
   /** One sign-in (session family) ended: signed out, or its refresh token was replayed. Its sockets are closed. */
   'sessions.ended': { userId: string; family: string; reason: 'logout' | 'replay' };
 }

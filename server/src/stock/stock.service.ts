@@ -192,6 +192,19 @@ export function createStockService(events: EventBus) {
       return { campaignId: campaign.id, asOf, seq, items };
     },
 
+    /**
+     * When the campaign's next lot on hand expires (null: none will): a cached board must not
+     * outlive it, since expired goods stop counting as usable (index {campaignId, expiresAt}).
+     */
+    async nextExpiry(campaignId: string, now = new Date()): Promise<Date | null> {
+      const [next] = await balances()
+        .find({ campaignId, expiresAt: { $gt: now }, onHand: { $gt: 0 } }, { projection: { expiresAt: 1 } })
+        .sort({ expiresAt: 1 })
+        .limit(1)
+        .toArray();
+      return next?.expiresAt ?? null;
+    },
+
     /** Writes off goods at a location (spoiled, damaged, lost, stolen, expired, other + note). */
     async writeOff(
       actor: Actor,

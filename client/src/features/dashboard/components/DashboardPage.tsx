@@ -26,6 +26,7 @@ import {
 import { ShownOf } from './ShownOf';
 import { DonationsChart } from './DonationsChart';
 import { ShipmentsMap } from './ShipmentsMap';
+import { PledgesPanel } from './PledgesPanel';
 import './dashboard.css';
 
 const HOUR_MS = 3_600_000;
@@ -101,6 +102,8 @@ function ConnectionState({ live }: { live: DashboardLive }) {
 function CampaignBoard({ campaignId, live }: { campaignId: string; live: DashboardLive }) {
   const { t } = useTranslation('dashboard');
   const progress = useProgress(campaignId);
+  const campaigns = useCampaigns();
+  const campaign = campaigns.data?.items.find((c) => c.id === campaignId) ?? null;
   const items = useAllItems();
   const locations = useLocations();
   const itemsById = useMemo(() => byId(items.data), [items.data]);
@@ -142,6 +145,14 @@ function CampaignBoard({ campaignId, live }: { campaignId: string; live: Dashboa
         </Title>
         <Stock campaignId={campaignId} items={itemsById} locations={locationsById} />
       </Paper>
+      {campaign && (
+        <Paper withBorder p="md" component="section" aria-labelledby="dash-pledges">
+          <Title order={2} id="dash-pledges" mb="sm">
+            {t('pledges.title')}
+          </Title>
+          <PledgesPanel campaign={campaign} items={itemsById} locations={locationsById} />
+        </Paper>
+      )}
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
 import { ExpiringHere } from './ExpiringHere';
 import { RecentDonations } from './RecentDonations';
+import { PledgesDue } from './PledgesDue';
 
 const LOCATION_KEY = 'karavan.intake.locationId';
 const CAMPAIGN_KEY = 'karavan.intake.campaignId';
@@ -47,6 +48,7 @@ export function IntakePage() {
   // The last choice on this device, or the only one there is.
   const locationId = preselect(locationOptions, rememberedLocation);
   const campaignId = preselect(campaignOptions, rememberedCampaign);
+  const campaign = campaigns.data?.items.find((c) => c.id === campaignId) ?? null;
   const room = useRoom(locationId ? `location:${locationId}` : null);
 
   return (
@@ -84,6 +86,9 @@ export function IntakePage() {
         <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
       )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
+      {locationId && campaign && (
+        <PledgesDue locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
+      )}
       {locationId && <ExpiringHere locationId={locationId} />}
       <OutboxList
         filter={(entry) =>

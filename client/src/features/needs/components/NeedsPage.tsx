@@ -6,7 +6,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { formatDayHours, hoursToday, type PublicCampaignDto, type PublicCollectionPointDto } from '@karavan/shared';
 import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
-import { formatDate, formatDateTime, formatNumber } from '../../../lib/format';
+import { formatDate, formatDateTime, formatNumber, formatRelative } from '../../../lib/format';
+import { useNow } from '../../../lib/use-now';
+import { PledgeForm } from './PledgeForm';
 import { ApiRequestError, send } from '../../../lib/http';
 import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { useUnitLabel } from '../../../lib/units';
@@ -21,7 +23,10 @@ export function NeedsPage() {
   const { t: tApp } = useTranslation();
   const query = useQuery({
     queryKey: ['public-campaign', campaignId],
-    queryFn: () => send<PublicCampaignDto>('GET', `/api/public/campaigns/${encodeURIComponent(campaignId)}`),
+    // Every minute, and when the donor comes back to the page: revalidated with the ETag, so an
+    // unchanged board is a 304 (the server computes a board at most once per PUBLIC_CACHE_SECONDS).
+    queryFn: () =>
+      send<PublicCampaignDto>('GET', `/api/public/campaigns/${encodeURIComponent(campaignId)}`, { cache: 'no-cache' }),
     refetchInterval: 60_000,
     retry: (failures, error) => failures < 2 && !(error instanceof ApiRequestError && error.status === 404),
   });
@@ -86,13 +91,27 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
     return `${tApp('campaigns.today', { hours: formatDayHours(today.intervals) })} · ${state}`;
   };
   const withPosition = campaign.collectionPoints.filter((point) => point.position);
-  // What is needed now comes first (the biggest need on top): on a phone it is the first screen.
-  const needs = [...campaign.needs].sort((x, y) => Number(y.needed > 0) - Number(x.needed > 0) || y.needed - x.needed);
+  const now = useNow(30_000);
+  // "Enough, stop bringing it" first and loudest; then what is needed now, the biggest need on top.
+  const needs = [...campaign.needs].sort(
+    (x, y) => Number(y.enough) - Number(x.enough) || Number(y.needed > 0) - Number(x.needed > 0) || y.needed - x.needed,
+  );
+  const enough = needs.filter((need) => need.enough);
+  const wanted = needs.filter((need) => !need.enough && need.needed > 0);
   return (
     <Stack gap="md">
+      {enough.length > 0 && (
+        <div role="alert" className="needs-enough" data-testid="needs-enough">
+          <strong>{t('enoughTitle')}</strong>{' '}
+          {t('enoughText', { items: enough.map((need) => name(need.name)).join(', ') })}
+        </div>
+      )}
       <Title order={1} size="h2">
         {title}
       </Title>
+      <Text className="needs-asof" data-testid="needs-updated">
+        {t('updated', { when: formatRelative(campaign.asOf, Math.max(now, Date.parse(campaign.asOf))) })}
+      </Text>
       {campaign.status === 'closed' && (
         <Alert color="orange" variant="light" className="needs-alert">
           {t('closed')}
@@ -114,19 +133,32 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
                 key={need.itemId}
                 data-item={need.itemId}
                 data-needed={need.needed}
+                data-enough={need.enough}
+                className={need.enough ? 'needs-item-enough' : undefined}
               >
                 <Group justify="space-between" wrap="wrap" gap="xs">
                   <Text fw={700}>{name(need.name)}</Text>
-                  <Text fw={700} className={need.needed > 0 ? 'needs-needed' : 'needs-done'}>
-                    {need.needed > 0
-                      ? `${t('needed')}: ${units.quantity(need.needed, need.baseUnit)}`
-                      : t('allCollected')}
+                  <Text
+                    fw={700}
+                    className={need.enough ? 'needs-stop' : need.needed > 0 ? 'needs-needed' : 'needs-done'}
+                  >
+                    {need.enough
+                      ? t('enoughItem')
+                      : need.needed > 0
+                        ? `${t('needed')}: ${units.quantity(need.needed, need.baseUnit)}`
+                        : t('allCollected')}
                   </Text>
                 </Group>
                 <Progress.Root size="md" my={6}>
                   <Progress.Section value={share * 100} color="#1f4e79" aria-label={name(need.name)} />
                 </Progress.Root>
                 <Group justify="space-between" wrap="wrap" gap="xs" className="needs-figures">
+                  <span>
+                    {t('collected')}: {formatNumber(need.collected)}
+                  </span>
+                  <span>
+                    {t('pledged')}: {formatNumber(need.pledged)}
+                  </span>
                   <span>
                     {t('usable')}: {formatNumber(need.usable)}
                   </span>
@@ -163,6 +195,19 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
               <Paper component="li" withBorder p="sm" key={point.id}>
                 <Text fw={700}>{localize(point.name)}</Text>
                 {point.address && <Text>{point.address}</Text>}
+                {point.position && (
+                  <Anchor
+                    href={`https://www.openstreetmap.org/?mlat=${point.position.lat}&mlon=${point.position.lng}#map=17/${point.position.lat}/${point.position.lng}`}
+                    target="_blank"
+                    rel="noopener noreferrer"
+                    className="needs-maplink"
+                  >
+                    {t('mapLink')}
+                  </Anchor>
+                )}
+                {wanted.length > 0 && campaign.status === 'active' && (
+                  <Text size="sm">{t('takesToday', { items: wanted.map((need) => name(need.name)).join(', ') })}</Text>
+                )}
                 <Text>{todayHours(point) ?? `${t('hours')}: ${point.openingHours ?? t('hoursUnknown')}`}</Text>
                 {todayHours(point) && point.openingHours && (
                   <Text size="sm" c="dimmed">
@@ -174,11 +219,15 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
           </Stack>
         )}
         {withPosition.length > 0 && (
-          <Suspense fallback={null}>
+          // The map's own height is kept while it loads: the pledge form below does not jump (layout shift).
+          <Suspense fallback={<div className="needs-map-placeholder" />}>
             <PointsMap points={withPosition} />
           </Suspense>
         )}
       </Box>
+      {campaign.status === 'active' && wanted.length > 0 && campaign.collectionPoints.length > 0 && (
+        <PledgeForm campaign={campaign} needs={wanted} />
+      )}
       <Text className="needs-asof">{t('asOf', { time: formatDateTime(campaign.asOf) })}</Text>
     </Stack>
   );

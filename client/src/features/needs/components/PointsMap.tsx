@@ -11,7 +11,10 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
   const container = useRef<HTMLDivElement>(null);
   const [leaflet, setLeaflet] = useState<L.Map | null>(null);
   const tiles = useBaseMap(leaflet);
+  // The board is refetched every minute with new objects: the map is rebuilt only when the points change.
+  const shown = JSON.stringify(points.map((p) => ({ position: p.position, name: p.name })));
   useEffect(() => {
+    const points = JSON.parse(shown) as Pick<PublicCollectionPointDto, 'position' | 'name'>[];
     if (!container.current) return;
     const map = L.map(container.current).setView([42.87, 74.59], 11);
     const positions: L.LatLngTuple[] = [];
@@ -23,13 +26,15 @@ export default function PointsMap({ points }: { points: PublicCollectionPointDto
         .bindTooltip(localize(point.name, i18n.language), { permanent: points.length <= 8, direction: 'top' })
         .addTo(map);
     }
-    if (positions.length > 0) map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14 });
+    if (positions.length > 0) {
+      map.fitBounds(L.latLngBounds(positions), { padding: [30, 30], maxZoom: 14, animate: false });
+    }
     setLeaflet(map);
     return () => {
       setLeaflet(null);
       map.remove();
     };
-  }, [points, i18n.language]);
+  }, [shown, i18n.language]);
   return (
     <div
       ref={container}
