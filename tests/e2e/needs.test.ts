@@ -198,4 +198,9 @@ test('When the needs page opens on a 390×844 phone, then the first screen shows
   expect(description.y).toBeGreaterThan(box.y);
   expect(await seriousViolations()).toEqual([]);
   await page.screenshot({ path: `${SHOTS}/needs-phone-first-screen.png` });
+  // The points' map is far below the first screen: it is not loaded until the donor scrolls to it,
+  // and then it shows the point.
+  expect(await page.locator('.leaflet-container').count()).toBe(0);
+  await page.locator('.needs-map-placeholder').scrollIntoViewIfNeeded();
+  await page.locator('.leaflet-container .leaflet-interactive').first().waitFor();
 });

@@ -1,5 +1,5 @@
 import '@mantine/core/styles/Progress.css';
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Alert, Anchor, Box, Button, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -218,17 +218,38 @@ function Needs({ campaign }: { campaign: PublicCampaignDto }) {
             ))}
           </Stack>
         )}
-        {withPosition.length > 0 && (
-          // The map's own height is kept while it loads: the pledge form below does not jump (layout shift).
-          <Suspense fallback={<div className="needs-map-placeholder" />}>
-            <PointsMap points={withPosition} />
-          </Suspense>
-        )}
+        {withPosition.length > 0 && <MapWhenNear points={withPosition} />}
       </Box>
       {campaign.status === 'active' && wanted.length > 0 && campaign.collectionPoints.length > 0 && (
         <PledgeForm campaign={campaign} needs={wanted} />
       )}
       <Text className="needs-asof">{t('asOf', { time: formatDateTime(campaign.asOf) })}</Text>
     </Stack>
+  );
+}
+
+/**
+ * The points' map is loaded (Leaflet, its tiles) only once its place comes near the screen: on a
+ * phone it is below what is needed and where, and a donor who never scrolls to it does not pay
+ * for it on a slow link. Its height is kept before and while it loads, so nothing below it jumps.
+ */
+function MapWhenNear({ points }: { points: PublicCollectionPointDto[] }) {
+  const place = useRef<HTMLDivElement>(null);
+  // (Without IntersectionObserver, an old browser: at once.)
+  const [near, setNear] = useState(() => typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    const element = place.current;
+    if (near || !element) return;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setNear(true), {
+      rootMargin: '100px',
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [near]);
+  if (!near) return <div ref={place} className="needs-map-placeholder" />;
+  return (
+    <Suspense fallback={<div className="needs-map-placeholder" />}>
+      <PointsMap points={points} />
+    </Suspense>
   );
 }
