@@ -15,6 +15,8 @@ export const INVALIDATES = {
   stock: [['stock'], ['movements'], ['campaign-progress'], ['public-campaign']],
   donations: [['donations'], ['stock'], ['movements'], ['campaign-progress'], ['public-campaign']],
   shipments: [['shipments'], ['shipment'], ['stock'], ['movements'], ['campaign-progress']],
+  // A pledge changes what the board says is pledged and the organisers' pledged vs fulfilled.
+  pledges: [['pledges'], ['pledge-totals'], ['public-campaign']],
 } satisfies Record<string, QueryKey[]>;
 
 export type Entity = keyof typeof INVALIDATES;

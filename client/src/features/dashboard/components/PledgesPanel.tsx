@@ -6,7 +6,7 @@ import { request } from '../../../lib/api';
 import { useCan } from '../../../lib/current-user';
 import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { formatNumber } from '../../../lib/format';
-import { queryKeys } from '../../../lib/realtime/cache';
+import { invalidateEntity } from '../../../lib/writes';
 
 /**
  * Pledged against fulfilled per item and point, and the organisers' "enough, stop bringing it"
@@ -33,7 +33,7 @@ export function PledgesPanel({
   });
   const setEnough = async (itemId: string, enough: boolean) => {
     await request('PATCH', `/api/campaigns/${campaign.id}/needs/${itemId}`, { enough });
-    await queryClient.invalidateQueries({ queryKey: queryKeys.campaigns() });
+    await invalidateEntity(queryClient, 'campaigns');
   };
   const rows = totals.data?.rows ?? [];
   return (

@@ -7,6 +7,7 @@ import { request } from '../../../lib/api';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonationDto } from '../../../lib/contracts';
 import { useUnitLabel } from '../../../lib/units';
+import { invalidateEntity } from '../../../lib/writes';
 
 /**
  * The pledges due today at this point (campaign clock), each turned into a donation in one
@@ -74,7 +75,8 @@ export function PledgesDue({
           'Idempotency-Key': `${attempt}-fulfil`,
         },
       );
-      await queryClient.invalidateQueries({ queryKey: key });
+      // A donation was recorded and a pledge fulfilled.
+      await Promise.all([invalidateEntity(queryClient, 'donations'), invalidateEntity(queryClient, 'pledges')]);
     } catch {
       setFailed(pledge.id);
     } finally {

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { wallClock, type PublicCampaignDto, type PublicNeedDto } from '@karavan/shared';
 import { ApiRequestError, send } from '../../../lib/http';
 import { useItemName, useLocalize } from '../../../lib/catalogue';
+import { invalidateEntity } from '../../../lib/writes';
 import { formatDate } from '../../../lib/format';
 import { useUnitLabel } from '../../../lib/units';
 
@@ -72,7 +73,7 @@ export function PledgeForm({ campaign, needs }: { campaign: PublicCampaignDto; n
       setState({ kind: 'done' });
       setKey(newKey());
       setQuantity('');
-      void queryClient.invalidateQueries({ queryKey: ['public-campaign', campaign.id] });
+      void invalidateEntity(queryClient, 'pledges');
     } catch (error) {
       const status = error instanceof ApiRequestError ? error.status : 0;
       const details = error instanceof ApiRequestError ? error.details : undefined;
