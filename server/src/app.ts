@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { LOCALES, type Locale } from '@karavan/shared';
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
@@ -33,7 +34,7 @@ import { createWatermark } from './realtime/watermark';
 import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { shipmentsRoutes } from './shipments';
-import { createDashboardService, dashboardRoutes, needsPageHtml } from './dashboard';
+import { createDashboardService, dashboardRoutes, needsBoardHtml, needsPageHtml, withRootContent } from './dashboard';
 import { createPledgesService, pledgesRoutes } from './pledges';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
@@ -242,13 +243,21 @@ export function createKaravan(options: KaravanOptions): Karavan {
         .preview(id)
         .then(async (campaign) => {
           if (!campaign) return next();
-          const index = await fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8');
+          const lang = (req.acceptsLanguages(...LOCALES) || 'ru') as Locale;
+          const [index, board] = await Promise.all([
+            fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8'),
+            dashboard.publicBoard(id),
+          ]);
           // Only the configured address: the Host header is the client's to choose (a poisoned cache).
           const base = config.publicUrl?.replace(/\/+$/, '');
           const url = base ? `${base}/needs/${id}` : null;
           const image = base ? `${base}/api/public/campaigns/${id}/og.png` : null;
           res.setHeader('Cache-Control', 'no-cache');
-          res.type('html').send(needsPageHtml(index, campaign, url, image));
+          // The board itself is in the page (read before the app's files arrive on a slow link).
+          res.setHeader('Vary', 'Accept-Language');
+          res
+            .type('html')
+            .send(withRootContent(needsPageHtml(index, campaign, url, image), needsBoardHtml(board.dto, lang)));
         })
         .catch(next);
     });

@@ -147,6 +147,29 @@ describe('GET /api/public/campaigns/:id/summary.txt', () => {
     expect(kkText).toContain('Әлі қажет: 12 000 бөлке');
   });
 
+  test('When the needs link is opened on a slow link, then the page itself already says what is needed, what is enough and where, in the browser language, with no contact person', async () => {
+    const res = await request(app.url)
+      .get(`/needs/${w.campaign.id}`)
+      .set('Accept', 'text/html')
+      .set('Accept-Language', 'kk-KZ,kk;q=0.9,ru;q=0.8')
+      .expect(200);
+    expect(res.headers.vary).toMatch(/Accept-Language/);
+    const html = res.text.replace(/[\u00a0\u202f]/g, ' ');
+    // In #root, where the loading screen was: the app replaces it once its files have arrived.
+    const root = /<div id="root">([\s\S]*)<\/div>\s*<\/body>/.exec(html)?.[1] ?? '';
+    expect(root).toMatch(/^<main class="board-static" lang="kk"/);
+    expect(root).not.toContain('class="boot"');
+    expect(root).toContain('<h1>Балаларға нан мен сүт</h1>');
+    expect(root).toContain('⛔ Жеткілікті — енді әкелмеңіз');
+    expect(root).toContain('Әлі қажет: 12 000 бөлке');
+    expect(root).toContain('Бишкек, ул. Киевская 1');
+    expect(root).toContain('https://www.openstreetmap.org/?mlat=42.8746&amp;mlon=74.5698');
+    expect(root).not.toContain('Айгуль');
+    // Without a language the browser accepts, Russian.
+    const ru = await request(app.url).get(`/needs/${w.campaign.id}`).set('Accept', 'text/html').expect(200);
+    expect(ru.text.replace(/[\u00a0\u202f]/g, ' ')).toContain('Ещё нужно: 12 000 бух.');
+  });
+
   test('When a shared link is opened, then its preview names the Open Graph card', async () => {
     // (the page is the built client's index.html with the campaign's tags added)
     const res = await request(app.url).get(`/needs/${w.campaign.id}`).set('Accept', 'text/html').expect(200);

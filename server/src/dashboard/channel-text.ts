@@ -30,6 +30,9 @@ interface Words {
   today: (hours: string) => string;
   asOf: (when: string) => string;
   link: string;
+  /** The board's link to a point's map, and its note while the app loads (needs-page.ts). */
+  map: string;
+  loading: string;
   units: Record<string, string>;
 }
 
@@ -50,6 +53,8 @@ export const CHANNEL_WORDS: Record<Locale, Words> = {
     today: (hours) => `сегодня ${hours}`,
     asOf: (when) => `Данные на ${when}`,
     link: 'Подробнее и обещать принести',
+    map: 'На карте',
+    loading: 'Страница загружается: скоро здесь можно будет пообещать принести.',
     units: { loaf: 'бух.', litre: 'л', kg: 'кг', piece: 'шт.' },
   },
   en: {
@@ -68,6 +73,8 @@ export const CHANNEL_WORDS: Record<Locale, Words> = {
     today: (hours) => `today ${hours}`,
     asOf: (when) => `As of ${when}`,
     link: 'Details and pledges',
+    map: 'On the map',
+    loading: 'The page is loading: in a moment you can pledge here.',
     units: { loaf: 'loaves', litre: 'L', kg: 'kg', piece: 'pcs' },
   },
   ky: {
@@ -86,6 +93,8 @@ export const CHANNEL_WORDS: Record<Locale, Words> = {
     today: (hours) => `бүгүн ${hours}`,
     asOf: (when) => `${when} боюнча маалымат`,
     link: 'Толугураак жана убада берүү',
+    map: 'Картада',
+    loading: 'Барак жүктөлүүдө: бир аздан кийин бул жерде убада бере аласыз.',
     units: { loaf: 'нан', litre: 'л', kg: 'кг', piece: 'даана' },
   },
   kk: {
@@ -104,6 +113,8 @@ export const CHANNEL_WORDS: Record<Locale, Words> = {
     today: (hours) => `бүгін ${hours}`,
     asOf: (when) => `${when} бойынша деректер`,
     link: 'Толығырақ және уәде беру',
+    map: 'Картада',
+    loading: 'Бет жүктелуде: сәлден кейін осы жерде уәде бере аласыз.',
     units: { loaf: 'бөлке', litre: 'л', kg: 'кг', piece: 'дана' },
   },
 };

@@ -1,3 +1,6 @@
+import { localize, type Locale, type PublicCampaignDto } from '@karavan/shared';
+import { channelFacts } from './channel-text';
+
 /** Escapes text for an HTML attribute or element. */
 export function escapeHtml(text: string): string {
   return text
@@ -45,4 +48,54 @@ export function needsPageHtml(
     .replace(/<title>[\s\S]*?<\/title>/i, '')
     .replace(/<meta\s+name="description"[^>]*>/i, '');
   return withoutOld.replace(/<\/head>/i, `    <title>${title}</title>\n    ${tags}\n  </head>`);
+}
+
+/**
+ * The board as plain HTML inside `#root`, in place of the loading screen: on a slow link (3G, a
+ * first visit from a channel post) a donor reads what is needed, what is enough and where to
+ * bring it with the first answer, before the app's files arrive; the app then replaces it.
+ * The same facts, words and order as the channel text and cards (channel-text.ts).
+ */
+export function needsBoardHtml(board: PublicCampaignDto, lang: Locale, now = new Date()): string {
+  const facts = channelFacts(board, lang, now);
+  const { words } = facts;
+  const e = escapeHtml;
+  const needs = facts.needs
+    .map((need) => {
+      const state = need.enough ? 'enough' : need.needed > 0 ? 'open' : 'done';
+      return (
+        `<li class="board-static-need board-static-${state}"><strong>${e(need.name)}</strong> — ${e(need.headline)}` +
+        `<span class="board-static-bar" aria-hidden="true"><span style="width:${need.percent}%"></span></span>` +
+        `<small>${need.percent}% · ${e(need.figures)}</small></li>`
+      );
+    })
+    .join('');
+  const points = facts.points
+    .map(
+      (point) =>
+        `<li><strong>${e(point.name)}</strong>${point.address ? `, ${e(point.address)}` : ''}` +
+        (point.hours ? `<br>${e(point.hours)}` : '') +
+        (point.map ? `<br><a href="${e(point.map)}" rel="noopener">${e(words.map)}</a>` : '') +
+        '</li>',
+    )
+    .join('');
+  return [
+    `<main class="board-static" lang="${lang}" data-testid="board-static">`,
+    `<h1>${e(facts.title)}</h1>`,
+    facts.enough.length > 0
+      ? `<p class="board-static-stop">⛔ ${e(words.enoughTitle)}: ${e(facts.enough.join(', '))}</p>`
+      : '',
+    facts.mostNeeded ? `<p>${e(words.mostNeeded)}: <strong>${e(facts.mostNeeded)}</strong></p>` : '',
+    `<ul>${needs}</ul>`,
+    board.description ? `<p>${e(localize(board.description, lang))}</p>` : '',
+    points ? `<h2>${e(words.where)}</h2><ul>${points}</ul>` : '',
+    `<p><small>${e(words.asOf(facts.asOf))}</small></p>`,
+    `<p class="board-static-wait" role="status">${e(words.loading)}</p>`,
+    '</main>',
+  ].join('');
+}
+
+/** Puts `content` in `#root` (the last element of the body) in place of the loading screen. */
+export function withRootContent(indexHtml: string, content: string): string {
+  return indexHtml.replace(/<div id="root">[\s\S]*<\/body>/i, `<div id="root">${content}</div>\n  </body>`);
 }
