@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { LOCALES, type Locale } from '@karavan/shared';
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
@@ -7,6 +6,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
+import { LOCALES, type Locale } from '@karavan/shared';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
 import { databaseConnected, pingDatabase } from './db/database';
