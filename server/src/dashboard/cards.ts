@@ -31,7 +31,7 @@ const GREEN = '#1a5e20';
 const MUTED = '#4a5565';
 
 /** `text` cut to fit `width` with an ellipsis. */
-function fit(ctx: SKRSContext2D, text: string, width: number): string {
+function ellipsized(ctx: SKRSContext2D, text: string, width: number): string {
   if (ctx.measureText(text).width <= width) return text;
   let cut = text;
   while (cut.length > 1 && ctx.measureText(`${cut}…`).width > width) cut = cut.slice(0, -1);
@@ -56,7 +56,7 @@ function wrap(ctx: SKRSContext2D, text: string, width: number, lines: number): s
       break;
     }
   }
-  if (line) out.push(fit(ctx, line, width));
+  if (line) out.push(ellipsized(ctx, line, width));
   return out.slice(0, lines);
 }
 
@@ -109,7 +109,7 @@ export function renderCard(
   if (facts.mostNeeded) {
     ctx.font = font(square ? 36 : 30, true);
     ctx.fillStyle = RED;
-    ctx.fillText(fit(ctx, `${facts.words.mostNeeded}: ${facts.mostNeeded}`, inner), pad, y);
+    ctx.fillText(ellipsized(ctx, `${facts.words.mostNeeded}: ${facts.mostNeeded}`, inner), pad, y);
     y += square ? 60 : 46;
   }
 
@@ -121,10 +121,10 @@ export function renderCard(
   for (const need of facts.needs.slice(0, room)) {
     ctx.font = font(square ? 36 : 28, true);
     // The headline (what is needed) whole; the name takes what is left.
-    const headline = fit(ctx, need.headline, inner * 0.62);
+    const headline = ellipsized(ctx, need.headline, inner * 0.62);
     const headlineWidth = ctx.measureText(headline).width;
     ctx.fillStyle = INK;
-    ctx.fillText(fit(ctx, need.name, inner - headlineWidth - 24), pad, y);
+    ctx.fillText(ellipsized(ctx, need.name, inner - headlineWidth - 24), pad, y);
     ctx.fillStyle = need.enough ? RED : need.needed > 0 ? RED : GREEN;
     ctx.fillText(headline, pad + inner - headlineWidth, y);
     const barY = y + (square ? 48 : 38);
@@ -136,7 +136,7 @@ export function renderCard(
     if (square) {
       ctx.font = font(26);
       ctx.fillStyle = MUTED;
-      ctx.fillText(fit(ctx, `${need.percent}% · ${need.figures}`, inner), pad, barY + 26);
+      ctx.fillText(ellipsized(ctx, `${need.percent}% · ${need.figures}`, inner), pad, barY + 26);
     }
     y += rowHeight;
   }
@@ -151,11 +151,11 @@ export function renderCard(
     for (const point of facts.points.slice(0, 2)) {
       ctx.font = font(28, true);
       ctx.fillStyle = INK;
-      ctx.fillText(fit(ctx, [point.name, point.address].filter(Boolean).join(', '), inner), pad, y);
+      ctx.fillText(ellipsized(ctx, [point.name, point.address].filter(Boolean).join(', '), inner), pad, y);
       if (point.hours) {
         ctx.font = font(26);
         ctx.fillStyle = MUTED;
-        ctx.fillText(fit(ctx, point.hours, inner), pad, y + 36);
+        ctx.fillText(ellipsized(ctx, point.hours, inner), pad, y + 36);
       }
       y += 78;
     }
@@ -165,11 +165,11 @@ export function renderCard(
   ctx.font = font(square ? 28 : 24);
   ctx.fillStyle = MUTED;
   const bottom = height - (square ? 60 : 40);
-  ctx.fillText(fit(ctx, facts.words.asOf(facts.asOf), inner), pad, bottom - (link && square ? 40 : 0));
+  ctx.fillText(ellipsized(ctx, facts.words.asOf(facts.asOf), inner), pad, bottom - (link && square ? 40 : 0));
   if (link && square) {
     ctx.fillStyle = BLUE;
     ctx.font = font(24, true);
-    ctx.fillText(fit(ctx, link, inner), pad, bottom);
+    ctx.fillText(ellipsized(ctx, link, inner), pad, bottom);
   }
   return canvas.toBuffer('image/png');
 }
