@@ -41,8 +41,23 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
         globIgnores: ONLINE_PAGES.map((page) => `assets/page-${page}-*`),
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/socket\.io\//, /^\/healthz$/, /^\/readyz$/],
+        // (the public board's page comes from the server, which puts the board in it: below)
+        navigateFallbackDenylist: [/^\/api\//, /^\/socket\.io\//, /^\/healthz$/, /^\/readyz$/, /^\/needs\//],
         runtimeCaching: [
+          {
+            // A donor's board: the server's page carries the board itself (read on 3G before the
+            // app's files arrive); the last one seen is kept for a phone with no network (and the
+            // app's own page when there is none).
+            urlPattern: ({ request, url, sameOrigin }) =>
+              sameOrigin && request.mode === 'navigate' && url.pathname.startsWith('/needs/'),
+            handler: 'NetworkFirst',
+            options: {
+              cacheName: 'karavan-boards',
+              networkTimeoutSeconds: 5,
+              expiration: { maxEntries: 10 },
+              precacheFallback: { fallbackURL: '/index.html' },
+            },
+          },
           {
             urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/assets/'),
             handler: 'CacheFirst',
@@ -72,6 +87,9 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // dist/.vite/manifest.json: which files each page needs, so the server can name them in the
+    // public board's HTML and a phone fetches them all at once instead of one after another.
+    manifest: true,
     rollupOptions: {
       output: {
         chunkFileNames: (chunk) => {

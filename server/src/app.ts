@@ -34,13 +34,21 @@ import { createWatermark } from './realtime/watermark';
 import type { LiveEvents } from './realtime/live-events';
 import { getCampaign } from './campaigns';
 import { shipmentsRoutes } from './shipments';
-import { createDashboardService, dashboardRoutes, needsBoardHtml, needsPageHtml, withRootContent } from './dashboard';
+import {
+  boardDataScript,
+  createDashboardService,
+  dashboardRoutes,
+  needsBoardHtml,
+  needsPageHtml,
+  withRootContent,
+} from './dashboard';
 import { createPledgesService, pledgesRoutes } from './pledges';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
 import { createDocumentsService, documentsRoutes } from './documents';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
+import { pageAssets, readClientManifest, withPageAssets } from './web/page-assets';
 import { securityHeaders } from './web/security-headers';
 import { createKernelServices } from './wiring';
 import { CLIENT_CONFIG_PATH, clientConfigRoutes } from './web/client-config.routes';
@@ -234,6 +242,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
   } else if (clientDirectory(config.clientDir)) {
     // A shared needs link: the page's title and preview tags name the campaign.
     const clientDir = config.clientDir;
+    // The board page's own files, named in its HTML at once (page-assets.ts).
+    const needsAssets = pageAssets(readClientManifest(clientDir) ?? {}, ['src/features/needs/index.ts']);
     // (middleware, not a route: it is a page, not part of the API document)
     app.use((req, res, next) => {
       const match = /^\/needs\/([0-9a-f]{24})\/?$/.exec(req.path);
@@ -255,9 +265,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
           res.setHeader('Cache-Control', 'no-cache');
           // The board itself is in the page (read before the app's files arrive on a slow link).
           res.setHeader('Vary', 'Accept-Language');
-          res
-            .type('html')
-            .send(withRootContent(needsPageHtml(index, campaign, url, image), needsBoardHtml(board.dto, lang)));
+          const page = withRootContent(
+            needsPageHtml(index, campaign, url, image),
+            needsBoardHtml(board.dto, lang),
+            boardDataScript(board.dto),
+          );
+          res.type('html').send(withPageAssets(page, needsAssets));
         })
         .catch(next);
     });

@@ -204,3 +204,44 @@ test('When the needs page opens on a 390×844 phone, then the first screen shows
   await page.locator('.needs-map-placeholder').scrollIntoViewIfNeeded();
   await page.locator('.leaflet-container .leaflet-interactive').first().waitFor();
 });
+
+test('When the needs link is opened on a slow link, then the board reads before the app arrives, and the app takes it over without asking again or moving it', async () => {
+  await makePublic();
+  await donate(120);
+  // A slow link: every file of the app (scripts, stylesheets) comes 1.5 s late.
+  let filesServed = 0;
+  await page.route('**/assets/**', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    filesServed += 1;
+    await route.continue();
+  });
+  const boardRequests: string[] = [];
+  page.on('request', (req) => {
+    if (req.url().includes(`/api/public/campaigns/${scene.campaign.id}`)) boardRequests.push(req.url());
+  });
+  await page.addInitScript(() => {
+    const w = window as unknown as { shifts: number };
+    w.shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
+        if (!entry.hadRecentInput) w.shifts += entry.value;
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'ru-RU,ru;q=0.9' });
+  await page.goto(`/needs/${scene.campaign.id}`, { waitUntil: 'commit' });
+  // Readable with the page alone: what is needed and where, before any file of the app is there.
+  const board = page.getByTestId('board-static');
+  await board.getByText(/Ещё нужно: 380/).waitFor();
+  await board.getByText(scene.origin.name.ru).waitFor();
+  expect(filesServed).toBe(0);
+  // The app takes over with the board the page carried: it does not ask for it again first.
+  await page
+    .getByTestId('needs')
+    .getByText(/Ещё нужно: 380/)
+    .waitFor();
+  expect(await board.count()).toBe(0);
+  expect(boardRequests).toEqual([]);
+  // Nothing on the screen jumped when the app's stylesheets and then the app itself arrived.
+  expect(await page.evaluate(() => (window as unknown as { shifts: number }).shifts)).toBeLessThan(0.1);
+});

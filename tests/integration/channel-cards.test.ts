@@ -156,7 +156,7 @@ describe('GET /api/public/campaigns/:id/summary.txt', () => {
     expect(res.headers.vary).toMatch(/Accept-Language/);
     const html = res.text.replace(/[\u00a0\u202f]/g, ' ');
     // In #root, where the loading screen was: the app replaces it once its files have arrived.
-    const root = /<div id="root">([\s\S]*)<\/div>\s*<\/body>/.exec(html)?.[1] ?? '';
+    const root = /<div id="root">([\s\S]*?)<\/div><script type="application\/json"/.exec(html)?.[1] ?? '';
     expect(root).toMatch(/^<main class="board-static" lang="kk"/);
     expect(root).not.toContain('class="boot"');
     expect(root).toContain('<h1>Балаларға нан мен сүт</h1>');
@@ -168,6 +168,22 @@ describe('GET /api/public/campaigns/:id/summary.txt', () => {
     // Without a language the browser accepts, Russian.
     const ru = await request(app.url).get(`/needs/${w.campaign.id}`).set('Accept', 'text/html').expect(200);
     expect(ru.text.replace(/[\u00a0\u202f]/g, ' ')).toContain('Ещё нужно: 12 000 бух.');
+  });
+
+  test('When the needs link is opened on a slow link, then the app gets the board with the page and all its files are asked for at once', async () => {
+    const res = await request(app.url).get(`/needs/${w.campaign.id}`).set('Accept', 'text/html').expect(200);
+    const [head, body] = res.text.split('</head>') as [string, string];
+    // The board's data for the app, the same as the API's (no second round trip before the app shows it).
+    const data = /<script type="application\/json" id="board-data">([^<]*)<\/script>/.exec(body)?.[1];
+    const api = await request(app.url).get(`/api/public/campaigns/${w.campaign.id}`).expect(200);
+    expect(JSON.parse(data ?? 'null')).toEqual(api.body);
+    // The page's own script is named in the head (fetched with the app's, not after it)...
+    expect(head).toMatch(/<link rel="modulepreload" crossorigin href="\/assets\/page-needs-[\w-]+\.js">/);
+    // ... and no stylesheet holds back the board's first paint: they come after it.
+    expect(head).not.toContain('rel="stylesheet"');
+    const afterRoot = body.slice(body.indexOf('id="board-data"'));
+    expect(afterRoot).toMatch(/<link rel="stylesheet" crossorigin href="\/assets\/index-[\w-]+\.css">/);
+    expect(afterRoot).toMatch(/<link rel="stylesheet" crossorigin href="\/assets\/needs-[\w-]+\.css">/);
   });
 
   test('When a shared link is opened, then its preview names the Open Graph card', async () => {

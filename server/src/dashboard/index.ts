@@ -1,4 +1,4 @@
 export { createDashboardService, countDonation, type DashboardService } from './dashboard.service';
 export { dashboardRoutes } from './dashboard.routes';
 export { counterId, hourStart } from './dashboard.model';
-export { needsBoardHtml, needsPageHtml, withRootContent } from './needs-page';
+export { boardDataScript, needsBoardHtml, needsPageHtml, withRootContent } from './needs-page';

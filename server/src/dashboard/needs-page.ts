@@ -95,7 +95,17 @@ export function needsBoardHtml(board: PublicCampaignDto, lang: Locale, now = new
   ].join('');
 }
 
-/** Puts `content` in `#root` (the last element of the body) in place of the loading screen. */
-export function withRootContent(indexHtml: string, content: string): string {
-  return indexHtml.replace(/<div id="root">[\s\S]*<\/body>/i, `<div id="root">${content}</div>\n  </body>`);
+/**
+ * The board's data for the app, after `#root` (`<script type="application/json">`: a data block,
+ * never run, so the CSP allows it): the app shows it at once instead of asking for it again, a
+ * round trip less on 3G. `<` is escaped so no text in it can close the element.
+ */
+export function boardDataScript(board: PublicCampaignDto): string {
+  const json = JSON.stringify(board).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="board-data">${json}</script>`;
+}
+
+/** Puts `content` in `#root` (the last element of the body) in place of the loading screen, and `after` after it. */
+export function withRootContent(indexHtml: string, content: string, after = ''): string {
+  return indexHtml.replace(/<div id="root">[\s\S]*<\/body>/i, `<div id="root">${content}</div>${after}\n  </body>`);
 }
