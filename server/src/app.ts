@@ -32,7 +32,8 @@ import { donationsRoutes } from './donations';
 import { eventsRoutes } from './realtime/events.routes';
 import { createWatermark } from './realtime/watermark';
 import type { LiveEvents } from './realtime/live-events';
-import { getCampaign } from './campaigns';
+import { getCampaign, publicActiveCampaignIds } from './campaigns';
+import { createTelegram, telegramRoutes, type Telegram } from './channels/telegram';
 import { shipmentsRoutes } from './shipments';
 import {
   boardDataScript,
@@ -75,6 +76,8 @@ export interface Karavan {
   live: LiveEvents;
   /** The stock service (`checkExpiry()` runs the expiry alerts pass now, e.g. in tests). */
   stock: StockService;
+  /** The Telegram bot and channel post, when TELEGRAM_BOT_TOKEN is set (`poster.tick()` runs a round now). */
+  telegram: Telegram | undefined;
   /** Stops accepting, lets in-flight requests finish, closes sockets. The database stays open. */
   close(): Promise<void>;
 }
@@ -105,6 +108,22 @@ export function createKaravan(options: KaravanOptions): Karavan {
     { stock, donations },
     { perCampaignPerHour: config.pledgeCampaignHourlyLimit },
   );
+  // The Telegram bot and the drive's channel post (off without TELEGRAM_BOT_TOKEN).
+  const telegram = config.telegram
+    ? createTelegram(config.telegram, {
+        campaigns: publicActiveCampaignIds,
+        text: async (campaignId, language) => {
+          const link = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${campaignId}` : null;
+          try {
+            return (await dashboard.summary(campaignId, language, link)).text;
+          } catch (err) {
+            if (err instanceof ApiError && err.status === 404) return null;
+            throw err;
+          }
+        },
+        logger,
+      })
+    : undefined;
   // `shipment:<id>`: whoever may read any shipment, and the shipment's assigned driver.
   registerRoomAuthoriser('shipment', (actor, id) => shipments.mayWatch(actor, id));
 
@@ -151,6 +170,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...exportsRoutes(),
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
     ...clientConfigRoutes(config),
+    ...telegramRoutes(telegram, config.telegram),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.
@@ -313,6 +333,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   // A campaign closed while this process was down, or whose purge was cut short: its pledges'
   // contacts are purged now (the close itself purges them at once).
   void pledges.purgeClosed().catch((err: unknown) => logger.warn({ err }, 'pledge contact purge failed'));
+  telegram?.start();
 
   return {
     app,
@@ -322,9 +343,11 @@ export function createKaravan(options: KaravanOptions): Karavan {
     routes,
     events,
     stock,
+    telegram,
     close: () =>
       new Promise<void>((resolve) => {
         if (expiryTimer) clearInterval(expiryTimer);
+        void telegram?.close();
         realtime.detach();
         // Closes every socket, then the HTTP server, which waits for in-flight requests; then
         // lets the live events already queued be stored.

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_TIME_ZONE, timeZone } from '@karavan/shared';
+import { DEFAULT_TIME_ZONE, LOCALES, timeZone, type Locale } from '@karavan/shared';
 import { passwordProblem } from './lib/passwords';
 
 /** The repository root, from server/src or server/dist alike. */
@@ -65,6 +65,21 @@ export interface Config {
    * (the maps show their points on a plain background).
    */
   mapTiles: MapTiles | undefined;
+  /** The Telegram bot and channel post (TELEGRAM_*); undefined: off. */
+  telegram: TelegramConfig | undefined;
+}
+
+export interface TelegramConfig {
+  token: string;
+  /** The Bot API's root (tests point it at a fake server). */
+  apiRoot: string;
+  /** Set: updates come to POST /api/channels/telegram/webhook with this secret; unset: long polling. */
+  webhookSecret: string | undefined;
+  /** The drive's channel (`@name` or its numeric id), where one message per campaign is kept up to date. */
+  channelId: string | undefined;
+  channelLanguage: Locale;
+  /** A channel message is edited at most this often. */
+  editIntervalSeconds: number;
 }
 
 export interface MapTiles {
@@ -183,7 +198,30 @@ const envSchema = Joi.object({
     .empty('')
     .default(DEFAULT_TIME_ZONE)
     .messages({ 'any.only': '"KARAVAN_TIME_ZONE" must be an IANA time zone such as Asia/Bishkek' }),
+  // Telegram (all but the token are optional; nothing is on without the token).
+  TELEGRAM_BOT_TOKEN: Joi.string()
+    .pattern(/^\d+:[\w-]{20,}$/)
+    .empty('')
+    .messages({ 'string.pattern.base': '"TELEGRAM_BOT_TOKEN" must be a bot token from @BotFather (123456:ABC...)' }),
+  TELEGRAM_API_ROOT: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .empty('')
+    .default('https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_SECRET: Joi.string()
+    .pattern(/^[\w-]{16,256}$/)
+    .empty('')
+    .messages({ 'string.pattern.base': '"TELEGRAM_WEBHOOK_SECRET" must be 16 to 256 letters, digits, _ or -' }),
+  TELEGRAM_CHANNEL_ID: Joi.string()
+    .pattern(/^(-?\d+|@[A-Za-z]\w{3,})$/)
+    .empty('')
+    .messages({ 'string.pattern.base': '"TELEGRAM_CHANNEL_ID" must be @channelname or the channel\'s numeric id' }),
+  TELEGRAM_CHANNEL_LANGUAGE: Joi.string()
+    .valid(...LOCALES)
+    .default('ru'),
+  TELEGRAM_EDIT_INTERVAL_SECONDS: Joi.number().integer().min(1).max(86_400).default(180),
 })
+  .with('TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_TOKEN')
+  .with('TELEGRAM_CHANNEL_ID', 'TELEGRAM_BOT_TOKEN')
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
   .unknown(true);
 
@@ -238,5 +276,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     expiryCheckSeconds: v.EXPIRY_CHECK_SECONDS as number,
     timeZone: v.KARAVAN_TIME_ZONE as string,
+    telegram: v.TELEGRAM_BOT_TOKEN
+      ? {
+          token: v.TELEGRAM_BOT_TOKEN as string,
+          apiRoot: (v.TELEGRAM_API_ROOT as string).replace(/\/+$/, ''),
+          webhookSecret: v.TELEGRAM_WEBHOOK_SECRET as string | undefined,
+          channelId: v.TELEGRAM_CHANNEL_ID as string | undefined,
+          channelLanguage: v.TELEGRAM_CHANNEL_LANGUAGE as Locale,
+          editIntervalSeconds: v.TELEGRAM_EDIT_INTERVAL_SECONDS as number,
+        }
+      : undefined,
   };
 }

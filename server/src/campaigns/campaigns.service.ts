@@ -137,6 +137,12 @@ export async function closedCampaignIds(): Promise<string[]> {
   return (await Campaign.find({ status: 'closed' }, { _id: 1 }).lean()).map((c) => c._id.toHexString());
 }
 
+/** Public campaigns taking donations now: the ones a drive's channel keeps a post about. */
+export async function publicActiveCampaignIds(): Promise<string[]> {
+  const found = await Campaign.find({ public: true, status: 'active' }, { _id: 1 }).sort({ _id: 1 }).lean();
+  return found.map((c) => c._id.toHexString());
+}
+
 export function createCampaignsService(events?: EventBus) {
   const changed = (campaign: CampaignDto) => {
     events?.publish('campaigns.updated', { campaign });

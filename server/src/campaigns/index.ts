@@ -7,6 +7,7 @@ export {
   getCampaign,
   localizedSearch,
   migrateCampaignNames,
+  publicActiveCampaignIds,
   type CampaignsService,
 } from './campaigns.service';
 export { defaultTimeZone, setDefaultTimeZone } from './time-zone';
