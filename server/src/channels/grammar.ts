@@ -108,7 +108,7 @@ function findPhrase(toks: string[], phrases: Phrases, used: boolean[]): Found | 
           (words.length === best.length && exact && !best.exact) ||
           (words.length === best.length && exact === best.exact && start < best.start);
         if (better) best = { start, length: words.length, languages: [language], exact, phrase };
-        else if (best && best.start === start && best.length === words.length && best.phrase === phrase) {
+        else if (best && best.start === start && best.length === words.length && fold(best.phrase) === fold(phrase)) {
           if (!best.languages.includes(language)) best.languages.push(language);
         }
       }
@@ -152,50 +152,61 @@ function take(r: Reading, found: Found, toks: string[]): void {
   }
 }
 
+interface ItemMatch {
+  item: CatalogueItem;
+  score: number;
+  exact: boolean;
+  /** Every word of the name was given. */
+  full: boolean;
+  /** Which of the typed words named it (the others mean nothing). */
+  used: boolean[];
+  languages: Locale[];
+  name: string;
+  /** Another item matched as well. */
+  tie: boolean;
+}
+
+/** How the typed words (folded) match one name: each word that matches a word of the name counts. */
+function matchName(words: string[], name: string) {
+  const nameWords = tokens(name).filter((w) => !/^\d+$/.test(w) && w !== '+');
+  if (nameWords.length === 0) return null;
+  let score = 0;
+  let exact = true;
+  const used = words.map(() => false);
+  const found = new Set<number>();
+  words.forEach((typed, i) => {
+    const k = nameWords.findIndex((n, j) => !found.has(j) && matchWord(typed, n) !== null);
+    if (k < 0) return;
+    const m = matchWord(typed, nameWords[k]!);
+    found.add(k);
+    used[i] = true;
+    score += m === 'exact' ? 2 : 1;
+    if (m === 'typo') exact = false;
+  });
+  if (found.size === 0) return null;
+  // A word of the name not given counts against it; a typed word not in the name, half as much.
+  score -= nameWords.length - found.size + used.filter((u) => !u).length / 2;
+  return { score, exact, full: found.size === nameWords.length, used };
+}
+
 /** The item named by `words` (folded), with how well; null when none is close. */
-function matchItem(words: string[], items: CatalogueItem[]) {
-  let best: {
-    item: CatalogueItem;
-    score: number;
-    exact: boolean;
-    full: boolean;
-    languages: Locale[];
-    name: string;
-  } | null = null;
-  let tie = false;
+function matchItem(words: string[], items: CatalogueItem[]): ItemMatch | null {
+  let best: ItemMatch | null = null;
   for (const item of items) {
     for (const [language, name] of Object.entries(item.name) as [Locale, string | undefined][]) {
-      if (!name) continue;
-      const nameWords = tokens(name).filter((w) => !/^\d+$/.test(w) && w !== '+');
-      if (nameWords.length === 0) continue;
-      let score = 0;
-      let exact = true;
-      let matched = 0;
-      for (const typed of words) {
-        const m = nameWords.map((n) => matchWord(typed, n)).find((x) => x !== null) ?? null;
-        if (!m) {
-          score = -1;
-          break;
-        }
-        matched += 1;
-        score += m === 'exact' ? 2 : 1;
-        if (m === 'typo') exact = false;
-      }
-      if (score <= 0) continue;
-      const full = matched >= nameWords.length;
-      score -= nameWords.length - matched;
+      const m = name ? matchName(words, name) : null;
+      if (!m || m.score <= 0) continue;
       if (best && best.item.id === item.id) {
-        if (score === best.score && !best.languages.includes(language)) best.languages.push(language);
-        if (score <= best.score) continue;
-      } else if (best && score === best.score) {
-        tie = true;
+        if (m.score === best.score && !best.languages.includes(language)) best.languages.push(language);
+        if (m.score <= best.score) continue;
+      } else if (best && m.score === best.score) {
+        best.tie = true;
         continue;
-      } else if (best && score < best.score) continue;
-      else tie = false;
-      best = { item, score, exact, full, languages: [language], name };
+      } else if (best && m.score < best.score) continue;
+      best = { item, ...m, languages: [language], name: name!, tie: false };
     }
   }
-  return best ? { ...best, tie } : null;
+  return best;
 }
 
 type UnitWord = { kind: 'base'; unit: BaseUnit; exact: boolean } | { kind: 'pack'; unit: string; exact: boolean };
@@ -259,16 +270,20 @@ function readQuantities(toks: string[], r: Reading, items: CatalogueItem[], deli
               items,
             )
           : null;
-        if (item) for (const i of named) r.used[i] = true;
+        if (item) named.forEach((i, k) => (r.used[i] = r.used[i] || item.used[k]!));
         shortfalls.push({ itemId: item?.item.id ?? null, quantity, reason: reason.key });
         return;
       }
     }
     let unit: UnitWord | null = null;
     const content = words.filter((i) => !FILLER.has(toks[i]!));
-    if (content.length >= 2) {
-      unit = unitWord(toks[content[0]!]!, items);
-      if (unit) r.used[content[0]!] = true;
+    // The unit before the name ("20 ящ молока") or after it ("500 нан бөлке").
+    for (const at of content.length >= 2 ? [content[0]!, content[content.length - 1]!] : []) {
+      unit = unitWord(toks[at]!, items);
+      if (unit) {
+        r.used[at] = true;
+        break;
+      }
     }
     const named = content.filter((i) => !r.used[i]);
     const match = named.length
@@ -281,11 +296,12 @@ function readQuantities(toks: string[], r: Reading, items: CatalogueItem[], deli
       r.certain = false;
       return;
     }
-    for (const i of named) r.used[i] = true;
+    const naming = named.filter((_, k) => match.used[k]);
+    for (const i of naming) r.used[i] = true;
     r.languages.push(match.languages);
     if (!match.exact || !match.full || match.tie) {
       r.certain = false;
-      r.guesses.push({ typed: named.map((i) => toks[i]).join(' '), as: match.name });
+      r.guesses.push({ typed: naming.map((i) => toks[i]).join(' '), as: match.name });
     }
     const base = inBase(match.item, quantity, unit);
     if (base === null || (unit?.kind === 'base' && unit.unit !== match.item.baseUnit)) r.certain = false;
@@ -333,6 +349,13 @@ export function parseCommand(text: string, items: CatalogueItem[]): Understandin
     }
   }
   const hasNumber = toks.some((t) => /^\d+$/.test(t));
+  // "+N ..." is a donation, whatever its item's name resembles ("+6 drinking water" is no "driving").
+  if (toks.includes('+') && hasNumber) {
+    const before = { used: [...r.used], guesses: [...r.guesses], languages: [...r.languages], certain: r.certain };
+    const { lines } = readQuantities(toks, r, items, false);
+    if (lines.length > 0) return done({ kind: 'donation', lines });
+    Object.assign(r, before);
+  }
   const status = findAny(toks, STATUS_WORDS, r.used);
   if (status) {
     take(r, status.found, toks);

@@ -122,7 +122,8 @@ export function matchWord(typed: string, known: string): 'exact' | 'typo' | null
   if (known.endsWith('*')) {
     const prefix = known.slice(0, -1);
     if (typed.startsWith(prefix)) return 'exact';
-    const allowed = typosAllowed(prefix.length);
+    // A typo in a short beginning would match too much ("сал..." for "сдал*"): from 5 letters only.
+    const allowed = prefix.length < 5 ? 0 : typosAllowed(prefix.length);
     if (allowed === 0 || typed.length < prefix.length - allowed) return null;
     // The typed word's beginning, one letter shorter or longer than the prefix (a letter missed or doubled).
     const heads = [-1, 0, 1].map((d) => typed.slice(0, prefix.length + d));
