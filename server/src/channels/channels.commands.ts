@@ -64,7 +64,7 @@ export function describeLines(lines: Line[], items: Map<string, ItemDto>, lang: 
     .map((l) => {
       const item = items.get(l.itemId);
       const unit = item ? words.units[item.baseUnit] : '';
-      const packs = l.typed.unit ? ` (${l.typed.quantity} ${l.typed.unit})` : '';
+      const packs = l.typed.unit ? ` (${l.typed.quantity} ${l.typed.word ?? l.typed.unit})` : '';
       return `${nameOf(items, l.itemId, lang)} ${l.quantity} ${unit}${packs}`.trim();
     })
     .join('; ');
@@ -73,7 +73,7 @@ export function describeLines(lines: Line[], items: Map<string, ItemDto>, lang: 
 /** What a command says, in a few words (the "is this what you meant?" reply). */
 export function describe(command: Command, items: Map<string, ItemDto>, lang: Locale): string {
   const words = REPLIES[lang];
-  if (command.kind === 'donation') return `+ ${describeLines(command.lines, items, lang)}`;
+  if (command.kind === 'donation') return describeLines(command.lines, items, lang);
   if (command.kind !== 'status') return '';
   if (command.status !== 'delivered') return words.statuses[command.status];
   const parts = [`${words.delivered} ${describeLines(command.lines, items, lang)}`.trim()];

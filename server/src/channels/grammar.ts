@@ -48,7 +48,8 @@ export interface CatalogueItem {
 export interface Line {
   itemId: string;
   quantity: number;
-  typed: { quantity: number; unit: string | null };
+  /** The number, the pack unit it was in, and the word the sender wrote for it ('ящ'). */
+  typed: { quantity: number; unit: string | null; word: string | null };
 }
 
 /** Goods of a delivery that did not arrive, and why ("20 испорчено"); the item when named. */
@@ -276,12 +277,14 @@ function readQuantities(toks: string[], r: Reading, items: CatalogueItem[], deli
       }
     }
     let unit: UnitWord | null = null;
+    let unitAt = -1;
     const content = words.filter((i) => !FILLER.has(toks[i]!));
     // The unit before the name ("20 ящ молока") or after it ("500 нан бөлке").
     for (const at of content.length >= 2 ? [content[0]!, content[content.length - 1]!] : []) {
       unit = unitWord(toks[at]!, items);
       if (unit) {
         r.used[at] = true;
+        unitAt = at;
         break;
       }
     }
@@ -308,7 +311,11 @@ function readQuantities(toks: string[], r: Reading, items: CatalogueItem[], deli
     lines.push({
       itemId: match.item.id,
       quantity: base ?? quantity,
-      typed: { quantity, unit: unit && base !== null && unit.kind === 'pack' ? unit.unit : null },
+      typed: {
+        quantity,
+        unit: unit && base !== null && unit.kind === 'pack' ? unit.unit : null,
+        word: unit && base !== null && unit.kind === 'pack' ? toks[unitAt]! : null,
+      },
     });
   });
   return { lines, shortfalls };

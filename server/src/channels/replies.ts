@@ -32,7 +32,7 @@ const EXAMPLES = '+500 хлеб; +20 ящ молоко; КПП; выехал; п
 
 export const REPLIES: Record<Locale, Words> = {
   ru: {
-    units: { loaf: 'бух.', litre: 'л', kg: 'кг', piece: 'шт.' },
+    units: { loaf: 'бух', litre: 'л', kg: 'кг', piece: 'шт' },
     statuses: {
       planned: 'запланирован',
       loading: 'загрузка',
