@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import type { Request, RequestHandler } from 'express';
+import { text } from '@karavan/shared';
 import { ApiError } from '../lib/errors';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { ChannelsService } from './channels.service';
@@ -18,15 +19,15 @@ interface WebhookBody {
 }
 
 const webhookBody = Joi.object<WebhookBody, true>({
-  id: Joi.string().max(200),
-  event: Joi.string().max(100).required(),
-  deviceId: Joi.string().max(200),
-  webhookId: Joi.string().max(200),
+  id: text({ max: 200 }),
+  event: text({ max: 100 }).required(),
+  deviceId: text({ max: 200 }),
+  webhookId: text({ max: 200 }),
   payload: Joi.object({
-    messageId: Joi.string().max(200),
-    message: Joi.string().allow('').max(5000),
-    phoneNumber: Joi.string().max(50),
-    receivedAt: Joi.string().max(60),
+    messageId: text({ max: 200 }),
+    message: text({ min: 0, max: 5000, multiline: true }).allow(''),
+    phoneNumber: text({ max: 50 }),
+    receivedAt: text({ max: 60 }),
     simNumber: Joi.number().integer().allow(null),
   })
     .unknown(true)
