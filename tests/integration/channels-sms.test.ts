@@ -242,6 +242,9 @@ describe('POST /api/channels/sms/webhook', () => {
     const from = wire(drive.phones.otherDriver);
     expect((await deliver(smsEvent(from, 'arrived'))).body).toEqual({ status: 'processed' });
     expect(await repliesTo(from, 1)).toEqual(['You have no current shipment for this status.']);
+    // A driver records no donation, and is told so at once rather than asked to confirm a typo.
+    await deliver(smsEvent(from, '+500 bred')).expect(200);
+    expect((await repliesTo(from, 2))[1]).toBe('This command is not for your role.');
   });
 
   test('When a coordinator writes "+20 ящ молоко", then the donation is recorded at their point at once and confirmed by SMS', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LOCALES, type ItemDto, type Locale } from '@karavan/shared';
+import { LOCALES, roleHasRight, type ItemDto, type Locale } from '@karavan/shared';
 import { once } from '../db/idempotency';
 import { activeItems } from '../items';
 import { ApiError } from '../lib/errors';
@@ -111,7 +111,9 @@ export function createChannelsService(deps: ChannelsDeps) {
       default:
         break;
     }
-    if (!sender.actor) return { reply: words.notYours, outcome: 'refused' };
+    // Asked only of those who may do it: a driver's "+500 хлеб" is refused at once, not after "да".
+    const right = command.kind === 'donation' ? 'donations:write' : 'shipments:drive';
+    if (!sender.actor || !roleHasRight(sender.actor.role, right)) return { reply: words.notYours, outcome: 'refused' };
     if (!understood.certain) {
       await pending().replaceOne(
         { _id: sender.key },
