@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import type { ItemDto, ShipmentDto } from '@karavan/shared';
 import { User } from '../../server/src/users/users.model';
@@ -236,6 +237,15 @@ describe('POST /api/channels/sms/webhook', () => {
       ),
     ).toBe(true);
     expect((await channelStatus(drive.organiser.auth)).sms).toMatchObject({ duplicates: 2 });
+
+    // The channel's own record of the message lost (a crash between the shipment's update and
+    // it): a copy is sent to the shipment again under the same update id, which counts it once.
+    await mongoose.connection.collection('channel_messages').deleteMany({});
+    expect((await deliver(border)).body).toEqual({ status: 'processed' });
+    const again = (await request(app.url).get(`/api/shipments/${shipment.id}`).set(driver.auth).expect(200))
+      .body as ShipmentDto;
+    expect(again.history).toEqual(after.history);
+    expect((await repliesTo(from, 5))[4]).toBe(replies[0]);
   });
 
   test("When another driver reports by SMS, then nobody else's shipment moves and they are told in their language", async () => {

@@ -137,6 +137,20 @@ export function createCommands(deps: CommandDeps) {
     return words.recorded(describeLines(lines, items, lang), localize(point.name, lang));
   }
 
+  /**
+   * The shipment an update with this id was already applied to, among the driver's latest: a
+   * message handled again after its own record was lost (a crash between the two) is sent again
+   * under the same update id, and the shipments' idempotency answers it with the first answer.
+   */
+  async function reportedBefore(actor: Actor, id: string): Promise<ShipmentSummaryDto | null> {
+    const latest = await deps.shipments.list(actor, { driverId: actor.id, limit: 10, offset: 0 });
+    for (const s of latest.items.filter((x) => x.status !== 'planned').slice(0, 5)) {
+      const full = await deps.shipments.get(actor, s.id);
+      if (full.history.some((h) => h.id === id)) return s;
+    }
+    return null;
+  }
+
   /** Moves the driver's own current shipment (the one this status may follow) through the shipments service. */
   async function report(
     sender: Sender,
@@ -147,18 +161,19 @@ export function createCommands(deps: CommandDeps) {
     const words = REPLIES[lang];
     const actor = sender.actor;
     if (!actor || !roleHasRight(actor.role, 'shipments:drive')) return words.notYours;
+    const id = uuidFrom(message.key);
     const mine = await deps.shipments.list(actor, { active: true, driverId: actor.id, limit: 50, offset: 0 });
     const candidates = mine.items
       .filter((s) => SHIPMENT_TRANSITIONS[s.status].includes(command.status))
       .sort((a, b) => rank(a) - rank(b));
-    const shipment = candidates[0];
+    const shipment = (await reportedBefore(actor, id)) ?? candidates[0];
     if (!shipment) {
       const current = mine.items[0];
       return current ? words.refused(words.statuses[current.status]) : words.noShipment;
     }
     const destination = localize(shipment.destination?.name ?? null, lang);
     const request: ShipmentUpdateRequest = {
-      id: uuidFrom(message.key),
+      id,
       status: command.status,
       at: message.at,
       note: `SMS: ${message.text}`.slice(0, TEXT_MAX.note),
