@@ -52,6 +52,7 @@ import { clientAssets, clientDirectory } from './web/client-assets';
 import { pageAssets, readClientManifest, withPageAssets } from './web/page-assets';
 import { securityHeaders } from './web/security-headers';
 import { createKernelServices } from './wiring';
+import { channelsRoutes, createChannelsService, RAW_BODY_PATHS, type RawBodyRequest } from './channels';
 import { CLIENT_CONFIG_PATH, clientConfigRoutes } from './web/client-config.routes';
 
 export interface KaravanOptions {
@@ -171,6 +172,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
     ...clientConfigRoutes(config),
     ...telegramRoutes(telegram, config.telegram),
+    ...channelsRoutes(createChannelsService({ shipments, donations, dashboard, logger, sms: config.sms }), config.sms),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.
@@ -231,10 +233,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
       },
       // The decoder turns bytes that are not UTF-8 into U+FFFD without a word, which would be
       // saved as such: such a body is refused (400) before it is decoded.
-      verify: (_req, _res, buf, encoding) => {
+      verify: (req, _res, buf, encoding) => {
         if (/^utf-?8$/i.test(encoding) && !isUtf8(buf)) {
           throw new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid UTF-8');
         }
+        // A webhook's signature is over the bytes as sent, not over the parsed JSON.
+        if (RAW_BODY_PATHS.some((p) => (req.url ?? '').startsWith(p))) (req as RawBodyRequest).rawBody = buf;
       },
     }),
   );

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TIME_ZONE, LOCALES, timeZone, type Locale } from '@karavan/shared';
 import { passwordProblem } from './lib/passwords';
+import type { SmsSettings } from './channels';
 
 /** The repository root, from server/src or server/dist alike. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -65,6 +66,11 @@ export interface Config {
    * (the maps show their points on a plain background).
    */
   mapTiles: MapTiles | undefined;
+  /**
+   * The SMS channel (an "SMS Gateway for Android" phone): its API, basic-auth user and password,
+   * and the webhook signing key. Undefined: the channel is off (its webhook answers 404).
+   */
+  sms: SmsSettings | undefined;
   /** The Telegram bot and channel post (TELEGRAM_*); undefined: off. */
   telegram: TelegramConfig | undefined;
 }
@@ -219,10 +225,17 @@ const envSchema = Joi.object({
     .valid(...LOCALES)
     .default('ru'),
   TELEGRAM_EDIT_INTERVAL_SECONDS: Joi.number().integer().min(1).max(86_400).default(180),
+  SMS_GATEWAY_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .empty(''),
+  SMS_GATEWAY_USER: Joi.string().max(200).empty(''),
+  SMS_GATEWAY_PASSWORD: Joi.string().max(200).empty(''),
+  SMS_WEBHOOK_SECRET: Joi.string().min(8).max(500).empty(''),
 })
   .with('TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_TOKEN')
   .with('TELEGRAM_CHANNEL_ID', 'TELEGRAM_BOT_TOKEN')
   .and('KARAVAN_ADMIN_PASSWORD', 'KARAVAN_ADMIN_EMAIL')
+  .and('SMS_GATEWAY_URL', 'SMS_GATEWAY_USER', 'SMS_GATEWAY_PASSWORD', 'SMS_WEBHOOK_SECRET')
   .unknown(true);
 
 export class ConfigError extends Error {
@@ -276,6 +289,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     expiryCheckSeconds: v.EXPIRY_CHECK_SECONDS as number,
     timeZone: v.KARAVAN_TIME_ZONE as string,
+    sms: v.SMS_GATEWAY_URL
+      ? {
+          url: v.SMS_GATEWAY_URL as string,
+          user: v.SMS_GATEWAY_USER as string,
+          password: v.SMS_GATEWAY_PASSWORD as string,
+          secret: v.SMS_WEBHOOK_SECRET as string,
+        }
+      : undefined,
     telegram: v.TELEGRAM_BOT_TOKEN
       ? {
           token: v.TELEGRAM_BOT_TOKEN as string,

@@ -93,4 +93,29 @@ describe('loadConfig', () => {
     ])
       expect(() => loadConfig({ MAP_TILE_URL: bad })).toThrow(/"MAP_TILE_URL"/);
   });
+
+  test('When the SMS gateway is not set, then the SMS channel is off; set in full, it is on', () => {
+    expect(loadConfig({}).sms).toBeUndefined();
+    const sms = {
+      SMS_GATEWAY_URL: 'http://192.168.1.20:8080',
+      SMS_GATEWAY_USER: 'sms',
+      SMS_GATEWAY_PASSWORD: 'gateway password',
+      SMS_WEBHOOK_SECRET: 'a signing key',
+    };
+    expect(loadConfig(sms).sms).toEqual({
+      url: 'http://192.168.1.20:8080',
+      user: 'sms',
+      password: 'gateway password',
+      secret: 'a signing key',
+    });
+  });
+
+  test('When the SMS gateway is set in part, or its URL or key is wrong, then it fails naming the variables', () => {
+    expect(() => loadConfig({ SMS_GATEWAY_URL: 'http://192.168.1.20:8080' })).toThrow(/SMS_WEBHOOK_SECRET/);
+    const rest = { SMS_GATEWAY_USER: 'sms', SMS_GATEWAY_PASSWORD: 'pw', SMS_WEBHOOK_SECRET: 'a signing key' };
+    expect(() => loadConfig({ ...rest, SMS_GATEWAY_URL: 'ftp://phone' })).toThrow(/"SMS_GATEWAY_URL"/);
+    expect(() => loadConfig({ ...rest, SMS_GATEWAY_URL: 'http://phone:8080', SMS_WEBHOOK_SECRET: 'short' })).toThrow(
+      /"SMS_WEBHOOK_SECRET"/,
+    );
+  });
 });

@@ -143,6 +143,11 @@ export async function publicActiveCampaignIds(): Promise<string[]> {
   return found.map((c) => c._id.toHexString());
 }
 
+/** The active campaigns, newest first (the channels: where a donation by message goes, what is needed). */
+export async function activeCampaigns(): Promise<CampaignDto[]> {
+  return (await Campaign.find({ status: 'active' }).sort({ createdAt: -1 }).limit(50)).map(presentCampaign);
+}
+
 export function createCampaignsService(events?: EventBus) {
   const changed = (campaign: CampaignDto) => {
     events?.publish('campaigns.updated', { campaign });

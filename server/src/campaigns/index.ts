@@ -2,6 +2,7 @@ export { type CampaignDoc, type CampaignFields } from './campaigns.model';
 export { presentCampaign } from './campaigns.presenter';
 export {
   createCampaignsService,
+  activeCampaigns,
   campaignNames,
   closedCampaignIds,
   getCampaign,

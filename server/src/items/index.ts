@@ -1,4 +1,4 @@
 export { type ItemDoc, type ItemFields } from './items.model';
 export { presentItem } from './items.presenter';
-export { createItemsService, getItem, findItems, itemNames, type ItemsService } from './items.service';
+export { activeItems, createItemsService, getItem, findItems, itemNames, type ItemsService } from './items.service';
 export { itemsRoutes } from './items.routes';

@@ -59,6 +59,11 @@ export async function itemNames() {
   }));
 }
 
+/** Every active item (the channels read item names in messages against them). */
+export async function activeItems(): Promise<ItemDto[]> {
+  return (await Item.find({ active: true }).lean()).map(presentItem);
+}
+
 export function createItemsService() {
   return {
     /** Adds an item to the catalogue. */

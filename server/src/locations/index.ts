@@ -2,6 +2,7 @@ export { type LocationDoc, type LocationFields } from './locations.model';
 export { presentLocation } from './locations.presenter';
 export {
   activeCollectionPoints,
+  collectionPointsByContactPhone,
   createLocationsService,
   getLocation,
   findLocations,

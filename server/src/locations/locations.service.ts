@@ -57,6 +57,16 @@ export async function activeCollectionPoints(ids: readonly string[] = []): Promi
   );
 }
 
+/** The active collection points whose contact phone's digits end like `key` (a coordinator's point, by SMS). */
+export async function collectionPointsByContactPhone(key: string): Promise<LocationDto[]> {
+  const found = await Location.find({
+    kind: 'collection_point' as const,
+    active: true,
+    'contact.phone': { $ne: null },
+  }).lean();
+  return found.filter((l) => (l.contact?.phone ?? '').replace(/\D/g, '').endsWith(key)).map(presentLocation);
+}
+
 /** Every place's id, name, kind and address (lookup tables of exports). */
 export async function locationNames() {
   return (await Location.find({}, { name: 1, kind: 1, address: 1 }).lean()).map((l) => ({

@@ -3,6 +3,7 @@ export { presentUser } from './users.presenter';
 export {
   createUsersService,
   accountActive,
+  activeUsersByPhone,
   contactOf,
   driverNames,
   isActiveDriver,

@@ -55,6 +55,15 @@ export async function contactOf(id: string): Promise<{ name: string; phone: stri
   return user ? { name: user.name, phone: user.phone ?? null } : null;
 }
 
+/**
+ * The active accounts with a phone whose digits end like `key` (the last 9 digits, see the SMS
+ * channel): whoever sends from that number. Reads every account with a phone (a few hundred).
+ */
+export async function activeUsersByPhone(key: string) {
+  const users = await User.find({ active: true, phone: { $ne: null } }).lean();
+  return users.filter((u) => (u.phone ?? '').replace(/\D/g, '').endsWith(key));
+}
+
 async function findUser(id: string): Promise<UserDoc> {
   const user = await User.findById(id);
   if (!user) throw ApiError.notFound('User');

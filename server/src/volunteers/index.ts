@@ -3,6 +3,7 @@ export { presentVolunteer } from './volunteers.presenter';
 export {
   createVolunteersService,
   getVolunteer,
+  volunteersByPhone,
   migrateVolunteerSkills,
   type VolunteersService,
 } from './volunteers.service';

@@ -50,6 +50,20 @@ async function assertUserLinkable(userId: string, exceptVolunteerId?: string): P
 
 const LICENCES: readonly string[] = LICENCE_CATEGORIES;
 
+/** The volunteers with a phone whose digits end like `key` (the last 9 digits, see the SMS channel). */
+export async function volunteersByPhone(
+  key: string,
+): Promise<{ id: string; userId: string | null; languages: string[] }[]> {
+  const found = await Volunteer.find({ phone: { $ne: null } }, { phone: 1, userId: 1, languages: 1 }).lean();
+  return found
+    .filter((v) => (v.phone ?? '').replace(/\D/g, '').endsWith(key))
+    .map((v) => ({
+      id: v._id.toHexString(),
+      userId: v.userId ? String(v.userId) : null,
+      languages: v.languages ?? [],
+    }));
+}
+
 export function createVolunteersService(events: EventBus) {
   return {
     /** Registers a volunteer, optionally linked to a user account. */
