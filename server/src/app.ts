@@ -109,9 +109,12 @@ export function createKaravan(options: KaravanOptions): Karavan {
     { stock, donations },
     { perCampaignPerHour: config.pledgeCampaignHourlyLimit },
   );
+  // Messages by SMS and Telegram, read with one command language (channels/).
+  const channels = createChannelsService({ shipments, donations, dashboard, logger, sms: config.sms });
   // The Telegram bot and the drive's channel post (off without TELEGRAM_BOT_TOKEN).
   const telegram = config.telegram
     ? createTelegram(config.telegram, {
+        channels,
         campaigns: publicActiveCampaignIds,
         text: async (campaignId, language) => {
           const link = config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/needs/${campaignId}` : null;
@@ -172,7 +175,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
     ...clientConfigRoutes(config),
     ...telegramRoutes(telegram, config.telegram),
-    ...channelsRoutes(createChannelsService({ shipments, donations, dashboard, logger, sms: config.sms }), config.sms),
+    ...channelsRoutes(channels, config.sms),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.

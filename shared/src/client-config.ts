@@ -9,4 +9,6 @@ export interface ClientConfigDto {
     /** Where the attribution links to, when it does. */
     attributionUrl: string | null;
   } | null;
+  /** Whether staff can link a Telegram account (TELEGRAM_BOT_TOKEN is set). */
+  telegram: boolean;
 }

@@ -4,6 +4,8 @@ import { ChannelPost, createChannelPoster } from '../../server/src/channels/tele
 import { createLogger } from '../../server/src/lib/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
 import { stockWorld, type StockWorld } from '../support/stock';
 
 /*
@@ -195,5 +197,148 @@ describe('POST /api/channels/telegram/webhook', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('Staff on Telegram', () => {
+  let scene: Scene;
+  let coordinator: Awaited<ReturnType<typeof signedIn>>;
+  let shipmentId: string;
+  let updateId = 1000;
+  const from = (telegramId: number, language = 'ru') => ({
+    id: telegramId,
+    is_bot: false,
+    first_name: 'Нурлан',
+    language_code: language,
+  });
+  const say = (telegramId: number, body: string, messageId = ++updateId) => ({
+    update_id: messageId,
+    message: {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: telegramId, type: 'private', first_name: 'Нурлан' },
+      from: from(telegramId),
+      text: body,
+      // (as Telegram marks a command)
+      ...(body.startsWith('/')
+        ? { entities: [{ type: 'bot_command', offset: 0, length: body.split(' ')[0]!.length }] }
+        : {}),
+    },
+  });
+  const tap = (telegramId: number, data: string, queryId = `cb${++updateId}`) => ({
+    update_id: ++updateId,
+    callback_query: {
+      id: queryId,
+      from: from(telegramId),
+      chat_instance: '1',
+      data,
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: telegramId, type: 'private', first_name: 'Нурлан' },
+        text: '?',
+      },
+    },
+  });
+  const post = (update: object) =>
+    request(app.url)
+      .post('/api/channels/telegram/webhook')
+      .set('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .send(update)
+      .expect(200);
+  const lastTo = (chatId: number) => telegram.of('sendMessage', chatId).at(-1)!;
+  const statusOf = async () =>
+    (await request(app.url).get(`/api/shipments/${shipmentId}`).set(coordinator.auth).expect(200)).body as {
+      status: string;
+      history: { status: string; actorId: string; note: string | null }[];
+    };
+
+  beforeAll(async () => {
+    scene = await buildScene(app.url);
+    coordinator = await signedIn(app.url, { role: 'coordinator' });
+    const shipment = await createShipment(app.url, coordinator.auth, scene);
+    shipmentId = shipment.id;
+    await sendUpdate(app.url, coordinator.auth, shipmentId, 'loading').expect(200);
+    await sendUpdate(app.url, coordinator.auth, shipmentId, 'departed').expect(200);
+  });
+
+  test('When a driver links Telegram with a code from the app, then their status by message waits for the button and moves their shipment once', async () => {
+    const driverTg = 7001;
+    // Before linking: a status is not taken, the bot says how to link.
+    await post(say(driverTg, 'КПП'));
+    expect(text(lastTo(driverTg).payload)).toContain('/link 12345678');
+    expect((await statusOf()).status).toBe('departed');
+
+    const made = await request(app.url).post('/api/channels/telegram/link-code').set(scene.driver.auth).expect(201);
+    expect(made.body).toMatchObject({
+      code: expect.stringMatching(/^\d{8}$/),
+      bot: 'karavan_test_bot',
+      link: `https://t.me/karavan_test_bot?start=${made.body.code}`,
+    });
+    await post(say(driverTg, `/link ${made.body.code}`));
+    expect(text(lastTo(driverTg).payload)).toMatch(/^Готово: Telegram привязан/);
+    // A code works once.
+    await post(say(7002, `/link ${made.body.code}`));
+    expect(text(lastTo(7002).payload)).toMatch(/^Код не подошёл/);
+
+    const border = say(driverTg, 'КПП');
+    await post(border);
+    const question = lastTo(driverTg);
+    expect(text(question.payload)).toMatch(/^Понял так: .*Верно\?/);
+    expect(question.payload.reply_markup).toEqual({
+      inline_keyboard: [
+        [
+          { text: '✅ Да', callback_data: 'yes' },
+          { text: '✖ Нет', callback_data: 'no' },
+        ],
+      ],
+    });
+    expect((await statusOf()).status).toBe('departed'); // not before the button
+    // Telegram delivers the message again: asked once.
+    const asked = telegram.of('sendMessage', driverTg).length;
+    await post(border);
+    expect(telegram.of('sendMessage', driverTg)).toHaveLength(asked);
+
+    const yes = tap(driverTg, 'yes');
+    await post(yes);
+    await post(yes); // and the button's update twice
+    const after = await statusOf();
+    expect(after.status).toBe('at_checkpoint');
+    expect(after.history.filter((h) => h.status === 'at_checkpoint')).toEqual([
+      expect.objectContaining({ actorId: scene.driver.user.id, note: 'Telegram: КПП' }),
+    ]);
+    // A second tap on an old question confirms nothing.
+    await post(tap(driverTg, 'yes'));
+    expect(text(lastTo(driverTg).payload)).toBe('Нечего подтверждать.');
+    expect((await statusOf()).history.filter((h) => h.status === 'at_checkpoint')).toHaveLength(1);
+  });
+
+  test('When someone else taps "no" or another account sends the status, then nothing moves', async () => {
+    const otherTg = 7003;
+    const made = await request(app.url)
+      .post('/api/channels/telegram/link-code')
+      .set(scene.otherDriver.auth)
+      .expect(201);
+    await post(say(otherTg, `/link ${made.body.code}`));
+    const before = (await statusOf()).history.length;
+    await post(say(otherTg, 'выехал'));
+    await post(tap(otherTg, 'yes'));
+    // The other driver has no shipment on the road: nothing of this one moves.
+    expect((await statusOf()).history).toHaveLength(before);
+    await post(say(7001, 'выехал'));
+    await post(tap(7001, 'no'));
+    expect((await statusOf()).history).toHaveLength(before);
+  });
+
+  test('When link codes are guessed, then the account is stopped after five wrong ones', async () => {
+    const guesser = 7004;
+    for (let i = 0; i < 5; i++) await post(say(guesser, `/link ${String(10_000_000 + i)}`));
+    expect(telegram.of('sendMessage', guesser).every((c) => text(c.payload).startsWith('Код не подошёл'))).toBe(true);
+    await post(say(guesser, '/link 12345678'));
+    expect(text(lastTo(guesser).payload)).toMatch(/^Слишком много попыток/);
+  });
+
+  test('When a link code is asked without signing in, then it is 401', async () => {
+    await request(app.url).post('/api/channels/telegram/link-code').expect(401);
   });
 });

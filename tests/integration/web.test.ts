@@ -191,6 +191,7 @@ describe('Security headers', () => {
           attribution: '© OpenStreetMap contributors',
           attributionUrl: 'https://www.openstreetmap.org/copyright',
         },
+        telegram: false,
       });
     } finally {
       await app.close();
@@ -201,7 +202,7 @@ describe('Security headers', () => {
     const app = await startTestApp({ KARAVAN_CLIENT_DIR: clientDir, MAP_TILE_URL: '' });
     try {
       const res = await get(`${app.url}/api/client-config`);
-      expect(JSON.parse(res.body.toString())).toEqual({ mapTiles: null });
+      expect(JSON.parse(res.body.toString())).toEqual({ mapTiles: null, telegram: false });
       expect(directives(res.headers['content-security-policy']).get('img-src')).toBe("'self' data:");
     } finally {
       await app.close();

@@ -49,6 +49,9 @@ export async function startFakeTelegram(token: string) {
             return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
           return reply(200, { ok: true, result: { message_id: id, date, edit_date: date, chat, text: payload.text } });
         }
+        case 'answerCallbackQuery':
+        case 'editMessageReplyMarkup':
+          return reply(200, { ok: true, result: true });
         default:
           return reply(400, { ok: false, error_code: 400, description: `Bad Request: fake has no ${method}` });
       }

@@ -1,20 +1,9 @@
 import { useEffect, useState } from 'react';
 import L from 'leaflet';
-import { useQuery } from '@tanstack/react-query';
 import type { ClientConfigDto } from '@karavan/shared';
-import { send } from '../lib/http';
 
-/**
- * The deployment's settings for the browser (`GET /api/client-config`): the map's tile server.
- * Kept with the rest of the query cache, so a phone offline still knows it.
- */
-export function useClientConfig() {
-  return useQuery({
-    queryKey: ['client-config'],
-    queryFn: () => send<ClientConfigDto>('GET', '/api/client-config'),
-    staleTime: 10 * 60_000,
-  });
-}
+export { useClientConfig } from '../lib/client-config';
+import { useClientConfig } from '../lib/client-config';
 
 /**
  * The base map's state: `loading` until the first tile arrives, `online` once one showed,

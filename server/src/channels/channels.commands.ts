@@ -38,9 +38,11 @@ export interface CommandDeps {
 export interface Sender {
   actor: Actor | null;
   locale: Locale;
-  /** The number to reply to, as the gateway gave it. */
+  /** The number to reply to, as the gateway gave it ('' from Telegram: the answer goes to the chat). */
   phone: string;
-  /** The number's last 9 digits. */
+  /** The number's last 9 digits (a coordinator's point is the one with this contact phone); null when unknown. */
+  phoneKey: string | null;
+  /** The conversation: `<9 digits>` for an SMS number, `tg:<id>` for a Telegram account (its command waiting for "да"). */
   key: string;
 }
 
@@ -112,7 +114,7 @@ export function createCommands(deps: CommandDeps) {
     const words = REPLIES[lang];
     const actor = sender.actor;
     if (!actor || !roleHasRight(actor.role, 'donations:write')) return words.notYours;
-    const [point] = await collectionPointsByContactPhone(sender.key);
+    const [point] = sender.phoneKey ? await collectionPointsByContactPhone(sender.phoneKey) : [];
     if (!point) return words.noPoint;
     const campaigns = (await activeCampaigns()).filter(
       (c) => c.locationIds.length === 0 || c.locationIds.includes(point.id),
@@ -176,7 +178,7 @@ export function createCommands(deps: CommandDeps) {
       id,
       status: command.status,
       at: message.at,
-      note: `SMS: ${message.text}`.slice(0, TEXT_MAX.note),
+      note: `${message.key.startsWith('tg:') ? 'Telegram' : 'SMS'}: ${message.text}`.slice(0, TEXT_MAX.note),
       ...(command.status === 'delivered'
         ? {
             receivedBy: (destination || 'SMS').slice(0, TEXT_MAX.receivedBy),

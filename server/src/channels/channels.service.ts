@@ -4,7 +4,7 @@ import { once } from '../db/idempotency';
 import { activeItems } from '../items';
 import { ApiError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { activeUsersByPhone } from '../users';
+import { activeUsersByPhone, userDoc } from '../users';
 import { volunteersByPhone } from '../volunteers';
 import {
   counters,
@@ -57,12 +57,12 @@ export function createChannelsService(deps: ChannelsDeps) {
     const [user] = await activeUsersByPhone(key);
     if (user) {
       const actor = { id: user._id.toHexString(), role: user.role, email: user.email, mustChangePassword: false };
-      return { actor, locale: user.locale, phone, key };
+      return { actor, locale: user.locale, phone, phoneKey: key, key };
     }
     const [volunteer] = await volunteersByPhone(key);
     if (!volunteer) return null;
     const locale = LOCALES.find((l) => volunteer.languages.includes(l)) ?? 'ru';
-    return { actor: null, locale, phone, key };
+    return { actor: null, locale, phone, phoneKey: key, key };
   }
 
   /** The reply's language: the message's own when it shows one other than Russian, else the sender's. */
@@ -80,8 +80,16 @@ export function createChannelsService(deps: ChannelsDeps) {
     return REPLIES[lang].unclear;
   }
 
-  /** Reads and does one message; the reply to send. */
-  async function handle(sender: Sender, sms: ReceivedSms, key: string): Promise<{ reply: string; outcome: string }> {
+  /**
+   * Reads and does one message; the reply to send. `confirmAll`: every donation and status waits
+   * for "да" (Telegram, where a button confirms), not only the doubtful ones (SMS).
+   */
+  async function handle(
+    sender: Sender,
+    sms: { message: string; receivedAt: string },
+    key: string,
+    confirmAll = false,
+  ): Promise<{ reply: string; outcome: string }> {
     const catalogue = await activeItems();
     const items = new Map(catalogue.map((i) => [i.id, i]));
     const understood = parseCommand(sms.message, catalogue);
@@ -114,7 +122,7 @@ export function createChannelsService(deps: ChannelsDeps) {
     // Asked only of those who may do it: a driver's "+500 хлеб" is refused at once, not after "да".
     const right = command.kind === 'donation' ? 'donations:write' : 'shipments:drive';
     if (!sender.actor || !roleHasRight(sender.actor.role, right)) return { reply: words.notYours, outcome: 'refused' };
-    if (!understood.certain) {
+    if (!understood.certain || confirmAll) {
       await pending().replaceOne(
         { _id: sender.key },
         { userId: sender.actor.id, messageKey: key, command, at, text: sms.message, createdAt: new Date() },
@@ -136,7 +144,54 @@ export function createChannelsService(deps: ChannelsDeps) {
       .catch((err: unknown) => logger.warn({ err }, 'SMS reply not counted'));
   }
 
+  /** Runs a message once under its key: its reply and outcome, or `replayed` for a copy of one handled. */
+  async function takeOnce(
+    sender: Sender,
+    message: { text: string; at: string; key: string; fingerprint: string },
+    confirmAll: boolean,
+  ): Promise<{ reply: string; outcome: string; replayed: boolean }> {
+    const { answer, replayed } = await once<MessageRecord, { reply: string; outcome: string }>({
+      records: messages,
+      record: { _id: message.key, fingerprint: message.fingerprint, createdAt: new Date() },
+      staleMs: MESSAGE_STALE_MS,
+      waitMs: 3_000,
+      run: async () => {
+        const done = await handle(sender, { message: message.text, receivedAt: message.at }, message.key, confirmAll);
+        return { answer: done, done: { outcome: done.outcome } };
+      },
+      answer: () => Promise.resolve({ reply: '', outcome: 'duplicate' }),
+      reused: () => new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'Another message was received under this id'),
+      inProgress: () =>
+        new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This message is still being handled; retry shortly'),
+    });
+    return { ...answer, replayed };
+  }
+
   return {
+    /**
+     * A message from a signed-up user reached some other way (a linked Telegram account), under
+     * the key of its conversation (`sender.key`) and its own natural `key`: handled once, every
+     * donation and status waiting for "да" (outcome `asked`). Null sender: not a user any more.
+     */
+    async receiveFrom(
+      userId: string,
+      conversation: string,
+      message: { text: string; at: string; key: string },
+    ): Promise<{ reply: string; outcome: string; replayed: boolean; locale: Locale } | null> {
+      const user = await userDoc(userId);
+      if (!user || !user.active) return null;
+      const actor = { id: userId, role: user.role, email: user.email, mustChangePassword: false };
+      const sender: Sender = {
+        actor,
+        locale: user.locale,
+        phone: '',
+        phoneKey: user.phone ? phoneKey(user.phone) : null,
+        key: conversation,
+      };
+      const fingerprint = createHash('sha256').update(`${conversation}\n${message.text}`).digest('hex');
+      return { ...(await takeOnce(sender, { ...message, fingerprint }, true)), locale: user.locale };
+    },
+
     /** One `sms:received` (see the top of the file): processed, a duplicate of one processed, or dropped. */
     async receive(sms: ReceivedSms): Promise<{ status: 'processed' | 'duplicate' | 'dropped' }> {
       const sender = await senderOf(sms.phoneNumber);
@@ -146,20 +201,11 @@ export function createChannelsService(deps: ChannelsDeps) {
       }
       const key = messageKey(sms);
       const fingerprint = createHash('sha256').update(`${sms.phoneNumber}\n${sms.message}`).digest('hex');
-      const { answer, replayed } = await once<MessageRecord, string>({
-        records: messages,
-        record: { _id: key, fingerprint, createdAt: new Date() },
-        staleMs: MESSAGE_STALE_MS,
-        waitMs: 3_000,
-        run: async () => {
-          const done = await handle(sender, sms, key);
-          return { answer: done.reply, done: { outcome: done.outcome } };
-        },
-        answer: () => Promise.resolve(''),
-        reused: () => new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'Another message was received under this id'),
-        inProgress: () =>
-          new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'This message is still being handled; retry shortly'),
-      });
+      const { reply: answer, replayed } = await takeOnce(
+        sender,
+        { text: sms.message, at: sms.receivedAt, key, fingerprint },
+        false,
+      );
       if (replayed) {
         await count('duplicates');
         return { status: 'duplicate' };

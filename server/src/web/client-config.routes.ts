@@ -13,10 +13,11 @@ const clientConfigSchema = Joi.object({
   })
     .allow(null)
     .required(),
+  telegram: Joi.boolean().required().description('Staff can link a Telegram account (the bot is configured)'),
 }).label('ClientConfig');
 
 /** The deployment's settings the client needs (the map's tile server), public and cacheable for a while. */
-export function clientConfigRoutes(config: Pick<Config, 'mapTiles'>): RouteSpec[] {
+export function clientConfigRoutes(config: Pick<Config, 'mapTiles' | 'telegram'>): RouteSpec[] {
   const body: ClientConfigDto = {
     mapTiles: config.mapTiles
       ? {
@@ -25,6 +26,7 @@ export function clientConfigRoutes(config: Pick<Config, 'mapTiles'>): RouteSpec[
           attributionUrl: config.mapTiles.attributionUrl ?? null,
         }
       : null,
+    telegram: Boolean(config.telegram),
   };
   return [
     defineRoute({
@@ -33,7 +35,7 @@ export function clientConfigRoutes(config: Pick<Config, 'mapTiles'>): RouteSpec[
       tag: 'meta',
       summary: "The deployment's settings the client needs",
       description:
-        'The base map: the tile URL template (MAP_TILE_URL) and its attribution, or null when the deployment turned tiles off. No sign-in; answers while the database is away.',
+        'The base map: the tile URL template (MAP_TILE_URL) and its attribution, or null when the deployment turned tiles off; whether the Telegram bot is configured. No sign-in; answers while the database is away.',
       access: 'public',
       responses: { 200: { description: 'The settings', schema: clientConfigSchema } },
       handler: () => ({ status: 200, body, headers: { 'Cache-Control': 'public, max-age=300' } }),

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Box, Container, Group, Menu, UnstyledButton } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink } from 'react-router';
@@ -7,6 +7,8 @@ import { logOut } from '../../auth';
 import { useCurrentUser } from '../../../lib/current-user';
 import { OutboxBadge } from '../../../ui/OutboxList';
 import { useLinks } from './links';
+import { useClientConfig } from '../../../lib/client-config';
+import { TelegramLink } from './TelegramLink';
 
 /** The frame of every page: brand, what the user may open, waiting changes, language, account. */
 export function Layout({ children, signedIn = false }: { children: ReactNode; signedIn?: boolean }) {
@@ -55,6 +57,8 @@ function NavLinks() {
 function AccountBar() {
   const { t } = useTranslation();
   const { user } = useCurrentUser();
+  const config = useClientConfig();
+  const [telegram, setTelegram] = useState(false);
   return (
     <Group gap="xs" wrap="nowrap">
       <OutboxBadge />
@@ -66,9 +70,11 @@ function AccountBar() {
         </Menu.Target>
         <Menu.Dropdown>
           <Menu.Label>{t(`roles.${user.role}`)}</Menu.Label>
+          {config.data?.telegram && <Menu.Item onClick={() => setTelegram(true)}>{t('telegram.menu')}</Menu.Item>}
           <Menu.Item onClick={logOut}>{t('home.signOut')}</Menu.Item>
         </Menu.Dropdown>
       </Menu>
+      {config.data?.telegram && <TelegramLink opened={telegram} onClose={() => setTelegram(false)} />}
     </Group>
   );
 }
