@@ -45,11 +45,7 @@ export type ParsedLabelCode = { ok: true; code: string } | { ok: false; reason: 
  * or two neighbours swapped.
  */
 export function parseLabelCode(input: string): ParsedLabelCode {
-  const plain = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  const plain = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   if (plain.length !== LABEL_CODE_SYMBOLS + 1) return { ok: false, reason: 'format' };
   const data = plain.slice(0, LABEL_CODE_SYMBOLS);
   const check = plain.slice(LABEL_CODE_SYMBOLS);
@@ -107,7 +103,13 @@ export interface PublicKeyJwk {
 
 // The platform's text codec and WebCrypto, typed here (shared/ compiles without the DOM's types).
 interface Subtle {
-  importKey(format: 'jwk', key: object, algorithm: { name: string }, extractable: boolean, usages: string[]): Promise<unknown>;
+  importKey(
+    format: 'jwk',
+    key: object,
+    algorithm: { name: string },
+    extractable: boolean,
+    usages: string[],
+  ): Promise<unknown>;
   verify(algorithm: { name: string }, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
 }
 interface Platform {

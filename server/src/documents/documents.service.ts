@@ -13,7 +13,6 @@ import { contactOf } from '../users';
 import { renderReceiptPdf } from './receipt';
 import { renderCampaignSummary, type ItemDates } from './summary';
 import { labelsDocument, type LabelLang } from './labels-pdf';
-import type { Doc } from './pdf';
 import { renderWaybill } from './waybill';
 
 export interface DocumentsDeps {
@@ -24,7 +23,6 @@ export interface DocumentsDeps {
   /** PUBLIC_URL: the address QR codes point to (default: the request's own host). */
   publicUrl: string | undefined;
 }
-
 
 export function createDocumentsService(deps: DocumentsDeps) {
   return {
@@ -68,10 +66,10 @@ export function createDocumentsService(deps: DocumentsDeps) {
     },
 
     /**
-     * The shipment's current labels as a PDF document to stream (A4 sheets or 58 mm thermal
-     * labels), in Russian and `lang` (default English); whoever may read the shipment.
+     * The shipment's current labels as a PDF to stream (A4 sheets or 58 mm thermal labels), in
+     * Russian and `lang` (default English); whoever may read the shipment.
      */
-    async labelsPdf(actor: Actor, id: string, format: LabelFormat, lang: LabelLang = 'en'): Promise<Doc> {
+    async labelsPdf(actor: Actor, id: string, format: LabelFormat, lang: LabelLang = 'en') {
       const { shipment, labels } = await deps.labels.forPrint(actor, id);
       const [items, places] = await Promise.all([
         findItems(labels.map((l) => l.itemId)),
@@ -82,8 +80,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
         const known = items.get(line.itemId)?.name ?? line.item?.name;
         if (known) itemNames.set(line.itemId, known);
       }
-      const destination =
-        places.get(shipment.destinationId)?.name ?? shipment.destination?.name ?? { ru: shipment.destinationId };
+      const destination = places.get(shipment.destinationId)?.name ??
+        shipment.destination?.name ?? { ru: shipment.destinationId };
       return labelsDocument({ labels, itemNames, destination, shipmentId: shipment.id, lang }, format);
     },
 

@@ -37,7 +37,7 @@ export function labelsRoutes(service: LabelsService, publicUrl: string | undefin
       tag: 'labels',
       summary: 'Issue labels for crates of a shipment',
       description:
-        'One label per crate, tray or pallet: item, quantity (base units), lot and its expiry, shipment and destination, a random human code `XXXX-XXXX-C` (Crockford base 32, check symbol mod 37) and a signed QR (`qr`: `<PUBLIC_URL>/l/<code>#<summary>.<signature>`). Each crate\'s item must be in the plan, the current labels of an item never total more than its planned quantity, a `lotId` must be a lot of the item that the shipment carries (without one: the line\'s loaded lot, else its earliest expiry). All or nothing: 422 names the crate\'s field. Not for a cancelled or delivered shipment (409).',
+        "One label per crate, tray or pallet: item, quantity (base units), lot and its expiry, shipment and destination, a random human code `XXXX-XXXX-C` (Crockford base 32, check symbol mod 37) and a signed QR (`qr`: `<PUBLIC_URL>/l/<code>#<summary>.<signature>`). Each crate's item must be in the plan, the current labels of an item never total more than its planned quantity, a `lotId` must be a lot of the item that the shipment carries (without one: the line's loaded lot, else its earliest expiry). All or nothing: 422 names the crate's field. Not for a cancelled or delivered shipment (409).",
       access: 'shipments:manage',
       idempotent: true,
       params: idParams,
@@ -61,7 +61,7 @@ export function labelsRoutes(service: LabelsService, publicUrl: string | undefin
       tag: 'labels',
       summary: 'A label by its code, with its shipment now',
       description:
-        'The code with or without dashes, any case (I and L read as 1, O as 0). A wrong check symbol (a misread or swapped symbol) is 400. `outdated` is true when the shipment\'s destination, items or quantities changed, or it was cancelled, since the label was printed. Whoever may read the shipment (a driver: their own).',
+        "The code with or without dashes, any case (I and L read as 1, O as 0). A wrong check symbol (a misread or swapped symbol) is 400. `outdated` is true when the shipment's destination, items or quantities changed, or it was cancelled, since the label was printed. Whoever may read the shipment (a driver: their own).",
       access: 'authenticated',
       params: labelCodeParams,
       responses: {

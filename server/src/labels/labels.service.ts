@@ -59,8 +59,7 @@ export function presentLabel(l: LabelRecord): LabelDto {
   };
 }
 
-const unprocessable = (message: string, details: ErrorDetail[]) =>
-  new ApiError(422, 'UNPROCESSABLE', message, details);
+const unprocessable = (message: string, details: ErrorDetail[]) => new ApiError(422, 'UNPROCESSABLE', message, details);
 
 /** A crate's lot and expiry, checked against the shipment; a 422 detail when it does not fit. */
 type Resolved = { lotId: string | null; expiresAt: Date | null };
@@ -119,7 +118,10 @@ export function createLabelsService(deps: LabelsDeps) {
   }
 
   /** Inserts a label under a fresh random code, drawing again on the rare collision. */
-  async function insert(doc: Omit<LabelRecord, 'code' | 'url' | 'qr'>, make: (code: string) => Pick<LabelRecord, 'url' | 'qr'>) {
+  async function insert(
+    doc: Omit<LabelRecord, 'code' | 'url' | 'qr'>,
+    make: (code: string) => Pick<LabelRecord, 'url' | 'qr'>,
+  ) {
     for (let attempt = 0; ; attempt += 1) {
       const code = labelCodeFromBytes(randomBytes(LABEL_CODE_BYTES));
       const record: LabelRecord = { ...doc, code, ...make(code) };
@@ -154,9 +156,7 @@ export function createLabelsService(deps: LabelsDeps) {
       options: { id?: string } = {},
     ): Promise<{ items: LabelDto[] }> {
       const shipment = await deps.shipments.get(actor, shipmentId);
-      const earlier = await madeBefore(options.id, (batch) =>
-        labels().find({ batch }).sort({ n: 1 }).toArray(),
-      );
+      const earlier = await madeBefore(options.id, (batch) => labels().find({ batch }).sort({ n: 1 }).toArray());
       if (earlier && earlier.length === input.crates.length) return { items: earlier.map(presentLabel) };
       if (shipment.status === 'cancelled' || shipment.status === 'delivered') {
         throw new ApiError(409, 'CONFLICT', `A ${shipment.status} shipment gets no new labels`);

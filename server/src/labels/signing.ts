@@ -10,7 +10,9 @@ export interface LabelSigner {
 
 /** The RFC 7638 thumbprint of an OKP public key, base64url: the key's id. */
 const thumbprint = (crv: string, x: string) =>
-  createHash('sha256').update(JSON.stringify({ crv, kty: 'OKP', x })).digest('base64url');
+  createHash('sha256')
+    .update(JSON.stringify({ crv, kty: 'OKP', x }))
+    .digest('base64url');
 
 function signerOf(privateKey: KeyObject): LabelSigner {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as { crv: string; x: string };
