@@ -36,6 +36,7 @@ export const labelCodeParams = Joi.object<{ code: string }, true>({
 export const LABEL_FORMATS = ['a4', 'thermal58'] as const;
 export type LabelFormat = (typeof LABEL_FORMATS)[number];
 export interface LabelsPdfQuery {
+  /** `a4` (the default) or `thermal58`. */
   format: LabelFormat;
   /** The second language printed beside Russian (default: the destination's, else English). */
   lang?: 'en' | 'ky' | 'kk';
@@ -43,7 +44,7 @@ export interface LabelsPdfQuery {
 export const labelsPdfQuery = Joi.object<LabelsPdfQuery, true>({
   format: Joi.string()
     .valid(...LABEL_FORMATS)
-    .required(),
+    .default('a4'),
   lang: Joi.string().valid('en', 'ky', 'kk'),
 });
 

@@ -38,7 +38,7 @@ export function documentsRoutes(documents: DocumentsService): RouteSpec[] {
       tag: 'documents',
       summary: "The shipment's crate labels to print (PDF, streamed)",
       description:
-        "`format=a4`: sheets of 8 labels (2 x 4, 99 x 67 mm); `format=thermal58`: one label per 58 x 100 mm page for a thermal roll printer. Each label: the item in Russian and `lang` (en, ky or kk; default en, for the destination's readers), the quantity, the lot's expiry in large type, the human code large, the signed QR code, the destination and the shipment. The current labels only (not outdated ones); 409 when there are none. Whoever may read the shipment (a driver: their own).",
+        "`format=a4` (the default): sheets of 8 labels (2 x 4, 99 x 67 mm); `format=thermal58`: one label per 58 x 100 mm page for a thermal roll printer. Each label: the item in Russian and `lang` (en, ky or kk; default en, for the destination's readers), the quantity, the lot's expiry in large type, the human code large, the signed QR code, the destination and the shipment. The current labels only (not outdated ones); 409 when there are none. Whoever may read the shipment (a driver: their own).",
       access: 'authenticated',
       params: idParams,
       query: labelsPdfQuery,
