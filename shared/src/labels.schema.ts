@@ -28,8 +28,7 @@ export const createLabelsBody = Joi.object<CreateLabelsRequest, true>({
 /** `GET /api/labels/:code`: the code as printed (`XXXX-XXXX-C`), with or without dashes, any case. */
 export const labelCodeParams = Joi.object<{ code: string }, true>({
   code: Joi.string()
-    .max(20)
-    .pattern(/^[0-9A-Za-z*~$=-]+$/, 'label code')
+    .pattern(/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}-?[0-9A-Za-z*~$=]$/, 'label code')
     .required(),
 });
 
