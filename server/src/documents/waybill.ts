@@ -54,8 +54,11 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     const l = locations.get(id);
     return l ? `${bilingual(l.name)}${l.address ? `, ${l.address}` : ''}` : id;
   };
-  // The signed manifest makes a long code: low error correction keeps its modules printable.
-  const qr = await QRCode.toBuffer(ctx.qr, { type: 'png', margin: 1, width: 480, errorCorrectionLevel: 'L' });
+  // The signed manifest makes a long code: low error correction keeps its modules printable. A
+  // manifest too long for any QR code (dozens of lines) leaves the code with the address alone.
+  const qrOf = (text: string) =>
+    QRCode.toBuffer(text, { type: 'png', margin: 1, width: 480, errorCorrectionLevel: 'L' });
+  const qr = await qrOf(ctx.qr).catch(() => qrOf(ctx.url));
   const top = doc.y;
   doc.image(qr, doc.page.width - doc.page.margins.right - 110, top - 14, { width: 110 });
   doc.fontSize(7).text(ctx.url, doc.page.width - doc.page.margins.right - 260, top + 98, {
