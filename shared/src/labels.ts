@@ -115,7 +115,7 @@ interface Subtle {
 interface Platform {
   TextEncoder: new () => { encode(s: string): Uint8Array };
   TextDecoder: new (label?: string, options?: { fatal?: boolean }) => { decode(b: Uint8Array): string };
-  crypto: { subtle: Subtle };
+  crypto: { subtle?: Subtle } | undefined;
 }
 const platform = globalThis as unknown as Platform;
 
@@ -171,7 +171,8 @@ export interface VerifiedPayload<S extends SignedSummary = SignedSummary> {
 /**
  * Checks a QR code's text against the deployment's public key, offline (WebCrypto Ed25519):
  * the summary and what it says, or null when the text is not a signed payload or the signature
- * does not match its bytes.
+ * does not match its bytes. Throws where the platform has no WebCrypto (a page served over
+ * plain http other than localhost).
  */
 export async function verifySignedPayload(text: string, key: PublicKeyJwk): Promise<VerifiedPayload | null> {
   const hash = text.lastIndexOf('#');
@@ -181,7 +182,9 @@ export async function verifySignedPayload(text: string, key: PublicKeyJwk): Prom
   const bytes = fromBase64Url(body);
   const signature = fromBase64Url(sig);
   if (!bytes || !signature || signature.length !== 64) return null;
-  const subtle = platform.crypto.subtle;
+  const subtle = platform.crypto?.subtle;
+  // A page over plain http (not localhost) has no WebCrypto: say so rather than call it forged.
+  if (!subtle) throw new Error('WebCrypto is not available here (a page must be served over https to check labels)');
   const publicKey = await subtle.importKey(
     'jwk',
     { kty: key.kty, crv: key.crv, x: key.x },
