@@ -233,6 +233,20 @@ describe('GET /api/labels/:code', () => {
     expect(patched.status).toBe(200);
     expect((await read()).outdated).toBe(true);
   });
+
+  test('When the shipment is cancelled, then its labels read outdated, it gets no new ones and has none to print', async () => {
+    const { scene, shipmentId } = await plannedShipment(10);
+    const label = (await issue(shipmentId, [{ itemId: scene.item.id, quantity: 4 }])).body.items[0] as LabelDto;
+    expect((await sendUpdate(app.url, coordinator.auth, shipmentId, 'cancelled')).status).toBe(200);
+    const read = await request(app.url)
+      .get(`/api/labels/${encodeURIComponent(label.code)}`)
+      .set(coordinator.auth);
+    expect(read.body).toMatchObject({ outdated: true, shipment: { status: 'cancelled' } });
+    expect((await issue(shipmentId, [{ itemId: scene.item.id, quantity: 1 }])).status).toBe(409);
+    const pdf = await request(app.url).get(`/api/shipments/${shipmentId}/labels.pdf`).set(coordinator.auth);
+    expect(pdf.status).toBe(409);
+    expect(await Label.countDocuments({ shipmentId })).toBe(1);
+  });
 });
 
 describe('GET /api/shipments/:id/labels.pdf', () => {
