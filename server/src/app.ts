@@ -47,6 +47,7 @@ import { createPledgesService, pledgesRoutes } from './pledges';
 import { registerRoomAuthoriser } from './realtime/rooms';
 import { exportsRoutes } from './exports';
 import { createDocumentsService, documentsRoutes } from './documents';
+import { createLabelKeyring, createLabelsService, labelsRoutes } from './labels';
 import { explainDisabledAccounts } from './lib/account-disabled';
 import { clientAssets, clientDirectory } from './web/client-assets';
 import { pageAssets, readClientManifest, withPageAssets } from './web/page-assets';
@@ -103,6 +104,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
   const users = createUsersService(events);
   const passport = createPassport(auth, options.jwtSecret);
   const { stock, donations, shipments } = createKernelServices(events);
+  const labels = createLabelsService({ shipments, signer: createLabelKeyring(config.labelKey) });
   const dashboard = createDashboardService(events, stock, logger, { cacheSeconds: config.publicCacheSeconds });
   const pledges = createPledgesService(
     events,
@@ -172,7 +174,8 @@ export function createKaravan(options: KaravanOptions): Karavan {
       }),
     ),
     ...exportsRoutes(),
-    ...documentsRoutes(createDocumentsService({ shipments, donations, stock, publicUrl: config.publicUrl })),
+    ...labelsRoutes(labels, config.publicUrl),
+    ...documentsRoutes(createDocumentsService({ shipments, donations, stock, labels, publicUrl: config.publicUrl })),
     ...clientConfigRoutes(config),
     ...telegramRoutes(telegram, config.telegram),
     ...channelsRoutes(channels, config.sms),

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TIME_ZONE, LOCALES, timeZone, type Locale } from '@karavan/shared';
@@ -67,6 +68,11 @@ export interface Config {
    */
   mapTiles: MapTiles | undefined;
   /**
+   * The deployment's label-signing key (Ed25519), from KARAVAN_LABEL_KEY (a PKCS#8 PEM or a private
+   * JWK). Unset: one is generated once and kept in the database, shared by every instance.
+   */
+  labelKey: KeyObject | undefined;
+  /**
    * The SMS channel (an "SMS Gateway for Android" phone): its API, basic-auth user and password,
    * and the webhook signing key. Undefined: the channel is off (its webhook answers 404).
    */
@@ -119,6 +125,22 @@ export function tileCspSource(template: string): string | undefined {
   try {
     const parsed = new URL(`${scheme}://${host}`);
     return `${scheme}://${wildcard ? '*.' : ''}${parsed.host}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An Ed25519 private key from a PKCS#8 PEM (its line breaks may be written `\\n`, as one-line
+ * environment files do) or a private JWK; undefined when it is neither.
+ */
+export function parseLabelKey(value: string): KeyObject | undefined {
+  try {
+    const text = value.trim();
+    const key = text.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as JsonWebKey, format: 'jwk' })
+      : createPrivateKey(text.replace(/\\n/g, '\n'));
+    return key.asymmetricKeyType === 'ed25519' ? key : undefined;
   } catch {
     return undefined;
   }
@@ -199,6 +221,13 @@ const envSchema = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .allow('')
     .default(DEFAULT_MAP_TILE_ATTRIBUTION_URL),
+  KARAVAN_LABEL_KEY: Joi.string()
+    .empty('')
+    .custom((value: string, helpers) => (parseLabelKey(value) ? value : helpers.error('any.invalid')))
+    .messages({
+      'any.invalid':
+        '"KARAVAN_LABEL_KEY" must be an Ed25519 private key: a PKCS#8 PEM (openssl genpkey -algorithm ed25519) or a private JWK',
+    }),
   EXPIRY_CHECK_SECONDS: Joi.number().integer().min(0).max(3600).default(60),
   KARAVAN_TIME_ZONE: timeZone()
     .empty('')
@@ -307,5 +336,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           editIntervalSeconds: v.TELEGRAM_EDIT_INTERVAL_SECONDS as number,
         }
       : undefined,
+    labelKey: v.KARAVAN_LABEL_KEY ? parseLabelKey(v.KARAVAN_LABEL_KEY as string) : undefined,
   };
 }

@@ -13,6 +13,7 @@ export * from './quantity';
 export * from './shipment-life';
 export * from './events';
 export * from './client-config';
+export * from './labels';
 
 export type * from './common';
 export type * from './auth';
@@ -25,3 +26,4 @@ export type * from './dashboard';
 export type * from './pledges';
 export type * from './exports';
 export type * from './errors';
+export type * from './labels.schema';

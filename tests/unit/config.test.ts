@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../server/src/config';
 
 describe('loadConfig', () => {
@@ -10,6 +11,22 @@ describe('loadConfig', () => {
     expect(loadConfig({}).timeZone).toBe('Asia/Bishkek');
     expect(loadConfig({ KARAVAN_TIME_ZONE: 'Asia/Almaty' }).timeZone).toBe('Asia/Almaty');
     expect(() => loadConfig({ KARAVAN_TIME_ZONE: 'Bishkek' })).toThrow(/"KARAVAN_TIME_ZONE" must be an IANA time zone/);
+  });
+
+  test('When KARAVAN_LABEL_KEY is an Ed25519 PEM (also on one line with \\n) or private JWK, then it is the label key; anything else fails naming it', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const x = (publicKey.export({ format: 'jwk' }) as { x: string }).x;
+    const publicX = (key: ReturnType<typeof loadConfig>['labelKey']) =>
+      (createPublicKey(key!).export({ format: 'jwk' }) as { x: string }).x;
+    expect(loadConfig({}).labelKey).toBeUndefined();
+    expect(publicX(loadConfig({ KARAVAN_LABEL_KEY: pem }).labelKey)).toBe(x);
+    expect(publicX(loadConfig({ KARAVAN_LABEL_KEY: pem.trim().replace(/\n/g, '\\n') }).labelKey)).toBe(x);
+    const jwk = JSON.stringify(privateKey.export({ format: 'jwk' }));
+    expect(publicX(loadConfig({ KARAVAN_LABEL_KEY: jwk }).labelKey)).toBe(x);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+    expect(() => loadConfig({ KARAVAN_LABEL_KEY: rsa.toString() })).toThrow(/"KARAVAN_LABEL_KEY" must be an Ed25519/);
+    expect(() => loadConfig({ KARAVAN_LABEL_KEY: 'secret' })).toThrow(ConfigError);
   });
 
   test('When PORT is not a port, then it fails naming PORT', () => {

@@ -1,5 +1,6 @@
+import { pipeline } from 'node:stream/promises';
 import Joi from 'joi';
-import { idParams, LOCALES, type Locale } from '@karavan/shared';
+import { idParams, labelsPdfQuery, LOCALES, type LabelsPdfQuery, type Locale } from '@karavan/shared';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { DocumentsService } from './documents.service';
 
@@ -29,6 +30,41 @@ export function documentsRoutes(documents: DocumentsService): RouteSpec[] {
       },
       async handler({ actor, params, req }) {
         return pdf(await documents.waybill(actor!, params.id, req), `waybill-${params.id}`);
+      },
+    }),
+    defineRoute<undefined, LabelsPdfQuery, Id>({
+      method: 'get',
+      path: '/api/shipments/:id/labels.pdf',
+      tag: 'documents',
+      summary: "The shipment's crate labels to print (PDF, streamed)",
+      description:
+        "`format=a4` (the default): sheets of 8 labels (2 x 4, 99 x 67 mm); `format=thermal58`: one label per 58 x 100 mm page for a thermal roll printer. Each label: the item in Russian and `lang` (en, ky or kk; default en, for the destination's readers), the quantity, the lot's expiry in large type, the human code large, the signed QR code, the destination and the shipment. The current labels only (not outdated ones); 409 when there are none. Whoever may read the shipment (a driver: their own).",
+      access: 'authenticated',
+      params: idParams,
+      query: labelsPdfQuery,
+      timeoutMs: 30_000,
+      responses: {
+        200: { description: 'The labels', contentType: 'application/pdf' },
+        403: { description: 'A driver asking for a shipment not assigned to them' },
+        404: { description: 'No such shipment' },
+        409: { description: 'The shipment has no current labels' },
+      },
+      async handler({ actor, params, query, res }) {
+        const { doc, write } = await documents.labelsPdf(actor!, params.id, query.format, query.lang);
+        if (res.headersSent || res.locals.timedOut) return { status: 200 };
+        res.status(200);
+        res.setHeader('Content-Type', 'application/pdf');
+        res.setHeader('Content-Disposition', `inline; filename="labels-${params.id}-${query.format}.pdf"`);
+        res.setHeader('Cache-Control', 'no-store');
+        // Streamed page by page as pdfkit writes it; an error after the first byte cuts the connection.
+        const sent = pipeline(doc, res);
+        try {
+          await Promise.all([write(), sent]);
+        } catch (err) {
+          if (!res.headersSent) throw err;
+          res.destroy(err as Error);
+        }
+        return { status: 200 };
       },
     }),
     defineRoute<undefined, { lang?: Locale }, Id>({

@@ -37,6 +37,8 @@ export interface WaybillContext {
   driverName: string | null;
   /** The page the QR code opens. */
   url: string;
+  /** The QR code's text: the URL and, after `#`, the signed manifest. */
+  qr: string;
 }
 
 /**
@@ -52,9 +54,13 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     const l = locations.get(id);
     return l ? `${bilingual(l.name)}${l.address ? `, ${l.address}` : ''}` : id;
   };
-  const qr = await QRCode.toBuffer(ctx.url, { type: 'png', margin: 1, width: 240, errorCorrectionLevel: 'M' });
+  // The signed manifest makes a long code: low error correction keeps its modules printable. A
+  // manifest too long for any QR code (dozens of lines) leaves the code with the address alone.
+  const qrOf = (text: string) =>
+    QRCode.toBuffer(text, { type: 'png', margin: 1, width: 480, errorCorrectionLevel: 'L' });
+  const qr = await qrOf(ctx.qr).catch(() => qrOf(ctx.url));
   const top = doc.y;
-  doc.image(qr, doc.page.width - doc.page.margins.right - 96, top, { width: 96 });
+  doc.image(qr, doc.page.width - doc.page.margins.right - 110, top - 14, { width: 110 });
   doc.fontSize(7).text(ctx.url, doc.page.width - doc.page.margins.right - 260, top + 98, {
     width: 260,
     align: 'right',

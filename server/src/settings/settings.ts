@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 
 /** Server-wide values kept in the database, one document each, keyed by name. */
@@ -21,6 +21,27 @@ export async function resolveJwtSecret(fromEnv: string | undefined): Promise<str
     { upsert: true, returnDocument: 'after' },
   ).lean();
   return String(doc!.value);
+}
+
+/**
+ * The label-signing key (Ed25519): KARAVAN_LABEL_KEY when set, otherwise one generated on first
+ * start and kept in the database (PKCS#8 PEM) so that every instance signs with the same key.
+ * Two instances starting at once both try to insert under the same `_id`; the loser reads the
+ * winner's key, so one key is ever stored.
+ */
+export async function resolveLabelKey(fromEnv: KeyObject | undefined): Promise<KeyObject> {
+  if (fromEnv) return fromEnv;
+  const stored = await Setting.findById('labelKey').lean();
+  if (stored) return createPrivateKey(String(stored.value));
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  try {
+    await Setting.create({ _id: 'labelKey', value: pem });
+    return createPrivateKey(pem);
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    const winner = await Setting.findById('labelKey').lean();
+    return createPrivateKey(String(winner!.value));
+  }
 }
 
 /**
