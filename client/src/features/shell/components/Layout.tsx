@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Box, Container, Group, Menu, UnstyledButton } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink } from 'react-router';
@@ -8,7 +8,8 @@ import { useCurrentUser } from '../../../lib/current-user';
 import { OutboxBadge } from '../../../ui/OutboxList';
 import { useLinks } from './links';
 import { useClientConfig } from '../../../lib/client-config';
-import { TelegramLink } from './TelegramLink';
+// (its window and the code are for the few who link Telegram: not in the app's first file)
+const TelegramLink = lazy(() => import('./TelegramLink').then((m) => ({ default: m.TelegramLink })));
 
 /** The frame of every page: brand, what the user may open, waiting changes, language, account. */
 export function Layout({ children, signedIn = false }: { children: ReactNode; signedIn?: boolean }) {
@@ -74,7 +75,11 @@ function AccountBar() {
           <Menu.Item onClick={logOut}>{t('home.signOut')}</Menu.Item>
         </Menu.Dropdown>
       </Menu>
-      {config.data?.telegram && <TelegramLink opened={telegram} onClose={() => setTelegram(false)} />}
+      {config.data?.telegram && telegram && (
+        <Suspense fallback={null}>
+          <TelegramLink opened onClose={() => setTelegram(false)} />
+        </Suspense>
+      )}
     </Group>
   );
 }
