@@ -50,7 +50,9 @@ export function steadyDonations(options: {
           id = body.id;
           if (status !== 201) error = `${body.code}: ${body.message}`;
         } catch (err) {
-          error = (err as Error).name;
+          // (the network's reason, e.g. "TypeError: ECONNRESET", says which side dropped the connection)
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          error = `${(err as Error).name}: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
         }
         attempts.push({ key, start, end: Date.now(), status, error });
         if (status === 201 && id) {
