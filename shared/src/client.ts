@@ -13,6 +13,7 @@ export * from './quantity';
 export * from './shipment-life';
 export * from './events';
 export * from './client-config';
+export * from './custody';
 
 export type * from './common';
 export type * from './auth';

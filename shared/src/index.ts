@@ -16,3 +16,4 @@ export * from './dashboard';
 export * from './pledges';
 export * from './exports';
 export * from './errors';
+export * from './custody.schema';
