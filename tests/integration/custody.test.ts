@@ -118,7 +118,8 @@ describe('Device keys', () => {
     const { publicKey } = await deviceKey();
     const cases: [unknown, number, string][] = [
       [privateJwk, 400, 'body.publicKey.d'],
-      [{ ...publicKey, y: undefined }, 400, 'body.publicKey.y'],
+      [{ ...publicKey, y: undefined }, 422, 'body.publicKey.y'],
+      [{ ...publicKey, crv: 'Ed25519' }, 422, 'body.publicKey.crv'],
       [{ kty: 'RSA', n: 'abc', e: 'AQAB' }, 400, 'body.publicKey.kty'],
       [{ ...publicKey, crv: 'P-384' }, 400, 'body.publicKey.crv'],
       [{ ...publicKey, x: 'not base64url!' }, 400, 'body.publicKey.x'],

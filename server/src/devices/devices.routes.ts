@@ -17,14 +17,16 @@ export function devicesRoutes(service: DevicesService): RouteSpec[] {
       tag: 'custody',
       summary: "Register a phone's device key (chain of custody)",
       description:
-        "`publicKey` is a public JWK: ECDSA P-256 `{ kty: 'EC', crv: 'P-256', x, y }` (what WebCrypto makes non-extractable keys for in every browser) or Ed25519 `{ kty: 'OKP', crv: 'Ed25519', x }`; `ext`, `key_ops`, `alg`, `use` and `kid` are accepted and dropped. A private member (`d`) is 400 (`body.publicKey.d`); a point not on the curve is 422. The device is registered to the caller; status updates it signs (`deviceId`, `signature`) are stored verified. Any signed-in user, for themselves. Honours `Idempotency-Key` (a retry gets the first device).",
+        "`publicKey` is a public JWK: ECDSA P-256 `{ kty: 'EC', crv: 'P-256', x, y }` (what WebCrypto makes non-extractable keys for in every browser) or Ed25519 `{ kty: 'OKP', crv: 'Ed25519', x }`; `ext`, `key_ops`, `alg`, `use` and `kid` are accepted and dropped. A private member (`d`) is 400 (`body.publicKey.d`); a curve that does not fit `kty`, a missing or extra `y`, or a point not on the curve is 422 with the field. The device is registered to the caller; status updates it signs (`deviceId`, `signature`) are stored verified. Any signed-in user, for themselves. Honours `Idempotency-Key` (a retry gets the first device).",
       access: 'profile:own',
       idempotent: true,
       body: registerDeviceBody,
       responses: {
         201: { description: 'The device (its `id` is what updates name)', schema: deviceSchema },
         400: { description: 'Not a public JWK of P-256 or Ed25519, or a private key member (details name the field)' },
-        422: { description: 'The key is not a point of its curve' },
+        422: {
+          description: 'A curve or y that does not fit kty, or a point not on its curve (details name the field)',
+        },
       },
       async handler({ actor, body, res }) {
         return { status: 201, body: await service.register(actor!, body, idempotentId(res)) };

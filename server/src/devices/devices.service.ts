@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import type { DeviceDto, DevicePublicKey, RegisterDeviceRequest } from '@karavan/shared';
+import type { DeviceDto, DevicePublicKey, ErrorDetail, RegisterDeviceRequest } from '@karavan/shared';
 import { madeBefore } from '../db/operations';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
@@ -52,12 +52,26 @@ export async function findDevices(ids: string[]): Promise<Map<string, DeviceDto>
   return new Map(found.map((d) => [d._id.toHexString(), presentDevice(d)]));
 }
 
+/** EC goes with P-256 and needs y; OKP with Ed25519 and has no y. */
+function curveMismatch(jwk: { kty: string; crv: string; y?: string }): ErrorDetail | null {
+  if (jwk.kty === 'EC' && jwk.crv !== 'P-256')
+    return { path: 'body.publicKey.crv', message: 'must be P-256 for kty EC', type: 'key' };
+  if (jwk.kty === 'OKP' && jwk.crv !== 'Ed25519')
+    return { path: 'body.publicKey.crv', message: 'must be Ed25519 for kty OKP', type: 'key' };
+  if (jwk.kty === 'EC' && !jwk.y) return { path: 'body.publicKey.y', message: 'is required for P-256', type: 'key' };
+  if (jwk.kty === 'OKP' && jwk.y)
+    return { path: 'body.publicKey.y', message: 'is not a member of an Ed25519 key', type: 'key' };
+  return null;
+}
+
 export function createDevicesService() {
   return {
     /** Registers the public key of the caller's phone; under an Idempotency-Key, once. */
     async register(actor: Actor, input: RegisterDeviceRequest, options: { id?: string } = {}): Promise<DeviceDto> {
       const made = await madeBefore(options.id, byId);
       if (made) return presentDevice(made);
+      const pairing = curveMismatch(input.publicKey);
+      if (pairing) throw new ApiError(422, 'UNPROCESSABLE', 'The key members do not fit its type', [pairing]);
       const publicKey: DevicePublicKey = normalisedKey(input.publicKey);
       if (!publicKeyObject(publicKey)) {
         throw new ApiError(422, 'UNPROCESSABLE', 'The public key is not a point of its curve', [
