@@ -6,7 +6,9 @@ import path from 'node:path';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { canonicalJson, signedUpdatePayload, type CustodyDto, type CustodyExport } from '@karavan/shared';
+import { clearFaults, injectFault } from '../../server/src/db/operations';
 import { Device } from '../../server/src/devices/devices.model';
+import { repairStockOps } from '../../server/src/stock';
 import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
@@ -285,6 +287,28 @@ describe('The hash chain', () => {
     });
     expect(new Set(chain.records.map((r) => r.hash)).size).toBe(chain.records.length);
     expect(chain.head).toBe(chain.records.at(-1)!.hash);
+  });
+
+  test('When the process dies before a signed departure is applied, then the repair finishes it into the chain, verified, and the chain stays intact', async () => {
+    const scene = await buildScene(app.url);
+    const shipment = await loadedShipment(scene);
+    const device = await registerDevice(scene.driver.auth);
+    const departure = await signed(device, shipment.id, { id: randomUUID(), status: 'departed', at: nextAt() });
+    injectFault('before-hooks');
+    try {
+      expect((await postUpdate(scene.driver.auth, shipment.id, departure)).status).toBe(500);
+    } finally {
+      clearFaults();
+    }
+    expect(await repairStockOps(new Date(Date.now() + 365 * 24 * 3_600_000))).toEqual({ finished: 1, undone: 0 });
+    await sendUpdate(app.url, scene.driver.auth, shipment.id, 'at_checkpoint').expect(200);
+    const chain = await custody(coordinator.auth, shipment.id);
+    expect(chain.intact).toBe(true);
+    expect(chain.records.map((r) => [r.id === departure.id, r.verified])).toEqual([
+      [false, false],
+      [true, true],
+      [false, false],
+    ]);
   });
 
   test('When a record is changed in the database, then the chain reads as broken', async () => {
