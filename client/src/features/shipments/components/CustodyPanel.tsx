@@ -35,7 +35,7 @@ export function CustodyPanel({ shipment }: { shipment: ShipmentDto }) {
           {t('shipments.custody.title')}
         </Title>
         {custody && (
-          <Badge color={custody.intact ? 'green.9' : 'red.9'} data-testid="custody-state">
+          <Badge color={custody.intact ? '#1b5e20' : 'red.9'} variant="filled" autoContrast data-testid="custody-state">
             {custody.intact ? t('shipments.custody.intact') : t('shipments.custody.broken')}
           </Badge>
         )}
