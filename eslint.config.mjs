@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 /** The server's components (folders under server/src that own data and services). */
 const SERVER_COMPONENTS =
-  'auth|users|sessions|items|locations|campaigns|volunteers|donations|stock|shipments|dashboard|exports|documents|labels|pledges|channels';
+  'auth|users|sessions|items|locations|campaigns|volunteers|donations|stock|shipments|dashboard|exports|documents|labels|pledges|channels|devices';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', '.cache/**', 'coverage/**'] },

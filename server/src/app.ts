@@ -35,6 +35,7 @@ import type { LiveEvents } from './realtime/live-events';
 import { getCampaign, publicActiveCampaignIds } from './campaigns';
 import { createTelegram, telegramRoutes, type Telegram } from './channels/telegram';
 import { shipmentsRoutes } from './shipments';
+import { createDevicesService, devicesRoutes } from './devices';
 import {
   boardDataScript,
   createDashboardService,
@@ -179,6 +180,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...clientConfigRoutes(config),
     ...telegramRoutes(telegram, config.telegram),
     ...channelsRoutes(channels, config.sms),
+    ...devicesRoutes(createDevicesService()),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.

@@ -14,6 +14,7 @@ export * from './shipment-life';
 export * from './events';
 export * from './client-config';
 export * from './labels';
+export * from './custody';
 
 export type * from './common';
 export type * from './auth';

@@ -17,3 +17,4 @@ export * from './pledges';
 export * from './exports';
 export * from './errors';
 export * from './labels.schema';
+export * from './custody.schema';

@@ -48,6 +48,10 @@ export interface ShipmentUpdateRequest {
   receivedBy?: string;
   /** With `delivered`: the received quantity per item; any shortfall needs a reason. */
   lines?: { itemId: string; received: number; reason?: ShortfallReason }[];
+  /** A device of the caller (POST /api/devices) that signed the update; with `signature`. */
+  deviceId?: string;
+  /** base64url signature of `signedUpdatePayload(shipmentId, update)` (custody.ts) by `deviceId`. */
+  signature?: string;
 }
 
 const objectIdString = () => Joi.string().lowercase().hex().length(24);
@@ -79,7 +83,11 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
-});
+  deviceId: objectIdString(),
+  signature: Joi.string()
+    .pattern(/^[A-Za-z0-9_-]+$/, 'base64url')
+    .max(200),
+}).and('deviceId', 'signature');
 
 // ---------------------------------------------------------------------------------------------
 // Shipments: requests and DTOs

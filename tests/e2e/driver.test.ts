@@ -4,6 +4,7 @@ import type { ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium, PHONE } from '../support/browser';
 import { signedIn } from '../support/factories';
+import { signInAt } from './workbench-support';
 import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
 
 /*
@@ -107,6 +108,49 @@ test('When a driver makes three updates offline, then they wait on the phone and
   expect(history[2]).toMatchObject({ checkpointId: scene.checkpoint.id, note: 'Очередь на границе, около 40 машин' });
   expect(now.documents).toEqual([expect.objectContaining({ key: 'waybill', checked: true })]);
   await expectReconciled();
+});
+
+test("When the phone reports offline, then its updates arrive signed by its device key and verified, and the organiser's page shows the chain intact", async () => {
+  const registered = page.waitForResponse(
+    (res) => new URL(res.url()).pathname === '/api/devices' && res.request().method() === 'POST',
+  );
+  await signInAsDriver();
+  expect((await registered).status()).toBe(201);
+  await page.getByTestId('shipment-card').first().click();
+  await page.getByTestId('shipment-status').and(page.locator('[data-status="loading"]')).waitFor();
+
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Выехал' }).click();
+  await page.getByRole('button', { name: /^На пункте пропуска/ }).click();
+  await page.getByText('2 записи ждут отправки').waitFor();
+  await context.setOffline(false);
+  await page.getByTestId('outbox').waitFor({ state: 'detached' });
+
+  const devices = await request(app.url).get('/api/devices').set(scene.driver.auth).expect(200);
+  expect(devices.body.items).toHaveLength(1);
+  const deviceId = devices.body.items[0].id as string;
+  const custody = await request(app.url).get(`/api/shipments/${shipment.id}/custody`).set(coordinator.auth).expect(200);
+  expect(custody.body.intact).toBe(true);
+  expect(custody.body.records.map((r: { verified: boolean; deviceId?: string }) => [r.verified, r.deviceId])).toEqual([
+    [false, undefined],
+    [true, deviceId],
+    [true, deviceId],
+  ]);
+
+  const desk = await browser.newContext({ baseURL: app.url });
+  try {
+    const organiserPage = await desk.newPage();
+    organiserPage.on('pageerror', (error) => pageErrors.push(error));
+    await signInAt(organiserPage, `/shipments/${shipment.id}`, coordinator);
+    await organiserPage.getByTestId('custody-state').getByText('Цепочка цела').waitFor();
+    await organiserPage
+      .getByTestId('custody')
+      .getByText(`подписано устройством …${deviceId.slice(-6)}`)
+      .first()
+      .waitFor();
+  } finally {
+    await desk.close();
+  }
 });
 
 test('When the driver delivers with a shortfall, then a reason is required and the received quantities arrive; privacy mode keeps no position on the road', async () => {

@@ -54,6 +54,8 @@ beforeAll(async () => {
     shipments: shipment.id,
     // (no pledge needed: the right is checked before the pledge is looked for)
     pledges: '0123456789abcdef01234567',
+    // (a device nobody registered: an organiser's revocation answers 404, anybody else's 403)
+    devices: '0123456789abcdef01234568',
   };
   // An access token whose time is up, otherwise valid (same user, session and signature).
   const claims = jwt.decode(organiser.tokens.accessToken) as Record<string, unknown>;

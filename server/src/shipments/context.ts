@@ -19,6 +19,7 @@ import { findLocations } from '../locations';
 import type { MovementInput, StockService } from '../stock';
 import { isActiveDriver } from '../users';
 import { isDriverOf, trimHistory, unprocessable } from './domain';
+import { chained } from './custody';
 import { applyPending, HOOK, opIdFor } from './intents';
 import {
   HISTORY_KEPT,
@@ -100,6 +101,12 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     entry?: HistoryEntry,
   ): Promise<ShipmentRecord | null> {
     const updatedAt = new Date();
+    // The entry links to the chain's head, which moves in this same compare-and-set (custody.ts).
+    if (entry) {
+      const link = chained(s, entry);
+      entry = link.entry;
+      set = { ...set, ...link.set };
+    }
     const history = entry ? [...(s.history ?? []), entry] : s.history;
     // Appending is a $push (the document is not rewritten from here); past HISTORY_KEPT, a trim.
     const append = entry && history.length <= HISTORY_KEPT;
@@ -206,7 +213,16 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
   ): Promise<boolean> {
     const shipmentId = s._id.toHexString();
     const opId = opIdFor(updateId);
-    const pending: PendingChange = { updateId, opId, status, set: change.set, entry, since: new Date() };
+    // The chain's head moves with the pending change, which the claim guards by version.
+    const link = entry ? chained(s, entry) : null;
+    const pending: PendingChange = {
+      updateId,
+      opId,
+      status,
+      set: link ? { ...change.set, ...link.set } : change.set,
+      entry: link ? link.entry : entry,
+      since: new Date(),
+    };
     const claim = {
       coll: 'shipments',
       id: shipmentId,

@@ -42,6 +42,18 @@ export interface HistoryEntry {
   actorId: string;
   actorRole: string;
   applied: boolean;
+  /** With `delivered`: who received the goods and the lines as reported (absent on old records). */
+  receivedBy?: string | null;
+  lines?: { itemId: string; received: number; reason?: ShortfallReason }[] | null;
+  /** Chain of custody (custody.ts): the device that signed the update, its signature, the update as sent. */
+  deviceId?: string | null;
+  signature?: string | null;
+  sent?: Record<string, unknown> | null;
+  /** True when the signature was checked against the device's key on receipt. */
+  verified?: boolean;
+  /** The hash chain: the previous record's hash and this one's (absent on records made before the chain). */
+  prevHash?: string | null;
+  hash?: string;
 }
 
 export interface LotLine {
@@ -131,6 +143,10 @@ export interface ShipmentRecord {
   /** The planners' notes; absent on records made before notes were kept. */
   notes?: string | null;
   pending: PendingChange | null;
+  /** The hash of the last chained history entry (moves in the same compare-and-set as the history). */
+  chainHead?: string | null;
+  /** The hash the first entry kept links to when older entries were trimmed (HISTORY_KEPT); else null. */
+  chainBase?: string | null;
   version: number;
   createdBy: string;
   createdAt: Date;
@@ -166,6 +182,8 @@ const shipmentSchema = new Schema<ShipmentRecord>(
     receivedBy: { type: String, default: null },
     notes: { type: String, default: null },
     pending: { type: Schema.Types.Mixed, default: null },
+    chainHead: { type: String, default: null },
+    chainBase: { type: String, default: null },
     version: { type: Number, required: true, default: 0 },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },

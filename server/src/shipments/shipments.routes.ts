@@ -1,5 +1,6 @@
 import {
   createShipmentBody,
+  custodySchema,
   idParams,
   listShipmentsQuery,
   pageSchema,
@@ -140,8 +141,52 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
           description: 'Lots, items or quantities that do not fit the shipment, or the id reused for another update',
         },
       },
-      async handler({ actor, params, body }) {
-        return { status: 200, body: await service.report(actor!, params.id, body) };
+      async handler({ actor, params, body, req }) {
+        return {
+          status: 200,
+          body: await service.report(actor!, params.id, body, req.body as Record<string, unknown>),
+        };
+      },
+    }),
+    defineRoute<undefined, undefined, { id: string }>({
+      method: 'get',
+      path: '/api/shipments/:id/custody',
+      tag: 'custody',
+      summary: "The shipment's chain of custody: intact or not, and which device signed which record",
+      description:
+        "Every record of the history (status updates; `delivery` for `delivered`), oldest first, with `hash` and `prevHash`: `hash` is the SHA-256 (hex) of the canonical JSON (sorted keys, no white space) of `{ content, prevHash }`, `content` being the record as kept plus, when signed, the device, its signature and the update as sent. `intact` is true when every hash is right, each links to the one before and the last is the shipment's head. Records kept before the chain existed have `hash: null` and come first. `deviceId` and `verified: true` when a registered device of the sender signed the update. Whoever may read the shipment (a driver: their own).",
+      access: 'authenticated',
+      params: idParams,
+      responses: {
+        200: { description: 'The chain', schema: custodySchema },
+        403: notYours,
+        404: { description: 'No such shipment' },
+      },
+      async handler({ actor, params }) {
+        return { status: 200, body: await service.custody(actor!, params.id) };
+      },
+    }),
+    defineRoute<undefined, undefined, { id: string }>({
+      method: 'get',
+      path: '/api/shipments/:id/custody.json',
+      tag: 'custody',
+      summary: 'The chain of custody as a file, to check offline',
+      description:
+        'A download (`Content-Disposition: attachment`) of `{ format: "karavan-custody/1", shipmentId, exportedAt, head, base, records: [{ kind, id, at, hash, prevHash, deviceId?, verified, content }], devices: { <id>: { userId, publicKey, revokedAt } } }`: everything `npm run verify-custody -- file.json` needs to recompute the chain and check every signature with no network. Same read rights as the shipment.',
+      access: 'authenticated',
+      params: idParams,
+      responses: {
+        200: { description: 'The custody file (JSON)', contentType: 'application/json' },
+        403: notYours,
+        404: { description: 'No such shipment' },
+      },
+      async handler({ actor, params }) {
+        const file = await service.custodyFile(actor!, params.id);
+        return {
+          status: 200,
+          raw: { contentType: 'application/json; charset=utf-8', content: JSON.stringify(file, null, 2) },
+          headers: { 'Content-Disposition': `attachment; filename="custody-${params.id}.json"` },
+        };
       },
     }),
     defineRoute<ShipmentPrivacyRequest, undefined, { id: string }>({

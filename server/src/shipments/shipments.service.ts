@@ -1,6 +1,8 @@
 import { Types, type mongo } from 'mongoose';
 import {
   roleHasRight,
+  type CustodyDto,
+  type CustodyExport,
   type ListShipmentsQuery,
   type Page,
   type ShipmentDocumentTickRequest,
@@ -13,6 +15,7 @@ import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
 import type { StockService } from '../stock';
 import { createShipmentsContext } from './context';
+import { exportCustody, presentCustody } from './custody';
 import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
@@ -128,6 +131,16 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     report,
     opHooks,
+
+    /** The chain of custody: whether it is intact and who signed what (who may read the shipment). */
+    async custody(actor: Actor, id: string): Promise<CustodyDto> {
+      return presentCustody(await findReadable(actor, id));
+    },
+
+    /** The custody as a file to check offline (`npm run verify-custody`). */
+    async custodyFile(actor: Actor, id: string): Promise<CustodyExport> {
+      return exportCustody(await findReadable(actor, id));
+    },
 
     /** Whether the actor may watch `shipment:<id>`: it exists, and they read any shipment or drive it. */
     async mayWatch(actor: Actor, id: string): Promise<boolean> {

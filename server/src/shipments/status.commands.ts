@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   DRIVER_STATUSES,
+  signedUpdatePayload,
   type ErrorDetail,
   type ShipmentUpdateRequest,
   type ShipmentUpdateResult,
 } from '@karavan/shared';
 import { once, stableStringify } from '../db/idempotency';
 import { retrying, RETRY } from '../db/retry';
+import { deviceForSigning, verifySignature } from '../devices';
 import { findItems } from '../items';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
@@ -294,7 +296,13 @@ export function createStatusCommands(ctx: ShipmentsContext) {
    * Reports a status update (see the top of the file). The answer says whether it was applied;
    * a copy of an update already received gets the first copy's `applied` and changes nothing.
    */
-  async function report(actor: Actor, shipmentId: string, req: ShipmentUpdateRequest): Promise<ShipmentUpdateResult> {
+  async function report(
+    actor: Actor,
+    shipmentId: string,
+    req: ShipmentUpdateRequest,
+    /** The update exactly as sent (the parsed JSON body, before validation converted it): what a device signed. */
+    sent?: Record<string, unknown>,
+  ): Promise<ShipmentUpdateResult> {
     const receivedAt = new Date();
     const s = await findReadable(actor, shipmentId);
     if (!canManage(actor) && !(isDriverOf(actor, s) && DRIVER_STATUSES.includes(req.status))) {
@@ -303,6 +311,18 @@ export function createStatusCommands(ctx: ShipmentsContext) {
           ? `A driver may report only ${DRIVER_STATUSES.join(', ')}`
           : 'This shipment is not assigned to you',
       );
+    }
+    // A signed update: the caller's own device, and its signature right, before anything is written.
+    let signed: Pick<HistoryEntry, 'deviceId' | 'signature' | 'sent' | 'verified'> = {};
+    if (req.deviceId && req.signature) {
+      const device = await deviceForSigning(actor, req.deviceId);
+      const { signature: _signature, ...asSent } = sent ?? (req as unknown as Record<string, unknown>);
+      if (!verifySignature(device.publicKey, signedUpdatePayload(shipmentId, asSent), req.signature)) {
+        throw unprocessable('The signature does not match the update and the device', [
+          { path: 'body.signature', message: "is not the device's signature of this update", type: 'signature' },
+        ]);
+      }
+      signed = { deviceId: device.id, signature: req.signature, sent: asSent, verified: true };
     }
     const fingerprint = createHash('sha256')
       .update(`${shipmentId}\n${stableStringify(req)}`)
@@ -320,6 +340,10 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       actorId: actor.id,
       actorRole: actor.role,
       applied: false,
+      ...(req.status === 'delivered'
+        ? { receivedBy: req.receivedBy ?? null, lines: req.lines ? req.lines.map((l) => ({ ...l })) : null }
+        : {}),
+      ...signed,
     };
     const record: Omit<UpdateRecord, 'state' | 'owner'> = {
       _id: req.id,

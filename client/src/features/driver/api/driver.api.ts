@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Page } from '@karavan/shared';
 import { request } from '../../../lib/api';
+import { signUpdate } from '../../../lib/device-key';
 import type { CreateShipmentUpdateRequest, ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { outbox, type OutboxEntry } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
+import { getSession } from '../../../lib/session';
 import { uuid } from '../../../lib/uuid';
 
 /** The shipments the server shows this user: for a driver, their own. */
@@ -27,9 +29,15 @@ export type UpdateInput = Omit<CreateShipmentUpdateRequest, 'id' | 'at'>;
  * Queues a status update. Its id is made here and is both the update's `id` and the request's
  * Idempotency-Key: however often the outbox sends it, it counts once, at the device's time.
  */
-export function sendUpdate(shipmentId: string, input: UpdateInput): Promise<OutboxEntry> {
+export async function sendUpdate(shipmentId: string, input: UpdateInput): Promise<OutboxEntry> {
   const id = uuid();
-  const body: CreateShipmentUpdateRequest = { id, at: new Date().toISOString(), ...input };
+  const session = getSession();
+  // Signed by this phone's device key when it has a registered one (chain of custody), offline too.
+  const body = await signUpdate(session.status === 'signedIn' ? session.user.id : null, shipmentId, {
+    id,
+    at: new Date().toISOString(),
+    ...input,
+  } satisfies CreateShipmentUpdateRequest);
   return outbox.add({
     id,
     method: 'POST',

@@ -37,6 +37,8 @@ import {
 import { DeliveryForm } from './DeliveryForm';
 import { STATUS_COLOR } from './DriverShipmentsPage';
 import { useShipmentNames } from './names';
+import { useCurrentUser } from '../../../lib/current-user';
+import { useDeviceRegistration } from '../../../lib/device-registration';
 
 const PRIVATE_POSITION_STATUSES: readonly ShipmentStatus[] = ['at_checkpoint', 'arrived', 'delivered'];
 
@@ -45,6 +47,7 @@ export function DriverShipmentPage() {
   const { t } = useTranslation();
   const { shipmentId = '' } = useParams();
   useRoom(`shipment:${shipmentId}`);
+  useDeviceRegistration(useCurrentUser().user.id);
   const shipment = useShipment(shipmentId);
   return (
     <Stack gap="md" className="driver" data-testid="driver-shipment">

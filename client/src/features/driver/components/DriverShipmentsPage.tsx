@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { formatDateTime, formatRelative, useFormatLanguage } from '../../../lib/format';
+import { useCurrentUser } from '../../../lib/current-user';
+import { useDeviceRegistration } from '../../../lib/device-registration';
 import { useOutbox } from '../../../lib/outbox';
 import { useRooms } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
@@ -40,6 +42,8 @@ export function DriverShipmentsPage() {
   const shipments = useMyShipments();
   const { entries } = useOutbox();
   const names = useShipmentNames();
+  // This phone's device key signs the updates it queues (chain of custody): registered once online.
+  useDeviceRegistration(useCurrentUser().user.id);
   // Changes made by coordinators (a cancellation, a new route) reach the list as they happen.
   useRooms(
     (shipments.data?.items ?? [])

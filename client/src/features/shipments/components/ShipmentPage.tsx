@@ -40,6 +40,7 @@ import {
   useShipmentDetail,
 } from '../api/shipments.api';
 import { StatusBadge } from './common';
+import { CustodyPanel } from './CustodyPanel';
 import { fefo } from '../fefo';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
@@ -408,6 +409,8 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           </Stack>
         )}
       </Paper>
+
+      <CustodyPanel shipment={shipment} />
 
       <Modal
         closeButtonProps={{ 'aria-label': t('common.close') }}
