@@ -54,7 +54,7 @@ import { clientAssets, clientDirectory } from './web/client-assets';
 import { pageAssets, readClientManifest, withPageAssets } from './web/page-assets';
 import { securityHeaders } from './web/security-headers';
 import { createKernelServices } from './wiring';
-import { channelsRoutes, createChannelsService, RAW_BODY_PATHS, type RawBodyRequest } from './channels';
+import { channelsRoutes, createChannelsService, relayRoutes, RAW_BODY_PATHS, type RawBodyRequest } from './channels';
 import { CLIENT_CONFIG_PATH, clientConfigRoutes } from './web/client-config.routes';
 
 export interface KaravanOptions {
@@ -181,6 +181,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
     ...telegramRoutes(telegram, config.telegram),
     ...channelsRoutes(channels, config.sms),
     ...devicesRoutes(createDevicesService()),
+    ...relayRoutes(shipments),
   ];
   // Every write by a signed-in user counts against that user's write budget (shared by every
   // instance through Redis). Runs after authentication (the key is the user), before validation.

@@ -6,3 +6,4 @@ export { parseCommand, type CatalogueItem, type Command, type Understanding } fr
 export { createChannelsService, type ChannelsService, type ChannelsStatus } from './channels.service';
 export { channelsRoutes, RAW_BODY_PATHS, type RawBodyRequest } from './channels.routes';
 export { type SmsSettings } from './sms.gateway';
+export { relayRoutes, type RelayEnvelope, type RelayResult } from './relay';

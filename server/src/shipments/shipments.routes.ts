@@ -142,10 +142,8 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         },
       },
       async handler({ actor, params, body, req }) {
-        return {
-          status: 200,
-          body: await service.report(actor!, params.id, body, req.body as Record<string, unknown>),
-        };
+        const { applied, shipment } = await service.report(actor!, params.id, body, req.body as Record<string, unknown>);
+        return { status: 200, body: { applied, shipment } };
       },
     }),
     defineRoute<undefined, undefined, { id: string }>({

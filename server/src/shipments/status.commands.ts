@@ -302,7 +302,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     req: ShipmentUpdateRequest,
     /** The update exactly as sent (the parsed JSON body, before validation converted it): what a device signed. */
     sent?: Record<string, unknown>,
-  ): Promise<ShipmentUpdateResult> {
+  ): Promise<ShipmentUpdateResult & { replayed: boolean }> {
     const receivedAt = new Date();
     const s = await findReadable(actor, shipmentId);
     if (!canManage(actor) && !(isDriverOf(actor, s) && DRIVER_STATUSES.includes(req.status))) {
@@ -383,7 +383,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
       publish(after, stored);
     }
-    return { applied, shipment: presentShipment(after) };
+    return { applied, shipment: presentShipment(after), replayed };
   }
 
   return { report };
