@@ -8,7 +8,7 @@ import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
 import { request } from '../../../lib/api';
 import { formatDateTime, useFormatLanguage } from '../../../lib/format';
 import { ApiRequestError } from '../../../lib/http';
-import { useSession } from '../../../lib/session';
+import { getRefreshToken, refreshSession, useSession } from '../../../lib/session';
 import { useUnitLabel } from '../../../lib/units';
 import { checkLabel, type LabelCheck } from '../keys';
 import './labels.css';
@@ -43,12 +43,18 @@ export function LabelPage() {
   const online = useOnline();
   const session = useSession();
   const signedIn = session.status === 'signedIn';
+  // Opened with no network, the session could not be renewed: it is as soon as the network is back.
+  const renew = online && session.status === 'signedOut' && session.reason === 'NETWORK' && !!getRefreshToken();
+  useEffect(() => {
+    if (renew) refreshSession().catch(() => undefined);
+  }, [renew]);
   const payload = hash.length > 1 ? `${window.location.origin}/l/${rawCode}${hash}` : null;
 
   const lookup = useQuery({
     queryKey: ['label', code],
     queryFn: () => request<LabelLookupDto>('GET', `/api/labels/${encodeURIComponent(code!)}`),
     enabled: code !== null && signedIn && online,
+    staleTime: 0, // asked afresh each time a label is opened
     retry: (failures, error) => failures < 2 && !(error instanceof ApiRequestError && !error.transient),
   });
   // What is checked: the QR's own text, else (opened by its code only) the signed text the server keeps.
@@ -175,8 +181,14 @@ function Notice({
       className={`label-notice label-notice-${tone}`}
       data-testid={testId}
     >
-      <Text className="label-verdict">{text}</Text>
-      {hint && <Text size="lg">{hint}</Text>}
+      <Text className="label-verdict" c="white">
+        {text}
+      </Text>
+      {hint && (
+        <Text size="lg" c="white">
+          {hint}
+        </Text>
+      )}
       {link && (
         <Anchor component={Link} to="/" c="white" underline="always" size="lg">
           {t('labels.openApp')}
