@@ -120,11 +120,15 @@ async function phoneFilming(text: string): Promise<{ context: BrowserContext; pa
   return { context, page, errors };
 }
 
-async function signInAsDriver(page: Page): Promise<void> {
-  await page.goto(`/driver/${shipment.id}`);
-  await page.getByLabel('Электронная почта').fill(scene.driver.user.email);
-  await page.getByLabel('Пароль', { exact: true }).fill(scene.driver.password);
+async function signIn(page: Page, path: string, who: { user: { email: string }; password: string }): Promise<void> {
+  await page.goto(path);
+  await page.getByLabel('Электронная почта').fill(who.user.email);
+  await page.getByLabel('Пароль', { exact: true }).fill(who.password);
   await page.keyboard.press('Enter');
+}
+
+async function signInAsDriver(page: Page): Promise<void> {
+  await signIn(page, `/driver/${shipment.id}`, scene.driver);
   await page.getByTestId('shipment-status').waitFor();
 }
 
@@ -223,13 +227,14 @@ test('When a driver scans a crate’s label with the phone’s camera, then its 
   await context.close();
 }, 180_000);
 
-test('When the camera sees a QR code that is not a Karavan label, then the scanner says so and keeps the driver on the screen', async () => {
+test('When the coordinator’s camera sees a QR code that is not a Karavan label, then the scanner says so and keeps them on the shipment', async () => {
   const { context, page, errors } = await phoneFilming('https://example.org/l/7K3M-9QRT-5');
-  await signInAsDriver(page);
+  await signIn(page, `/shipments/${shipment.id}`, coordinator);
+  await page.getByTestId('manifest').waitFor();
   await page.getByRole('button', { name: 'Сканировать этикетку' }).click();
   await page.getByTestId('scan-foreign').waitFor();
   expect(await page.getByTestId('scan-foreign').textContent()).toBe('Это не этикетка Каравана.');
-  expect(new URL(page.url()).pathname).toBe(`/driver/${shipment.id}`);
+  expect(new URL(page.url()).pathname).toBe(`/shipments/${shipment.id}`);
   expect(await camerasStopped(page)).toBe(false);
   await page.getByRole('button', { name: 'Закрыть камеру' }).click();
   await page.getByTestId('label-scanner').waitFor({ state: 'detached' });
