@@ -6,6 +6,7 @@ import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
+import { seriousViolations } from '../support/axe';
 import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
@@ -194,6 +195,7 @@ test('When a driver scans a crate’s label with the phone’s camera, then its 
     '✖ Подпись этой этикетки не совпадает: не доверяйте ей',
   );
   expect(await page.getByTestId('label-summary').count()).toBe(0);
+  expect(await seriousViolations(page)).toEqual([]);
   // The code alone says nothing without the server.
   await page.goto(`/l/${label.code}`);
   await page.getByTestId('label-offline').waitFor();
@@ -214,6 +216,7 @@ test('When a driver scans a crate’s label with the phone’s camera, then its 
     'Устарела: рейс изменился после печати этой этикетки',
   );
   await expectSignedLabelPage(page);
+  expect(await seriousViolations(page)).toEqual([]);
   await page.screenshot({ path: `${SHOTS}/label-ru.png`, fullPage: true });
   await page.getByRole('button', { name: 'KK' }).click();
   await page.getByText('✔ Қолтаңба дұрыс').waitFor();
