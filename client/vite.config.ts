@@ -59,6 +59,13 @@ export default defineConfig({
             },
           },
           {
+            // The key labels are checked with: the last one seen answers when there is no network
+            // (the label page also keeps it in localStorage).
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname === '/api/keys/public',
+            handler: 'NetworkFirst',
+            options: { cacheName: 'karavan-keys', networkTimeoutSeconds: 5, expiration: { maxEntries: 4 } },
+          },
+          {
             urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/assets/'),
             handler: 'CacheFirst',
             options: { cacheName: 'karavan-assets', expiration: { maxEntries: 60, maxAgeSeconds: 30 * 24 * 3600 } },

@@ -19,6 +19,7 @@ const CampaignsPage = lazyPage(() => import('./features/campaigns').then((module
 const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 const EditShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.EditShipmentPage));
+const LabelPage = lazyPage(() => import('./features/labels').then((module) => module.LabelPage));
 
 /**
  * The pages, each at a bookmarkable URL served by the same server. Every page below needs a
@@ -28,6 +29,8 @@ export function App() {
   return (
     <Routes>
       <Route path="needs/:campaignId" element={<NeedsPage />} />
+      {/* A crate label's QR code: public (a border post has no account), checked on the device. */}
+      <Route path="l/:code" element={<LabelPage />} />
       <Route element={<SessionGate />}>
         <Route
           path="dashboard"

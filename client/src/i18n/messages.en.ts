@@ -11,6 +11,7 @@ import volunteers from '../features/volunteers/i18n/en.json';
 import campaigns from '../features/campaigns/i18n/en.json';
 import dashboard from '../features/dashboard/i18n/en.json';
 import needs from '../features/needs/i18n/en.json';
+import labels from '../features/labels/i18n/en.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -22,6 +23,7 @@ export const workbench = {
   ...volunteers,
   ...catalogue,
   ...campaigns,
+  ...labels,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

@@ -12,6 +12,7 @@ import volunteers from '../features/volunteers/i18n/ru.json';
 import campaigns from '../features/campaigns/i18n/ru.json';
 import dashboard from '../features/dashboard/i18n/ru.json';
 import needs from '../features/needs/i18n/ru.json';
+import labels from '../features/labels/i18n/ru.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -23,6 +24,7 @@ export const workbench = {
   ...volunteers,
   ...catalogue,
   ...campaigns,
+  ...labels,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

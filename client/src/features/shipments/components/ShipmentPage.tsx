@@ -2,6 +2,7 @@ import '@mantine/core/styles/Divider.css';
 import { useState } from 'react';
 import {
   Alert,
+  Box,
   Button,
   Checkbox,
   Group,
@@ -32,6 +33,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useUnitLabel } from '../../../lib/units';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
+import { ScanLabelButton } from '../../labels';
 import {
   queueDocumentTick,
   queueStatusUpdate,
@@ -258,6 +260,13 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             )}
           </Group>
         </Paper>
+      )}
+
+      {/* The loading bay and the receiving team check crates by their labels. */}
+      {shipment.status !== 'cancelled' && (
+        <Box maw={480}>
+          <ScanLabelButton />
+        </Box>
       )}
 
       <Paper withBorder p="md" component="section" aria-labelledby="manifest-title">

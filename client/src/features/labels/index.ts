@@ -1,0 +1,2 @@
+export { LabelPage } from './components/LabelPage';
+export { ScanLabelButton } from './components/ScanLabelButton';
