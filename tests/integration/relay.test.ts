@@ -95,13 +95,14 @@ describe('POST /api/relay', () => {
 
   test('When an envelope was changed after signing or names a device that does not exist, then it is rejected and nothing moves', async () => {
     const before = await now();
-    const good = await envelope({ id: randomUUID(), status: 'departed', at: nextAt() });
+    const id = randomUUID();
+    const good = await envelope({ id, status: 'departed', at: nextAt() });
     const tampered = { ...good, payload: { ...good.payload, note: 'подменено' } };
     const stranger = { ...good, deviceId: '0123456789abcdef01234567' };
     const res = await relay(coordinator.auth, [tampered, stranger]).expect(200);
     expect(res.body.results).toEqual([
-      { id: good.payload.id, status: 'rejected', reason: expect.stringMatching(/signature/i) },
-      { id: good.payload.id, status: 'rejected', reason: expect.stringMatching(/^UNKNOWN_DEVICE/) },
+      { id, status: 'rejected', reason: expect.stringMatching(/signature/i) },
+      { id, status: 'rejected', reason: expect.stringMatching(/^UNKNOWN_DEVICE/) },
     ]);
     expect((await now()).history).toHaveLength(before.history.length);
     // The untouched envelope still applies (it was never used).

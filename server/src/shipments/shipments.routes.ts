@@ -142,7 +142,12 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         },
       },
       async handler({ actor, params, body, req }) {
-        const { applied, shipment } = await service.report(actor!, params.id, body, req.body as Record<string, unknown>);
+        const { applied, shipment } = await service.report(
+          actor!,
+          params.id,
+          body,
+          req.body as Record<string, unknown>,
+        );
         return { status: 200, body: { applied, shipment } };
       },
     }),
