@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { ROLES, type Role } from './roles';
 import { phoneNumber, text, trimmedText } from './text';
-import { email, pageQueryKeys, type PageQuery, password } from './common';
+import { email, objectId, pageQueryKeys, type PageQuery, password } from './common';
 import { LOCALES, type Locale } from './terms';
 import { PASSWORD_MAX } from './rules';
 
@@ -16,6 +16,8 @@ export interface UserDto {
   mustChangePassword: boolean;
   locale: Locale;
   phone: string | null;
+  /** The places this user works at (collection points): a pledge's donor contact is shown to them only. */
+  locationIds: string[];
   lastLoginAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -23,6 +25,7 @@ export interface UserDto {
 
 const name = () => trimmedText({ max: 120 });
 const phone = () => phoneNumber().allow(null);
+const locationIds = () => Joi.array().items(objectId()).unique().max(50);
 
 export interface CreateUserRequest {
   email: string;
@@ -32,6 +35,7 @@ export interface CreateUserRequest {
   password: string;
   locale?: Locale;
   phone?: string | null;
+  locationIds?: string[];
 }
 export const createUserBody = Joi.object<CreateUserRequest, true>({
   email: email().required(),
@@ -42,6 +46,7 @@ export const createUserBody = Joi.object<CreateUserRequest, true>({
   password: password().required(),
   locale: Joi.string().valid(...LOCALES),
   phone: phone(),
+  locationIds: locationIds(),
 });
 
 export interface UpdateUserRequest {
@@ -50,6 +55,8 @@ export interface UpdateUserRequest {
   active?: boolean;
   locale?: Locale;
   phone?: string | null;
+  /** The places the user works at (organisers set them). */
+  locationIds?: string[];
 }
 export const updateUserBody = Joi.object<UpdateUserRequest, true>({
   name: name(),
@@ -57,6 +64,7 @@ export const updateUserBody = Joi.object<UpdateUserRequest, true>({
   active: Joi.boolean(),
   locale: Joi.string().valid(...LOCALES),
   phone: phone(),
+  locationIds: locationIds(),
 }).min(1);
 
 export type UpdateOwnProfileRequest = Pick<UpdateUserRequest, 'name' | 'locale' | 'phone'>;
@@ -112,6 +120,7 @@ export const userDtoSchema = Joi.object<UserDto, true>({
     .valid(...LOCALES)
     .required(),
   phone: Joi.string().allow(null).required(),
+  locationIds: Joi.array().items(Joi.string().hex().length(24)).required(),
   lastLoginAt: Joi.string().isoDate().allow(null).required(),
   createdAt: Joi.string().isoDate().required(),
   updatedAt: Joi.string().isoDate().required(),

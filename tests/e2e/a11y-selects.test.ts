@@ -81,9 +81,17 @@ test.each([
       expect([screen.path, await seriousViolations()]).toEqual([screen.path, []]);
       const selects = page.locator('input.mantine-Select-input:not([disabled]), input.mantine-MultiSelect-inputField');
       const count = openSelects ? await selects.count() : 0;
+      // A table repeats one select per row (the places of each user): the first row's stands for the rest.
+      const seenInRows = new Set<string>();
       for (let i = 0; i < count; i += 1) {
         const select = selects.nth(i);
         if (!(await select.isVisible())) continue;
+        const rowKey = await select.evaluate((el) => {
+          const cell = el.closest('td');
+          return cell ? `${cell.cellIndex}:${el.className}` : null;
+        });
+        if (rowKey && seenInRows.has(rowKey)) continue;
+        if (rowKey) seenInRows.add(rowKey);
         await select.click();
         expect([screen.path, i, 'open', await seriousViolations()]).toEqual([screen.path, i, 'open', []]);
         if ((await select.getAttribute('readonly')) === null) {

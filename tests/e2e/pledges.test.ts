@@ -56,6 +56,12 @@ beforeAll(async () => {
     address: 'Бишкек, ул. Киевская 1',
     position: { lat: 42.8746, lng: 74.5698 },
   });
+  // The coordinator works at the point: its pledges' donor contacts are theirs to see.
+  await request(app.url)
+    .patch(`/api/users/${coordinator.user.id}`)
+    .set(organiser.auth)
+    .send({ locationIds: [point.id] })
+    .expect(200);
   campaign = await post(organiser.auth, '/api/campaigns', {
     name: 'Хлеб и молоко',
     status: 'active',

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
@@ -81,5 +82,23 @@ test('When an organiser invites a coordinator, then the coordinator signs in wit
   expect(reset).not.toBe(password);
   await row.getByLabel(`Роль: Айгуль ${world.tag}`).selectOption('driver');
   await row.getByLabel(`Роль: Айгуль ${world.tag}`).and(page.locator(':not([disabled])')).waitFor();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('When an organiser picks where a coordinator works, then it is kept (the donor contacts of that point are theirs to see)', async () => {
+  await signInAt(page, '/users', world.organiser);
+  const row = page.locator(`[data-testid="user-row"][data-email="${world.coordinator.user.email}"]`);
+  const places = row.getByLabel(`Пункты, где работает ${world.coordinator.user.name}`);
+  await places.click();
+  await page.getByRole('option', { name: `Пункт ${world.tag}` }).click();
+  await page.keyboard.press('Escape');
+  // Saved at once: what the server keeps.
+  const kept = async () =>
+    (
+      (await request(app.url).get(`/api/users/${world.coordinator.user.id}`).set(world.organiser.auth).expect(200))
+        .body as { locationIds: string[] }
+    ).locationIds;
+  for (let i = 0; i < 50 && (await kept()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await kept()).toEqual([world.point.id]);
   expect(await seriousViolations(page)).toEqual([]);
 });

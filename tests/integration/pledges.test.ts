@@ -3,6 +3,7 @@ import request from 'supertest';
 import { startOfDayIn, wallClock, type CampaignDto, type PublicNeedDto } from '@karavan/shared';
 import { openPledgedByItem } from '../../server/src/pledges';
 import { startTestApp, type TestApp } from '../support/app';
+import { signedIn } from '../support/factories';
 import { stockWorld, type StockWorld } from '../support/stock';
 
 let app: TestApp;
@@ -18,6 +19,12 @@ beforeAll(async () => {
     .patch(`/api/campaigns/${w.campaign.id}`)
     .set(w.organiser.auth)
     .send({ public: true })
+    .expect(200);
+  // The world's coordinator works at its point (the donors' contacts of its pledges are theirs to see).
+  await request(app.url)
+    .patch(`/api/users/${w.coordinator.user.id}`)
+    .set(w.organiser.auth)
+    .send({ locationIds: [w.point.id] })
     .expect(200);
 });
 afterAll(() => app.close());
@@ -188,6 +195,12 @@ describe('GET /api/pledges and POST /api/pledges/:id/fulfil', () => {
     expect(mine.contact).toEqual({ name: 'Бакыт', phone: '+996 700 000 001' });
     const wide = await pledgesAt({}).expect(200);
     expect(wide.body.items.every((p: { contact: unknown }) => p.contact === null)).toBe(true);
+    // Nobody else sees it: not a coordinator of another point, not an organiser who does not work there.
+    const elsewhere = await signedIn(app.url, { role: 'coordinator' });
+    for (const auth of [elsewhere.auth, w.organiser.auth]) {
+      const other = await pledgesAt({ locationId: w.point.id, day: today() }, auth).expect(200);
+      expect(other.body.items.find((p: { id: string }) => p.id === body.id).contact).toBeNull();
+    }
 
     const before = await need(w.bread.id);
     const donation = await w.donate([{ itemId: w.bread.id, quantity: 5 }]);

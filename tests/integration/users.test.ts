@@ -4,6 +4,7 @@ import request from 'supertest';
 import { pageSchema, userDtoSchema, type Role } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { createUser, login, signedIn } from '../support/factories';
+import { buildLocation } from '../support/catalogue';
 import { TTL_TEST_TIMEOUT_MS, untilExpired } from '../support/ttl';
 
 let app: TestApp;
@@ -380,4 +381,28 @@ describe('GET and PATCH /api/users/me', () => {
       expect((await api().get('/api/users/me').set(auth)).body).toMatchObject({ role, active: true });
     },
   );
+});
+
+describe('The places a user works at', () => {
+  test('When an organiser sets the places of a coordinator, then they are kept and shown; a place that does not exist is 422 and changes nothing', async () => {
+    const organiser = await signedIn(app.url, { role: 'organiser' });
+    const coordinator = await signedIn(app.url, { role: 'coordinator' });
+    const place = await buildLocation({ kind: 'collection_point' });
+    const set = await request(app.url)
+      .patch(`/api/users/${coordinator.user.id}`)
+      .set(organiser.auth)
+      .send({ locationIds: [place.id] })
+      .expect(200);
+    expect(set.body.locationIds).toEqual([place.id]);
+    const missing = await request(app.url)
+      .patch(`/api/users/${coordinator.user.id}`)
+      .set(organiser.auth)
+      .send({ locationIds: [place.id, '0123456789abcdef01234567'] })
+      .expect(422);
+    expect(missing.body.details).toEqual([expect.objectContaining({ path: 'body.locationIds.1' })]);
+    const now = await request(app.url).get(`/api/users/${coordinator.user.id}`).set(organiser.auth).expect(200);
+    expect(now.body.locationIds).toEqual([place.id]);
+    // Not the coordinator's own to change.
+    await request(app.url).patch('/api/users/me').set(coordinator.auth).send({ locationIds: [] }).expect(400);
+  });
 });

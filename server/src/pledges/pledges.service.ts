@@ -16,6 +16,7 @@ import { closedCampaignIds, getCampaign } from '../campaigns';
 import type { DonationsService } from '../donations';
 import { findItems } from '../items';
 import { activeCollectionPoints } from '../locations';
+import { userLocationIds } from '../users';
 import { madeBefore } from '../db/operations';
 import { ApiError, isDuplicateKey } from '../lib/errors';
 import type { EventBus } from '../lib/events';
@@ -188,9 +189,10 @@ export function createPledgesService(
 
     /**
      * The pledges of a campaign (by point, day, status), for coordinators and organisers. The
-     * donors' contacts are shown only in a point's list (`locationId`), to whoever works at it.
+     * donors' contacts are shown only in a point's list (`locationId`), to the people who work at
+     * that point (the user's `locationIds`, set by organisers).
      */
-    async list(_actor: Actor, query: ListPledgesQuery, now = new Date()): Promise<Page<PledgeDto>> {
+    async list(actor: Actor, query: ListPledgesQuery, now = new Date()): Promise<Page<PledgeDto>> {
       const filter: Record<string, unknown> = { campaignId: query.campaignId };
       if (query.locationId) filter.locationId = query.locationId;
       if (query.day) filter.day = query.day;
@@ -201,7 +203,7 @@ export function createPledgesService(
         Pledge.find(filter).sort({ day: 1, createdAt: 1, _id: 1 }).skip(query.offset).limit(query.limit).lean(),
         Pledge.countDocuments(filter),
       ]);
-      const withContact = Boolean(query.locationId);
+      const withContact = Boolean(query.locationId) && (await userLocationIds(actor.id)).includes(query.locationId!);
       return {
         items: docs.map((doc) => presentPledge(doc as PledgeLike, now, withContact)),
         total,
@@ -223,7 +225,9 @@ export function createPledgesService(
     async fulfil(actor: Actor, id: string, donationId: string, now = new Date()): Promise<PledgeDto> {
       const pledge = Types.ObjectId.isValid(id) ? await Pledge.findById(id).lean() : null;
       if (!pledge) throw ApiError.notFound('Pledge');
-      if (pledge.donationIds.includes(donationId)) return presentPledge(pledge as PledgeLike, now, true);
+      // (the donor's contact only for the people of the pledge's point, as in the list)
+      const withContact = (await userLocationIds(actor.id)).includes(pledge.locationId);
+      if (pledge.donationIds.includes(donationId)) return presentPledge(pledge as PledgeLike, now, withContact);
       const donation = await deps.donations.get(actor, donationId).catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 404) return null;
         throw err;
@@ -274,7 +278,7 @@ export function createPledgesService(
         throw new ApiError(409, 'CONFLICT', 'The pledge changed meanwhile; reload it');
       }
       changed(pledge.campaignId);
-      return presentPledge(result as PledgeLike, now, true);
+      return presentPledge(result as PledgeLike, now, withContact);
     },
 
     /** Pledged against fulfilled per item and point of a campaign (the organisers' view). */

@@ -120,6 +120,10 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
   const almaty = await locationNamed('Пункт выдачи Алматы');
   const alatau = await locationNamed('Пункт выдачи Алматы — Алатау');
   const coordinators = [await actorOf('bakyt@demo.karavan'), await actorOf('dana@demo.karavan')];
+  // Who works where (a pledge's donor contact is shown only to the people of its point): Bakyt at
+  // Ala-Too and the Osh bazaar, Dana at Vefa, as their donations below.
+  await User.updateOne({ email: 'bakyt@demo.karavan' }, { $set: { locationIds: [points[0]!.id, points[2]!.id] } });
+  await User.updateOne({ email: 'dana@demo.karavan' }, { $set: { locationIds: [points[1]!.id] } });
   const nurlan = await actorOf('nurlan@demo.karavan');
   const erlan = await actorOf('erlan@demo.karavan');
 

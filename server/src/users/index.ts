@@ -11,6 +11,7 @@ export {
   userDoc,
   userDocByEmail,
   userRecord,
+  userLocationIds,
   type UsersService,
 } from './users.service';
 export { ensureFirstOrganiser, DEFAULT_ADMIN_EMAIL } from './bootstrap';

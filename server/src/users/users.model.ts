@@ -12,6 +12,8 @@ const userSchema = new Schema(
     mustChangePassword: { type: Boolean, required: true, default: true },
     locale: { type: String, enum: LOCALES, required: true, default: DEFAULT_LOCALE },
     phone: { type: String, default: null },
+    /** The places the user works at (a pledge's donor contact is shown only to the people of its point). */
+    locationIds: { type: [String], default: [] },
     /** Part of every access token; bumping it revokes every token issued before. */
     tokenVersion: { type: Number, required: true, default: 0 },
     lastLoginAt: { type: Date, default: null },

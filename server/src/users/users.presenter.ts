@@ -14,6 +14,7 @@ export function presentUser(user: UserLike): UserDto {
     mustChangePassword: user.mustChangePassword,
     locale: user.locale as Locale,
     phone: user.phone ?? null,
+    locationIds: [...(user.locationIds ?? [])],
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),

@@ -13,6 +13,7 @@ import { ApiError, uniqueOn } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import { assertPasswordAllowed, hashPassword } from '../lib/passwords';
 import type { Actor } from '../lib/route';
+import { findLocations } from '../locations';
 import { endAllSessions } from '../sessions';
 import { User, type UserDoc } from './users.model';
 import { presentUser } from './users.presenter';
@@ -64,6 +65,23 @@ export async function activeUsersByPhone(key: string) {
   return users.filter((u) => (u.phone ?? '').replace(/\D/g, '').endsWith(key));
 }
 
+/** The places a user works at (pledges: whose donor contacts they see). */
+export async function userLocationIds(id: string): Promise<string[]> {
+  const user = await User.findById(id, { locationIds: 1 }).lean();
+  return user?.locationIds ?? [];
+}
+
+/** The ids, when each is a place; else 422 naming the first that is not. */
+async function knownPlaces(ids: string[]): Promise<string[]> {
+  const found = await findLocations(ids);
+  const missing = ids.findIndex((id) => !found.has(id));
+  if (missing >= 0)
+    throw new ApiError(422, 'UNPROCESSABLE', 'No such place', [
+      { path: `body.locationIds.${missing}`, message: 'is not a place', type: 'exists' },
+    ]);
+  return ids;
+}
+
 async function findUser(id: string): Promise<UserDoc> {
   const user = await User.findById(id);
   if (!user) throw ApiError.notFound('User');
@@ -77,6 +95,7 @@ export function createUsersService(events: EventBus) {
       const made = await madeBefore(options.id, (id) => User.findById(id));
       if (made) return presentUser(made);
       assertPasswordAllowed(input.password, 'body.password', { email: input.email });
+      const locationIds = await knownPlaces(input.locationIds ?? []);
       const passwordHash = await hashPassword(input.password);
       const user = await uniqueOn('email', () =>
         User.create({
@@ -86,6 +105,7 @@ export function createUsersService(events: EventBus) {
           role: input.role,
           locale: input.locale,
           phone: input.phone ?? null,
+          locationIds,
           passwordHash,
           mustChangePassword: true,
         }),
@@ -142,6 +162,7 @@ export function createUsersService(events: EventBus) {
         throw ApiError.forbidden('You cannot change your own role or disable your own account');
       }
       const disabling = patch.active === false && user.active;
+      if (patch.locationIds) await knownPlaces(patch.locationIds);
       user.set(patch);
       if (disabling) user.tokenVersion += 1;
       await user.save();

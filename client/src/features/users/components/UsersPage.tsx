@@ -1,3 +1,5 @@
+import '@mantine/core/styles/Pill.css';
+import '@mantine/core/styles/PillsInput.css';
 import '@mantine/core/styles/Code.css';
 import { useState } from 'react';
 import { useWrite } from '../../../lib/writes';
@@ -8,6 +10,7 @@ import {
   Code,
   CopyButton,
   Group,
+  MultiSelect,
   NativeSelect,
   SimpleGrid,
   Stack,
@@ -18,6 +21,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { TEXT_MAX, LOCALES, ROLES, type Locale, type Role, type UserDto } from '@karavan/shared';
 import { useCurrentUser } from '../../../lib/current-user';
+import { useLocalize, useLocations } from '../../../lib/catalogue';
 import { formatDateTime, useFormatLanguage } from '../../../lib/format';
 import { useErrorMessage } from '../../../ui/apiErrors';
 import { ConfirmModal, FormActions, FormModal, useEditForm } from '../../../ui/EditForm';
@@ -74,6 +78,11 @@ export function UsersPage() {
   const [shown, setShown] = useState<{ user: UserDto; password: string } | null>(null);
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
   const [confirmReset, setConfirmReset] = useState<UserDto | null>(null);
+  const locations = useLocations();
+  const localize = useLocalize();
+  const places = (locations.data?.items ?? [])
+    .filter((place) => place.kind !== 'checkpoint')
+    .map((place) => ({ value: place.id, label: localize(place.name) }));
 
   const update = useWrite('users', (input: { id: string; body: Parameters<typeof updateUser>[1] }) =>
     updateUser(input.id, input.body),
@@ -166,13 +175,28 @@ export function UsersPage() {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <NativeSelect
-                    aria-label={t('users.roleOf', { name: user.name })}
-                    data={ROLES.map((role) => ({ value: role, label: t(`roles.${role}`) }))}
-                    value={user.role}
-                    disabled={self}
-                    onChange={(event) => void change(user, { role: event.currentTarget.value as Role })}
-                  />
+                  <Stack gap={4}>
+                    <NativeSelect
+                      aria-label={t('users.roleOf', { name: user.name })}
+                      data={ROLES.map((role) => ({ value: role, label: t(`roles.${role}`) }))}
+                      value={user.role}
+                      disabled={self}
+                      onChange={(event) => void change(user, { role: event.currentTarget.value as Role })}
+                    />
+                    {user.role !== 'driver' && (
+                      // Where they work: a pledge's donor contact is shown to the people of its point only.
+                      <MultiSelect
+                        aria-label={t('users.placesOf', { name: user.name })}
+                        placeholder={user.locationIds.length === 0 ? t('users.noPlaces') : undefined}
+                        data={places}
+                        value={user.locationIds}
+                        searchable
+                        clearable
+                        onChange={(locationIds) => void change(user, { locationIds })}
+                        data-testid="user-places"
+                      />
+                    )}
+                  </Stack>
                 </Table.Td>
                 <Table.Td>
                   <Stack gap={2} align="flex-start">
