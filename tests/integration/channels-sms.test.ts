@@ -277,6 +277,24 @@ describe('POST /api/channels/sms/webhook', () => {
     expect(await repliesTo(from, 1)).toEqual([`Записано: Молоко 240 л (20 ящ) — ${origin.name.ru}. Спасибо!`]);
   });
 
+  test('When an organiser set where a coordinator works, then their donation by SMS is recorded at that point', async () => {
+    const { organiser, milk, campaign } = drive;
+    const other = await signedIn(app.url, { role: 'coordinator' });
+    const phone = `+996 555 ${Math.floor(Math.random() * 900) + 100} 777`;
+    await setPhone(other.user.id, phone);
+    const place = await buildLocation({ name: `Склад-пункт ${Date.now()}` });
+    await request(app.url)
+      .patch(`/api/users/${other.user.id}`)
+      .set(organiser.auth)
+      .send({ locationIds: [place.id] })
+      .expect(200);
+    expect((await deliver(smsEvent(wire(phone), '+20 ящ молоко'))).body).toEqual({ status: 'processed' });
+    const list = await request(app.url).get('/api/donations').query({ locationId: place.id }).set(organiser.auth);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ campaignId: campaign.id, lines: [expect.objectContaining({ itemId: milk.id })] }),
+    ]);
+  });
+
   test('When a coordinator\'s message has a typo, then nothing is recorded until they answer "да", and a second "да" does nothing', async () => {
     const { coordinator, phones, bread, origin } = drive;
     const from = wire(phones.coordinator);

@@ -15,7 +15,8 @@ import type { DashboardService } from '../dashboard';
 import type { DonationsService } from '../donations';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
-import { collectionPointsByContactPhone } from '../locations';
+import { activeCollectionPoints, collectionPointsByContactPhone } from '../locations';
+import { userLocationIds } from '../users';
 import type { ShipmentsService } from '../shipments';
 import type { Command, Line, Shortfall } from './grammar';
 import { REPLIES } from './replies';
@@ -114,7 +115,14 @@ export function createCommands(deps: CommandDeps) {
     const words = REPLIES[lang];
     const actor = sender.actor;
     if (!actor || !roleHasRight(actor.role, 'donations:write')) return words.notYours;
-    const [point] = sender.phoneKey ? await collectionPointsByContactPhone(sender.phoneKey) : [];
+    // The collection point the coordinator works at (set by organisers), else the one whose contact phone is theirs.
+    const places = await userLocationIds(actor.id);
+    const [assigned] = places.length > 0 ? await activeCollectionPoints(places) : [];
+    const [point] = assigned
+      ? [assigned]
+      : sender.phoneKey
+        ? await collectionPointsByContactPhone(sender.phoneKey)
+        : [];
     if (!point) return words.noPoint;
     const campaigns = (await activeCampaigns()).filter(
       (c) => c.locationIds.length === 0 || c.locationIds.includes(point.id),
