@@ -141,7 +141,8 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
                   : {}),
             };
     }
-    if (spec.body || spec.query || spec.params)
+    // (an Idempotency-Key that is not valid is a 400 too, also on a route that takes no input)
+    if (spec.body || spec.query || spec.params || spec.idempotent)
       responses['400'] ??= errorResponse('Invalid input; `details` lists the field paths');
     if (spec.access !== 'public') {
       responses['401'] ??= errorResponse('Missing, expired or revoked access token');
