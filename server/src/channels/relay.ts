@@ -35,7 +35,8 @@ const relayBody = Joi.object({
     .items(
       Joi.object({
         deviceId: objectId().required(),
-        payload: Joi.object().unknown(true).required(),
+        // The update as the phone would have sent it (without its device and signature), and its shipment.
+        payload: (shipmentUpdateBody as Joi.ObjectSchema).keys({ shipmentId: objectId().required() }).required(),
         signature: Joi.string()
           .pattern(/^[A-Za-z0-9_-]+$/, 'base64url')
           .max(200)
@@ -65,6 +66,8 @@ const reject = (id: string | null, reason: string): RelayResult => ({ id, status
 async function relayOne(shipments: ShipmentsService, envelope: RelayEnvelope): Promise<RelayResult> {
   const { shipmentId, ...update } = envelope.payload;
   const id = typeof update.id === 'string' ? update.id : null;
+  if ('deviceId' in update || 'signature' in update)
+    return reject(id, "VALIDATION_FAILED: the payload carries no deviceId or signature (they are the envelope's)");
   const [device] = (await findDevices([envelope.deviceId])).values();
   if (!device || device.revokedAt) return reject(id, 'UNKNOWN_DEVICE: no such device, or it was revoked');
   const owner = await userDoc(device.userId);
