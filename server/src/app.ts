@@ -230,15 +230,18 @@ export function createKaravan(options: KaravanOptions): Karavan {
     }),
   );
   app.use(requireJsonBody);
-  app.use(
+  // JSON.parse keeps a `__proto__` key as an own property, which the validator's copy then turns
+  // into the object's prototype. Our own API refuses such a body as malformed (400), never read;
+  // the webhooks of outside services (Telegram, the SMS gateway: /api/channels/), whose formats are
+  // theirs and grow, drop the key instead and read the rest.
+  const json = (onProto: 'refuse' | 'drop') =>
     express.json({
       limit: config.bodyLimit,
       strict: true,
-      // JSON.parse keeps a `__proto__` key as an own property, which the validator's copy then
-      // turns into the object's prototype: such a body is refused as malformed (400), never read.
       reviver: (key, value: unknown) => {
-        if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
-        return value;
+        if (key !== '__proto__') return value;
+        if (onProto === 'drop') return undefined;
+        throw new SyntaxError('"__proto__" is not allowed as a key');
       },
       // The decoder turns bytes that are not UTF-8 into U+FFFD without a word, which would be
       // saved as such: such a body is refused (400) before it is decoded.
@@ -247,10 +250,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
           throw new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid UTF-8');
         }
         // A webhook's signature is over the bytes as sent, not over the parsed JSON.
-        if (RAW_BODY_PATHS.some((p) => (req.url ?? '').startsWith(p))) (req as RawBodyRequest).rawBody = buf;
+        if (RAW_BODY_PATHS.some((p) => ((req as express.Request).originalUrl ?? '').startsWith(p)))
+          (req as RawBodyRequest).rawBody = buf;
       },
-    }),
-  );
+    });
+  // (the first parser to read a body marks it read: the second one skips it)
+  app.use(RAW_BODY_PATHS, json('drop'));
+  app.use(json('refuse'));
 
   // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
   app.use('/api', (req, _res, next) => {

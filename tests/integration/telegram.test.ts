@@ -179,6 +179,18 @@ describe('POST /api/channels/telegram/webhook', () => {
     expect(text(telegram.of('sendMessage', 503)[0]!.payload)).toMatch(/^Напишите «что нужно\?»/);
   });
 
+  test('When an update carries a "__proto__" key, then the key is dropped and the update read (our own API refuses it)', async () => {
+    const raw = JSON.stringify(update(12, 505, 'Что нужно?')).replace('{', '{"__proto__":{"polluted":true},');
+    await request(app.url)
+      .post('/api/channels/telegram/webhook')
+      .set('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .set('Content-Type', 'application/json')
+      .send(raw)
+      .expect(200);
+    expect(text(telegram.of('sendMessage', 505)[0]!.payload)).toContain('📢 Хлеб детям');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
   test('When the body is not an update, then it is 400 naming the field', async () => {
     const res = await request(app.url)
       .post('/api/channels/telegram/webhook')
