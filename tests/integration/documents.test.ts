@@ -71,6 +71,7 @@ describe('PDF documents', () => {
   test('When the delivered truck’s waybill is printed, then it shows what was received and the shortfall', async () => {
     const shipment = await shipmentWith('delivered');
     const res = await binary(request(app.url).get(`/api/shipments/${shipment.id}/waybill.pdf`).set(auth));
+    expect(res.status).toBe(200);
     const text = await textOf(res.body as Buffer);
     expect(text).toMatch(/Недостача \/ Shortfall: Хлеб — 20 \(damaged\)/);
     expect(text).toContain('Получил / Received by: Дана Сейткали');

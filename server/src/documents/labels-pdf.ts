@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { localize, type LabelDto, type LabelFormat, type LocalizedText } from '@karavan/shared';
-import { FONTS, type Doc } from './pdf';
+import { drawQr, FONTS, type Doc } from './pdf';
 
 /** The second language on a label, beside Russian. */
 export type LabelLang = 'en' | 'ky' | 'kk';
@@ -76,31 +76,6 @@ export function labelsDocument(sheet: LabelSheet, format: LabelFormat): { doc: D
     doc.end();
   }
   return { doc, write };
-}
-
-/**
- * A QR code drawn as vector squares (each row's runs of dark modules as one rectangle): sharp on
- * a 203 dpi thermal head and on an office printer alike, and small in the file. Drawn within
- * `size` with a two-module quiet zone.
- */
-function drawQr(doc: Doc, qr: QRCode.QRCode, x: number, y: number, size: number): void {
-  const n = qr.modules.size;
-  // Two modules of quiet zone on each side, inside `size`.
-  const cell = size / (n + 4);
-  x += 2 * cell;
-  y += 2 * cell;
-  for (let row = 0; row < n; row += 1) {
-    let start = -1;
-    for (let col = 0; col <= n; col += 1) {
-      const dark = col < n && qr.modules.get(row, col) === 1;
-      if (dark && start < 0) start = col;
-      if (!dark && start >= 0) {
-        doc.rect(x + start * cell, y + row * cell, (col - start) * cell, cell);
-        start = -1;
-      }
-    }
-  }
-  doc.fillColor('#000').fill();
 }
 
 function texts(sheet: LabelSheet, label: LabelDto) {

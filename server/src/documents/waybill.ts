@@ -8,7 +8,7 @@ import {
   type LocationDto,
   type ShipmentDto,
 } from '@karavan/shared';
-import { dateTime, fields, heading, newDocument, number, table, toBuffer } from './pdf';
+import { dateTime, drawQr, fields, heading, newDocument, number, table, toBuffer } from './pdf';
 
 /** A name in Russian and English, as the waybill is written ("Склад Бишкек / Bishkek warehouse"). */
 const bilingual = (name: LocalizedText): string => {
@@ -54,13 +54,18 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     const l = locations.get(id);
     return l ? `${bilingual(l.name)}${l.address ? `, ${l.address}` : ''}` : id;
   };
-  // The signed manifest makes a long code: low error correction keeps its modules printable. A
-  // manifest too long for any QR code (dozens of lines) leaves the code with the address alone.
-  const qrOf = (text: string) =>
-    QRCode.toBuffer(text, { type: 'png', margin: 1, width: 480, errorCorrectionLevel: 'L' });
-  const qr = await qrOf(ctx.qr).catch(() => qrOf(ctx.url));
+  // The signed manifest makes a long code: low error correction keeps its modules printable, and
+  // it is drawn as vector squares (sharp when printed, and quick: no image to render). A manifest
+  // too long for any QR code (dozens of lines) leaves the code with the address alone.
+  const qrOf = (text: string) => QRCode.create(text, { errorCorrectionLevel: 'L' });
+  let qr: QRCode.QRCode;
+  try {
+    qr = qrOf(ctx.qr);
+  } catch {
+    qr = qrOf(ctx.url);
+  }
   const top = doc.y;
-  doc.image(qr, doc.page.width - doc.page.margins.right - 110, top - 14, { width: 110 });
+  drawQr(doc, qr, doc.page.width - doc.page.margins.right - 110, top - 14, 110);
   doc.fontSize(7).text(ctx.url, doc.page.width - doc.page.margins.right - 260, top + 98, {
     width: 260,
     align: 'right',
