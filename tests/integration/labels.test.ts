@@ -45,6 +45,27 @@ function textOf(pdf: Buffer): Promise<string> {
   });
 }
 
+interface RenderedPage {
+  page: number;
+  width: number;
+  height: number;
+  file: string;
+  qr: string | null;
+}
+
+/** Renders a PDF's pages to PNGs in test-results/screenshots/ (CI's artifacts) and reads each page's QR. */
+function rendered(pdf: Buffer, prefix: string, scale = 2): Promise<RenderedPage[]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [path.join(__dirname, '..', 'support', 'pdf-render.mjs'), 'test-results/screenshots', prefix, String(scale)],
+      { maxBuffer: 10 * 1024 * 1024 },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as RenderedPage[])),
+    );
+    child.stdin!.end(pdf);
+  });
+}
+
 /** The page sizes of a PDF written by pdfkit (its page dictionaries are not compressed). */
 const pageSizes = (pdf: Buffer) =>
   [...pdf.toString('latin1').matchAll(/\/Type \/Page\n\/Parent[^]*?\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/g)].map((m) => [
@@ -290,6 +311,19 @@ describe('GET /api/shipments/:id/labels.pdf', () => {
     expect(rollPdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pageSizes(rollPdf)).toEqual(Array.from({ length: 10 }, () => [164, 283]));
     expect(await textOf(rollPdf)).toContain('Годен до / Expires');
+
+    // As printed: both formats drawn to images (looked at in CI's artifacts), and the QR of
+    // every roll label, read off the image as a phone would, carries its own signed summary.
+    const key = (await request(app.url).get('/api/keys/public').expect(200)).body as PublicKeyJwk;
+    const sheets = await rendered(a4pdf, 'labels-a4-kk');
+    expect(sheets.map((p) => [Math.round(p.width), Math.round(p.height)])).toEqual([
+      [1191, 1684],
+      [1191, 1684],
+    ]);
+    const rollPages = await rendered(rollPdf, 'labels-thermal58', 6);
+    expect(rollPages).toHaveLength(10);
+    const read = await Promise.all(rollPages.map((p) => (p.qr ? verifySignedPayload(p.qr, key) : null)));
+    expect(read.map((v) => (v?.summary.k === 'label' ? v.summary.c : null))).toEqual(labels.map((l) => l.code));
 
     const bad = await request(app.url)
       .get(`/api/shipments/${shipmentId}/labels.pdf`)
