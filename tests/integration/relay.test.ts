@@ -109,6 +109,18 @@ describe('POST /api/relay', () => {
     expect((await relay(coordinator.auth, [good]).expect(200)).body.results[0].status).toBe('applied');
   });
 
+  test('When the phone wrote its update its own way (a time without milliseconds), then the signature is checked over the update as sent and it applies, verified', async () => {
+    const update = { id: randomUUID(), status: 'at_checkpoint', at: nextAt().replace(/\.\d{3}Z$/, 'Z') };
+    expect(update.at).toMatch(/:\d\dZ$/);
+    const res = await relay(coordinator.auth, [await envelope(update)]).expect(200);
+    expect(res.body.results).toEqual([{ id: update.id, status: 'applied' }]);
+    const custody = (
+      await request(app.url).get(`/api/shipments/${shipment.id}/custody`).set(coordinator.auth).expect(200)
+    ).body as CustodyDto;
+    expect(custody.intact).toBe(true);
+    expect(custody.records.find((r) => r.id === update.id)).toMatchObject({ deviceId: device.id, verified: true });
+  });
+
   test('When an envelope signed by the driver moves a shipment that is not theirs, then it is rejected', async () => {
     const other = await createShipment(app.url, coordinator.auth, scene, { driverId: scene.otherDriver.user.id });
     await sendUpdate(app.url, coordinator.auth, other.id, 'loading').expect(200);

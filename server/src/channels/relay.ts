@@ -62,8 +62,16 @@ const relayAnswer = Joi.object({
 
 const reject = (id: string | null, reason: string): RelayResult => ({ id, status: 'rejected', reason });
 
-/** One envelope: applied as its device owner's update, or why not. */
-async function relayOne(shipments: ShipmentsService, envelope: RelayEnvelope): Promise<RelayResult> {
+/**
+ * One envelope: applied as its device owner's update, or why not. `envelope` is as the route's
+ * schema checked and converted it; `asSent` is its payload as the JSON carried it, which is what
+ * the device signed (as POST /api/shipments/:id/updates hands the service the body as sent).
+ */
+async function relayOne(
+  shipments: ShipmentsService,
+  envelope: RelayEnvelope,
+  asSent: Record<string, unknown>,
+): Promise<RelayResult> {
   const { shipmentId, ...update } = envelope.payload;
   const id = typeof update.id === 'string' ? update.id : null;
   if ('deviceId' in update || 'signature' in update)
@@ -73,19 +81,12 @@ async function relayOne(shipments: ShipmentsService, envelope: RelayEnvelope): P
   const owner = await userDoc(device.userId);
   if (!owner || !owner.active) return reject(id, "ACCOUNT_DISABLED: the device's owner cannot report any more");
   // What the phone would have posted: the update with its device and signature.
-  const sent = { ...update, deviceId: envelope.deviceId, signature: envelope.signature };
-  const shipment = objectId().validate(shipmentId);
-  const checked = shipmentUpdateBody.validate(sent, { abortEarly: false, convert: true });
-  if (shipment.error || checked.error) {
-    const problems = [
-      ...(shipment.error ? ['shipmentId is not a shipment id'] : []),
-      ...(checked.error?.details ?? []).map((d) => d.message),
-    ];
-    return reject(id, `VALIDATION_FAILED: ${problems.join('; ')}`);
-  }
+  const signedBy = { deviceId: envelope.deviceId, signature: envelope.signature };
+  const { shipmentId: _shipmentId, ...sentUpdate } = asSent;
+  const request = { ...update, ...signedBy } as unknown as ShipmentUpdateRequest;
   const actor = { id: device.userId, role: owner.role, email: owner.email, mustChangePassword: false };
   try {
-    const done = await shipments.report(actor, shipment.value as string, checked.value as ShipmentUpdateRequest, sent);
+    const done = await shipments.report(actor, shipmentId as string, request, { ...sentUpdate, ...signedBy });
     return { id, status: done.replayed ? 'duplicate' : 'applied' };
   } catch (err) {
     if (err instanceof ApiError) return reject(id, `${err.code}: ${err.message}`);
@@ -105,10 +106,12 @@ export function relayRoutes(shipments: ShipmentsService): RouteSpec[] {
       idempotent: true,
       body: relayBody,
       responses: { 200: { description: 'One result per envelope, in order', schema: relayAnswer } },
-      async handler({ body }) {
+      async handler({ body, req }) {
+        const sent = (req.body as { envelopes: { payload: Record<string, unknown> }[] }).envelopes;
         const results: RelayResult[] = [];
         // In order: one phone's updates of one shipment follow each other.
-        for (const envelope of body.envelopes) results.push(await relayOne(shipments, envelope));
+        for (const [i, envelope] of body.envelopes.entries())
+          results.push(await relayOne(shipments, envelope, sent[i]!.payload));
         return { status: 200, body: { results } };
       },
     }),

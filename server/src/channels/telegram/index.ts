@@ -1,2 +1,2 @@
 export { ChannelPost, createChannelPoster, type ChannelPoster } from './channel-post';
-export { asksWhatIsNeeded, createTelegram, languageOf, telegramRoutes, type Telegram } from './telegram';
+export { createTelegram, languageOf, telegramRoutes, type Telegram } from './telegram';

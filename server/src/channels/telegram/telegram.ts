@@ -98,11 +98,6 @@ export function languageOf(code: string | undefined): Locale {
   return LOCALES.find((l) => l === primary) ?? 'ru';
 }
 
-/** "What is needed?" in any of the four languages (or /start, /needs). */
-export function asksWhatIsNeeded(text: string): boolean {
-  return /нужн|need|керек|^\/(start|needs)\b/i.test(text.trim()) || text.trim().endsWith('?');
-}
-
 export function createTelegram(config: TelegramConfig, deps: TelegramDeps) {
   const { logger } = deps;
   const bot = new Bot(config.token, { client: { apiRoot: config.apiRoot } });
@@ -173,7 +168,7 @@ export function createTelegram(config: TelegramConfig, deps: TelegramDeps) {
     const text = ctx.message.text;
     const words = WORDS[languageOf(ctx.from.language_code)];
     const understood = parseCommand(text, await activeItems());
-    if (understood.command.kind === 'question' || asksWhatIsNeeded(text)) return needs(ctx);
+    if (understood.command.kind === 'question') return needs(ctx);
     const userId = await linkedUser(String(ctx.from.id));
     const key = `tg:${ctx.chat.id}:${ctx.message.message_id}`;
     if (userId && (await act(ctx, userId, text, key, new Date(ctx.message.date * 1000)))) return;
