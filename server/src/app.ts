@@ -292,7 +292,10 @@ export function createKaravan(options: KaravanOptions): Karavan {
         .preview(id)
         .then(async (campaign) => {
           if (!campaign) return next();
-          const lang = (req.acceptsLanguages(...LOCALES) || 'ru') as Locale;
+          // The language chosen in the app (its cookie), else the browser's, else Russian: the app
+          // goes on in the same language when it takes the page over (client/src/i18n).
+          const chosen = /(?:^|;\s*)karavan_lang=([a-z]{2})(?:;|$)/.exec(req.headers.cookie ?? '')?.[1];
+          const lang = (LOCALES.find((l) => l === chosen) ?? (req.acceptsLanguages(...LOCALES) || 'ru')) as Locale;
           const [index, board] = await Promise.all([
             fs.promises.readFile(path.join(clientDir, 'index.html'), 'utf8'),
             dashboard.publicBoard(id),
@@ -303,7 +306,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
           const image = base ? `${base}/api/public/campaigns/${id}/og.png` : null;
           res.setHeader('Cache-Control', 'no-cache');
           // The board itself is in the page (read before the app's files arrive on a slow link).
-          res.setHeader('Vary', 'Accept-Language');
+          res.setHeader('Vary', 'Accept-Language, Cookie');
           const page = withRootContent(
             needsPageHtml(index, campaign, url, image),
             needsBoardHtml(board.dto, lang),

@@ -41,7 +41,8 @@ beforeEach(async () => {
     .set(organiser.auth)
     .send({ openingHours: 'Пн–Сб 9:00–18:00', contact: { name: 'Бакыт Связной', phone: '+996700111222' } })
     .expect(200);
-  context = await browser.newContext({ baseURL: app.url, viewport: PHONE });
+  // A donor in Bishkek: the browser asks for Russian (the board is written in the browser's language).
+  context = await browser.newContext({ baseURL: app.url, viewport: PHONE, locale: 'ru-RU' });
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
   pageErrors = [];
@@ -172,7 +173,7 @@ test('When a lot on hand expires, then the need comes back on the public page', 
   // Once it has expired it is no longer usable: it waits to be written off, and donors are asked again.
   // (The answer may be cached for a minute: a donor opening the link afterwards sees it at once.)
   await page.waitForTimeout(Math.max(0, expiresAt.getTime() - Date.now()) + 500);
-  const later = await (await browser.newContext({ baseURL: app.url, viewport: PHONE })).newPage();
+  const later = await (await browser.newContext({ baseURL: app.url, viewport: PHONE, locale: 'ru-RU' })).newPage();
   await later.goto(`/needs/${scene.campaign.id}`);
   await later
     .getByTestId('needs')
@@ -244,4 +245,34 @@ test('When the needs link is opened on a slow link, then the board reads before 
   expect(boardRequests).toEqual([]);
   // Nothing on the screen jumped when the app's stylesheets and then the app itself arrived.
   expect(await page.evaluate(() => (window as unknown as { shifts: number }).shifts)).toBeLessThan(0.1);
+});
+
+test("When a donor's browser speaks English, then the board and the app that takes it over stay in English; a language chosen on the page is the board's language at the next visit", async () => {
+  await makePublic();
+  await donate(120);
+  const english = await browser.newContext({ baseURL: app.url, viewport: PHONE, locale: 'en-GB' });
+  try {
+    const donor = await english.newPage();
+    donor.on('pageerror', (error) => pageErrors.push(error));
+    await donor.goto(`/needs/${scene.campaign.id}`, { waitUntil: 'commit' });
+    await donor
+      .getByTestId('board-static')
+      .getByText(/Still needed: 380/)
+      .waitFor();
+    // The app took over (its language switch is there) and did not switch to Russian.
+    await donor.getByRole('group', { name: 'Language' }).waitFor();
+    expect(await donor.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await donor.getByRole('button', { name: 'EN' }).getAttribute('aria-pressed')).toBe('true');
+    // Kazakh chosen on the page: the next visit's board is written in Kazakh by the server,
+    // whatever the browser's languages, and the app stays in it.
+    await donor.getByRole('button', { name: 'KK' }).click();
+    await donor.waitForFunction(() => document.documentElement.lang === 'kk');
+    const html = await (await donor.request.get(`/needs/${scene.campaign.id}`)).text();
+    expect(html).toMatch(/<main class="board-static" lang="kk"/);
+    await donor.reload();
+    await donor.getByRole('group', { name: 'Тіл' }).waitFor();
+    expect(await donor.evaluate(() => document.documentElement.lang)).toBe('kk');
+  } finally {
+    await english.close();
+  }
 });

@@ -82,7 +82,13 @@ afterAll(async () => {
 const breadCard = (page: Page) => page.locator(`[data-item="${bread.id}"]`);
 
 test('When a donor on a phone pledges, then the coordinator receives it at intake and the board shows it pledged, then collected', async () => {
-  const donor = await browser.newContext({ baseURL: app.url, viewport: PHONE, isMobile: true, hasTouch: true });
+  const donor = await browser.newContext({
+    baseURL: app.url,
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'ru-RU', // a donor in Bishkek: the board comes in the browser's language
+  });
   donor.setDefaultTimeout(15_000);
   const board = await donor.newPage();
   board.on('pageerror', (error) => pageErrors.push(error));
@@ -169,7 +175,13 @@ test('When the organiser says there is enough bread, then the board shows it fir
   }, [bread.id]);
   await desk.close();
 
-  const donor = await browser.newContext({ baseURL: app.url, viewport: PHONE, isMobile: true, hasTouch: true });
+  const donor = await browser.newContext({
+    baseURL: app.url,
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'ru-RU', // a donor in Bishkek: the board comes in the browser's language
+  });
   donor.setDefaultTimeout(15_000);
   const board = await donor.newPage();
   board.on('pageerror', (error) => pageErrors.push(error));

@@ -8,10 +8,23 @@ export const LANGUAGES = LOCALES;
 export type Language = Locale;
 
 const STORAGE_KEY = 'karavan.language';
+/** The same choice as a cookie: the server writes a page it renders (the public board) in it. */
+const COOKIE = 'karavan_lang';
 
+const asLanguage = (value: string | null | undefined): Language | undefined =>
+  LANGUAGES.find((language) => language === value);
+
+/**
+ * The language chosen in this browser; else, on a page the server wrote in the visitor's
+ * language (the public board, by their browser's languages), that one, so the app does not
+ * switch language when it takes the page over; else Russian.
+ */
 function storedLanguage(): Language {
-  const stored = localStorage.getItem(STORAGE_KEY);
-  return LANGUAGES.find((language) => language === stored) ?? 'ru';
+  return (
+    asLanguage(localStorage.getItem(STORAGE_KEY)) ??
+    asLanguage(document.querySelector<HTMLElement>('[data-server-lang]')?.dataset.serverLang) ??
+    'ru'
+  );
 }
 
 function showLanguage(language: string): void {
@@ -51,6 +64,7 @@ let wanted: Language = 'ru';
 /** Switches the interface language and remembers the choice in this browser (once its messages are loaded). */
 export async function setLanguage(language: Language): Promise<void> {
   localStorage.setItem(STORAGE_KEY, language);
+  document.cookie = `${COOKIE}=${language}; path=/; max-age=31536000; SameSite=Lax`;
   await show(language);
 }
 

@@ -80,7 +80,7 @@ export function needsBoardHtml(board: PublicCampaignDto, lang: Locale, now = new
     )
     .join('');
   return [
-    `<main class="board-static" lang="${lang}" data-testid="board-static">`,
+    `<main class="board-static" lang="${lang}" data-server-lang="${lang}" data-testid="board-static">`,
     `<h1>${e(facts.title)}</h1>`,
     facts.enough.length > 0
       ? `<p class="board-static-stop">⛔ ${e(words.enoughTitle)}: ${e(facts.enough.join(', '))}</p>`
