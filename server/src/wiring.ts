@@ -1,6 +1,7 @@
 import { wireOperations } from './db/operations';
 import { createDonationsService } from './donations';
 import type { EventBus } from './lib/events';
+import { releaseFulfilmentsOf } from './pledges';
 import { createShipmentsService, LEGACY_CLAIMS } from './shipments';
 import { createStockService } from './stock';
 
@@ -11,7 +12,8 @@ import { createStockService } from './stock';
  */
 export function createKernelServices(events: EventBus) {
   const stock = createStockService(events);
-  const donations = createDonationsService(events);
+  // A void gives back what the donation fulfilled of pledges, inside its operation (a crash is repaired).
+  const donations = createDonationsService(events, { onVoided: (id) => releaseFulfilmentsOf(id, events) });
   const shipments = createShipmentsService(events, stock);
   wireOperations({
     hooks: { ...donations.opHooks, ...shipments.opHooks },

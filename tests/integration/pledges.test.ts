@@ -1,7 +1,9 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { startOfDayIn, wallClock, type CampaignDto, type PublicNeedDto } from '@karavan/shared';
+import { clearFaults, injectFault } from '../../server/src/db/operations';
 import { openPledgedByItem } from '../../server/src/pledges';
+import { repairStockOps } from '../../server/src/stock';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { stockWorld, type StockWorld } from '../support/stock';
@@ -262,6 +264,45 @@ describe('GET /api/pledges and POST /api/pledges/:id/fulfil', () => {
       (p: { id: string }) => p.id === body.id,
     );
     expect(listed).toMatchObject({ fulfilled: 0, remaining: 4 });
+  });
+
+  test('When a donation that fulfilled a pledge is voided, then the pledge is open again for what it brought, also when the void was cut short, and the donation entered again fulfils it', async () => {
+    const { body } = await pledge({ quantity: 6 }).expect(201);
+    const fulfil = (donationId: string) =>
+      request(app.url).post(`/api/pledges/${body.id}/fulfil`).set(w.coordinator.auth).send({ donationId });
+    const voidIt = (donationId: string) =>
+      request(app.url).post(`/api/donations/${donationId}/void`).set(w.organiser.auth).send({ reason: 'wrong item' });
+    const listed = async () =>
+      (await pledgesAt({ locationId: w.point.id }).expect(200)).body.items.find(
+        (p: { id: string }) => p.id === body.id,
+      );
+    const open = await need(w.bread.id);
+
+    const wrong = await w.donate([{ itemId: w.bread.id, quantity: 6 }]);
+    expect((await fulfil(wrong.id).expect(200)).body).toMatchObject({ fulfilled: 6, status: 'fulfilled' });
+    expect((await need(w.bread.id)).pledged).toBe(open.pledged - 6);
+    await voidIt(wrong.id).expect(200);
+    expect(await listed()).toMatchObject({ fulfilled: 0, remaining: 6, status: 'open', donationIds: [] });
+    expect((await need(w.bread.id)).pledged).toBe(open.pledged);
+
+    // Cut short after its stock moved (the commit point): the repair gives the pledge back too.
+    const second = await w.donate([{ itemId: w.bread.id, quantity: 4 }]);
+    await fulfil(second.id).expect(200);
+    try {
+      injectFault('before-hooks');
+      expect((await voidIt(second.id)).status).toBe(500);
+    } finally {
+      clearFaults();
+    }
+    expect(await listed()).toMatchObject({ fulfilled: 4 });
+    expect(await repairStockOps(new Date(Date.now() + 86_400_000))).toMatchObject({ finished: 1 });
+    expect(await listed()).toMatchObject({ fulfilled: 0, remaining: 6, status: 'open', donationIds: [] });
+    expect(await repairStockOps(new Date(Date.now() + 86_400_000))).toMatchObject({ finished: 0 });
+    expect(await listed()).toMatchObject({ fulfilled: 0, remaining: 6 });
+
+    // The donation entered again, right this time, fulfils the pledge.
+    const right = await w.donate([{ itemId: w.bread.id, quantity: 6 }]);
+    expect((await fulfil(right.id).expect(200)).body).toMatchObject({ fulfilled: 6, donationIds: [right.id] });
   });
 
   test('When a driver or nobody asks, then the pledges are 403 and 401', async () => {

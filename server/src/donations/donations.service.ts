@@ -78,7 +78,12 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
-export function createDonationsService(events: EventBus) {
+export interface DonationsWiring {
+  /** What else a void undoes (the pledges the donation fulfilled): run by the void's hook, idempotent. */
+  onVoided?(donationId: string): Promise<void>;
+}
+
+export function createDonationsService(events: EventBus, wiring: DonationsWiring = {}) {
   const movementsOf = (op: OperationDoc) => (op.movements as MovementDoc[]).map(presentMovement);
 
   /**
@@ -109,6 +114,7 @@ export function createDonationsService(events: EventBus) {
           { _id: donationId, voided: null },
           { $set: { voided }, $unset: { voidOpId: '', voidClaimedAt: '' } },
         );
+        await wiring.onVoided?.(donationId);
         const doc = byRepair ? await donations().findOne({ _id: donationId }) : null;
         if (doc) events.publish('donations.voided', { donation: presentDonation(doc), movements: movementsOf(op) });
       },

@@ -1,2 +1,8 @@
-export { createPledgesService, openPledgedByItem, lapseOf, type PledgesService } from './pledges.service';
+export {
+  createPledgesService,
+  openPledgedByItem,
+  lapseOf,
+  releaseFulfilmentsOf,
+  type PledgesService,
+} from './pledges.service';
 export { pledgesRoutes } from './pledges.routes';

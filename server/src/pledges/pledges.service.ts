@@ -18,6 +18,7 @@ import { findItems } from '../items';
 import { activeCollectionPoints } from '../locations';
 import { userLocationIds } from '../users';
 import { madeBefore } from '../db/operations';
+import { RETRY, retrying } from '../db/retry';
 import { ApiError, isDuplicateKey } from '../lib/errors';
 import type { EventBus } from '../lib/events';
 import type { Actor } from '../lib/route';
@@ -56,6 +57,38 @@ export async function openPledgedByItem(campaignId: string, now = new Date()): P
 export interface PledgeLimits {
   /** New pledges a campaign takes per hour, from every address together. */
   perCampaignPerHour: number;
+}
+
+/**
+ * A voided donation fulfils nothing any more: each pledge it fulfilled gets that quantity back
+ * (open again, until it lapses) and the donation's claims are released, so the donation entered
+ * again in its place can fulfil the pledge. Called by the void's hook in the persistence kernel
+ * (wiring.ts), so a crash is finished by the repair pass; idempotent: a pledge's `donationIds`
+ * guards its compare-and-set, and the claims go last.
+ */
+export async function releaseFulfilmentsOf(donationId: string, events: EventBus): Promise<void> {
+  const campaigns = new Set<string>();
+  for (const found of await Pledge.find({ donationIds: donationId }, { _id: 1 }).lean()) {
+    await retrying(async () => {
+      const pledge = await Pledge.findById(found._id).lean();
+      if (!pledge || !pledge.donationIds.includes(donationId)) return null;
+      const quantity = pledge.fulfilments.filter((f) => f.donationId === donationId).reduce((n, f) => n + f.quantity, 0);
+      const fulfilled = Math.max(0, pledge.fulfilled - quantity);
+      const res = await Pledge.updateOne(
+        { _id: pledge._id, donationIds: donationId, fulfilled: pledge.fulfilled },
+        {
+          $set: { fulfilled, settled: fulfilled >= pledge.quantity },
+          $pull: { donationIds: donationId, fulfilments: { donationId } },
+        },
+      );
+      if (res.modifiedCount !== 1) return RETRY;
+      campaigns.add(pledge.campaignId);
+      return null;
+    });
+  }
+  const prefix = donationId.replace(/[^0-9A-Za-z_-]/g, '');
+  if (prefix === donationId) await FulfilmentClaim.deleteMany({ _id: { $regex: `^${prefix}:` } });
+  for (const campaignId of campaigns) events.publish('pledges.changed', { campaignId });
 }
 
 export function createPledgesService(
