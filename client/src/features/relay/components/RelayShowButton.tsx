@@ -22,7 +22,13 @@ export function RelayShowButton() {
       <Button size="xl" fullWidth variant="outline" onClick={() => setOpen(true)} data-testid="relay-show">
         {t('relay.show')}
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} fullScreen title={t('relay.showTitle')} size="auto">
+      <Modal
+        opened={open}
+        onClose={() => setOpen(false)}
+        fullScreen
+        title={t('relay.showTitle')}
+        closeButtonProps={{ 'aria-label': t('relay.close') }}
+      >
         {open && (
           <Suspense fallback={<Loader size="sm" />}>
             <RelayView entries={entries} />
