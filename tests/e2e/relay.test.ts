@@ -231,7 +231,7 @@ test("When a driver with no network hands three updates by QR to a coordinator's
   expect(await driver.page.getByTestId('relay-marked').textContent()).toBe(
     'Коллега передал на сервер: 3. Телефон подтвердит это при следующей связи.',
   );
-  await driver.page.getByRole('button', { name: 'Закрыть', exact: true }).click();
+  await driver.page.getByRole('dialog').getByRole('button', { name: 'Закрыть', exact: true }).click();
   await driver.page.getByTestId('relay-view').waitFor({ state: 'detached' });
   const states = () =>
     driver.page.getByTestId('history-entry').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
