@@ -183,7 +183,7 @@ test("When a driver with no network hands three updates by QR to a coordinator's
     .filter({ hasText: /^Код 2 из/ })
     .waitFor();
   await driver.page.screenshot({ path: `${SHOTS}/relay-driver.png` });
-  const codes = await screenshotCodes(driver.page, 'relay-qr', 'Следующий код →');
+  const codes = await screenshotCodes(driver.page, 'relay-qr', 'Следующий код');
   expect(codes.length).toBe(Number(/из (\d+)/.exec(first!)![1]));
 
   // The coordinator's phone, online, films the driver's screen.

@@ -30,8 +30,12 @@ export interface RelayEnvelope {
   signature: string;
 }
 
-/** Base64url characters per part: a version 10 to 12 code at level L, read well off a phone's screen. */
-export const PART_CHARS = 280;
+/**
+ * Base64url characters per part: a version 13 code at level L (69 modules, about 5 screen pixels
+ * each on a 390 px wide phone), the size of a crate label's code, read well off a phone's screen.
+ * Three signed updates take four codes.
+ */
+export const PART_CHARS = 400;
 /** At most this many parts in a message (the relay takes at most 50 updates: about 20 parts). */
 export const MAX_PARTS = 99;
 

@@ -61,11 +61,23 @@ export default function RelayView({ entries }: { entries: readonly OutboxEntry[]
             </Text>
             {parts.length > 1 && (
               <Group grow>
-                <Button size="lg" variant="default" onClick={() => step(-1)}>
-                  ← {t('relay.prev')}
+                <Button
+                  size="xl"
+                  variant="default"
+                  onClick={() => step(-1)}
+                  aria-label={t('relay.prev')}
+                  title={t('relay.prev')}
+                >
+                  ←
                 </Button>
-                <Button size="lg" variant="default" onClick={() => step(1)}>
-                  {t('relay.next')} →
+                <Button
+                  size="xl"
+                  variant="default"
+                  onClick={() => step(1)}
+                  aria-label={t('relay.next')}
+                  title={t('relay.next')}
+                >
+                  →
                 </Button>
               </Group>
             )}
