@@ -5,6 +5,7 @@ import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
+import { seriousViolations } from '../support/axe';
 import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
@@ -183,6 +184,7 @@ test("When a driver with no network hands three updates by QR to a coordinator's
     .filter({ hasText: /^Код 2 из/ })
     .waitFor();
   await driver.page.screenshot({ path: `${SHOTS}/relay-driver.png` });
+  expect(await seriousViolations(driver.page)).toEqual([]);
   const codes = await screenshotCodes(driver.page, 'relay-qr', 'Следующий код');
   expect(codes.length).toBe(Number(/из (\d+)/.exec(first!)![1]));
 
@@ -204,6 +206,7 @@ test("When a driver with no network hands three updates by QR to a coordinator's
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status'))),
   ).toEqual(['applied', 'applied', 'applied']);
   await colleague.page.screenshot({ path: `${SHOTS}/relay-colleague.png`, fullPage: true });
+  expect(await seriousViolations(colleague.page)).toEqual([]);
 
   // The server has each update once, as the driver's own, while the driver's phone is still offline.
   const relayedNow = await shipmentNow();
