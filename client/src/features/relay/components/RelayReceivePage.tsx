@@ -1,6 +1,7 @@
 import { Suspense, useRef, useState } from 'react';
 import { Alert, Badge, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
 import { request } from '../../../lib/api';
 import { uuid } from '../../../lib/uuid';
 import { useErrorMessage } from '../../../ui/apiErrors';
@@ -34,6 +35,7 @@ export function RelayReceivePage() {
   const [progress, setProgress] = useState<{ have: number; total: number } | null>(null);
   const [corrupt, setCorrupt] = useState(false);
   const collector = useRef(new PartCollector('R'));
+  const navigate = useNavigate();
 
   async function send(envelopes: RelayEnvelope[], key: string) {
     setStep({ kind: 'sending', envelopes, key });
@@ -93,7 +95,7 @@ export function RelayReceivePage() {
               title={t('relay.scanTitle')}
               onText={onText}
               foreignMessage={t('relay.notRelay')}
-              onClose={() => window.history.back()}
+              onClose={() => void navigate('/')}
               testId="relay-scanner"
             >
               {progress && (
