@@ -239,6 +239,7 @@ test("When a driver with no network hands three updates by QR to a coordinator's
   const states = () =>
     driver.page.getByTestId('history-entry').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
   expect(await states()).toEqual(['relayed', 'relayed', 'relayed', 'sent']);
+  expect(await driver.page.getByTestId('outbox-entry').filter({ hasText: 'Передано через коллегу' }).count()).toBe(3);
 
   // Online again: the outbox sends its own copies, which change nothing, and empties.
   await driver.context.setOffline(false);
