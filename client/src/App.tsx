@@ -19,6 +19,7 @@ const CampaignsPage = lazyPage(() => import('./features/campaigns').then((module
 const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 const EditShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.EditShipmentPage));
+const RelayReceivePage = lazyPage(() => import('./features/relay').then((module) => module.RelayReceivePage));
 const LabelPage = lazyPage(() => import('./features/labels').then((module) => module.LabelPage));
 
 /**
@@ -137,6 +138,8 @@ export function App() {
             </RequireRight>
           }
         />
+        {/* The QR relay (issue 21): any signed-in user may pass a driver's signed updates on. */}
+        <Route path="relay" element={<RelayReceivePage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -44,6 +44,7 @@ export function OutboxList({
                 <Text size="sm">
                   {describe(entry)} · {t('outbox.since', { time: formatDateTime(entry.createdAt) })}
                   {entry.attempts > 0 && ` · ${t('outbox.attempts', { count: entry.attempts })}`}
+                  {entry.relayedAt && ` · ${t('relay.relayed')}`}
                 </Text>
               </li>
             ))}

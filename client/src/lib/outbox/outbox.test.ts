@@ -322,6 +322,30 @@ describe('outbox', () => {
     expect(entry.id).toBe('update-uuid');
     expect(t.sent[0]?.id).toBe('update-uuid');
   });
+  test("When a colleague's answer code says the server has some entries (QR relay), then they are marked relayed, still sent once online, and then removed", async () => {
+    t.state.online = false;
+    const relayed = await t.outbox.add({ ...t.donation(1), id: 'update-1' });
+    const waiting = await t.outbox.add({ ...t.donation(2), id: 'update-2' });
+    t.state.userId = 'user-2';
+    await t.outbox.add({ ...t.donation(3), id: 'other-user' });
+    t.state.userId = 'user-1';
+
+    // Another user's entry and an id this phone never had are not counted.
+    expect(await t.outbox.markRelayed([relayed.id, 'other-user', 'unknown'])).toBe(1);
+    expect((await t.store.get(relayed.id))?.relayedAt).toBe(new Date(NOW).toISOString());
+    expect((await t.store.get(waiting.id))?.relayedAt).toBeUndefined();
+    expect((await t.store.get('other-user'))?.relayedAt).toBeUndefined();
+    expect(t.outbox.getSnapshot().entries.map((entry) => [entry.id, entry.relayedAt ?? null])).toEqual([
+      [relayed.id, new Date(NOW).toISOString()],
+      [waiting.id, null],
+    ]);
+
+    // Online: this phone's own copy goes too (the server answers it as the first), then it is gone.
+    t.state.online = true;
+    await t.outbox.flush();
+    expect(t.sent.map((request) => request.id)).toEqual([relayed.id, waiting.id]);
+    expect(t.outbox.getSnapshot().entries).toEqual([]);
+  });
 });
 
 describe('outbox rules', () => {

@@ -36,6 +36,11 @@ export interface OutboxEntry {
   lastError: OutboxError | null;
   /** The server refused it in a way retrying will not cure: kept for the user to see. */
   needsAttention: boolean;
+  /**
+   * When a colleague's phone said the server has it (the QR relay's answer, scanned here): it is
+   * still sent, and counts once, and leaves the outbox when the server answers that copy.
+   */
+  relayedAt?: string | null;
   meta: OutboxMeta;
 }
 
@@ -195,6 +200,26 @@ export class Outbox {
     await this.deps.store.put({ ...entry, needsAttention: false });
     await this.load();
     await this.flush();
+  }
+
+  /**
+   * Marks the user's entries among `ids` as passed on by a colleague (the QR relay's answer).
+   * They stay until this device's own copy is answered (the same id: it changes nothing there).
+   * Returns how many were marked.
+   */
+  async markRelayed(ids: readonly string[]): Promise<number> {
+    const userId = this.deps.userId();
+    if (!userId) return 0;
+    const at = new Date(this.deps.now()).toISOString();
+    let marked = 0;
+    for (const id of new Set(ids)) {
+      const entry = await this.deps.store.get(id);
+      if (!entry || entry.userId !== userId) continue;
+      if (!entry.relayedAt) await this.deps.store.put({ ...entry, relayedAt: at });
+      marked += 1;
+    }
+    await this.load();
+    return marked;
   }
 
   /** Removes an entry the user chose to give up. */

@@ -23,6 +23,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
 import { ScanLabelButton } from '../../labels';
+import { RelayShowButton } from '../../relay';
 import { QueryState } from '../../../ui/QueryState';
 import {
   currentPosition,
@@ -188,6 +189,9 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         describe={names.entry}
       />
 
+      {/* No signal: a colleague's phone can take the signed updates from this screen. */}
+      <RelayShowButton />
+
       {queued && (
         <Alert
           color="green"
@@ -339,11 +343,19 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
         {pending.map((entry) => {
           const body = entry.body as { at?: string; note?: string };
           return (
-            <li key={entry.id} data-testid="history-entry" data-state={entry.needsAttention ? 'refused' : 'waiting'}>
+            <li
+              key={entry.id}
+              data-testid="history-entry"
+              data-state={entry.needsAttention ? 'refused' : entry.relayedAt ? 'relayed' : 'waiting'}
+            >
               <Group gap="xs">
                 <Text fw={700}>{names.status(entry.meta.status as ShipmentStatus)}</Text>
                 <Badge color={entry.needsAttention ? 'red.9' : 'yellow'} variant="filled" autoContrast>
-                  {entry.needsAttention ? t('driver.refused') : t('driver.waiting')}
+                  {entry.needsAttention
+                    ? t('driver.refused')
+                    : entry.relayedAt
+                      ? t('relay.relayed')
+                      : t('driver.waiting')}
                 </Badge>
               </Group>
               <Text size="sm">

@@ -9,6 +9,7 @@ import { useOutbox } from '../../../lib/outbox';
 import { useRooms } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
+import { RelayShowButton } from '../../relay';
 import { QueryState } from '../../../ui/QueryState';
 import { effectiveStatus, useMyShipments, waitingUpdates } from '../api/driver.api';
 import { useShipmentNames } from './names';
@@ -65,6 +66,7 @@ export function DriverShipmentsPage() {
         {t('driver.title')}
       </Title>
       <OutboxList filter={(entry) => entry.meta.kind.startsWith('shipment')} describe={names.entry} />
+      <RelayShowButton />
       <QueryState query={shipments}>
         {(page) =>
           page.items.length === 0 ? (

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Box, Container, Group, Menu, UnstyledButton } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { Link, NavLink } from 'react-router';
+import { Link, NavLink, useNavigate } from 'react-router';
 import { LanguageSwitcher } from '../../../components/LanguageSwitcher';
 import { logOut } from '../../auth';
 import { useCurrentUser } from '../../../lib/current-user';
@@ -60,6 +60,7 @@ function AccountBar() {
   const { user } = useCurrentUser();
   const config = useClientConfig();
   const [telegram, setTelegram] = useState(false);
+  const navigate = useNavigate();
   return (
     <Group gap="xs" wrap="nowrap">
       <OutboxBadge />
@@ -71,6 +72,7 @@ function AccountBar() {
         </Menu.Target>
         <Menu.Dropdown>
           <Menu.Label>{t(`roles.${user.role}`)}</Menu.Label>
+          <Menu.Item onClick={() => void navigate('/relay')}>{t('relay.receive')}</Menu.Item>
           {config.data?.telegram && <Menu.Item onClick={() => setTelegram(true)}>{t('telegram.menu')}</Menu.Item>}
           <Menu.Item onClick={logOut}>{t('home.signOut')}</Menu.Item>
         </Menu.Dropdown>

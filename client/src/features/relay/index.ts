@@ -1,0 +1,2 @@
+export { RelayReceivePage } from './components/RelayReceivePage';
+export { RelayShowButton } from './components/RelayShowButton';
