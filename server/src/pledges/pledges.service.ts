@@ -72,7 +72,9 @@ export async function releaseFulfilmentsOf(donationId: string, events: EventBus)
     await retrying(async () => {
       const pledge = await Pledge.findById(found._id).lean();
       if (!pledge || !pledge.donationIds.includes(donationId)) return null;
-      const quantity = pledge.fulfilments.filter((f) => f.donationId === donationId).reduce((n, f) => n + f.quantity, 0);
+      const quantity = pledge.fulfilments
+        .filter((f) => f.donationId === donationId)
+        .reduce((n, f) => n + f.quantity, 0);
       const fulfilled = Math.max(0, pledge.fulfilled - quantity);
       const res = await Pledge.updateOne(
         { _id: pledge._id, donationIds: donationId, fulfilled: pledge.fulfilled },
