@@ -19,7 +19,7 @@ const CampaignsPage = lazyPage(() => import('./features/campaigns').then((module
 const CataloguePage = lazyPage(() => import('./features/catalogue').then((module) => module.CataloguePage));
 const ShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentPage));
 const EditShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.EditShipmentPage));
-const RelayReceivePage = lazyPage(() => import('./features/relay').then((module) => module.RelayReceivePage));
+const RelayReceivePage = lazyPage(() => import('./features/relay/receive').then((module) => module.RelayReceivePage));
 const LabelPage = lazyPage(() => import('./features/labels').then((module) => module.LabelPage));
 
 /**

@@ -1,0 +1,1 @@
+export { RelayReceivePage } from './components/RelayReceivePage';
