@@ -2,7 +2,9 @@ import { Suspense, useRef, useState } from 'react';
 import { Alert, Badge, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import type { ShipmentStatus } from '@karavan/shared';
 import { request } from '../../../lib/api';
+import { formatDateTime } from '../../../lib/format';
 import { uuid } from '../../../lib/uuid';
 import { useErrorMessage } from '../../../ui/apiErrors';
 import { QrScanner, type ScanVerdict } from '../../labels';
@@ -19,7 +21,7 @@ type Step =
   | { kind: 'scanning' }
   | { kind: 'sending'; envelopes: RelayEnvelope[]; key: string }
   | { kind: 'failed'; envelopes: RelayEnvelope[]; key: string; error: unknown }
-  | { kind: 'done'; results: RelayResult[] };
+  | { kind: 'done'; envelopes: RelayEnvelope[]; results: RelayResult[] };
 
 const STATUS_COLOR = { applied: '#1e6b34', duplicate: 'blue.9', rejected: 'red.9' } as const;
 
@@ -47,7 +49,7 @@ export function RelayReceivePage() {
         { envelopes },
         { 'Idempotency-Key': key },
       );
-      setStep({ kind: 'done', results });
+      setStep({ kind: 'done', envelopes, results });
     } catch (error) {
       setStep({ kind: 'failed', envelopes, key, error });
     }
@@ -128,13 +130,28 @@ export function RelayReceivePage() {
           </Stack>
         </Alert>
       )}
-      {step.kind === 'done' && <Results results={step.results} onAgain={again} />}
+      {step.kind === 'done' && <Results envelopes={step.envelopes} results={step.results} onAgain={again} />}
     </Stack>
   );
 }
 
-function Results({ results, onAgain }: { results: RelayResult[]; onAgain: () => void }) {
+function Results({
+  envelopes,
+  results,
+  onAgain,
+}: {
+  envelopes: RelayEnvelope[];
+  results: RelayResult[];
+  onAgain: () => void;
+}) {
   const { t } = useTranslation();
+  // What each update said, in words (the results come in the envelopes' order).
+  const said = (i: number): string | null => {
+    const payload = envelopes[i]?.payload;
+    if (!payload || typeof payload.status !== 'string') return null;
+    const when = typeof payload.at === 'string' ? ` · ${formatDateTime(payload.at)}` : '';
+    return `${t(`shipmentStatus.${payload.status as ShipmentStatus}`)}${when}`;
+  };
   const known = results
     .filter((result) => result.status !== 'rejected' && result.id)
     .map((result) => result.id as string);
@@ -152,9 +169,7 @@ function Results({ results, onAgain }: { results: RelayResult[]; onAgain: () => 
                 <Badge color={STATUS_COLOR[result.status]} variant="filled" autoContrast>
                   {t(`relay.status.${result.status}`)}
                 </Badge>
-                <Text size="sm" ff="monospace">
-                  {result.id ?? '—'}
-                </Text>
+                <Text fw={600}>{said(i) ?? result.id ?? '—'}</Text>
               </Group>
               {result.reason && <Text size="sm">{result.reason}</Text>}
             </li>
