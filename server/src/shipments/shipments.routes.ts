@@ -245,7 +245,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       tag: 'custody',
       summary: "Hand-overs waiting for the caller's confirmation",
       description:
-        'The pending hand-overs whose `to.userId` is the caller, each with its shipment (summary): what the taker\'s screen shows to confirm.',
+        "The pending hand-overs whose `to.userId` is the caller, each with its shipment (summary): what the taker's screen shows to confirm.",
       access: 'authenticated',
       responses: {
         200: {
