@@ -1,2 +1,3 @@
 export { LabelPage } from './components/LabelPage';
 export { ScanLabelButton } from './components/ScanLabelButton';
+export { LoadCheckButton } from './components/LoadCheck';

@@ -22,7 +22,7 @@ import { onOutboxSent, useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
-import { ScanLabelButton } from '../../labels';
+import { LoadCheckButton, ScanLabelButton } from '../../labels';
 import { QueryState } from '../../../ui/QueryState';
 import {
   currentPosition,
@@ -236,6 +236,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
 
       {/* Crates checked at loading, at a border post and on receipt, with or without a network. */}
       <ScanLabelButton />
+      {(status === 'planned' || status === 'loading') && <LoadCheckButton shipment={shipment} />}
 
       {next.length > 0 && (
         <Paper withBorder p="md">

@@ -36,9 +36,11 @@ const SCAN_EVERY_MS = 200;
 /**
  * The back camera, read for a label's QR code: a label of this deployment opens its page (in the
  * app, offline too); anything else is said not to be one, and the camera keeps looking. The
- * camera is stopped when the scanner closes or a label is found.
+ * camera is stopped when the scanner closes or a label is found. With `onScan` (scanning crate
+ * after crate, e.g. to check a loading), every code read is handed to it instead, once until
+ * another code is read, and the camera keeps looking until closed.
  */
-export default function LabelScanner({ onClose }: { onClose: () => void }) {
+export default function LabelScanner({ onClose, onScan }: { onClose: () => void; onScan?: (text: string) => void }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const video = useRef<HTMLVideoElement>(null);
@@ -49,6 +51,7 @@ export default function LabelScanner({ onClose }: { onClose: () => void }) {
     let stopped = false;
     let stream: MediaStream | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last: string | null = null;
     const stop = () => {
       stopped = true;
       clearTimeout(timer);
@@ -71,6 +74,12 @@ export default function LabelScanner({ onClose }: { onClose: () => void }) {
         const tick = async () => {
           if (stopped) return;
           const text = await Promise.resolve(decode(element)).catch(() => null);
+          if (onScan) {
+            if (text && text !== last && !stopped) onScan(text);
+            if (text) last = text;
+            timer = setTimeout(() => void tick(), SCAN_EVERY_MS);
+            return;
+          }
           const target = text ? await labelTarget(text) : null;
           if (stopped) return;
           if (target) {
@@ -87,7 +96,7 @@ export default function LabelScanner({ onClose }: { onClose: () => void }) {
       }
     })();
     return stop;
-  }, [navigate]);
+  }, [navigate, onScan]);
 
   return (
     <Paper withBorder p="sm" data-testid="label-scanner">
@@ -114,7 +123,7 @@ export default function LabelScanner({ onClose }: { onClose: () => void }) {
             <Text>{t('labels.scanStarting')}</Text>
           </Group>
         )}
-        {foreign && (
+        {foreign && !onScan && (
           <Alert color="orange.9" variant="light" role="alert" data-testid="scan-foreign">
             {t('labels.notKaravan')}
           </Alert>

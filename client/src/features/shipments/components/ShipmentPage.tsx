@@ -33,7 +33,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useUnitLabel } from '../../../lib/units';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
-import { ScanLabelButton } from '../../labels';
+import { LoadCheckButton, ScanLabelButton } from '../../labels';
 import {
   queueDocumentTick,
   queueStatusUpdate,
@@ -266,6 +266,11 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
       {shipment.status !== 'cancelled' && (
         <Box maw={480}>
           <ScanLabelButton />
+        </Box>
+      )}
+      {(shipment.status === 'planned' || shipment.status === 'loading') && (
+        <Box maw={640}>
+          <LoadCheckButton shipment={shipment} />
         </Box>
       )}
 
