@@ -23,6 +23,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
 import { LoadCheckButton, ScanLabelButton } from '../../labels';
+import { HandoverSection } from '../../handovers';
 import { QueryState } from '../../../ui/QueryState';
 import {
   currentPosition,
@@ -234,6 +235,8 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         </Stack>
       )}
 
+      {!delivering && <HandoverSection shipment={shipment} status={status} />}
+
       {/* Crates checked at loading, at a border post and on receipt, with or without a network. */}
       <ScanLabelButton />
       {(status === 'planned' || status === 'loading') && <LoadCheckButton shipment={shipment} />}
@@ -358,7 +361,7 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
         {sent.map((update) => (
           <li key={update.id} data-testid="history-entry" data-state="sent">
             <Group gap="xs">
-              <Text fw={700}>{names.status(update.status)}</Text>
+              <Text fw={700}>{names.update(update)}</Text>
               <Badge color="#1e6b34" variant="filled">
                 {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
               </Badge>

@@ -12,6 +12,7 @@ import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
 import { effectiveStatus, useMyShipments, waitingUpdates } from '../api/driver.api';
 import { useShipmentNames } from './names';
+import { IncomingHandovers } from '../../handovers';
 
 const ORDER: ShipmentStatus[] = [
   'at_checkpoint',
@@ -65,6 +66,7 @@ export function DriverShipmentsPage() {
         {t('driver.title')}
       </Title>
       <OutboxList filter={(entry) => entry.meta.kind.startsWith('shipment')} describe={names.entry} />
+      <IncomingHandovers />
       <QueryState query={shipments}>
         {(page) =>
           page.items.length === 0 ? (

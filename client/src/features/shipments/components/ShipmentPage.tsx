@@ -408,7 +408,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             {[...shipment.history].reverse().map((update) => (
               <li key={update.id}>
                 <Text>
-                  <strong>{t(`shipmentStatus.${update.status}`)}</strong> · {formatDateTime(update.at)}
+                  <strong>
+                    {update.kind === 'handover'
+                      ? t(update.id.endsWith(':confirm') ? 'handovers.historyConfirmed' : 'handovers.historyCreated')
+                      : t(`shipmentStatus.${update.status}`)}
+                  </strong>{' '}
+                  · {formatDateTime(update.at)}
                   {update.checkpointId && ` · ${placeName(update.checkpointId)}`}
                   {!update.applied && ` · ${t('shipments.notApplied')}`}
                 </Text>
