@@ -64,7 +64,7 @@ export function LoadCheckButton({ shipment }: { shipment: Pick<ShipmentDto, 'id'
           color: 'red.9',
         };
       case 'duplicate':
-        return { text: t('labels.load.duplicate', { code: scan.code }), color: 'orange.9' };
+        return { text: t('labels.load.duplicate', { code: scan.code }), color: '#7a4100' };
       case 'notPlanned':
         return { text: t('labels.load.notPlanned', { item: scan.itemName }), color: 'red.9' };
       case 'unknown':
