@@ -35,7 +35,9 @@ export function LoadCheckButton({ shipment }: { shipment: Pick<ShipmentDto, 'id'
     [shipment.lines],
   );
   const planRef = useRef(plan);
-  planRef.current = plan;
+  useEffect(() => {
+    planRef.current = plan;
+  }, [plan]);
   // Checks run one after another, so that two quick scans of one crate are never both counted.
   const queue = useRef<Promise<void>>(Promise.resolve());
   const onScan = useCallback(
