@@ -324,7 +324,10 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
 
   /** The hand-overs waiting for the caller's confirmation, with their shipments. */
   async function incoming(actor: Actor): Promise<IncomingHandoversDto> {
-    const found = await shipments().find({ handoverPendingTo: actor.id }).limit(50).toArray();
+    const found = await shipments()
+      .find({ handoverPendingTo: actor.id, status: { $in: [...HANDOVER_STATUSES] } })
+      .limit(50)
+      .toArray();
     return {
       items: found.flatMap((s) =>
         (s.handovers ?? [])
