@@ -7,6 +7,7 @@ import { Shipment } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, nextAt, sendUpdate, type Scene } from '../support/shipments';
+import { openSocket, ready, type ClientSocket } from '../support/sockets';
 
 /*
  * Hand-overs on the road (issue 19): a driver hands the goods to another driver (or a team, or a
@@ -20,7 +21,11 @@ beforeAll(async () => {
   app = await startTestApp();
   coordinator = await signedIn(app.url, { role: 'coordinator' });
 });
-afterAll(() => app.close());
+const sockets: ClientSocket[] = [];
+afterAll(async () => {
+  sockets.forEach((socket) => socket.close());
+  await app.close();
+});
 
 const api = () => request(app.url);
 type Auth = Record<string, string>;
@@ -261,6 +266,44 @@ describe('POST /api/shipments/:id/handovers', () => {
       201,
     );
     await postHandover(scene.driver.auth, shipment.id, body()).expect(409);
+  });
+});
+
+describe('Hand-overs live', () => {
+  test("When a hand-over is made and confirmed, then the shipment's room gets shipment.updated for each step, and the pending taker may watch the room", async () => {
+    const scene = await buildScene(app.url);
+    const shipment = await departedShipment(scene);
+    const room = `shipment:${shipment.id}`;
+    const socket = openSocket(app.url, { token: coordinator.tokens.accessToken });
+    sockets.push(socket);
+    await ready(socket);
+    const got: { update: { kind?: string; handoverId?: string; id: string } | null; seq: number }[] = [];
+    (socket as unknown as { on(n: string, f: (p: never) => void): void }).on('shipment.updated', (payload) => {
+      got.push(payload);
+    });
+    const subscribe = (s: ClientSocket) =>
+      new Promise<{ ok: boolean }>((resolve) => s.emit('subscribe', { room }, resolve));
+    expect((await subscribe(socket)).ok).toBe(true);
+    const taker = openSocket(app.url, { token: scene.otherDriver.tokens.accessToken });
+    sockets.push(taker);
+    await ready(taker);
+    expect((await subscribe(taker)).ok).toBe(false);
+
+    const id = randomUUID();
+    await postHandover(scene.driver.auth, shipment.id, {
+      id,
+      at: nextAt(),
+      to: { userId: scene.otherDriver.user.id },
+      lines: [],
+    }).expect(201);
+    expect((await subscribe(taker)).ok).toBe(true);
+    await confirm(scene.otherDriver.auth, shipment.id, id).expect(200);
+    while (got.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(got.map((e) => e.update)).toEqual([
+      expect.objectContaining({ kind: 'handover', handoverId: id, id: `handover:${id}` }),
+      expect.objectContaining({ kind: 'handover', handoverId: id, id: `handover:${id}:confirm` }),
+    ]);
+    expect(got[1]!.seq).toBeGreaterThan(got[0]!.seq);
   });
 });
 
