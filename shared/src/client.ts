@@ -15,6 +15,7 @@ export * from './events';
 export * from './client-config';
 export * from './labels';
 export * from './custody';
+export * from './handovers';
 
 export type * from './common';
 export type * from './auth';

@@ -27,6 +27,21 @@ export function signedUpdatePayload(shipmentId: string, update: Record<string, u
   return canonicalJson({ ...rest, shipmentId });
 }
 
+/** The two signed steps of a hand-over: the giver's record, the taker's confirmation. */
+export type HandoverStep = 'handover' | 'handover.confirm';
+
+/**
+ * What a device signs for a hand-over step (a sibling of signedUpdatePayload): the step as sent
+ * (`sent`: for `handover` the request without `signatures`, plus the giver's `deviceId`; for
+ * `handover.confirm` `{ handoverId, handoverHash, at, deviceId }`, `handoverHash` being the hash of
+ * the hand-over's custody record the taker confirms), plus the shipment's id and the step, as
+ * canonical JSON. The step is signed so that no signature of one kind passes for another.
+ */
+export function signedHandoverPayload(shipmentId: string, step: HandoverStep, sent: Record<string, unknown>): string {
+  const { signature: _signature, signatures: _signatures, ...rest } = sent;
+  return canonicalJson({ ...rest, shipmentId, step });
+}
+
 /**
  * The string a chain record's hash is the SHA-256 (hex) of: its content with the hash of the
  * record before it (null for the first record of the chain).
@@ -57,7 +72,7 @@ export interface DeviceDto {
   revokedAt: string | null;
 }
 
-export const CUSTODY_RECORD_KINDS = ['status', 'delivery'] as const;
+export const CUSTODY_RECORD_KINDS = ['status', 'delivery', 'handover'] as const;
 export type CustodyRecordKind = (typeof CUSTODY_RECORD_KINDS)[number];
 
 /**
@@ -86,6 +101,18 @@ export interface CustodyRecordContent {
   /** The update as sent, without `signature`: `signedUpdatePayload` of it is what was signed. */
   sent: Record<string, unknown> | null;
   verified: boolean;
+  /** A hand-over record (kind `handover`): which step of which hand-over, and what it says. */
+  handover?: HandoverRecordContent;
+}
+
+/** What a hand-over record covers besides the common members (`sent` is then what was signed: signedHandoverPayload). */
+export interface HandoverRecordContent {
+  handoverId: string;
+  step: HandoverStep;
+  fromUserId: string;
+  to: { userId: string | null; name: string | null };
+  /** What was counted: per item carried, counted, and the reason of a difference. */
+  lines: { itemId: string; carried: number; counted: number; reason?: string }[];
 }
 
 /** One record of `GET /api/shipments/:id/custody`. */

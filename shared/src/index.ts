@@ -18,3 +18,4 @@ export * from './exports';
 export * from './errors';
 export * from './labels.schema';
 export * from './custody.schema';
+export * from './handovers.schema';

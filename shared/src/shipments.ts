@@ -16,6 +16,8 @@ import {
 } from './rules';
 import { SHIPMENT_STATUSES, SHORTFALL_REASONS, type ShipmentStatus, type ShortfallReason } from './shipment-life';
 import { text, trimmedText } from './text';
+import type { HandoverDto } from './handovers';
+import { handoverSchema } from './handovers.schema';
 
 export interface Position {
   lat: number;
@@ -163,6 +165,9 @@ export interface ShipmentUpdateDto {
   actorRole: string;
   /** False when it arrived after a later update had been applied (kept for the record only). */
   applied: boolean;
+  /** A hand-over's record (its creation or its confirmation; `status` is then the shipment's status at the time). */
+  kind?: 'handover';
+  handoverId?: string;
 }
 
 export interface CheckpointVisitDto {
@@ -221,6 +226,8 @@ export interface ShipmentSummaryDto {
 export interface ShipmentDto extends ShipmentSummaryDto {
   /** Every update, oldest first (by server receive time); the last HISTORY_KEPT on the shipment. */
   history: ShipmentUpdateDto[];
+  /** The hand-overs on the road, oldest first (POST /api/shipments/:id/handovers). */
+  handovers: HandoverDto[];
 }
 
 /** The answer of `POST /api/shipments/:id/updates`. */
@@ -405,6 +412,8 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   actorId: Joi.string().required(),
   actorRole: Joi.string().required(),
   applied: Joi.boolean().required(),
+  kind: Joi.string().valid('handover'),
+  handoverId: Joi.string(),
 }).label('ShipmentUpdate');
 
 const placeSchema = Joi.object({ id: Joi.string().required(), name: localizedTextDto().required() }).label(
@@ -520,6 +529,7 @@ export const shipmentSummarySchema = Joi.object<ShipmentSummaryDto, true>(summar
 export const shipmentSchema = Joi.object<ShipmentDto, true>({
   ...summaryKeys,
   history: Joi.array().items(updateDtoSchema).required(),
+  handovers: Joi.array().items(handoverSchema).required(),
 }).label('Shipment');
 export const shipmentUpdateResultSchema = Joi.object<ShipmentUpdateResult, true>({
   applied: Joi.boolean().required(),

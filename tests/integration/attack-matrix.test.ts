@@ -79,6 +79,7 @@ function pathOf(spec: RouteSpec): string {
       return `/api/${collection}/${id}`;
     })
     .replace(':key', 'waybill')
+    .replace(':handoverId', randomUUID())
     .replace(':itemId', scene.item.id);
 }
 
@@ -90,6 +91,9 @@ function bodyOf(spec: RouteSpec): object | undefined {
   if (spec.method === 'get') return undefined;
   if (spec.path === '/api/shipments/:id/updates') return { id: randomUUID(), status: 'departed', at: nextAt() };
   if (spec.path === '/api/shipments/:id/privacy') return { privacyMode: false };
+  if (spec.path === '/api/shipments/:id/handovers')
+    return { id: randomUUID(), at: nextAt(), to: { name: 'X' }, lines: [] };
+  if (spec.path === '/api/shipments/:id/handovers/:handoverId/confirm') return { at: nextAt() };
   return {};
 }
 

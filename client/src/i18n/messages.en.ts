@@ -13,6 +13,7 @@ import dashboard from '../features/dashboard/i18n/en.json';
 import needs from '../features/needs/i18n/en.json';
 import labels from '../features/labels/i18n/en.json';
 import relay from '../features/relay/i18n/en.json';
+import handovers from '../features/handovers/i18n/en.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -26,6 +27,7 @@ export const workbench = {
   ...campaigns,
   ...labels,
   ...relay,
+  ...handovers,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

@@ -13,6 +13,7 @@ import dashboard from '../features/dashboard/i18n/ky.json';
 import needs from '../features/needs/i18n/ky.json';
 import labels from '../features/labels/i18n/ky.json';
 import relay from '../features/relay/i18n/ky.json';
+import handovers from '../features/handovers/i18n/ky.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -26,6 +27,7 @@ export const workbench = {
   ...campaigns,
   ...labels,
   ...relay,
+  ...handovers,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

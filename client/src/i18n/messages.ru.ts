@@ -14,6 +14,7 @@ import dashboard from '../features/dashboard/i18n/ru.json';
 import needs from '../features/needs/i18n/ru.json';
 import labels from '../features/labels/i18n/ru.json';
 import relay from '../features/relay/i18n/ru.json';
+import handovers from '../features/handovers/i18n/ru.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -27,6 +28,7 @@ export const workbench = {
   ...campaigns,
   ...labels,
   ...relay,
+  ...handovers,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { signedUpdatePayload, type DevicePublicKey } from '@karavan/shared';
+import { signedHandoverPayload, signedUpdatePayload, type DevicePublicKey, type HandoverStep } from '@karavan/shared';
 import { uuid } from './uuid';
 
 /*
@@ -106,4 +106,26 @@ export async function signUpdate<T extends object>(
   const payload = new TextEncoder().encode(signedUpdatePayload(shipmentId, body as Record<string, unknown>));
   const signature = await crypto.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, payload);
   return { ...body, signature: toBase64Url(signature) };
+}
+
+/**
+ * This browser's signature of a hand-over step (`signedHandoverPayload` of `sent` with the
+ * device's id), offline too; null when it has no registered device key (sent unsigned).
+ */
+export async function signHandover(
+  userId: string | null,
+  shipmentId: string,
+  step: HandoverStep,
+  sent: Record<string, unknown>,
+  dbName = DEVICE_DB_NAME,
+): Promise<{ deviceId: string; signature: string } | null> {
+  const crypto = subtle();
+  if (!userId || !crypto) return null;
+  const key = await (await open(dbName)).get('keys', userId).catch(() => undefined);
+  if (!key?.deviceId) return null;
+  const payload = new TextEncoder().encode(
+    signedHandoverPayload(shipmentId, step, { ...sent, deviceId: key.deviceId }),
+  );
+  const signature = await crypto.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, payload);
+  return { deviceId: key.deviceId, signature: toBase64Url(signature) };
 }

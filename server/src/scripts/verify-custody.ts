@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chainHashInput, signedUpdatePayload, type CustodyExport } from '@karavan/shared';
+import { chainHashInput, signedHandoverPayload, signedUpdatePayload, type CustodyExport } from '@karavan/shared';
 import { verifySignature } from '../devices';
 
 /*
@@ -47,11 +47,24 @@ export function verifyCustody(file: CustodyExport): Check {
       const device = c.deviceId ? file.devices?.[c.deviceId] : undefined;
       if (!device) return broken(i, `the key of device ${c.deviceId ?? '?'} is not in the file`);
       if (!c.sent || !c.signature) return broken(i, 'is marked verified but carries no signed update');
-      if (c.sent.id !== c.id || c.sent.status !== c.status || c.sent.deviceId !== c.deviceId) {
-        return broken(i, 'the signed update is not this record');
-      }
-      if (!verifySignature(device.publicKey, signedUpdatePayload(file.shipmentId, c.sent), c.signature)) {
-        return broken(i, 'the signature does not match the device key');
+      if (c.kind === 'handover') {
+        // A hand-over step: the giver signed the hand-over as sent, the taker its confirmation.
+        const h = c.handover;
+        if (!h) return broken(i, 'is a hand-over record without its hand-over');
+        const names = h.step === 'handover' ? c.sent.id : c.sent.handoverId;
+        if (names !== h.handoverId || c.sent.deviceId !== c.deviceId) {
+          return broken(i, 'the signed hand-over is not this record');
+        }
+        if (!verifySignature(device.publicKey, signedHandoverPayload(file.shipmentId, h.step, c.sent), c.signature)) {
+          return broken(i, 'the signature does not match the device key');
+        }
+      } else {
+        if (c.sent.id !== c.id || c.sent.status !== c.status || c.sent.deviceId !== c.deviceId) {
+          return broken(i, 'the signed update is not this record');
+        }
+        if (!verifySignature(device.publicKey, signedUpdatePayload(file.shipmentId, c.sent), c.signature)) {
+          return broken(i, 'the signature does not match the device key');
+        }
       }
       signed += 1;
     }

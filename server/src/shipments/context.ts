@@ -49,6 +49,10 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
   const canManage = (actor: Actor) => roleHasRight(actor.role, 'shipments:manage');
   const canReadAny = (actor: Actor) => roleHasRight(actor.role, 'shipments:read:any');
 
+  /** The taker of a pending hand-over reads the shipment until they confirm (handover.commands.ts). */
+  const isPendingTaker = (actor: Actor, s: Pick<ShipmentRecord, 'handoverPendingTo'>) =>
+    Boolean(s.handoverPendingTo) && s.handoverPendingTo === actor.id;
+
   async function find(id: string): Promise<ShipmentRecord> {
     if (!Types.ObjectId.isValid(id)) throw ApiError.notFound('Shipment');
     const s = await shipments().findOne({ _id: new Types.ObjectId(id) });
@@ -59,7 +63,7 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
   /** The shipment, if the actor may read it: any with shipments:read:any, else only one's own (403). */
   async function findReadable(actor: Actor, id: string): Promise<ShipmentRecord> {
     const s = await find(id);
-    if (!canReadAny(actor) && !isDriverOf(actor, s)) {
+    if (!canReadAny(actor) && !isDriverOf(actor, s) && !isPendingTaker(actor, s)) {
       throw ApiError.forbidden('This shipment is not assigned to you');
     }
     return s;
@@ -252,6 +256,7 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     canManage,
     canReadAny,
     isDriverOf,
+    isPendingTaker,
     find,
     findReadable,
     publish,

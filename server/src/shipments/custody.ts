@@ -5,6 +5,7 @@ import {
   type CustodyExport,
   type CustodyRecordContent,
   type CustodyRecordDto,
+  type CustodyRecordKind,
 } from '@karavan/shared';
 import { findDevices } from '../devices';
 import { HISTORY_KEPT, type HistoryEntry, type ShipmentRecord } from './shipments.model';
@@ -23,10 +24,13 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+const kindOf = (e: HistoryEntry): CustodyRecordKind =>
+  e.kind === 'handover' ? 'handover' : e.status === 'delivered' ? 'delivery' : 'status';
+
 /** What an entry's hash covers (see CustodyRecordContent). */
 export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordContent {
   return {
-    kind: e.status === 'delivered' ? 'delivery' : 'status',
+    kind: kindOf(e),
     shipmentId,
     id: e.id,
     status: e.status,
@@ -52,6 +56,7 @@ export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordCon
     signature: e.signature ?? null,
     sent: e.sent ?? null,
     verified: e.verified === true,
+    ...(e.kind === 'handover' && e.handover ? { handover: e.handover } : {}),
   };
 }
 
@@ -80,7 +85,7 @@ export function chained(
 }
 
 const recordOf = (e: HistoryEntry): CustodyRecordDto => ({
-  kind: e.status === 'delivered' ? 'delivery' : 'status',
+  kind: kindOf(e),
   id: e.id,
   at: iso(e.at),
   hash: e.hash ?? null,

@@ -8,6 +8,8 @@ import {
   type ShortfallReason,
   type LocalizedText,
   type TranslatedName,
+  type HandoverRecordContent,
+  type HandoverState,
 } from '@karavan/shared';
 
 /*
@@ -54,6 +56,33 @@ export interface HistoryEntry {
   /** The hash chain: the previous record's hash and this one's (absent on records made before the chain). */
   prevHash?: string | null;
   hash?: string;
+  /** A hand-over's record (handover.commands.ts); `status` is then the shipment's status at the time. */
+  kind?: 'handover';
+  handover?: HandoverRecordContent;
+}
+
+/** A hand-over as the shipment keeps it (handover.commands.ts). */
+export interface HandoverRecord {
+  id: string;
+  state: HandoverState;
+  at: Date;
+  receivedAt: Date;
+  status: ShipmentStatus;
+  fromUserId: string;
+  fromRole: string;
+  to: { userId: string | null; name: string | null };
+  lines: { itemId: string; carried: number; counted: number; reason: ShortfallReason | null }[];
+  note: string | null;
+  /** Hash of the request: the same id with another hand-over is refused (422). */
+  fingerprint: string;
+  giverDeviceId: string | null;
+  giverVerified: boolean;
+  /** The hash of the hand-over's custody record (what the taker's device signs). */
+  recordHash: string;
+  confirmedAt: Date | null;
+  confirmedBy: string | null;
+  takerDeviceId: string | null;
+  takerVerified: boolean;
 }
 
 export interface LotLine {
@@ -143,6 +172,10 @@ export interface ShipmentRecord {
   /** The planners' notes; absent on records made before notes were kept. */
   notes?: string | null;
   pending: PendingChange | null;
+  /** The hand-overs on the road (absent on records made before them). */
+  handovers?: HandoverRecord[];
+  /** The user a pending hand-over waits for (they may read the shipment meanwhile); else null. */
+  handoverPendingTo?: string | null;
   /** The hash of the last chained history entry (moves in the same compare-and-set as the history). */
   chainHead?: string | null;
   /** The hash the first entry kept links to when older entries were trimmed (HISTORY_KEPT); else null. */
@@ -182,6 +215,8 @@ const shipmentSchema = new Schema<ShipmentRecord>(
     receivedBy: { type: String, default: null },
     notes: { type: String, default: null },
     pending: { type: Schema.Types.Mixed, default: null },
+    handovers: { type: Schema.Types.Mixed, default: undefined },
+    handoverPendingTo: { type: String, default: null },
     chainHead: { type: String, default: null },
     chainBase: { type: String, default: null },
     version: { type: Number, required: true, default: 0 },
@@ -198,6 +233,8 @@ shipmentSchema.index({ createdAt: -1, _id: -1 });
 shipmentSchema.index({ status: 1, createdAt: -1, _id: -1 });
 shipmentSchema.index({ campaignId: 1, createdAt: -1, _id: -1 });
 shipmentSchema.index({ driverId: 1, createdAt: -1, _id: -1 });
+// A taker's pending hand-overs (GET /api/handovers/incoming).
+shipmentSchema.index({ handoverPendingTo: 1 });
 export const Shipment = mongoose.model<ShipmentRecord>('Shipment', shipmentSchema, 'shipments');
 
 export interface UpdateRecord {

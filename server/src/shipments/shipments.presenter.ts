@@ -6,9 +6,10 @@ import {
   type ShipmentSummaryDto,
   type ShipmentUpdateDto,
   type ShipmentWarningCode,
+  type HandoverDto,
 } from '@karavan/shared';
 import { trustedUpdateTime } from '@karavan/shared';
-import type { HistoryEntry, ShipmentRecord } from './shipments.model';
+import type { HandoverRecord, HistoryEntry, ShipmentRecord } from './shipments.model';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -30,6 +31,28 @@ export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
     actorId: e.actorId,
     actorRole: e.actorRole,
     applied: e.applied,
+    ...(e.kind === 'handover' && e.handover ? { kind: 'handover' as const, handoverId: e.handover.handoverId } : {}),
+  };
+}
+
+export function presentHandover(shipmentId: string, h: HandoverRecord): HandoverDto {
+  return {
+    id: h.id,
+    shipmentId,
+    state: h.state,
+    at: new Date(h.at).toISOString(),
+    receivedAt: new Date(h.receivedAt).toISOString(),
+    status: h.status,
+    from: { userId: h.fromUserId, role: h.fromRole },
+    to: { userId: h.to.userId ?? null, name: h.to.name ?? null },
+    lines: h.lines.map((l) => ({ itemId: l.itemId, carried: l.carried, counted: l.counted, reason: l.reason ?? null })),
+    note: h.note ?? null,
+    giverVerified: h.giverVerified === true,
+    giverDeviceId: h.giverDeviceId ?? null,
+    confirmedAt: iso(h.confirmedAt),
+    takerVerified: h.takerVerified === true,
+    takerDeviceId: h.takerDeviceId ?? null,
+    recordHash: h.recordHash,
   };
 }
 
@@ -44,7 +67,7 @@ export function checkpointVisits(history: HistoryEntry[]): CheckpointVisitDto[] 
   const visits: { locationId: string; arrived: Date | null; departed: Date | null }[] = [];
   let open: (typeof visits)[number] | null = null;
   const seen = new Set<string>();
-  for (const e of [...history].sort((a, b) => time(a) - time(b))) {
+  for (const e of [...history].filter((h) => h.kind !== 'handover').sort((a, b) => time(a) - time(b))) {
     if (seen.has(e.id)) continue;
     seen.add(e.id);
     if (e.status === 'at_checkpoint') {
@@ -155,5 +178,10 @@ export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
 }
 
 export function presentShipment(s: ShipmentRecord): ShipmentDto {
-  return { ...presentShipmentSummary(s), history: (s.history ?? []).map(presentUpdate) };
+  const id = s._id.toHexString();
+  return {
+    ...presentShipmentSummary(s),
+    history: (s.history ?? []).map(presentUpdate),
+    handovers: (s.handovers ?? []).map((h) => presentHandover(id, h)),
+  };
 }

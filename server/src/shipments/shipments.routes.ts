@@ -19,6 +19,18 @@ import {
   type ShipmentUpdateRequest,
   type UpdateShipmentRequest,
 } from '@karavan/shared';
+import Joi from 'joi';
+import {
+  confirmHandoverBody,
+  createHandoverBody,
+  handoverParams,
+  handoverSchema,
+  handoverTakersQuery,
+  handoverTakersSchema,
+  HANDOVER_STATUSES,
+  type ConfirmHandoverRequest,
+  type CreateHandoverRequest,
+} from '@karavan/shared';
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
 import type { ShipmentsService } from './shipments.service';
@@ -151,13 +163,130 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         return { status: 200, body: { applied, shipment } };
       },
     }),
+    defineRoute<CreateHandoverRequest, undefined, { id: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/handovers',
+      tag: 'custody',
+      summary: 'Hand the goods over to another person on the road (driver to driver, truck to a warehouse team)',
+      description: [
+        `By the holder: the assigned driver, or staff (\`shipments:manage\`); 403 for anyone else. Only while the shipment is ${HANDOVER_STATUSES.map((s) => `\`${s}\``).join(', ')} (on the road; 409 otherwise, with the allowed statuses in \`details\`), and not while another hand-over waits for its confirmation (409).`,
+        '`id` is made by the client (a UUID): the same `id` again changes nothing and answers the hand-over as recorded; the same `id` with a different hand-over is 422 `IDEMPOTENCY_KEY_REUSED` (an `Idempotency-Key` header is honoured too). `at` is the device time.',
+        '`to`: `userId` (an active user: another driver, or a user of the receiving team; not the holder) and/or `name` (someone without an account). With `userId` the hand-over is `pending` until that user confirms it (POST .../confirm); with only a `name` it is `recorded` (nobody can confirm it in Karavan).',
+        "`lines`: what was counted, per item the shipment carries (an item left out was counted as carried). Counting fewer than carried needs a `reason` (422 with the field path `body.lines.<i>.reason`); more than carried, an item not carried or listed twice is 422. A difference is recorded, not written off: the delivery's received quantities settle the stock.",
+        "`signatures`: at most one, the giver's device `{ deviceId, signature }`: base64url signature of `signedHandoverPayload(shipmentId, 'handover', sent)` (shared/src/custody.ts: the canonical JSON of the body as sent without `signatures`, plus `deviceId`, `shipmentId` and `step: \"handover\"`) by a device registered to the caller. A signature that does not verify is 422 and nothing is written (as for status updates); unsigned (a browser) is recorded with `giverVerified: false`.",
+        'The hand-over is a record of the custody chain (kind `handover`, id `handover:<id>`), so `verify-custody` covers it; the shipment\'s history shows it (`kind: "handover"`), and watchers of `shipment:<id>` get `shipment.updated` with that update.',
+      ].join('\n\n'),
+      access: 'authenticated',
+      idempotent: true,
+      params: idParams,
+      body: createHandoverBody,
+      responses: {
+        201: {
+          description: 'The hand-over (and the shipment); 200 for a copy of one already recorded',
+          schema: Joi.object({ handover: handoverSchema.required(), shipment: shipmentSchema.required() }).label(
+            'HandoverResult',
+          ),
+        },
+        400: { description: 'Not valid against the schema' },
+        401: disabled,
+        403: { description: 'Not the holder of the goods, or a device of another user or revoked' },
+        404: { description: 'No such shipment' },
+        409: { description: 'Not on the road, or another hand-over is pending' },
+        422: {
+          description:
+            'Lines that do not fit what is carried (a difference without a reason), a taker who is not an active user or already holds the goods, a signature that does not verify, or the id reused',
+        },
+      },
+      async handler({ actor, params, body, req }) {
+        const { replayed, ...result } = await service.createHandover(
+          actor!,
+          params.id,
+          body,
+          req.body as Record<string, unknown>,
+        );
+        return { status: replayed ? 200 : 201, body: result };
+      },
+    }),
+    defineRoute<ConfirmHandoverRequest, undefined, { id: string; handoverId: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/handovers/:handoverId/confirm',
+      tag: 'custody',
+      summary: 'The taker confirms a pending hand-over',
+      description: [
+        'Only the user named in `to.userId` (403 for anyone else; that user may read the shipment while the hand-over is pending). Confirming again changes nothing and answers the hand-over as it is. 409 when the shipment is no longer on the road.',
+        "Signed by the taker's device (`deviceId` + `signature` of `signedHandoverPayload(shipmentId, 'handover.confirm', { handoverId, handoverHash, at, deviceId })`, `handoverHash` being the hand-over's `recordHash`): `takerVerified: true`; a signature that does not verify is 422 and nothing changes; unsigned (a browser): `takerVerified: false`.",
+        "A taker with the role driver becomes the shipment's driver: from then on they report its status updates and the former driver no longer may (403) nor reads it. The confirmation is a record of the custody chain (kind `handover`, id `handover:<id>:confirm`).",
+      ].join('\n\n'),
+      access: 'authenticated',
+      idempotent: true,
+      params: handoverParams,
+      body: confirmHandoverBody,
+      responses: {
+        200: {
+          description: 'The confirmed hand-over and the shipment',
+          schema: Joi.object({ handover: handoverSchema.required(), shipment: shipmentSchema.required() }).label(
+            'HandoverConfirmResult',
+          ),
+        },
+        400: { description: 'Not valid against the schema' },
+        401: disabled,
+        403: { description: 'Not the taker, or a device of another user or revoked' },
+        404: { description: 'No such shipment or hand-over' },
+        409: { description: 'The shipment is no longer on the road, or the hand-over was recorded without an account' },
+        422: { description: 'A signature that does not verify, or no such device' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.confirmHandover(actor!, params.id, params.handoverId, body) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/handovers/incoming',
+      tag: 'custody',
+      summary: "Hand-overs waiting for the caller's confirmation",
+      description:
+        "The pending hand-overs whose `to.userId` is the caller, each with its shipment (summary): what the taker's screen shows to confirm.",
+      access: 'authenticated',
+      responses: {
+        200: {
+          description: 'The pending hand-overs',
+          schema: Joi.object({
+            items: Joi.array()
+              .items(Joi.object({ handover: handoverSchema.required(), shipment: shipmentSummarySchema.required() }))
+              .required(),
+          }).label('IncomingHandovers'),
+        },
+        401: disabled,
+      },
+      async handler({ actor }) {
+        return { status: 200, body: await service.incomingHandovers(actor!) };
+      },
+    }),
+    defineRoute<undefined, { q?: string }>({
+      method: 'get',
+      path: '/api/handovers/takers',
+      tag: 'custody',
+      summary: 'Who may take a hand-over: active drivers and staff',
+      description:
+        'Id, name and role (no phone), sorted by name, at most 100; `q` searches the name. For drivers and staff (the giver picks the taker from it); the caller is left out.',
+      access: 'authenticated',
+      query: handoverTakersQuery,
+      responses: {
+        200: { description: 'The possible takers', schema: handoverTakersSchema },
+        401: disabled,
+        403: { description: 'A role that holds no goods' },
+      },
+      async handler({ actor, query }) {
+        return { status: 200, body: await service.handoverTakers(actor!, query.q) };
+      },
+    }),
     defineRoute<undefined, undefined, { id: string }>({
       method: 'get',
       path: '/api/shipments/:id/custody',
       tag: 'custody',
       summary: "The shipment's chain of custody: intact or not, and which device signed which record",
       description:
-        "Every record of the history (status updates; `delivery` for `delivered`), oldest first, with `hash` and `prevHash`: `hash` is the SHA-256 (hex) of the canonical JSON (sorted keys, no white space) of `{ content, prevHash }`, `content` being the record as kept plus, when signed, the device, its signature and the update as sent. `intact` is true when every hash is right, each links to the one before and the last is the shipment's head. Records kept before the chain existed have `hash: null` and come first. `deviceId` and `verified: true` when a registered device of the sender signed the update. Whoever may read the shipment (a driver: their own).",
+        "Every record of the history (status updates; `delivery` for `delivered`; `handover` for a hand-over and for its confirmation), oldest first, with `hash` and `prevHash`: `hash` is the SHA-256 (hex) of the canonical JSON (sorted keys, no white space) of `{ content, prevHash }`, `content` being the record as kept plus, when signed, the device, its signature and the update as sent. `intact` is true when every hash is right, each links to the one before and the last is the shipment's head. Records kept before the chain existed have `hash: null` and come first. `deviceId` and `verified: true` when a registered device of the sender signed the update. Whoever may read the shipment (a driver: their own).",
       access: 'authenticated',
       params: idParams,
       responses: {

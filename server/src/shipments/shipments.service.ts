@@ -21,6 +21,7 @@ import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
 import { presentShipment, presentShipmentSummary } from './shipments.presenter';
 import { createStatusCommands } from './status.commands';
+import { createHandoverCommands } from './handover.commands';
 
 /*
  * Shipments and their status updates.
@@ -73,9 +74,10 @@ export const deliveredShipments = (campaignId: string) =>
 
 export function createShipmentsService(events: EventBus, stock: StockService) {
   const ctx = createShipmentsContext(events, stock);
-  const { canManage, canReadAny, isDriverOf, findReadable, publish, modify, opHooks } = ctx;
+  const { canManage, canReadAny, isDriverOf, isPendingTaker, findReadable, publish, modify, opHooks } = ctx;
   const { create, update } = createPlanCommands(ctx);
   const { report } = createStatusCommands(ctx);
+  const handovers = createHandoverCommands(ctx);
 
   return {
     create,
@@ -131,6 +133,10 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
 
     report,
     opHooks,
+    createHandover: handovers.create,
+    confirmHandover: handovers.confirm,
+    incomingHandovers: handovers.incoming,
+    handoverTakers: handovers.takers,
 
     /** The chain of custody: whether it is intact and who signed what (who may read the shipment). */
     async custody(actor: Actor, id: string): Promise<CustodyDto> {
@@ -145,8 +151,11 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     /** Whether the actor may watch `shipment:<id>`: it exists, and they read any shipment or drive it. */
     async mayWatch(actor: Actor, id: string): Promise<boolean> {
       if (!Types.ObjectId.isValid(id)) return false;
-      const s = await shipments().findOne({ _id: new Types.ObjectId(id) }, { projection: { driverId: 1 } });
-      return Boolean(s && (canReadAny(actor) || isDriverOf(actor, s)));
+      const s = await shipments().findOne(
+        { _id: new Types.ObjectId(id) },
+        { projection: { driverId: 1, handoverPendingTo: 1 } },
+      );
+      return Boolean(s && (canReadAny(actor) || isDriverOf(actor, s) || isPendingTaker(actor, s)));
     },
   };
 }

@@ -7,6 +7,7 @@ export {
   contactOf,
   driverNames,
   isActiveDriver,
+  listHandoverTakers,
   userExists,
   userDoc,
   userDocByEmail,

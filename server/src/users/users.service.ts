@@ -27,6 +27,17 @@ export async function isActiveDriver(id: string): Promise<boolean> {
   return Boolean(user && user.role === 'driver' && user.active);
 }
 
+/**
+ * Who may take a hand-over of goods on the road: active drivers and staff (coordinators,
+ * organisers), by name (`q`), id, name and role only (no phone: drivers see this list).
+ */
+export async function listHandoverTakers(q: string | undefined, exceptId: string) {
+  const filter: Record<string, unknown> = { active: true, _id: { $ne: exceptId } };
+  if (q) filter.name = new RegExp(escapeRegex(q), 'i');
+  const found = await User.find(filter, { name: 1, role: 1 }).sort({ name: 1, _id: 1 }).limit(100).lean();
+  return found.map((u) => ({ id: String(u._id), name: u.name, role: u.role }));
+}
+
 /** The account document (signing in, changing one's password: the auth component saves it). */
 export const userDoc = (id: string): Promise<UserDoc | null> => User.findById(id);
 /** The account with this email (compared lower-case), as a document. */

@@ -82,7 +82,7 @@ export function impliedCheckpoint(
   s: Pick<ShipmentRecord, 'status' | 'history' | 'route'>,
   status: ShipmentStatus,
 ): string | null {
-  const applied = (s.history ?? []).filter((e) => e.applied && e.status === 'at_checkpoint');
+  const applied = (s.history ?? []).filter((e) => e.applied && e.kind !== 'handover' && e.status === 'at_checkpoint');
   if (status === 'departed') {
     return s.status === 'at_checkpoint' ? (applied[applied.length - 1]?.checkpointId ?? null) : null;
   }

@@ -22,7 +22,8 @@ import { onOutboxSent, useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useNow } from '../../../lib/use-now';
 import { OutboxList } from '../../../ui/OutboxList';
-import { ScanLabelButton } from '../../labels';
+import { LoadCheckButton, ScanLabelButton } from '../../labels';
+import { HandoverSection } from '../../handovers';
 import { RelayShowButton } from '../../relay';
 import { QueryState } from '../../../ui/QueryState';
 import {
@@ -238,8 +239,11 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         </Stack>
       )}
 
+      {!delivering && <HandoverSection shipment={shipment} status={status} />}
+
       {/* Crates checked at loading, at a border post and on receipt, with or without a network. */}
       <ScanLabelButton />
+      {(status === 'planned' || status === 'loading') && <LoadCheckButton shipment={shipment} />}
 
       {next.length > 0 && (
         <Paper withBorder p="md">
@@ -369,7 +373,7 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
         {sent.map((update) => (
           <li key={update.id} data-testid="history-entry" data-state="sent">
             <Group gap="xs">
-              <Text fw={700}>{names.status(update.status)}</Text>
+              <Text fw={700}>{names.update(update)}</Text>
               <Badge color="#1e6b34" variant="filled">
                 {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
               </Badge>

@@ -13,6 +13,7 @@ import { RelayShowButton } from '../../relay';
 import { QueryState } from '../../../ui/QueryState';
 import { effectiveStatus, useMyShipments, waitingUpdates } from '../api/driver.api';
 import { useShipmentNames } from './names';
+import { IncomingHandovers } from '../../handovers';
 
 const ORDER: ShipmentStatus[] = [
   'at_checkpoint',
@@ -67,6 +68,7 @@ export function DriverShipmentsPage() {
       </Title>
       <OutboxList filter={(entry) => entry.meta.kind.startsWith('shipment')} describe={names.entry} />
       <RelayShowButton />
+      <IncomingHandovers />
       <QueryState query={shipments}>
         {(page) =>
           page.items.length === 0 ? (

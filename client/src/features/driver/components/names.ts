@@ -4,6 +4,7 @@ import type { Page } from '@karavan/shared';
 import { request } from '../../../lib/api';
 import { byId, useItemName, useLocalize } from '../../../lib/catalogue';
 import type { ItemDto, LocationDto, ShipmentDto, ShipmentLineDto, ShipmentStatus } from '../../../lib/contracts';
+import type { ShipmentUpdateDto } from '@karavan/shared';
 import { useCan } from '../../../lib/current-user';
 import type { OutboxEntry } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
@@ -54,9 +55,18 @@ export function useShipmentNames() {
         return t('driver.entry.document', { document: String(waiting.meta.key) });
       case 'shipmentPrivacy':
         return t(waiting.meta.privacyMode ? 'driver.entry.privacyOn' : 'driver.entry.privacyOff');
+      case 'shipmentHandover':
+        return t('handovers.outboxHandover');
+      case 'shipmentHandoverConfirm':
+        return t('handovers.outboxConfirm');
       default:
         return status(waiting.meta.status as ShipmentStatus);
     }
   };
-  return { place, line, itemLabel, status, entry };
+  /** A history record in words: its status, or a hand-over (its record, or its confirmation). */
+  const update = (record: Pick<ShipmentUpdateDto, 'id' | 'status' | 'kind'>): string =>
+    record.kind === 'handover'
+      ? t(record.id.endsWith(':confirm') ? 'handovers.historyConfirmed' : 'handovers.historyCreated')
+      : status(record.status);
+  return { place, line, itemLabel, status, entry, update };
 }

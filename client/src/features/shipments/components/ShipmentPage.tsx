@@ -33,7 +33,7 @@ import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { useUnitLabel } from '../../../lib/units';
 import { OutboxList } from '../../../ui/OutboxList';
 import { QueryState } from '../../../ui/QueryState';
-import { ScanLabelButton } from '../../labels';
+import { LoadCheckButton, ScanLabelButton } from '../../labels';
 import {
   queueDocumentTick,
   queueStatusUpdate,
@@ -268,6 +268,11 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
           <ScanLabelButton />
         </Box>
       )}
+      {(shipment.status === 'planned' || shipment.status === 'loading') && (
+        <Box maw={640}>
+          <LoadCheckButton shipment={shipment} />
+        </Box>
+      )}
 
       <Paper withBorder p="md" component="section" aria-labelledby="manifest-title">
         <Title order={2} size="h4" id="manifest-title" mb="sm">
@@ -403,7 +408,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             {[...shipment.history].reverse().map((update) => (
               <li key={update.id}>
                 <Text>
-                  <strong>{t(`shipmentStatus.${update.status}`)}</strong> · {formatDateTime(update.at)}
+                  <strong>
+                    {update.kind === 'handover'
+                      ? t(update.id.endsWith(':confirm') ? 'handovers.historyConfirmed' : 'handovers.historyCreated')
+                      : t(`shipmentStatus.${update.status}`)}
+                  </strong>{' '}
+                  · {formatDateTime(update.at)}
                   {update.checkpointId && ` · ${placeName(update.checkpointId)}`}
                   {!update.applied && ` · ${t('shipments.notApplied')}`}
                 </Text>

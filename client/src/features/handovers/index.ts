@@ -1,0 +1,2 @@
+export { HandoverSection } from './components/HandoverForm';
+export { IncomingHandovers } from './components/IncomingHandovers';

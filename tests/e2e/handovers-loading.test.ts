@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import QRCode from 'qrcode';
+import request from 'supertest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { LabelDto, ShipmentDto } from '@karavan/shared';
+import { startTestApp, type TestApp } from '../support/app';
+import { seriousViolations } from '../support/axe';
+import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { signedIn } from '../support/factories';
+import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
+
+/*
+ * Issue 19 on a phone against the real server: load by scanning (the camera, Chromium's fake
+ * capture fed a Y4M file that shows one crate's QR code after another, among them a crate of
+ * another shipment), online and offline; and a hand-over from one driver to another, confirmed
+ * on the taker's phone.
+ */
+
+let app: TestApp;
+let scene: Scene;
+let coordinator: Awaited<ReturnType<typeof signedIn>>;
+const browsers: Browser[] = [];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-loading-'));
+
+beforeAll(async () => {
+  app = await startTestApp();
+  scene = await buildScene(app.url);
+  coordinator = await signedIn(app.url, { role: 'coordinator' });
+}, 60_000);
+
+afterAll(async () => {
+  for (const browser of browsers) await browser.close();
+  await app?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function issueLabels(shipmentId: string, quantities: number[]): Promise<LabelDto[]> {
+  const issued = await request(app.url)
+    .post(`/api/shipments/${shipmentId}/labels`)
+    .set(coordinator.auth)
+    .send({ crates: quantities.map((quantity) => ({ itemId: scene.item.id, quantity })) });
+  expect(issued.status).toBe(201);
+  return (issued.body as { items: LabelDto[] }).items;
+}
+
+/** A Y4M "camera" (4:2:0, no colour) that films each text as a QR code for a few frames, in turn, over and over. */
+function cameraFilming(texts: string[]): string {
+  const width = 960;
+  const height = 720;
+  const frames = texts.map((text) => {
+    const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    const size = qr.modules.size;
+    const scale = Math.floor(height / (size + 8));
+    const left = Math.floor((width - size * scale) / 2);
+    const top = Math.floor((height - size * scale) / 2);
+    const luma = Buffer.alloc(width * height, 235);
+    for (let row = 0; row < size; row += 1) {
+      for (let col = 0; col < size; col += 1) {
+        if (!qr.modules.get(row, col)) continue;
+        for (let dy = 0; dy < scale; dy += 1) {
+          const start = (top + row * scale + dy) * width + left + col * scale;
+          luma.fill(16, start, start + scale);
+        }
+      }
+    }
+    const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+    return Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
+  });
+  const file = path.join(dir, `camera-${browsers.length}.y4m`);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
+  fs.writeFileSync(file, Buffer.concat([header, ...frames.flatMap((frame) => Array<Buffer>(8).fill(frame))]));
+  return file;
+}
+
+async function phone(camera?: string[]): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(camera
+        ? [
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-video-capture=${cameraFilming(camera)}`,
+          ]
+        : []),
+    ],
+  });
+  browsers.push(browser);
+  const context = await browser.newContext({
+    baseURL: app.url,
+    viewport: PHONE,
+    permissions: camera ? ['camera'] : [],
+  });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors: Error[] = [];
+  page.on('pageerror', (error) => errors.push(error));
+  return { context, page, errors };
+}
+
+async function signIn(page: Page, where: string, who: { user: { email: string }; password: string }): Promise<void> {
+  await page.goto(where);
+  await page.getByLabel('Электронная почта').fill(who.user.email);
+  await page.getByLabel('Пароль', { exact: true }).fill(who.password);
+  await page.keyboard.press('Enter');
+}
+
+/** The summary says 60 of 60 litres scanned in 2 crates, a crate of another shipment was flagged, and the check is not complete. */
+async function expectFlaggedSummary(page: Page, other: ShipmentDto): Promise<void> {
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="load-scanned"]')?.textContent?.startsWith('60 литров'),
+    undefined,
+    { timeout: 60_000 },
+  );
+  const foreign = page.locator('[data-testid="load-scan"][data-kind="otherShipment"]').first();
+  await foreign.waitFor({ timeout: 60_000 });
+  expect(await foreign.textContent()).toBe(
+    `✖ Ящик другого рейса (…${other.id.slice(-6)}): ${scene.item.name.ru} — не грузите`,
+  );
+  const row = page.getByTestId('load-summary-row');
+  expect(await row.allTextContents()).toEqual([`${scene.item.name.ru}60 литров60 литров (2 ящика)`]);
+  expect(await page.locator('[data-testid="load-scan"][data-kind="ok"]').count()).toBe(2);
+  expect(await page.getByTestId('load-complete').count()).toBe(0);
+}
+
+test('When a driver checks the loading by scanning crate after crate, then each crate of the plan is ✔, a crate of another shipment is flagged and the summary adds up, online and offline', async () => {
+  const shipment = await createShipment(app.url, coordinator.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 60 }],
+  });
+  expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBe(200);
+  const [first, second] = await issueLabels(shipment.id, [24, 36]);
+  const other = await createShipment(app.url, coordinator.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 10 }],
+  });
+  expect((await sendUpdate(app.url, coordinator.auth, other.id, 'loading')).status).toBe(200);
+  const [foreign] = await issueLabels(other.id, [10]);
+
+  const { context, page, errors } = await phone([first!.qr, foreign!.qr, second!.qr]);
+  await signIn(page, `/driver/${shipment.id}`, scene.driver);
+  await page.getByTestId('shipment-status').waitFor();
+  await page.waitForFunction(() => Object.keys(localStorage).some((key) => key.startsWith('karavan.labelKey.')));
+  await page.getByRole('button', { name: 'Проверить погрузку сканированием' }).click();
+  await expectFlaggedSummary(page, other);
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // No network: the labels are checked with the key kept on the phone.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Начать заново' }).click();
+  expect(await page.locator('[data-testid="load-scan"]').count()).toBe(0);
+  await expectFlaggedSummary(page, other);
+  expect(errors).toEqual([]);
+  await context.close();
+}, 240_000);
+
+test('When a driver hands the goods over to another driver on the road, then the taker sees it, confirms it and the shipment becomes theirs', async () => {
+  const shipment = await createShipment(app.url, coordinator.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 50 }],
+  });
+  expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBe(200);
+  expect((await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed')).status).toBe(200);
+
+  const giver = await phone();
+  await signIn(giver.page, `/driver/${shipment.id}`, scene.driver);
+  await giver.page.getByTestId('shipment-status').waitFor();
+  await giver.page.getByRole('button', { name: 'Передать груз' }).click();
+  await giver.page.getByTestId('handover-taker').waitFor();
+  await giver.page.waitForFunction(
+    (id) => Boolean(document.querySelector(`[data-testid="handover-taker"] option[value="${id}"]`)),
+    scene.otherDriver.user.id,
+  );
+  await giver.page.getByTestId('handover-taker').selectOption(scene.otherDriver.user.id);
+  await giver.page.getByLabel(`Пересчитано: ${scene.item.name.ru}`).fill('48');
+  await giver.page.getByTestId('handover-submit').click();
+  // A difference needs a reason.
+  await giver.page.getByText('Укажите причину').first().waitFor();
+  await giver.page.getByLabel('Причина недостачи').selectOption('damaged');
+  await giver.page.getByTestId('handover-submit').click();
+  await giver.page.getByTestId('handover-queued').waitFor();
+  await giver.page.getByTestId('handover-pending').waitFor({ timeout: 30_000 });
+
+  const taker = await phone();
+  await signIn(taker.page, '/driver', scene.otherDriver);
+  await taker.page.getByTestId('incoming-handover').waitFor({ timeout: 30_000 });
+  expect(await taker.page.getByTestId('incoming-handover').textContent()).toContain('48 литров');
+  await taker.page.getByRole('button', { name: 'Подтвердить приём' }).click();
+  await taker.page.getByTestId('handover-confirm-queued').waitFor();
+  await taker.page.getByTestId('shipment-card').waitFor({ timeout: 30_000 });
+
+  const after = await request(app.url).get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200);
+  expect(after.body.driverId).toBe(scene.otherDriver.user.id);
+  expect(after.body.handovers).toEqual([
+    expect.objectContaining({
+      state: 'confirmed',
+      lines: [{ itemId: scene.item.id, carried: 50, counted: 48, reason: 'damaged' }],
+    }),
+  ]);
+  expect(giver.errors).toEqual([]);
+  expect(taker.errors).toEqual([]);
+  await giver.context.close();
+  await taker.context.close();
+}, 180_000);
