@@ -28,7 +28,8 @@ export function signedUpdatePayload(shipmentId: string, update: Record<string, u
 }
 
 /** The two signed steps of a hand-over: the giver's record, the taker's confirmation. */
-export type HandoverStep = 'handover' | 'handover.confirm';
+/** The steps of a hand-over, each a record of the chain: made, confirmed by the taker, or called off (pending only). */
+export type HandoverStep = 'handover' | 'handover.confirm' | 'handover.cancel';
 
 /**
  * What a device signs for a hand-over step (a sibling of signedUpdatePayload): the step as sent

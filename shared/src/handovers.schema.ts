@@ -1,7 +1,13 @@
 import Joi from 'joi';
 import { objectId } from './common';
 import { freeText } from './catalogue';
-import type { ConfirmHandoverRequest, CreateHandoverRequest, HandoverDto, HandoverTakerDto } from './handovers';
+import type {
+  CancelHandoverRequest,
+  ConfirmHandoverRequest,
+  CreateHandoverRequest,
+  HandoverDto,
+  HandoverTakerDto,
+} from './handovers';
 import { HANDOVER_STATES } from './handovers';
 import { MOVE_QUANTITY_MAX, TEXT_MAX } from './rules';
 import { SHIPMENT_STATUSES, SHORTFALL_REASONS } from './shipment-life';
@@ -42,6 +48,11 @@ export const confirmHandoverBody = Joi.object<ConfirmHandoverRequest, true>({
   deviceId: objectId(),
   signature: signature(),
 }).and('deviceId', 'signature');
+
+export const cancelHandoverBody = Joi.object<CancelHandoverRequest, true>({
+  at: Joi.string().isoDate().max(40).required(),
+  note: trimmedText({ min: 0, max: TEXT_MAX.note, multiline: true }).allow(''),
+});
 
 export const handoverParams = Joi.object<{ id: string; handoverId: string }, true>({
   id: objectId().required(),

@@ -12,9 +12,11 @@ export const HANDOVER_STATUSES: readonly ShipmentStatus[] = ['departed', 'at_che
 
 /**
  * `pending`: waiting for the taker (a user) to confirm; `confirmed`: confirmed by the taker;
- * `recorded`: handed to someone without an account (`to.name`), who cannot confirm in Karavan.
+ * `recorded`: handed to someone without an account (`to.name`), who cannot confirm in Karavan;
+ * `cancelled`: a pending one called off (by the giver or staff) or declined by the taker: the
+ * goods stayed with the giver.
  */
-export const HANDOVER_STATES = ['pending', 'confirmed', 'recorded'] as const;
+export const HANDOVER_STATES = ['pending', 'confirmed', 'recorded', 'cancelled'] as const;
 export type HandoverState = (typeof HANDOVER_STATES)[number];
 
 /** A device's signature of a hand-over step (signedHandoverPayload in custody.ts). */
@@ -44,6 +46,14 @@ export interface ConfirmHandoverRequest {
   /** The taker's device and its signature of signedHandoverPayload(id, 'handover.confirm', { handoverId, handoverHash, at, deviceId }). */
   deviceId?: string;
   signature?: string;
+}
+
+/** `POST /api/shipments/:id/handovers/:handoverId/cancel`: a pending hand-over called off or declined. */
+export interface CancelHandoverRequest {
+  /** The device's time. */
+  at: string;
+  /** Why (shown to the other side). */
+  note?: string;
 }
 
 export interface HandoverLineDto {

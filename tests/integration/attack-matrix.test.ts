@@ -93,7 +93,7 @@ function bodyOf(spec: RouteSpec): object | undefined {
   if (spec.path === '/api/shipments/:id/privacy') return { privacyMode: false };
   if (spec.path === '/api/shipments/:id/handovers')
     return { id: randomUUID(), at: nextAt(), to: { name: 'X' }, lines: [] };
-  if (spec.path === '/api/shipments/:id/handovers/:handoverId/confirm') return { at: nextAt() };
+  if (/^\/api\/shipments\/:id\/handovers\/:handoverId\/(confirm|cancel)$/.test(spec.path)) return { at: nextAt() };
   return {};
 }
 

@@ -193,6 +193,63 @@ describe('POST /api/shipments/:id/handovers', () => {
     expect(await stored(shipment.id)).toEqual(before);
   });
 
+  test('When a pending hand-over is called off by the giver or declined by the taker, then the goods stay with the giver, it cannot be confirmed, and another hand-over may be made', async () => {
+    const scene = await buildScene(app.url);
+    const shipment = await departedShipment(scene);
+    const cancel = (auth: Auth, handoverId: string) =>
+      api()
+        .post(`/api/shipments/${shipment.id}/handovers/${handoverId}/cancel`)
+        .set(auth)
+        .send({ at: nextAt(), note: 'не встретились на КПП' });
+    const handover = async () => {
+      const id = randomUUID();
+      const body = { id, at: nextAt(), to: { userId: scene.otherDriver.user.id }, lines: [] };
+      await postHandover(scene.driver.auth, shipment.id, body).expect(201);
+      return id;
+    };
+
+    // The giver withdraws it: the taker can no longer confirm it, and nobody else may call it off.
+    const first = await handover();
+    const stranger = await signedIn(app.url, { role: 'driver' });
+    expect((await cancel(stranger.auth, first)).status).toBe(403);
+    const withdrawn = await cancel(scene.driver.auth, first).expect(200);
+    expect(withdrawn.body.handover).toMatchObject({ id: first, state: 'cancelled' });
+    expect(withdrawn.body.shipment.driverId).toBe(scene.driver.user.id);
+    const again = await cancel(scene.driver.auth, first).expect(200);
+    expect(again.body.handover.state).toBe('cancelled');
+    const late = await confirm(scene.otherDriver.auth, shipment.id, first);
+    expect([403, 409]).toContain(late.status); // (403: no longer theirs to read once called off)
+    expect((await api().get('/api/handovers/incoming').set(scene.otherDriver.auth).expect(200)).body.items).toEqual([]);
+
+    // Another hand-over may be made; this time the taker declines it.
+    const second = await handover();
+    expect(
+      (await api().get('/api/handovers/incoming').set(scene.otherDriver.auth).expect(200)).body.items,
+    ).toHaveLength(1);
+    await cancel(scene.otherDriver.auth, second).expect(200);
+    const after = await stored(shipment.id);
+    expect(after.driverId).toBe(scene.driver.user.id);
+    expect(after.handovers.map((h) => h.state)).toEqual(['cancelled', 'cancelled']);
+    await sendUpdate(app.url, scene.driver.auth, shipment.id, 'at_checkpoint').expect(200);
+
+    // A confirmed hand-over cannot be called off; each step is a record of an intact chain.
+    const third = await handover();
+    await confirm(scene.otherDriver.auth, shipment.id, third).expect(200);
+    const refused = await cancel(coordinator.auth, third);
+    expect([refused.status, refused.body.details?.[0]?.path]).toEqual([409, 'params.handoverId']);
+    const custody = (await api().get(`/api/shipments/${shipment.id}/custody`).set(coordinator.auth).expect(200))
+      .body as CustodyDto;
+    expect(custody.intact).toBe(true);
+    expect(custody.records.map((r) => r.id).filter((id) => id.startsWith('handover:'))).toEqual([
+      `handover:${first}`,
+      `handover:${first}:cancel`,
+      `handover:${second}`,
+      `handover:${second}:cancel`,
+      `handover:${third}`,
+      `handover:${third}:confirm`,
+    ]);
+  });
+
   test('When the same hand-over is sent again (same id, or same Idempotency-Key), then it is recorded once; the id with another hand-over is 422', async () => {
     const scene = await buildScene(app.url);
     const shipment = await departedShipment(scene);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   HANDOVER_STATUSES,
   signedHandoverPayload,
+  type CancelHandoverRequest,
   type ConfirmHandoverRequest,
   type CreateHandoverRequest,
   type ErrorDetail,
@@ -38,7 +39,11 @@ import { presentHandover, presentShipment, presentShipmentSummary } from './ship
  */
 
 const entryId = (handoverId: string, step: HandoverStep) =>
-  step === 'handover' ? `handover:${handoverId}` : `handover:${handoverId}:confirm`;
+  step === 'handover'
+    ? `handover:${handoverId}`
+    : step === 'handover.confirm'
+      ? `handover:${handoverId}:confirm`
+      : `handover:${handoverId}:cancel`;
 
 export function createHandoverCommands(ctx: ShipmentsContext) {
   const { find, findReadable, canManage, isDriverOf, publish, casUpdate } = ctx;
@@ -277,6 +282,11 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
         if (s.pending) return RETRY;
         const h = (s.handovers ?? []).find((x) => x.id === handoverId)!;
         if (h.state === 'confirmed') return { s, done: true };
+        if (h.state !== 'pending') {
+          throw new ApiError(409, 'CONFLICT', `A hand-over that is ${h.state} cannot be confirmed`, [
+            { path: 'params.handoverId', message: `is ${h.state}`, type: 'state' },
+          ]);
+        }
         assertOnTheRoad(s);
         const confirmed: HandoverRecord = {
           ...h,
@@ -322,6 +332,75 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
     return answer(written.s, handoverId);
   }
 
+  /**
+   * Calls off a pending hand-over: the giver or staff withdraw it, or the taker declines it. The
+   * goods stay with the giver (the driver does not change), and another hand-over may be made.
+   * A record of the chain (`handover:<id>:cancel`). Called off already: answered as it is; a
+   * confirmed or recorded one cannot be (409).
+   */
+  async function cancel(
+    actor: Actor,
+    shipmentId: string,
+    handoverId: string,
+    req: CancelHandoverRequest,
+  ): Promise<{ handover: HandoverDto; shipment: ShipmentDto }> {
+    const receivedAt = new Date();
+    const first = await findReadable(actor, shipmentId);
+    const h0 = (first.handovers ?? []).find((x) => x.id === handoverId);
+    if (!h0) throw ApiError.notFound('Hand-over');
+    if (!canManage(actor) && h0.fromUserId !== actor.id && h0.to.userId !== actor.id) {
+      throw ApiError.forbidden('Only the giver, the taker or staff may call a hand-over off');
+    }
+    const written = await retrying(
+      async (round) => {
+        const s = round === 0 ? first : await find(shipmentId);
+        if (s.pending) return RETRY;
+        const h = (s.handovers ?? []).find((x) => x.id === handoverId)!;
+        if (h.state === 'cancelled') return { s, done: true };
+        if (h.state !== 'pending') {
+          throw new ApiError(409, 'CONFLICT', `A hand-over that is ${h.state} cannot be called off`, [
+            { path: 'params.handoverId', message: `is ${h.state}`, type: 'state' },
+          ]);
+        }
+        const entry: HistoryEntry = {
+          id: entryId(h.id, 'handover.cancel'),
+          status: s.status,
+          at: new Date(req.at),
+          receivedAt,
+          position: null,
+          note: req.note ? req.note : null,
+          checkpointId: null,
+          actorId: actor.id,
+          actorRole: actor.role,
+          applied: true,
+          deviceId: null,
+          signature: null,
+          sent: null,
+          verified: false,
+          kind: 'handover',
+          handover: contentOf(h, 'handover.cancel'),
+        };
+        const after = await casUpdate(
+          s,
+          {
+            handovers: (s.handovers ?? []).map((x) =>
+              x.id === handoverId ? { ...h, state: 'cancelled' as const } : x,
+            ),
+            handoverPendingTo: null,
+            ...heard(s, entry),
+          },
+          entry,
+        );
+        return after ? { s: after, done: false } : RETRY;
+      },
+      { message: 'The shipment is busy with other updates; retry' },
+    );
+    if (!written.done) {
+      publish(written.s, written.s.history.find((e) => e.id === entryId(handoverId, 'handover.cancel')) ?? null);
+    }
+    return answer(written.s, handoverId);
+  }
+
   /** The hand-overs waiting for the caller's confirmation, with their shipments. */
   async function incoming(actor: Actor): Promise<IncomingHandoversDto> {
     const found = await shipments()
@@ -343,5 +422,5 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
     return { items: await listHandoverTakers(q, actor.id) };
   }
 
-  return { create, confirm, incoming, takers };
+  return { create, confirm, cancel, incoming, takers };
 }

@@ -21,6 +21,7 @@ import {
 } from '@karavan/shared';
 import Joi from 'joi';
 import {
+  cancelHandoverBody,
   confirmHandoverBody,
   createHandoverBody,
   handoverParams,
@@ -28,6 +29,7 @@ import {
   handoverTakersQuery,
   handoverTakersSchema,
   HANDOVER_STATUSES,
+  type CancelHandoverRequest,
   type ConfirmHandoverRequest,
   type CreateHandoverRequest,
 } from '@karavan/shared';
@@ -237,6 +239,36 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       },
       async handler({ actor, params, body }) {
         return { status: 200, body: await service.confirmHandover(actor!, params.id, params.handoverId, body) };
+      },
+    }),
+    defineRoute<CancelHandoverRequest, undefined, { id: string; handoverId: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/handovers/:handoverId/cancel',
+      tag: 'custody',
+      summary: 'Call off a pending hand-over (the giver or staff), or decline it (the taker)',
+      description: [
+        'Only while the hand-over is `pending`: it becomes `cancelled`, the goods stay with the giver (the driver does not change), the taker can no longer confirm it (409), and another hand-over of the shipment may be made. `note` says why (shown to the other side).',
+        'The giver, the taker (declining) or staff; 403 for anyone else. Calling off again changes nothing and answers the hand-over as it is; a confirmed or recorded hand-over is 409. A record of the custody chain (kind `handover`, id `handover:<id>:cancel`, unsigned).',
+      ].join('\n\n'),
+      access: 'authenticated',
+      idempotent: true,
+      params: handoverParams,
+      body: cancelHandoverBody,
+      responses: {
+        200: {
+          description: 'The hand-over, called off, and the shipment',
+          schema: Joi.object({ handover: handoverSchema.required(), shipment: shipmentSchema.required() }).label(
+            'HandoverCancelResult',
+          ),
+        },
+        400: { description: 'Not valid against the schema' },
+        401: disabled,
+        403: { description: 'Not the giver, the taker or staff' },
+        404: { description: 'No such shipment or hand-over' },
+        409: { description: 'The hand-over is confirmed or was recorded without an account' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.cancelHandover(actor!, params.id, params.handoverId, body) };
       },
     }),
     defineRoute({

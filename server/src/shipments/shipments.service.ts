@@ -135,6 +135,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     opHooks,
     createHandover: handovers.create,
     confirmHandover: handovers.confirm,
+    cancelHandover: handovers.cancel,
     incomingHandovers: handovers.incoming,
     handoverTakers: handovers.takers,
 

@@ -59,6 +59,8 @@ export function useShipmentNames() {
         return t('handovers.outboxHandover');
       case 'shipmentHandoverConfirm':
         return t('handovers.outboxConfirm');
+      case 'shipmentHandoverCancel':
+        return t('handovers.outboxCancel');
       default:
         return status(waiting.meta.status as ShipmentStatus);
     }
@@ -66,7 +68,13 @@ export function useShipmentNames() {
   /** A history record in words: its status, or a hand-over (its record, or its confirmation). */
   const update = (record: Pick<ShipmentUpdateDto, 'id' | 'status' | 'kind'>): string =>
     record.kind === 'handover'
-      ? t(record.id.endsWith(':confirm') ? 'handovers.historyConfirmed' : 'handovers.historyCreated')
+      ? t(
+          record.id.endsWith(':confirm')
+            ? 'handovers.historyConfirmed'
+            : record.id.endsWith(':cancel')
+              ? 'handovers.historyCancelled'
+              : 'handovers.historyCreated',
+        )
       : status(record.status);
   return { place, line, itemLabel, status, entry, update };
 }

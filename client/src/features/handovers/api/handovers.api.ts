@@ -53,6 +53,19 @@ export async function queueHandover(shipmentId: string, input: HandoverInput): P
   });
 }
 
+/**
+ * Queues the calling off of a pending hand-over: the giver withdraws it, or the taker declines
+ * it (the goods stay with the giver). Sent however often, called off once.
+ */
+export async function queueHandoverCancel(handover: HandoverDto): Promise<OutboxEntry> {
+  return outbox.add({
+    method: 'POST',
+    path: `/api/shipments/${encodeURIComponent(handover.shipmentId)}/handovers/${encodeURIComponent(handover.id)}/cancel`,
+    body: { at: new Date().toISOString() },
+    meta: { kind: 'shipmentHandoverCancel', shipmentId: handover.shipmentId, handoverId: handover.id },
+  });
+}
+
 /** Queues the taker's confirmation, signed over the hand-over's record hash when this phone has a device key. */
 export async function queueHandoverConfirm(handover: HandoverDto): Promise<OutboxEntry> {
   const at = new Date().toISOString();

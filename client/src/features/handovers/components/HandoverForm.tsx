@@ -8,7 +8,7 @@ import { useItemName } from '../../../lib/catalogue';
 import { onOutboxSent } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
-import { queueHandover, useHandoverTakers } from '../api/handovers.api';
+import { queueHandover, queueHandoverCancel, useHandoverTakers } from '../api/handovers.api';
 
 /**
  * "Hand over the goods" on the driver's shipment screen, while on the road: to a driver or a user
@@ -21,6 +21,7 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [queued, setQueued] = useState(false);
+  const [withdrawn, setWithdrawn] = useState<string | null>(null);
   const pending = (shipment.handovers ?? []).find((h) => h.state === 'pending');
   useEffect(
     () =>
@@ -30,11 +31,30 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
     [queryClient, shipment.id],
   );
   if (!HANDOVER_STATUSES.includes(status)) return null;
+  if (pending && withdrawn === pending.id) {
+    return (
+      <Alert color="green" variant="light" role="status" data-testid="handover-cancel-queued">
+        {t('handovers.cancelQueued')}
+      </Alert>
+    );
+  }
   if (pending) {
     return (
-      <Alert color="yellow" variant="light" data-testid="handover-pending">
-        {t('handovers.pendingGiver', { name: pending.to.name ?? t('handovers.taker') })}
-      </Alert>
+      <Stack gap="xs">
+        <Alert color="yellow" variant="light" data-testid="handover-pending">
+          {t('handovers.pendingGiver', { name: pending.to.name ?? t('handovers.taker') })}
+        </Alert>
+        <Button
+          size="lg"
+          variant="outline"
+          color="red.9"
+          fullWidth
+          data-testid="handover-cancel"
+          onClick={() => void queueHandoverCancel(pending).then(() => setWithdrawn(pending.id))}
+        >
+          {t('handovers.cancel')}
+        </Button>
+      </Stack>
     );
   }
   return (

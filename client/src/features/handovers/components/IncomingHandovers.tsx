@@ -8,7 +8,7 @@ import { formatDateTime } from '../../../lib/format';
 import { onOutboxSent } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
-import { handoverKeys, queueHandoverConfirm, useIncomingHandovers } from '../api/handovers.api';
+import { handoverKeys, queueHandoverCancel, queueHandoverConfirm, useIncomingHandovers } from '../api/handovers.api';
 
 /**
  * The hand-overs waiting for this user's confirmation (the taker's screen): who gives, what was
@@ -19,6 +19,7 @@ export function IncomingHandovers() {
   const queryClient = useQueryClient();
   const incoming = useIncomingHandovers();
   const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
+  const [declined, setDeclined] = useState<Set<string>>(new Set());
   useEffect(
     () =>
       onOutboxSent(() => {
@@ -40,7 +41,11 @@ export function IncomingHandovers() {
             key={handover.id}
             handover={handover}
             shipment={shipment}
-            done={confirmed.has(handover.id)}
+            done={confirmed.has(handover.id) ? 'confirmed' : declined.has(handover.id) ? 'declined' : null}
+            onDecline={async () => {
+              await queueHandoverCancel(handover);
+              setDeclined((current) => new Set(current).add(handover.id));
+            }}
             onConfirm={async () => {
               await queueHandoverConfirm(handover);
               setConfirmed((current) => new Set(current).add(handover.id));
@@ -57,11 +62,13 @@ function Incoming({
   shipment,
   done,
   onConfirm,
+  onDecline,
 }: {
   handover: HandoverDto;
   shipment: ShipmentSummaryDto;
-  done: boolean;
+  done: 'confirmed' | 'declined' | null;
   onConfirm: () => Promise<void>;
+  onDecline: () => Promise<void>;
 }) {
   const { t } = useTranslation();
   const itemName = useItemName();
@@ -87,23 +94,43 @@ function Incoming({
           </Text>
         );
       })}
-      {done ? (
+      {done === 'confirmed' ? (
         <Alert color="green" variant="light" role="status" data-testid="handover-confirm-queued">
           {t('handovers.confirmQueued')}
         </Alert>
+      ) : done === 'declined' ? (
+        <Alert color="gray" variant="light" role="status" data-testid="handover-decline-queued">
+          {t('handovers.declineQueued')}
+        </Alert>
       ) : (
-        <Button
-          size="xl"
-          fullWidth
-          loading={busy}
-          data-testid="handover-confirm"
-          onClick={() => {
-            setBusy(true);
-            void onConfirm().finally(() => setBusy(false));
-          }}
-        >
-          {t('handovers.confirm')}
-        </Button>
+        <>
+          <Button
+            size="xl"
+            fullWidth
+            loading={busy}
+            data-testid="handover-confirm"
+            onClick={() => {
+              setBusy(true);
+              void onConfirm().finally(() => setBusy(false));
+            }}
+          >
+            {t('handovers.confirm')}
+          </Button>
+          <Button
+            size="lg"
+            fullWidth
+            variant="outline"
+            color="red.9"
+            disabled={busy}
+            data-testid="handover-decline"
+            onClick={() => {
+              setBusy(true);
+              void onDecline().finally(() => setBusy(false));
+            }}
+          >
+            {t('handovers.decline')}
+          </Button>
+        </>
       )}
     </Stack>
   );
