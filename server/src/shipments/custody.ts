@@ -5,6 +5,7 @@ import {
   type CustodyExport,
   type CustodyRecordContent,
   type CustodyRecordDto,
+  type CustodyRecordKind,
 } from '@karavan/shared';
 import { findDevices } from '../devices';
 import { HISTORY_KEPT, type HistoryEntry, type ShipmentRecord } from './shipments.model';
@@ -21,12 +22,15 @@ import { HISTORY_KEPT, type HistoryEntry, type ShipmentRecord } from './shipment
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
+const kindOf = (e: HistoryEntry): CustodyRecordKind =>
+  e.kind === 'receipt' ? 'receipt' : e.status === 'delivered' ? 'delivery' : 'status';
+
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** What an entry's hash covers (see CustodyRecordContent). */
 export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordContent {
   return {
-    kind: e.status === 'delivered' ? 'delivery' : 'status',
+    kind: kindOf(e),
     shipmentId,
     id: e.id,
     status: e.status,
@@ -48,6 +52,17 @@ export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordCon
     lines: e.lines
       ? e.lines.map((l) => ({ itemId: l.itemId, received: l.received, ...(l.reason ? { reason: l.reason } : {}) }))
       : null,
+    // Only when present, so the hashes of records made before these fields stay as they were.
+    ...(e.labels && e.labels.length > 0 ? { labels: [...e.labels] } : {}),
+    ...(e.receiver
+      ? {
+          receiver: {
+            name: e.receiver.name,
+            signature: e.receiver.signature ?? null,
+            userId: e.receiver.userId ?? null,
+          },
+        }
+      : {}),
     deviceId: e.deviceId ?? null,
     signature: e.signature ?? null,
     sent: e.sent ?? null,
@@ -80,7 +95,7 @@ export function chained(
 }
 
 const recordOf = (e: HistoryEntry): CustodyRecordDto => ({
-  kind: e.status === 'delivered' ? 'delivery' : 'status',
+  kind: kindOf(e),
   id: e.id,
   at: iso(e.at),
   hash: e.hash ?? null,

@@ -45,6 +45,12 @@ export interface HistoryEntry {
   /** With `delivered`: who received the goods and the lines as reported (absent on old records). */
   receivedBy?: string | null;
   lines?: { itemId: string; received: number; reason?: ShortfallReason }[] | null;
+  /** With a delivery by scanning: the label codes scanned (stored form, sorted, once each). */
+  labels?: string[];
+  /** With a delivery: the proof of delivery (absent when not given). */
+  receiver?: DeliveryProof;
+  /** `receipt`: the receiver confirmed the delivery on their own phone (not a status change). */
+  kind?: 'receipt';
   /** Chain of custody (custody.ts): the device that signed the update, its signature, the update as sent. */
   deviceId?: string | null;
   signature?: string | null;
@@ -54,6 +60,21 @@ export interface HistoryEntry {
   /** The hash chain: the previous record's hash and this one's (absent on records made before the chain). */
   prevHash?: string | null;
   hash?: string;
+}
+
+export interface DeliveryProof {
+  name: string;
+  signature: string | null;
+  userId: string | null;
+}
+
+/** A photo kept in GridFS (bucket `shipment_photos`), listed on its shipment. */
+export interface PhotoRef {
+  id: string;
+  contentType: string;
+  size: number;
+  uploadedAt: Date;
+  uploadedBy: string;
 }
 
 export interface LotLine {
@@ -140,6 +161,11 @@ export interface ShipmentRecord {
   deliveredAt: Date | null;
   cancelledAt: Date | null;
   receivedBy: string | null;
+  /** Proof of delivery, the labels scanned at delivery, photos, the receiver's confirmation (absent on older records). */
+  receiver?: DeliveryProof | null;
+  scannedLabels?: string[];
+  photos?: PhotoRef[];
+  receipt?: { userId: string; name: string; at: Date } | null;
   /** The planners' notes; absent on records made before notes were kept. */
   notes?: string | null;
   pending: PendingChange | null;
@@ -180,6 +206,10 @@ const shipmentSchema = new Schema<ShipmentRecord>(
     deliveredAt: { type: Date, default: null },
     cancelledAt: { type: Date, default: null },
     receivedBy: { type: String, default: null },
+    receiver: { type: Schema.Types.Mixed, default: null },
+    scannedLabels: { type: [String], default: undefined },
+    photos: { type: Schema.Types.Mixed, default: undefined },
+    receipt: { type: Schema.Types.Mixed, default: null },
     notes: { type: String, default: null },
     pending: { type: Schema.Types.Mixed, default: null },
     chainHead: { type: String, default: null },

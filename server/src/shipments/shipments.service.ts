@@ -20,6 +20,7 @@ import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
 import { presentShipment, presentShipmentSummary } from './shipments.presenter';
+import { createProofCommands } from './proof.commands';
 import { createStatusCommands } from './status.commands';
 
 /*
@@ -76,6 +77,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   const { canManage, canReadAny, isDriverOf, findReadable, publish, modify, opHooks } = ctx;
   const { create, update } = createPlanCommands(ctx);
   const { report } = createStatusCommands(ctx);
+  const { addPhoto, photo, confirmReceipt } = createProofCommands(ctx);
 
   return {
     create,
@@ -130,6 +132,9 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     },
 
     report,
+    addPhoto,
+    photo,
+    confirmReceipt,
     opHooks,
 
     /** The chain of custody: whether it is intact and who signed what (who may read the shipment). */
