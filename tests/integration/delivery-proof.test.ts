@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadImage, createCanvas } from '@napi-rs/canvas';
 import request from 'supertest';
 import type { CustodyExport, LabelDto, ShipmentDto, SubscribeAck } from '@karavan/shared';
 import { Balance, CampaignTotal, Movement } from '../../server/src/stock/stock.model';
@@ -175,6 +179,94 @@ describe('Receive by scanning', () => {
     } finally {
       socket.close();
     }
+  });
+});
+
+/** Runs a PDF tool of tests/support on the PDF (stdin); its output. */
+function pdfTool(tool: string, pdf: Buffer, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [path.join(__dirname, '..', 'support', tool), ...args],
+      { maxBuffer: 10 * 1024 * 1024 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+    child.stdin!.end(pdf);
+  });
+}
+
+/** How many pixels of a PNG are the signature's ink (dark blue, #1a237e, and its anti-aliased edge). */
+async function inkPixels(png: string): Promise<number> {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const g = canvas.getContext('2d');
+  g.drawImage(image, 0, 0);
+  const { data } = g.getImageData(0, 0, image.width, image.height);
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, gr, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+    if (b > 90 && b - r > 50 && b - gr > 40) n += 1;
+  }
+  return n;
+}
+
+describe('Proof of delivery in the PDFs', () => {
+  test('When a delivery has a signature and a photo, then the waybill and the campaign summary show the receiver, the signature and the photo count', async () => {
+    const { s, shipment, labels } = await arrivedWithCrates();
+    const photo = await api()
+      .post(`/api/shipments/${shipment.id}/photos`)
+      .set(s.driver.auth)
+      .set('Content-Type', 'image/jpeg')
+      .send(jpeg(2000));
+    expect(photo.status).toBe(201);
+    const delivered = await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', {
+      labels: labels.slice(0, 4).map((l) => l.code),
+      lines: [{ itemId: s.item.id, received: 80, reason: 'damaged' }],
+      receiver: { name: 'Алия Нурланова', signature: SIGNATURE },
+    });
+    expect(delivered.status).toBe(200);
+
+    const waybill = await binary(api().get(`/api/shipments/${shipment.id}/waybill.pdf`).set(coordinator.auth));
+    expect(waybill.status).toBe(200);
+    const text = (await pdfTool('pdf-text.mjs', waybill.body as Buffer)).replace(/\s+/g, ' ');
+    expect(text).toContain('Алия Нурланова');
+    expect(text).toContain('Received by scanning: 4');
+    expect(text).toContain('Фото / Photos: 1');
+    // Rendered, the receiver's box has the signature's ink; the CI keeps the picture.
+    const dir = path.resolve('test-results', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    const pages = (await pdfTool('pdf-png.mjs', waybill.body as Buffer, [path.join(dir, 'waybill-signed')]))
+      .trim()
+      .split('\n');
+    const ink = (await Promise.all(pages.map(inkPixels))).reduce((a, b) => a + b, 0);
+    expect(ink).toBeGreaterThan(100);
+
+    const summary = await binary(
+      api().get(`/api/campaigns/${s.campaign.id}/summary.pdf`).query({ lang: 'ru' }).set(coordinator.auth),
+    );
+    expect(summary.status).toBe(200);
+    const summaryText = (await pdfTool('pdf-text.mjs', summary.body as Buffer)).replace(/\s+/g, ' ');
+    expect(summaryText).toContain('Подтверждение доставки');
+    expect(summaryText).toContain('Получил: Алия Нурланова');
+    expect(summaryText).toContain('Фото: 1');
+    const summaryPages = (await pdfTool('pdf-png.mjs', summary.body as Buffer, [path.join(dir, 'summary-signed')]))
+      .trim()
+      .split('\n');
+    expect((await Promise.all(summaryPages.map(inkPixels))).reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
+  });
+
+  test('When a waybill has no signature, then no ink of one is drawn', async () => {
+    const { s, shipment } = await arrivedWithCrates();
+    expect(
+      (await sendUpdate(app.url, s.driver.auth, shipment.id, 'delivered', { receiver: { name: 'Склад' } })).status,
+    ).toBe(200);
+    const waybill = await binary(api().get(`/api/shipments/${shipment.id}/waybill.pdf`).set(coordinator.auth));
+    const dir = path.resolve('test-results', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    const pages = (await pdfTool('pdf-png.mjs', waybill.body as Buffer, [path.join(dir, 'waybill-unsigned')]))
+      .trim()
+      .split('\n');
+    expect((await Promise.all(pages.map(inkPixels))).reduce((a, b) => a + b, 0)).toBe(0);
   });
 });
 

@@ -66,11 +66,17 @@ export function shipmentsFilter(query: ShipmentsQuery): mongo.Filter<ShipmentRec
 export const streamShipments = (query: ShipmentsQuery): AsyncIterable<ShipmentRecord> =>
   shipments().find(shipmentsFilter(query), { projection: { history: 0, pending: 0 } });
 
-/** A campaign's delivered shipments: their lines and delivery time (the campaign summary). */
+/** A campaign's delivered shipments: their lines, delivery time and proof of delivery (the campaign summary), in delivery order. */
 export const deliveredShipments = (campaignId: string) =>
   shipments()
-    .find({ campaignId, status: 'delivered' }, { projection: { lines: 1, deliveredAt: 1 } })
-    .toArray() as Promise<Pick<ShipmentRecord, '_id' | 'lines' | 'deliveredAt'>[]>;
+    .find(
+      { campaignId, status: 'delivered' },
+      { projection: { lines: 1, deliveredAt: 1, receivedBy: 1, receiver: 1, photos: 1, receipt: 1 } },
+    )
+    .sort({ deliveredAt: 1 })
+    .toArray() as Promise<
+    Pick<ShipmentRecord, '_id' | 'lines' | 'deliveredAt' | 'receivedBy' | 'receiver' | 'photos' | 'receipt'>[]
+  >;
 
 export function createShipmentsService(events: EventBus, stock: StockService) {
   const ctx = createShipmentsContext(events, stock);
