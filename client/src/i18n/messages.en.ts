@@ -12,6 +12,7 @@ import campaigns from '../features/campaigns/i18n/en.json';
 import dashboard from '../features/dashboard/i18n/en.json';
 import needs from '../features/needs/i18n/en.json';
 import labels from '../features/labels/i18n/en.json';
+import pod from '../features/driver/i18n/en.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -24,6 +25,7 @@ export const workbench = {
   ...catalogue,
   ...campaigns,
   ...labels,
+  ...pod,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

@@ -13,6 +13,7 @@ import campaigns from '../features/campaigns/i18n/ru.json';
 import dashboard from '../features/dashboard/i18n/ru.json';
 import needs from '../features/needs/i18n/ru.json';
 import labels from '../features/labels/i18n/ru.json';
+import pod from '../features/driver/i18n/ru.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -25,6 +26,7 @@ export const workbench = {
   ...catalogue,
   ...campaigns,
   ...labels,
+  ...pod,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

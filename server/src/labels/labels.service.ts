@@ -297,6 +297,16 @@ export function createLabelsService(deps: LabelsDeps) {
       return { shipment, labels: docs.map(presentLabel) };
     },
 
+    /** A shipment's current labels in print order (whoever may read the shipment); empty when none. */
+    async current(actor: Actor, shipmentId: string): Promise<{ items: LabelDto[] }> {
+      const shipment = await deps.shipments.get(actor, shipmentId);
+      const docs = await labels()
+        .find({ shipmentId: shipment.id, manifestHash: manifestHash(shipment) })
+        .sort({ issuedAt: 1, n: 1 })
+        .toArray();
+      return { items: docs.map(presentLabel) };
+    },
+
     /** The signer (the waybill's QR carries the signed manifest). */
     signer: deps.signer,
   };

@@ -15,7 +15,7 @@ interface BarcodeDetectorClass {
 }
 
 /** The browser's own QR reader where it has one (Android's Chrome), ZXing otherwise (loaded now). */
-async function makeDecoder(): Promise<Decode> {
+export async function makeDecoder(): Promise<Decode> {
   const Detector = (window as unknown as { BarcodeDetector?: BarcodeDetectorClass }).BarcodeDetector;
   if (Detector) {
     try {
