@@ -147,7 +147,15 @@ export function DeliveryForm({
                 ))}
               </Stack>
               {scan.open && (
-                <Button size="lg" color="#1e6b34" onClick={finishScan} data-testid="finish-scan">
+                <Button
+                  size="lg"
+                  color="#1e6b34"
+                  h="auto"
+                  py="sm"
+                  styles={{ label: { whiteSpace: 'normal' } }}
+                  onClick={finishScan}
+                  data-testid="finish-scan"
+                >
                   {t('pod.finishScan')}
                 </Button>
               )}
@@ -198,7 +206,15 @@ export function DeliveryForm({
               addPhoto(shipment.id, file).catch(() => setPhotoError(true));
             }}
           />
-          <Button size="lg" variant="outline" onClick={() => photoInput.current?.click()} data-testid="add-photo">
+          <Button
+            size="lg"
+            variant="outline"
+            h="auto"
+            py="sm"
+            styles={{ label: { whiteSpace: 'normal' } }}
+            onClick={() => photoInput.current?.click()}
+            data-testid="add-photo"
+          >
             {t('pod.addPhoto')}
           </Button>
           <div role="status" data-testid="photo-state">
