@@ -1,11 +1,11 @@
-import { Suspense, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Group, Loader, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { TEXT_MAX, textProblem } from '@karavan/shared';
 import { SHORTFALL_REASONS, type ShipmentDto, type ShortfallReason } from '../../../lib/contracts';
 import { useQuantityReader } from '../../../lib/quantity';
-import { CrateScanner } from '../../labels';
+import { CrateScanner, preloadCrateScanner } from '../../labels';
 import { useShipmentLabels, type UpdateInput } from '../api/driver.api';
 import { addPhoto, usePhotoQueue } from '../photos';
 import { useShipmentNames } from './names';
@@ -45,6 +45,11 @@ export function DeliveryForm({
   const photos = usePhotoQueue(shipment.id);
   const [photoError, setPhotoError] = useState(false);
   const photoInput = useRef<HTMLInputElement>(null);
+  // The scanner's code loads now, while online: scanning then works with no network.
+  const [scannerReady, setScannerReady] = useState(false);
+  useEffect(() => {
+    void preloadCrateScanner().then(() => setScannerReady(true));
+  }, []);
   const form = useForm<DeliveryValues>({
     mode: 'controlled',
     initialValues: {
@@ -110,7 +115,7 @@ export function DeliveryForm({
               variant="outline"
               fullWidth
               onClick={scan.start}
-              disabled={!labels.data || labels.data.items.length === 0}
+              disabled={!scannerReady || !labels.data || labels.data.items.length === 0}
               data-testid="scan-crates"
             >
               {t('pod.scanCrates')}
