@@ -43,6 +43,7 @@ import {
 } from '../api/shipments.api';
 import { StatusBadge } from './common';
 import { CustodyPanel } from './CustodyPanel';
+import { ProofPanel } from '../../driver';
 import { fefo } from '../fefo';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
@@ -419,6 +420,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         )}
       </Paper>
 
+      <ProofPanel shipment={shipment} />
       <CustodyPanel shipment={shipment} />
 
       <Modal
