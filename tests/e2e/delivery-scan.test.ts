@@ -8,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { User } from '../../server/src/users/users.model';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
 
@@ -212,3 +213,34 @@ test('When the driver receives by scanning and one crate of three is not scanned
   expect([jpeg.readUInt16BE(sof + 7), jpeg.readUInt16BE(sof + 5)]).toEqual([1280, 960]);
   expect(errors).toEqual([]);
 }, 120_000);
+
+test('When somebody working at the destination opens the delivered shipment, then they see the signature, crates and photo, and confirm receipt on their own phone', async () => {
+  const receiver = await signedIn(app.url, { role: 'coordinator', name: 'Дана Сейткали' });
+  await User.updateOne({ _id: receiver.user.id }, { $set: { locationIds: [scene.destination.id] } });
+  const context = await browser!.newContext({ baseURL: app.url, viewport: PHONE });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  const errors: Error[] = [];
+  page.on('pageerror', (error) => errors.push(error));
+  try {
+    await page.goto(`/shipments/${shipment.id}`);
+    await page.getByLabel('Электронная почта').fill(receiver.user.email);
+    await page.getByLabel('Пароль', { exact: true }).fill(receiver.password);
+    await page.keyboard.press('Enter');
+    const panel = page.getByTestId('proof-panel');
+    await panel.waitFor();
+    await panel.getByText('Получил: Гульнара Сапарова').waitFor();
+    await panel.getByText('Принято по этикеткам: 2 ящика').waitFor();
+    await panel.getByText('Фото: 1').waitFor();
+    expect(await page.getByTestId('proof-signature').locator('path').getAttribute('d')).toMatch(/^M\d+ \d+ L/);
+    await panel.getByRole('img', { name: 'Фото 1' }).waitFor();
+    await page.getByTestId('confirm-receipt').click();
+    await page.getByTestId('proof-receipt').filter({ hasText: 'Дана Сейткали' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/receive-proof-panel.png`, fullPage: true });
+    const now = await shipmentNow();
+    expect(now.receipt).toMatchObject({ userId: receiver.user.id, name: 'Дана Сейткали' });
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
