@@ -233,9 +233,15 @@ test('When somebody working at the destination opens the delivered shipment, the
     await panel.getByText('Принято по этикеткам: 2 ящика').waitFor();
     await panel.getByText('Фото: 1').waitFor();
     expect(await page.getByTestId('proof-signature').locator('path').getAttribute('d')).toMatch(/^M\d+ \d+ L/);
-    await panel.getByRole('img', { name: 'Фото 1' }).waitFor();
+    const photo = panel.getByRole('img', { name: 'Фото 1' });
+    await photo.waitFor();
+    // The photo is shown, not a broken image.
+    await page.waitForFunction(
+      () => (document.querySelector('img[alt="Фото 1"]') as HTMLImageElement | null)?.naturalWidth === 1280,
+    );
     await page.getByTestId('confirm-receipt').click();
     await page.getByTestId('proof-receipt').filter({ hasText: 'Дана Сейткали' }).waitFor();
+    await page.getByTestId('history').getByText('Получение подтверждено').waitFor();
     await page.screenshot({ path: `${SHOTS}/receive-proof-panel.png`, fullPage: true });
     const now = await shipmentNow();
     expect(now.receipt).toMatchObject({ userId: receiver.user.id, name: 'Дана Сейткали' });

@@ -360,7 +360,9 @@ function History({ shipment, waiting }: { shipment: ShipmentDto; waiting: Outbox
         {sent.map((update) => (
           <li key={update.id} data-testid="history-entry" data-state="sent">
             <Group gap="xs">
-              <Text fw={700}>{names.status(update.status)}</Text>
+              <Text fw={700}>
+                {update.kind === 'receipt' ? t('shipments.custody.kind.receipt') : names.status(update.status)}
+              </Text>
               <Badge color="#1e6b34" variant="filled">
                 {update.applied === false ? t('driver.sentNotApplied') : t('driver.sent')}
               </Badge>

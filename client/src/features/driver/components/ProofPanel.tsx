@@ -14,21 +14,27 @@ import { SIGNATURE_HEIGHT, SIGNATURE_WIDTH } from './SignaturePad';
 function Photo({ shipmentId, photoId, alt }: { shipmentId: string; photoId: string; alt: string }) {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
-    let made: string | null = null;
     let gone = false;
+    // As a data: URL (the page's Content-Security-Policy allows images from 'self' and data: only).
     void fetch(`/api/shipments/${encodeURIComponent(shipmentId)}/photos/${encodeURIComponent(photoId)}`, {
       headers: { Authorization: `Bearer ${getAccessToken() ?? ''}` },
     })
       .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
-      .then((blob) => {
-        if (gone) return;
-        made = URL.createObjectURL(blob);
-        setUrl(made);
+      .then(
+        (blob) =>
+          new Promise<string>((resolve, reject) => {
+            const reader = new FileReader();
+            reader.onload = () => resolve(String(reader.result));
+            reader.onerror = () => reject(new Error('read'));
+            reader.readAsDataURL(blob);
+          }),
+      )
+      .then((data) => {
+        if (!gone) setUrl(data);
       })
       .catch(() => undefined);
     return () => {
       gone = true;
-      if (made) URL.revokeObjectURL(made);
     };
   }, [shipmentId, photoId]);
   return url ? <Image src={url} alt={alt} radius="sm" h={120} fit="cover" /> : null;

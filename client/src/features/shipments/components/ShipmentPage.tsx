@@ -404,7 +404,12 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             {[...shipment.history].reverse().map((update) => (
               <li key={update.id}>
                 <Text>
-                  <strong>{t(`shipmentStatus.${update.status}`)}</strong> · {formatDateTime(update.at)}
+                  <strong>
+                    {update.kind === 'receipt'
+                      ? t('shipments.custody.kind.receipt')
+                      : t(`shipmentStatus.${update.status}`)}
+                  </strong>{' '}
+                  · {formatDateTime(update.at)}
                   {update.checkpointId && ` · ${placeName(update.checkpointId)}`}
                   {!update.applied && ` · ${t('shipments.notApplied')}`}
                 </Text>
