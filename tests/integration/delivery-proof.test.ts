@@ -317,7 +317,7 @@ describe('Proof of delivery', () => {
     ).toBe(404);
   });
 
-  test('When a photo is too large or not an image, then 413 or 415 and nothing is listed', async () => {
+  test('When a photo is too large, of another type or not the image it claims, then 413, 415 or 422 and nothing is listed', async () => {
     const { s, shipment } = await arrivedWithCrates();
     const upload = (type: string, body: Buffer) =>
       api().post(`/api/shipments/${shipment.id}/photos`).set(s.driver.auth).set('Content-Type', type).send(body);
@@ -326,7 +326,17 @@ describe('Proof of delivery', () => {
     const gif = await upload('image/gif', Buffer.from('GIF89a....'));
     expect(gif.status).toBe(415);
     const lie = await upload('image/png', jpeg(1000));
-    expect(lie.status).toBe(415);
+    expect(lie.status).toBe(422);
+    expect(lie.body.details).toEqual([expect.objectContaining({ path: 'body', type: 'image' })]);
+    const empty = await upload('image/jpeg', Buffer.alloc(0));
+    expect(empty.status).toBe(422);
+    // Another method on the upload path is the router's 405, whatever the body.
+    const put = await api()
+      .put(`/api/shipments/${shipment.id}/photos`)
+      .set(s.driver.auth)
+      .set('Content-Type', 'image/jpeg')
+      .send(jpeg(100));
+    expect(put.status).toBe(405);
     const now = (await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth)).body as ShipmentDto;
     expect(now.photos).toEqual([]);
   });

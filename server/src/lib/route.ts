@@ -194,7 +194,11 @@ function readUpload(upload: NonNullable<RouteSpec['upload']>): RequestHandler[] 
     (req, res, next) => {
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (bytes.length === 0) {
-        next(new ApiError(400, 'VALIDATION_FAILED', 'The body is empty: send the file'));
+        next(
+          new ApiError(422, 'UNPROCESSABLE', 'The body is empty: send the file', [
+            { path: 'body', message: 'is empty', type: 'any.required' },
+          ]),
+        );
         return;
       }
       const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

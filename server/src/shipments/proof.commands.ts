@@ -78,8 +78,12 @@ export function createProofCommands(ctx: ShipmentsContext) {
      */
     async addPhoto(actor: Actor, id: string, upload: PhotoUpload, madeId?: string): Promise<ShipmentDto> {
       const s = await photoAccess(actor, id);
+      // The type is right (else 415 before reading), but the bytes are not such an image: a rule
+      // the document cannot state, so 422 like the other such rules.
       if (!looksLike(upload.bytes, upload.contentType)) {
-        throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `The body is not a ${upload.contentType} image`);
+        throw new ApiError(422, 'UNPROCESSABLE', `The body is not a ${upload.contentType} image`, [
+          { path: 'body', message: `does not start as a ${upload.contentType} file does`, type: 'image' },
+        ]);
       }
       const photoId = madeId && Types.ObjectId.isValid(madeId) ? madeId : new Types.ObjectId().toHexString();
       if ((s.photos ?? []).some((p) => p.id === photoId)) return presentShipment(s);

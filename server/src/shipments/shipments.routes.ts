@@ -184,7 +184,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       path: '/api/shipments/:id/photos',
       tag: 'shipments',
       summary: 'Attach a photo (e.g. of damaged goods at delivery)',
-      description: `The body is the image itself (${PHOTO_TYPES.join(', ')}; a phone compresses it to about 1280 px first), at most ${PHOTO_MAX_BYTES} bytes (413); another type, or bytes that are not such an image, is 415. Kept in the database (GridFS) and listed in the shipment's \`photos\`; at most 30 per shipment (409). The shipment's driver or staff who read any shipment. Under an \`Idempotency-Key\` a retry stores the photo once (a phone's queue sends it again after a lost answer).`,
+      description: `The body is the image itself (${PHOTO_TYPES.join(', ')}; a phone compresses it to about 1280 px first), at most ${PHOTO_MAX_BYTES} bytes (413); another Content-Type is 415; an empty body, or bytes that do not start as such an image does, is 422. Kept in the database (GridFS) and listed in the shipment's \`photos\`; at most 30 per shipment (409). The shipment's driver or staff who read any shipment. Under an \`Idempotency-Key\` a retry stores the photo once (a phone's queue sends it again after a lost answer).`,
       access: 'authenticated',
       idempotent: true,
       params: idParams,
@@ -195,6 +195,7 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         403: notYours,
         404: { description: 'No such shipment' },
         409: { description: 'The shipment has as many photos as it may keep' },
+        422: { description: 'An empty body, or bytes that are not an image of the type sent' },
       },
       async handler({ actor, params, res }) {
         const upload = res.locals.upload as PhotoUpload;
