@@ -7,6 +7,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
+import { seriousViolations } from '../support/axe';
 import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
 import { User } from '../../server/src/users/users.model';
 import { signedIn } from '../support/factories';
@@ -160,6 +161,7 @@ test('When the driver receives by scanning and one crate of three is not scanned
     'true',
   ]);
   await page.screenshot({ path: `${SHOTS}/receive-by-scanning.png`, fullPage: true });
+  expect(await seriousViolations(page)).toEqual([]);
   await page.getByTestId('finish-scan').click();
   await page.getByTestId('crate-scanner').waitFor({ state: 'detached' });
   expect(await page.getByLabel(/^Принято:/).inputValue()).toBe('40');
@@ -243,6 +245,8 @@ test('When somebody working at the destination opens the delivered shipment, the
     await page.getByTestId('proof-receipt').filter({ hasText: 'Дана Сейткали' }).waitFor();
     await page.getByTestId('history').getByText('Получение подтверждено').waitFor();
     await page.screenshot({ path: `${SHOTS}/receive-proof-panel.png`, fullPage: true });
+    // (the manifest's table scrolls sideways on a phone: its ScrollArea is not this issue's; noted)
+    expect(await seriousViolations(page, ['.mantine-ScrollArea-viewport'])).toEqual([]);
     const now = await shipmentNow();
     expect(now.receipt).toMatchObject({ userId: receiver.user.id, name: 'Дана Сейткали' });
     expect(errors).toEqual([]);
