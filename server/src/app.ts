@@ -18,7 +18,7 @@ import { createIdempotency } from './lib/idempotency';
 import { deriveKey } from './lib/secrets';
 import type { Logger } from './lib/logger';
 import { requestLog } from './lib/request-log';
-import { defineRoute, mountRoutes, type RouteSpec } from './lib/route';
+import { defineRoute, mountRoutes, pathPattern, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
 import type { RedisLink } from './realtime/redis';
@@ -229,7 +229,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
       filter: (req, res) => !req.originalUrl.startsWith('/api/auth/') && compression.filter(req, res),
     }),
   );
-  app.use(requireJsonBody);
+  app.use(requireJsonBody(routes.filter((r) => r.upload).map((r) => pathPattern(r.path))));
   // JSON.parse keeps a `__proto__` key as an own property, which the validator's copy then turns
   // into the object's prototype. Our own API refuses such a body as malformed (400), never read;
   // the webhooks of outside services (Telegram, the SMS gateway: /api/channels/), whose formats are

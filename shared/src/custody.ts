@@ -73,7 +73,7 @@ export interface DeviceDto {
   revokedAt: string | null;
 }
 
-export const CUSTODY_RECORD_KINDS = ['status', 'delivery', 'handover'] as const;
+export const CUSTODY_RECORD_KINDS = ['status', 'delivery', 'handover', 'receipt'] as const;
 export type CustodyRecordKind = (typeof CUSTODY_RECORD_KINDS)[number];
 
 /**
@@ -97,6 +97,10 @@ export interface CustodyRecordContent {
   /** With `delivered`: who received the goods and the lines as reported. */
   receivedBy: string | null;
   lines: { itemId: string; received: number; reason?: string }[] | null;
+  /** With a delivery by scanning: the label codes scanned (stored form, sorted); absent otherwise. */
+  labels?: string[];
+  /** With a delivery: the receiver's name, signature (SVG path) and user; absent when not given. */
+  receiver?: { name: string; signature: string | null; userId: string | null };
   deviceId: string | null;
   signature: string | null;
   /** The update as sent, without `signature`: `signedUpdatePayload` of it is what was signed. */

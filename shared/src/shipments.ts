@@ -50,6 +50,15 @@ export interface ShipmentUpdateRequest {
   receivedBy?: string;
   /** With `delivered`: the received quantity per item; any shortfall needs a reason. */
   lines?: { itemId: string; received: number; reason?: ShortfallReason }[];
+  /**
+   * With `delivered`: the codes of the crate labels scanned at the destination (receive by
+   * scanning). Each is a current label of this shipment; duplicates count once. An item that has
+   * labels is received as its quantity less the quantity on its labels not scanned; an explicit
+   * `lines` entry for an item wins over its scanned count.
+   */
+  labels?: string[];
+  /** With `delivered`: the proof of delivery, who received it and their drawn signature. */
+  receiver?: DeliveryReceiver;
   /** A device of the caller (POST /api/devices) that signed the update; with `signature`. */
   deviceId?: string;
   /** base64url signature of `signedUpdatePayload(shipmentId, update)` (custody.ts) by `deviceId`. */
@@ -57,6 +66,28 @@ export interface ShipmentUpdateRequest {
 }
 
 const objectIdString = () => Joi.string().lowercase().hex().length(24);
+
+/** A signature drawn on a phone: SVG path data (moves and lines, integer or decimal coordinates). */
+export const SIGNATURE_PATH_MAX = 20_000;
+export const SIGNATURE_PATTERN = /^[MLml0-9 ,.-]+$/;
+/** How many crate labels one delivery may list. */
+export const DELIVERY_LABELS_MAX = 500;
+
+/**
+ * Who received the goods: their name, the signature they drew on the driver's phone (SVG path
+ * data in a 300 x 120 box), and their user id when they confirm on their own signed-in phone.
+ */
+export interface DeliveryReceiver {
+  name: string;
+  signature?: string;
+  userId?: string;
+}
+
+export const deliveryReceiverSchema = Joi.object<DeliveryReceiver, true>({
+  name: freeText(TEXT_MAX.receivedBy).required(),
+  signature: Joi.string().pattern(SIGNATURE_PATTERN, 'SVG path data').max(SIGNATURE_PATH_MAX),
+  userId: objectIdString(),
+});
 
 export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
   id: Joi.string().guid().required(),
@@ -85,6 +116,10 @@ export const shipmentUpdateBody = Joi.object<ShipmentUpdateRequest, true>({
       }),
     )
     .max(200),
+  labels: Joi.array()
+    .items(text({ max: 20 }))
+    .max(DELIVERY_LABELS_MAX),
+  receiver: deliveryReceiverSchema,
   deviceId: objectIdString(),
   signature: Joi.string()
     .pattern(/^[A-Za-z0-9_-]+$/, 'base64url')
@@ -165,8 +200,12 @@ export interface ShipmentUpdateDto {
   actorRole: string;
   /** False when it arrived after a later update had been applied (kept for the record only). */
   applied: boolean;
-  /** A hand-over's record (its creation or its confirmation; `status` is then the shipment's status at the time). */
-  kind?: 'handover';
+  /**
+   * `handover`: a hand-over's record (its creation, confirmation or calling off; `status` is then
+   * the shipment's status at the time). `receipt`: not a status change but the receiver's own
+   * confirmation (POST /api/shipments/:id/receipt).
+   */
+  kind?: 'handover' | 'receipt';
   handoverId?: string;
 }
 
@@ -216,12 +255,39 @@ export interface ShipmentSummaryDto {
   arrivedAt: string | null;
   deliveredAt: string | null;
   receivedBy: string | null;
+  /** The proof of delivery: the receiver's name, drawn signature and user; null before delivery or when not given. */
+  receiver: { name: string; signature: string | null; userId: string | null } | null;
+  /** The crate labels scanned at delivery (codes as printed, e.g. 7K3M-9QRT-5); empty when not received by scanning. */
+  scannedLabels: string[];
+  /** Photos attached to the shipment (e.g. of damaged goods at delivery), oldest first. */
+  photos: ShipmentPhotoDto[];
+  /** The receiver's own confirmation on their signed-in phone; null until confirmed. */
+  receipt: { userId: string; name: string; at: string } | null;
   /** The planners' notes (free text), null when none. */
   notes: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
 }
+
+export interface ShipmentPhotoDto {
+  id: string;
+  contentType: string;
+  size: number;
+  uploadedAt: string;
+  uploadedBy: string;
+}
+
+/** `POST /api/shipments/:id/receipt`: the receiver confirms a delivered shipment on their own phone. */
+export interface ShipmentReceiptRequest {
+  note?: string;
+}
+
+export const shipmentReceiptBody = Joi.object<ShipmentReceiptRequest, true>({
+  note: trimmedText({ min: 0, max: TEXT_MAX.note, multiline: true }).allow(''),
+});
+
+export const photoParams = Joi.object({ id: objectIdString().required(), photoId: objectIdString().required() });
 
 export interface ShipmentDto extends ShipmentSummaryDto {
   /** Every update, oldest first (by server receive time); the last HISTORY_KEPT on the shipment. */
@@ -412,7 +478,7 @@ const updateDtoSchema = Joi.object<ShipmentUpdateDto, true>({
   actorId: Joi.string().required(),
   actorRole: Joi.string().required(),
   applied: Joi.boolean().required(),
-  kind: Joi.string().valid('handover'),
+  kind: Joi.string().valid('handover', 'receipt'),
   handoverId: Joi.string(),
 }).label('ShipmentUpdate');
 
@@ -519,6 +585,30 @@ const summaryKeys = {
   arrivedAt: iso().allow(null).required(),
   deliveredAt: iso().allow(null).required(),
   receivedBy: Joi.string().allow(null).required(),
+  receiver: Joi.object({
+    name: Joi.string().required(),
+    signature: Joi.string().allow(null).required(),
+    userId: Joi.string().allow(null).required(),
+  })
+    .allow(null)
+    .required()
+    .label('DeliveryReceiver'),
+  scannedLabels: Joi.array().items(Joi.string()).required(),
+  photos: Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.string().required(),
+        contentType: Joi.string().required(),
+        size: Joi.number().integer().required(),
+        uploadedAt: iso().required(),
+        uploadedBy: Joi.string().required(),
+      }).label('ShipmentPhoto'),
+    )
+    .required(),
+  receipt: Joi.object({ userId: Joi.string().required(), name: Joi.string().required(), at: iso().required() })
+    .allow(null)
+    .required()
+    .label('ShipmentReceipt'),
   notes: Joi.string().allow(null).required(),
   createdBy: Joi.string().required(),
   createdAt: iso().required(),

@@ -72,15 +72,19 @@ afterAll(() => app.close());
 
 /** The route's path with real ids of the scene in it. */
 function pathOf(spec: RouteSpec): string {
-  return spec.path
-    .replace(/\/api\/(\w+)\/:id/, (_m, collection: string) => {
-      const id = ids[collection];
-      if (!id) throw new Error(`no id for ${spec.path}: add one to the matrix`);
-      return `/api/${collection}/${id}`;
-    })
-    .replace(':key', 'waybill')
-    .replace(':handoverId', randomUUID())
-    .replace(':itemId', scene.item.id);
+  return (
+    spec.path
+      .replace(/\/api\/(\w+)\/:id/, (_m, collection: string) => {
+        const id = ids[collection];
+        if (!id) throw new Error(`no id for ${spec.path}: add one to the matrix`);
+        return `/api/${collection}/${id}`;
+      })
+      .replace(':key', 'waybill')
+      .replace(':handoverId', randomUUID())
+      .replace(':itemId', scene.item.id)
+      // (a photo nobody uploaded: who may read the shipment's photos gets 404, anybody else 403)
+      .replace(':photoId', '0123456789abcdef01234569')
+  );
 }
 
 /**
@@ -119,6 +123,8 @@ const authOf = (c: Caller) =>
  * user is theirs (own profile, own sessions, own shipment list).
  */
 function objectRuleRefuses(spec: RouteSpec, caller: Caller): boolean {
+  // The receiver's confirmation: only somebody whose places include the destination (nobody here).
+  if (spec.path === '/api/shipments/:id/receipt') return true;
   if (roleOf(caller) !== 'driver') return false;
   if (spec.path.startsWith('/api/shipments/:id')) return caller === 'other driver';
   if (spec.path === '/api/events') return true; // room=dashboard needs dashboard:watch
@@ -140,6 +146,8 @@ function expectNoData(body: Record<string, unknown>) {
 function send(spec: RouteSpec, auth: Record<string, string> | undefined) {
   let req = request(app.url)[spec.method](pathOf(spec)).query(queryOf(spec));
   if (auth) req = req.set(auth);
+  // An upload route takes the file itself (a JPEG's first bytes), not JSON.
+  if (spec.upload) return req.set('Content-Type', 'image/jpeg').send(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]));
   const body = bodyOf(spec);
   return body === undefined ? req : req.send(body);
 }

@@ -206,9 +206,14 @@ describe('POST /api/shipments/:id/labels', () => {
     expect(
       (await binary(request(app.url).get(`/api/shipments/${shipmentId}/labels.pdf?format=a4`).set(other))).status,
     ).toBe(403);
+    // The shipment's current labels (receive by scanning): its driver reads them, another driver not.
+    const own = await request(app.url).get(`/api/shipments/${shipmentId}/labels`).set(driver);
+    expect(own.status).toBe(200);
+    expect((own.body.items as LabelDto[]).map((l) => l.code)).toEqual([code]);
+    expect((await request(app.url).get(`/api/shipments/${shipmentId}/labels`).set(other)).status).toBe(403);
     expect(
       (await request(app.url).get('/api/shipments/0123456789abcdef01234567/labels').set(coordinator.auth)).status,
-    ).toBe(405);
+    ).toBe(404);
     expect((await issue('0123456789abcdef01234567', [{ itemId: scene.item.id, quantity: 1 }])).status).toBe(404);
   });
 });

@@ -119,7 +119,7 @@ function textFields(): Field[] {
       [
         'body',
         spec.body as Joi.ObjectSchema | undefined,
-        (operation.requestBody?.content['application/json'].schema.properties ?? {}) as Record<
+        (operation.requestBody?.content['application/json']?.schema.properties ?? {}) as Record<
           string,
           ObjectJson & StringSchema
         >,

@@ -14,6 +14,7 @@ import {
   impliedCheckpoint,
   loadKg,
   orderTime,
+  receivedByScanning,
   reservationDelta,
   shrinkLots,
   splitShortfall,
@@ -227,5 +228,39 @@ describe('Lots and the delivery', () => {
       ),
     ).toBe('422 UNPROCESSABLE');
     expect(checkDelivery(lines, { receivedBy: 'A' })).toEqual(new Map([['bread', { received: 10, reason: null }]]));
+  });
+
+  test('When crates are scanned, then an item with labels is received less its unscanned crates, an item without labels is not counted, and an explicit line wins', () => {
+    const lines = [
+      { itemId: 'bread', quantity: 50 },
+      { itemId: 'milk', quantity: 10 },
+    ];
+    // 50 loaves: three crates of 10 labelled, 20 not labelled at all.
+    const crates = [
+      { code: 'A', itemId: 'bread', quantity: 10 },
+      { code: 'B', itemId: 'bread', quantity: 10 },
+      { code: 'C', itemId: 'bread', quantity: 10 },
+    ];
+    const scanned = receivedByScanning(lines, crates, new Set(['A', 'C']));
+    expect(scanned).toEqual(new Map([['bread', 40]]));
+    let problem: unknown;
+    try {
+      checkDelivery(lines, { receivedBy: 'A' }, scanned);
+    } catch (err) {
+      problem = err;
+    }
+    expect(problem).toBeInstanceOf(ApiError);
+    expect((problem as ApiError).details).toEqual([
+      expect.objectContaining({ path: 'body.labels', message: expect.stringContaining('item bread: 40 of 50') }),
+    ]);
+    expect(
+      checkDelivery(lines, { receivedBy: 'A', lines: [{ itemId: 'bread', received: 45, reason: 'lost' }] }, scanned),
+    ).toEqual(
+      new Map([
+        ['bread', { received: 45, reason: 'lost' }],
+        ['milk', { received: 10, reason: null }],
+      ]),
+    );
+    expect(receivedByScanning(lines, crates, new Set(['A', 'B', 'C']))).toEqual(new Map([['bread', 50]]));
   });
 });

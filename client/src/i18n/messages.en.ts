@@ -14,6 +14,7 @@ import needs from '../features/needs/i18n/en.json';
 import labels from '../features/labels/i18n/en.json';
 import relay from '../features/relay/i18n/en.json';
 import handovers from '../features/handovers/i18n/en.json';
+import pod from '../features/driver/i18n/en.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -28,6 +29,7 @@ export const workbench = {
   ...labels,
   ...relay,
   ...handovers,
+  ...pod,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

@@ -14,6 +14,7 @@ import needs from '../features/needs/i18n/ky.json';
 import labels from '../features/labels/i18n/ky.json';
 import relay from '../features/relay/i18n/ky.json';
 import handovers from '../features/handovers/i18n/ky.json';
+import pod from '../features/driver/i18n/ky.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -28,6 +29,7 @@ export const workbench = {
   ...labels,
   ...relay,
   ...handovers,
+  ...pod,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

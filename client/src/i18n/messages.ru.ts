@@ -15,6 +15,7 @@ import needs from '../features/needs/i18n/ru.json';
 import labels from '../features/labels/i18n/ru.json';
 import relay from '../features/relay/i18n/ru.json';
 import handovers from '../features/handovers/i18n/ru.json';
+import pod from '../features/driver/i18n/ru.json';
 
 /** The workbench screens' messages; each top-level key belongs to one feature. */
 export const workbench = {
@@ -29,6 +30,7 @@ export const workbench = {
   ...labels,
   ...relay,
   ...handovers,
+  ...pod,
 };
 
 export default { translation: { ...main, ...workbench }, dashboard, needs };

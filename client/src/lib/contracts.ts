@@ -63,4 +63,8 @@ export interface CreateShipmentUpdateRequest {
   checkpointId?: string;
   receivedBy?: string;
   lines?: { itemId: string; received: number; reason?: ShortfallReason }[];
+  /** With `delivered`: the crate labels scanned (receive by scanning). */
+  labels?: string[];
+  /** With `delivered`: the receiver's name and the signature drawn on the phone (SVG path data). */
+  receiver?: { name: string; signature?: string };
 }

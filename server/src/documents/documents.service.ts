@@ -129,7 +129,22 @@ export function createDocumentsService(deps: DocumentsDeps) {
         }
       }
       const items = await findItems(progress.items.map((i) => i.itemId));
-      return renderCampaignSummary({ campaign, progress, items, dates, deliveredShipments: delivered.length, lang });
+      const deliveries = delivered.map((s) => ({
+        at: s.deliveredAt,
+        receivedBy: s.receiver?.name ?? s.receivedBy ?? null,
+        signature: s.receiver?.signature ?? null,
+        photos: (s.photos ?? []).length,
+        confirmed: Boolean(s.receipt),
+      }));
+      return renderCampaignSummary({
+        campaign,
+        progress,
+        items,
+        dates,
+        deliveredShipments: delivered.length,
+        deliveries,
+        lang,
+      });
     },
   };
 }

@@ -146,3 +146,25 @@ export function drawQr(doc: Doc, qr: QRCode.QRCode, x: number, y: number, size: 
   }
   doc.fillColor('#000').fill();
 }
+
+/** The box a drawn signature's path is in (the phone's signature pad): 300 x 120. */
+export const SIGNATURE_BOX = { width: 300, height: 120 };
+
+/**
+ * A signature drawn on a phone (SVG path data of moves and lines, in SIGNATURE_BOX) scaled into
+ * the rectangle at (x, y), as vector lines.
+ */
+export function drawSignature(doc: Doc, path: string, x: number, y: number, width: number, height: number): void {
+  const k = Math.min(width / SIGNATURE_BOX.width, height / SIGNATURE_BOX.height);
+  doc.save();
+  doc.translate(x, y).scale(k);
+  // About 1.2 pt on paper, whatever the scale.
+  doc
+    .path(path)
+    .lineWidth(1.2 / k)
+    .lineCap('round')
+    .lineJoin('round')
+    .strokeColor('#1a237e')
+    .stroke();
+  doc.restore();
+}

@@ -1,5 +1,5 @@
 import { localize, type Locale, type CampaignDto, type CampaignProgressDto, type ItemDto } from '@karavan/shared';
-import { dateTime, fields, heading, newDocument, number, table, toBuffer } from './pdf';
+import { dateTime, drawSignature, fields, heading, newDocument, number, table, toBuffer } from './pdf';
 
 export interface ItemDates {
   firstDonation: Date | null;
@@ -15,11 +15,24 @@ export interface SummaryContext {
   items: Map<string, ItemDto>;
   dates: Map<string, ItemDates>;
   deliveredShipments: number;
+  /** The proof of each delivery, in delivery order: who received it, their drawn signature, photos, their own confirmation. */
+  deliveries?: {
+    at: Date | null;
+    receivedBy: string | null;
+    signature: string | null;
+    photos: number;
+    confirmed: boolean;
+  }[];
   lang: Locale;
 }
 
 const T = {
   ru: {
+    proof: 'Подтверждение доставки',
+    receivedBy: 'Получил',
+    signature: 'Подпись',
+    photos: 'Фото',
+    confirmed: 'подтверждено получателем',
     title: 'Итоги кампании для жертвователей',
     campaign: 'Кампания',
     period: 'Сроки',
@@ -39,6 +52,11 @@ const T = {
     units: { loaf: 'бух.', litre: 'л', kg: 'кг', piece: 'шт.' } as Record<string, string>,
   },
   en: {
+    proof: 'Proof of delivery',
+    receivedBy: 'Received by',
+    signature: 'Signature',
+    photos: 'Photos',
+    confirmed: 'confirmed by the receiver',
     title: 'Campaign summary for donors',
     campaign: 'Campaign',
     period: 'Dates',
@@ -58,6 +76,11 @@ const T = {
     units: { loaf: 'loaves', litre: 'L', kg: 'kg', piece: 'pcs' } as Record<string, string>,
   },
   ky: {
+    proof: 'Жеткирүүнүн далили',
+    receivedBy: 'Кабыл алган',
+    signature: 'Кол тамга',
+    photos: 'Сүрөт',
+    confirmed: 'алуучу ырастаган',
     title: 'Кайрымдуулар үчүн кампаниянын жыйынтыгы',
     campaign: 'Кампания',
     period: 'Мөөнөттөр',
@@ -77,6 +100,11 @@ const T = {
     units: { loaf: 'нан', litre: 'л', kg: 'кг', piece: 'даана' } as Record<string, string>,
   },
   kk: {
+    proof: 'Жеткізу дәлелі',
+    receivedBy: 'Қабылдаған',
+    signature: 'Қолтаңба',
+    photos: 'Фото',
+    confirmed: 'алушы растаған',
     title: 'Қайырымдылар үшін науқанның қорытындысы',
     campaign: 'Науқан',
     period: 'Мерзімдер',
@@ -154,6 +182,32 @@ export function renderCampaignSummary(ctx: SummaryContext): Promise<Buffer> {
     8.5,
   );
   doc.fontSize(8.5).text(t.note).moveDown(1);
-  doc.fontSize(11).text(t.thanks);
+  const deliveries = ctx.deliveries ?? [];
+  if (deliveries.length > 0) {
+    heading(doc, t.proof);
+    const left = doc.page.margins.left;
+    for (const d of deliveries) {
+      if (doc.y > doc.page.height - doc.page.margins.bottom - 40) doc.addPage();
+      const y = doc.y;
+      doc
+        .fontSize(8.5)
+        .fillColor('#000')
+        .text(
+          `${dateTime(d.at, lang, zone)} · ${t.receivedBy}: ${d.receivedBy ?? '—'}${d.confirmed ? ` (${t.confirmed})` : ''} · ${t.photos}: ${d.photos}`,
+          left,
+          y,
+          { width: 360 },
+        );
+      const after = doc.y;
+      if (d.signature) {
+        doc.fontSize(7).text(`${t.signature}:`, left + 370, y, { width: 50, lineBreak: false });
+        drawSignature(doc, d.signature, left + 420, y - 2, 75, 30);
+      }
+      doc.x = left;
+      doc.y = Math.max(after, d.signature ? y + 32 : after) + 2;
+    }
+    doc.moveDown(1);
+  }
+  doc.fontSize(11).fillColor('#000').text(t.thanks, doc.page.margins.left);
   return toBuffer(doc);
 }

@@ -8,7 +8,7 @@ import {
   type LocationDto,
   type ShipmentDto,
 } from '@karavan/shared';
-import { dateTime, drawQr, fields, heading, newDocument, number, table, toBuffer } from './pdf';
+import { dateTime, drawQr, drawSignature, fields, heading, newDocument, number, table, toBuffer } from './pdf';
 
 /** A name in Russian and English, as the waybill is written ("Склад Бишкек / Bishkek warehouse"). */
 const bilingual = (name: LocalizedText): string => {
@@ -179,10 +179,26 @@ export async function renderWaybill(ctx: WaybillContext): Promise<Buffer> {
     doc.rect(x, y, width, 80).lineWidth(0.8).strokeColor('#000').stroke();
     doc.fontSize(8).text(label, x + 4, y + 4, { width: width - 8 });
     doc.fontSize(7).text('ФИО, подпись, дата / name, signature, date', x + 4, y + 62, { width: width - 8 });
+    // The receiver's box: the name and the signature drawn on the driver's phone at delivery.
+    if (i === 2 && s.receiver) {
+      doc.fontSize(8).text(s.receiver.name, x + 4, y + 14, { width: width - 8, lineBreak: false, ellipsis: true });
+      if (s.receiver.signature) drawSignature(doc, s.receiver.signature, x + 4, y + 24, width - 8, 36);
+    }
   });
   doc.x = doc.page.margins.left;
   doc.y = y + 90;
+  doc.fillColor('#000').strokeColor('#000');
   if (s.receivedBy)
     doc.fontSize(9).text(`Получил / Received by: ${s.receivedBy}, ${dateTime(s.deliveredAt, 'ru', campaign.timeZone)}`);
+  if (s.receiver?.signature) doc.fontSize(9).text('Подпись получателя на телефоне / Signed on the phone at delivery');
+  if (s.scannedLabels.length > 0)
+    doc.fontSize(9).text(`Принято по этикеткам / Received by scanning: ${s.scannedLabels.length} ящ. / crates`);
+  if (s.receipt)
+    doc
+      .fontSize(9)
+      .text(
+        `Получение подтверждено / Receipt confirmed: ${s.receipt.name}, ${dateTime(s.receipt.at, 'ru', campaign.timeZone)}`,
+      );
+  doc.fontSize(9).text(`Фото / Photos: ${s.photos.length}`);
   return toBuffer(doc);
 }

@@ -55,6 +55,24 @@ export function labelsRoutes(service: LabelsService, publicUrl: string | undefin
         };
       },
     }),
+    defineRoute<undefined, undefined, { id: string }>({
+      method: 'get',
+      path: '/api/shipments/:id/labels',
+      tag: 'labels',
+      summary: "A shipment's current labels (the crates), for receiving by scanning",
+      description:
+        "The labels that still match the shipment's plan (not outdated), in print order; empty when it has none. A phone keeps them to count crates as they are scanned, offline too. Whoever may read the shipment (a driver: their own).",
+      access: 'authenticated',
+      params: idParams,
+      responses: {
+        200: { description: 'The current labels', schema: labelListSchema },
+        403: { description: "A driver asking about another driver's shipment" },
+        404: { description: 'No such shipment' },
+      },
+      async handler({ actor, params }) {
+        return { status: 200, body: await service.current(actor!, params.id) };
+      },
+    }),
     defineRoute<undefined, undefined, { code: string }>({
       method: 'get',
       path: '/api/labels/:code',

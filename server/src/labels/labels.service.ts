@@ -34,7 +34,11 @@ export interface LabelsDeps {
  * whether it was cancelled. A label stays current while the truck moves on (loading, departed,
  * delivered: what it says still holds) and is outdated once any of these changes.
  */
-export function manifestHash(s: Pick<ShipmentDto, 'destinationId' | 'status' | 'lines'>): string {
+export function manifestHash(s: {
+  destinationId: string;
+  status: ShipmentDto['status'];
+  lines: { itemId: string; quantity: number }[];
+}): string {
   const lines = s.lines.map((l) => [l.itemId, l.quantity]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return createHash('sha256')
     .update(JSON.stringify({ d: s.destinationId, x: s.status === 'cancelled', l: lines }))
@@ -63,6 +67,35 @@ const unprocessable = (message: string, details: ErrorDetail[]) => new ApiError(
 
 /** A crate's lot and expiry, checked against the shipment; a 422 detail when it does not fit. */
 type Resolved = { lotId: string | null; expiresAt: Date | null };
+
+/** A label as a delivery by scanning counts it. */
+export interface CrateLabel {
+  code: string;
+  shipmentId: string;
+  itemId: string;
+  quantity: number;
+  manifestHash: string;
+}
+
+/**
+ * For a delivery by scanning: the labels with these codes (stored form), and every label of the
+ * shipment. Read by the shipments component, which decides what counts.
+ */
+export async function cratesForDelivery(
+  shipmentId: string,
+  codes: string[],
+): Promise<{ found: CrateLabel[]; ofShipment: CrateLabel[] }> {
+  const fields = { _id: 0, code: 1, shipmentId: 1, itemId: 1, quantity: 1, manifestHash: 1 } as const;
+  const [found, ofShipment] = await Promise.all([
+    codes.length > 0
+      ? labels()
+          .find({ code: { $in: codes } }, { projection: fields })
+          .toArray()
+      : [],
+    labels().find({ shipmentId }, { projection: fields }).toArray(),
+  ]);
+  return { found: found as CrateLabel[], ofShipment: ofShipment as CrateLabel[] };
+}
 
 export function createLabelsService(deps: LabelsDeps) {
   /** The plan check: every crate's item is planned, its lot fits, and no item is labelled beyond its quantity. */
@@ -262,6 +295,16 @@ export function createLabelsService(deps: LabelsDeps) {
         throw new ApiError(409, 'CONFLICT', 'This shipment has no current labels: issue them first');
       }
       return { shipment, labels: docs.map(presentLabel) };
+    },
+
+    /** A shipment's current labels in print order (whoever may read the shipment); empty when none. */
+    async current(actor: Actor, shipmentId: string): Promise<{ items: LabelDto[] }> {
+      const shipment = await deps.shipments.get(actor, shipmentId);
+      const docs = await labels()
+        .find({ shipmentId: shipment.id, manifestHash: manifestHash(shipment) })
+        .sort({ issuedAt: 1, n: 1 })
+        .toArray();
+      return { items: docs.map(presentLabel) };
     },
 
     /** The signer (the waybill's QR carries the signed manifest). */

@@ -93,12 +93,18 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
 
-/** 415 for a body that is not JSON on a method that takes one. */
-export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (hasBody && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/json')) {
-    next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
-    return;
-  }
-  next();
-};
+/**
+ * 415 for a body that is not JSON on a method that takes one, except on the paths of the upload
+ * routes (`uploads`), which check their own types (another method there is the router's 405).
+ */
+export const requireJsonBody =
+  (uploads: RegExp[] = []): RequestHandler =>
+  (req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (uploads.some((u) => u.test(req.path))) return next();
+    if (hasBody && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/json')) {
+      next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+      return;
+    }
+    next();
+  };

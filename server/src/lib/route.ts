@@ -1,4 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { createHash } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type Joi from 'joi';
 import type { ErrorDetail, Right, Role } from '@karavan/shared';
 import { onDatabaseLost } from '../db/database';
@@ -57,6 +58,12 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   body?: Joi.ObjectSchema<B>;
   query?: Joi.ObjectSchema<Q>;
   params?: Joi.ObjectSchema<P>;
+  /**
+   * The body is a file, not JSON (e.g. a photo): one of `contentTypes` (else 415), at most
+   * `maxBytes` (else 413), read only once the caller is authenticated. The handler finds it in
+   * `res.locals.upload` ({ bytes, contentType }); the Idempotency-Key fingerprints its SHA-256.
+   */
+  upload?: { contentTypes: readonly string[]; maxBytes: number };
   /** Honours the Idempotency-Key header (every POST that creates something). */
   idempotent?: boolean;
   /** Extra middleware run before validation, e.g. a rate limiter. */
@@ -168,6 +175,47 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
   };
 }
 
+/** An Express path (`/api/x/:id/y`) as a regular expression of the paths it serves. */
+export const pathPattern = (path: string) => new RegExp(`^${path.replace(/:[A-Za-z]+/g, '[^/]+')}/?$`);
+
+/** The raw body of an upload route (RouteSpec.upload): its type checked, its size limited. */
+function readUpload(upload: NonNullable<RouteSpec['upload']>): RequestHandler[] {
+  const raw = express.raw({ type: () => true, limit: upload.maxBytes });
+  return [
+    (req, _res, next) => {
+      const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!upload.contentTypes.includes(type)) {
+        next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as one of ${upload.contentTypes.join(', ')}`));
+        return;
+      }
+      next();
+    },
+    raw,
+    (req, res, next) => {
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (bytes.length === 0) {
+        next(
+          new ApiError(422, 'UNPROCESSABLE', 'The body is empty: send the file', [
+            { path: 'body', message: 'is empty', type: 'any.required' },
+          ]),
+        );
+        return;
+      }
+      const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      res.locals.upload = { bytes, contentType };
+      req.body = undefined;
+      next();
+    },
+  ];
+}
+
+/** After validation: what the Idempotency-Key fingerprints of an upload, the file's hash and type. */
+const fingerprintUpload: RequestHandler = (req, res, next) => {
+  const { bytes, contentType } = res.locals.upload as { bytes: Buffer; contentType: string };
+  req.body = { sha256: createHash('sha256').update(bytes).digest('hex'), contentType };
+  next();
+};
+
 /** Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler (idempotent where marked). */
 export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
   // A known path asked with a method it does not take: 405 naming the ones it does (GET brings
@@ -187,7 +235,9 @@ export function mountRoutes(router: Router, routes: RouteSpec[], mw: RouteMiddle
   for (const spec of routes) {
     const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
     if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
+    if (spec.upload) chain.push(...readUpload(spec.upload));
     chain.push(...(spec.before ?? []), validate(spec));
+    if (spec.upload) chain.push(fingerprintUpload);
     chain.push(async (req: Request, res: Response) => {
       if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
       const run = async () =>

@@ -154,6 +154,10 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
           (spec.idempotent ? ', or an Idempotency-Key already used with another request' : ''),
       );
     } else if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was used with another request');
+    if (spec.upload) {
+      responses['413'] ??= errorResponse(`The file is larger than ${spec.upload.maxBytes} bytes`);
+      responses['415'] ??= errorResponse(`Not one of ${spec.upload.contentTypes.join(', ')}`);
+    }
     if (spec.rateLimited) responses['429'] ??= errorResponse('Too many requests; `Retry-After` says when to try again');
     responses['503'] ??= errorResponse('The database is unavailable');
     responses['500'] ??= errorResponse('Unexpected error (logged, never with internals)');
@@ -171,6 +175,16 @@ export function buildOpenApiDocument(routes: RouteSpec[], version: string): Json
       security: spec.access === 'public' ? [] : [{ bearerAuth: [] }],
       ...(spec.access !== 'public' ? { 'x-karavan-right': spec.access } : {}),
       parameters: parameters(spec),
+      ...(spec.upload
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                spec.upload.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+              ),
+            },
+          }
+        : {}),
       ...(spec.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(spec.body) } } } }
         : {}),

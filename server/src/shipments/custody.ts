@@ -25,7 +25,7 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const kindOf = (e: HistoryEntry): CustodyRecordKind =>
-  e.kind === 'handover' ? 'handover' : e.status === 'delivered' ? 'delivery' : 'status';
+  e.kind === 'handover' || e.kind === 'receipt' ? e.kind : e.status === 'delivered' ? 'delivery' : 'status';
 
 /** What an entry's hash covers (see CustodyRecordContent). */
 export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordContent {
@@ -52,6 +52,17 @@ export function contentOf(shipmentId: string, e: HistoryEntry): CustodyRecordCon
     lines: e.lines
       ? e.lines.map((l) => ({ itemId: l.itemId, received: l.received, ...(l.reason ? { reason: l.reason } : {}) }))
       : null,
+    // Only when present, so the hashes of records made before these fields stay as they were.
+    ...(e.labels && e.labels.length > 0 ? { labels: [...e.labels] } : {}),
+    ...(e.receiver
+      ? {
+          receiver: {
+            name: e.receiver.name,
+            signature: e.receiver.signature ?? null,
+            userId: e.receiver.userId ?? null,
+          },
+        }
+      : {}),
     deviceId: e.deviceId ?? null,
     signature: e.signature ?? null,
     sent: e.sent ?? null,

@@ -15,3 +15,4 @@ export {
 export { shipmentsRoutes } from './shipments.routes';
 export { presentShipment, presentShipmentSummary, presentUpdate } from './shipments.presenter';
 export { HISTORY_KEPT } from './shipments.model';
+export { PHOTO_MAX_BYTES, PHOTO_TYPES, type PhotoUpload } from './proof.commands';

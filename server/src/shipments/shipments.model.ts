@@ -47,6 +47,10 @@ export interface HistoryEntry {
   /** With `delivered`: who received the goods and the lines as reported (absent on old records). */
   receivedBy?: string | null;
   lines?: { itemId: string; received: number; reason?: ShortfallReason }[] | null;
+  /** With a delivery by scanning: the label codes scanned (stored form, sorted, once each). */
+  labels?: string[];
+  /** With a delivery: the proof of delivery (absent when not given). */
+  receiver?: DeliveryProof;
   /** Chain of custody (custody.ts): the device that signed the update, its signature, the update as sent. */
   deviceId?: string | null;
   signature?: string | null;
@@ -56,8 +60,12 @@ export interface HistoryEntry {
   /** The hash chain: the previous record's hash and this one's (absent on records made before the chain). */
   prevHash?: string | null;
   hash?: string;
-  /** A hand-over's record (handover.commands.ts); `status` is then the shipment's status at the time. */
-  kind?: 'handover';
+  /**
+   * Not a status change: `handover`, a hand-over's record (handover.commands.ts; `status` is then
+   * the shipment's status at the time); `receipt`, the receiver confirmed the delivery on their
+   * own phone (proof.commands.ts).
+   */
+  kind?: 'handover' | 'receipt';
   handover?: HandoverRecordContent;
 }
 
@@ -83,6 +91,21 @@ export interface HandoverRecord {
   confirmedBy: string | null;
   takerDeviceId: string | null;
   takerVerified: boolean;
+}
+
+export interface DeliveryProof {
+  name: string;
+  signature: string | null;
+  userId: string | null;
+}
+
+/** A photo kept in GridFS (bucket `shipment_photos`), listed on its shipment. */
+export interface PhotoRef {
+  id: string;
+  contentType: string;
+  size: number;
+  uploadedAt: Date;
+  uploadedBy: string;
 }
 
 export interface LotLine {
@@ -169,6 +192,11 @@ export interface ShipmentRecord {
   deliveredAt: Date | null;
   cancelledAt: Date | null;
   receivedBy: string | null;
+  /** Proof of delivery, the labels scanned at delivery, photos, the receiver's confirmation (absent on older records). */
+  receiver?: DeliveryProof | null;
+  scannedLabels?: string[];
+  photos?: PhotoRef[];
+  receipt?: { userId: string; name: string; at: Date } | null;
   /** The planners' notes; absent on records made before notes were kept. */
   notes?: string | null;
   pending: PendingChange | null;
@@ -213,6 +241,10 @@ const shipmentSchema = new Schema<ShipmentRecord>(
     deliveredAt: { type: Date, default: null },
     cancelledAt: { type: Date, default: null },
     receivedBy: { type: String, default: null },
+    receiver: { type: Schema.Types.Mixed, default: null },
+    scannedLabels: { type: [String], default: undefined },
+    photos: { type: Schema.Types.Mixed, default: undefined },
+    receipt: { type: Schema.Types.Mixed, default: null },
     notes: { type: String, default: null },
     pending: { type: Schema.Types.Mixed, default: null },
     handovers: { type: Schema.Types.Mixed, default: undefined },

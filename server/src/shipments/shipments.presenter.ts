@@ -1,4 +1,5 @@
 import {
+  formatLabelCode,
   toLocalized,
   type CheckpointVisitDto,
   type ShipmentDto,
@@ -32,6 +33,7 @@ export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
     actorRole: e.actorRole,
     applied: e.applied,
     ...(e.kind === 'handover' && e.handover ? { kind: 'handover' as const, handoverId: e.handover.handoverId } : {}),
+    ...(e.kind === 'receipt' ? { kind: 'receipt' as const } : {}),
   };
 }
 
@@ -170,6 +172,20 @@ export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
     arrivedAt: iso(s.arrivedAt),
     deliveredAt: iso(s.deliveredAt),
     receivedBy: s.receivedBy ?? null,
+    receiver: s.receiver
+      ? { name: s.receiver.name, signature: s.receiver.signature ?? null, userId: s.receiver.userId ?? null }
+      : null,
+    scannedLabels: (s.scannedLabels ?? []).map(formatLabelCode),
+    photos: (s.photos ?? []).map((p) => ({
+      id: p.id,
+      contentType: p.contentType,
+      size: p.size,
+      uploadedAt: new Date(p.uploadedAt).toISOString(),
+      uploadedBy: p.uploadedBy,
+    })),
+    receipt: s.receipt
+      ? { userId: s.receipt.userId, name: s.receipt.name, at: new Date(s.receipt.at).toISOString() }
+      : null,
     notes: s.notes ?? null,
     createdBy: s.createdBy,
     createdAt: s.createdAt.toISOString(),

@@ -3,6 +3,8 @@ import {
   custodySchema,
   idParams,
   listShipmentsQuery,
+  photoParams,
+  shipmentReceiptBody,
   pageSchema,
   shipmentDocumentParams,
   shipmentDocumentTickBody,
@@ -16,6 +18,7 @@ import {
   type ListShipmentsQuery,
   type ShipmentDocumentTickRequest,
   type ShipmentPrivacyRequest,
+  type ShipmentReceiptRequest,
   type ShipmentUpdateRequest,
   type UpdateShipmentRequest,
 } from '@karavan/shared';
@@ -35,6 +38,7 @@ import {
 } from '@karavan/shared';
 import { idempotentId } from '../lib/idempotency';
 import { defineRoute, type RouteSpec } from '../lib/route';
+import { PHOTO_MAX_BYTES, PHOTO_TYPES, type PhotoUpload } from './proof.commands';
 import type { ShipmentsService } from './shipments.service';
 
 const one = { description: 'The shipment with its manifest, checklist and history', schema: shipmentSchema };
@@ -134,7 +138,9 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         "`at` is the device time, kept as sent; the server adds `receivedAt`, and every time it works out (ordering, departure/arrival/delivery times, checkpoint waits, the last position's time) uses the earlier of `at` and `receivedAt` plus 2 minutes of clock-skew allowance, so a device clock set in the future changes nothing. An update older than the last applied one is kept in the history and answered `applied: false`.",
         'Coordinators and organisers move every step (`shipments:manage`); the assigned driver only `departed`, `at_checkpoint`, `arrived`, `delivered`, and only on their own shipment (403 otherwise). A transition the state machine does not allow is 409 `CONFLICT` with the allowed next statuses in `details` (one detail of `type: "allowed"` per status, the status as its `message`).',
         '`loading` reserves at the origin, first-expired-first-out unless `lots` picks them (the lots of an item must add up to its line); not enough stock is 409 `CONFLICT` with what is missing per item in `details` (`type: "insufficient"`, path `lines.<itemId>`, message `... missing N`); expired lots are refused (409, `type: "expired"`); warnings `EXPIRES_BEFORE_ARRIVAL` (per lot) and `OVER_CAPACITY` are stored on the shipment. The first `departed` dispatches (goods leave the origin and are in transit); `at_checkpoint`/`departed` repeat per checkpoint (`checkpointId`, default the next on the route); `cancelled` only before departure, releasing the reservation.',
-        "`delivered` needs `receivedBy`; `lines: [{ itemId, received, reason? }]` (items left out arrived in full); a shortfall needs a reason and is written off; a missing reason, a missing `receivedBy`, more than sent or an item listed twice is 422. At a distribution point received goods count as delivered; anywhere else they enter the destination's stock in the same lots (a transfer).",
+        "`delivered` needs `receivedBy` (or `receiver.name`); `lines: [{ itemId, received, reason? }]` (items left out arrived in full); a shortfall needs a reason and is written off; a missing reason, a missing `receivedBy`, more than sent or an item listed twice is 422. At a distribution point received goods count as delivered; anywhere else they enter the destination's stock in the same lots (a transfer).",
+        'Receive by scanning: `delivered` may list `labels: [code]`, the crate labels scanned at the destination, instead of or beside `lines` (codes as printed or typed; duplicates count once). Each must be a current label of this shipment: a code that is not a label code, unknown, of another shipment or outdated (the plan changed after printing) is 422 with its path `body.labels.<i>`. The rule: an item with an explicit `lines` entry is received as that line says; else an item that has current labels is received as its quantity less the quantity on its labels not scanned (an item without labels arrived in full, as before). A shortfall left by unscanned crates with no line giving its reason is 422 (path `body.labels`, the message names the item): send a line for the item with `received` and `reason`. The codes scanned are kept on the delivery (`scannedLabels`) and in its chain-of-custody record.',
+        "`receiver: { name, signature?, userId? }` is the proof of delivery: the receiver's name, the signature they drew on the driver's phone (SVG path data, moves and lines only, at most 20000 characters) and their user id; kept on the shipment (`receiver`) and in the custody record. The live `shipment.updated` event carries the shipment's lines with `received`, `writtenOff` and `reason`, so whoever watches the shipment sees a shortfall as it is reported.",
         "Position is dropped while the shipment's privacy mode is on, except with `at_checkpoint`, `arrived` and `delivered`. A disabled account gets 401 `ACCOUNT_DISABLED`: keep the update and tell the driver.",
       ].join('\n\n'),
       access: 'authenticated',
@@ -310,6 +316,76 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       },
       async handler({ actor, query }) {
         return { status: 200, body: await service.handoverTakers(actor!, query.q) };
+      },
+    }),
+    defineRoute<ShipmentReceiptRequest, undefined, { id: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/receipt',
+      tag: 'shipments',
+      summary: 'The receiver confirms a delivered shipment on their own phone',
+      description:
+        "A signed-in user whose places (`locationIds`) include the shipment's destination confirms receiving it, once: kept as `receipt` (who, when) and as a `receipt` record of the history and of the chain of custody. Body `{ note? }`. 403 for anybody else; 409 before delivery or when already confirmed.",
+      access: 'authenticated',
+      idempotent: true,
+      params: idParams,
+      body: shipmentReceiptBody,
+      responses: {
+        200: one,
+        401: disabled,
+        403: { description: 'The caller does not work at the destination' },
+        404: { description: 'No such shipment' },
+        409: { description: 'Not delivered yet, or already confirmed' },
+      },
+      async handler({ actor, params, body }) {
+        return { status: 200, body: await service.confirmReceipt(actor!, params.id, body) };
+      },
+    }),
+    defineRoute<undefined, undefined, { id: string }>({
+      method: 'post',
+      path: '/api/shipments/:id/photos',
+      tag: 'shipments',
+      summary: 'Attach a photo (e.g. of damaged goods at delivery)',
+      description: `The body is the image itself (${PHOTO_TYPES.join(', ')}; a phone compresses it to about 1280 px first), at most ${PHOTO_MAX_BYTES} bytes (413); another Content-Type is 415; an empty body, or bytes that do not start as such an image does, is 422. Kept in the database (GridFS) and listed in the shipment's \`photos\`; at most 30 per shipment (409). The shipment's driver or staff who read any shipment. Under an \`Idempotency-Key\` a retry stores the photo once (a phone's queue sends it again after a lost answer).`,
+      access: 'authenticated',
+      idempotent: true,
+      params: idParams,
+      upload: { contentTypes: PHOTO_TYPES, maxBytes: PHOTO_MAX_BYTES },
+      responses: {
+        201: { description: 'The shipment with the photo listed', schema: shipmentSchema },
+        401: disabled,
+        403: notYours,
+        404: { description: 'No such shipment' },
+        409: { description: 'The shipment has as many photos as it may keep' },
+        422: { description: 'An empty body, or bytes that are not an image of the type sent' },
+      },
+      async handler({ actor, params, res }) {
+        const upload = res.locals.upload as PhotoUpload;
+        return {
+          status: 201,
+          body: await service.addPhoto(actor!, params.id, upload, idempotentId(res).id),
+        };
+      },
+    }),
+    defineRoute<undefined, undefined, { id: string; photoId: string }>({
+      method: 'get',
+      path: '/api/shipments/:id/photos/:photoId',
+      tag: 'shipments',
+      summary: 'A photo of the shipment',
+      description: "The image as uploaded. The shipment's driver or staff who read any shipment.",
+      access: 'authenticated',
+      params: photoParams,
+      responses: {
+        200: { description: 'The image', contentType: 'image/jpeg' },
+        403: notYours,
+        404: { description: 'No such shipment, or no such photo of it' },
+      },
+      async handler({ actor, params }) {
+        const { bytes, contentType } = await service.photo(actor!, params.id, params.photoId);
+        return {
+          status: 200,
+          raw: { contentType, content: bytes },
+          headers: { 'Cache-Control': 'private, max-age=86400', 'X-Content-Type-Options': 'nosniff' },
+        };
       },
     }),
     defineRoute<undefined, undefined, { id: string }>({

@@ -20,6 +20,7 @@ import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
 import { presentShipment, presentShipmentSummary } from './shipments.presenter';
+import { createProofCommands } from './proof.commands';
 import { createStatusCommands } from './status.commands';
 import { createHandoverCommands } from './handover.commands';
 
@@ -66,11 +67,17 @@ export function shipmentsFilter(query: ShipmentsQuery): mongo.Filter<ShipmentRec
 export const streamShipments = (query: ShipmentsQuery): AsyncIterable<ShipmentRecord> =>
   shipments().find(shipmentsFilter(query), { projection: { history: 0, pending: 0 } });
 
-/** A campaign's delivered shipments: their lines and delivery time (the campaign summary). */
+/** A campaign's delivered shipments: their lines, delivery time and proof of delivery (the campaign summary), in delivery order. */
 export const deliveredShipments = (campaignId: string) =>
   shipments()
-    .find({ campaignId, status: 'delivered' }, { projection: { lines: 1, deliveredAt: 1 } })
-    .toArray() as Promise<Pick<ShipmentRecord, '_id' | 'lines' | 'deliveredAt'>[]>;
+    .find(
+      { campaignId, status: 'delivered' },
+      { projection: { lines: 1, deliveredAt: 1, receivedBy: 1, receiver: 1, photos: 1, receipt: 1 } },
+    )
+    .sort({ deliveredAt: 1 })
+    .toArray() as Promise<
+    Pick<ShipmentRecord, '_id' | 'lines' | 'deliveredAt' | 'receivedBy' | 'receiver' | 'photos' | 'receipt'>[]
+  >;
 
 export function createShipmentsService(events: EventBus, stock: StockService) {
   const ctx = createShipmentsContext(events, stock);
@@ -78,6 +85,7 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   const { create, update } = createPlanCommands(ctx);
   const { report } = createStatusCommands(ctx);
   const handovers = createHandoverCommands(ctx);
+  const { addPhoto, photo, confirmReceipt } = createProofCommands(ctx);
 
   return {
     create,
@@ -132,6 +140,9 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     },
 
     report,
+    addPhoto,
+    photo,
+    confirmReceipt,
     opHooks,
     createHandover: handovers.create,
     confirmHandover: handovers.confirm,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   DRIVER_STATUSES,
+  formatLabelCode,
+  parseLabelCode,
   signedUpdatePayload,
   type ErrorDetail,
   type ShipmentUpdateRequest,
@@ -10,6 +12,7 @@ import { once, stableStringify } from '../db/idempotency';
 import { retrying, RETRY } from '../db/retry';
 import { deviceForSigning, verifySignature } from '../devices';
 import { findItems } from '../items';
+import { cratesForDelivery, manifestHash } from '../labels';
 import { ApiError } from '../lib/errors';
 import type { Actor } from '../lib/route';
 import { findLocations } from '../locations';
@@ -26,6 +29,7 @@ import {
   loadKg,
   orderTime,
   POSITION_ALWAYS,
+  receivedByScanning,
   splitShortfall,
   stockEffect,
   transitionDates,
@@ -57,6 +61,17 @@ interface Attempt {
   /** Device time, but never later than the server's receive time plus CLOCK_SKEW_ALLOWANCE_MS (a phone's clock may be ahead). */
   orderAt: Date;
 }
+
+/** The codes of a delivery's labels as the record keeps them: stored form, once each, sorted (a code that does not parse is refused later). */
+const scannedCodes = (sent: string[]) =>
+  [
+    ...new Set(
+      sent.map((input) => {
+        const p = parseLabelCode(input);
+        return p.ok ? p.code : input;
+      }),
+    ),
+  ].sort();
 
 export function createStatusCommands(ctx: ShipmentsContext) {
   const { stock, find, findReadable, publish, casUpdate, withIntent, canManage, isDriverOf } = ctx;
@@ -228,10 +243,53 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     return { set: { ...base, lines, warnings, loadKg: loadKg(lines, items) }, kind: 'shipment_reserve', movements };
   }
 
+  /**
+   * Receive by scanning: the codes checked (each a current label of this shipment, else 422 with
+   * its path) and, per item that has labels, what arrived (receivedByScanning).
+   */
+  async function scannedDelivery(
+    s: ShipmentRecord,
+    sent: string[],
+  ): Promise<{ codes: string[]; received: Map<string, number> }> {
+    const details: ErrorDetail[] = [];
+    const parsed = sent.map((input, i) => {
+      const p = parseLabelCode(input);
+      if (!p.ok) details.push({ path: `body.labels.${i}`, message: 'is not a label code', type: 'label.format' });
+      return p.ok ? p.code : null;
+    });
+    const codes = [...new Set(parsed.filter((c): c is string => c !== null))];
+    const shipmentId = s._id.toHexString();
+    const { found, ofShipment } = await cratesForDelivery(shipmentId, codes);
+    const hash = manifestHash(s);
+    const byCode = new Map(found.map((l) => [l.code, l]));
+    parsed.forEach((code, i) => {
+      if (code === null) return;
+      const label = byCode.get(code);
+      const path = `body.labels.${i}`;
+      if (!label) details.push({ path, message: `${formatLabelCode(code)} is not a known label`, type: 'reference' });
+      else if (label.shipmentId !== shipmentId)
+        details.push({ path, message: `${formatLabelCode(code)} is a label of another shipment`, type: 'reference' });
+      else if (label.manifestHash !== hash)
+        details.push({
+          path,
+          message: `${formatLabelCode(code)} is outdated: the shipment's plan changed after it was printed`,
+          type: 'outdated',
+        });
+    });
+    if (details.length > 0) throw unprocessable('A label scanned is not a current label of this shipment', details);
+    const current = ofShipment.filter((l) => l.manifestHash === hash);
+    return { codes: codes.sort(), received: receivedByScanning(s.lines, current, new Set(codes)) };
+  }
+
   /** Delivery: received per line; shortfalls (reason required) written off from the soonest-expiring lots. */
   async function deliveryChange(s: ShipmentRecord, a: Attempt, base: Record<string, unknown>): Promise<StockChange> {
     const { req } = a;
-    const outcome = checkDelivery(s.lines, req);
+    const scan = req.labels ? await scannedDelivery(s, req.labels) : null;
+    const outcome = checkDelivery(
+      s.lines,
+      { ...req, receivedBy: req.receivedBy ?? req.receiver?.name },
+      scan?.received,
+    );
     const toStock = s.destinationKind !== 'distribution_point';
     const shipmentId = s._id.toHexString();
     const movements: MovementInput[] = [];
@@ -264,7 +322,14 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       lines.push({ ...line, received, writtenOff: line.quantity - received, reason });
     }
     return {
-      set: { ...base, lines, deliveredAt: a.orderAt, receivedBy: req.receivedBy },
+      set: {
+        ...base,
+        lines,
+        deliveredAt: a.orderAt,
+        receivedBy: req.receivedBy ?? req.receiver?.name,
+        receiver: a.entry.receiver ?? null,
+        scannedLabels: scan?.codes ?? [],
+      },
       kind: toStock ? 'shipment_transfer' : 'shipment_delivery',
       movements,
     };
@@ -341,7 +406,20 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       actorRole: actor.role,
       applied: false,
       ...(req.status === 'delivered'
-        ? { receivedBy: req.receivedBy ?? null, lines: req.lines ? req.lines.map((l) => ({ ...l })) : null }
+        ? {
+            receivedBy: req.receivedBy ?? req.receiver?.name ?? null,
+            lines: req.lines ? req.lines.map((l) => ({ ...l })) : null,
+            ...(req.labels ? { labels: scannedCodes(req.labels) } : {}),
+            ...(req.receiver
+              ? {
+                  receiver: {
+                    name: req.receiver.name,
+                    signature: req.receiver.signature ?? null,
+                    userId: req.receiver.userId ?? null,
+                  },
+                }
+              : {}),
+          }
         : {}),
       ...signed,
     };
@@ -355,6 +433,8 @@ export function createStatusCommands(ctx: ShipmentsContext) {
         ...(req.lots ? { lots: req.lots } : {}),
         ...(req.lines ? { lines: req.lines } : {}),
         ...(req.receivedBy ? { receivedBy: req.receivedBy } : {}),
+        ...(req.labels ? { labels: req.labels } : {}),
+        ...(req.receiver ? { receiver: req.receiver } : {}),
       },
       createdAt: receivedAt,
     };

@@ -1,2 +1,3 @@
 export { DriverShipmentPage } from './components/DriverShipmentPage';
 export { DriverShipmentsPage } from './components/DriverShipmentsPage';
+export { ProofPanel } from './components/ProofPanel';

@@ -71,6 +71,8 @@ export interface DeliveredLine<Reason extends string = string> {
 export function checkDelivery<Reason extends string>(
   lines: Pick<ShipmentLine, 'itemId' | 'quantity'>[],
   req: { receivedBy?: string | null; lines?: DeliveredLine<Reason>[] | null },
+  /** Received by scanning (see receivedByScanning): used for an item without an explicit line. */
+  scanned: Map<string, number> = new Map(),
 ): Map<string, { received: number; reason: Reason | null }> {
   if (!req.receivedBy) {
     throw unprocessable('A delivery needs the name of who received it', [
@@ -101,14 +103,43 @@ export function checkDelivery<Reason extends string>(
       });
     seen.add(l.itemId);
   });
+  for (const [itemId, received] of scanned) {
+    const line = lines.find((x) => x.itemId === itemId);
+    if (seen.has(itemId) || !line || received >= line.quantity) continue;
+    validation.push({
+      path: 'body.labels',
+      message: `item ${itemId}: ${received} of ${line.quantity} received by the labels scanned; the shortfall of ${line.quantity - received} needs a reason (send a line for the item with received and reason)`,
+      type: 'any.required',
+    });
+  }
   if (validation.length > 0) throw unprocessable('A shortfall needs a reason', validation);
   if (details.length > 0) throw unprocessable('The delivery does not match the shipment', details);
   const given = new Map((req.lines ?? []).map((l) => [l.itemId, l]));
   return new Map(
     lines.map((line) => {
       const g = given.get(line.itemId);
-      const received = g ? g.received : line.quantity;
+      const received = g ? g.received : Math.min(scanned.get(line.itemId) ?? line.quantity, line.quantity);
       return [line.itemId, { received, reason: received < line.quantity ? (g?.reason ?? null) : null }];
     }),
   );
+}
+
+/**
+ * Receive by scanning: per item that has current labels, what arrived is its quantity less the
+ * quantity on its current labels that were not scanned (an item without labels is not counted
+ * this way). `scanned` are stored codes, each a current label of the shipment.
+ */
+export function receivedByScanning(
+  lines: Pick<ShipmentLine, 'itemId' | 'quantity'>[],
+  current: { code: string; itemId: string; quantity: number }[],
+  scanned: Set<string>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of lines) {
+    const crates = current.filter((c) => c.itemId === line.itemId);
+    if (crates.length === 0) continue;
+    const missing = crates.filter((c) => !scanned.has(c.code)).reduce((n, c) => n + c.quantity, 0);
+    out.set(line.itemId, Math.max(0, line.quantity - missing));
+  }
+  return out;
 }

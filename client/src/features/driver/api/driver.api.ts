@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { Page } from '@karavan/shared';
+import type { LabelDto, Page } from '@karavan/shared';
 import { request } from '../../../lib/api';
 import { signUpdate } from '../../../lib/device-key';
 import type { CreateShipmentUpdateRequest, ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
@@ -20,6 +20,18 @@ export function useShipment(id: string) {
   return useQuery({
     queryKey: queryKeys.shipment(id),
     queryFn: () => request<ShipmentDto>('GET', `/api/shipments/${encodeURIComponent(id)}`),
+  });
+}
+
+/**
+ * The shipment's current crate labels (receive by scanning). Kept under the shipment's key, so
+ * the saved query cache has them on the phone offline.
+ */
+export function useShipmentLabels(id: string) {
+  return useQuery({
+    queryKey: [...queryKeys.shipment(id), 'labels'],
+    queryFn: () => request<{ items: LabelDto[] }>('GET', `/api/shipments/${encodeURIComponent(id)}/labels`),
+    staleTime: 60_000,
   });
 }
 

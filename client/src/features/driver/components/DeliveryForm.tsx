@@ -1,11 +1,16 @@
-import { Button, Group, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Suspense, useEffect, useRef, useState } from 'react';
+import { Alert, Button, Group, Loader, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { TEXT_MAX, textProblem } from '@karavan/shared';
 import { SHORTFALL_REASONS, type ShipmentDto, type ShortfallReason } from '../../../lib/contracts';
 import { useQuantityReader } from '../../../lib/quantity';
-import type { UpdateInput } from '../api/driver.api';
+import { CrateScanner, preloadCrateScanner } from '../../labels';
+import { useShipmentLabels, type UpdateInput } from '../api/driver.api';
+import { addPhoto, usePhotoQueue } from '../photos';
 import { useShipmentNames } from './names';
+import { SignaturePad } from './SignaturePad';
+import { useCrateScan } from './crate-scan';
 
 type Reason = ShortfallReason;
 
@@ -34,6 +39,17 @@ export function DeliveryForm({
   const readLine = (values: DeliveryValues, line: ShipmentDto['lines'][number]) =>
     readQuantity(values.received[line.itemId] ?? '', { min: 0, max: line.quantity, unit: line.item?.baseUnit });
   // The field rules of shared/: a name that fits, each quantity whole and no more than was sent.
+  const [signature, setSignature] = useState<string | null>(null);
+  const labels = useShipmentLabels(shipment.id);
+  const scan = useCrateScan(shipment, labels.data?.items);
+  const photos = usePhotoQueue(shipment.id);
+  const [photoError, setPhotoError] = useState(false);
+  const photoInput = useRef<HTMLInputElement>(null);
+  // The scanner's code loads now, while online: scanning then works with no network.
+  const [scannerReady, setScannerReady] = useState(false);
+  useEffect(() => {
+    void preloadCrateScanner().then(() => setScannerReady(true));
+  }, []);
   const form = useForm<DeliveryValues>({
     mode: 'controlled',
     initialValues: {
@@ -62,8 +78,21 @@ export function DeliveryForm({
       const reason = values.reasons[line.itemId];
       return { itemId: line.itemId, received: amount, ...(amount < line.quantity && reason && { reason }) };
     });
-    onConfirm({ status: 'delivered', receivedBy: values.receivedBy.trim(), lines });
+    const name = values.receivedBy.trim();
+    onConfirm({
+      status: 'delivered',
+      receivedBy: name,
+      lines,
+      receiver: { name, ...(signature ? { signature } : {}) },
+      ...(scan.used ? { labels: scan.codes } : {}),
+    });
   });
+
+  /** Scanning finished: what was not scanned is received less, each such line then asks for a reason. */
+  const finishScan = () => {
+    const received = scan.finish();
+    for (const [itemId, value] of received) form.setFieldValue(`received.${itemId}`, String(value));
+  };
 
   return (
     <Paper withBorder p="md" component="form" onSubmit={submit} noValidate aria-labelledby="delivery-title">
@@ -78,6 +107,66 @@ export function DeliveryForm({
           maxLength={TEXT_MAX.receivedBy}
           data-autofocus
         />
+        <SignaturePad label={t('pod.signature')} onChange={setSignature} />
+        <Stack gap="xs" data-testid="crate-scan">
+          {!scan.open && (
+            <Button
+              size="xl"
+              variant="outline"
+              fullWidth
+              onClick={scan.start}
+              disabled={!scannerReady || !labels.data || labels.data.items.length === 0}
+              data-testid="scan-crates"
+            >
+              {t('pod.scanCrates')}
+            </Button>
+          )}
+          {labels.data && labels.data.items.length === 0 && <Text c="dimmed">{t('pod.noLabels')}</Text>}
+          {!labels.data && labels.isError && <Text c="orange.9">{t('pod.labelsOffline')}</Text>}
+          {scan.open && (
+            <Suspense fallback={<Loader size="sm" />}>
+              <CrateScanner
+                title={t('pod.scanTitle')}
+                stopLabel={t('pod.stopScan')}
+                onText={scan.read}
+                onClose={scan.stop}
+              />
+            </Suspense>
+          )}
+          {scan.message && (
+            <Alert color="orange.9" variant="light" role="alert" data-testid="scan-message">
+              {scan.message}
+            </Alert>
+          )}
+          {(scan.open || scan.used) && (
+            <>
+              <Text fw={600} role="status" data-testid="crates-count">
+                {t('pod.cratesCount', { scanned: scan.codes.length, total: scan.crates.length })}
+              </Text>
+              <Stack gap={2} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+                {scan.crates.map((crate) => (
+                  <Text component="li" key={crate.code} data-testid="crate" data-scanned={scan.isScanned(crate.code)}>
+                    {crate.code} · {t('pod.crate', { item: crate.item, quantity: crate.quantity })} ·{' '}
+                    {scan.isScanned(crate.code) ? t('pod.scanned') : t('pod.notScanned')}
+                  </Text>
+                ))}
+              </Stack>
+              {scan.open && (
+                <Button
+                  size="lg"
+                  color="#1e6b34"
+                  h="auto"
+                  py="sm"
+                  styles={{ label: { whiteSpace: 'normal' } }}
+                  onClick={finishScan}
+                  data-testid="finish-scan"
+                >
+                  {t('pod.finishScan')}
+                </Button>
+              )}
+            </>
+          )}
+        </Stack>
         {shipment.lines.map((line) => {
           const value = readLine(form.values, line).value;
           const short = value !== undefined && value < line.quantity;
@@ -106,6 +195,40 @@ export function DeliveryForm({
             </Stack>
           );
         })}
+        <Stack gap="xs">
+          <input
+            ref={photoInput}
+            type="file"
+            accept="image/*"
+            capture="environment"
+            hidden
+            data-testid="photo-input"
+            onChange={(event) => {
+              const file = event.currentTarget.files?.[0];
+              event.currentTarget.value = '';
+              if (!file) return;
+              setPhotoError(false);
+              addPhoto(shipment.id, file).catch(() => setPhotoError(true));
+            }}
+          />
+          <Button
+            size="lg"
+            variant="outline"
+            h="auto"
+            py="sm"
+            styles={{ label: { whiteSpace: 'normal' } }}
+            onClick={() => photoInput.current?.click()}
+            data-testid="add-photo"
+          >
+            {t('pod.addPhoto')}
+          </Button>
+          <div role="status" data-testid="photo-state">
+            {photos.waiting > 0 && <Text c="orange.9">{t('pod.photoWaiting', { count: photos.waiting })}</Text>}
+            {photos.sent > 0 && <Text>{t('pod.photoSent', { count: photos.sent })}</Text>}
+            {photos.failed > 0 && <Text c="red.9">{t('pod.photoFailed', { count: photos.failed })}</Text>}
+            {photoError && <Text c="red.9">{t('pod.photoBad')}</Text>}
+          </div>
+        </Stack>
         <Group grow>
           <Button variant="default" size="xl" onClick={onCancel} disabled={busy}>
             {t('common.cancel')}

@@ -34,6 +34,7 @@ import {
   setPrivacy,
   tickDocument,
   useShipment,
+  useShipmentLabels,
   waitingUpdates,
   type UpdateInput,
 } from '../api/driver.api';
@@ -52,6 +53,8 @@ export function DriverShipmentPage() {
   useRoom(`shipment:${shipmentId}`);
   useDeviceRegistration(useCurrentUser().user.id);
   const shipment = useShipment(shipmentId);
+  // The crates' labels, kept on the phone while online: receiving by scanning works offline.
+  useShipmentLabels(shipmentId);
   return (
     <Stack gap="md" className="driver" data-testid="driver-shipment">
       <Anchor component={Link} to="/driver" size="lg">

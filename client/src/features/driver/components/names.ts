@@ -75,6 +75,8 @@ export function useShipmentNames() {
               ? 'handovers.historyCancelled'
               : 'handovers.historyCreated',
         )
-      : status(record.status);
+      : record.kind === 'receipt'
+        ? t('shipments.custody.kind.receipt')
+        : status(record.status);
   return { place, line, itemLabel, status, entry, update };
 }

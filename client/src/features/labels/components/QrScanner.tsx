@@ -13,7 +13,7 @@ interface BarcodeDetectorClass {
 }
 
 /** The browser's own QR reader where it has one (Android's Chrome), ZXing otherwise (loaded now). */
-async function makeDecoder(): Promise<Decode> {
+export async function makeDecoder(): Promise<Decode> {
   const Detector = (window as unknown as { BarcodeDetector?: BarcodeDetectorClass }).BarcodeDetector;
   if (Detector) {
     try {
@@ -44,6 +44,10 @@ export interface QrScannerProps {
   /** Shown under the camera (e.g. how many codes of a sequence were read). */
   children?: ReactNode;
   testId?: string;
+  /** The close button's words (default "Close the camera"). */
+  stopLabel?: string;
+  /** The video's largest height (default 60vh; less where a list must show beside it). */
+  videoMaxHeight?: string;
 }
 
 /**
@@ -51,7 +55,16 @@ export interface QrScannerProps {
  * it was wanted; a code that is not wanted is said not to be, and the camera keeps looking. The
  * camera is stopped when the scanner closes or `onText` is done.
  */
-export default function QrScanner({ title, onText, foreignMessage, onClose, children, testId }: QrScannerProps) {
+export default function QrScanner({
+  title,
+  onText,
+  foreignMessage,
+  onClose,
+  children,
+  testId,
+  stopLabel,
+  videoMaxHeight = '60vh',
+}: QrScannerProps) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<'starting' | 'scanning' | 'noCamera'>('starting');
@@ -118,7 +131,7 @@ export default function QrScanner({ title, onText, foreignMessage, onClose, chil
             muted
             playsInline
             aria-label={title}
-            style={{ width: '100%', maxHeight: '60vh', background: '#000', borderRadius: 4 }}
+            style={{ width: '100%', maxHeight: videoMaxHeight, background: '#000', borderRadius: 4 }}
           />
         )}
         {state === 'starting' && (
@@ -134,7 +147,7 @@ export default function QrScanner({ title, onText, foreignMessage, onClose, chil
           </Alert>
         )}
         <Button size="lg" variant="default" fullWidth onClick={onClose}>
-          {t('labels.stop')}
+          {stopLabel ?? t('labels.stop')}
         </Button>
       </Stack>
     </Paper>

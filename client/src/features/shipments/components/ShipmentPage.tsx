@@ -43,6 +43,7 @@ import {
 } from '../api/shipments.api';
 import { StatusBadge } from './common';
 import { CustodyPanel } from './CustodyPanel';
+import { ProofPanel } from '../../driver';
 import { fefo } from '../fefo';
 
 /** `/shipments/:id`: one shipment: manifest, warnings, loading, documents, road and history. */
@@ -410,8 +411,16 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
                 <Text>
                   <strong>
                     {update.kind === 'handover'
-                      ? t(update.id.endsWith(':confirm') ? 'handovers.historyConfirmed' : 'handovers.historyCreated')
-                      : t(`shipmentStatus.${update.status}`)}
+                      ? t(
+                          update.id.endsWith(':confirm')
+                            ? 'handovers.historyConfirmed'
+                            : update.id.endsWith(':cancel')
+                              ? 'handovers.historyCancelled'
+                              : 'handovers.historyCreated',
+                        )
+                      : update.kind === 'receipt'
+                        ? t('shipments.custody.kind.receipt')
+                        : t(`shipmentStatus.${update.status}`)}
                   </strong>{' '}
                   · {formatDateTime(update.at)}
                   {update.checkpointId && ` · ${placeName(update.checkpointId)}`}
@@ -429,6 +438,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
         )}
       </Paper>
 
+      <ProofPanel shipment={shipment} />
       <CustodyPanel shipment={shipment} />
 
       <Modal
