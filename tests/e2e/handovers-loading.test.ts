@@ -203,3 +203,60 @@ test('When a driver hands the goods over to another driver on the road, then the
   await giver.context.close();
   await taker.context.close();
 }, 180_000);
+
+test('When the taker declines a hand-over, then the goods stay with the giver, who may hand them over again; a giver may also call one off', async () => {
+  const shipment = await createShipment(app.url, coordinator.auth, scene, {
+    lines: [{ itemId: scene.item.id, quantity: 50 }],
+  });
+  expect((await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading')).status).toBe(200);
+  expect((await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed')).status).toBe(200);
+  const handovers = async () =>
+    (await request(app.url).get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200)).body as ShipmentDto;
+  const handOver = async (page: Page) => {
+    await page.getByRole('button', { name: 'Передать груз' }).click();
+    await page.waitForFunction(
+      (id) => Boolean(document.querySelector(`[data-testid="handover-taker"] option[value="${id}"]`)),
+      scene.otherDriver.user.id,
+    );
+    await page.getByTestId('handover-taker').selectOption(scene.otherDriver.user.id);
+    await page.getByTestId('handover-submit').click();
+    await page.getByTestId('handover-pending').waitFor({ timeout: 30_000 });
+  };
+
+  const giver = await phone();
+  await signIn(giver.page, `/driver/${shipment.id}`, scene.driver);
+  await giver.page.getByTestId('shipment-status').waitFor();
+  await handOver(giver.page);
+
+  const taker = await phone();
+  await signIn(taker.page, '/driver', scene.otherDriver);
+  await taker.page.getByTestId('incoming-handover').waitFor({ timeout: 30_000 });
+  await taker.page.getByRole('button', { name: 'Отказаться' }).click();
+  await taker.page.getByTestId('handover-decline-queued').waitFor();
+  let now = await handovers();
+  for (let i = 0; i < 60 && now.handovers?.[0]?.state !== 'cancelled'; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    now = await handovers();
+  }
+  await giver.page.reload();
+  await giver.page.getByRole('button', { name: 'Передать груз' }).waitFor({ timeout: 30_000 });
+  expect(now.driverId).toBe(scene.driver.user.id);
+  expect(now.handovers?.map((h) => h.state)).toEqual(['cancelled']);
+
+  // Handed over again, and this time the giver calls it off.
+  await handOver(giver.page);
+  await giver.page.getByRole('button', { name: 'Отменить передачу' }).click();
+  await giver.page.getByTestId('handover-cancel-queued').waitFor();
+  // (both wait in the giver's outbox, sent in order)
+  const settled = () => (now.handovers ?? []).length === 2 && !now.handovers!.some((h) => h.state === 'pending');
+  for (let i = 0; i < 60 && !settled(); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    now = await handovers();
+  }
+  expect(now.handovers?.map((h) => h.state)).toEqual(['cancelled', 'cancelled']);
+  expect(now.driverId).toBe(scene.driver.user.id);
+  expect(giver.errors).toEqual([]);
+  expect(taker.errors).toEqual([]);
+  await giver.context.close();
+  await taker.context.close();
+}, 180_000);
