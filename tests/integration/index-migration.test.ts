@@ -121,6 +121,8 @@ describe('Migration of an earlier database to declared indexes and TTL', () => {
       'campaignId_1_createdAt_-1__id_-1',
       'createdAt_-1__id_-1',
       'driverId_1_createdAt_-1__id_-1',
+      // (a taker's waiting hand-overs, GET /api/handovers/incoming)
+      'handoverPendingTo_1',
       'status_1_createdAt_-1__id_-1',
     ]);
     expect(await names('balances')).toEqual([
