@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import QRCode from 'qrcode';
 import request from 'supertest';
 import { createCanvas } from '@napi-rs/canvas';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { seriousViolations } from '../support/axe';
-import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { CHROMIUM, PHONE } from '../support/browser';
+import { cameraArgs, filmOfCodes } from '../support/camera';
 import { User } from '../../server/src/users/users.model';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
@@ -62,49 +62,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** One Y4M frame (4:2:0, grey) showing `text` as a QR code, black on white with its quiet zone. */
-function qrFrame(text: string, width: number, height: number): Buffer {
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
-  const size = qr.modules.size;
-  const scale = Math.floor(height / (size + 8));
-  const left = Math.floor((width - size * scale) / 2);
-  const top = Math.floor((height - size * scale) / 2);
-  const luma = Buffer.alloc(width * height, 235);
-  for (let row = 0; row < size; row += 1) {
-    for (let col = 0; col < size; col += 1) {
-      if (!qr.modules.get(row, col)) continue;
-      for (let dy = 0; dy < scale; dy += 1) {
-        const start = (top + row * scale + dy) * width + left + col * scale;
-        luma.fill(16, start, start + scale);
-      }
-    }
-  }
-  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
-  return Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
-}
-
-/** A camera film (looped by Chromium) showing each text for a second at 10 frames a second. */
-function cameraFilming(texts: string[]): string {
-  const [width, height] = [960, 720];
-  const frames = texts.flatMap((text) => Array.from({ length: 10 }, () => qrFrame(text, width, height)));
-  const file = path.join(dir, 'camera.y4m');
-  fs.writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), ...frames]),
-  );
-  return file;
-}
-
 async function phoneFilming(texts: string[]): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${cameraFilming(texts)}`,
-    ],
+    args: cameraArgs(filmOfCodes(path.join(dir, 'camera.y4m'), texts)),
   });
   const context = await browser.newContext({ baseURL: app.url, viewport: PHONE, permissions: ['camera'] });
   context.setDefaultTimeout(30_000);

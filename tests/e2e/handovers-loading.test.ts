@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import QRCode from 'qrcode';
 import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { seriousViolations } from '../support/axe';
 import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { cameraArgs, qrFrame, writeFilm } from '../support/camera';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
 
@@ -45,49 +45,14 @@ async function issueLabels(shipmentId: string, quantities: number[]): Promise<La
   return (issued.body as { items: LabelDto[] }).items;
 }
 
-/** A Y4M "camera" (4:2:0, no colour) that films each text as a QR code for a few frames, in turn, over and over. */
-function cameraFilming(texts: string[]): string {
-  const width = 960;
-  const height = 720;
-  const frames = texts.map((text) => {
-    const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
-    const size = qr.modules.size;
-    const scale = Math.floor(height / (size + 8));
-    const left = Math.floor((width - size * scale) / 2);
-    const top = Math.floor((height - size * scale) / 2);
-    const luma = Buffer.alloc(width * height, 235);
-    for (let row = 0; row < size; row += 1) {
-      for (let col = 0; col < size; col += 1) {
-        if (!qr.modules.get(row, col)) continue;
-        for (let dy = 0; dy < scale; dy += 1) {
-          const start = (top + row * scale + dy) * width + left + col * scale;
-          luma.fill(16, start, start + scale);
-        }
-      }
-    }
-    const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
-    return Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
-  });
-  const file = path.join(dir, `camera-${browsers.length}.y4m`);
-  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
-  fs.writeFileSync(file, Buffer.concat([header, ...frames.flatMap((frame) => Array<Buffer>(8).fill(frame))]));
-  return file;
-}
-
 async function phone(camera?: string[]): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      ...CHROMIUM_ARGS,
-      ...(camera
-        ? [
-            '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
-            `--use-file-for-fake-video-capture=${cameraFilming(camera)}`,
-          ]
-        : []),
-    ],
+    // (a camera filming each code in turn, 0.8 s each, over and over)
+    args: camera
+      ? cameraArgs(writeFilm(path.join(dir, `camera-${browsers.length}.y4m`), camera.map(qrFrame), 8))
+      : CHROMIUM_ARGS,
   });
   browsers.push(browser);
   const context = await browser.newContext({

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import QRCode from 'qrcode';
 import request from 'supertest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LabelDto, ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { seriousViolations } from '../support/axe';
-import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { CHROMIUM, PHONE } from '../support/browser';
+import { cameraArgs, filmOfCodes } from '../support/camera';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, sendUpdate, type Scene } from '../support/shipments';
 
@@ -58,49 +58,12 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * A camera that films `text` as a QR code: a Y4M file (4:2:0) of a few identical frames, the
- * code's dark modules black on white with the quiet zone around it, no colour (U and V at 128).
- */
-function cameraFilming(text: string): string {
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
-  const size = qr.modules.size;
-  const width = 960;
-  const height = 720;
-  const scale = Math.floor(height / (size + 8));
-  const left = Math.floor((width - size * scale) / 2);
-  const top = Math.floor((height - size * scale) / 2);
-  const luma = Buffer.alloc(width * height, 235);
-  for (let row = 0; row < size; row += 1) {
-    for (let col = 0; col < size; col += 1) {
-      if (!qr.modules.get(row, col)) continue;
-      for (let dy = 0; dy < scale; dy += 1) {
-        const start = (top + row * scale + dy) * width + left + col * scale;
-        luma.fill(16, start, start + scale);
-      }
-    }
-  }
-  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
-  const file = path.join(dir, `camera-${browsers.length}.y4m`);
-  fs.writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]),
-  );
-  return file;
-}
-
 /** A phone whose back camera sees `text`; every camera stream the page opens is kept in `window.streams`. */
 async function phoneFilming(text: string): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${cameraFilming(text)}`,
-    ],
+    args: cameraArgs(filmOfCodes(path.join(dir, `camera-${browsers.length}.y4m`), [text])),
   });
   browsers.push(browser);
   const context = await browser.newContext({ baseURL: app.url, viewport: PHONE, permissions: ['camera'] });

@@ -6,7 +6,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { seriousViolations } from '../support/axe';
-import { CHROMIUM, CHROMIUM_ARGS, PHONE } from '../support/browser';
+import { CHROMIUM, PHONE } from '../support/browser';
+import { blankFrame, cameraArgs, imageFrame, writeFilm } from '../support/camera';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
 
@@ -25,8 +26,6 @@ const { PNG } = require('pngjs') as {
  */
 
 const SHOTS = 'test-results/screenshots';
-const WIDTH = 960;
-const HEIGHT = 720;
 /** Frames each code is filmed for, at 10 frames a second. */
 const FRAMES_PER_CODE = 15;
 
@@ -52,39 +51,10 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * One Y4M frame (4:2:0, no colour) of a screenshot: its grey levels, scaled by a whole factor to
- * fill the frame's height (nearest pixel), on white.
- */
-function frameOf(png: Buffer): Buffer {
-  const image = PNG.sync.read(png);
-  const scale = Math.max(1, Math.floor(Math.min(HEIGHT / image.height, WIDTH / image.width)));
-  const left = Math.floor((WIDTH - image.width * scale) / 2);
-  const top = Math.floor((HEIGHT - image.height * scale) / 2);
-  const luma = Buffer.alloc(WIDTH * HEIGHT, 235);
-  for (let y = 0; y < image.height * scale; y += 1) {
-    for (let x = 0; x < image.width * scale; x += 1) {
-      const p = (Math.floor(y / scale) * image.width + Math.floor(x / scale)) * 4;
-      const grey = (image.data[p]! * 77 + image.data[p + 1]! * 150 + image.data[p + 2]! * 29) >> 8;
-      luma[(top + y) * WIDTH + left + x] = 16 + Math.round((grey * 219) / 255);
-    }
-  }
-  const chroma = Buffer.alloc((WIDTH / 2) * (HEIGHT / 2), 128);
-  return Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
-}
-
 /** Writes a camera file filming each screenshot in turn, FRAMES_PER_CODE frames each (the camera loops it). */
 function writeCamera(file: string, shots: Buffer[]): void {
-  const blank = Buffer.concat([
-    Buffer.from('FRAME\n'),
-    Buffer.alloc(WIDTH * HEIGHT, 235),
-    Buffer.alloc((WIDTH * HEIGHT) / 2, 128),
-  ]);
-  const frames = shots.length ? shots.flatMap((shot) => Array<Buffer>(FRAMES_PER_CODE).fill(frameOf(shot))) : [blank];
-  fs.writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F10:1 Ip A1:1 C420jpeg\n`), ...frames]),
-  );
+  const frames = shots.length ? shots.map((shot) => imageFrame(PNG.sync.read(shot))) : [blankFrame()];
+  writeFilm(file, frames, FRAMES_PER_CODE);
 }
 
 /** A phone whose back camera films what `file` holds when the camera opens. */
@@ -92,12 +62,7 @@ async function phone(file: string): Promise<{ context: BrowserContext; page: Pag
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${file}`,
-    ],
+    args: cameraArgs(file),
   });
   browsers.push(browser);
   const context = await browser.newContext({

@@ -144,6 +144,32 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
     })),
   });
 
+  /** A step's record of the history and the chain (kind `handover`). */
+  const stepEntry = (
+    actor: Actor,
+    s: ShipmentRecord,
+    h: HandoverRecord,
+    step: HandoverStep,
+    at: Date,
+    receivedAt: Date,
+    note: string | null,
+    signed: Pick<HistoryEntry, 'deviceId' | 'signature' | 'sent' | 'verified'>,
+  ): HistoryEntry => ({
+    id: entryId(h.id, step),
+    status: s.status,
+    at,
+    receivedAt,
+    position: null,
+    note,
+    checkpointId: null,
+    actorId: actor.id,
+    actorRole: actor.role,
+    applied: true,
+    ...signed,
+    kind: 'handover',
+    handover: contentOf(h, step),
+  });
+
   /**
    * Records a hand-over (the holder: the assigned driver or staff). `sent` is the body as sent
    * (what the giver's device signed). A copy of one already recorded gets it back unchanged.
@@ -217,21 +243,7 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
           takerDeviceId: null,
           takerVerified: false,
         };
-        const entry: HistoryEntry = {
-          id: entryId(h.id, 'handover'),
-          status: s.status,
-          at: h.at,
-          receivedAt,
-          position: null,
-          note: h.note,
-          checkpointId: null,
-          actorId: actor.id,
-          actorRole: actor.role,
-          applied: true,
-          ...signed,
-          kind: 'handover',
-          handover: contentOf(h, 'handover'),
-        };
+        const entry = stepEntry(actor, s, h, 'handover', h.at, receivedAt, h.note, signed);
         // The record's hash (what the taker signs) is the one this compare-and-set writes.
         h.recordHash = chained(s, entry).entry.hash!;
         const written = await casUpdate(
@@ -296,21 +308,7 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
           takerDeviceId: signed.deviceId ?? null,
           takerVerified: signed.verified === true,
         };
-        const entry: HistoryEntry = {
-          id: entryId(h.id, 'handover.confirm'),
-          status: s.status,
-          at: new Date(req.at),
-          receivedAt,
-          position: null,
-          note: null,
-          checkpointId: null,
-          actorId: actor.id,
-          actorRole: actor.role,
-          applied: true,
-          ...signed,
-          kind: 'handover',
-          handover: contentOf(h, 'handover.confirm'),
-        };
+        const entry = stepEntry(actor, s, h, 'handover.confirm', new Date(req.at), receivedAt, null, signed);
         const after = await casUpdate(
           s,
           {
@@ -362,24 +360,12 @@ export function createHandoverCommands(ctx: ShipmentsContext) {
             { path: 'params.handoverId', message: `is ${h.state}`, type: 'state' },
           ]);
         }
-        const entry: HistoryEntry = {
-          id: entryId(h.id, 'handover.cancel'),
-          status: s.status,
-          at: new Date(req.at),
-          receivedAt,
-          position: null,
-          note: req.note ? req.note : null,
-          checkpointId: null,
-          actorId: actor.id,
-          actorRole: actor.role,
-          applied: true,
+        const entry = stepEntry(actor, s, h, 'handover.cancel', new Date(req.at), receivedAt, req.note || null, {
           deviceId: null,
           signature: null,
           sent: null,
           verified: false,
-          kind: 'handover',
-          handover: contentOf(h, 'handover.cancel'),
-        };
+        });
         const after = await casUpdate(
           s,
           {

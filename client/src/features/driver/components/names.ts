@@ -6,6 +6,7 @@ import { byId, useItemName, useLocalize } from '../../../lib/catalogue';
 import type { ItemDto, LocationDto, ShipmentDto, ShipmentLineDto, ShipmentStatus } from '../../../lib/contracts';
 import type { ShipmentUpdateDto } from '@karavan/shared';
 import { useCan } from '../../../lib/current-user';
+import { historyRecordKey } from '../../../lib/history-words';
 import type { OutboxEntry } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
@@ -65,18 +66,7 @@ export function useShipmentNames() {
         return status(waiting.meta.status as ShipmentStatus);
     }
   };
-  /** A history record in words: its status, or a hand-over (its record, or its confirmation). */
-  const update = (record: Pick<ShipmentUpdateDto, 'id' | 'status' | 'kind'>): string =>
-    record.kind === 'handover'
-      ? t(
-          record.id.endsWith(':confirm')
-            ? 'handovers.historyConfirmed'
-            : record.id.endsWith(':cancel')
-              ? 'handovers.historyCancelled'
-              : 'handovers.historyCreated',
-        )
-      : record.kind === 'receipt'
-        ? t('shipments.custody.kind.receipt')
-        : status(record.status);
+  /** A history record in words: its status, or what a hand-over or receipt record is. */
+  const update = (record: Pick<ShipmentUpdateDto, 'id' | 'status' | 'kind'>): string => t(historyRecordKey(record));
   return { place, line, itemLabel, status, entry, update };
 }

@@ -27,6 +27,7 @@ import {
 } from '@karavan/shared';
 import { byId, useAllItems, useCampaigns, useItemName, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useCan } from '../../../lib/current-user';
+import { historyRecordKey } from '../../../lib/history-words';
 import { formatDateTime, formatMinutes, formatNumber, formatRelative, useFormatLanguage } from '../../../lib/format';
 import { useOutbox, type OutboxEntry } from '../../../lib/outbox';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
@@ -409,20 +410,7 @@ function ShipmentView({ shipment }: { shipment: ShipmentDto }) {
             {[...shipment.history].reverse().map((update) => (
               <li key={update.id}>
                 <Text>
-                  <strong>
-                    {update.kind === 'handover'
-                      ? t(
-                          update.id.endsWith(':confirm')
-                            ? 'handovers.historyConfirmed'
-                            : update.id.endsWith(':cancel')
-                              ? 'handovers.historyCancelled'
-                              : 'handovers.historyCreated',
-                        )
-                      : update.kind === 'receipt'
-                        ? t('shipments.custody.kind.receipt')
-                        : t(`shipmentStatus.${update.status}`)}
-                  </strong>{' '}
-                  · {formatDateTime(update.at)}
+                  <strong>{t(historyRecordKey(update))}</strong> · {formatDateTime(update.at)}
                   {update.checkpointId && ` · ${placeName(update.checkpointId)}`}
                   {!update.applied && ` · ${t('shipments.notApplied')}`}
                 </Text>
