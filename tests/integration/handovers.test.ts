@@ -327,7 +327,7 @@ describe('POST /api/shipments/:id/handovers', () => {
 });
 
 describe('Hand-overs live', () => {
-  test("When a hand-over is made and confirmed, then the shipment's room gets shipment.updated for each step, and the pending taker may watch the room", async () => {
+  test("When a hand-over is made and confirmed, then the shipment's room gets shipment.updated for each step, the pending taker may watch the room, and the former driver's screen is taken out of it", async () => {
     const scene = await buildScene(app.url);
     const shipment = await departedShipment(scene);
     const room = `shipment:${shipment.id}`;
@@ -346,6 +346,18 @@ describe('Hand-overs live', () => {
     await ready(taker);
     expect((await subscribe(taker)).ok).toBe(false);
 
+    const former = openSocket(app.url, { token: scene.driver.tokens.accessToken });
+    sockets.push(former);
+    await ready(former);
+    expect((await subscribe(former)).ok).toBe(true);
+    const formerGot: string[] = [];
+    const revoked: string[] = [];
+    const on = (s: ClientSocket) => s as unknown as { on(n: string, f: (p: never) => void): void };
+    on(former).on('shipment.updated', (payload: { update: { id: string } | null }) =>
+      formerGot.push(payload.update?.id ?? ''),
+    );
+    on(former).on('room.revoked', (payload: { room: string }) => revoked.push(payload.room));
+
     const id = randomUUID();
     await postHandover(scene.driver.auth, shipment.id, {
       id,
@@ -356,11 +368,19 @@ describe('Hand-overs live', () => {
     expect((await subscribe(taker)).ok).toBe(true);
     await confirm(scene.otherDriver.auth, shipment.id, id).expect(200);
     while (got.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The former driver's screen saw the hand-over it made, then was taken out of the room before
+    // the confirmation (the shipment is no longer theirs to watch), and gets nothing after.
+    expect(revoked).toEqual([room]);
+    expect(formerGot).toEqual([`handover:${id}`]);
     expect(got.map((e) => e.update)).toEqual([
       expect.objectContaining({ kind: 'handover', handoverId: id, id: `handover:${id}` }),
       expect.objectContaining({ kind: 'handover', handoverId: id, id: `handover:${id}:confirm` }),
     ]);
     expect(got[1]!.seq).toBeGreaterThan(got[0]!.seq);
+    // The new driver's next update reaches the room, not the former driver.
+    await sendUpdate(app.url, scene.otherDriver.auth, shipment.id, 'at_checkpoint').expect(200);
+    while (got.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(formerGot).toEqual([`handover:${id}`]);
   });
 });
 

@@ -291,8 +291,9 @@ export function attachRealtime(
       live.enqueue([alert, ...(hoursLeft === 0 ? stockEvents([lot]) : [])]);
     }),
     events.subscribe('shipments.updated', ({ shipment, update }) => {
-      // A planning change may give the shipment another driver: who watches it is checked again
-      // first, so the replaced driver does not get this very event.
+      // A planning change or a hand-over's step may give the shipment another driver (or end a
+      // taker's wait): who watches it is checked again first, so the replaced driver does not get
+      // this very event.
       const send = () =>
         live.enqueue([
           {
@@ -301,8 +302,9 @@ export function attachRealtime(
             build: fixed({ shipment, update }),
           },
         ]);
-      if (update === null) void recheckEverywhere({ room: `shipment:${shipment.id}` }).finally(send);
-      else send();
+      if (update === null || update.kind === 'handover') {
+        void recheckEverywhere({ room: `shipment:${shipment.id}` }).finally(send);
+      } else send();
     }),
     events.subscribe('volunteer.changed', ({ volunteer }) =>
       live.enqueue([{ name: 'volunteer.changed', rooms: ['dashboard'], build: fixed({ volunteer }) }]),
