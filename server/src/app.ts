@@ -10,6 +10,7 @@ import { LOCALES, type Locale } from '@karavan/shared';
 import { authRoutes, createAuthService, createPassport, requireRight, type AuthLimiters } from './auth';
 import { VERSION, type Config } from './config';
 import { databaseConnected, pingDatabase } from './db/database';
+import { settled } from './db/idempotency';
 import { healthRoutes } from './health/health.routes';
 import { ApiError } from './lib/errors';
 import { errorHandler, notFound, requireJsonBody } from './lib/error-handler';
@@ -374,7 +375,7 @@ export function createKaravan(options: KaravanOptions): Karavan {
         // Closes every socket, then the HTTP server, which waits for in-flight requests; then
         // lets the live events already queued be stored.
         void realtime.io.close(() => {
-          realtime.live.idle().then(resolve, resolve);
+          Promise.all([realtime.live.idle(), settled()]).then(() => resolve(), resolve);
         });
         server.closeIdleConnections();
       }),

@@ -4,6 +4,7 @@ import { repairStockOps } from '../../server/src/stock';
 import { Balance, StockOp } from '../../server/src/stock/stock.model';
 import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { clearFaults, injectFault } from '../../server/src/db/operations';
+import { settled } from '../../server/src/db/idempotency';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, nextAt, type Scene } from '../support/shipments';
@@ -132,6 +133,29 @@ describe('A crash between the writes', () => {
     expect(replay.body.shipment.status).toBe('departed');
     expect(replay.body.shipment.history.filter((h: { id: string }) => h.id === body.id)).toHaveLength(1);
     expect(await balance(s)).toEqual({ onHand: 900, reserved: 0 });
+    await expectReconciled();
+  });
+});
+
+describe('The record of an update, marked done after the answer', () => {
+  test('When an update is answered before its record is marked done, then the record ends done, and a copy that finds it still pending gets the first answer without applying it again', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const loading = { id: randomUUID(), status: 'loading', at: nextAt() };
+    const first = await update(shipment.id, loading);
+    expect(first.status).toBe(200);
+    expect(first.body.applied).toBe(true);
+    await settled();
+    expect(await ShipmentUpdate.findById(loading.id).lean()).toMatchObject({ state: 'done', applied: true });
+
+    // As if the mark had not been written (the process died right after answering).
+    await ShipmentUpdate.updateOne({ _id: loading.id }, { $set: { state: 'pending', owner: 'a-dead-process' } });
+    const copy = await update(shipment.id, loading);
+    expect(copy.status).toBe(200);
+    expect(copy.body.applied).toBe(true);
+    expect(copy.body.shipment.history.filter((h: { id: string }) => h.id === loading.id)).toHaveLength(1);
+    expect(await ShipmentUpdate.findById(loading.id).lean()).toMatchObject({ state: 'done', applied: true });
+    expect(await balance(s)).toEqual({ onHand: 1000, reserved: 100 });
     await expectReconciled();
   });
 });

@@ -449,6 +449,8 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       },
       answer: async (done) => ({ applied: Boolean(done.applied), after: await find(shipmentId) }),
       ...updateRecordRules,
+      // The update is in the shipment's history once applied (finishedWork): answer without waiting.
+      settleLater: true,
       reused: () =>
         new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This update id was already used for another update', [
           { path: 'body.id', message: 'was already used for a different update', type: 'duplicate' },
