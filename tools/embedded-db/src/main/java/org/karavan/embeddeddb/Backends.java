@@ -102,6 +102,24 @@ final class Backends {
      */
     static final ThreadLocal<Boolean> READ_ONLY_USE = new ThreadLocal<>();
 
+    /**
+     * Commands that only hand documents out (to be encoded into the reply, or kept by a cursor for
+     * the next batch): the stored documents themselves, without a copy. That is safe because a
+     * stored document is never changed in place: an update or findAndModify changes the copy its
+     * own query got (its query runs without {@link #READ_ONLY_USE}) and stores that copy instead.
+     */
+    private static final Set<String> HANDS_OUT = Set.of("find", "getmore");
+
+    static Document readingStored(String command, java.util.function.Supplier<Document> run) {
+        if (!HANDS_OUT.contains(command.toLowerCase(Locale.ROOT)) || READ_ONLY_USE.get() != null) return run.get();
+        READ_ONLY_USE.set(Boolean.TRUE);
+        try {
+            return run.get();
+        } finally {
+            READ_ONLY_USE.remove();
+        }
+    }
+
     /** The position of the document in the collection's _id index (asked before it is removed). */
     static <P> P idPosition(List<Index<P>> indexes, Document document) {
         for (Index<P> index : indexes) {
@@ -371,7 +389,8 @@ final class Backends {
         @Override
         public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
             Document answer = Indexing.handleCommand(this, this, command, query, resolver, oplog);
-            return answer != null ? answer : super.handleCommand(channel, command, query, resolver, oplog);
+            if (answer != null) return answer;
+            return readingStored(command, () -> super.handleCommand(channel, command, query, resolver, oplog));
         }
 
         @Override
@@ -550,7 +569,8 @@ final class Backends {
         @Override
         public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
             Document answer = Indexing.handleCommand(this, this, command, query, resolver, oplog);
-            return answer != null ? answer : super.handleCommand(channel, command, query, resolver, oplog);
+            if (answer != null) return answer;
+            return readingStored(command, () -> super.handleCommand(channel, command, query, resolver, oplog));
         }
 
         @Override
