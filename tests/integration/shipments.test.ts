@@ -579,6 +579,31 @@ describe('GET /api/shipments', () => {
     expect(row.lastPosition).toMatchObject({ lat: 42.9, lng: 74.7 });
     expect(row.lastHeardAt).not.toBeNull();
   });
+
+  test('When a shipment has been through a checkpoint with notes and positions, then its row in the list is its summary as one read gives it, checkpoint visits included', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const position = { lat: 43.0, lng: 74.7, accuracyM: 12 };
+    const last = await moveTo(shipment, ['loading', 'departed', 'at_checkpoint', 'departed'], {
+      departed: { position, note: 'в пути' },
+      at_checkpoint: { checkpointId: s.checkpoint.id, position, note: 'очередь на границе' },
+    });
+    const { history, handovers, ...summary } = last;
+    expect(history.length).toBeGreaterThanOrEqual(4);
+    expect(handovers).toEqual([]);
+    expect(summary.checkpoints).toEqual([
+      {
+        locationId: s.checkpoint.id,
+        arrivedAt: expect.any(String),
+        departedAt: expect.any(String),
+        waitMinutes: expect.any(Number),
+      },
+    ]);
+    const list = await api().get('/api/shipments').query({ campaignId: s.campaign.id }).set(coordinator.auth);
+    expect(list.status).toBe(200);
+    const row = list.body.items.find((x: { id: string }) => x.id === shipment.id);
+    expect({ ...row, estimatedArrivalAt: null }).toEqual({ ...summary, estimatedArrivalAt: null });
+  });
 });
 
 describe('Locations', () => {

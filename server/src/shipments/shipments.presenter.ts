@@ -114,6 +114,35 @@ const placeOf = (s: ShipmentRecord, id: string): ShipmentPlaceDto | null => {
   return name === undefined ? null : { id, name: toLocalized(name) };
 };
 
+/**
+ * What a list of summaries leaves out of each shipment document: the history entries' fields a
+ * summary does not read (it reads an entry's id, kind, status, checkpoint and times, for the
+ * checkpoint visits) and the hand-overs. A shipment keeps up to HISTORY_KEPT entries with
+ * positions, signatures and signed copies, which would otherwise be read for every row.
+ */
+export const SUMMARY_PROJECTION: Readonly<Record<string, 0>> = Object.fromEntries(
+  [
+    'position',
+    'note',
+    'actorId',
+    'actorRole',
+    'applied',
+    'receivedBy',
+    'lines',
+    'labels',
+    'receiver',
+    'deviceId',
+    'signature',
+    'sent',
+    'verified',
+    'prevHash',
+    'hash',
+    'handover',
+  ]
+    .map((field) => [`history.${field}`, 0 as const])
+    .concat([['handovers', 0]]),
+);
+
 export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
   return {
     id: s._id.toHexString(),

@@ -19,7 +19,7 @@ import { exportCustody, presentCustody } from './custody';
 import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
-import { presentShipment, presentShipmentSummary } from './shipments.presenter';
+import { presentShipment, presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
 import { createProofCommands } from './proof.commands';
 import { createStatusCommands } from './status.commands';
 import { createHandoverCommands } from './handover.commands';
@@ -100,7 +100,12 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
       }
       const filter = shipmentsFilter(own ? { ...query, driverId: actor.id } : query);
       const [docs, total] = await Promise.all([
-        shipments().find(filter).sort({ createdAt: -1, _id: -1 }).skip(query.offset).limit(query.limit).toArray(),
+        shipments()
+          .find(filter, { projection: SUMMARY_PROJECTION })
+          .sort({ createdAt: -1, _id: -1 })
+          .skip(query.offset)
+          .limit(query.limit)
+          .toArray(),
         shipments().countDocuments(filter),
       ]);
       return { items: docs.map((d) => presentShipmentSummary(d)), total, limit: query.limit, offset: query.offset };
