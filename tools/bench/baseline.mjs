@@ -111,7 +111,9 @@ const server = http.createServer((req, res) => {
       const doc = { _id: body.id, at: new Date() };
       await events.insertOne(doc);
       json(res, 201, doc);
-      io.to('dashboard').emit('shipment.updated', { update: { id: body.id }, at: doc.at });
+      // `pad`: as many more characters in the payload (to compare clients under Karavan's payload size).
+      const pad = Number(body.pad) > 0 ? { pad: 'x'.repeat(Number(body.pad)) } : {};
+      io.to('dashboard').emit('shipment.updated', { update: { id: body.id }, at: doc.at, ...pad });
       return undefined;
     }
     return json(res, 404, { code: 'NOT_FOUND' });
