@@ -22,7 +22,8 @@
 // times its live-event pump, KARAVAN_LIVE_TRACE=1, and case 5 reports where each event's time
 // went: queue, seq, store, emit, delivery; and both sides' event-loop delay),
 // BENCH_BASELINE_PAD (characters added to the baseline's fan-out payload, e.g. 2200 for the size of
-// Karavan's shipment.updated: the same work for the clients), BENCH_CPU_PROFILE=<file> (a CPU
+// Karavan's shipment.updated), BENCH_BASELINE_LIKE=1 (the baseline sends a payload Karavan sent
+// in case 5, with its own update id: the same parsing work for the clients), BENCH_CPU_PROFILE=<file> (a CPU
 // profile of Karavan during case 5's measurement).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -71,6 +72,7 @@ async function main() {
   const runs = (n) => CASES.has('all') || CASES.has(String(n));
   const TRACE = process.env.BENCH_TRACE === '1';
   const BASELINE_PAD = Number(process.env.BENCH_BASELINE_PAD ?? 0);
+  const BASELINE_LIKE = process.env.BENCH_BASELINE_LIKE === '1';
   const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
   const startedAt = Date.now();
@@ -510,6 +512,7 @@ async function main() {
           serverLoopDelayMs: probed?.loopDelay,
           clientLoopDelayMs: reports.map((x) => x.clientLoop),
           payloadBytes: reports[0]?.payloadBytes,
+          samplePayload: reports.find((x) => x.samplePayload)?.samplePayload,
           stages,
         };
         if (stages)
@@ -548,7 +551,8 @@ async function main() {
           add('batch: take seqs ($inc)', b.seqTaken - b.marked);
           add('batch: build payloads', b.built - b.seqTaken);
           add('batch: store (insertMany)', b.stored - b.built);
-          add('batch: emit (io.to().emit loop)', b.emitted - b.stored);
+          add('batch: stored -> batch before sent', b.sentAfter - b.stored);
+          add('batch: emit (io.to().emit loop)', b.emitted - (b.sentAfter ?? b.stored));
           add('batch: whole', b.emitted - b.started);
           for (const u of b.updates) {
             const ack = acks[u.id];
@@ -589,7 +593,8 @@ async function main() {
       };
       const baselineWrite = async () => {
         const id = randomUUID();
-        await api(bare.http, 'POST', '/fanout', null, { id, pad: BASELINE_PAD });
+        const like = BASELINE_LIKE ? fan.samplePayload : undefined;
+        await api(bare.http, 'POST', '/fanout', null, { id, pad: BASELINE_PAD, like });
         return id;
       };
       const fan = await fanout(

@@ -23,6 +23,8 @@ let subscribed = 0;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let payloadBytes = 0;
+/** The first payload received (the bench can have the baseline send the same shape). */
+let samplePayload = null;
 
 async function open({ url, tokens, count, room, event }) {
   let opened = 0;
@@ -43,7 +45,10 @@ async function open({ url, tokens, count, room, event }) {
         const id = payload?.update?.id;
         if (!id) return;
         received += 1;
-        if (payloadBytes === 0) payloadBytes = JSON.stringify(payload).length;
+        if (payloadBytes === 0) {
+          samplePayload = payload;
+          payloadBytes = JSON.stringify(payload).length;
+        }
         const list = arrivals.get(id);
         if (list) list.push(t);
         else arrivals.set(id, [t]);
@@ -101,7 +106,7 @@ process.on('message', (m) => {
         p99: ms(loopDelay.percentile(99)),
         max: ms(loopDelay.max),
       };
-      process.send({ latencies, lost, duplicates, connected, arrived, clientLoop, payloadBytes });
+      process.send({ latencies, lost, duplicates, connected, arrived, clientLoop, payloadBytes, samplePayload });
     } else if (m.reset) {
       arrivals.clear();
       received = 0;
