@@ -86,9 +86,11 @@ async function main() {
       at: new Date(startedAt).toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       complete,
+      ...(CASES.has('all') ? {} : { only: [...CASES] }),
       cases: results,
     };
-    const dir = path.join(ROOT, 'bench', 'results');
+    // A run of some cases only (BENCH_CASES) never replaces the results of a whole run.
+    const dir = path.join(ROOT, 'bench', 'results', ...(CASES.has('all') ? [] : ['partial']));
     fs.mkdirSync(dir, { recursive: true });
     const text = `${JSON.stringify(report, null, 2)}\n`;
     fs.writeFileSync(path.join(dir, 'latest.json'), text);
@@ -776,6 +778,6 @@ async function main() {
       `${verdict.padEnd(7)} ${c.name}: ratio ${c.ratio}${c.target ? `, target ${c.target}` : ''}${c.p95Ms !== undefined ? `, p50/p95/p99 ${c.p50Ms}/${c.p95Ms}/${c.p99Ms} ms` : ''}`,
     );
   }
-  console.log(`\nWritten: bench/results/latest.json (${os.hostname()})`);
+  console.log(`\nWritten: bench/results/${CASES.has('all') ? '' : 'partial/'}latest.json (${os.hostname()})`);
   if (results.some((c) => c.met === false)) process.exitCode = 1;
 }
