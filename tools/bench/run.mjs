@@ -184,7 +184,9 @@ async function main() {
     // Case 3 and the fan-out each have their own shipments: a lane retired by case 3 never
     // leaves the fan-out short.
     const lanes = createLanes(shipmentIds.slice(60));
-    const fanLanes = createLanes(shipmentIds.slice(20, 60));
+    // Case 5 alone (BENCH_CASES) has case 3's shipments too: its writes never run out of lanes
+    // when the answers are slow (50 writes/s with 40 lanes fail once an answer takes 0.8 s).
+    const fanLanes = createLanes(runs(3) ? shipmentIds.slice(20, 60) : shipmentIds.slice(20));
     const readIds = shipmentIds.slice(0, 20);
 
     /** Closed loop, then at half the lower of the two maxima, for Karavan and its baseline. */
