@@ -495,6 +495,7 @@ async function main() {
         const duplicates = reports.reduce((s, x) => s + x.duplicates, 0);
         const heapPerConnection = before && after ? (after.heapUsed - before.heapUsed) / Math.max(1, connected) : null;
         const rssPerConnection = before && after ? (after.rss - before.rss) / Math.max(1, connected) : null;
+        const samplePayload = reports.find((x) => x.samplePayload)?.samplePayload;
         const out = {
           sockets: connected,
           refused,
@@ -516,9 +517,11 @@ async function main() {
           serverLoopDelayMs: probed?.loopDelay,
           clientLoopDelayMs: reports.map((x) => x.clientLoop),
           payloadBytes: reports[0]?.payloadBytes,
-          samplePayload: reports.find((x) => x.samplePayload)?.samplePayload,
+
           stages,
         };
+        // Not in the results: only for the baseline to send the same shape (BENCH_BASELINE_LIKE).
+        Object.defineProperty(out, 'samplePayload', { value: samplePayload, enumerable: false });
         if (stages)
           console.log(
             JSON.stringify(
