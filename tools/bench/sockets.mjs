@@ -6,7 +6,7 @@
 //   { count: true }                              -> { received }
 //   { report: { acks: { [id]: ms } } }           -> { latencies: number[], lost, duplicates }
 //   { close: true }                              -> { closed }
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +19,12 @@ const arrivals = new Map();
 let received = 0;
 /** Sockets whose subscription was accepted: each must get every event. */
 let subscribed = 0;
+/** This worker's own event-loop delay and the size of the payloads it got: is the client the bottleneck? */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let payloadBytes = 0;
+/** The first payload received (the bench can have the baseline send the same shape). */
+let samplePayload = null;
 
 async function open({ url, tokens, count, room, event }) {
   let opened = 0;
@@ -39,6 +45,10 @@ async function open({ url, tokens, count, room, event }) {
         const id = payload?.update?.id;
         if (!id) return;
         received += 1;
+        if (payloadBytes === 0) {
+          samplePayload = payload;
+          payloadBytes = JSON.stringify(payload).length;
+        }
         const list = arrivals.get(id);
         if (list) list.push(t);
         else arrivals.set(id, [t]);
@@ -83,10 +93,25 @@ process.on('message', (m) => {
         // An event may overtake the HTTP answer of its write: that counts as 0 ms, not negative.
         for (const t of list) latencies.push(Math.round(Math.max(0, t - ack) * 100) / 100);
       }
-      process.send({ latencies, lost, duplicates, connected });
+      // With `stages: true`, each update's arrivals (epoch ms): first, median and last socket.
+      const arrived = {};
+      if (m.report.stages)
+        for (const id of Object.keys(m.report.acks)) {
+          const list = (arrivals.get(id) ?? []).slice().sort((a, b) => a - b);
+          if (list.length > 0) arrived[id] = [list[0], list[Math.floor(list.length / 2)], list[list.length - 1]];
+        }
+      const ms = (ns) => Math.round(Number(ns) / 1e4) / 100;
+      const clientLoop = {
+        p50: ms(loopDelay.percentile(50)),
+        p99: ms(loopDelay.percentile(99)),
+        max: ms(loopDelay.max),
+      };
+      process.send({ latencies, lost, duplicates, connected, arrived, clientLoop, payloadBytes, samplePayload });
     } else if (m.reset) {
       arrivals.clear();
       received = 0;
+      payloadBytes = 0;
+      loopDelay.reset();
       process.send({ reset: true });
     } else if (m.close) {
       for (const s of sockets) s.disconnect();

@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import type { LiveEventBase, LiveEventName, LiveEventPayloads, MovementDto } from '@karavan/shared';
 import type { Logger } from '../lib/logger';
 import type { RealtimeServer } from './realtime';
+import { emitTogether } from './emit-together';
 import { storeEvents, takeSeqs, type StoredEvent } from './event-log';
 import type { Watermark } from './watermark';
 
@@ -19,51 +21,144 @@ export type LiveEventSpec = {
   };
 }[LiveEventName];
 
+/** One batch of the pump, timed (KARAVAN_LIVE_TRACE=1 only: the benchmarks read it). */
+export interface LiveTraceBatch {
+  /** Events taken from the queue, and how many were left after coalescing. */
+  queued: number;
+  sent: number;
+  /** Epoch ms (performance.timeOrigin + now): when each event was enqueued, first and last. */
+  enqueuedFirst: number;
+  enqueuedLast: number;
+  started: number;
+  marked: number;
+  seqTaken: number;
+  built: number;
+  stored: number;
+  /** When the batch before it was sent too (it may be stored before). */
+  sentAfter: number;
+  emitted: number;
+  /** Each shipment.updated event sent: its `update.id` (to join with the bench's acks), when enqueued. */
+  updates: { id: string; enqueued: number }[];
+}
+/** The trace, on globalThis so that the benchmarks' preloaded probe can hand it out; null when off. */
+const LIVE_TRACE_KEY = Symbol.for('karavan.liveTrace');
+const traceOn = process.env.KARAVAN_LIVE_TRACE === '1';
+if (traceOn) (globalThis as Record<symbol, unknown>)[LIVE_TRACE_KEY] ??= [];
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** Batches in flight at once: one being stored while the next one takes its seqs. */
+export const LIVE_BATCHES_IN_FLIGHT = 2;
+
 /**
  * Turns queued events into stored, numbered, sent ones, strictly in order within this process:
- * take seqs (one `$inc` for the whole batch), THEN build the payloads (reads of the current
- * state), store them, then emit them. Because a snapshot is read after its seq was taken, a
- * higher seq is never an older state than a lower one. Waiting snapshot events with the same
- * key (progress of one campaign) are coalesced into the last one: under load the dashboard gets
- * fewer, never staler, events.
+ * take seqs (one `$inc` for everything queued at that moment), THEN build the payloads (reads of
+ * the current state), store them (one `insertMany`), then emit them. Because a snapshot is read
+ * after its seq was taken, a higher seq is never an older state than a lower one. Waiting
+ * snapshot events with the same key (progress of one campaign) are coalesced into the last one:
+ * under load the dashboard gets fewer, never staler, events.
+ *
+ * Pipelined: while one batch is being stored, the next one (everything queued meanwhile) already
+ * takes its seqs and starts being stored; a batch is emitted only once it is stored AND the batch
+ * before it was emitted. Seqs are taken one batch after the other, so emission stays in seq
+ * order; the watermark keeps every batch in flight marked until it is out (watermark.ts).
  */
 export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: Watermark) {
   const queue: LiveEventSpec[] = [];
+  /** When each queued event was enqueued (tracing only). */
+  const enqueuedAt: number[] = [];
   let running: Promise<void> | null = null;
+  /** Wakes the pump when it waits for a stored batch and events come in with room in the pipeline. */
+  let wake: (() => void) | null = null;
+
+  /**
+   * Takes the queued events as one batch: seqs, payloads, store started. Resolves (once the
+   * seqs were taken) to `sent`: the batch being sent, after `previous` was. `sent` never rejects.
+   */
+  async function startBatch(previous: Promise<void>): Promise<{ sent: Promise<void> }> {
+    const batch = queue.splice(0, queue.length);
+    const times = traceOn ? enqueuedAt.splice(0, enqueuedAt.length) : null;
+    const t: Partial<LiveTraceBatch> | null = times
+      ? { queued: batch.length, enqueuedFirst: times[0], enqueuedLast: times[times.length - 1], started: epochNow() }
+      : null;
+    const last = new Map<string, number>();
+    batch.forEach((e, i) => e.key && last.set(e.key, i));
+    const kept = batch.map((_, i) => i).filter((i) => !batch[i]!.key || last.get(batch[i]!.key!) === i);
+    const list = kept.map((i) => batch[i]!);
+    const mark = {};
+    try {
+      // Marked in flight before the seqs exist: a catch-up answers only below the mark until
+      // the batch is stored and sent (watermark.ts).
+      // Redis unreachable: the events still go out (a catch-up meanwhile may need a reload).
+      await watermark.begin(mark).catch((err: unknown) => logger.warn({ err }, 'live-event mark not shared'));
+      if (t) t.marked = epochNow();
+      const first = await takeSeqs(list.length);
+      if (t) t.seqTaken = epochNow();
+      watermark.taken(mark, first, first + list.length - 1);
+      const at = new Date();
+      const payloads = await Promise.all(list.map((e, i) => e.build(first + i)));
+      if (t) t.built = epochNow();
+      const docs: StoredEvent[] = [];
+      list.forEach((e, i) => {
+        const payload = payloads[i];
+        if (!payload) return;
+        const seq = first + i;
+        docs.push({ _id: seq, name: e.name, rooms: e.rooms, payload: { seq, at: at.toISOString(), ...payload }, at });
+      });
+      const stored = storeEvents(docs).then(
+        () => t && (t.stored = epochNow()),
+        (err: unknown) => logger.error({ err }, 'live events could not be stored; sent live only'),
+      );
+      const sent = Promise.all([previous, stored])
+        .then(() => {
+          if (t) t.sentAfter = epochNow();
+          // Each socket gets the whole batch in one write (emit-together.ts).
+          emitTogether(io, docs);
+          if (t) {
+            t.emitted = epochNow();
+            t.sent = docs.length;
+            t.updates = docs.flatMap((d) =>
+              d.name === 'shipment.updated'
+                ? [
+                    {
+                      id: (d.payload as { update?: { id: string } | null }).update?.id ?? '',
+                      enqueued: times![kept[d._id - first]!]!,
+                    },
+                  ]
+                : [],
+            );
+            ((globalThis as Record<symbol, unknown>)[LIVE_TRACE_KEY] as LiveTraceBatch[]).push(t as LiveTraceBatch);
+          }
+        })
+        .catch((err: unknown) => logger.error({ err, events: docs.map((d) => d.name) }, 'live events not sent'))
+        .finally(() => watermark.end(mark));
+      return { sent };
+    } catch (err) {
+      logger.error({ err, events: list.map((e) => e.name) }, 'live events lost');
+      watermark.end(mark);
+      return { sent: previous };
+    }
+  }
 
   async function pump(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, queue.length);
-      const last = new Map<string, number>();
-      batch.forEach((e, i) => e.key && last.set(e.key, i));
-      const list = batch.filter((e, i) => !e.key || last.get(e.key) === i);
-      try {
-        // Marked in flight before the seqs exist: a catch-up answers only below the mark until
-        // the batch is stored and sent (watermark.ts).
-        // Redis unreachable: the events still go out (a catch-up meanwhile may need a reload).
-        await watermark.begin().catch((err: unknown) => logger.warn({ err }, 'live-event mark not shared'));
-        const first = await takeSeqs(list.length);
-        watermark.taken(first, first + list.length - 1);
-        const at = new Date();
-        const payloads = await Promise.all(list.map((e, i) => e.build(first + i)));
-        const docs: StoredEvent[] = [];
-        list.forEach((e, i) => {
-          const payload = payloads[i];
-          if (!payload) return;
-          const seq = first + i;
-          docs.push({ _id: seq, name: e.name, rooms: e.rooms, payload: { seq, at: at.toISOString(), ...payload }, at });
-        });
-        try {
-          await storeEvents(docs);
-        } catch (err) {
-          logger.error({ err }, 'live events could not be stored; sent live only');
-        }
-        for (const doc of docs) io.to(doc.rooms).emit(doc.name, doc.payload as never);
-      } catch (err) {
-        logger.error({ err, events: list.map((e) => e.name) }, 'live events lost');
-      } finally {
-        watermark.end();
+    /** Batches being stored or waiting to be sent, oldest first (each settles after the one before). */
+    const pending: { sent: Promise<void>; done: boolean }[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    for (;;) {
+      while (pending[0]?.done) pending.shift();
+      if (queue.length > 0 && pending.length < LIVE_BATCHES_IN_FLIGHT) {
+        const entry = { sent: (await startBatch(previous)).sent, done: false };
+        void entry.sent.then(() => (entry.done = true));
+        previous = entry.sent;
+        pending.push(entry);
+        continue;
       }
+      if (pending.length === 0) return;
+      // Wait for the oldest batch to be out, or (with room in the pipeline) for new events.
+      const woken = pending.length < LIVE_BATCHES_IN_FLIGHT ? new Promise<void>((resolve) => (wake = resolve)) : null;
+      await Promise.race(woken ? [pending[0]!.sent, woken] : [pending[0]!.sent]);
+      wake = null;
+      // A settled batch's `done` was set by a callback registered before the race's: it is
+      // dropped at the top of the loop.
     }
   }
 
@@ -71,6 +166,8 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: 
     /** Queues events, sent in this order after everything queued before them. */
     enqueue(specs: LiveEventSpec[]): void {
       queue.push(...specs);
+      if (traceOn) for (const _ of specs) enqueuedAt.push(epochNow());
+      wake?.();
       running ??= pump().finally(() => {
         running = null;
       });

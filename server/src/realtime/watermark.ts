@@ -27,12 +27,17 @@ export interface SeqMarks {
 export const MARK_TTL_MS = 30_000;
 
 export interface Watermark {
-  /** Before taking seqs. Resolves once every instance can see the mark. */
-  begin(): Promise<void>;
-  /** The seqs a batch took, `first` to `last` (moves the lower bound of the next batch up). */
-  taken(first: number, last: number): void;
-  /** After the batch was stored and sent. */
-  end(): void;
+  /**
+   * Before a batch takes seqs (`batch` is any object naming it until `end`). Resolves once every
+   * instance can see the mark. Several batches of one instance may be in flight at once (the
+   * pump takes the next batch's seqs while the previous one is stored): the instance's mark is
+   * then the lowest of theirs.
+   */
+  begin(batch: object): Promise<void>;
+  /** The seqs the batch took, `first` to `last` (moves the lower bound of later batches up). */
+  taken(batch: object, first: number, last: number): void;
+  /** After the batch was stored and sent (or given up). */
+  end(batch: object): void;
   /** S: every event with a seq up to it is stored. */
   stableSeq(): Promise<number>;
 }
@@ -40,28 +45,38 @@ export interface Watermark {
 export function createWatermark(shared?: SeqMarks): Watermark {
   const instance = randomBytes(8).toString('hex');
   let highestSeen = 0;
-  /** This process's mark while a batch is in flight (the pump runs one batch at a time). */
-  let mark: number | null = null;
+  /** The lower bound of each batch in flight here, in the order they began. */
+  const inFlight = new Map<object, number>();
+  const lowest = (): number | null => (inFlight.size === 0 ? null : Math.min(...inFlight.values()));
 
   return {
-    async begin() {
-      mark = highestSeen + 1;
-      await shared?.set(instance, mark, Date.now() + MARK_TTL_MS);
+    async begin(batch) {
+      const low = highestSeen + 1;
+      const before = lowest();
+      inFlight.set(batch, low);
+      // A batch already in flight here holds a mark no higher than this one (seqs only grow, and
+      // its mark was shared before its seqs were taken): nothing new to share.
+      if (before === null) await shared?.set(instance, low, Date.now() + MARK_TTL_MS);
     },
-    taken(first, last) {
+    taken(batch, first, last) {
       highestSeen = Math.max(highestSeen, last);
-      if (mark !== null) mark = Math.max(mark, first);
+      const low = inFlight.get(batch);
+      if (low !== undefined) inFlight.set(batch, Math.max(low, first));
     },
-    end() {
-      mark = null;
-      // Not awaited: a late clear only holds the log back a moment; Redis keeps this link's order.
-      void shared?.clear(instance).catch(() => undefined);
+    end(batch) {
+      inFlight.delete(batch);
+      const low = lowest();
+      // Not awaited: a late clear or raise only holds the log back a moment; Redis keeps this
+      // link's order (a later set or clear of this instance lands after it).
+      if (low === null) void shared?.clear(instance).catch(() => undefined);
+      else void shared?.set(instance, low, Date.now() + MARK_TTL_MS).catch(() => undefined);
     },
     async stableSeq() {
       // The counter first: a batch that begins after this read takes seqs above it anyway.
       const counter = await currentSeq();
       highestSeen = Math.max(highestSeen, counter);
       let stable = counter;
+      const mark = lowest();
       if (mark !== null) stable = Math.min(stable, mark - 1);
       if (shared) {
         const now = Date.now();
