@@ -285,11 +285,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
   async function deliveryChange(s: ShipmentRecord, a: Attempt, base: Record<string, unknown>): Promise<StockChange> {
     const { req } = a;
     const scan = req.labels ? await scannedDelivery(s, req.labels) : null;
-    const outcome = checkDelivery(
-      s.lines,
-      { ...req, receivedBy: req.receivedBy ?? req.receiver?.name },
-      scan?.received,
-    );
+    const outcome = checkDelivery(s.lines, { ...req, receivedBy: a.entry.receivedBy }, scan?.received);
     const toStock = s.destinationKind !== 'distribution_point';
     const shipmentId = s._id.toHexString();
     const movements: MovementInput[] = [];
@@ -326,7 +322,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
         ...base,
         lines,
         deliveredAt: a.orderAt,
-        receivedBy: req.receivedBy ?? req.receiver?.name,
+        receivedBy: a.entry.receivedBy,
         receiver: a.entry.receiver ?? null,
         scannedLabels: scan?.codes ?? [],
       },
