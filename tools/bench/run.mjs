@@ -48,6 +48,7 @@ import {
 } from './lib.mjs';
 import { createLanes, departedShipments } from './lanes.mjs';
 import { ledgerDatabase } from './ledger-load.mjs';
+import { writeReadmeTables } from './table.mjs';
 
 if (!reexecWithMoreFiles()) await main();
 
@@ -757,6 +758,7 @@ async function main() {
 
   const took = (Date.now() - startedAt) / 1000;
   const report = writeReport(true);
+  if (CASES.has('all')) await writeReadmeTables();
   const m = report.machine;
   console.log(
     `\nKaravan benchmarks, ${m.cpus} x ${m.model}, ${m.memory}, Node ${m.node}, ${m.os}; ${took.toFixed(0)} s\n`,

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { HERE, ROOT, alternate, api, machine, percentile, startKaravan, startProcess } from './lib.mjs';
 import { ledgerDatabase } from './ledger-load.mjs';
+import { writeReadmeTables } from './table.mjs';
 
 const require = createRequire(import.meta.url);
 const { MongoClient, ObjectId } = require('mongodb');
@@ -316,6 +317,7 @@ try {
 }
 
 const report = writeReport(true);
+await writeReadmeTables();
 const m = report.machine;
 console.log(`\nKaravan at scale, ${m.cpus} x ${m.model}, ${m.memory}, Node ${m.node}; ${report.durationSeconds} s\n`);
 for (const f of figures) {

@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { HERE, ROOT, SERVER_MAIN, api, machine, percentile, sleep, startProcess } from './lib.mjs';
 import { createLanes, departedShipments } from './lanes.mjs';
+import { writeReadmeTables } from './table.mjs';
 
 const require = createRequire(import.meta.url);
 const { io: connect } = require('socket.io-client');
@@ -467,6 +468,7 @@ try {
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'soak-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeReadmeTables();
 
   console.log(
     `\nSoak: ${MINUTES} min at ${rate} req/s (half of ${report.maxRate}), ${soak.total} requests, latency p50/p95/p99 ${soak.p50}/${soak.p95}/${soak.p99} ms`,
