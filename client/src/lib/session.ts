@@ -52,9 +52,14 @@ export function startSession(tokens: TokenResponse): void {
   setState({ status: 'signedIn', user: tokens.user });
 }
 
-/** Shows what the server now says about the signed-in user. */
+/**
+ * Shows what the server now says about the signed-in user. The same user as shown changes
+ * nothing: the live connection says who is signed in each time it opens, and a new object would
+ * render every screen again (on a phone, a long task just after the page appears).
+ */
 export function updateUser(user: UserDto): void {
-  if (state.status === 'signedIn') setState({ status: 'signedIn', user });
+  if (state.status !== 'signedIn' || JSON.stringify(state.user) === JSON.stringify(user)) return;
+  setState({ status: 'signedIn', user });
 }
 
 export function endSession(reason?: ClientErrorCode): void {

@@ -3,6 +3,7 @@ import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { AfterFirstPaint } from '../../../ui/AfterFirstPaint';
 import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
@@ -86,17 +87,21 @@ export function IntakePage() {
         <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
       )}
       <DonationForm locationId={locationId} campaignId={campaignId} />
-      {locationId && campaign && (
-        <PledgesDue locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
-      )}
-      {locationId && <ExpiringHere locationId={locationId} />}
-      <OutboxList
-        filter={(entry) =>
-          (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') && entry.meta.locationId === locationId
-        }
-        describe={(entry) => String(entry.meta.summary ?? '')}
-      />
-      {locationId && <RecentDonations locationId={locationId} />}
+      {/* Below the form: built once the form is on the screen (a phone can type at once). */}
+      <AfterFirstPaint>
+        {locationId && campaign && (
+          <PledgesDue locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
+        )}
+        {locationId && <ExpiringHere locationId={locationId} />}
+        <OutboxList
+          filter={(entry) =>
+            (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') &&
+            entry.meta.locationId === locationId
+          }
+          describe={(entry) => String(entry.meta.summary ?? '')}
+        />
+        {locationId && <RecentDonations locationId={locationId} />}
+      </AfterFirstPaint>
     </Stack>
   );
 }
