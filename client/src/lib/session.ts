@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { startTransition, useEffect, useState, useSyncExternalStore } from 'react';
 import type { TokenResponse, UserDto } from '@karavan/shared';
 import { ApiRequestError, send, type ClientErrorCode } from './http';
 
@@ -26,6 +26,22 @@ function subscribe(listener: () => void): () => void {
 
 export function useSession(): SessionState {
   return useSyncExternalStore(subscribe, () => state);
+}
+
+/**
+ * The session as the pages around it are shown: each change is rendered as a transition, in
+ * slices a phone can interrupt (signing in, or the session renewed on opening the app, shows a
+ * whole page: as one task, the longest of the page's start). For the gate in front of the pages;
+ * a part of a page reads the session with useSession.
+ */
+export function useSessionTransition(): SessionState {
+  const [shown, setShown] = useState(getSession);
+  useEffect(() => {
+    const show = () => startTransition(() => setShown(getSession()));
+    show(); // a change between the render and now
+    return subscribe(show);
+  }, []);
+  return shown;
 }
 
 export function getSession(): SessionState {

@@ -8,7 +8,7 @@ const NO_FRAME_MS = 500;
  * page appears, and takes taps, before they are built. They render as they would have, a moment
  * later, and load their data from then on.
  */
-export function AfterFirstPaint({ children }: { children: ReactNode }) {
+export function AfterFirstPaint({ children, fallback = null }: { children: ReactNode; fallback?: ReactNode }) {
   const [painted, setPainted] = useState(false);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -25,5 +25,5 @@ export function AfterFirstPaint({ children }: { children: ReactNode }) {
       clearTimeout(timer);
     };
   }, []);
-  return painted ? children : null;
+  return painted ? children : fallback;
 }
