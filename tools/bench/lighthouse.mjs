@@ -58,7 +58,14 @@ async function signedInBrowser(name, port) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'karavan-lh-profile-'));
   const chrome = spawn(
     chromePath,
-    ['--headless=new', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, '--no-sandbox', '--no-first-run', 'about:blank'],
+    [
+      '--headless=new',
+      `--remote-debugging-port=${port}`,
+      `--user-data-dir=${profile}`,
+      '--no-sandbox',
+      '--no-first-run',
+      'about:blank',
+    ],
     { stdio: 'ignore' },
   );
   let browser;
