@@ -3,13 +3,24 @@ import { HomePage, NotFound, RequireRight, SessionGate } from './features/shell'
 import { lazyPage } from './lib/lazy-page';
 
 // Each page is its own chunk: a driver's phone downloads the driver's screens only.
+const loadDriver = () => import('./features/driver');
 const IntakePage = lazyPage(() => import('./features/intake').then((module) => module.IntakePage));
-const DriverShipmentsPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentsPage));
+const DriverShipmentsPage = lazyPage(() => loadDriver().then((module) => module.DriverShipmentsPage));
 const DashboardPage = lazyPage(() => import('./features/dashboard').then((module) => module.DashboardPage));
-// The big screen opens straight on the dashboard: its chunk loads while the session is restored.
-if (window.location.pathname.startsWith('/dashboard')) import('./features/dashboard').catch(() => undefined);
+const DriverShipmentPage = lazyPage(() => loadDriver().then((module) => module.DriverShipmentPage));
+// The screens a device opens straight on (the big screen's dashboard, a phone's intake or
+// driver's list): their chunks load while the session is renewed, started in a task of their own
+// (naming a chunk's many files to the browser is itself a few milliseconds of a phone's time,
+// better not spent inside the page's first render).
+const OPENED_ON: [string, { preload(): void }][] = [
+  ['/dashboard', DashboardPage],
+  ['/intake', IntakePage],
+  ['/driver/', DriverShipmentPage],
+  ['/driver', DriverShipmentsPage],
+];
+const openedOn = OPENED_ON.find(([path]) => window.location.pathname.startsWith(path));
+if (openedOn) setTimeout(openedOn[1].preload, 0);
 const NeedsPage = lazyPage(() => import('./features/needs').then((module) => module.NeedsPage));
-const DriverShipmentPage = lazyPage(() => import('./features/driver').then((module) => module.DriverShipmentPage));
 const ShipmentsPage = lazyPage(() => import('./features/shipments').then((module) => module.ShipmentsPage));
 const PlanShipmentPage = lazyPage(() => import('./features/shipments').then((module) => module.PlanShipmentPage));
 const StockPage = lazyPage(() => import('./features/stock').then((module) => module.StockPage));

@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { startTransition, useEffect, useState, useSyncExternalStore } from 'react';
 import type { TokenResponse, UserDto } from '@karavan/shared';
 import { ApiRequestError, send, type ClientErrorCode } from './http';
 
@@ -28,6 +28,22 @@ export function useSession(): SessionState {
   return useSyncExternalStore(subscribe, () => state);
 }
 
+/**
+ * The session as the pages around it are shown: each change is rendered as a transition, in
+ * slices a phone can interrupt (signing in, or the session renewed on opening the app, shows a
+ * whole page: as one task, the longest of the page's start). For the gate in front of the pages;
+ * a part of a page reads the session with useSession.
+ */
+export function useSessionTransition(): SessionState {
+  const [shown, setShown] = useState(getSession);
+  useEffect(() => {
+    const show = () => startTransition(() => setShown(getSession()));
+    show(); // a change between the render and now
+    return subscribe(show);
+  }, []);
+  return shown;
+}
+
 export function getSession(): SessionState {
   return state;
 }
@@ -52,9 +68,14 @@ export function startSession(tokens: TokenResponse): void {
   setState({ status: 'signedIn', user: tokens.user });
 }
 
-/** Shows what the server now says about the signed-in user. */
+/**
+ * Shows what the server now says about the signed-in user. The same user as shown changes
+ * nothing: the live connection says who is signed in each time it opens, and a new object would
+ * render every screen again (on a phone, a long task just after the page appears).
+ */
 export function updateUser(user: UserDto): void {
-  if (state.status === 'signedIn') setState({ status: 'signedIn', user });
+  if (state.status !== 'signedIn' || JSON.stringify(state.user) === JSON.stringify(user)) return;
+  setState({ status: 'signedIn', user });
 }
 
 export function endSession(reason?: ClientErrorCode): void {

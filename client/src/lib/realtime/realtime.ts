@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { TOKEN_REFUSALS, type UserDto } from '@karavan/shared';
 import { ApiRequestError } from '../http';
 import { accept, catchUp, nextPageAfter, startCursor, type RoomCursor } from './seq';
@@ -73,6 +73,19 @@ interface Room {
 }
 
 const RETRY_MS = 5_000;
+/** The longest the connection waits for an idle browser after start(). */
+const IDLE_WAIT_MS = 2_000;
+
+/** Loads Socket.io's client (a chunk of its own) when the browser is idle, and opens a connection. */
+async function openSocket(getToken: () => string | null): Promise<Socket<ServerEvents, ClientEvents>> {
+  await new Promise<void>((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: IDLE_WAIT_MS });
+    else setTimeout(resolve, 0);
+  });
+  const { io } = await import('socket.io-client');
+  // A function, so that every reconnection presents the current access token.
+  return io({ auth: (cb) => cb({ token: getToken() }) }) as Socket<ServerEvents, ClientEvents>;
+}
 /** Messages about the session or the socket itself, not events of a room. */
 const NOT_LIVE_EVENTS = ['session.ready', 'users.updated', 'room.revoked', 'socket.closed'];
 const CATCH_UP_PAGE = 500;
@@ -98,21 +111,45 @@ export class Realtime {
   private everConnected = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private checkpoints: ReturnType<typeof setInterval> | undefined;
+  /** Counts start() calls: a connection opened for an earlier one is closed at once. */
+  private starts = 0;
 
   constructor(private readonly options: RealtimeOptions) {}
 
-  /** Opens the connection (again, after stop()). */
+  /**
+   * Opens the connection (again, after stop()). Without `connect`, Socket.io's client is loaded
+   * and the connection opened once the page has rendered and the browser is idle: on a phone the
+   * screen (from the saved cache) comes first, and the rooms it joined meanwhile are subscribed on
+   * connection, each with a reload of its data.
+   */
   start(): void {
     this.closed = false;
-    const socket =
-      this.options.connect?.() ??
-      (io({
-        // A function, so that every reconnection presents the current access token.
-        auth: (cb) => cb({ token: this.options.getToken() }),
-      }) as Socket<ServerEvents, ClientEvents>);
-    this.socket = socket;
+    const started = ++this.starts;
     clearInterval(this.checkpoints);
     this.checkpoints = setInterval(() => this.checkpoint(), this.options.checkpointMs ?? CHECKPOINT_MS);
+    if (this.options.connect) {
+      this.attach(this.options.connect());
+      return;
+    }
+    void openSocket(() => this.options.getToken()).then(
+      (socket) => {
+        if (this.closed || started !== this.starts) socket.disconnect();
+        else this.attach(socket);
+      },
+      // The client's file could not be loaded (offline, a new release): tried again later.
+      () => {
+        if (this.closed || started !== this.starts) return;
+        this.setStatus('reconnecting');
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => {
+          if (!this.closed && started === this.starts) this.start();
+        }, RETRY_MS);
+      },
+    );
+  }
+
+  private attach(socket: Socket<ServerEvents, ClientEvents>): void {
+    this.socket = socket;
     let refreshedSinceConnect = false;
     let tooMany = false;
     const reconnect = () => {

@@ -83,6 +83,17 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   );
   const itemRef = useRef<HTMLInputElement>(null);
   const quantityRef = useRef<HTMLInputElement>(null);
+  // The item field has the focus from the start, once the form is on the screen, without opening
+  // its list (as after a donation): the list opens as the volunteer types. Opened at once, the
+  // list of every item was built and placed in the page's first task, the longest on a phone.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      quietFocus.current = true;
+      itemRef.current?.focus();
+      quietFocus.current = false;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, []);
 
   const items = useMemo(() => {
     const map = byId(allItems.data);
@@ -281,7 +292,6 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
                 if (!quietFocus.current) setListOpen(true);
               }}
               onDropdownClose={() => setListOpen(false)}
-              autoFocus
               data-testid="intake-item"
             />
           </Grid.Col>

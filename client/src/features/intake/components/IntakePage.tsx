@@ -1,14 +1,22 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
+import { AfterFirstPaint } from '../../../ui/AfterFirstPaint';
 import { NoCampaign } from '../../../ui/NoCampaign';
 import { OutboxList } from '../../../ui/OutboxList';
 import { DonationForm } from './DonationForm';
 import { ExpiringHere } from './ExpiringHere';
 import { RecentDonations } from './RecentDonations';
 import { PledgesDue } from './PledgesDue';
+
+// The page's parts render again only when their own props change, not when the page does (e.g.
+// when its live room connects: a whole page's render is a long task on a phone).
+const Form = memo(DonationForm);
+const Pledges = memo(PledgesDue);
+const Expiring = memo(ExpiringHere);
+const Recent = memo(RecentDonations);
 
 const LOCATION_KEY = 'karavan.intake.locationId';
 const CAMPAIGN_KEY = 'karavan.intake.campaignId';
@@ -85,18 +93,22 @@ export function IntakePage() {
       {campaigns.data && campaignOptions.length === 0 && (
         <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
       )}
-      <DonationForm locationId={locationId} campaignId={campaignId} />
-      {locationId && campaign && (
-        <PledgesDue locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
-      )}
-      {locationId && <ExpiringHere locationId={locationId} />}
-      <OutboxList
-        filter={(entry) =>
-          (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') && entry.meta.locationId === locationId
-        }
-        describe={(entry) => String(entry.meta.summary ?? '')}
-      />
-      {locationId && <RecentDonations locationId={locationId} />}
+      <Form locationId={locationId} campaignId={campaignId} />
+      {/* Below the form: built once the form is on the screen (a phone can type at once). */}
+      <AfterFirstPaint>
+        {locationId && campaign && (
+          <Pledges locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
+        )}
+        {locationId && <Expiring locationId={locationId} />}
+        <OutboxList
+          filter={(entry) =>
+            (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') &&
+            entry.meta.locationId === locationId
+          }
+          describe={(entry) => String(entry.meta.summary ?? '')}
+        />
+        {locationId && <Recent locationId={locationId} />}
+      </AfterFirstPaint>
     </Stack>
   );
 }

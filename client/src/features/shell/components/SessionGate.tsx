@@ -7,7 +7,8 @@ import { ChangePasswordForm, LoginForm, logOut } from '../../auth';
 import { CurrentUserContext, type CurrentUser } from '../../../lib/current-user';
 import { OutboxRunner } from '../../../lib/outbox';
 import { RealtimeProvider } from '../../../lib/realtime/RealtimeProvider';
-import { getRefreshToken, refreshSession, useSession } from '../../../lib/session';
+import { getRefreshToken, refreshSession, useSessionTransition } from '../../../lib/session';
+import { AfterFirstPaint } from '../../../ui/AfterFirstPaint';
 import { PageLoader } from '../../../ui/PageLoader';
 import { forgetUser, lastUser, rememberUser } from '../api/last-user';
 import { Layout } from './Layout';
@@ -22,7 +23,7 @@ const RETRY_OFFLINE_MS = 30_000;
  */
 export function SessionGate() {
   const { t } = useTranslation();
-  const session = useSession();
+  const session = useSessionTransition();
   const queryClient = useQueryClient();
   const offlineUser =
     session.status === 'signedOut' && session.reason === 'NETWORK' && getRefreshToken() ? lastUser() : null;
@@ -78,7 +79,11 @@ export function SessionGate() {
             </Alert>
           )}
           <Suspense fallback={<PageLoader />}>
-            <Outlet />
+            {/* The page is built once the frame around it is on the screen: two shorter tasks
+                on a phone rather than one long one. */}
+            <AfterFirstPaint fallback={<PageLoader />}>
+              <Outlet />
+            </AfterFirstPaint>
           </Suspense>
         </Layout>
       </RealtimeProvider>
