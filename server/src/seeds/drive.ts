@@ -232,7 +232,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       origin: points[0]!,
       destination: almaty,
       driver: nurlan,
-      vehicle: { plate: '01KG123ABC', kind: 'truck', capacityKg: 10_000 },
+      vehicle: { plate: '01KG123ABC', kind: 'Фура', capacityKg: 10_000 },
       departHour: 60,
       lines: [
         [bread, 3000],
@@ -253,7 +253,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       origin: points[1]!,
       destination: alatau,
       driver: erlan,
-      vehicle: { plate: '01KG456DEF', kind: 'van', capacityKg: 1500 },
+      vehicle: { plate: '01KG456DEF', kind: 'ГАЗель', capacityKg: 1500 },
       departHour: 90,
       lines: [
         [bread, 600],
@@ -270,7 +270,7 @@ export async function seedDrive(services: Services, now = new Date()): Promise<D
       origin: points[0]!,
       destination: almaty,
       driver: null,
-      vehicle: { plate: '01KG789GHI', kind: 'truck', capacityKg: 8000 },
+      vehicle: { plate: '01KG789GHI', kind: 'Фура', capacityKg: 8000 },
       departHour: 98,
       lines: [
         [bread, 1500],
