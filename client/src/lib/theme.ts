@@ -1,4 +1,12 @@
-import { createTheme, type MantineColorsTuple } from '@mantine/core';
+import {
+  createTheme,
+  darken,
+  defaultVariantColorsResolver,
+  parseThemeColor,
+  rgba,
+  type MantineColorsTuple,
+  type VariantColorsResolver,
+} from '@mantine/core';
 
 // Karavan blue (#1f4e79 at index 7): dark enough for white text at AA/AAA contrast.
 const karavan: MantineColorsTuple = [
@@ -15,6 +23,28 @@ const karavan: MantineColorsTuple = [
 ];
 
 /**
+ * The "light" variant (notices, quiet buttons): a pale tint of the colour behind dark text of the
+ * same hue. Mantine 9 fills a light box given a shade (`red.9`) with that shade itself, under
+ * text of the same red: a warning nobody could read. And its own light text (shade 9 on shade 1)
+ * is under 4.5:1 for orange and yellow. So: the shade (or shade 6) at 10 % over the page, and
+ * shade 9 darkened by a third for the text, at least 5:1 on every colour of the theme.
+ */
+export const variantColorResolver: VariantColorsResolver = (input) => {
+  const resolved = defaultVariantColorsResolver(input);
+  if (input.variant !== 'light') return resolved;
+  const parsed = parseThemeColor({ color: input.color ?? input.theme.primaryColor, theme: input.theme });
+  const shades = parsed.isThemeColor ? input.theme.colors[parsed.color] : undefined;
+  if (!shades) return resolved;
+  const tint = shades[parsed.shade ?? 6];
+  return {
+    ...resolved,
+    background: rgba(tint, 0.1),
+    hover: rgba(tint, 0.16),
+    color: darken(shades[9], 0.35),
+  };
+};
+
+/**
  * One calm, high-contrast look for the whole client: large type and touch targets (44 px at
  * least), strong focus rings, no colour as the only signal.
  */
@@ -22,6 +52,7 @@ export const theme = createTheme({
   primaryColor: 'karavan',
   primaryShade: 7,
   colors: { karavan },
+  variantColorResolver,
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif",
   defaultRadius: 'md',
   focusRing: 'always',
