@@ -63,9 +63,35 @@ export interface LiveEventPayloads {
   /**
    * A shipment changed (status update, planning, documents, privacy): the shipment without its
    * history, and the update that changed it (null for changes that are not status updates).
+   * A driver's status update sends only what it changed (`partial: true`): the shipment's
+   * identity fields and the fields whose value is not what it was; a client merges them into the
+   * shipment it has (and reads it when it has none). The plan (places, lines' item names, documents)
+   * is most of a summary and never changes with a status, so 1,000 dashboards at 50 updates a
+   * second receive a third of the bytes, and so does a phone on a bad link.
    */
-  'shipment.updated': LiveEventBase & { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
+  'shipment.updated': LiveEventBase & {
+    /** True: `shipment` has the identity and the changed fields only; else it is the whole summary. */
+    partial?: boolean;
+    shipment: ShipmentSummaryPatch;
+    update: ShipmentUpdateDto | null;
+  };
 }
+
+/** What every `shipment.updated` names, also when it carries only what changed: which shipment, whose, where to. */
+export const SHIPMENT_EVENT_IDENTITY = [
+  'id',
+  'campaignId',
+  'originId',
+  'destinationId',
+  'driverId',
+  'vehicle',
+  'status',
+  'updatedAt',
+] as const satisfies readonly (keyof ShipmentSummaryDto)[];
+
+/** A shipment's change as a status update's event carries it: its identity, and what changed. */
+export type ShipmentSummaryPatch = Pick<ShipmentSummaryDto, (typeof SHIPMENT_EVENT_IDENTITY)[number]> &
+  Partial<ShipmentSummaryDto>;
 export type LiveEventName = keyof LiveEventPayloads;
 export const LIVE_EVENT_NAMES = [
   'donation.recorded',

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { LiveEventName, SubscribeAck } from '@karavan/shared';
+import { SHIPMENT_EVENT_IDENTITY, type LiveEventName, type SubscribeAck } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
@@ -89,6 +89,48 @@ describe('shipment.updated', () => {
     expect(missed.body.items.map((e: { name: string; seq: number }) => [e.name, e.seq])).toEqual(
       updates().map((e) => ['shipment.updated', e.payload.seq]),
     );
+    await expectReconciled();
+  });
+  test("When a driver's status updates go out live, then each carries only what it changed, and merged in order they give the shipment as it is", async () => {
+    const dashboard = await watcher(coordinator.tokens.accessToken);
+    expect((await dashboard.subscribe('dashboard')).ok).toBe(true);
+    const shipment = await createShipment(app.url, coordinator.auth, scene);
+    await sendUpdate(app.url, coordinator.auth, shipment.id, 'loading');
+    await sendUpdate(app.url, scene.driver.auth, shipment.id, 'departed', { position: { lat: 42.9, lng: 74.6 } });
+    const mine = () =>
+      dashboard.got.filter(
+        (e) => e.name === 'shipment.updated' && (e.payload.shipment as { id: string }).id === shipment.id,
+      );
+    await until(dashboard.got, () => mine().length >= 3);
+    const [created, loading, departed] = mine().map((e) => e.payload as unknown as Record<string, unknown>);
+
+    // Planning sends the whole summary; a status update its identity and what it changed.
+    expect(created!.partial).toBeUndefined();
+    expect(loading!.partial).toBe(true);
+    expect(departed!.partial).toBe(true);
+    const whole = created!.shipment as Record<string, unknown>;
+    const patch = departed!.shipment as Record<string, unknown>;
+    for (const key of SHIPMENT_EVENT_IDENTITY) expect(patch).toHaveProperty(key);
+    expect(patch).toMatchObject({ status: 'departed', lastPosition: { lat: 42.9, lng: 74.6 } });
+    // The plan does not change with a status: it is not sent again.
+    for (const key of ['places', 'origin', 'destination', 'documents', 'route', 'notes']) {
+      expect(patch).not.toHaveProperty(key);
+    }
+    expect(JSON.stringify(departed).length).toBeLessThan(JSON.stringify(created).length / 2);
+
+    // Merged in order, the events give exactly the shipment the API answers now.
+    const merged = { ...whole, ...(loading!.shipment as object), ...patch };
+    const now = await request(app.url).get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200);
+    const summaryNow = Object.fromEntries(Object.keys(whole).map((key) => [key, now.body[key]]));
+    expect(merged).toEqual(summaryNow);
+    // The catch-up answers the same events as were sent.
+    await app.karavan.live.idle();
+    const missed = await request(app.url)
+      .get('/api/events')
+      .query({ after: (created!.seq as number) - 1, room: `shipment:${shipment.id}` })
+      .set(coordinator.auth)
+      .expect(200);
+    expect(missed.body.items.map((e: { payload: unknown }) => e.payload)).toEqual([created, loading, departed]);
     await expectReconciled();
   });
 });

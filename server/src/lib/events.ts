@@ -30,8 +30,15 @@ export interface DomainEvents {
   'donations.recorded': { donation: DonationDto; movements: MovementDto[] };
   /** A donation was voided and its stock taken back out. */
   'donations.voided': { donation: DonationDto; movements: MovementDto[] };
-  /** A shipment changed; `update` is the status update that changed it (null: planning, checklist, privacy). */
-  'shipments.updated': { shipment: ShipmentSummaryDto; update: ShipmentUpdateDto | null };
+  /**
+   * A shipment changed; `update` is the status update that changed it (null: planning, checklist,
+   * privacy); `changed`, when known, the summary's fields whose value the change altered.
+   */
+  'shipments.updated': {
+    shipment: ShipmentSummaryDto;
+    update: ShipmentUpdateDto | null;
+    changed?: (keyof ShipmentSummaryDto)[];
+  };
   /** A campaign was changed (its fields, its status, an item's "enough" switch). */
   'campaigns.updated': { campaign: CampaignDto };
   /** A pledge was made, fulfilled (in part) by a donation, or its contact data purged. */

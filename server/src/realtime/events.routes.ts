@@ -58,7 +58,7 @@ export function eventsRoutes(watermark: Watermark): RouteSpec[] {
       tag: 'events',
       summary: 'Live events a room was sent after a seq, in order (catching up after a disconnect)',
       description:
-        "The same rooms and rights as the socket `subscribe`. Events with `after` < seq ≤ `seq` (the page's `seq`: every event up to it is stored, on every instance), at most `limit`; when `limit` came back, ask again from the last item's seq; once fewer came, the client has every event of the room up to `seq` and resumes from there (never from the highest seq it saw live: with several instances a lower seq may still be on its way). `truncated: true`: events after `after` were already swept (kept 7 days), reload the snapshot.",
+        "The same rooms and rights as the socket `subscribe`. Events with `after` < seq ≤ `seq` (the page's `seq`: every event up to it is stored, on every instance), at most `limit`; when `limit` came back, ask again from the last item's seq; once fewer came, the client has every event of the room up to `seq` and resumes from there (never from the highest seq it saw live: with several instances a lower seq may still be on its way). `truncated: true`: events after `after` were already swept (kept 7 days), reload the snapshot. Payloads are as they were sent live: a status update's `shipment.updated` has `partial: true` and only the shipment's identity and changed fields (merge it into the shipment the client has).",
       access: 'authenticated',
       query: listEventsQuery,
       responses: {

@@ -4,10 +4,12 @@ import type {
   CampaignProgressDto,
   ClientToServerEvents,
   ServerToClientEvents,
+  ShipmentSummaryDto,
+  ShipmentSummaryPatch,
   SocketRefusal,
   StockRowDto,
 } from '@karavan/shared';
-import { SOCKETS_PER_USER_MAX } from '@karavan/shared';
+import { SHIPMENT_EVENT_IDENTITY, SOCKETS_PER_USER_MAX } from '@karavan/shared';
 import type { AuthService } from '../auth';
 import { ApiError } from '../lib/errors';
 import type { EventBus } from '../lib/events';
@@ -23,6 +25,13 @@ import {
   type StockEventSource,
 } from './live-events';
 import { authoriseRoom } from './rooms';
+
+/** A shipment's identity and the fields a change altered: what a status update's event carries. */
+function shipmentPatch(shipment: ShipmentSummaryDto, changed: (keyof ShipmentSummaryDto)[]): ShipmentSummaryPatch {
+  const patch: Record<string, unknown> = {};
+  for (const key of [...SHIPMENT_EVENT_IDENTITY, ...changed]) patch[key] = shipment[key];
+  return patch as ShipmentSummaryPatch;
+}
 
 interface SocketData {
   actor: Actor;
@@ -290,7 +299,7 @@ export function attachRealtime(
       };
       live.enqueue([alert, ...(hoursLeft === 0 ? stockEvents([lot]) : [])]);
     }),
-    events.subscribe('shipments.updated', ({ shipment, update }) => {
+    events.subscribe('shipments.updated', ({ shipment, update, changed }) => {
       // A planning change or a hand-over's step may give the shipment another driver (or end a
       // taker's wait): who watches it is checked again first, so the replaced driver does not get
       // this very event.
@@ -299,7 +308,10 @@ export function attachRealtime(
           {
             name: 'shipment.updated',
             rooms: [`shipment:${shipment.id}`, `campaign:${shipment.campaignId}`, 'dashboard'],
-            build: fixed({ shipment, update }),
+            // A status update sends what it changed (shared/events.ts): most of a summary is the plan.
+            build: fixed(
+              changed ? { partial: true, shipment: shipmentPatch(shipment, changed), update } : { shipment, update },
+            ),
           },
         ]);
       if (update === null || update.kind === 'handover') {

@@ -31,7 +31,7 @@ import {
   type ShipmentNames,
   type ShipmentRecord,
 } from './shipments.model';
-import { presentShipmentSummary, presentUpdate } from './shipments.presenter';
+import { changedFields, presentShipmentSummary, presentUpdate } from './shipments.presenter';
 
 /** What a change with stock does: the shipment's new fields, and the stock operation's movements. */
 export interface StockChange {
@@ -69,10 +69,16 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     return s;
   }
 
-  function publish(s: ShipmentRecord, update: HistoryEntry | null): void {
+  /**
+   * Tells everyone the shipment changed. `before`: the version the change was written over (a
+   * status update knows it); the live event then carries only what differs from it.
+   */
+  function publish(s: ShipmentRecord, update: HistoryEntry | null, before?: ShipmentRecord): void {
+    const shipment = presentShipmentSummary(s);
     events.publish('shipments.updated', {
-      shipment: presentShipmentSummary(s),
+      shipment,
       update: update ? presentUpdate(update) : null,
+      ...(before ? { changed: changedFields(presentShipmentSummary(before), shipment) } : {}),
     });
   }
 

@@ -143,6 +143,13 @@ export const SUMMARY_PROJECTION: Readonly<Record<string, 0>> = Object.fromEntrie
     .concat([['handovers', 0]]),
 );
 
+/** The summary's fields whose value differs between two versions of a shipment (compared as JSON). */
+export function changedFields(before: ShipmentSummaryDto, after: ShipmentSummaryDto): (keyof ShipmentSummaryDto)[] {
+  return (Object.keys(after) as (keyof ShipmentSummaryDto)[]).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+}
+
 export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
   return {
     id: s._id.toHexString(),

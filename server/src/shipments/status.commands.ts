@@ -336,14 +336,15 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     shipmentId: string,
     a: Attempt,
     read: ShipmentRecord,
-  ): Promise<{ applied: boolean; after: ShipmentRecord }> {
+  ): Promise<{ applied: boolean; after: ShipmentRecord; before: ShipmentRecord }> {
     return retrying(
       async (round) => {
         const s = round === 0 ? read : await find(shipmentId);
         if (s.pending) return RETRY;
         const result = await attempt(s, a);
         if (result === null) return RETRY;
-        return { applied: result.applied, after: result.after ?? (await find(shipmentId)) };
+        // `before`: the version the update was written over (its event carries what changed since).
+        return { applied: result.applied, after: result.after ?? (await find(shipmentId)), before: s };
       },
       {
         message: 'The shipment is busy with other updates; retry',
@@ -434,7 +435,10 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       },
       createdAt: receivedAt,
     };
-    const { answer, replayed } = await once<UpdateRecord, { applied: boolean; after: ShipmentRecord }>({
+    const { answer, replayed } = await once<
+      UpdateRecord,
+      { applied: boolean; after: ShipmentRecord; before?: ShipmentRecord }
+    >({
       records: updates,
       record,
       staleMs: RECORD_STALE_MS,
@@ -456,10 +460,10 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       // Refused: nothing changed; forget the update so that it may be sent again once fixed.
       forgets: (err) => err instanceof ApiError,
     });
-    const { applied, after } = answer;
+    const { applied, after, before } = answer;
     if (!replayed) {
       const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
-      publish(after, stored);
+      publish(after, stored, before);
     }
     return { applied, shipment: presentShipment(after), replayed };
   }

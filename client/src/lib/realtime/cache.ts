@@ -74,6 +74,8 @@ export function applyEvent(queryClient: QueryClient, event: LiveEvent): void {
       break;
     }
     case 'shipment.updated': {
+      // The whole summary, or (a status update's event) its identity and what changed: merged
+      // into the copies the client has; a list without this shipment is left to its next read.
       const shipment = payload.shipment as ShipmentDto | undefined;
       if (!shipment?.id) break;
       queryClient.setQueryData<ShipmentDto>(queryKeys.shipment(shipment.id), (old) =>

@@ -8,6 +8,7 @@ import {
   type LatestEventsPage,
   type Page,
   type ShipmentSummaryDto,
+  type ShipmentSummaryPatch,
   type ShipmentUpdateDto,
 } from '@karavan/shared';
 import { request } from '../../../lib/api';
@@ -96,7 +97,8 @@ export function useFeedHistory(campaignId: string, live: DashboardLive) {
 /** One line of the live feed (`id`: its seq, and the item for written-off lines of one event). */
 export type FeedEntry = { id: string; seq: number; at: string; campaignId: string } & (
   | { kind: 'donation'; donation: DonationDto }
-  | { kind: 'shipment'; shipment: ShipmentSummaryDto; status: string }
+  /** `shipment`: as the event carried it (a status update's event: its identity and what changed). */
+  | { kind: 'shipment'; shipment: ShipmentSummaryPatch; status: string }
   | { kind: 'writtenOff'; itemId: string; quantity: number }
   /** A lot with 48 or 24 hours left, or just expired (0). */
   | { kind: 'expiring'; row: StockRowDto; hoursLeft: number }
@@ -169,7 +171,7 @@ export class DashboardLive {
           donation,
         });
       } else if (event.name === 'shipment.updated') {
-        const shipment = payload.shipment as ShipmentSummaryDto;
+        const shipment = payload.shipment as ShipmentSummaryPatch;
         const update = payload.update as ShipmentUpdateDto | null;
         if (update) {
           entries.push({
@@ -227,7 +229,7 @@ export class DashboardLive {
         bumpChart(queryClient, payload.donation as DonationDto, -1);
         break;
       case 'shipment.updated': {
-        const shipment = payload.shipment as ShipmentSummaryDto;
+        const shipment = payload.shipment as ShipmentSummaryPatch;
         const update = payload.update as ShipmentUpdateDto | null;
         if (update) {
           this.push({
@@ -240,13 +242,23 @@ export class DashboardLive {
             status: update.status,
           });
         }
+        // A status update's event has only what changed: it is merged into the truck's row; a
+        // truck that has just taken the road and is not in the list yet is read again.
+        let unknownTruck = false;
         queryClient.setQueryData<Page<ShipmentSummaryDto>>(dashboardKeys.shipments(shipment.campaignId), (page) => {
           if (!page) return page;
+          const known = page.items.find((item) => item.id === shipment.id);
           const others = page.items.filter((item) => item.id !== shipment.id);
           const onRoad = (ON_THE_ROAD as readonly string[]).includes(shipment.status);
-          const items = onRoad ? [shipment, ...others] : others;
+          if (onRoad && !known && payload.partial) {
+            unknownTruck = true;
+            return page;
+          }
+          const items = onRoad ? [{ ...known, ...shipment } as ShipmentSummaryDto, ...others] : others;
           return { ...page, items, total: page.total + (items.length - page.items.length) };
         });
+        if (unknownTruck)
+          void queryClient.invalidateQueries({ queryKey: dashboardKeys.shipments(shipment.campaignId) });
         break;
       }
       case 'stock.changed': {
