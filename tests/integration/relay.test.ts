@@ -101,8 +101,8 @@ describe('POST /api/relay', () => {
     const stranger = { ...good, deviceId: '0123456789abcdef01234567' };
     const res = await relay(coordinator.auth, [tampered, stranger]).expect(200);
     expect(res.body.results).toEqual([
-      { id, status: 'rejected', reason: expect.stringMatching(/signature/i) },
-      { id, status: 'rejected', reason: expect.stringMatching(/^UNKNOWN_DEVICE/) },
+      { id, status: 'rejected', code: 'SIGNATURE_MISMATCH', reason: expect.stringMatching(/signature/i) },
+      { id, status: 'rejected', code: 'UNKNOWN_DEVICE', reason: expect.stringMatching(/^UNKNOWN_DEVICE/) },
     ]);
     expect((await now()).history).toHaveLength(before.history.length);
     // The untouched envelope still applies (it was never used).
@@ -127,7 +127,11 @@ describe('POST /api/relay', () => {
     const res = await relay(coordinator.auth, [
       await envelope({ id: randomUUID(), status: 'departed', at: nextAt() }, other.id),
     ]).expect(200);
-    expect(res.body.results[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^FORBIDDEN/) });
+    expect(res.body.results[0]).toMatchObject({
+      status: 'rejected',
+      code: 'FORBIDDEN',
+      reason: expect.stringMatching(/^FORBIDDEN/),
+    });
   });
 
   test('When the request is malformed or not signed in, then it is 400 or 401', async () => {

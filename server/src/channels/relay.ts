@@ -22,9 +22,30 @@ export interface RelayEnvelope {
   signature: string;
 }
 
+/**
+ * Why an envelope was refused, for the screen to say in the reader's language (`reason` says it
+ * in English, for logs and tools): the relay's own checks, then the update's refusal.
+ */
+export const RELAY_REFUSALS = [
+  'VALIDATION_FAILED',
+  'UNKNOWN_DEVICE',
+  'ACCOUNT_DISABLED',
+  'SIGNATURE_MISMATCH',
+  'STATUS_NOT_ALLOWED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'UNPROCESSABLE',
+] as const;
+export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
+
 export interface RelayResult {
   id: string | null;
   status: 'applied' | 'duplicate' | 'rejected';
+  /** With `rejected`: why, as a code (RELAY_REFUSALS) and in English. */
+  code?: RelayRefusal;
   reason?: string;
 }
 
@@ -54,13 +75,27 @@ const relayAnswer = Joi.object({
       Joi.object({
         id: Joi.string().allow(null).required(),
         status: Joi.string().valid('applied', 'duplicate', 'rejected').required(),
+        code: Joi.string().valid(...RELAY_REFUSALS),
         reason: Joi.string(),
       }),
     )
     .required(),
 }).meta({ className: 'RelayAnswer' });
 
-const reject = (id: string | null, reason: string): RelayResult => ({ id, status: 'rejected', reason });
+const reject = (id: string | null, code: RelayRefusal, reason: string): RelayResult => ({
+  id,
+  status: 'rejected',
+  code,
+  reason: `${code}: ${reason}`,
+});
+
+/** The refusal an update's error means: a bad signature and a step not allowed are told apart. */
+function refusalOf(err: ApiError): RelayRefusal {
+  const types = new Set((err.details ?? []).map((d) => d.type));
+  if (types.has('signature')) return 'SIGNATURE_MISMATCH';
+  if (types.has('allowed')) return 'STATUS_NOT_ALLOWED';
+  return (RELAY_REFUSALS as readonly string[]).includes(err.code) ? (err.code as RelayRefusal) : 'UNPROCESSABLE';
+}
 
 /**
  * One envelope: applied as its device owner's update, or why not. `envelope` is as the route's
@@ -75,11 +110,11 @@ async function relayOne(
   const { shipmentId, ...update } = envelope.payload;
   const id = typeof update.id === 'string' ? update.id : null;
   if ('deviceId' in update || 'signature' in update)
-    return reject(id, "VALIDATION_FAILED: the payload carries no deviceId or signature (they are the envelope's)");
+    return reject(id, 'VALIDATION_FAILED', "the payload carries no deviceId or signature (they are the envelope's)");
   const [device] = (await findDevices([envelope.deviceId])).values();
-  if (!device || device.revokedAt) return reject(id, 'UNKNOWN_DEVICE: no such device, or it was revoked');
+  if (!device || device.revokedAt) return reject(id, 'UNKNOWN_DEVICE', 'no such device, or it was revoked');
   const owner = await userDoc(device.userId);
-  if (!owner || !owner.active) return reject(id, "ACCOUNT_DISABLED: the device's owner cannot report any more");
+  if (!owner || !owner.active) return reject(id, 'ACCOUNT_DISABLED', "the device's owner cannot report any more");
   // What the phone would have posted: the update with its device and signature.
   const signedBy = { deviceId: envelope.deviceId, signature: envelope.signature };
   const { shipmentId: _shipmentId, ...sentUpdate } = asSent;
@@ -89,7 +124,8 @@ async function relayOne(
     const done = await shipments.report(actor, shipmentId as string, request, { ...sentUpdate, ...signedBy });
     return { id, status: done.replayed ? 'duplicate' : 'applied' };
   } catch (err) {
-    if (err instanceof ApiError) return reject(id, `${err.code}: ${err.message}`);
+    if (err instanceof ApiError)
+      return { ...reject(id, refusalOf(err), err.message), reason: `${err.code}: ${err.message}` };
     throw err;
   }
 }
@@ -101,7 +137,7 @@ export function relayRoutes(shipments: ShipmentsService): RouteSpec[] {
       path: '/api/relay',
       tag: 'channels',
       summary: "Relay a phone's signed updates for it (the QR relay)",
-      description: `Any signed-in user may relay the status updates another phone signed with its device key (scanned from its screen). Each envelope's \`payload\` is the update as that phone would have sent it to \`POST /api/shipments/:id/updates\`, without \`deviceId\` and \`signature\`, plus \`shipmentId\`; \`signature\` is the device's signature of it (canonical JSON of the payload with \`deviceId\`, see the custody section). Each is applied in order as its device owner's own update, with that user's rights: \`applied\`, \`duplicate\` (its id was applied before: relayed twice, or already sent by the phone itself; nothing changes), or \`rejected\` with the reason (an unknown or revoked device, a signature that does not match, a transition not allowed, ...). At most ${RELAY_MAX} envelopes. Always 200 when the request itself is valid; the outcome is per envelope. Honours Idempotency-Key.`,
+      description: `Any signed-in user may relay the status updates another phone signed with its device key (scanned from its screen). Each envelope's \`payload\` is the update as that phone would have sent it to \`POST /api/shipments/:id/updates\`, without \`deviceId\` and \`signature\`, plus \`shipmentId\`; \`signature\` is the device's signature of it (canonical JSON of the payload with \`deviceId\`, see the custody section). Each is applied in order as its device owner's own update, with that user's rights: \`applied\`, \`duplicate\` (its id was applied before: relayed twice, or already sent by the phone itself; nothing changes), or \`rejected\` with a \`code\` (${RELAY_REFUSALS.join(', ')}) for the screen to say in its language, and the \`reason\` in English (an unknown or revoked device, a signature that does not match, a transition not allowed, ...). At most ${RELAY_MAX} envelopes. Always 200 when the request itself is valid; the outcome is per envelope. Honours Idempotency-Key.`,
       access: 'authenticated',
       idempotent: true,
       body: relayBody,
