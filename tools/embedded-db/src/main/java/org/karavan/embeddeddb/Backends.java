@@ -163,11 +163,6 @@ final class Backends {
     /** The value of {@link #CHANGES} that the last finished commit covers. */
     static volatile long committedChanges;
 
-    /** True when every change begun so far is in the file: a reply may then go without waiting for a commit. */
-    static boolean allCommitted() {
-        return CHANGES.get() == committedChanges;
-    }
-
     static void endChange() {
         COMMITS.readLock().unlock();
     }

@@ -308,7 +308,10 @@ public final class Main {
         private static final int REWRITE_BYTES = 4 << 20;
 
         private final MVStore store;
-        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        /** Replies waiting for a commit, each with the {@link Backends#CHANGES} its answer depends on. */
+        private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
+        private record Waiting(long mark, Runnable release) {}
         private final Thread committer;
         private boolean stopped;
         private long lastHousekeeping = System.currentTimeMillis();
@@ -320,12 +323,20 @@ public final class Main {
             committer.start();
         }
 
-        /** Runs {@code release} once everything changed before this call is in the file. */
-        void afterCommit(Runnable release) {
+        /**
+         * Runs {@code release} once the first {@code mark} changes are in the file: right after the
+         * commit under way when that one covers them (a reply made while a commit runs is for an
+         * operation that finished before it), else after the next.
+         */
+        void afterCommit(long mark, Runnable release) {
             synchronized (this) {
-                waiting.add(release);
-                notifyAll();
+                if (Backends.committedChanges < mark) {
+                    waiting.add(new Waiting(mark, release));
+                    notifyAll();
+                    return;
+                }
             }
+            release.run(); // committed between the caller's check and now
         }
 
         private void run() {
@@ -343,8 +354,6 @@ public final class Main {
                         wait = lastHousekeeping + HOUSEKEEPING_MS - System.currentTimeMillis();
                     }
                     if (waiting.isEmpty() && stopped) return;
-                    batch.addAll(waiting);
-                    waiting.clear();
                     housekeeping = System.currentTimeMillis() - lastHousekeeping >= HOUSEKEEPING_MS;
                 }
                 Backends.COMMITS.writeLock().lock();
@@ -357,7 +366,15 @@ public final class Main {
                         store.compact(TARGET_FILL_RATE, REWRITE_BYTES);
                         store.commit();
                     }
-                    Backends.committedChanges = changes;
+                    synchronized (this) {
+                        Backends.committedChanges = changes;
+                        // Every reply this commit covers goes now, also those queued while it ran.
+                        waiting.removeIf(w -> {
+                            if (w.mark() > changes) return false;
+                            batch.add(w.release());
+                            return true;
+                        });
+                    }
                 } catch (RuntimeException e) {
                     // Never acknowledge what could not be stored (a full disk, say): stop at once,
                     // with these replies unsent; the clients see their connections drop.
@@ -394,10 +411,12 @@ public final class Main {
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             // A read while nothing is left to commit (what it read is in the file): no wait, no
             // hand-over to the committer thread and back.
-            if (Backends.allCommitted()) {
+            // The changes the reply may depend on: its own, and any it read, all begun before now.
+            long mark = Backends.CHANGES.get();
+            if (Backends.committedChanges >= mark) {
                 ctx.writeAndFlush(msg, promise);
             } else {
-                commits.afterCommit(() -> ctx.writeAndFlush(msg, promise));
+                commits.afterCommit(mark, () -> ctx.writeAndFlush(msg, promise));
             }
         }
 
