@@ -546,6 +546,32 @@ describe('Duplicate and out-of-order updates', () => {
     ]);
   });
 
+  test('When a driver reports a checkpoint, then one on the route or off it is taken, and a place that is no checkpoint is refused', async () => {
+    const s = await buildScene(app.url);
+    const organiser = await signedIn(app.url, { role: 'organiser' });
+    const detour = await api()
+      .post('/api/locations')
+      .set(organiser.auth)
+      .send({ name: 'КПП Ак-Жол', kind: 'checkpoint' })
+      .expect(201);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    await moveTo(shipment, ['loading', 'departed']);
+    const at = (checkpointId: string) =>
+      sendUpdate(app.url, s.driver.auth, shipment.id, 'at_checkpoint', { checkpointId });
+
+    const refused = await at(s.origin.id);
+    expect(refused.status).toBe(422);
+    expect(refused.body.details).toEqual([expect.objectContaining({ path: 'body.checkpointId', type: 'reference' })]);
+    expect((await at(detour.body.id)).body).toMatchObject({ applied: true, shipment: { status: 'at_checkpoint' } });
+    expect((await sendUpdate(app.url, s.driver.auth, shipment.id, 'departed')).status).toBe(200);
+    const planned = await at(s.checkpoint.id);
+    expect(planned.status).toBe(200);
+    expect(planned.body.shipment.checkpoints.map((c: { locationId: string }) => c.locationId)).toEqual([
+      detour.body.id,
+      s.checkpoint.id,
+    ]);
+  });
+
   test('When a transition is impossible, then 409 names the allowed next statuses', async () => {
     const s = await buildScene(app.url);
     const shipment = await createShipment(app.url, coordinator.auth, s);

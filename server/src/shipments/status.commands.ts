@@ -79,6 +79,8 @@ export function createStatusCommands(ctx: ShipmentsContext) {
   /** The checkpoint of an at_checkpoint or departed update: given, else the route's next (or current) one. */
   async function checkpointOf(s: ShipmentRecord, a: Attempt): Promise<string | null> {
     if (!a.req.checkpointId) return impliedCheckpoint(s, a.req.status);
+    // One of the route's own checkpoints (what drivers report nearly always): checked when planned.
+    if ((s.route ?? []).includes(a.req.checkpointId)) return a.req.checkpointId;
     const loc = (await findLocations([a.req.checkpointId])).get(a.req.checkpointId);
     if (!loc || loc.kind !== 'checkpoint') {
       throw unprocessable('checkpointId must name a checkpoint', [
