@@ -216,3 +216,54 @@ test('When somebody working at the destination opens the delivered shipment, the
     await context.close();
   }
 }, 60_000);
+
+test('When the server refuses a delivery photo for good, then the phone says so and the driver can remove it', async () => {
+  const { shipment: other } = await labelled([10]);
+  for (const status of ['loading', 'departed', 'arrived'] as const) {
+    expect((await sendUpdate(app.url, coordinator.auth, other.id, status)).status).toBe(200);
+  }
+  const own = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  try {
+    const context = await own.newContext({ baseURL: app.url, viewport: PHONE });
+    context.setDefaultTimeout(30_000);
+    const page = await context.newPage();
+    const errors: Error[] = [];
+    page.on('pageerror', (error) => errors.push(error));
+    // The server answers the photo 413 (too large), as it would for good: the phone must not retry it.
+    let tries = 0;
+    await page.route('**/api/shipments/*/photos', (route) => {
+      tries += 1;
+      return route.fulfill({
+        status: 413,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', message: 'Too large', requestId: 'x' }),
+      });
+    });
+    await page.goto(`/driver/${other.id}`);
+    await page.getByLabel('Электронная почта').fill(scene.driver.user.email);
+    await page.getByLabel('Пароль', { exact: true }).fill(scene.driver.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Сдать груз' }).click();
+    await page
+      .getByTestId('photo-input')
+      .setInputFiles({ name: 'damage.png', mimeType: 'image/png', buffer: bigPhoto() });
+    await page.getByTestId('photo-state').filter({ hasText: 'Фото не принято сервером: 1' }).waitFor();
+    expect(tries).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/photo-refused.png`, fullPage: true });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('photo-discard').click();
+    await page.getByTestId('photo-discard').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('photo-state').textContent()).toBe('');
+    // Gone from the phone's store too: a reload shows nothing waiting or refused.
+    await page.reload();
+    await page.getByRole('button', { name: 'Сдать груз' }).click();
+    await page.getByTestId('add-photo').waitFor();
+    expect(await page.getByTestId('photo-state').textContent()).toBe('');
+    expect(tries).toBe(1);
+    expect(errors).toEqual([]);
+  } finally {
+    await own.close();
+  }
+});

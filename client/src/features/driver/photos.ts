@@ -115,6 +115,15 @@ export function flushPhotos(): Promise<void> {
   return flushing;
 }
 
+/** Removes the shipment's photos the server refused for good (it will never take them). */
+export async function discardRefusedPhotos(shipmentId: string): Promise<void> {
+  const store = await open();
+  for (const photo of await store.getAll('photos')) {
+    if (photo.shipmentId === shipmentId && photo.state === 'failed') await store.delete('photos', photo.id);
+  }
+  await reload();
+}
+
 /** Compresses the photo and queues it for the shipment; sent now when online. */
 export async function addPhoto(shipmentId: string, file: Blob): Promise<void> {
   const blob = await compressPhoto(file);

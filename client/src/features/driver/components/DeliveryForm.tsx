@@ -1,5 +1,5 @@
 import { Suspense, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Group, Loader, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Loader, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { TEXT_MAX, textProblem } from '@karavan/shared';
@@ -7,7 +7,7 @@ import { SHORTFALL_REASONS, type ShipmentDto, type ShortfallReason } from '../..
 import { useQuantityReader } from '../../../lib/quantity';
 import { CrateScanner, preloadCrateScanner } from '../../labels';
 import { useShipmentLabels, type UpdateInput } from '../api/driver.api';
-import { addPhoto, usePhotoQueue } from '../photos';
+import { addPhoto, discardRefusedPhotos, usePhotoQueue } from '../photos';
 import { useShipmentNames } from './names';
 import { SignaturePad } from './SignaturePad';
 import { useCrateScan } from './crate-scan';
@@ -228,15 +228,30 @@ export function DeliveryForm({
             {photos.failed > 0 && <Text c="red.9">{t('pod.photoFailed', { count: photos.failed })}</Text>}
             {photoError && <Text c="red.9">{t('pod.photoBad')}</Text>}
           </div>
+          {photos.failed > 0 && (
+            // The server will never take them: the driver may clear them off the phone.
+            <Button
+              variant="light"
+              color="red.9"
+              size="lg"
+              data-testid="photo-discard"
+              onClick={() => {
+                if (window.confirm(t('pod.photoDiscardConfirm'))) void discardRefusedPhotos(shipment.id);
+              }}
+            >
+              {t('pod.photoDiscard')}
+            </Button>
+          )}
         </Stack>
-        <Group grow>
-          <Button variant="default" size="xl" onClick={onCancel} disabled={busy}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" size="xl" color="#1e6b34" loading={busy}>
+        {/* One above the other, full width: "Подтвердить сдачу" in 22 px type is wider than half a 390 px phone. */}
+        <Stack gap="sm">
+          <Button type="submit" size="xl" fullWidth color="#1e6b34" loading={busy}>
             {t('driver.confirmDelivery')}
           </Button>
-        </Group>
+          <Button variant="default" size="xl" fullWidth onClick={onCancel} disabled={busy}>
+            {t('common.cancel')}
+          </Button>
+        </Stack>
       </Stack>
     </Paper>
   );
