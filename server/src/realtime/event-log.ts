@@ -60,15 +60,24 @@ const presentEvent = (d: StoredEvent): LiveEventDto => ({
   payload: d.payload,
 });
 
-/** Takes `n` consecutive seqs; returns the first. */
-export async function takeSeqs(n: number): Promise<number> {
+/**
+ * Takes `n` consecutive seqs; returns the first. `above`: seqs up to it may have been sent
+ * already though the database may not have kept the counter that gave them (see below): the
+ * counter is first raised to it, so that they are never given again.
+ */
+export async function takeSeqs(n: number, above = 0): Promise<number> {
+  if (above > 0) await counters().updateOne({ _id: SEQ_ID }, { $max: { seq: above } }, { upsert: true });
   // Two first-ever takers may race to create the counter: the loser takes again.
   return retrying(
     async () => {
+      // Without waiting for the journal (the embedded database's commit): a seq lost in a crash
+      // was never stored, and the events' insert waits for the commit that covers it. If the
+      // database fails meanwhile, the pump still sends the batch live and raises the counter
+      // past it with its next take (live-events.ts).
       const doc = await counters().findOneAndUpdate(
         { _id: SEQ_ID },
         { $inc: { seq: n } },
-        { upsert: true, returnDocument: 'after' },
+        { upsert: true, returnDocument: 'after', writeConcern: { w: 1, j: false } },
       );
       return doc!.seq - n + 1;
     },

@@ -67,6 +67,13 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: 
   /** When each queued event was enqueued (tracing only). */
   const enqueuedAt: number[] = [];
   let running: Promise<void> | null = null;
+  /**
+   * The highest seq this process has taken, and whether a batch failed to be stored since: its
+   * events went out live, but the database may have lost the counter's increase (seqs are taken
+   * without waiting for the journal): the next take first raises the counter past them.
+   */
+  let highestTaken = 0;
+  let counterUnsure = false;
   /** Wakes the pump when it waits for a stored batch and events come in with room in the pipeline. */
   let wake: (() => void) | null = null;
 
@@ -91,7 +98,13 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: 
       // Redis unreachable: the events still go out (a catch-up meanwhile may need a reload).
       await watermark.begin(mark).catch((err: unknown) => logger.warn({ err }, 'live-event mark not shared'));
       if (t) t.marked = epochNow();
-      const first = await takeSeqs(list.length);
+      const floor = counterUnsure ? highestTaken : 0;
+      counterUnsure = false;
+      const first = await takeSeqs(list.length, floor).catch((err: unknown) => {
+        if (floor > 0) counterUnsure = true;
+        throw err;
+      });
+      highestTaken = Math.max(highestTaken, first + list.length - 1);
       if (t) t.seqTaken = epochNow();
       watermark.taken(mark, first, first + list.length - 1);
       const at = new Date();
@@ -106,7 +119,10 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: 
       });
       const stored = storeEvents(docs).then(
         () => t && (t.stored = epochNow()),
-        (err: unknown) => logger.error({ err }, 'live events could not be stored; sent live only'),
+        (err: unknown) => {
+          counterUnsure = true;
+          logger.error({ err }, 'live events could not be stored; sent live only');
+        },
       );
       const sent = Promise.all([previous, stored])
         .then(() => {

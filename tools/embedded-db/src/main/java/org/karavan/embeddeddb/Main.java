@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -25,15 +26,18 @@ import org.h2.mvstore.MVStore;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.MongoDatabaseHandler;
 import de.bwaldvogel.mongo.wire.MongoExceptionHandler;
 import de.bwaldvogel.mongo.wire.MongoWireMessageEncoder;
 import de.bwaldvogel.mongo.wire.MongoWireProtocolHandler;
 import de.bwaldvogel.mongo.wire.MongoWireReplyEncoder;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
@@ -224,8 +228,10 @@ public final class Main {
                 protected void initChannel(Channel ch) {
                     ch.pipeline().addLast(new MongoWireReplyEncoder());
                     ch.pipeline().addLast(new MongoWireMessageEncoder());
-                    if (commits != null) ch.pipeline().addLast(new CommitBeforeReply(commits));
+                    CommitBeforeReply commitBeforeReply = commits == null ? null : new CommitBeforeReply(commits);
+                    if (commitBeforeReply != null) ch.pipeline().addLast(commitBeforeReply);
                     ch.pipeline().addLast(new MongoWireProtocolHandler());
+                    if (commitBeforeReply != null) ch.pipeline().addLast(commitBeforeReply.unjournaledRequests());
                     ch.pipeline().addLast(new MongoDatabaseHandler(backend, clients));
                     ch.pipeline().addLast(new MongoExceptionHandler());
                 }
@@ -399,16 +405,42 @@ public final class Main {
         }
     }
 
-    /** The Netty side of {@link GroupCommit}: a reply is written and flushed once committed. */
+    /**
+     * The Netty side of {@link GroupCommit}: a reply is written and flushed once committed. A
+     * write sent with {@code writeConcern: { j: false }} is answered at once, as MongoDB answers
+     * it before its journal is flushed (the live events' seq counter: a seq lost in a crash was
+     * never stored nor sent, and the events' own insert waits for the commit that covers it).
+     */
     static final class CommitBeforeReply extends ChannelDuplexHandler {
         private final GroupCommit commits;
+        /** Request ids of this connection's writes that asked for no journal wait. */
+        private final Set<Integer> unjournaled = ConcurrentHashMap.newKeySet();
 
         CommitBeforeReply(GroupCommit commits) {
             this.commits = commits;
         }
 
+        /** Notes the decoded requests with {@code writeConcern.j} false (placed after the decoder). */
+        ChannelInboundHandlerAdapter unjournaledRequests() {
+            return new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof MongoMessage m
+                        && m.getDocument().get("writeConcern") instanceof Document concern
+                        && Boolean.FALSE.equals(concern.get("j"))) {
+                        unjournaled.add(m.getHeader().getRequestID());
+                    }
+                    ctx.fireChannelRead(msg);
+                }
+            };
+        }
+
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof MongoMessage reply && unjournaled.remove(reply.getHeader().getResponseTo())) {
+                ctx.writeAndFlush(msg, promise);
+                return;
+            }
             // A read while nothing is left to commit (what it read is in the file): no wait, no
             // hand-over to the committer thread and back.
             // The changes the reply may depend on: its own, and any it read, all begun before now.
