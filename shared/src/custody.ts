@@ -153,3 +153,22 @@ export interface CustodyExport {
   /** The public keys of the devices that signed records. */
   devices: Record<string, { userId: string; publicKey: DevicePublicKey; revokedAt: string | null }>;
 }
+
+/**
+ * Why `POST /api/relay` refused an envelope (its `code`), for the colleague's phone to say in
+ * its own language: the relay's own checks, then the refusals of the update itself.
+ */
+export const RELAY_REFUSALS = [
+  'VALIDATION_FAILED',
+  'UNKNOWN_DEVICE',
+  'ACCOUNT_DISABLED',
+  'SIGNATURE_MISMATCH',
+  'STATUS_NOT_ALLOWED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'UNPROCESSABLE',
+] as const;
+export type RelayRefusal = (typeof RELAY_REFUSALS)[number];

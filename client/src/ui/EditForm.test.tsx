@@ -9,20 +9,9 @@ import { ApiRequestError } from '../lib/http';
 import { createQueryClient } from '../lib/query';
 import { ConfirmModal, FormActions, useEditForm } from './EditForm';
 import type { Problems } from './forms';
+import { stubMatchMedia } from './jsdom-stubs';
 
-beforeAll(() => {
-  // What Mantine asks of the browser that jsdom does not have.
-  window.matchMedia = ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    dispatchEvent: () => false,
-  })) as unknown as typeof window.matchMedia;
-});
+beforeAll(stubMatchMedia);
 
 afterEach(cleanup);
 

@@ -1,5 +1,11 @@
 import Joi from 'joi';
-import { objectId, shipmentUpdateBody, type ShipmentUpdateRequest } from '@karavan/shared';
+import {
+  objectId,
+  RELAY_REFUSALS,
+  shipmentUpdateBody,
+  type RelayRefusal,
+  type ShipmentUpdateRequest,
+} from '@karavan/shared';
 import { findDevices } from '../devices';
 import { ApiError } from '../lib/errors';
 import { defineRoute, type RouteSpec } from '../lib/route';
@@ -21,25 +27,6 @@ export interface RelayEnvelope {
   /** The device's signature of the update (see signedUpdatePayload in shared/src/custody.ts). */
   signature: string;
 }
-
-/**
- * Why an envelope was refused, for the screen to say in the reader's language (`reason` says it
- * in English, for logs and tools): the relay's own checks, then the update's refusal.
- */
-export const RELAY_REFUSALS = [
-  'VALIDATION_FAILED',
-  'UNKNOWN_DEVICE',
-  'ACCOUNT_DISABLED',
-  'SIGNATURE_MISMATCH',
-  'STATUS_NOT_ALLOWED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_IN_PROGRESS',
-  'UNPROCESSABLE',
-] as const;
-export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
 
 export interface RelayResult {
   id: string | null;

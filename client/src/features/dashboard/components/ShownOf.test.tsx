@@ -4,20 +4,9 @@ import { act, cleanup, render, screen } from '@testing-library/react';
 import { MantineProvider } from '@mantine/core';
 import { setLanguage } from '../../../i18n';
 import { ShownOf } from './ShownOf';
+import { stubMatchMedia } from '../../../ui/jsdom-stubs';
 
-beforeAll(() => {
-  // What Mantine asks of the browser that jsdom does not have.
-  window.matchMedia = ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    dispatchEvent: () => false,
-  })) as unknown as typeof window.matchMedia;
-});
+beforeAll(stubMatchMedia);
 afterEach(cleanup);
 
 const show = (shown: number, total: number) =>

@@ -5,22 +5,12 @@ import { MantineProvider } from '@mantine/core';
 import i18n from 'i18next';
 import { setLanguage } from '../../../i18n';
 import { Results } from './RelayResults';
+import { stubMatchMedia } from '../../../ui/jsdom-stubs';
 
 // Refused updates get no answer code: no QR is drawn (its encoder is an ES module Jest does not load).
 jest.mock('./QrCode', () => ({ QrCode: () => null }));
 
-beforeAll(() => {
-  window.matchMedia = ((query: string) => ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    dispatchEvent: () => false,
-  })) as unknown as typeof window.matchMedia;
-});
+beforeAll(stubMatchMedia);
 
 afterEach(cleanup);
 

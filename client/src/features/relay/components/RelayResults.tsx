@@ -1,25 +1,9 @@
 import { Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { ShipmentStatus } from '@karavan/shared';
+import { RELAY_REFUSALS, type RelayRefusal, type ShipmentStatus } from '@karavan/shared';
 import { formatDateTime } from '../../../lib/format';
 import { encodeReceipt, type RelayEnvelope } from '../codec';
 import { QrCode } from './QrCode';
-
-/** Why the server refused an envelope (POST /api/relay's `code`), each said in the reader's language. */
-const REFUSALS = [
-  'VALIDATION_FAILED',
-  'UNKNOWN_DEVICE',
-  'ACCOUNT_DISABLED',
-  'SIGNATURE_MISMATCH',
-  'STATUS_NOT_ALLOWED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_IN_PROGRESS',
-  'UNPROCESSABLE',
-] as const;
-type Refusal = (typeof REFUSALS)[number];
 
 export interface RelayResult {
   id: string | null;
@@ -30,8 +14,8 @@ export interface RelayResult {
 }
 
 /** A refusal's code as the screen says it; one it does not know is "cannot accept". */
-const refusalOf = (code: string | undefined): Refusal =>
-  REFUSALS.includes(code as Refusal) ? (code as Refusal) : 'UNPROCESSABLE';
+const refusalOf = (code: string | undefined): RelayRefusal =>
+  (RELAY_REFUSALS as readonly string[]).includes(code ?? '') ? (code as RelayRefusal) : 'UNPROCESSABLE';
 
 const STATUS_COLOR = { applied: '#1e6b34', duplicate: 'blue.9', rejected: 'red.9' } as const;
 
