@@ -69,11 +69,12 @@ const relayAnswer = Joi.object({
     .required(),
 }).meta({ className: 'RelayAnswer' });
 
-const reject = (id: string | null, code: RelayRefusal, reason: string): RelayResult => ({
+/** A refused envelope; `reason` is `<the error's code>: <message>`, the refusal's own code unless the update's error has another. */
+const reject = (id: string | null, code: RelayRefusal, message: string, errorCode: string = code): RelayResult => ({
   id,
   status: 'rejected',
   code,
-  reason: `${code}: ${reason}`,
+  reason: `${errorCode}: ${message}`,
 });
 
 /** The refusal an update's error means: a bad signature and a step not allowed are told apart. */
@@ -111,8 +112,7 @@ async function relayOne(
     const done = await shipments.report(actor, shipmentId as string, request, { ...sentUpdate, ...signedBy });
     return { id, status: done.replayed ? 'duplicate' : 'applied' };
   } catch (err) {
-    if (err instanceof ApiError)
-      return { ...reject(id, refusalOf(err), err.message), reason: `${err.code}: ${err.message}` };
+    if (err instanceof ApiError) return reject(id, refusalOf(err), err.message, err.code);
     throw err;
   }
 }
