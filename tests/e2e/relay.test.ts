@@ -158,11 +158,14 @@ test("When a driver with no network hands three updates by QR to a coordinator's
   writeCamera(coordinatorCamera, codes);
   const colleague = await phone(coordinatorCamera);
   await signIn(colleague.page, '/', coordinator);
+  // Listened for before the scanner opens: on a fast machine the codes are read and sent at once.
+  const relayed = colleague.page.waitForResponse((res) => new URL(res.url()).pathname === '/api/relay', {
+    timeout: 60_000,
+  });
   await colleague.page.getByRole('button', { name: coordinator.user.name }).click();
   await colleague.page.getByRole('menuitem', { name: 'Принять обновления по QR' }).click();
   await colleague.page.waitForURL((url) => url.pathname === '/relay');
   await colleague.page.getByTestId('relay-progress').waitFor();
-  const relayed = colleague.page.waitForResponse((res) => new URL(res.url()).pathname === '/api/relay');
   expect((await relayed).request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
   await colleague.page.getByTestId('relay-result').nth(2).waitFor({ timeout: 60_000 });
   expect(
