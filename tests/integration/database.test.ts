@@ -166,6 +166,55 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
       expect(await rows.countDocuments({ n: { $in: [1, 2, 99] } })).toBe(2);
     });
 
+    test('When a find leaves fields out, also inside sub-documents and arrays, then only those are missing, page after page, and nothing stored changes', async () => {
+      const rows = col('compat_exclusions');
+      await rows.createIndex({ status: 1, at: -1 });
+      const doc = (i: number) => ({
+        _id: `x${String(i).padStart(2, '0')}`,
+        status: i % 2 === 0 ? 'departed' : 'planned',
+        at: new Date(Date.UTC(2022, 0, 1, 0, i)),
+        names: { origin: 'Бишкек', secret: 's' },
+        history: [
+          { id: 'h1', status: 'loading', position: { lat: 42.87, lng: 74.59 }, signature: 'sig', sent: { a: 1 } },
+          'a plain value',
+          { id: 'h2', status: 'departed', note: 'Кордай' },
+        ],
+        handovers: [{ to: 'u1' }],
+        plain: 3,
+      });
+      await rows.insertMany(Array.from({ length: 12 }, (_, i) => doc(i)));
+      const projection = {
+        'history.position': 0,
+        'history.signature': 0,
+        'history.sent': 0,
+        'names.secret': 0,
+        'plain.nothing': 0,
+        handovers: 0,
+        missing: 0,
+      };
+      const expected = (i: number) => {
+        const { handovers: _handovers, ...rest } = doc(i);
+        return {
+          ...rest,
+          names: { origin: 'Бишкек' },
+          history: [{ id: 'h1', status: 'loading' }, 'a plain value', { id: 'h2', status: 'departed', note: 'Кордай' }],
+        };
+      };
+      // Indexed, sorted and limited; then read in batches of 2 through a cursor (getMore).
+      const page = await rows.find({ status: 'departed' }, { projection }).sort({ at: -1 }).limit(3).toArray();
+      expect(page).toEqual([10, 8, 6].map(expected));
+      const batched = await rows.find({}, { projection, batchSize: 2 }).sort({ _id: 1 }).toArray();
+      expect(batched).toEqual(Array.from({ length: 12 }, (_, i) => expected(i)));
+      expect(await rows.findOne({ _id: 'x03' as never }, { projection: { history: 0, _id: 0, at: false } })).toEqual({
+        status: 'planned',
+        names: { origin: 'Бишкек', secret: 's' },
+        handovers: [{ to: 'u1' }],
+        plain: 3,
+      });
+      // What was left out of the answers is still stored, whole.
+      expect(await rows.find({}).sort({ _id: 1 }).toArray()).toEqual(Array.from({ length: 12 }, (_, i) => doc(i)));
+    });
+
     test('When a range of natural-key _ids is read in _id order, then it comes back complete and ordered', async () => {
       const totals = col<{ _id: string; qty: number }>('compat_day_totals');
       await totals.insertMany(

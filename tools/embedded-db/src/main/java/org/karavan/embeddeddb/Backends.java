@@ -88,10 +88,32 @@ final class Backends {
      * lock: what leaves the lock is never changed afterwards.
      */
     static List<Document> snapshots(List<Document> documents) {
+        Exclusion exclusion = EXCLUDING.get();
+        if (exclusion != null) return exclusion.apply(documents);
         if (READ_ONLY_USE.get() != null) return documents;
         List<Document> copies = new ArrayList<>(documents.size());
         for (Document document : documents) copies.add(document.cloneDeeply());
         return copies;
+    }
+
+    /**
+     * Set while a find whose projection only leaves fields out runs: the result's documents are
+     * then copied by {@link Exclusion} (only what it leaves out) instead of by the library's
+     * projection, which copies each document whole.
+     */
+    static final ThreadLocal<Exclusion> EXCLUDING = new ThreadLocal<>();
+
+    /** Runs a query with {@code fieldSelector} applied by {@link Exclusion} when it can, else as given. */
+    static QueryResult projecting(Document fieldSelector,
+                                  java.util.function.Function<Document, QueryResult> query) {
+        Exclusion exclusion = Exclusion.of(fieldSelector);
+        if (exclusion == null) return query.apply(fieldSelector);
+        EXCLUDING.set(exclusion);
+        try {
+            return query.apply(null);
+        } finally {
+            EXCLUDING.remove();
+        }
     }
 
     /**
@@ -515,8 +537,9 @@ final class Backends {
                                              Document fieldSelector) {
             Iterable<Object> positions = plan(getIndexes(), query, orderBy, skip, limit, this::getDocument,
                 this::documentMatchesQuery);
-            if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
-            return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fieldSelector);
+            return projecting(fieldSelector, fields -> positions == null
+                ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fields)
+                : matchDocuments(query, positions, orderBy, skip, limit, batchSize, fields));
         }
 
         @Override
@@ -667,8 +690,9 @@ final class Backends {
                                              Document fieldSelector) {
             Iterable<Integer> positions = plan(getIndexes(), query, orderBy, skip, limit, this::getDocument,
                 this::documentMatchesQuery);
-            if (positions == null) return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
-            return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fieldSelector);
+            return projecting(fieldSelector, fields -> positions == null
+                ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fields)
+                : matchDocuments(query, positions, orderBy, skip, limit, batchSize, fields));
         }
     }
 }
