@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { repairStockOps } from '../../server/src/stock';
 import { Balance, StockOp } from '../../server/src/stock/stock.model';
@@ -157,5 +158,39 @@ describe('The record of an update, marked done after the answer', () => {
     expect(await ShipmentUpdate.findById(loading.id).lean()).toMatchObject({ state: 'done', applied: true });
     expect(await balance(s)).toEqual({ onHand: 1000, reserved: 100 });
     await expectReconciled();
+  });
+  test('When 30 updates, one of them out of order, are answered at once, then every record ends done with its own result, and the marks share bulk writes', async () => {
+    const s = await buildScene(app.url, { stock: 100_000 });
+    const shipments = [];
+    for (let i = 0; i < 30; i += 1) shipments.push(await createShipment(app.url, coordinator.auth, s));
+    // The last shipment first hears of a later loading, then of an earlier one (not applied).
+    const later = { id: randomUUID(), status: 'loading', at: new Date(Date.now() - 60_000).toISOString() };
+    expect((await update(shipments[29]!.id, later)).status).toBe(200);
+    const bodies = shipments.map((_, i) => ({
+      id: randomUUID(),
+      status: 'loading',
+      at: i === 29 ? new Date(Date.now() - 120_000).toISOString() : nextAt(),
+    }));
+    const writes: number[] = [];
+    mongoose.set('debug', (collection: string, method: string, ops: unknown) => {
+      if (collection === ShipmentUpdate.collection.collectionName && method === 'bulkWrite')
+        writes.push((ops as unknown[]).length);
+    });
+    try {
+      const answers = await Promise.all(bodies.map((body, i) => update(shipments[i]!.id, body)));
+      expect(answers.map((a) => [a.status, a.body.applied])).toEqual(bodies.map((_, i) => [200, i !== 29]));
+      await settled();
+    } finally {
+      mongoose.set('debug', false);
+    }
+    const records = await ShipmentUpdate.find({ _id: { $in: bodies.map((b) => b.id) } }).lean();
+    expect(
+      bodies.map((b) => {
+        const record = records.find((r) => r._id === b.id);
+        return [record?.state, record?.applied];
+      }),
+    ).toEqual(bodies.map((_, i) => ['done', i !== 29]));
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(writes.length).toBeLessThan(30);
   });
 });

@@ -74,8 +74,42 @@ const settling = new Set<Promise<unknown>>();
 
 /** Waits until every record marked done in the background was written (or failed to be). */
 export async function settled(): Promise<void> {
+  // (records wait in a queue only while a write of their collection is out: it is in `settling`)
   while (settling.size > 0) await Promise.allSettled([...settling]);
 }
+
+/**
+ * Records to mark done in the background, per collection: what comes in while one write is out
+ * goes in the next, as one bulk write (a busy server marks many updates with one round trip). A
+ * write that fails leaves its records pending: a copy, or the start-up's pass, marks them done.
+ */
+const settleQueues = new Map<string, { collection: mongo.Collection; ops: mongo.AnyBulkWriteOperation[] }>();
+const settleWriting = new Set<string>();
+
+function settleInBackground<R extends OnceRecord>(records: mongo.Collection<R>, id: string, done: Partial<R>): void {
+  const name = records.collectionName;
+  const queue = settleQueues.get(name) ?? { collection: records as unknown as mongo.Collection, ops: [] };
+  queue.ops.push({ updateOne: { filter: { _id: id as never }, update: { $set: { ...done, state: 'done' } } } });
+  settleQueues.set(name, queue);
+  if (!settleWriting.has(name)) writeSettles(name);
+}
+
+function writeSettles(name: string): void {
+  const queue = settleQueues.get(name);
+  settleQueues.delete(name);
+  if (!queue) return;
+  settleWriting.add(name);
+  const written = queue.collection
+    .bulkWrite(queue.ops, { ordered: false })
+    .catch(() => undefined)
+    .finally(() => {
+      settleWriting.delete(name);
+      settling.delete(written);
+      writeSettles(name);
+    });
+  settling.add(written);
+}
+
 const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,13 +175,11 @@ export async function once<R extends OnceRecord, A>(spec: OnceSpec<R, A>): Promi
   } finally {
     runningHere.delete(key);
   }
-  const settle = records.updateOne({ _id: id } as Filter<R>, { $set: { ...result.done, state: 'done' } } as Update<R>);
   if (spec.settleLater && spec.finishedWork) {
     // Left pending if this fails: a copy or the start-up's pass finds the work done and marks it.
-    const tracked = settle.catch(() => undefined).finally(() => settling.delete(tracked));
-    settling.add(tracked);
+    settleInBackground(records, id, result.done);
   } else {
-    await settle;
+    await records.updateOne({ _id: id } as Filter<R>, { $set: { ...result.done, state: 'done' } } as Update<R>);
   }
   return { answer: result.answer, replayed: false };
 }
