@@ -167,7 +167,7 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
     });
 
     test('When a find leaves fields out, also inside sub-documents and arrays, then only those are missing, page after page, and nothing stored changes', async () => {
-      const rows = col('compat_exclusions');
+      const rows = col<{ _id: string }>('compat_exclusions');
       await rows.createIndex({ status: 1, at: -1 });
       const doc = (i: number) => ({
         _id: `x${String(i).padStart(2, '0')}`,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
+import type { ShipmentDto } from '@karavan/shared';
 import { repairStockOps } from '../../server/src/stock';
 import { Balance, StockOp } from '../../server/src/stock/stock.model';
 import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
@@ -159,9 +160,10 @@ describe('The record of an update, marked done after the answer', () => {
     expect(await balance(s)).toEqual({ onHand: 1000, reserved: 100 });
     await expectReconciled();
   });
+
   test('When 30 updates, one of them out of order, are answered at once, then every record ends done with its own result, and the marks share bulk writes', async () => {
     const s = await buildScene(app.url, { stock: 100_000 });
-    const shipments = [];
+    const shipments: ShipmentDto[] = [];
     for (let i = 0; i < 30; i += 1) shipments.push(await createShipment(app.url, coordinator.auth, s));
     // The last shipment first hears of a later loading, then of an earlier one (not applied).
     const later = { id: randomUUID(), status: 'loading', at: new Date(Date.now() - 60_000).toISOString() };

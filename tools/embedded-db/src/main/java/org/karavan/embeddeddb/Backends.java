@@ -88,12 +88,13 @@ final class Backends {
      * lock: what leaves the lock is never changed afterwards.
      */
     static List<Document> snapshots(List<Document> documents) {
+        List<Document> out = documents;
+        if (READ_ONLY_USE.get() == null) {
+            out = new ArrayList<>(documents.size());
+            for (Document document : documents) out.add(document.cloneDeeply());
+        }
         Exclusion exclusion = EXCLUDING.get();
-        if (exclusion != null) return exclusion.apply(documents);
-        if (READ_ONLY_USE.get() != null) return documents;
-        List<Document> copies = new ArrayList<>(documents.size());
-        for (Document document : documents) copies.add(document.cloneDeeply());
-        return copies;
+        return exclusion == null ? out : exclusion.apply(out);
     }
 
     /**
