@@ -99,10 +99,14 @@ async function screenshotCodes(page: Page, testId: string, stepButton?: string):
   const label = await page.getByTestId('relay-part').textContent();
   const total = Number(/из (\d+)/.exec(label ?? '')![1]);
   const shots = new Map<number, Buffer>();
-  for (let i = 0; shots.size < total && i < total * 3; i += 1) {
+  // Each shot is kept under the number the code itself says (its label, drawn with it), read before
+  // and after the shot: a shot taken while the code changed is taken again.
+  const shown = async () => Number(/(\d+) из/.exec((await codes.getAttribute('aria-label')) ?? '')![1]);
+  for (let i = 0; shots.size < total && i < total * 5; i += 1) {
     await page.getByRole('button', { name: stepButton }).click();
-    const index = Number(/Код (\d+)/.exec((await page.getByTestId('relay-part').textContent()) ?? '')![1]);
-    shots.set(index, await codes.screenshot());
+    const index = await shown();
+    const shot = await codes.screenshot();
+    if ((await shown()) === index) shots.set(index, shot);
   }
   return [...shots.entries()].sort(([a], [b]) => a - b).map(([, shot]) => shot);
 }
@@ -166,7 +170,15 @@ test("When a driver with no network hands three updates by QR to a coordinator's
   await colleague.page.getByRole('menuitem', { name: 'Принять обновления по QR' }).click();
   await colleague.page.waitForURL((url) => url.pathname === '/relay');
   await colleague.page.getByTestId('relay-progress').waitFor();
-  expect((await relayed).request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+  const response = await relayed.catch(async (error: Error) => {
+    // Say how far the reading got.
+    const progress = await colleague.page
+      .getByTestId('relay-progress')
+      .textContent({ timeout: 1_000 })
+      .catch(() => null);
+    throw new Error(`${error.message}; the scanner shows ${JSON.stringify(progress)}`);
+  });
+  expect(response.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
   await colleague.page.getByTestId('relay-result').nth(2).waitFor({ timeout: 60_000 });
   expect(
     await colleague.page

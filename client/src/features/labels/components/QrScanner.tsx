@@ -29,7 +29,14 @@ export async function makeDecoder(): Promise<Decode> {
   return zxingDecoder();
 }
 
+/**
+ * The pause between two reads: 200 ms and up to 300 more, at random. A phone that reads slowly
+ * (seconds per frame) would otherwise keep step with a screen that shows its codes in turn, and
+ * read the same code every round: two codes shown 1.5 s each, read every 3 s, never give the
+ * second. The random part moves each read to another moment of the round.
+ */
 const SCAN_EVERY_MS = 200;
+const SCAN_JITTER_MS = 300;
 
 /** What the scanner does with a text it read: stop (done), keep looking (more), or say it is not wanted. */
 export type ScanVerdict = 'done' | 'more' | 'foreign';
@@ -105,7 +112,7 @@ export default function QrScanner({
           if (stopped) return;
           if (verdict === 'done') return stop();
           if (verdict) setForeign(verdict === 'foreign');
-          timer = setTimeout(() => void tick(), SCAN_EVERY_MS);
+          timer = setTimeout(() => void tick(), SCAN_EVERY_MS + Math.floor(Math.random() * SCAN_JITTER_MS));
         };
         void tick();
       } catch {
