@@ -1,7 +1,14 @@
-import { describe, expect, jest, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { Socket } from 'socket.io-client';
 import { parseEventLog, Realtime, type EventLogPage, type LiveEvent, type RealtimeOptions } from './realtime';
 import { accept, catchUp, hasSeen, nextPageAfter, SEEN_LIMIT, startCursor } from './seq';
+
+/** Every connection a test started, stopped after it (their checkpoint timers would outlive the test). */
+const running = new Set<Realtime>();
+afterEach(() => {
+  for (const realtime of running) realtime.stop();
+  running.clear();
+});
 
 const event = (seq: number, name = 'donation.recorded'): LiveEvent => ({ name, seq, payload: { seq, at: 'now' } });
 
@@ -124,6 +131,7 @@ function setupRealtime() {
     onReconnected,
     connect: () => socket as unknown as Socket,
   });
+  running.add(realtime);
   realtime.start();
   return {
     socket,
@@ -245,6 +253,7 @@ describe('live connection', () => {
         connect: () => socket as unknown as Socket,
         checkpointMs: 1_000,
       });
+      running.add(realtime);
       realtime.start();
       realtime.join('dashboard');
       socket.connected = true;
@@ -330,6 +339,7 @@ describe('rooms revoked by the server', () => {
       onUser: () => undefined,
       connect: () => socket as unknown as Socket,
     });
+    running.add(realtime);
     realtime.start();
     realtime.join('dashboard');
     socket.fire('connect');
@@ -352,6 +362,7 @@ describe('rooms revoked by the server', () => {
       onUser: () => undefined,
       connect: () => socket as unknown as Socket,
     });
+    running.add(realtime);
     realtime.start();
     socket.fire('connect');
     socket.fire('socket.closed', { reason: 'TOO_MANY_SOCKETS' });
