@@ -213,13 +213,18 @@ export function createKaravan(options: KaravanOptions): Karavan {
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog(logger));
   app.use(securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }));
-  app.use(
-    cors({
-      origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
-      exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
-      maxAge: 600,
-    }),
-  );
+  const crossOrigin = cors({
+    origin: (origin, callback) => callback(null, !origin || config.corsOrigins.includes(origin)),
+    exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+    maxAge: 600,
+  });
+  // A request without Origin is not a cross-origin one (the app's own pages, phones' API calls,
+  // probes): it gets only the `Vary: Origin` caches need, without going through the cors package.
+  app.use((req, res, next) => {
+    if (req.headers.origin !== undefined) return crossOrigin(req, res, next);
+    res.setHeader('Vary', 'Origin');
+    next();
+  });
   // API answers are compressed (gzip or brotli, as the client accepts) over slow links: a truck
   // list or the feed history is ~100 kB of JSON. Not the sign-in answers, which hold tokens next
   // to what the caller sent (BREACH); the client's files are served compressed ahead of time.
@@ -256,8 +261,15 @@ export function createKaravan(options: KaravanOptions): Karavan {
       },
     });
   // (the first parser to read a body marks it read: the second one skips it)
-  app.use(RAW_BODY_PATHS, json('drop'));
-  app.use(json('refuse'));
+  // (a request without a body, every GET among them, skips the parsers: they would only find that out)
+  const withBody =
+    (parse: express.RequestHandler): express.RequestHandler =>
+    (req, res, next) =>
+      req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined
+        ? next()
+        : parse(req, res, next);
+  app.use(RAW_BODY_PATHS, withBody(json('drop')));
+  app.use(withBody(json('refuse')));
 
   // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
   app.use('/api', (req, _res, next) => {
@@ -265,15 +277,13 @@ export function createKaravan(options: KaravanOptions): Karavan {
     next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
   });
 
-  const router = express.Router();
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
-  mountRoutes(router, routes, {
+  mountRoutes(app, routes, {
     authenticate: explainDisabledAccounts(passport.authenticate, options.jwtSecret),
     requireRight,
     idempotent,
     timeoutMs: config.requestTimeoutMs,
   });
-  app.use(router);
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 

@@ -92,8 +92,25 @@ describe('CORS', () => {
     try {
       const allowed = await request(cors.url).get('/healthz').set('Origin', 'https://dashboard.karavan.example');
       expect(allowed.headers['access-control-allow-origin']).toBe('https://dashboard.karavan.example');
+      expect(allowed.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
+      expect(allowed.headers.vary).toMatch(/Origin/);
       const denied = await request(cors.url).get('/healthz').set('Origin', 'https://evil.example');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+      // A preflight from an allowed origin is answered before any route.
+      const preflight = await request(cors.url)
+        .options('/api/donations')
+        .set('Origin', 'https://dashboard.karavan.example')
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-methods']).toMatch(/POST/);
+      expect(preflight.headers['access-control-allow-headers']).toMatch(/idempotency-key/i);
+      expect(preflight.headers['access-control-max-age']).toBe('600');
+      // Without Origin (the app's own pages, phones, probes) no CORS header, but caches are told
+      // that the answer depends on the origin.
+      const sameOrigin = await request(cors.url).get('/healthz');
+      expect(sameOrigin.headers.vary).toMatch(/Origin/);
+      expect(Object.keys(sameOrigin.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
     } finally {
       await cors.close();
     }

@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import type { ApiErrorBody, ErrorDetail } from '@karavan/shared';
 import { ApiError, isDatabaseUnavailable } from './errors';
 import type { Logger } from './logger';
+import { releaseDeadline } from './route';
 
 /** Turns any error into the one error shape; never leaks a stack or internals. */
 function toApiError(err: unknown): ApiError {
@@ -78,6 +79,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    releaseDeadline(res);
     const body: ApiErrorBody = {
       code: apiError.code,
       message: apiError.message,
@@ -97,12 +99,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
  * 415 for a body that is not JSON on a method that takes one, except on the paths of the upload
  * routes (`uploads`), which check their own types (another method there is the router's 405).
  */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const requireJsonBody =
   (uploads: RegExp[] = []): RequestHandler =>
   (req, _res, next) => {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (uploads.some((u) => u.test(req.path))) return next();
-    if (hasBody && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) && !req.is('application/json')) {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || !BODY_METHODS.has(req.method) || uploads.some((u) => u.test(req.path))) return next();
+    if (!req.is('application/json')) {
       next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
       return;
     }
