@@ -53,6 +53,9 @@ describe('GET /healthz and /readyz', () => {
     expect(login.status).toBe(503);
     expect(login.body.code).toBe('DATABASE_UNAVAILABLE');
     expect(login.headers['retry-after']).toBeDefined();
+    // What needs no database still answers: the API document and the client's settings.
+    expect((await request(app.url).get('/api/openapi.json')).status).toBe(200);
+    expect((await request(app.url).get('/api/client-config')).status).toBe(200);
 
     // Started again on the same directory, it listens on the same socket: the driver reconnects.
     db = await startEmbeddedDb({ dir });

@@ -131,3 +131,64 @@ const top = (map, n) =>
 console.log(
   `\nself time by package or file:\n${top(byPlace, 25)}\n\nself time by function:\n${top(byFunction, 30)}\n\nprofile: ${path.join(dir, file)}`,
 );
+
+// Each middleware's own share of the server's busy time: a middleware is a function Express's
+// router calls (`handleRequest` in router/lib/layer.js) or the route's chain calls (`next` of
+// `sequence` in server/dist/lib/route.js). It calls the next one inside itself, so the profile's
+// tree is cut at each call: a middleware owns its subtree less the subtrees of the middlewares and
+// the router steps it calls; the router's own steps (finding and calling the next layer) are one
+// line. What runs later (after an await: the handler's answer) is counted where it runs.
+const children = new Map(profile.nodes.map((n) => [n.id, n.children ?? []]));
+const frame = (id) => byId.get(id).callFrame;
+const isCaller = (id) => {
+  const { functionName, url } = frame(id);
+  return (
+    (functionName === 'handleRequest' && url.includes('router/lib/layer.js')) ||
+    (functionName === 'next' && url.endsWith('server/dist/lib/route.js'))
+  );
+};
+const ROUTER = 'Express router: finding and calling the next layer';
+const nameOf = (id) => {
+  const where = frame(id)
+    .url.replace(/^file:\/\//, '')
+    .replace(ROOT, '');
+  return `${frame(id).functionName || '(anonymous)'} ${/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? where}:${frame(id).lineNumber + 1}`;
+};
+const own = new Map();
+const busy = total - [...self].filter(([id]) => frame(id).functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+const REST = '(Node: HTTP parsing, sockets, timers; garbage collection; start-up)';
+const walk = (id, entry) => {
+  if (frame(id).functionName !== '(idle)') own.set(entry, (own.get(entry) ?? 0) + (self.get(id) ?? 0));
+  for (const c of children.get(id)) {
+    const { url } = frame(c);
+    const key =
+      isCaller(id) && !isCaller(c)
+        ? nameOf(c)
+        : url.includes('node_modules/router/') || isCaller(c)
+          ? entry === REST
+            ? entry
+            : ROUTER
+          : entry === REST && url.includes('/server/dist/')
+            ? `${nameOf(c)} (outside the chain: after an await)`
+            : entry;
+    walk(c, key);
+  }
+};
+walk(profile.nodes[0].id, REST);
+const shares = [...own]
+  .filter(([, us]) => us > 0)
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25)
+  .map(([middleware, us]) => ({ middleware, percent: Math.round((1000 * us) / busy) / 10 }));
+console.log(
+  `\neach middleware's own time, % of the server's busy time (${(busy / 1e6).toFixed(1)} s):\n${shares
+    .map((s) => `${s.percent.toFixed(1).padStart(5)} %  ${s.middleware}`)
+    .join('\n')}`,
+);
+if (process.env.PROFILE_SAVE) {
+  fs.writeFileSync(
+    process.env.PROFILE_SAVE,
+    `${JSON.stringify({ route, seconds, at: new Date().toISOString(), busySeconds: busy / 1e6, shares }, null, 2)}\n`,
+  );
+  console.log(`written: ${process.env.PROFILE_SAVE}`);
+}

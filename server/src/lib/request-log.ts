@@ -33,10 +33,9 @@ export function requestLog(logger: Logger): RequestHandler {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
-    const fields = req as unknown as LogFields;
-    fields.id = id;
-    fields[BASE_LOGGER] = logger;
-    fields[CHILD_LOGGER] = undefined;
+    const locals = res.locals as LogLocals;
+    locals.requestId = id;
+    locals.requestLogger = logger;
     if (PROBES.has(req.url)) return next();
 
     const started = performance.now();
@@ -62,21 +61,30 @@ export function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-const BASE_LOGGER = Symbol('karavan.requestLogger');
-const CHILD_LOGGER = Symbol('karavan.requestChildLogger');
-interface LogFields {
-  id: string;
-  [BASE_LOGGER]: Logger;
-  [CHILD_LOGGER]: Logger | undefined;
+/** Where a request's id and logger are kept: the response's locals (see below). */
+interface LogLocals {
+  requestId?: string;
+  requestLogger?: Logger;
+  requestChildLogger?: Logger;
 }
 
-// `req.log` is a getter on Express's request prototype, made once: defining it on every request
-// (a closure and an accessor per request) turned each request object into a slower shape, and
-// cost about 3 % of a whole request's time (`npm run bench`, case 1).
+// `req.id` and `req.log` are getters on Express's request prototype, made once, reading the
+// response's locals. Adding properties to the request object, or defining an accessor on it, is
+// slow in V8 (Node's request has many fields already): the three stores of the id and the logger
+// took three quarters of this middleware's time, about 3 % of a /healthz request's (profiled with
+// `node tools/bench/profile.mjs /healthz`). `res.locals` is a dictionary made for such values.
+const localsOf = (req: { res?: { locals?: unknown } }) => req.res?.locals as LogLocals | undefined;
+Object.defineProperty(express.request, 'id', {
+  configurable: true,
+  get(this: { res?: { locals?: unknown } }): string | undefined {
+    return localsOf(this)?.requestId;
+  },
+});
 Object.defineProperty(express.request, 'log', {
   configurable: true,
-  get(this: Partial<LogFields>): Logger | undefined {
-    const base = this[BASE_LOGGER];
-    return base && (this[CHILD_LOGGER] ??= base.child({ reqId: this.id }));
+  get(this: { res?: { locals?: unknown } }): Logger | undefined {
+    const locals = localsOf(this);
+    const base = locals?.requestLogger;
+    return base && (locals.requestChildLogger ??= base.child({ reqId: locals.requestId }));
   },
 });
