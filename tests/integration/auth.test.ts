@@ -169,10 +169,30 @@ describe('Access tokens', () => {
     expect(forged.status).toBe(401);
   });
 
+  test('When a token that was accepted comes back with its claims or signature changed, then it is refused', async () => {
+    const { tokens, auth } = await signedIn(app.url);
+    expect((await api().get('/api/users/me').set(auth)).status).toBe(200);
+    const [header, payload, signature] = tokens.accessToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'organiser', exp: 4_102_444_800 })).toString(
+      'base64url',
+    );
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const token of [`${header}.${promoted}.${signature}`, `${header}.${payload}.${flipped}`]) {
+      const res = await api().get('/api/users/me').set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await api().get('/api/users/me').set(auth)).status).toBe(200);
+  });
+
   test('When a token has expired, then it answers 401 TOKEN_EXPIRED', async () => {
     const short = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '30', JWT_SECRET: 'a'.repeat(40) });
     try {
       const { tokens } = await signedIn(short.url);
+      // Used once while valid: the instance remembers it verified this token; that ends at its expiry.
+      const fresh = await request(short.url).get('/api/users/me').set('Authorization', `Bearer ${tokens.accessToken}`);
+      expect(fresh.status).toBe(200);
       jest.useFakeTimers({
         doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval'],
         now: Date.now() + 31_000,
