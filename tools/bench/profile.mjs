@@ -4,6 +4,7 @@
 // profile) and prints the functions with the most self time, and the packages/files they are in.
 //   node tools/bench/profile.mjs [path] [seconds]      e.g. node tools/bench/profile.mjs /healthz 10
 //   node tools/bench/profile.mjs updates [seconds]     status updates on shipments on the road (case 3)
+//   node tools/bench/profile.mjs shipment [seconds]    a shipment read by its id (case 2)
 // The .cpuprofile is kept under .cache/profiles/ (open it in Chrome DevTools or speedscope).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,11 +44,13 @@ try {
   const r =
     route === 'updates'
       ? await loadUpdates(base, accessToken)
-      : await load({
-          url: `${base}${route}`,
-          headers: { authorization: `Bearer ${accessToken}` },
-          duration: seconds,
-        });
+      : route === 'shipment'
+        ? await loadShipmentReads(base, accessToken)
+        : await load({
+            url: `${base}${route}`,
+            headers: { authorization: `Bearer ${accessToken}` },
+            duration: seconds,
+          });
   console.log(`${route}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
 } finally {
   await karavan.stop();
@@ -57,31 +60,7 @@ try {
 
 /** Case 3 of `npm run bench`: status updates, one lane per connection, each a valid next step. */
 async function loadUpdates(base, token) {
-  const item = await api(base, 'POST', '/api/items', token, { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' });
-  const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
-  const [origin, checkpoint, destination] = await Promise.all([
-    place('Бишкек', 'collection_point'),
-    place('Кордай', 'checkpoint'),
-    place('Алматы', 'distribution_point'),
-  ]);
-  const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
-  await api(base, 'POST', '/api/donations', token, {
-    campaignId: campaign.id,
-    locationId: origin.id,
-    lines: [{ itemId: item.id, quantity: 5000 }],
-  });
-  const ids = await departedShipments(
-    base,
-    token,
-    {
-      campaignId: campaign.id,
-      originId: origin.id,
-      destinationId: destination.id,
-      checkpointId: checkpoint.id,
-      itemId: item.id,
-    },
-    200,
-  );
+  const ids = await shipmentsOnTheRoad(base, token, 200);
   const lanes = createLanes(ids);
   return load({
     url: base,
@@ -191,4 +170,46 @@ if (process.env.PROFILE_SAVE) {
     `${JSON.stringify({ route, seconds, at: new Date().toISOString(), busySeconds: busy / 1e6, shares }, null, 2)}\n`,
   );
   console.log(`written: ${process.env.PROFILE_SAVE}`);
+}
+
+/** Case 2 of `npm run bench`: a shipment read by its id, 20 shipments in turn. */
+async function loadShipmentReads(base, token) {
+  const ids = await shipmentsOnTheRoad(base, token, 20);
+  let n = 0;
+  return load({
+    url: base,
+    headers: { authorization: `Bearer ${token}` },
+    duration: seconds,
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/api/shipments/${ids[n++ % ids.length]}` }) }],
+  });
+}
+
+/** `count` shipments that left their origin, as the benchmarks plan them through the API. */
+async function shipmentsOnTheRoad(base, token, count) {
+  const item = await api(base, 'POST', '/api/items', token, { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' });
+  const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
+  const [origin, checkpoint, destination] = await Promise.all([
+    place('Бишкек', 'collection_point'),
+    place('Кордай', 'checkpoint'),
+    place('Алматы', 'distribution_point'),
+  ]);
+  const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
+  await api(base, 'POST', '/api/donations', token, {
+    campaignId: campaign.id,
+    locationId: origin.id,
+    lines: [{ itemId: item.id, quantity: 5000 }],
+  });
+  const ids = await departedShipments(
+    base,
+    token,
+    {
+      campaignId: campaign.id,
+      originId: origin.id,
+      destinationId: destination.id,
+      checkpointId: checkpoint.id,
+      itemId: item.id,
+    },
+    count,
+  );
+  return ids;
 }
