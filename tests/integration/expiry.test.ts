@@ -59,6 +59,49 @@ describe('Usable and expired stock', () => {
     });
   });
 
+  test('When goods expire while nothing is written, then the next progress read counts them expired; a donation shows at once', async () => {
+    // Its own server, whose tokens outlive the clock moved below.
+    const own = await startTestApp({ EXPIRY_CHECK_SECONDS: '0', ACCESS_TOKEN_TTL_SECONDS: '86400' });
+    try {
+      const world = await stockWorld(own.url);
+      // Kefir keeps lots by the hour: one that expires at the next full hour (at least a minute away).
+      const expiry = Math.ceil((Date.now() + 60_000) / HOUR) * HOUR;
+      await world.donate([{ itemId: world.kefir.id, quantity: 40, expiresAt: new Date(expiry).toISOString() }]);
+      const kefir = async () => {
+        const res = await request(own.url)
+          .get(`/api/campaigns/${world.campaign.id}/progress`)
+          .set(world.organiser.auth)
+          .expect(200);
+        return (res.body.items as CampaignProgressItem[]).find((item) => item.itemId === world.kefir.id)!;
+      };
+      const at = (now: number) =>
+        jest.useFakeTimers({
+          now,
+          doNotFake: [
+            'nextTick',
+            'setImmediate',
+            'setTimeout',
+            'setInterval',
+            'queueMicrotask',
+            'performance',
+            'hrtime',
+          ],
+        });
+      at(expiry - 1_000);
+      expect(await kefir()).toMatchObject({ onHand: 40, usable: 40, expired: 0 });
+      expect(await kefir()).toMatchObject({ onHand: 40, usable: 40, expired: 0 });
+      // A donation answered here is in the very next read.
+      await world.donate([{ itemId: world.kefir.id, quantity: 10 }]);
+      expect(await kefir()).toMatchObject({ onHand: 50, usable: 50, expired: 0 });
+      // Two seconds later, no write and no event: the lot's expiry alone changes the numbers.
+      at(expiry + 1_000);
+      expect(await kefir()).toMatchObject({ onHand: 50, usable: 10, expired: 40 });
+    } finally {
+      jest.useRealTimers();
+      await own.close();
+    }
+  });
+
   test('When the stock list is asked for expired lots only, then it is the "to write off" list', async () => {
     const spoiled = await spoiledBread(5);
     await freshBread(7);

@@ -301,6 +301,7 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
   const movements = movementDocs(opId, input);
   const steps = buildSteps(movements, input.expect);
   await checkTotalLimits(steps);
+  stockWritten();
   try {
     await runOperation({
       opId,
@@ -317,8 +318,21 @@ export async function runStockOp(input: RunOpInput): Promise<OpResult> {
       throw limits.length > 0 ? new TotalLimitExceeded(limits) : new StockConflict(err.shortages);
     }
     throw err;
+  } finally {
+    stockWritten();
   }
   return { opId, movements };
+}
+
+let writeEpoch = 0;
+/**
+ * Moves when a stock operation starts or ends on this instance (and when the repair pass finishes
+ * or undoes one): balances and campaign totals read before it moved may be stale. Lets a reader
+ * keep what it read while nothing was written here (see the stock service's progress).
+ */
+export const stockWriteEpoch = (): number => writeEpoch;
+export function stockWritten(): void {
+  writeEpoch++;
 }
 
 export {
