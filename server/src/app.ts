@@ -265,23 +265,26 @@ export function createKaravan(options: KaravanOptions): Karavan {
       securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }),
       // A request without Origin is not a cross-origin one (the app's own pages, phones' API
       // calls, probes): it gets only the `Vary: Origin` caches need, not the cors package.
-      (req, res, next) => {
+      function crossOriginRequests(req, res, next) {
         if (req.headers.origin !== undefined) return crossOrigin(req, res, next);
         res.setHeader('Vary', 'Origin');
         next();
       },
-      (req, res, next) => (under(req, '/api') ? compress(req, res, next) : next()),
+      function compressApi(req, res, next) {
+        if (under(req, '/api')) compress(req, res, next);
+        else next();
+      },
       requireJsonBody(uploads),
       // A request without a body (every GET among them) skips the parsers: they would only find
       // that out. The first parser to read a body marks it read.
-      (req, res, next) => {
+      function parseBody(req, res, next) {
         if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
           return next();
         }
         (webhooks.some((w) => under(req, w)) ? parseWebhook : parseJson)(req, res, next);
       },
       // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
-      (req, _res, next) => {
+      function refuseWithoutDatabase(req, _res, next) {
         if (!under(req, '/api') || databaseConnected()) return next();
         const path = req.path.toLowerCase().replace(/\/$/, '');
         if (path === '/api/openapi.json' || path === CLIENT_CONFIG_PATH) return next();

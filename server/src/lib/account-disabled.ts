@@ -11,7 +11,7 @@ import { accountActive } from '../users';
  * is looked at, so the answer tells nothing to someone without one.
  */
 export function explainDisabledAccounts(authenticate: RequestHandler, secret: string): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return function authenticateRequest(req: Request, res: Response, next: NextFunction) {
     authenticate(req, res, (err?: unknown) => {
       // Only a refused token that is still valid (revoked: disabling an account revokes its
       // tokens); an expired one is refreshed first, and the refresh says the account is disabled.

@@ -29,7 +29,7 @@ type Level = 'error' | 'info' | 'debug';
  * loggers and serialised the request for each request, logged or not).
  */
 export function requestLog(logger: Logger): RequestHandler {
-  return (req, res, next) => {
+  return function logRequest(req, res, next) {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);

@@ -137,7 +137,8 @@ export function releaseDeadline(res: Response): void {
  * or, for one that streams its answer or lost its client, at the next sweep.
  */
 export function deadline(ms: number): RequestHandler {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  // (named functions: CPU profiles show these names; see tools/bench/profile.mjs)
+  return function watchDeadline(_req: Request, res: Response, next: NextFunction) {
     const watch: Watch = {
       res,
       at: performance.now() + ms,
@@ -187,7 +188,7 @@ function toDetails(error: Joi.ValidationError, part: string): ErrorDetail[] {
 
 /** Validates params, query and body; the converted values go to res.locals (Express 5's req.query is read-only). */
 export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return function validateInput(req: Request, res: Response, next: NextFunction) {
     const details: ErrorDetail[] = [];
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = spec[part];
@@ -324,7 +325,7 @@ function mountGroup(router: Router, routes: RouteSpec[], mw: RouteMiddleware): v
     if (spec.upload) chain.push(...readUpload(spec.upload));
     chain.push(...(spec.before ?? []), validate(spec));
     if (spec.upload) chain.push(fingerprintUpload);
-    chain.push(async (req: Request, res: Response) => {
+    chain.push(async function handleRoute(req: Request, res: Response) {
       if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
       const run = async () =>
         spec.handler({

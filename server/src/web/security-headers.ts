@@ -33,7 +33,7 @@ export function securityHeaders(options: { publicUrl?: string; tileSource?: stri
   };
   const overHttps = headers(true);
   const overHttp = headers(false);
-  return (req: Request, res, next) => {
+  return function setSecurityHeaders(req: Request, res, next) {
     for (const [name, value] of alwaysHttps || req.secure ? overHttps : overHttp) res.setHeader(name, value);
     next();
   };
