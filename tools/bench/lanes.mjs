@@ -99,3 +99,39 @@ export function createLanes(shipmentIds) {
     },
   };
 }
+
+/**
+ * `count` shipments that left their origin, planned through the API as `npm run bench` plans them:
+ * bread (keeps 72 h), a collection point, a checkpoint and a distribution point, a campaign, and
+ * one donation of ten loaves per shipment.
+ */
+export async function shipmentsOnTheRoad(base, token, count) {
+  const item = await api(base, 'POST', '/api/items', token, {
+    name: { ru: 'Хлеб', en: 'Bread' },
+    baseUnit: 'loaf',
+    perishable: true,
+    shelfLifeHours: 72,
+  });
+  const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
+  const origin = await place('Бишкек, пункт сбора', 'collection_point');
+  const checkpoint = await place('Кордай', 'checkpoint');
+  const destination = await place('Алматы, пункт раздачи', 'distribution_point');
+  const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
+  await api(base, 'POST', '/api/donations', token, {
+    campaignId: campaign.id,
+    locationId: origin.id,
+    lines: [{ itemId: item.id, quantity: count * 10 }],
+  });
+  return departedShipments(
+    base,
+    token,
+    {
+      campaignId: campaign.id,
+      originId: origin.id,
+      destinationId: destination.id,
+      checkpointId: checkpoint.id,
+      itemId: item.id,
+    },
+    count,
+  );
+}

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT, api, load, startDatabase, startKaravan } from './lib.mjs';
-import { createLanes, departedShipments } from './lanes.mjs';
+import { createLanes, shipmentsOnTheRoad } from './lanes.mjs';
 
 const require = createRequire(import.meta.url);
 const mongoose = require('mongoose');
@@ -182,34 +182,4 @@ async function loadShipmentReads(base, token) {
     duration: seconds,
     requests: [{ setupRequest: (req) => ({ ...req, path: `/api/shipments/${ids[n++ % ids.length]}` }) }],
   });
-}
-
-/** `count` shipments that left their origin, as the benchmarks plan them through the API. */
-async function shipmentsOnTheRoad(base, token, count) {
-  const item = await api(base, 'POST', '/api/items', token, { name: { ru: 'Хлеб', en: 'Bread' }, baseUnit: 'loaf' });
-  const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
-  const [origin, checkpoint, destination] = await Promise.all([
-    place('Бишкек', 'collection_point'),
-    place('Кордай', 'checkpoint'),
-    place('Алматы', 'distribution_point'),
-  ]);
-  const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
-  await api(base, 'POST', '/api/donations', token, {
-    campaignId: campaign.id,
-    locationId: origin.id,
-    lines: [{ itemId: item.id, quantity: 5000 }],
-  });
-  const ids = await departedShipments(
-    base,
-    token,
-    {
-      campaignId: campaign.id,
-      originId: origin.id,
-      destinationId: destination.id,
-      checkpointId: checkpoint.id,
-      itemId: item.id,
-    },
-    count,
-  );
-  return ids;
 }

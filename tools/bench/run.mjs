@@ -46,7 +46,7 @@ import {
   startKaravan,
   startProcess,
 } from './lib.mjs';
-import { createLanes, departedShipments } from './lanes.mjs';
+import { createLanes, shipmentsOnTheRoad } from './lanes.mjs';
 import { ledgerDatabase } from './ledger-load.mjs';
 import { writeReadmeTables } from './table.mjs';
 
@@ -153,34 +153,7 @@ async function main() {
     say(`${viewerCount} dashboard users signed in (${SOCKETS_PER_USER_MAX} sockets each at most)`);
 
     // The catalogue and shipments on the road, through the API.
-    const item = await api(base, 'POST', '/api/items', token, {
-      name: { ru: 'Хлеб', en: 'Bread' },
-      baseUnit: 'loaf',
-      perishable: true,
-      shelfLifeHours: 72,
-    });
-    const place = (name, kind) => api(base, 'POST', '/api/locations', token, { name, kind });
-    const origin = await place('Бишкек, пункт сбора', 'collection_point');
-    const checkpoint = await place('Кордай', 'checkpoint');
-    const destination = await place('Алматы, пункт раздачи', 'distribution_point');
-    const campaign = await api(base, 'POST', '/api/campaigns', token, { name: 'Январь 2022', targets: [] });
-    await api(base, 'POST', '/api/donations', token, {
-      campaignId: campaign.id,
-      locationId: origin.id,
-      lines: [{ itemId: item.id, quantity: SHIPMENTS * 10 }],
-    });
-    const shipmentIds = await departedShipments(
-      base,
-      token,
-      {
-        campaignId: campaign.id,
-        originId: origin.id,
-        destinationId: destination.id,
-        checkpointId: checkpoint.id,
-        itemId: item.id,
-      },
-      SHIPMENTS,
-    );
+    const shipmentIds = await shipmentsOnTheRoad(base, token, SHIPMENTS);
     say(`${shipmentIds.length} shipments on the road`);
     // Case 3 and the fan-out each have their own shipments: a lane retired by case 3 never
     // leaves the fan-out short.
