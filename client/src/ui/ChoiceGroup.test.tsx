@@ -6,12 +6,14 @@ import { ChoiceGroup } from './ChoiceGroup';
 
 afterEach(cleanup);
 
+type Kind = 'anonymous' | 'person' | 'organisation';
+
 function Donor() {
-  const [kind, setKind] = useState<'anonymous' | 'person' | 'organisation'>('anonymous');
+  const [kind, setKind] = useState<Kind>('anonymous');
   return (
     <>
       <span id="donor-label">Даритель</span>
-      <ChoiceGroup
+      <ChoiceGroup<Kind>
         labelledBy="donor-label"
         value={kind}
         onChange={setKind}
