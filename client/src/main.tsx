@@ -16,7 +16,6 @@ import './ui/karavan.css';
 import { App } from './App';
 import { idbKeyValue } from './lib/outbox/store';
 import { createQueryClient } from './lib/query';
-import { prepareFormats } from './lib/format';
 import { followProfileLanguage } from './lib/language';
 import { restoreSession } from './lib/session';
 import { theme } from './lib/theme';
@@ -54,21 +53,18 @@ const restored = Promise.race([
 // counts as blocking time on a mid-range phone). The loading screen stays until it is done.
 // It waits for the messages of the browser's language when that is not Russian (a file of its own).
 const root = createRoot(document.getElementById('root')!);
-// The formatters its screens use are made first, in tasks of their own (lib/format).
-void Promise.allSettled([languageReady, restored])
-  .then(() => prepareFormats().catch(() => undefined))
-  .then(() =>
-    startTransition(() =>
-      root.render(
-        <StrictMode>
-          <MantineProvider theme={theme} defaultColorScheme="light">
-            <QueryClientProvider client={queryClient}>
-              <BrowserRouter>
-                <App />
-              </BrowserRouter>
-            </QueryClientProvider>
-          </MantineProvider>
-        </StrictMode>,
-      ),
+void Promise.allSettled([languageReady, restored]).then(() =>
+  startTransition(() =>
+    root.render(
+      <StrictMode>
+        <MantineProvider theme={theme} defaultColorScheme="light">
+          <QueryClientProvider client={queryClient}>
+            <BrowserRouter>
+              <App />
+            </BrowserRouter>
+          </QueryClientProvider>
+        </MantineProvider>
+      </StrictMode>,
     ),
-  );
+  ),
+);

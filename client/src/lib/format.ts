@@ -185,20 +185,6 @@ export function toLocalDateInput(date: Date): string {
 }
 
 /**
- * Makes the formatters the phone screens use first (a date and time, a relative time, a number),
- * each in a task of its own, before the first render: making one costs a phone a few milliseconds
- * (the first date formatter loads the language's calendar data), which otherwise fell inside a
- * slice of the screen's first render and made it a long task.
- */
-export async function prepareFormats(now = Date.now()): Promise<void> {
-  const makers = [() => formatDateTime(now), () => formatRelative(now - 3_600_000, now), () => formatNumber(1)];
-  for (const make of makers) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    make();
-  }
-}
-
-/**
  * Compares texts in the order of `language` (for sort()). One collator per language, made once:
  * `a.localeCompare(b, language)` looks one up on every comparison (sorting the item list was
  * the longest part of the intake form's first render on a phone).
