@@ -84,18 +84,29 @@ export function normaliseWeek(week: Partial<WeeklyHours> | null | undefined): We
   ) as WeeklyHours;
 }
 
+/** One formatter per zone, made once (making one loads the zone's rules: the costly part). */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+function clockFormat(zone: string): Intl.DateTimeFormat {
+  let format = clockFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    clockFormats.set(zone, format);
+  }
+  return format;
+}
+
 /** The wall clock in a zone: the date (`YYYY-MM-DD`), weekday and minutes since midnight. */
 export function wallClock(at: Date, zone: string): { date: string; weekday: Weekday; minutes: number; time: string } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = clockFormat(zone).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const hour = Number(part('hour')) % 24;
   const minute = Number(part('minute'));

@@ -17,6 +17,12 @@ describe('time zones and opening hours (shared)', () => {
       minutes: 625,
       time: '10:25',
     });
+    // Each zone keeps its own clock (a formatter is made once per zone and reused).
+    expect(wallClock(new Date('2026-12-05T04:25:00Z'), 'Europe/Berlin').time).toBe('05:25');
+    expect(wallClock(new Date('2026-12-05T20:25:00Z'), 'Asia/Bishkek')).toMatchObject({
+      date: '2026-12-06',
+      time: '02:25',
+    });
     expect(startOfDayIn('2026-12-05', 'Asia/Bishkek').toISOString()).toBe('2026-12-04T18:00:00.000Z');
     // Across a change of offset (Berlin moves to summer time that night).
     expect(startOfDayIn('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');

@@ -8,6 +8,7 @@ import {
   formatNumber,
   formatRelative,
   formatTime,
+  textOrder,
   toLocalDateInput,
   toLocalInput,
 } from './format';
@@ -111,5 +112,16 @@ describe('numbers, dates and durations in the interface language', () => {
     expect(plain(formatMinutes(85))).toBe('1 сағ 25 мин');
     // The browser's own Intl is left as it was.
     expect(Intl.NumberFormat).toBe(nativeNumberFormat);
+  });
+});
+
+describe('order of texts', () => {
+  test('When names are sorted in Russian and in English, then each language orders them its own way', () => {
+    const names = ['Яблоки', 'мука', 'Ёлка', 'Апельсины', 'Ежевика'];
+    // (the same order as localeCompare in that language, with one collator made per language)
+    expect([...names].sort(textOrder('ru'))).toEqual(['Апельсины', 'Ежевика', 'Ёлка', 'мука', 'Яблоки']);
+    expect([...names].sort(textOrder('ru'))).toEqual([...names].sort((a, b) => a.localeCompare(b, 'ru')));
+    expect(['b', 'A', 'a', 'B'].sort(textOrder('en'))).toEqual(['a', 'A', 'b', 'B']);
+    expect(textOrder('ru')).toBe(textOrder('ru'));
   });
 });

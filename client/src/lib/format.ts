@@ -184,6 +184,21 @@ export function toLocalDateInput(date: Date): string {
   return toLocalInput(date).slice(0, 10);
 }
 
+/**
+ * Compares texts in the order of `language` (for sort()). One collator per language, made once:
+ * `a.localeCompare(b, language)` looks one up on every comparison (sorting the item list was
+ * the longest part of the intake form's first render on a phone).
+ */
+export function textOrder(language: string): (a: string, b: string) => number {
+  let collator = collators.get(language);
+  if (!collator) {
+    collator = new Intl.Collator(language);
+    collators.set(language, collator);
+  }
+  return collator.compare;
+}
+const collators = new Map<string, Intl.Collator>();
+
 /** Re-renders the caller when the language changes, so that formatted values follow it. */
 export function useFormatLanguage(): string {
   return useTranslation().i18n.language;

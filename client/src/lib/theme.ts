@@ -68,7 +68,10 @@ export const theme = createTheme({
     // the page longer, and typing narrows it. No select says "nothing found"
     // inside its list (a listbox must hold options: axe's aria-required-children): with no match the
     // list closes; intake says it under its item field.
-    Select: { defaultProps: { size: 'md', withScrollArea: false } },
+    // A closed select's list is not kept in the page (hidden): kept, each select placed its hidden
+    // list when the screen was built (a forced layout and a second render of the select, three
+    // times in the intake form's first task on a phone). It is built when the select opens.
+    Select: { defaultProps: { size: 'md', withScrollArea: false, comboboxProps: { keepMounted: false } } },
     MultiSelect: { defaultProps: { withScrollArea: false } },
     Textarea: { defaultProps: { size: 'md' } },
     Checkbox: { defaultProps: { size: 'md' } },

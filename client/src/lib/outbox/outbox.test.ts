@@ -375,3 +375,43 @@ describe('outbox rules', () => {
     expect(tokenExpiresSoon(token(NOW + 10 * 60_000), NOW)).toBe(false);
   });
 });
+
+describe('outbox snapshot', () => {
+  test('When the queue is read again and nothing in it changed, then the screens are not told and keep the same snapshot', async () => {
+    const t = setup();
+    t.state.online = false;
+    await t.outbox.add(t.donation(1));
+    const listener = jest.fn();
+    t.outbox.subscribe(listener);
+    const before = t.outbox.getSnapshot();
+
+    await t.outbox.load();
+    await t.outbox.flush(); // offline: nothing to send, the queue read again
+    expect(listener).not.toHaveBeenCalled();
+    expect(t.outbox.getSnapshot()).toBe(before);
+
+    // A change is told: a new entry, then the same queue once sent (empty).
+    await t.outbox.add(t.donation(2));
+    expect(listener).toHaveBeenCalled();
+    expect(t.outbox.getSnapshot().entries.map((entry) => entry.body)).toEqual([{ n: 1 }, { n: 2 }]);
+    t.state.online = true;
+    await t.outbox.flush();
+    expect(t.outbox.getSnapshot().entries).toEqual([]);
+    expect(t.outbox.getSnapshot().sending).toBe(false);
+  });
+
+  test('When a try fails, then the entry (same id, one more try) reaches the screens changed', async () => {
+    const t = setup();
+    t.state.online = false;
+    const entry = await t.outbox.add(t.donation(1));
+    const listener = jest.fn();
+    t.outbox.subscribe(listener);
+    t.state.online = true;
+    t.answers.push('network');
+
+    await t.outbox.flush();
+
+    expect(listener).toHaveBeenCalled();
+    expect(t.outbox.getSnapshot().entries).toEqual([expect.objectContaining({ id: entry.id, attempts: 1 })]);
+  });
+});

@@ -142,6 +142,21 @@ function isTransient(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true;
 }
 
+/** Deep equality of data read back from IndexedDB (plain objects, arrays and primitives). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key) =>
+      Object.prototype.hasOwnProperty.call(b, key) &&
+      sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
+}
+
 export class Outbox {
   private snapshot: OutboxSnapshot = { entries: [], sending: false, nextTryAt: null };
   private readonly listeners = new Set<() => void>();
@@ -348,8 +363,20 @@ export class Outbox {
     this.setSnapshot({ nextTryAt: this.deps.now() + delay });
   }
 
+  /**
+   * Screens re-render (synchronously: a store read with useSyncExternalStore) only when something
+   * they show changed. The queue is read again after every step, and each read returns new objects:
+   * entries equal to the current ones keep the current array, and a snapshot equal in every part
+   * is not announced (at start, reading an unchanged queue twice re-rendered the whole driver's
+   * list and the intake form twice, each a long task on a phone).
+   */
   private setSnapshot(change: Partial<OutboxSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...change };
+    const entries =
+      change.entries && !sameData(change.entries, this.snapshot.entries) ? change.entries : this.snapshot.entries;
+    const next: OutboxSnapshot = { ...this.snapshot, ...change, entries };
+    const keys = Object.keys(next) as (keyof OutboxSnapshot)[];
+    if (keys.every((key) => Object.is(next[key], this.snapshot[key]))) return;
+    this.snapshot = next;
     this.listeners.forEach((listener) => listener());
   }
 }

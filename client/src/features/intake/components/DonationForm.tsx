@@ -8,7 +8,6 @@ import {
   Group,
   NativeSelect,
   Paper,
-  SegmentedControl,
   Select,
   Stack,
   Text,
@@ -22,8 +21,9 @@ import { useTranslation } from 'react-i18next';
 import { LOCALES, TEXT_MAX } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
-import { formatDateTime } from '../../../lib/format';
+import { formatDateTime, textOrder } from '../../../lib/format';
 import { useQuantityReader } from '../../../lib/quantity';
+import { ChoiceGroup } from '../../../ui/ChoiceGroup';
 import { useUnitLabel } from '../../../lib/units';
 import { onOutboxSent, useOutbox } from '../../../lib/outbox';
 import { recordDonation, useItemSearch } from '../api/intake.api';
@@ -39,6 +39,9 @@ import {
   type DonationValues,
   type DonationLine as Line,
 } from '../donation';
+
+/** The donor kinds in the order the form offers them (most donations are anonymous). */
+const DONOR_CHOICES: DonorKind[] = ['anonymous', 'person', 'organisation'];
 
 /**
  * The donation form: item (search as you type), quantity in any of its units with the total in
@@ -102,11 +105,13 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   }, [allItems.data, searched.data]);
   const item = itemId ? items.get(itemId) : undefined;
   const options = useMemo(
-    () =>
-      [...items.values()]
+    () => {
+      const order = textOrder(i18n.language);
+      return [...items.values()]
         .filter((candidate) => candidate.active)
         .map((candidate) => ({ value: candidate.id, label: itemName(candidate.name) }))
-        .sort((a, b) => a.label.localeCompare(b.label, i18n.language)),
+        .sort((a, b) => order(a.label, b.label));
+    },
     // itemName follows the language
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [items, i18n.language],
@@ -382,15 +387,12 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
           <Text fw={600} id="donor-label">
             {t('intake.donor')}
           </Text>
-          <SegmentedControl
-            aria-labelledby="donor-label"
+          <ChoiceGroup
+            labelledBy="donor-label"
             value={donorKind}
-            onChange={(value) => set('donorKind', value as DonorKind)}
-            data={[
-              { value: 'anonymous', label: t('intake.donorKinds.anonymous') },
-              { value: 'person', label: t('intake.donorKinds.person') },
-              { value: 'organisation', label: t('intake.donorKinds.organisation') },
-            ]}
+            onChange={(value) => set('donorKind', value)}
+            data={DONOR_CHOICES.map((kind) => ({ value: kind, label: t(`intake.donorKinds.${kind}`) }))}
+            testId="intake-donor-kind"
           />
           {donorKind !== 'anonymous' && (
             <Grid gap="sm">

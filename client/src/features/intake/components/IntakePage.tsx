@@ -93,21 +93,25 @@ export function IntakePage() {
       {campaigns.data && campaignOptions.length === 0 && (
         <NoCampaign drafts={campaigns.data.items.some((campaign) => campaign.status === 'draft')} />
       )}
-      <Form locationId={locationId} campaignId={campaignId} />
-      {/* Below the form: built once the form is on the screen (a phone can type at once). */}
+      {/* The form is built once the title and the choices are on the screen, and what is below
+          it once the form is: three shorter tasks on a phone rather than one long one (a
+          volunteer can type as soon as the form shows). */}
       <AfterFirstPaint>
-        {locationId && campaign && (
-          <Pledges locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
-        )}
-        {locationId && <Expiring locationId={locationId} />}
-        <OutboxList
-          filter={(entry) =>
-            (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') &&
-            entry.meta.locationId === locationId
-          }
-          describe={(entry) => String(entry.meta.summary ?? '')}
-        />
-        {locationId && <Recent locationId={locationId} />}
+        <Form locationId={locationId} campaignId={campaignId} />
+        <AfterFirstPaint>
+          {locationId && campaign && (
+            <Pledges locationId={locationId} campaignId={campaign.id} timeZone={campaign.timeZone} />
+          )}
+          {locationId && <Expiring locationId={locationId} />}
+          <OutboxList
+            filter={(entry) =>
+              (entry.meta.kind === 'donation' || entry.meta.kind === 'donationVoid') &&
+              entry.meta.locationId === locationId
+            }
+            describe={(entry) => String(entry.meta.summary ?? '')}
+          />
+          {locationId && <Recent locationId={locationId} />}
+        </AfterFirstPaint>
       </AfterFirstPaint>
     </Stack>
   );
