@@ -53,6 +53,19 @@ function lowerBoundPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   return { items, total: offset + items.length + (more ? 1 : 0), limit, offset };
 }
 
+/**
+ * When the campaign's next lot on hand expires (null: none will): what is usable changes then
+ * without any write (index {campaignId, expiresAt}).
+ */
+async function nextExpiry(campaignId: string, now: Date): Promise<Date | null> {
+  const [next] = await balances()
+    .find({ campaignId, expiresAt: { $gt: now }, onHand: { $gt: 0 } }, { projection: { expiresAt: 1 } })
+    .sort({ expiresAt: 1 })
+    .limit(1)
+    .toArray();
+  return next?.expiresAt ?? null;
+}
+
 /** A campaign's running totals and expired stock, as read while the event seq was `seq`. */
 interface ProgressNumbers {
   seq: number;
@@ -90,7 +103,7 @@ async function progressNumbers(campaignId: string, seq: number, now: Date): Prom
   if (known && known.seq === seq && known.epoch === epoch && now.getTime() < known.until) return known;
   // What is on hand past its expiry: the campaign's lots that expired, wherever they are.
   // (Summed by the database: the campaign's expired lots at every place can be many.)
-  const [totals, spoiled, [next]] = await Promise.all([
+  const [totals, spoiled, next] = await Promise.all([
     readTotals(campaignId),
     balances()
       .aggregate<{ _id: string; onHand: number }>([
@@ -98,16 +111,12 @@ async function progressNumbers(campaignId: string, seq: number, now: Date): Prom
         { $group: { _id: '$itemId', onHand: { $sum: '$onHand' } } },
       ])
       .toArray(),
-    balances()
-      .find({ campaignId, expiresAt: { $gt: now }, onHand: { $gt: 0 } }, { projection: { expiresAt: 1 } })
-      .sort({ expiresAt: 1 })
-      .limit(1)
-      .toArray(),
+    nextExpiry(campaignId, now),
   ]);
   const numbers: ProgressNumbers = {
     seq,
     epoch,
-    until: Math.min(now.getTime() + PROGRESS_KEEP_MS, next?.expiresAt?.getTime() ?? Infinity),
+    until: Math.min(now.getTime() + PROGRESS_KEEP_MS, next?.getTime() ?? Infinity),
     totals,
     expired: new Map(spoiled.map((s) => [s._id, s.onHand])),
   };
@@ -255,14 +264,7 @@ export function createStockService(events: EventBus) {
      * When the campaign's next lot on hand expires (null: none will): a cached board must not
      * outlive it, since expired goods stop counting as usable (index {campaignId, expiresAt}).
      */
-    async nextExpiry(campaignId: string, now = new Date()): Promise<Date | null> {
-      const [next] = await balances()
-        .find({ campaignId, expiresAt: { $gt: now }, onHand: { $gt: 0 } }, { projection: { expiresAt: 1 } })
-        .sort({ expiresAt: 1 })
-        .limit(1)
-        .toArray();
-      return next?.expiresAt ?? null;
-    },
+    nextExpiry: (campaignId: string, now = new Date()): Promise<Date | null> => nextExpiry(campaignId, now),
 
     /** Writes off goods at a location (spoiled, damaged, lost, stolen, expired, other + note). */
     async writeOff(
