@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { signedIn } from '../support/factories';
+import { choose as pickOption } from '../support/select';
 
 const TABLET = { width: 1024, height: 768 };
 
@@ -122,12 +123,7 @@ async function signInAtIntake(): Promise<void> {
 // "scrollable region focusable" does not apply to it.
 const seriousViolations = () => settledViolations(page);
 
-/** Picks an option of a searchable select with the keyboard: type, Enter. */
-async function choose(label: string, text: string): Promise<void> {
-  await page.getByRole('combobox', { name: label, exact: true }).focus();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
+const choose = (label: string, text: string) => pickOption(page, label, text);
 
 async function stockOf(itemId: string): Promise<number> {
   const res = await request(app.url)

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { signedIn } from '../support/factories';
-import { post, screenshot, seriousViolations, signInAt, TABLET } from './workbench-support';
+import { choose, post, screenshot, seriousViolations, signInAt, TABLET } from './workbench-support';
 
 // Issue 16 §1: on a fresh install an organiser starts a drive from the screen, and a coordinator
 // records into it at once, reading its name in their own language.
@@ -38,19 +38,6 @@ async function newPage(): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error));
   return page;
-}
-
-/** Picks an option of a searchable select in `scope` with the keyboard: type, Enter. */
-async function choose(page: Page, label: string, text: string): Promise<void> {
-  await page
-    .getByRole('combobox', { name: label, exact: true })
-    .or(page.getByRole('textbox', { name: label, exact: true }))
-    .first()
-    .focus();
-  // Intake may have preselected the only choice: type over it, not after it.
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
 }
 
 test('When an organiser creates and publishes a campaign from the screen, then a coordinator records a donation into it, seeing its name in English', async () => {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
-import { makeWorld, signInAt, TABLET, type World } from './workbench-support';
+import { choose, makeWorld, signInAt, TABLET, type World } from './workbench-support';
 
 let app: TestApp;
 let browser: Browser;
@@ -50,11 +50,7 @@ test('When a practised coordinator records donations on /intake, then each is re
     ['Пункт приёма', world.point.name],
     ['Кампания', world.campaign.name],
   ];
-  for (const [label, text] of pick) {
-    await page.getByRole('combobox', { name: label, exact: true }).focus();
-    await page.keyboard.type(text);
-    await page.keyboard.press('Enter');
-  }
+  for (const [label, text] of pick) await choose(page, label, text);
   const item = page.getByRole('combobox', { name: 'Товар', exact: true });
   await item.focus();
   const KEY_MS = 80;

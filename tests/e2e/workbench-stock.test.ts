@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
-import { makeWorld, post, screenshot, seriousViolations, signInAt, TABLET, type World } from './workbench-support';
+import { choose, makeWorld, post, screenshot, seriousViolations, signInAt, TABLET, type World } from './workbench-support';
 
 let app: TestApp;
 let browser: Browser;
@@ -62,9 +62,7 @@ test('When a coordinator writes off spoiled milk and counts a lot on the stock s
 
   await signInAt(page, '/stock', world.coordinator);
   await page.getByRole('heading', { name: 'Склад', level: 1 }).waitFor();
-  await page.getByRole('combobox', { name: 'Место', exact: true }).focus();
-  await page.keyboard.type(world.point.name);
-  await page.keyboard.press('Enter');
+  await choose(page, 'Место', world.point.name);
   const rows = page.getByTestId('stock-row');
   await rows.nth(1).waitFor();
   expect(await rows.count()).toBe(2);

@@ -72,16 +72,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Picks an option of a searchable select with the keyboard: type, Enter. */
-export async function choose(page: Page, label: string, text: string): Promise<void> {
-  await page
-    .getByRole('textbox', { name: label, exact: true })
-    .or(page.getByRole('combobox', { name: label, exact: true }))
-    .first()
-    .focus();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
+export { choose } from '../support/select';
 
 export function localInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
