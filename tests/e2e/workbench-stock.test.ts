@@ -2,7 +2,16 @@ import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
-import { choose, makeWorld, post, screenshot, seriousViolations, signInAt, TABLET, type World } from './workbench-support';
+import {
+  choose,
+  makeWorld,
+  post,
+  screenshot,
+  seriousViolations,
+  signInAt,
+  TABLET,
+  type World,
+} from './workbench-support';
 
 let app: TestApp;
 let browser: Browser;
