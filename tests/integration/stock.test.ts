@@ -91,6 +91,86 @@ describe('GET /api/stock', () => {
   });
 });
 
+describe('GET /api/stock, page by page', () => {
+  test('When the stock of a place is read page by page, then the pages join into the whole list for every filter: soonest expiry first, lots without expiry last, the same total on every page', async () => {
+    const place = (
+      await request(app.url)
+        .post('/api/locations')
+        .set(w.organiser.auth)
+        .send({ name: `Склад постранично ${Date.now()}`, kind: 'warehouse' })
+        .expect(201)
+    ).body.id as string;
+    const undatedItem = async (name: string) =>
+      (
+        await request(app.url)
+          .post('/api/items')
+          .set(w.organiser.auth)
+          .send({ name: { ru: `${name} ${Date.now()}`, en: name }, baseUnit: 'piece', perishable: false })
+          .expect(201)
+      ).body.id as string;
+    const [sugar, tea] = await Promise.all([undatedItem('Sugar'), undatedItem('Tea')]);
+    const at = { locationId: place };
+    // Spoiled bread (received four days ago, keeps 72 h), kefir (36 h), milk in five lots of their own
+    // expiry (one later emptied), and three lots without expiry.
+    await w.donate([{ itemId: w.bread.id, quantity: 3 }], {
+      ...at,
+      receivedAt: new Date(Date.now() - 4 * 24 * HOUR).toISOString(),
+    });
+    await w.donate([{ itemId: w.kefir.id, quantity: 2 }], at);
+    const milkLots: string[] = [];
+    for (const days of [30, 3, 60, 10, 1]) {
+      const expiresAt = new Date(Date.now() + days * 24 * HOUR).toISOString();
+      milkLots.push((await w.donate([{ itemId: w.milk.id, quantity: days, expiresAt }], at)).lines[0]!.lotId);
+    }
+    await w.donate(
+      [
+        { itemId: w.water.id, quantity: 4 },
+        { itemId: sugar, quantity: 5 },
+        { itemId: tea, quantity: 6 },
+      ],
+      at,
+    );
+    await writeOff({ locationId: place, lotId: milkLots[3], quantity: 10, reason: 'damaged' }).expect(201);
+
+    const list = async (filter: object, limit: number, offset: number) => {
+      const res = await request(app.url)
+        .get('/api/stock')
+        .query({ ...at, ...filter, limit, offset })
+        .set(w.coordinator.auth)
+        .expect(200);
+      return res.body as { items: StockRowDto[]; total: number };
+    };
+    const expiry = (r: StockRowDto) => (r.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(r.expiresAt));
+    const filters: [object, (r: StockRowDto) => boolean, number][] = [
+      [{}, (r) => r.onHand > 0, 9],
+      [{ includeEmpty: true }, () => true, 10],
+      [{ expired: false }, (r) => r.onHand > 0 && !r.expired, 8],
+      [{ expired: true }, (r) => r.expired, 1],
+      [{ expiringWithinHours: 48 }, (r) => r.expiresAt !== null && expiry(r) <= Date.now() + 48 * HOUR, 3],
+    ];
+    for (const [filter, wanted, size] of filters) {
+      const whole = await list(filter, 200, 0);
+      expect([filter, whole.total, whole.items.length]).toEqual([filter, size, size]);
+      expect(whole.items.every(wanted)).toBe(true);
+      const order = whole.items.map(expiry);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      for (const limit of [1, 2, 4]) {
+        const joined: StockRowDto[] = [];
+        for (let offset = 0; offset < size + limit; offset += limit) {
+          const page = await list(filter, limit, offset);
+          expect([filter, limit, offset, page.total]).toEqual([filter, limit, offset, size]);
+          joined.push(...page.items);
+        }
+        expect(joined.map((r) => r.lotId)).toEqual(whole.items.map((r) => r.lotId));
+      }
+    }
+    // Undated lots last, in the order of their ids; the emptied lot only when asked for.
+    const whole = await list({ includeEmpty: true }, 200, 0);
+    expect(whole.items.slice(-3).every((r) => r.expiresAt === null)).toBe(true);
+    expect(whole.items.find((r) => r.lotId === milkLots[3])).toMatchObject({ onHand: 0 });
+  });
+});
+
 describe('POST /api/stock/write-offs', () => {
   test('When goods are written off in a pack unit, then on hand goes down by the base quantity', async () => {
     const lotId = await ownLot(30);

@@ -60,6 +60,10 @@ const balanceSchema = new Schema<BalanceDoc>(
 // Stock at a place (and the lots of one item there, first-expired-first-out); a campaign's lots
 // past their expiry (its progress); every lot near or past its expiry (the expiry alerts).
 balanceSchema.index({ locationId: 1, campaignId: 1, itemId: 1 });
+// The stock list of a place, paged in the database in its order (soonest expiry first), and
+// how many rows it has (counted from the index alone).
+balanceSchema.index({ locationId: 1, expiresAt: 1, _id: 1 });
+balanceSchema.index({ locationId: 1, onHand: 1 });
 balanceSchema.index({ campaignId: 1, expiresAt: 1 });
 balanceSchema.index({ expiresAt: 1 });
 export const Balance = mongoose.model<BalanceDoc>('Balance', balanceSchema, 'balances');

@@ -40,7 +40,7 @@ import { getLots, type LotInfo } from './lots';
 import { presentMovement, presentProgressItem, presentRow } from './stock.presenter';
 import { walkScope } from './ledger-index';
 import { CampaignTotal, ExpiryAlert } from './stock.model';
-import { balanceAt, balances, byExpiry, stockRows, type BalanceDoc } from './balances';
+import { balanceAt, balances, byExpiry, stockPage, type BalanceDoc } from './balances';
 import { createTransfers, type StockOpResult } from './transfers';
 
 export { stockRows, availableAt, type StockQuery, type BalanceDoc } from './balances';
@@ -183,11 +183,11 @@ export function createStockService(events: EventBus) {
 
     /** Stock rows, soonest expiry first; by default only rows with something on hand. */
     async listStock(_actor: Actor, query: ListStockQuery): Promise<Page<StockRowDto>> {
-      const rows = await stockRows(query);
+      const { rows, total } = await stockPage(query, query.offset, query.limit);
       const now = new Date();
       return {
-        items: rows.slice(query.offset, query.offset + query.limit).map((r) => presentRow(r, now)),
-        total: rows.length,
+        items: rows.map((r) => presentRow(r, now)),
+        total,
         limit: query.limit,
         offset: query.offset,
       };
