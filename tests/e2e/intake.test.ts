@@ -325,6 +325,28 @@ test('When another coordinator records a donation at the same point, then it app
     .waitFor();
 });
 
+test('When the points arrive after the coordinator typed one, then Enter takes the one marked in the list', async () => {
+  // Two points, so that none is chosen for the coordinator.
+  const organiser = await signedIn(app.url, { role: 'organiser' });
+  await post(organiser.auth, '/api/locations', { name: `Другой пункт ${Date.now()}`, kind: 'collection_point' });
+  // A slow link: the list of points comes 1.5 s after the page asks for it.
+  await page.route('**/api/locations*', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await route.continue();
+  });
+  await signInAtIntake();
+  const point = page.getByRole('combobox', { name: 'Пункт приёма', exact: true });
+  await point.focus();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(world.point.name);
+  // Typed before the list came: the option shows up under the field, marked, and Enter takes it.
+  await page.getByRole('option', { name: world.point.name }).waitFor();
+  await page.keyboard.press('Enter');
+  // The point's donations show only once a point is chosen (the field's text alone is no proof).
+  await page.getByTestId('recent-donations').or(page.getByText('Здесь пока ничего не записано.')).waitFor();
+  expect(await point.getAttribute('aria-expanded')).toBe('false');
+});
+
 test('When a driver opens the intake page, then it says clearly that it is not for their role', async () => {
   await page.goto('/intake');
   await page.getByLabel('Электронная почта').fill(world.driver.user.email);

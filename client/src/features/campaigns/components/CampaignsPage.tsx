@@ -10,7 +10,6 @@ import {
   Group,
   NativeSelect,
   NumberInput,
-  Select,
   SimpleGrid,
   Stack,
   Table,
@@ -19,6 +18,7 @@ import {
   Textarea,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { QuickSelect } from '../../../ui/QuickSelect';
 import { Link, useSearchParams } from 'react-router';
 import {
   TEXT_MAX,
@@ -402,12 +402,11 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             error={problems.endsOn}
             data-testid="campaign-ends"
           />
-          <Select
+          <QuickSelect
             label={t('campaigns.timeZone')}
             description={t('campaigns.timeZoneHint')}
             required
             searchable
-            selectFirstOptionOnChange
             allowDeselect={false}
             data={zones}
             value={values.timeZone}
@@ -432,10 +431,9 @@ function CampaignForm({ campaign, onDone }: { campaign: CampaignDto | null; onDo
             const base = baseQuantity(line, item);
             return (
               <Group key={line.key} align="flex-end" wrap="wrap" data-testid="campaign-target">
-                <Select
+                <QuickSelect
                   label={t('campaigns.item', { n: index + 1 })}
                   searchable
-                  selectFirstOptionOnChange
                   allowDeselect={false}
                   data={(items.data?.items ?? [])
                     .filter((i) => i.id === line.itemId || !values.targets.some((other) => other.itemId === i.id))

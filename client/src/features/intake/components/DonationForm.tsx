@@ -8,7 +8,6 @@ import {
   Group,
   NativeSelect,
   Paper,
-  Select,
   Stack,
   Text,
   TextInput,
@@ -18,6 +17,7 @@ import {
 import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
+import { QuickSelect } from '../../../ui/QuickSelect';
 import { LOCALES, TEXT_MAX } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
@@ -267,7 +267,7 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
         )}
         <Grid gap="sm">
           <Grid.Col span={{ base: 12, sm: item?.perishable ? 4 : 6 }}>
-            <Select
+            <QuickSelect
               ref={itemRef}
               label={t('intake.item')}
               placeholder={t('intake.itemPlaceholder')}
@@ -278,7 +278,6 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
               searchValue={search}
               onSearchChange={setSearch}
               filter={filter}
-              selectFirstOptionOnChange
               clearable
               // "Nothing found" is said under the field, not as a list without options (a listbox
               // must hold options: axe's aria-required-children).

@@ -1,6 +1,7 @@
 import { memo, useState } from 'react';
-import { Select, SimpleGrid, Stack, Title } from '@mantine/core';
+import { SimpleGrid, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { QuickSelect } from '../../../ui/QuickSelect';
 import { useCampaigns, useLocalize, useLocations } from '../../../lib/catalogue';
 import { useRoom } from '../../../lib/realtime/RealtimeProvider';
 import { AfterFirstPaint } from '../../../ui/AfterFirstPaint';
@@ -65,26 +66,24 @@ export function IntakePage() {
         {t('intake.title')}
       </Title>
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <Select
+        <QuickSelect
           label={t('intake.location')}
           placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
           data={locationOptions}
           value={locationId}
           onChange={setLocationId}
           searchable
-          selectFirstOptionOnChange
           allowDeselect={false}
           error={locations.error ? t('common.loadFailed') : undefined}
           data-testid="intake-location"
         />
-        <Select
+        <QuickSelect
           label={t('intake.campaign')}
           placeholder={campaigns.isPending ? t('app.loading') : t('intake.choose')}
           data={campaignOptions}
           value={campaignId}
           onChange={setCampaignId}
           searchable
-          selectFirstOptionOnChange
           allowDeselect={false}
           error={campaigns.error ? t('common.loadFailed') : undefined}
           data-testid="intake-campaign"

@@ -12,7 +12,6 @@ import {
   MultiSelect,
   NativeSelect,
   NumberInput,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -21,6 +20,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { QuickSelect } from '../../../ui/QuickSelect';
 import { Link } from 'react-router';
 import {
   MOVE_QUANTITY_MAX,
@@ -281,33 +281,30 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
         )}
         <Fieldset legend={t('shipments.where')}>
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            <Select
+            <QuickSelect
               label={t('shipments.campaign')}
               required
               searchable
-              selectFirstOptionOnChange
               data={campaignOptions}
               value={values.campaignId}
               onChange={(campaignId) => set({ campaignId })}
               error={problems.campaignId}
               disabled={editing}
             />
-            <Select
+            <QuickSelect
               label={t('shipments.origin')}
               required
               searchable
-              selectFirstOptionOnChange
               data={stockPlaces}
               value={values.originId}
               onChange={(originId) => set({ originId })}
               error={problems.originId}
               disabled={editing}
             />
-            <Select
+            <QuickSelect
               label={t('shipments.destination')}
               required
               searchable
-              selectFirstOptionOnChange
               data={stockPlaces}
               value={values.destinationId}
               onChange={(destinationId) => set({ destinationId })}
@@ -327,11 +324,10 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
         </Fieldset>
         <Fieldset legend={t('shipments.vehicleAndDriver')}>
           <SimpleGrid cols={{ base: 1, sm: 4 }}>
-            <Select
+            <QuickSelect
               label={t('shipments.driver')}
               searchable
               clearable
-              selectFirstOptionOnChange
               data={driverOptions}
               value={values.driverId}
               onChange={(driverId) => set({ driverId })}
@@ -402,10 +398,9 @@ export function ShipmentForm({ shipment, title, submitLabel, onSubmit: send }: S
               return (
                 <Stack key={line.key} gap={2} data-testid="plan-line">
                   <Group align="flex-end" wrap="wrap">
-                    <Select
+                    <QuickSelect
                       label={t('shipments.item', { n: index + 1 })}
                       searchable
-                      selectFirstOptionOnChange
                       data={itemOptions}
                       value={line.itemId}
                       onChange={(value) => updateLine(line.key, { itemId: value, unit: '' })}
