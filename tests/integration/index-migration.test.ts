@@ -130,6 +130,9 @@ describe('Migration of an earlier database to declared indexes and TTL', () => {
       'campaignId_1_expiresAt_1',
       'expiresAt_1',
       'locationId_1_campaignId_1_itemId_1',
+      // (the stock list of a place, paged in its order; its total from the index alone)
+      'locationId_1_expiresAt_1__id_1',
+      'locationId_1_onHand_1',
     ]);
   });
 });
