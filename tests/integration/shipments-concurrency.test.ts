@@ -60,6 +60,77 @@ describe('Concurrent loadings', () => {
   }, 120_000);
 });
 
+describe('An update that waits on a concurrent change', () => {
+  /**
+   * Another operation holds the shipment (its intent) while a status update comes in: the update
+   * passes the first check, is recorded and waits. When the holder lets go, the shipment is read
+   * again and the update is checked again against what it reads.
+   */
+  async function whileHeld(shipment: ShipmentDto, send: () => request.Test, release: Record<string, unknown>) {
+    const id = new mongoose.Types.ObjectId(shipment.id);
+    const hold = {
+      updateId: randomUUID(),
+      opId: randomUUID(),
+      status: 'arrived',
+      set: {},
+      entry: null,
+      since: new Date(),
+    };
+    await Shipment.collection.updateOne({ _id: id }, { $set: { pending: hold } });
+    const answer = send().then((res) => res);
+    const deadline = Date.now() + 10_000;
+    while ((await ShipmentUpdate.countDocuments({ shipmentId: shipment.id, state: 'pending' })) === 0) {
+      if (Date.now() > deadline) throw new Error('the update never got to wait on the shipment');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Shipment.collection.updateOne({ _id: id }, { $set: { pending: null, ...release }, $inc: { version: 1 } });
+    return answer;
+  }
+
+  test('When the shipment is given to another driver while the first driver’s update waits, then that update is refused (403) and the shipment does not move', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s, {
+      lines: [{ itemId: s.item.id, quantity: 10 }],
+    });
+    for (const status of ['loading', 'departed'])
+      expect((await update(shipment.id, { id: randomUUID(), status, at: nextAt() })).status).toBe(200);
+    const res = await whileHeld(
+      shipment,
+      () =>
+        api()
+          .post(`/api/shipments/${shipment.id}/updates`)
+          .set(s.driver.auth)
+          .send({ id: randomUUID(), status: 'arrived', at: nextAt() }),
+      { driverId: s.otherDriver.user.id },
+    );
+    expect([res.status, res.body.code]).toEqual([403, 'FORBIDDEN']);
+    const after = await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200);
+    expect(after.body.status).toBe('departed');
+    expect(await ShipmentUpdate.countDocuments({ shipmentId: shipment.id, state: 'pending' })).toBe(0);
+  });
+
+  test('When the shipment goes private while a driver’s update with a position waits, then the position is not kept', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s, {
+      lines: [{ itemId: s.item.id, quantity: 10 }],
+    });
+    expect((await update(shipment.id, { id: randomUUID(), status: 'loading', at: nextAt() })).status).toBe(200);
+    const id = randomUUID();
+    const res = await whileHeld(
+      shipment,
+      () =>
+        api()
+          .post(`/api/shipments/${shipment.id}/updates`)
+          .set(s.driver.auth)
+          .send({ id, status: 'departed', at: nextAt(), position: { lat: 42.9, lng: 74.7 } }),
+      { privacyMode: true },
+    );
+    expect(res.status).toBe(200);
+    const kept = (res.body.shipment as ShipmentDto).history.find((entry) => entry.id === id);
+    expect(kept).toMatchObject({ status: 'departed', position: null });
+  });
+});
+
 describe('A crash between the writes', () => {
   test('When the process dies after the intent and before the stock operation, then the repair drops the intent and the phone’s retry goes through once', async () => {
     const s = await buildScene(app.url);

@@ -333,6 +333,21 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     };
   }
 
+  /** Who may report this status on this shipment as it is: its planners, or its driver (their statuses only). */
+  function mayReport(actor: Actor, s: ShipmentRecord, req: ShipmentUpdateRequest): void {
+    if (!canManage(actor) && !(isDriverOf(actor, s) && DRIVER_STATUSES.includes(req.status))) {
+      throw ApiError.forbidden(
+        isDriverOf(actor, s)
+          ? `A driver may report only ${DRIVER_STATUSES.join(', ')}`
+          : 'This shipment is not assigned to you',
+      );
+    }
+  }
+
+  /** The position the update keeps: none while the shipment is private, except where it always is. */
+  const positionKept = (s: ShipmentRecord, req: ShipmentUpdateRequest) =>
+    req.position && (!s.privacyMode || POSITION_ALWAYS.includes(req.status)) ? req.position : null;
+
   /** Applies an update (retrying compare-and-set), FEFO re-picked after a concurrent reservation. */
   async function process(
     shipmentId: string,
@@ -343,7 +358,11 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       async (round) => {
         const s = round === 0 ? read : await find(shipmentId);
         if (s.pending) return RETRY;
-        const result = await attempt(s, a);
+        // Read again after a concurrent change: it may have changed hands (a driver taken off it
+        // reports nothing more) or gone private (the position is not kept) meanwhile.
+        if (s !== read) mayReport(a.actor, s, a.req);
+        const entry = s === read ? a.entry : { ...a.entry, position: positionKept(s, a.req) };
+        const result = await attempt(s, { ...a, entry });
         if (result === null) return RETRY;
         // `before`: the version the update was written over (its event carries what changed since).
         return { applied: result.applied, after: result.after ?? (await find(shipmentId)), before: s };
@@ -369,13 +388,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
   ): Promise<ShipmentUpdateResult & { replayed: boolean }> {
     const receivedAt = new Date();
     const s = await findReadable(actor, shipmentId);
-    if (!canManage(actor) && !(isDriverOf(actor, s) && DRIVER_STATUSES.includes(req.status))) {
-      throw ApiError.forbidden(
-        isDriverOf(actor, s)
-          ? `A driver may report only ${DRIVER_STATUSES.join(', ')}`
-          : 'This shipment is not assigned to you',
-      );
-    }
+    mayReport(actor, s, req);
     // A signed update: the caller's own device, and its signature right, before anything is written.
     let signed: Pick<HistoryEntry, 'deviceId' | 'signature' | 'sent' | 'verified'> = {};
     if (req.deviceId && req.signature) {
@@ -392,13 +405,12 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       .update(`${shipmentId}\n${stableStringify(req)}`)
       .digest('hex');
     const at = new Date(req.at);
-    const keepPosition = req.position && (!s.privacyMode || POSITION_ALWAYS.includes(req.status));
     const entry: HistoryEntry = {
       id: req.id,
       status: req.status,
       at,
       receivedAt,
-      position: keepPosition ? req.position! : null,
+      position: positionKept(s, req),
       note: req.note ? req.note : null,
       checkpointId: req.status === 'at_checkpoint' || req.status === 'departed' ? (req.checkpointId ?? null) : null,
       actorId: actor.id,
