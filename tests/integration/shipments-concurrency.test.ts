@@ -61,12 +61,27 @@ describe('Concurrent loadings', () => {
 });
 
 describe('An update that waits on a concurrent change', () => {
+  /** A shipment of 10 of the scene's item, moved by the coordinator through `steps`. */
+  async function shipmentAfter(steps: string[]) {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s, {
+      lines: [{ itemId: s.item.id, quantity: 10 }],
+    });
+    for (const status of steps)
+      expect((await update(shipment.id, { id: randomUUID(), status, at: nextAt() })).status).toBe(200);
+    return { s, shipment };
+  }
+
   /**
-   * Another operation holds the shipment (its intent) while a status update comes in: the update
-   * passes the first check, is recorded and waits. When the holder lets go, the shipment is read
-   * again and the update is checked again against what it reads.
+   * Another operation holds the shipment (its intent) while the driver's status update comes in:
+   * the update passes the first check, is recorded and waits. When the holder lets go (with
+   * `release` written), the shipment is read again and the update is checked again against it.
    */
-  async function whileHeld(shipment: ShipmentDto, send: () => request.Test, release: Record<string, unknown>) {
+  async function driverUpdateWhileHeld(
+    { s, shipment }: { s: Scene; shipment: ShipmentDto },
+    body: Record<string, unknown>,
+    release: Record<string, unknown>,
+  ) {
     const id = new mongoose.Types.ObjectId(shipment.id);
     const hold = {
       updateId: randomUUID(),
@@ -77,7 +92,11 @@ describe('An update that waits on a concurrent change', () => {
       since: new Date(),
     };
     await Shipment.collection.updateOne({ _id: id }, { $set: { pending: hold } });
-    const answer = send().then((res) => res);
+    const answer = api()
+      .post(`/api/shipments/${shipment.id}/updates`)
+      .set(s.driver.auth)
+      .send({ id: randomUUID(), at: nextAt(), ...body })
+      .then((res) => res);
     const deadline = Date.now() + 10_000;
     while ((await ShipmentUpdate.countDocuments({ shipmentId: shipment.id, state: 'pending' })) === 0) {
       if (Date.now() > deadline) throw new Error('the update never got to wait on the shipment');
@@ -88,41 +107,20 @@ describe('An update that waits on a concurrent change', () => {
   }
 
   test('When the shipment is given to another driver while the first driver’s update waits, then that update is refused (403) and the shipment does not move', async () => {
-    const s = await buildScene(app.url);
-    const shipment = await createShipment(app.url, coordinator.auth, s, {
-      lines: [{ itemId: s.item.id, quantity: 10 }],
-    });
-    for (const status of ['loading', 'departed'])
-      expect((await update(shipment.id, { id: randomUUID(), status, at: nextAt() })).status).toBe(200);
-    const res = await whileHeld(
-      shipment,
-      () =>
-        api()
-          .post(`/api/shipments/${shipment.id}/updates`)
-          .set(s.driver.auth)
-          .send({ id: randomUUID(), status: 'arrived', at: nextAt() }),
-      { driverId: s.otherDriver.user.id },
-    );
+    const held = await shipmentAfter(['loading', 'departed']);
+    const res = await driverUpdateWhileHeld(held, { status: 'arrived' }, { driverId: held.s.otherDriver.user.id });
     expect([res.status, res.body.code]).toEqual([403, 'FORBIDDEN']);
-    const after = await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200);
+    const after = await api().get(`/api/shipments/${held.shipment.id}`).set(coordinator.auth).expect(200);
     expect(after.body.status).toBe('departed');
-    expect(await ShipmentUpdate.countDocuments({ shipmentId: shipment.id, state: 'pending' })).toBe(0);
+    expect(await ShipmentUpdate.countDocuments({ shipmentId: held.shipment.id, state: 'pending' })).toBe(0);
   });
 
   test('When the shipment goes private while a driver’s update with a position waits, then the position is not kept', async () => {
-    const s = await buildScene(app.url);
-    const shipment = await createShipment(app.url, coordinator.auth, s, {
-      lines: [{ itemId: s.item.id, quantity: 10 }],
-    });
-    expect((await update(shipment.id, { id: randomUUID(), status: 'loading', at: nextAt() })).status).toBe(200);
+    const held = await shipmentAfter(['loading']);
     const id = randomUUID();
-    const res = await whileHeld(
-      shipment,
-      () =>
-        api()
-          .post(`/api/shipments/${shipment.id}/updates`)
-          .set(s.driver.auth)
-          .send({ id, status: 'departed', at: nextAt(), position: { lat: 42.9, lng: 74.7 } }),
+    const res = await driverUpdateWhileHeld(
+      held,
+      { id, status: 'departed', position: { lat: 42.9, lng: 74.7 } },
       { privacyMode: true },
     );
     expect(res.status).toBe(200);
