@@ -325,7 +325,7 @@ test('When another coordinator records a donation at the same point, then it app
     .waitFor();
 });
 
-test('When the points arrive after the coordinator typed one, then Enter takes the one marked in the list', async () => {
+test('When the points arrive after the coordinator typed one, then Enter takes the one marked in the list, and the form below does not take the field away', async () => {
   // Two points, so that none is chosen for the coordinator.
   const organiser = await signedIn(app.url, { role: 'organiser' });
   await post(organiser.auth, '/api/locations', { name: `Другой пункт ${Date.now()}`, kind: 'collection_point' });
@@ -334,9 +334,21 @@ test('When the points arrive after the coordinator typed one, then Enter takes t
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await route.continue();
   });
+  // The coordinator is in the point field the moment it shows, before the form below it is built
+  // (which puts the focus in the item field when nobody is typing elsewhere).
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      const field = document.querySelector<HTMLInputElement>('[data-testid="intake-location"]');
+      if (!field) return;
+      field.focus();
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+  });
   await signInAtIntake();
   const point = page.getByRole('combobox', { name: 'Пункт приёма', exact: true });
-  await point.focus();
+  await page.getByRole('combobox', { name: 'Товар', exact: true }).waitFor();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  expect(await point.evaluate((field) => field === document.activeElement)).toBe(true);
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type(world.point.name);
   // Typed before the list came: the option shows up under the field, marked, and Enter takes it.

@@ -18,6 +18,7 @@ import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { QuickSelect } from '../../../ui/QuickSelect';
+import { useFirstFocus } from '../../../lib/use-first-focus';
 import { LOCALES, TEXT_MAX } from '@karavan/shared';
 import { byId, useAllItems, useItemName } from '../../../lib/catalogue';
 import type { DonorKind } from '../../../lib/contracts';
@@ -89,14 +90,12 @@ export function DonationForm({ locationId, campaignId }: { locationId: string | 
   // The item field has the focus from the start, once the form is on the screen, without opening
   // its list (as after a donation): the list opens as the volunteer types. Opened at once, the
   // list of every item was built and placed in the page's first task, the longest on a phone.
-  useEffect(() => {
-    const frame = requestAnimationFrame(() => {
-      quietFocus.current = true;
-      itemRef.current?.focus();
-      quietFocus.current = false;
-    });
-    return () => cancelAnimationFrame(frame);
-  }, []);
+  // Not when the volunteer is already typing in the point or campaign field above.
+  useFirstFocus(itemRef, (field) => {
+    quietFocus.current = true;
+    field.focus();
+    quietFocus.current = false;
+  });
 
   const items = useMemo(() => {
     const map = byId(allItems.data);
