@@ -253,4 +253,17 @@ test('When many trucks are close together, then they are all in view, grouped or
     ).toBe('visible');
   }
   await page.locator('.dashboard-map').screenshot({ path: `${SHOTS}/map-trucks.png` });
+
+  // The groups say what they are in the language chosen since (their labels are made by the map
+  // library, long after the page's first render).
+  await page.getByTestId('map-fit').click();
+  await page.locator('.truck-cluster').first().waitFor();
+  await page.getByRole('group', { name: 'Язык' }).getByRole('button', { name: 'KK' }).click();
+  await page.locator('html[lang="kk"]').waitFor();
+  await page.waitForFunction(() => document.querySelector('.leaflet-cluster-anim') === null);
+  const groupLabels = await page
+    .locator('.truck-cluster .visually-hidden')
+    .evaluateAll((elements) => elements.map((element) => element.textContent ?? ''));
+  expect(groupLabels.length).toBeGreaterThan(0);
+  for (const label of groupLabels) expect(label).toMatch(/^Мұндағы көліктер: \d+ — жақындату үшін басыңыз$/);
 });

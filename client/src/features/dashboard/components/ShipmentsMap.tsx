@@ -71,6 +71,12 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
   const trucks = useRef(new Map<string, { marker: L.Marker; key: string; rank: number }>());
   const view = useRef({ bounds: null as L.LatLngBounds | null, userMoved: false, fitting: false });
   const tiles = useBaseMap(map);
+  // The groups' labels are made by markercluster, long after the map: in the language of then.
+  const text = useRef(t);
+  useEffect(() => {
+    text.current = t;
+    layers.current?.trucks.refreshClusters();
+  }, [t]);
 
   useEffect(() => {
     const element = container.current;
@@ -86,7 +92,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       maxClusterRadius: 48,
       iconCreateFunction: (cluster) => {
         const count = cluster.getChildCount();
-        const label = escapeHtml(t('trucksHere', { count }));
+        const label = escapeHtml(text.current('trucksHere', { count }));
         return L.divIcon({
           html: `<span aria-hidden="true">${count}</span><span class="visually-hidden">${label}</span>`,
           className: 'truck-cluster',
