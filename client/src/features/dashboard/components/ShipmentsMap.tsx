@@ -118,8 +118,7 @@ export const ShipmentsMap = memo(function ShipmentsMap({ shipments, locations, n
       kept.clear();
       setMap(null);
     };
-    // The map is made once; its texts follow the language through the data effect below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The map is made once; its texts follow the language (the data effect below, and `text`).
   }, []);
 
   const fitView = useCallback(
