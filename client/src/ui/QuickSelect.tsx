@@ -6,6 +6,12 @@ import { Select, type SelectProps } from '@mantine/core';
  * (Mantine's `selectFirstOptionOnChange`), also when the choices arrive after the typing: a
  * volunteer on a slow link types "Пункт…" while the list is still on its way, and Enter then
  * takes what they see marked, not nothing.
+ *
+ * And Enter takes it after a look at the list too: when the list opens, Mantine marks the option
+ * of the current value from a timer, and that timer (run late on a busy phone, whose input comes
+ * before its timers, or after a search's answer reopens the list) left no option chosen while the
+ * first match still showed marked; Enter then did nothing. Marking the first option on opening,
+ * at once, has no timer.
  */
 export const QuickSelect = forwardRef<HTMLInputElement, Omit<SelectProps, 'selectFirstOptionOnChange'>>(
   function QuickSelect(props, ref) {
@@ -21,6 +27,8 @@ export const QuickSelect = forwardRef<HTMLInputElement, Omit<SelectProps, 'selec
     useEffect(() => {
       if (rearming) setRearming(false);
     }, [rearming]);
-    return <Select ref={ref} searchable {...props} selectFirstOptionOnChange={!rearming} />;
+    return (
+      <Select ref={ref} searchable selectFirstOptionOnDropdownOpen {...props} selectFirstOptionOnChange={!rearming} />
+    );
   },
 );

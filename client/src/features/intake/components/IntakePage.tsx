@@ -40,23 +40,45 @@ function preselect(options: { value: string }[], remembered: string | null): str
   return options.length === 1 ? options[0]!.value : null;
 }
 
+/**
+ * A choice made for the volunteer (the last one on this device, or the only one there is), unless
+ * they were in the field before the choices came: then they are choosing, and a choice made for
+ * them would replace what they are typing. Until they pick or leave the field empty-handed.
+ */
+function useChoice([remembered, remember]: ReturnType<typeof useRemembered>, options: { value: string }[]) {
+  const [choosing, setChoosing] = useState(false);
+  return {
+    value: choosing ? null : preselect(options, remembered),
+    onChange: (value: string | null) => {
+      setChoosing(false);
+      remember(value);
+    },
+    onFocus: () => {
+      if (options.length === 0) setChoosing(true);
+    },
+    onBlur: () => setChoosing(false),
+  };
+}
+
 /** `/intake`: a collection point's donations, fast, with the keyboard, online or not. */
 export function IntakePage() {
   const { t } = useTranslation();
   const locations = useLocations();
   const campaigns = useCampaigns();
   const localize = useLocalize();
-  const [rememberedLocation, setLocationId] = useRemembered(LOCATION_KEY);
-  const [rememberedCampaign, setCampaignId] = useRemembered(CAMPAIGN_KEY);
+  const rememberedLocation = useRemembered(LOCATION_KEY);
+  const rememberedCampaign = useRemembered(CAMPAIGN_KEY);
   const locationOptions = (locations.data?.items ?? [])
     .filter((location) => location.active && location.kind !== 'checkpoint')
     .map((location) => ({ value: location.id, label: localize(location.name) }));
   const campaignOptions = (campaigns.data?.items ?? [])
-    .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign)
+    .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign[0])
     .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
   // The last choice on this device, or the only one there is.
-  const locationId = preselect(locationOptions, rememberedLocation);
-  const campaignId = preselect(campaignOptions, rememberedCampaign);
+  const location = useChoice(rememberedLocation, locationOptions);
+  const campaignChoice = useChoice(rememberedCampaign, campaignOptions);
+  const locationId = location.value;
+  const campaignId = campaignChoice.value;
   const campaign = campaigns.data?.items.find((c) => c.id === campaignId) ?? null;
   const room = useRoom(locationId ? `location:${locationId}` : null);
 
@@ -70,8 +92,7 @@ export function IntakePage() {
           label={t('intake.location')}
           placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
           data={locationOptions}
-          value={locationId}
-          onChange={setLocationId}
+          {...location}
           searchable
           allowDeselect={false}
           error={locations.error ? t('common.loadFailed') : undefined}
@@ -81,8 +102,7 @@ export function IntakePage() {
           label={t('intake.campaign')}
           placeholder={campaigns.isPending ? t('app.loading') : t('intake.choose')}
           data={campaignOptions}
-          value={campaignId}
-          onChange={setCampaignId}
+          {...campaignChoice}
           searchable
           allowDeselect={false}
           error={campaigns.error ? t('common.loadFailed') : undefined}
