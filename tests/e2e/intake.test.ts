@@ -200,6 +200,7 @@ test('When a coordinator records ten donations with the keyboard only, then each
   await rows.filter({ hasText: `${world.milk.name.ru} — 24 литра` }).waitFor();
   await rows.filter({ hasText: `${world.bread.name.ru} — 24 буханки` }).waitFor();
   await rows.filter({ hasText: `${world.bread.name.ru} — 20 буханок` }).waitFor();
+  await rows.nth(9).waitFor();
   expect(await rows.count()).toBe(10);
   expect(await donationsAtPoint()).toHaveLength(10);
   expect(await stockOf(world.bread.id)).toBe(24 + 40 + 5 + 20);
