@@ -75,9 +75,9 @@ export function IntakePage() {
     .filter((campaign) => campaign.status === 'active' || campaign.id === rememberedCampaign[0])
     .map((campaign) => ({ value: campaign.id, label: localize(campaign.name) }));
   // The last choice on this device, or the only one there is.
-  const location = useChoice(rememberedLocation, locationOptions);
+  const locationChoice = useChoice(rememberedLocation, locationOptions);
   const campaignChoice = useChoice(rememberedCampaign, campaignOptions);
-  const locationId = location.value;
+  const locationId = locationChoice.value;
   const campaignId = campaignChoice.value;
   const campaign = campaigns.data?.items.find((c) => c.id === campaignId) ?? null;
   const room = useRoom(locationId ? `location:${locationId}` : null);
@@ -92,7 +92,7 @@ export function IntakePage() {
           label={t('intake.location')}
           placeholder={locations.isPending ? t('app.loading') : t('intake.choose')}
           data={locationOptions}
-          {...location}
+          {...locationChoice}
           searchable
           allowDeselect={false}
           error={locations.error ? t('common.loadFailed') : undefined}
