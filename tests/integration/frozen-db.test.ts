@@ -24,8 +24,13 @@ beforeAll(async () => {
   app = await startTestApp({ REQUEST_TIMEOUT_MS: '3000' });
 });
 
+// Thawed before any afterAll: the shared setup's own afterAll (declared first, so run first)
+// drops this file's database, which would wait on a database left frozen by a failed test.
+afterEach(() => {
+  if (frozen) thaw();
+});
+
 afterAll(async () => {
-  if (frozen) process.kill(db.process.pid!, 'SIGCONT');
   sockets.forEach((s) => s.close());
   await app.close();
   await mongoose.connection.dropDatabase().catch(() => undefined);
@@ -34,10 +39,38 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const freeze = () => {
-  process.kill(db.process.pid!, 'SIGSTOP');
+/** States of a thread that will run no more code: stopped, or dead (zombie). */
+const STILL = new Set(['T', 'Z', 'X']);
+
+/** The state letter of every thread of a process (Linux: /proc/<pid>/task/<tid>/stat). */
+function threadStates(pid: number): string[] {
+  const tasks = `/proc/${pid}/task`;
+  return fs.readdirSync(tasks).flatMap((tid) => {
+    try {
+      // "<tid> (<name>) <state> ...": the name may hold spaces and parentheses, the state follows the last ')'.
+      const stat = fs.readFileSync(path.join(tasks, tid, 'stat'), 'utf8');
+      return [stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)];
+    } catch {
+      return []; // the thread ended while we looked
+    }
+  });
+}
+
+/**
+ * Freezes the database process and waits until every one of its threads has stopped. SIGSTOP
+ * reaches one thread first, and the others go on until it has run: on a busy machine a request
+ * sent at once could still be answered (CI saw a 200 from a "frozen" database).
+ */
+async function freeze(): Promise<void> {
+  const pid = db.process.pid!;
+  process.kill(pid, 'SIGSTOP');
   frozen = true;
-};
+  const deadline = Date.now() + 10_000;
+  while (!threadStates(pid).every((state) => STILL.has(state))) {
+    if (Date.now() > deadline) throw new Error(`the database process did not stop: ${threadStates(pid).join('')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 const thaw = () => {
   process.kill(db.process.pid!, 'SIGCONT');
   frozen = false;
@@ -51,18 +84,22 @@ describe('A frozen database', () => {
     // (AUTH_CACHE_SECONDS), so checking it needs the database.
     const unchecked = await login(app.url, user.email, password);
 
-    freeze();
+    await freeze();
     // Each request would hang for as long as the database is frozen (minutes) without the
     // deadline; supertest gives up after 10 s, so a hang fails the test instead of passing late.
-    for (const send of [
-      () => request(app.url).get('/api/users/me').set(auth),
-      () => request(app.url).post('/api/auth/login').send({ email: user.email, password }),
-      () => request(app.url).post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken }),
-      () => request(app.url).get('/readyz'),
-    ]) {
+    for (const [name, send] of [
+      ['profile', () => request(app.url).get('/api/users/me').set(auth)],
+      ['sign-in', () => request(app.url).post('/api/auth/login').send({ email: user.email, password })],
+      ['refresh', () => request(app.url).post('/api/auth/refresh').send({ refreshToken: tokens.refreshToken })],
+      ['readiness', () => request(app.url).get('/readyz')],
+    ] as const) {
       const res = await send().timeout(10_000);
-      expect(res.status).toBe(503);
-      expect(res.body.code).toBe('DATABASE_UNAVAILABLE');
+      // Named: a failure says which request was answered, and how.
+      expect({ request: name, status: res.status, code: res.body.code }).toEqual({
+        request: name,
+        status: 503,
+        code: 'DATABASE_UNAVAILABLE',
+      });
       expect(res.headers['retry-after']).toBeDefined();
     }
     // A socket whose token must be checked is refused as UNAVAILABLE rather than left waiting.
