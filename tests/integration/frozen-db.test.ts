@@ -85,8 +85,11 @@ describe('A frozen database', () => {
     const unchecked = await login(app.url, user.email, password);
 
     await freeze();
-    // Each request would hang for as long as the database is frozen (minutes) without the
-    // deadline; supertest gives up after 10 s, so a hang fails the test instead of passing late.
+    // Two things answer these within seconds: the request deadline (3 s here) first, and the
+    // driver's monitor, which gives up on the frozen database about 5 s after its last answer
+    // (heartbeat 2 s, connect timeout 3 s) and fails what waits on it. Without both, a request
+    // would hang for as long as the database stays frozen; supertest gives up after 10 s, so a hang
+    // fails the test instead of passing late. (The deadline alone: tests/unit/route-chain.test.ts.)
     for (const [name, send] of [
       ['profile', () => request(app.url).get('/api/users/me').set(auth)],
       ['sign-in', () => request(app.url).post('/api/auth/login').send({ email: user.email, password })],
