@@ -48,6 +48,16 @@ describe('Socket.io', () => {
     expect((await ready(open({ token: tokens.accessToken }))).id).toBe(user.id);
   });
 
+  test('When a socket is signed in, then the server keeps no copy of its token (nor hands one to other instances)', async () => {
+    const { user, tokens } = await signedIn(app.url, { role: 'driver' });
+    await ready(open({ token: tokens.accessToken, client: 'phone' }));
+    // fetchSockets is what other instances see through the Redis adapter, too.
+    const mine = (await app.karavan.io.fetchSockets()).filter((s) => s.data.actor.id === user.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.handshake.auth).toEqual({ client: 'phone' });
+    expect(JSON.stringify(mine[0]!.handshake)).not.toContain(tokens.accessToken);
+  });
+
   test("When the user's profile changes, then their socket hears users.updated", async () => {
     const { tokens, auth } = await signedIn(app.url);
     const socket = open({ token: tokens.accessToken });

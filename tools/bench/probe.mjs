@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 if (process.send) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -40,6 +41,8 @@ if (process.send) {
       globalThis.gc();
       globalThis.gc();
     }
+    // `{ probe: n, heapSnapshot: '<file>' }` writes a heap snapshot there (BENCH_HEAP_SNAPSHOTS).
+    if (typeof message.heapSnapshot === 'string') v8.writeHeapSnapshot(message.heapSnapshot);
     const memory = process.memoryUsage();
     const ms = (ns) => Number(ns) / 1e6;
     const figures = (h) => ({

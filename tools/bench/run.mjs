@@ -24,7 +24,8 @@
 // BENCH_BASELINE_PAD (characters added to the baseline's fan-out payload, e.g. 2200 for the size of
 // Karavan's shipment.updated), BENCH_BASELINE_LIKE=1 (the baseline sends a payload Karavan sent
 // in case 5, with its own update id: the same parsing work for the clients), BENCH_CPU_PROFILE=<file> (a CPU
-// profile of Karavan during case 5's measurement).
+// profile of Karavan during case 5's measurement), BENCH_HEAP_SNAPSHOTS=<dir> (heap snapshots of
+// Karavan before and after case 5's sockets connect, to compare by constructor).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +76,8 @@ async function main() {
   const BASELINE_PAD = Number(process.env.BENCH_BASELINE_PAD ?? 0);
   const BASELINE_LIKE = process.env.BENCH_BASELINE_LIKE === '1';
   const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+  // A directory: case 5 writes heap snapshots of the server before and after its sockets connect.
+  const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 
   const startedAt = Date.now();
   const say = (text) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${text}`);
@@ -389,7 +392,9 @@ async function main() {
       async function fanout(label, url, server, sockets, rate, seconds, write) {
         await askAll({ close: true });
         await askAll({ reset: true });
-        const before = server ? await server.probe({ gc: true }) : null;
+        const snapshot = (when) =>
+          HEAP_SNAPSHOTS ? path.join(HEAP_SNAPSHOTS, `${label.replace(/\W+/g, '-')}-${when}.heapsnapshot`) : undefined;
+        const before = server ? await server.probe({ gc: true, heapSnapshot: snapshot('before') }) : null;
         const t0 = Date.now();
         // Each worker's sockets use users of their own, at most SOCKETS_PER_USER_MAX sockets each.
         const counts = workers.map(
@@ -415,7 +420,7 @@ async function main() {
         const refused = opened.reduce((s, o) => s + o.failed, 0);
         const connectSeconds = (Date.now() - t0) / 1000;
         await sleep(500);
-        const after = server ? await server.probe({ gc: true }) : null;
+        const after = server ? await server.probe({ gc: true, heapSnapshot: snapshot('after') }) : null;
         say(`${label}: ${connected} sockets subscribed (${refused} refused) in ${connectSeconds.toFixed(1)} s`);
         // Live events go out in order: once every socket has the event of one write, whatever the
         // server still had queued from the cases before is out, and the measurement starts clean.

@@ -124,6 +124,10 @@ export function attachRealtime(
 
   io.on('connection', (socket: KaravanSocket) => {
     const { actor, expiresAt } = socket.data;
+    // Signed in: the actor is in socket.data, and the token is not read again. Kept, it would
+    // cost each socket a third of a kilobyte for as long as it lives (a big dashboard holds
+    // thousands), and travel in the handshakes other instances fetch through Redis.
+    delete (socket.handshake.auth as { token?: unknown }).token;
     void socket.join(userRoom(actor.id));
     if (actor.sessionFamily) void socket.join(sessionRoom(actor.sessionFamily));
     // A socket lives no longer than its access token: at expiry it is told so and closed, and the
