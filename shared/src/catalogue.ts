@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { objectId, pageQueryKeys, type PageQuery } from './common';
-import { phoneNumber, text, trimmedText, type TextSchema } from './text';
+import { patternText, phoneNumber, trimmedText, type TextSchema } from './text';
 import type { LocalizedInput, LocalizedText } from './localized';
 import { localizedText, localizedTextDto } from './localized.schema';
 import type { WeeklyHours } from './hours';
@@ -115,10 +115,11 @@ const UNIT_NAME = new RegExp(`^[${UNIT_CHAR}][${UNIT_CHAR} _-]*$`);
  * sent, stored trimmed and in lower case.
  */
 export const packUnitName = (): TextSchema =>
-  (
-    text({ max: TEXT_MAX.unit }).pattern(UNIT_NAME, 'unit name').rule({
-      message: '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
-    }) as TextSchema
+  patternText(
+    { max: TEXT_MAX.unit },
+    UNIT_NAME,
+    'unit name',
+    '{{#label}} must start with a letter or digit and hold only letters, digits, spaces, - or _',
   ).custom((value: string) => value.trim().toLowerCase(), 'trim and lower case');
 
 const translatedName = () =>

@@ -9,8 +9,8 @@
 // 5xx or an undocumented answer. FUZZ_ROLES picks the roles (default organiser,coordinator,driver).
 //
 // Environment: FUZZ_MAX_EXAMPLES (cases per operation and phase, default 50), FUZZ_SEED,
-// SCHEMATHESIS (path of the `schemathesis` executable; default .cache/fuzz-venv, made with pip
-// from tools/fuzz/requirements.txt when missing).
+// FUZZ_ARGS (more schemathesis options), SCHEMATHESIS (path of the `schemathesis` executable;
+// default .cache/fuzz-venv, made with pip from tools/fuzz/requirements.txt when missing).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -187,12 +187,19 @@ async function main() {
         '--report-junit-path',
         junit,
         ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
+        // More options for a run by hand, e.g. FUZZ_ARGS='--include-operation-id postApiItems'.
+        ...(process.env.FUZZ_ARGS ?? '').split(/\s+/).filter(Boolean),
       ];
       console.log(`\n== fuzzing as ${role}\nschemathesis ${args.join(' ').replace(token, `<${role} token>`)}`);
       const run = spawnSync(bin, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
       const xml = fs.existsSync(junit) ? fs.readFileSync(junit, 'utf8') : '';
       const cases = [...xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)];
-      const roleFailed = cases.filter(([, , body]) => body && /<(failure|error)\b/.test(body)).length;
+      const failedCases = cases.filter(([, , body]) => body && /<(failure|error)\b/.test(body));
+      const roleFailed = failedCases.length;
+      for (const [tag] of failedCases) {
+        const name = /\bname="([^"]*)"/.exec(tag)?.[1] ?? '?';
+        console.log(`FAILED fuzz as ${role}: ${name.replace(/&amp;/g, '&').replace(/&quot;/g, '"')}`);
+      }
       passed += cases.length - roleFailed;
       failed += roleFailed;
       // No report, or schemathesis failed without a failing case (an internal error): not clean.
