@@ -21,10 +21,11 @@ module.exports = {
       testMatch: ['<rootDir>/client/src/**/*.test.ts', '<rootDir>/client/src/**/*.test.tsx'],
       transform: {
         '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/client/tsconfig.jest.json' }],
-        // FormatJS (the Kyrgyz and Kazakh locale data, lib/intl) ships ES modules only.
-        '^.+/node_modules/@formatjs/.+\\.js$': '<rootDir>/tests/support/client-transform.js',
+        // FormatJS (the Kyrgyz and Kazakh locale data, lib/intl) ships ES modules only; the client
+        // takes ZXing's ES modules one by one.
+        '^.+/node_modules/@(formatjs|zxing)/.+\\.js$': '<rootDir>/tests/support/client-transform.js',
       },
-      transformIgnorePatterns: ['/node_modules/(?!@formatjs/)'],
+      transformIgnorePatterns: ['/node_modules/(?!@formatjs/|@zxing/library/esm/)'],
     },
     {
       ...common,

@@ -7,14 +7,9 @@ import type { ShipmentDto } from '@karavan/shared';
 import { startTestApp, type TestApp } from '../support/app';
 import { seriousViolations } from '../support/axe';
 import { CHROMIUM, PHONE } from '../support/browser';
-import { blankFrame, cameraArgs, imageFrame, writeFilm } from '../support/camera';
+import { blankFrame, cameraArgs, imageFrame, readPng, writeFilm } from '../support/camera';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, sendUpdate, type Scene } from '../support/shipments';
-
-// pngjs (qrcode's PNG codec) reads the screenshots: its package has no types.
-const { PNG } = require('pngjs') as {
-  PNG: { sync: { read(buffer: Buffer): { width: number; height: number; data: Buffer } } };
-};
 
 /*
  * The QR relay (issue 21) between two phones against the real server: the driver's phone, with
@@ -53,7 +48,7 @@ afterAll(async () => {
 
 /** Writes a camera file filming each screenshot in turn, FRAMES_PER_CODE frames each (the camera loops it). */
 function writeCamera(file: string, shots: Buffer[]): void {
-  const frames = shots.length ? shots.map((shot) => imageFrame(PNG.sync.read(shot))) : [blankFrame()];
+  const frames = shots.length ? shots.map((shot) => imageFrame(readPng(shot))) : [blankFrame()];
   writeFilm(file, frames, FRAMES_PER_CODE);
 }
 

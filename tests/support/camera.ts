@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import QRCode from 'qrcode';
 import { CHROMIUM_ARGS } from './browser';
 
@@ -7,6 +9,14 @@ import { CHROMIUM_ARGS } from './browser';
  * grey: U and V at 128, looped) when a page opens the camera. Films are made of QR codes drawn
  * here or of screenshots of another phone's screen.
  */
+
+// pngjs (qrcode's PNG codec) reads screenshots: its package has no types.
+const { PNG } = require('pngjs') as {
+  PNG: { sync: { read(buffer: Buffer): { width: number; height: number; data: Buffer } } };
+};
+
+/** A PNG's pixels (RGBA). */
+export const readPng = (png: Buffer): { width: number; height: number; data: Buffer } => PNG.sync.read(png);
 
 export const CAMERA = { width: 960, height: 720 };
 const FPS = 10;
@@ -72,3 +82,34 @@ export function writeFilm(file: string, frames: Buffer[], framesEach = 10): stri
 
 /** A film of QR codes, each shown for a second in turn. */
 export const filmOfCodes = (file: string, texts: string[]): string => writeFilm(file, texts.map(qrFrame));
+
+/**
+ * The text ZXing's detector finds in an image (RGBA pixels), drawn `scale` times larger (nearest
+ * pixel) with a white border, or null. It finds none in some codes at any size, about 1 in 25 of
+ * relay codes and labels drawn perfectly.
+ */
+export function zxingReads(image: { width: number; height: number; data: Buffer }, scale = 1): string | null {
+  const zxing = createRequire(path.resolve(__dirname, '../../client/package.json'))('@zxing/library') as {
+    QRCodeReader: new () => { decode(bitmap: unknown): { getText(): string } };
+    BinaryBitmap: new (binarizer: unknown) => unknown;
+    HybridBinarizer: new (source: unknown) => unknown;
+    RGBLuminanceSource: new (luminance: Uint8ClampedArray, width: number, height: number) => unknown;
+  };
+  const border = 40;
+  const width = image.width * scale + 2 * border;
+  const height = image.height * scale + 2 * border;
+  const luminance = new Uint8ClampedArray(width * height).fill(255);
+  for (let y = 0; y < image.height * scale; y += 1) {
+    for (let x = 0; x < image.width * scale; x += 1) {
+      const p = (Math.floor(y / scale) * image.width + Math.floor(x / scale)) * 4;
+      luminance[(y + border) * width + x + border] =
+        (image.data[p]! * 77 + image.data[p + 1]! * 150 + image.data[p + 2]! * 29) >> 8;
+    }
+  }
+  const source = new zxing.RGBLuminanceSource(luminance, width, height);
+  try {
+    return new zxing.QRCodeReader().decode(new zxing.BinaryBitmap(new zxing.HybridBinarizer(source))).getText();
+  } catch {
+    return null;
+  }
+}
