@@ -33,10 +33,13 @@ function shipmentPatch(shipment: ShipmentSummaryDto, changed: (keyof ShipmentSum
   return patch as ShipmentSummaryPatch;
 }
 
+/** How often open sockets are checked for an expired access token. */
+const EXPIRY_SWEEP_MS = 1_000;
+
 interface SocketData {
   actor: Actor;
-  /** When the access token the socket was opened with expires. */
-  expiresAt: Date;
+  /** When the access token the socket was opened with expires (ms since the epoch). */
+  expiresAt: number;
 }
 /** Which sockets must have their rooms checked again: a user's, or every one in a room. */
 interface Recheck {
@@ -108,7 +111,7 @@ export function attachRealtime(
       .then(
         ({ actor, expiresAt }) => {
           socket.data.actor = actor;
-          socket.data.expiresAt = expiresAt;
+          socket.data.expiresAt = expiresAt.getTime();
           next();
         },
         (err: unknown) => {
@@ -122,24 +125,28 @@ export function attachRealtime(
       );
   });
 
+  // A socket lives no longer than its access token: at expiry it is told so and closed, and the
+  // client comes back with a fresh token (which is checked again). One sweep a second finds them:
+  // a timer for each socket cost it a quarter of a kilobyte for as long as it lived.
+  const expire = (socket: KaravanSocket) => {
+    socket.emit('session.expired', { reason: 'TOKEN_EXPIRED' });
+    socket.disconnect(true);
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const socket of io.of('/').sockets.values()) if (socket.data.expiresAt <= now) expire(socket);
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+
   io.on('connection', (socket: KaravanSocket) => {
-    const { actor, expiresAt } = socket.data;
+    const { actor } = socket.data;
     // Signed in: the actor is in socket.data, and the token is not read again. Kept, it would
     // cost each socket a third of a kilobyte for as long as it lives (a big dashboard holds
     // thousands), and travel in the handshakes other instances fetch through Redis.
     delete (socket.handshake.auth as { token?: unknown }).token;
     void socket.join(userRoom(actor.id));
     if (actor.sessionFamily) void socket.join(sessionRoom(actor.sessionFamily));
-    // A socket lives no longer than its access token: at expiry it is told so and closed, and the
-    // client comes back with a fresh token (which is checked again).
-    const expiry = setTimeout(
-      () => {
-        socket.emit('session.expired', { reason: 'TOKEN_EXPIRED' });
-        socket.disconnect(true);
-      },
-      Math.max(0, expiresAt.getTime() - Date.now()),
-    );
-    socket.once('disconnect', () => clearTimeout(expiry));
+    if (socket.data.expiresAt <= Date.now()) expire(socket);
     enforceSocketCap(actor.id).catch((err: unknown) => logger.warn({ err }, 'could not count the sockets of a user'));
     // Join first, then read the seq: every later event reaches the socket or /api/events.
     socket.on('subscribe', (request, ack) => {
@@ -338,5 +345,12 @@ export function attachRealtime(
     }),
   ];
 
-  return { io, live, detach: () => unsubscribe.forEach((off) => off()) };
+  return {
+    io,
+    live,
+    detach: () => {
+      clearInterval(sweep);
+      unsubscribe.forEach((off) => off());
+    },
+  };
 }
