@@ -178,15 +178,24 @@ export function createLiveEvents(io: RealtimeServer, logger: Logger, watermark: 
     }
   }
 
+  /**
+   * Runs the pump unless it runs. Events queued after the pump found the queue empty, but before
+   * its end was seen here (`running` still set), start it again rather than wait for the next event.
+   */
+  function start(): void {
+    running ??= pump().finally(() => {
+      running = null;
+      if (queue.length > 0) start();
+    });
+  }
+
   return {
     /** Queues events, sent in this order after everything queued before them. */
     enqueue(specs: LiveEventSpec[]): void {
       queue.push(...specs);
       if (traceOn) for (const _ of specs) enqueuedAt.push(epochNow());
       wake?.();
-      running ??= pump().finally(() => {
-        running = null;
-      });
+      start();
     },
     /** Resolves when every queued event was stored and sent (tests, shutdown). */
     async idle(): Promise<void> {
