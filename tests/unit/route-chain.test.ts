@@ -116,6 +116,7 @@ describe('The request deadline', () => {
   });
 
   test('When the database connection is lost, then every waiting request is answered 503 at once, before its deadline', async () => {
+    let arrived = 0;
     const app = express();
     mountRoutes(
       app,
@@ -127,7 +128,10 @@ describe('The request deadline', () => {
           summary: 'waits',
           access: 'public',
           responses: {},
-          handler: () => new Promise<Reply>(() => undefined),
+          handler: () => {
+            arrived += 1;
+            return new Promise<Reply>(() => undefined);
+          },
         }),
       ],
       {
@@ -144,7 +148,9 @@ describe('The request deadline', () => {
       const waiting = [request(url).get('/waits'), request(url).get('/waits'), request(url).get('/waits')].map((r) =>
         r.then((res) => res),
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Every request is in its handler, waiting (a fixed pause was too short on a busy machine:
+      // a request that came after the loss waited for its 60 s deadline).
+      while (arrived < 3) await new Promise((resolve) => setTimeout(resolve, 10));
       const started = Date.now();
       mongoose.connection.emit('disconnected');
       const answers = await Promise.all(waiting);
