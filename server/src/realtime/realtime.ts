@@ -146,7 +146,6 @@ export function attachRealtime(
     delete (socket.handshake.auth as { token?: unknown }).token;
     void socket.join(userRoom(actor.id));
     if (actor.sessionFamily) void socket.join(sessionRoom(actor.sessionFamily));
-    if (socket.data.expiresAt <= Date.now()) expire(socket);
     enforceSocketCap(actor.id).catch((err: unknown) => logger.warn({ err }, 'could not count the sockets of a user'));
     // Join first, then read the seq: every later event reaches the socket or /api/events.
     socket.on('subscribe', (request, ack) => {
