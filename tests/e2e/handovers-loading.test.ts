@@ -163,8 +163,11 @@ test('When a driver hands the goods over to another driver on the road, then the
   await taker.page.getByTestId('incoming-handover').waitFor({ timeout: 30_000 });
   expect(await taker.page.getByTestId('incoming-handover').textContent()).toContain('48 литров');
   await taker.page.getByRole('button', { name: 'Подтвердить приём' }).click();
-  await taker.page.getByTestId('handover-confirm-queued').waitFor();
+  await taker.page.getByTestId('handover-confirmed').waitFor();
   await taker.page.getByTestId('shipment-card').waitFor({ timeout: 30_000 });
+  // The note stays once the server has the confirmation (and no longer lists the hand-over), and says so.
+  await taker.page.locator('[data-testid="handover-confirmed"][data-sent="true"]').waitFor({ timeout: 30_000 });
+  expect(await taker.page.getByTestId('handover-confirmed').textContent()).toContain('Приём подтверждён и отправлен');
 
   const after = await request(app.url).get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200);
   expect(after.body.driverId).toBe(scene.otherDriver.user.id);
@@ -208,7 +211,12 @@ test('When the taker declines a hand-over, then the goods stay with the giver, w
   await signIn(taker.page, '/driver', scene.otherDriver);
   await taker.page.getByTestId('incoming-handover').waitFor({ timeout: 30_000 });
   await taker.page.getByRole('button', { name: 'Отказаться' }).click();
-  await taker.page.getByTestId('handover-decline-queued').waitFor();
+  await taker.page.getByTestId('handover-declined').waitFor();
+  await taker.page.locator('[data-testid="handover-declined"][data-sent="true"]').waitFor({ timeout: 30_000 });
+  expect(await taker.page.getByTestId('handover-declined').textContent()).toContain('Отказ отправлен');
+  // Closed by the taker once sent: nothing is left to answer.
+  await taker.page.getByTestId('handover-declined').getByRole('button', { name: 'Закрыть' }).click();
+  await taker.page.getByTestId('incoming-handovers').waitFor({ state: 'detached' });
   let now = await handovers();
   for (let i = 0; i < 60 && now.handovers?.[0]?.state !== 'cancelled'; i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -222,8 +230,11 @@ test('When the taker declines a hand-over, then the goods stay with the giver, w
   // Handed over again, and this time the giver calls it off.
   await handOver(giver.page);
   await giver.page.getByRole('button', { name: 'Отменить передачу' }).click();
-  await giver.page.getByTestId('handover-cancel-queued').waitFor();
-  // (both wait in the giver's outbox, sent in order)
+  await giver.page.getByTestId('handover-withdrawn').waitFor();
+  // Once sent, the note says so and the goods may be handed over again.
+  await giver.page.locator('[data-testid="handover-withdrawn"][data-sent="true"]').waitFor({ timeout: 30_000 });
+  expect(await giver.page.getByTestId('handover-withdrawn').textContent()).toContain('Отмена передачи отправлена');
+  await giver.page.getByRole('button', { name: 'Передать груз' }).waitFor({ timeout: 30_000 });
   const settled = () => (now.handovers ?? []).length === 2 && !now.handovers!.some((h) => h.state === 'pending');
   for (let i = 0; i < 60 && !settled(); i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 500));

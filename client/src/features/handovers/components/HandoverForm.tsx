@@ -5,9 +5,10 @@ import { useTranslation } from 'react-i18next';
 import { HANDOVER_STATUSES, SHORTFALL_REASONS, TEXT_MAX, type ShortfallReason } from '@karavan/shared';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { useItemName } from '../../../lib/catalogue';
-import { onOutboxSent } from '../../../lib/outbox';
+import { onOutboxSent, useOutbox } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
+import { AnswerNote } from './AnswerNote';
 import { queueHandover, queueHandoverCancel, useHandoverTakers } from '../api/handovers.api';
 
 /**
@@ -21,7 +22,9 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [queued, setQueued] = useState(false);
-  const [withdrawn, setWithdrawn] = useState<string | null>(null);
+  /** The hand-over this giver called off here, and the outbox entry carrying it. */
+  const [withdrawn, setWithdrawn] = useState<{ handoverId: string; entryId: string } | null>(null);
+  const waiting = useOutbox().entries;
   const pending = (shipment.handovers ?? []).find((h) => h.state === 'pending');
   useEffect(
     () =>
@@ -31,13 +34,15 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
     [queryClient, shipment.id],
   );
   if (!HANDOVER_STATUSES.includes(status)) return null;
-  if (pending && withdrawn === pending.id) {
-    return (
-      <Alert color="green" variant="light" role="status" data-testid="handover-cancel-queued">
-        {t('handovers.cancelQueued')}
-      </Alert>
-    );
-  }
+  // The note stays once the server has the withdrawal (and the hand-over is no longer pending),
+  // saying so, until the giver closes it.
+  const withdrawalSent = withdrawn !== null && !waiting.some((e) => e.id === withdrawn.entryId);
+  const withdrawal = withdrawn && (
+    <AnswerNote testId="handover-withdrawn" color="green" sent={withdrawalSent} onDismiss={() => setWithdrawn(null)}>
+      {t(withdrawalSent ? 'handovers.cancelSent' : 'handovers.cancelQueued')}
+    </AnswerNote>
+  );
+  if (pending && withdrawn?.handoverId === pending.id) return withdrawal;
   if (pending) {
     return (
       <Stack gap="xs">
@@ -50,7 +55,12 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
           color="red.9"
           fullWidth
           data-testid="handover-cancel"
-          onClick={() => void queueHandoverCancel(pending).then(() => setWithdrawn(pending.id))}
+          onClick={() =>
+            void queueHandoverCancel(pending).then((entry) => {
+              setQueued(false);
+              setWithdrawn({ handoverId: pending.id, entryId: entry.id });
+            })
+          }
         >
           {t('handovers.cancel')}
         </Button>
@@ -59,6 +69,7 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
   }
   return (
     <>
+      {withdrawal}
       {queued && (
         <Alert color="green" variant="light" role="status" data-testid="handover-queued">
           {t('handovers.queued')}
@@ -71,6 +82,7 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
           onDone={() => {
             setOpen(false);
             setQueued(true);
+            setWithdrawn(null);
           }}
         />
       ) : (

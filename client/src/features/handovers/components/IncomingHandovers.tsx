@@ -1,25 +1,44 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Paper, Stack, Text, Title } from '@mantine/core';
+import { Button, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { HandoverDto, ShipmentSummaryDto } from '@karavan/shared';
 import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { formatDateTime } from '../../../lib/format';
-import { onOutboxSent } from '../../../lib/outbox';
+import { onOutboxSent, useOutbox } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
+import { AnswerNote } from './AnswerNote';
 import { handoverKeys, queueHandoverCancel, queueHandoverConfirm, useIncomingHandovers } from '../api/handovers.api';
+
+type Answered = {
+  handover: HandoverDto;
+  shipment: ShipmentSummaryDto;
+  action: 'confirmed' | 'declined';
+  /** The outbox entry that carries the answer: while it is there, the answer still waits. */
+  entryId: string;
+};
 
 /**
  * The hand-overs waiting for this user's confirmation (the taker's screen): who gives, what was
  * counted, and "Confirm receipt", signed by the phone's device key and queued in the outbox.
+ * A hand-over answered here stays on the screen, saying whether the answer still waits in the
+ * outbox or has reached the server, until the taker closes it: the server's list drops it as soon
+ * as the answer arrives, and the note must not vanish in the same blink.
  */
 export function IncomingHandovers() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const incoming = useIncomingHandovers();
-  const [confirmed, setConfirmed] = useState<Set<string>>(new Set());
-  const [declined, setDeclined] = useState<Set<string>>(new Set());
+  const waiting = useOutbox().entries;
+  const [answered, setAnswered] = useState<ReadonlyMap<string, Answered>>(new Map());
+  const answer = (entry: Answered) => setAnswered((current) => new Map(current).set(entry.handover.id, entry));
+  const dismiss = (id: string) =>
+    setAnswered((current) => {
+      const next = new Map(current);
+      next.delete(id);
+      return next;
+    });
   useEffect(
     () =>
       onOutboxSent(() => {
@@ -28,7 +47,11 @@ export function IncomingHandovers() {
       }),
     [queryClient],
   );
-  const items = incoming.data?.items ?? [];
+  const listed = incoming.data?.items ?? [];
+  const items = [
+    ...listed,
+    ...[...answered.values()].filter((a) => !listed.some((item) => item.handover.id === a.handover.id)),
+  ];
   if (items.length === 0) return null;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="incoming-title" data-testid="incoming-handovers">
@@ -36,22 +59,26 @@ export function IncomingHandovers() {
         {t('handovers.incoming')}
       </Title>
       <Stack gap="md">
-        {items.map(({ handover, shipment }) => (
-          <Incoming
-            key={handover.id}
-            handover={handover}
-            shipment={shipment}
-            done={confirmed.has(handover.id) ? 'confirmed' : declined.has(handover.id) ? 'declined' : null}
-            onDecline={async () => {
-              await queueHandoverCancel(handover);
-              setDeclined((current) => new Set(current).add(handover.id));
-            }}
-            onConfirm={async () => {
-              await queueHandoverConfirm(handover);
-              setConfirmed((current) => new Set(current).add(handover.id));
-            }}
-          />
-        ))}
+        {items.map(({ handover, shipment }) => {
+          const done = answered.get(handover.id);
+          return (
+            <Incoming
+              key={handover.id}
+              handover={handover}
+              shipment={shipment}
+              done={done ? { action: done.action, sent: !waiting.some((e) => e.id === done.entryId) } : null}
+              onDismiss={() => dismiss(handover.id)}
+              onDecline={async () => {
+                const entry = await queueHandoverCancel(handover);
+                answer({ handover, shipment, action: 'declined', entryId: entry.id });
+              }}
+              onConfirm={async () => {
+                const entry = await queueHandoverConfirm(handover);
+                answer({ handover, shipment, action: 'confirmed', entryId: entry.id });
+              }}
+            />
+          );
+        })}
       </Stack>
     </Paper>
   );
@@ -63,12 +90,14 @@ function Incoming({
   done,
   onConfirm,
   onDecline,
+  onDismiss,
 }: {
   handover: HandoverDto;
   shipment: ShipmentSummaryDto;
-  done: 'confirmed' | 'declined' | null;
+  done: { action: 'confirmed' | 'declined'; sent: boolean } | null;
   onConfirm: () => Promise<void>;
   onDecline: () => Promise<void>;
+  onDismiss: () => void;
 }) {
   const { t } = useTranslation();
   const itemName = useItemName();
@@ -94,14 +123,17 @@ function Incoming({
           </Text>
         );
       })}
-      {done === 'confirmed' ? (
-        <Alert color="green" variant="light" role="status" data-testid="handover-confirm-queued">
-          {t('handovers.confirmQueued')}
-        </Alert>
-      ) : done === 'declined' ? (
-        <Alert color="gray" variant="light" role="status" data-testid="handover-decline-queued">
-          {t('handovers.declineQueued')}
-        </Alert>
+      {done ? (
+        <AnswerNote
+          testId={done.action === 'confirmed' ? 'handover-confirmed' : 'handover-declined'}
+          color={done.action === 'confirmed' ? 'green' : 'gray'}
+          sent={done.sent}
+          onDismiss={onDismiss}
+        >
+          {done.action === 'confirmed'
+            ? t(done.sent ? 'handovers.confirmSent' : 'handovers.confirmQueued')
+            : t(done.sent ? 'handovers.declineSent' : 'handovers.declineQueued')}
+        </AnswerNote>
       ) : (
         <>
           <Button
