@@ -191,7 +191,17 @@ async function main() {
         ...(process.env.FUZZ_ARGS ?? '').split(/\s+/).filter(Boolean),
       ];
       console.log(`\n== fuzzing as ${role}\nschemathesis ${args.join(' ').replace(token, `<${role} token>`)}`);
-      const run = spawnSync(bin, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
+      // tools/fuzz/hooks.py: what the generator must not draw (code points the document cannot name).
+      const hooks = path.join(ROOT, 'tools', 'fuzz');
+      const run = spawnSync(bin, args, {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          SCHEMATHESIS_HOOKS: 'hooks',
+          PYTHONPATH: [hooks, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+        },
+      });
       const xml = fs.existsSync(junit) ? fs.readFileSync(junit, 'utf8') : '';
       const cases = [...xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)];
       const failedCases = cases.filter(([, , body]) => body && /<(failure|error)\b/.test(body));
