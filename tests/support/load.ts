@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 
 export interface Attempt {
   key: string;
@@ -39,20 +40,19 @@ export function steadyDonations(options: {
         let error: string | undefined;
         let id: string | undefined;
         try {
-          const res = await fetch(`${options.url()}/api/donations`, {
-            method: 'POST',
-            headers: { ...options.auth, 'Content-Type': 'application/json', 'Idempotency-Key': key },
-            body: JSON.stringify(options.body()),
-            signal: AbortSignal.timeout(options.clientTimeoutMs ?? 10_000),
-          });
+          const res = await postJson(
+            `${options.url()}/api/donations`,
+            { ...options.auth, 'Idempotency-Key': key },
+            options.body(),
+            options.clientTimeoutMs ?? 10_000,
+          );
           status = res.status;
-          const body = (await res.json().catch(() => ({}))) as { id?: string; code?: string; message?: string };
+          const body = res.body as { id?: string; code?: string; message?: string };
           id = body.id;
           if (status !== 201) error = `${body.code}: ${body.message}`;
         } catch (err) {
-          // (the network's reason, e.g. "TypeError: ECONNRESET", says which side dropped the connection)
-          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          error = `${(err as Error).name}: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
+          // (the network's reason, e.g. ECONNRESET, says which side dropped the connection)
+          error = `${(err as Error).name}: ${(err as { code?: string }).code ?? (err as Error).message}`;
         }
         attempts.push({ key, start, end: Date.now(), status, error });
         if (status === 201 && id) {
@@ -84,4 +84,52 @@ export function steadyDonations(options: {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * POSTs JSON on a connection of its own, closed after the answer. A kept-alive connection may be
+ * closed by the server (its idle timeout) just as the client sends on it: the request then fails
+ * without having reached the server, which says nothing of the server under test. Here a request
+ * without an answer is one the server dropped or never answered in `timeoutMs`.
+ */
+function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: object,
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: timeoutMs,
+        headers: {
+          ...headers,
+          'Content-Type': 'application/json',
+          'Content-Length': payload.length,
+          Connection: 'close',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          let parsed: unknown = {};
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            // (not JSON: the status says enough)
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
