@@ -236,6 +236,23 @@ describe('GET /api/items/:id', () => {
     expect((await api().get(`/api/items/${item.id}`).set(driver.auth)).status).toBe(403);
     expect((await api().get(`/api/items/${item.id}`)).status).toBe(401);
   });
+
+  test('When a phone revalidates an item it has with its ETag, then 304 without a body until the item changes', async () => {
+    const item = await buildItem();
+    const first = await api().get(`/api/items/${item.id}`).set(coordinator.auth).expect(200);
+    const tag = first.headers.etag as string;
+    expect(tag).toMatch(/^W\/"/);
+    const again = await api().get(`/api/items/${item.id}`).set(coordinator.auth).set('If-None-Match', tag).expect(304);
+    expect(again.text ?? '').toBe('');
+    await api().patch(`/api/items/${item.id}`).set(organiser.auth).send({ shelfLifeHours: 100 }).expect(200);
+    const changed = await api()
+      .get(`/api/items/${item.id}`)
+      .set(coordinator.auth)
+      .set('If-None-Match', tag)
+      .expect(200);
+    expect(changed.body.shelfLifeHours).toBe(100);
+    expect(changed.headers.etag).not.toBe(tag);
+  });
 });
 
 describe('PATCH /api/items/:id', () => {
