@@ -31,8 +31,14 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
-      // A test may drive the web client's own logic (client/src, an ES module package) in Node.
-      transform: { '^.+/client/src/.+\\.tsx?$': '<rootDir>/tests/support/client-transform.js', ...transform },
+      // A test may drive the web client's own logic (client/src, an ES module package) in Node,
+      // ZXing's ES modules included (the labels' QR codes are read by the phones' reader).
+      transform: {
+        '^.+/client/src/.+\\.tsx?$': '<rootDir>/tests/support/client-transform.js',
+        '^.+/node_modules/@zxing/.+\\.js$': '<rootDir>/tests/support/client-transform.js',
+        ...transform,
+      },
+      transformIgnorePatterns: ['/node_modules/(?!@zxing/library/esm/)'],
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
     },
     // And faults: real server processes whose database or process is made to fail (~1 min).

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import mongoose from 'mongoose';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { Label } from '../../server/src/labels/labels.model';
 import { resolveLabelKey } from '../../server/src/settings/settings';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
+import { readQrFile, type GreyFile } from '../support/qr-read';
 import { buildScene, createShipment, inDays, sendUpdate, type Scene } from '../support/shipments';
 
 let app: TestApp;
@@ -50,15 +52,22 @@ interface RenderedPage {
   width: number;
   height: number;
   file: string;
-  qr: string | null;
+  /** Asked for with `grey`: the page's grey levels, for reading its QR (delete after). */
+  grey?: GreyFile;
 }
 
-/** Renders a PDF's pages to PNGs in test-results/screenshots/ (CI's artifacts) and reads each page's QR. */
-function rendered(pdf: Buffer, prefix: string, scale = 2): Promise<RenderedPage[]> {
+/** Renders a PDF's pages to PNGs in test-results/screenshots/ (CI's artifacts). */
+function rendered(pdf: Buffer, prefix: string, scale = 2, grey = false): Promise<RenderedPage[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [path.join(__dirname, '..', 'support', 'pdf-render.mjs'), 'test-results/screenshots', prefix, String(scale)],
+      [
+        path.join(__dirname, '..', 'support', 'pdf-render.mjs'),
+        'test-results/screenshots',
+        prefix,
+        String(scale),
+        ...(grey ? ['grey'] : []),
+      ],
       { maxBuffer: 10 * 1024 * 1024 },
       (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as RenderedPage[])),
     );
@@ -325,9 +334,13 @@ describe('GET /api/shipments/:id/labels.pdf', () => {
       [1191, 1684],
       [1191, 1684],
     ]);
-    const rollPages = await rendered(rollPdf, 'labels-thermal58', 6);
+    const rollPages = await rendered(rollPdf, 'labels-thermal58', 6, true);
     expect(rollPages).toHaveLength(10);
-    const read = await Promise.all(rollPages.map((p) => (p.qr ? verifySignedPayload(p.qr, key) : null)));
+    // (read by the phones' own reader: tests/support/qr-read.ts)
+    const read = await Promise.all(
+      rollPages.map((p) => readQrFile(p.grey!)).map((qr) => (qr ? verifySignedPayload(qr, key) : null)),
+    );
+    for (const p of rollPages) fs.rmSync(p.grey!.file, { force: true });
     expect(read.map((v) => (v?.summary.k === 'label' ? v.summary.c : null))).toEqual(labels.map((l) => l.code));
 
     const bad = await request(app.url)
