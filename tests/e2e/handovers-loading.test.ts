@@ -210,8 +210,15 @@ test('When the taker declines a hand-over, then the goods stay with the giver, w
   const taker = await phone();
   await signIn(taker.page, '/driver', scene.otherDriver);
   await taker.page.getByTestId('incoming-handover').waitFor({ timeout: 30_000 });
+  // Declined offline: the note says it waits, and cannot be closed before it is sent.
+  await taker.context.setOffline(true);
   await taker.page.getByRole('button', { name: 'Отказаться' }).click();
-  await taker.page.getByTestId('handover-declined').waitFor();
+  const declined = taker.page.getByTestId('handover-declined');
+  await declined.waitFor();
+  expect(await declined.getAttribute('data-sent')).toBe('false');
+  expect(await declined.textContent()).toContain('Отказ сохранён и будет отправлен');
+  expect(await declined.getByRole('button', { name: 'Закрыть' }).count()).toBe(0);
+  await taker.context.setOffline(false);
   await taker.page.locator('[data-testid="handover-declined"][data-sent="true"]').waitFor({ timeout: 30_000 });
   expect(await taker.page.getByTestId('handover-declined').textContent()).toContain('Отказ отправлен');
   // Closed by the taker once sent: nothing is left to answer.

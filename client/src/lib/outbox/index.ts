@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { getAccessToken, refreshSession } from '../session';
 import { uuid } from '../uuid';
@@ -70,6 +70,17 @@ export function onOutboxSent(listener: (id: string) => void): () => void {
   const wrapped = (entry: OutboxEntry) => listener(entry.id);
   sentListeners.add(wrapped);
   return () => sentListeners.delete(wrapped);
+}
+
+/**
+ * The ids of the entries the server accepted since the calling component mounted: an answer the
+ * screen says is "sent" must have been, not merely have left the outbox (a refused one the user
+ * discarded leaves it too).
+ */
+export function useSentIds(): ReadonlySet<string> {
+  const [sent, setSent] = useState<ReadonlySet<string>>(() => new Set());
+  useEffect(() => onOutboxSent((id) => setSent((current) => new Set(current).add(id))), []);
+  return sent;
 }
 
 /** The entity each kind of queued write changes: its one invalidation rule (lib/writes) applies once it is sent. */

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { HANDOVER_STATUSES, SHORTFALL_REASONS, TEXT_MAX, type ShortfallReason } from '@karavan/shared';
 import type { ShipmentDto, ShipmentStatus } from '../../../lib/contracts';
 import { useItemName } from '../../../lib/catalogue';
-import { onOutboxSent, useOutbox } from '../../../lib/outbox';
+import { onOutboxSent, useSentIds } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { AnswerNote } from './AnswerNote';
@@ -24,7 +24,7 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
   const [queued, setQueued] = useState(false);
   /** The hand-over this giver called off here, and the outbox entry carrying it. */
   const [withdrawn, setWithdrawn] = useState<{ handoverId: string; entryId: string } | null>(null);
-  const waiting = useOutbox().entries;
+  const sent = useSentIds();
   const pending = (shipment.handovers ?? []).find((h) => h.state === 'pending');
   useEffect(
     () =>
@@ -36,7 +36,7 @@ export function HandoverSection({ shipment, status }: { shipment: ShipmentDto; s
   if (!HANDOVER_STATUSES.includes(status)) return null;
   // The note stays once the server has the withdrawal (and the hand-over is no longer pending),
   // saying so, until the giver closes it.
-  const withdrawalSent = withdrawn !== null && !waiting.some((e) => e.id === withdrawn.entryId);
+  const withdrawalSent = withdrawn !== null && sent.has(withdrawn.entryId);
   const withdrawal = withdrawn && (
     <AnswerNote testId="handover-withdrawn" color="green" sent={withdrawalSent} onDismiss={() => setWithdrawn(null)}>
       {t(withdrawalSent ? 'handovers.cancelSent' : 'handovers.cancelQueued')}

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { HandoverDto, ShipmentSummaryDto } from '@karavan/shared';
 import { useItemName, useLocalize } from '../../../lib/catalogue';
 import { formatDateTime } from '../../../lib/format';
-import { onOutboxSent, useOutbox } from '../../../lib/outbox';
+import { onOutboxSent, useSentIds } from '../../../lib/outbox';
 import { queryKeys } from '../../../lib/realtime/cache';
 import { useUnitLabel } from '../../../lib/units';
 import { AnswerNote } from './AnswerNote';
@@ -15,7 +15,7 @@ type Answered = {
   handover: HandoverDto;
   shipment: ShipmentSummaryDto;
   action: 'confirmed' | 'declined';
-  /** The outbox entry that carries the answer: while it is there, the answer still waits. */
+  /** The outbox entry that carries the answer: "sent" once the server accepted it. */
   entryId: string;
 };
 
@@ -30,7 +30,7 @@ export function IncomingHandovers() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const incoming = useIncomingHandovers();
-  const waiting = useOutbox().entries;
+  const sent = useSentIds();
   const [answered, setAnswered] = useState<ReadonlyMap<string, Answered>>(new Map());
   const answer = (entry: Answered) => setAnswered((current) => new Map(current).set(entry.handover.id, entry));
   const dismiss = (id: string) =>
@@ -66,7 +66,7 @@ export function IncomingHandovers() {
               key={handover.id}
               handover={handover}
               shipment={shipment}
-              done={done ? { action: done.action, sent: !waiting.some((e) => e.id === done.entryId) } : null}
+              done={done ? { action: done.action, sent: sent.has(done.entryId) } : null}
               onDismiss={() => dismiss(handover.id)}
               onDecline={async () => {
                 const entry = await queueHandoverCancel(handover);
