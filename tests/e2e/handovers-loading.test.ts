@@ -221,6 +221,8 @@ test('When the taker declines a hand-over, then the goods stay with the giver, w
   await taker.context.setOffline(false);
   await taker.page.locator('[data-testid="handover-declined"][data-sent="true"]').waitFor({ timeout: 30_000 });
   expect(await taker.page.getByTestId('handover-declined').textContent()).toContain('Отказ отправлен');
+  // (nothing is being handed over any more: the section no longer says so)
+  expect(await taker.page.locator('#incoming-title').textContent()).toBe('Передача груза');
   // Closed by the taker once sent: nothing is left to answer.
   await taker.page.getByTestId('handover-declined').getByRole('button', { name: 'Закрыть' }).click();
   await taker.page.getByTestId('incoming-handovers').waitFor({ state: 'detached' });

@@ -30,6 +30,8 @@ export function AnswerNote({
       withCloseButton={sent}
       closeButtonLabel={t('common.close')}
       onClose={onDismiss}
+      // (a target a thumb finds: 44 px)
+      styles={{ closeButton: { minWidth: 44, minHeight: 44 } }}
     >
       {children}
     </Alert>

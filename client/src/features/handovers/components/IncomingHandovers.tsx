@@ -53,10 +53,12 @@ export function IncomingHandovers() {
     ...[...answered.values()].filter((a) => !listed.some((item) => item.handover.id === a.handover.id)),
   ];
   if (items.length === 0) return null;
+  // Once every one shown has been answered, nothing is being handed over to this user any more.
+  const open = items.some((item) => !answered.has(item.handover.id));
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="incoming-title" data-testid="incoming-handovers">
       <Title order={2} size="h4" id="incoming-title" mb="sm">
-        {t('handovers.incoming')}
+        {t(open ? 'handovers.incoming' : 'handovers.title')}
       </Title>
       <Stack gap="md">
         {items.map(({ handover, shipment }) => {
