@@ -236,6 +236,17 @@ final class QueryPlanner {
 
     /** A walk in sort order: the index, how many leading keys are fixed by equality, and the direction. */
     private record Walk<P>(SecondaryIndex<P> index, int equal, int sortKeys, boolean reverse) {
+        /** True when the walk also bounds the key after the fixed ones by the filter's range on it. */
+        boolean bounded(Map<String, Condition> conditions) {
+            if (equal >= index.getKeys().size() || index.isMultikey(equal)) return false;
+            Condition r = conditions.get(index.getKeys().get(equal).getKey());
+            return r != null && !r.isEquality();
+        }
+
+        /** Narrowing on the scale of {@link Shape#score}: two per fixed key, one for the range. */
+        int score(Map<String, Condition> conditions) {
+            return 2 * equal + (bounded(conditions) ? 1 : 0);
+        }
     }
 
     private static <P> Walk<P> walk(SecondaryIndex<P> index, Map<String, Condition> conditions, Document orderBy) {
@@ -275,9 +286,8 @@ final class QueryPlanner {
         int i = walk.equal();
         Object fillFrom = SecondaryIndex.LOW;
         Object fillTo = SecondaryIndex.HIGH;
-        Condition r = conditions.get(keys.get(i).getKey());
-        if (r != null && !r.isEquality() && !index.isMultikey(i)) {
-            Shape<P> one = new Shape<>(index, walk.equal(), r, 1);
+        if (walk.bounded(conditions)) {
+            Shape<P> one = new Shape<>(index, walk.equal(), conditions.get(keys.get(i).getKey()), 1);
             Map<String, Condition> fixed = new LinkedHashMap<>(conditions);
             Object[][] b = bounds(one, fixed).get(0);
             from = b[0];
@@ -418,7 +428,10 @@ final class QueryPlanner {
             }
         }
         if (walk != null) {
-            boolean walkNarrowsAsMuch = best == null || 2 * walk.equal() >= best.score();
+            // A walk that fixes as many keys and bounds the next one as the best filter plan does
+            // reads no more than it, and stops once the page is full (e.g. a place's stock on
+            // {locationId, expiresAt, _id} against {locationId, onHand} with onHand > 0).
+            boolean walkNarrowsAsMuch = best == null || walk.score(conditions) >= best.score();
             if (!walkNarrowsAsMuch) {
                 List<P> filtered = positions(best, conditions, WALK_PREFERRED_ABOVE);
                 if (filtered != null) return filtered;
