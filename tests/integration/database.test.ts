@@ -215,6 +215,51 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
       expect(await rows.find({}).sort({ _id: 1 }).toArray()).toEqual(Array.from({ length: 12 }, (_, i) => doc(i)));
     });
 
+    test('When documents are sorted on several keys, nested paths, nulls, missing fields and arrays, then they come in MongoDB order', async () => {
+      type Row = { _id: string; g: number; n?: { v: number | null }; tags: number[]; at: Date };
+      const rows = col<Row>('compat_sorting');
+      const row = (i: number): Row => ({
+        _id: `s${String(i).padStart(2, '0')}`,
+        g: i % 3,
+        // n.v: a number, null, or no `n` at all (null and missing sort alike, below every number)
+        ...(i % 5 === 0 ? {} : { n: { v: i % 5 === 1 ? null : i % 4 } }),
+        tags: [(i * 7) % 10, (i * 3) % 10],
+        at: new Date(Date.UTC(2022, 0, 1 + (i % 4))),
+      });
+      const all = Array.from({ length: 40 }, (_, i) => row(i));
+      await rows.insertMany([...all].reverse()); // stored in another order than any sort below
+      const ids = (docs: Row[]) => docs.map((d) => d._id);
+      const nv = (d: Row) => d.n?.v ?? Number.NEGATIVE_INFINITY;
+      const byId = (a: Row, b: Row) => a._id.localeCompare(b._id);
+      const expected = (compare: (a: Row, b: Row) => number) => ids([...all].sort(compare));
+      // g ascending, then n.v descending (null and missing last), then _id
+      expect(ids(await rows.find({}).sort({ g: 1, 'n.v': -1, _id: 1 }).toArray())).toEqual(
+        expected((a, b) => a.g - b.g || nv(b) - nv(a) || byId(a, b)),
+      );
+      // a date descending with ties broken by _id descending, skipped and limited
+      expect(
+        ids(
+          await rows
+            .find({ g: { $in: [0, 2] } })
+            .sort({ at: -1, _id: -1 })
+            .skip(3)
+            .limit(6)
+            .toArray(),
+        ),
+      ).toEqual(
+        expected((a, b) => b.at.getTime() - a.at.getTime() || byId(b, a))
+          .filter((id) => Number(id.slice(1)) % 3 !== 1)
+          .slice(3, 9),
+      );
+      // an array sorts by its smallest element ascending and by its largest descending
+      expect(ids(await rows.find({}).sort({ tags: 1, _id: 1 }).toArray())).toEqual(
+        expected((a, b) => Math.min(...a.tags) - Math.min(...b.tags) || byId(a, b)),
+      );
+      expect(ids(await rows.find({}).sort({ tags: -1, _id: 1 }).toArray())).toEqual(
+        expected((a, b) => Math.max(...b.tags) - Math.max(...a.tags) || byId(a, b)),
+      );
+    });
+
     test('When a range of natural-key _ids is read in _id order, then it comes back complete and ordered', async () => {
       const totals = col<{ _id: string; qty: number }>('compat_day_totals');
       await totals.insertMany(

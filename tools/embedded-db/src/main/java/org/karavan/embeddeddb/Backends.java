@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -439,6 +440,13 @@ final class Backends {
     }
 
     static final class IndexedH2Collection extends H2Collection implements Planned {
+        /** Sorts with the library's order, each document's sort values read once ({@link SortOrder}). */
+        @Override
+        protected QueryResult matchDocumentsFromStream(Stream<Document> documents, Document query, Document orderBy,
+                                                       int skip, int limit, int batchSize, Document fieldSelector) {
+            return matchDocumentsFromStream(query, documents, skip, limit, batchSize, SortOrder.of(orderBy), fieldSelector);
+        }
+
         final Upkeep<Object> upkeep;
         final MVMap<Object, Document> dataMap;
         final MVMap<String, Object> metaMap;
@@ -620,6 +628,13 @@ final class Backends {
     }
 
     static final class IndexedMemoryCollection extends MemoryCollection implements Planned {
+        /** Sorts with the library's order, each document's sort values read once ({@link SortOrder}). */
+        @Override
+        protected QueryResult matchDocumentsFromStream(Stream<Document> documents, Document query, Document orderBy,
+                                                       int skip, int limit, int batchSize, Document fieldSelector) {
+            return matchDocumentsFromStream(query, documents, skip, limit, batchSize, SortOrder.of(orderBy), fieldSelector);
+        }
+
         private static final Field DOCUMENTS;
 
         static {
