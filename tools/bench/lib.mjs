@@ -3,6 +3,7 @@
 // autocannon, and the machine description that goes into the results.
 import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -181,11 +182,17 @@ export async function api(base, method, url, token, body, headers = {}) {
 }
 
 /**
- * autocannon, closed loop (`connections` requests in flight) or at a fixed arrival rate
- * (`overallRate` requests/s spread over the connections). Returns req/s, latency percentiles
- * (ms) and the count of non-2xx answers and errors.
+ * Closed loop with autocannon (`connections` requests in flight), or at a fixed arrival rate
+ * (`overallRate` requests/s, evenly spaced: `paced`). Returns req/s, latency percentiles (ms) and
+ * the count of non-2xx answers and errors.
  */
 export function load(options) {
+  if (options.overallRate) {
+    return paced({ connections: 10, duration: 5, ...options }).then((part) => ({
+      ...summarise([part]),
+      errorSamples: [],
+    }));
+  }
   return new Promise((resolve, reject) => {
     const latencies = [];
     const instance = autocannon({ connections: 10, duration: 5, ...options }, (err, r) => {
@@ -210,6 +217,11 @@ export async function alternate(optionSets, rounds, seconds, afterEach = () => u
   const parts = optionSets.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, options] of optionSets.entries()) {
+      if (options.overallRate) {
+        parts[i].push(await paced({ connections: 10, ...options, duration: seconds }));
+        afterEach();
+        continue;
+      }
       const latencies = [];
       const r = await new Promise((resolve, reject) => {
         const instance = autocannon({ connections: 10, ...options, duration: seconds }, (err, result) =>
@@ -222,6 +234,86 @@ export async function alternate(optionSets, rounds, seconds, afterEach = () => u
     }
   }
   return parts.map(summarise);
+}
+
+/**
+ * Requests at a fixed arrival rate, evenly spaced: request i leaves at t0 + i / rate whatever the
+ * answers before it (an open loop), over at most `connections` kept-alive connections. Latency
+ * counts from the planned departure, so a request that waited for a free connection counts its
+ * wait. autocannon's `overallRate` is not that: each connection sends its share of a second's
+ * requests as fast as it can at the start of the second, then waits, so "half the maximum rate"
+ * was the full rate for half of every second. Takes autocannon's `requests: [{ setupRequest,
+ * onResponse }]` (one step), `method`, `headers`, `body`; waits for the answers in flight at the
+ * end (up to 10 s; then they count as errors). Returns one part for `summarise`.
+ */
+export function paced({ url, method = 'GET', headers = {}, body, requests, overallRate, duration, connections = 10 }) {
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const step = requests?.[0] ?? {};
+  const base = { method, path: `${target.pathname}${target.search}`, headers, body };
+  const total = Math.max(1, Math.round(overallRate * duration));
+  const interval = 1000 / overallRate;
+  const latencies = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  let answered = 0;
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(giveUp);
+      agent.destroy();
+      resolve({ latencies, seconds: duration, non2xx, errors: errors + (total - answered) });
+    };
+    let giveUp;
+    const answer = () => {
+      answered++;
+      if (answered === total) finish();
+    };
+    const fire = (planned) => {
+      const context = {};
+      const req = step.setupRequest ? { ...base, ...step.setupRequest({ ...base }, context) } : base;
+      const payload = req.body === undefined ? undefined : Buffer.from(req.body);
+      const outgoing = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.path,
+          headers: payload ? { ...req.headers, 'content-length': payload.length } : req.headers,
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (chunk) => chunks.push(chunk));
+          res.on('end', () => {
+            if (finished) return;
+            latencies.push(performance.now() - planned);
+            if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+            step.onResponse?.(res.statusCode, Buffer.concat(chunks).toString(), context);
+            answer();
+          });
+        },
+      );
+      outgoing.on('error', () => {
+        if (finished) return;
+        errors++;
+        answered++;
+        if (answered === total) finish();
+      });
+      outgoing.end(payload);
+    };
+    const t0 = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && t0 + sent * interval <= now) fire(t0 + sent++ * interval);
+      if (sent < total) setTimeout(tick, Math.max(0, t0 + sent * interval - performance.now()));
+      else giveUp = setTimeout(finish, 10_000);
+    };
+    tick();
+  });
 }
 
 function summarise(parts) {
