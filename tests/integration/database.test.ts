@@ -1,6 +1,7 @@
 import mongoose, { Schema } from 'mongoose';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
+import { indexNames } from '../support/explain';
 import { signedIn } from '../support/factories';
 import { TTL_TEST_TIMEOUT_MS, untilExpired } from '../support/ttl';
 
@@ -471,6 +472,41 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
       expect(await c.countDocuments({ tags: 9 })).toBe(1);
       for (const name of ['a_1_b_1', 'tags_1', 'at_-1', 's_1_at_1', 'm_1']) await c.dropIndex(name);
       expect(await reads(c)).toEqual(indexed);
+    });
+
+    test('When the stock page of a place is read in expiry order, then the database walks the expiry index and fetches only that page (explain)', async () => {
+      type Balance = { _id: string; locationId: string; onHand: number; expiresAt: Date | null };
+      const balances = col<Balance>('compat_stock_page');
+      // The stock list's indexes, declared in the model's order (stock.model.ts).
+      await balances.createIndex({ locationId: 1, expiresAt: 1, _id: 1 });
+      await balances.createIndex({ locationId: 1, onHand: 1 });
+      await balances.insertMany(
+        Array.from({ length: 1200 }, (_, i) => ({
+          _id: `b${String(i).padStart(4, '0')}`,
+          locationId: i % 2 === 0 ? 'osh' : 'naryn',
+          onHand: 1 + (i % 7),
+          expiresAt: new Date(Date.UTC(2022, 0, 1 + ((i * 37) % 90))),
+        })),
+      );
+      // The list's filter and order (stock/balances.ts): lots with stock and any expiry, soonest first.
+      const filter = { locationId: 'osh', onHand: { $gt: 0 }, expiresAt: { $gte: new Date(-8_640_000_000_000_000) } };
+      const page = balances.find(filter).sort({ expiresAt: 1, _id: 1 }).limit(20);
+      const stats = await page.explain('executionStats');
+      expect(indexNames(stats.queryPlanner)).toEqual(['locationId_1_expiresAt_1__id_1']);
+      expect(stats.executionStats).toMatchObject({ executionSuccess: true, nReturned: 20 });
+      // 600 balances of that place have stock: reading them all to sort them was the old plan.
+      expect(stats.executionStats.totalDocsExamined).toBeGreaterThanOrEqual(20);
+      expect(stats.executionStats.totalDocsExamined).toBeLessThanOrEqual(21);
+      expect((await page.toArray()).map((b) => b._id)).toEqual(
+        (await balances.find({ locationId: 'osh' }).toArray())
+          .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime() || a._id.localeCompare(b._id))
+          .slice(0, 20)
+          .map((b) => b._id),
+      );
+      // A filter no index serves reads every document.
+      const scan = await balances.find({ onHand: 3 }).explain('executionStats');
+      expect(indexNames(scan.queryPlanner)).toEqual([]);
+      expect(scan.executionStats).toMatchObject({ nReturned: 172, totalDocsExamined: 1200 });
     });
 
     test("When indexes are created, listed and dropped, then the answers are MongoDB's (Mongoose syncIndexes works)", async () => {

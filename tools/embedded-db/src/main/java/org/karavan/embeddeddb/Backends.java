@@ -78,6 +78,7 @@ final class Backends {
                 lookup.put(key.getKey(), query.get(key.getKey()));
             }
             if (lookup.size() == keys.size() && index.canHandle(lookup)) {
+                Explain.usedIndex(index.getName());
                 return index.getPositions(lookup);
             }
         }
@@ -283,7 +284,10 @@ final class Backends {
         Iterable<P> positions = candidates(indexes, query);
         if (positions != null) return positions;
         for (Index<P> index : indexes) {
-            if (index.canHandle(query)) return null; // the library's exact lookup (super.queryDocuments)
+            if (index.canHandle(query)) { // the library's exact lookup (super.queryDocuments)
+                Explain.usedIndex(index.getName());
+                return null;
+            }
         }
         return QueryPlanner.candidates(indexes, query, orderBy, skip, limit, fetch, matches);
     }
@@ -445,6 +449,13 @@ final class Backends {
         protected QueryResult matchDocumentsFromStream(Stream<Document> documents, Document query, Document orderBy,
                                                        int skip, int limit, int batchSize, Document fieldSelector) {
             return matchDocumentsFromStream(query, documents, skip, limit, batchSize, SortOrder.of(orderBy), fieldSelector);
+        }
+
+        /** A document by position, noted while a find is explained ({@link Explain}). */
+        @Override
+        protected Document getDocument(Object position) {
+            Explain.examined(position);
+            return super.getDocument(position);
         }
 
         final Upkeep<Object> upkeep;
@@ -644,6 +655,13 @@ final class Backends {
             } catch (NoSuchFieldException e) {
                 throw new ExceptionInInitializerError(e);
             }
+        }
+
+        /** A document by position, noted while a find is explained ({@link Explain}). */
+        @Override
+        protected Document getDocument(Integer position) {
+            Explain.examined(position);
+            return super.getDocument(position);
         }
 
         private final List<Document> documents;

@@ -22,7 +22,7 @@ import de.bwaldvogel.mongo.oplog.Oplog;
 /**
  * The database-level half of Karavan's indexes: {@code createIndexes} conflicts and
  * {@code dropIndexes} as MongoDB answers them, aggregations whose first stage is a {@code $match}
- * reading only its candidates, and the TTL monitor.
+ * reading only its candidates, {@code explain} of a find ({@link Explain}), and the TTL monitor.
  */
 final class Indexing {
 
@@ -59,6 +59,12 @@ final class Indexing {
             }
         }
         if (command.equalsIgnoreCase("aggregate")) return aggregate(database, self, query, resolver, oplog);
+        if (command.equalsIgnoreCase("explain") && query.get("explain") instanceof Document inner
+            && inner.get("find") instanceof String name) {
+            Object verbosity = query.get("verbosity");
+            return Explain.find(database.collection(name), database.namespace(name), inner,
+                verbosity instanceof String v ? v : "allPlansExecution");
+        }
         return null;
     }
 

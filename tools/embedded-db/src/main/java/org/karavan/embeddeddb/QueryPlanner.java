@@ -434,11 +434,16 @@ final class QueryPlanner {
             boolean walkNarrowsAsMuch = best == null || walk.score(conditions) >= best.score();
             if (!walkNarrowsAsMuch) {
                 List<P> filtered = positions(best, conditions, WALK_PREFERRED_ABOVE);
-                if (filtered != null) return filtered;
+                if (filtered != null) {
+                    Explain.usedIndex(best.index().getName());
+                    return filtered;
+                }
             }
+            Explain.usedIndex(walk.index().getName());
             return runWalk(walk, conditions, query, skip + limit, fetch, matches);
         }
         if (best == null) return null;
+        Explain.usedIndex(best.index().getName());
         return positions(best, conditions, 0);
     }
 }
