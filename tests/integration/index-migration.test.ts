@@ -123,6 +123,8 @@ describe('Migration of an earlier database to declared indexes and TTL', () => {
       'driverId_1_createdAt_-1__id_-1',
       // (a taker's waiting hand-overs, GET /api/handovers/incoming)
       'handoverPendingTo_1',
+      // (the claims the repair pass looks for)
+      'pending.opId_1',
       'status_1_createdAt_-1__id_-1',
     ]);
     expect(await names('balances')).toEqual([

@@ -103,6 +103,15 @@ export async function repairOperations(now = new Date()): Promise<RepairReport> 
 }
 
 /**
+ * The documents that hold a claim in `field`: every claim carries its operation's id (`opId`, a
+ * string), so a range over strings on `<field>.opId` selects them, served by that index (the
+ * owner declares it). `{ [field]: { $ne: null } }` selects the same documents but no index serves
+ * it: on the embedded database it read every shipment each minute, holding the collection while it
+ * did (half a second at 20,000 shipments, which every read and status update waited for).
+ */
+export const claimedFilter = (field: string) => ({ [`${field}.opId`]: { $gte: '' } });
+
+/**
  * Claims without an intent: an older version wrote the claim (a shipment's `pending`) before its
  * operation's intent. Applied (through the owner's hook) when the operation committed, released
  * otherwise. A claim of this version always has its intent, which the pass above completes.
@@ -110,10 +119,7 @@ export async function repairOperations(now = new Date()): Promise<RepairReport> 
 async function repairOrphanClaims(now: Date): Promise<RepairReport> {
   const report: RepairReport = { finished: 0, undone: 0 };
   for (const spec of wired().claims ?? []) {
-    const found = await mongoose.connection
-      .collection(spec.coll)
-      .find({ [spec.field]: { $ne: null } })
-      .toArray();
+    const found = await mongoose.connection.collection(spec.coll).find(claimedFilter(spec.field)).toArray();
     for (const doc of found) {
       const value = doc[spec.field] as { opId?: string; since?: Date } | null;
       if (!value?.opId || new Date(value.since ?? 0).getTime() + OP_LEASE_MS > now.getTime()) continue;

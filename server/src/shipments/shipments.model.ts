@@ -267,6 +267,8 @@ shipmentSchema.index({ campaignId: 1, createdAt: -1, _id: -1 });
 shipmentSchema.index({ driverId: 1, createdAt: -1, _id: -1 });
 // A taker's pending hand-overs (GET /api/handovers/incoming).
 shipmentSchema.index({ handoverPendingTo: 1 });
+// The shipments holding a kernel claim (the repair pass's minute look for claims left without an intent).
+shipmentSchema.index({ 'pending.opId': 1 });
 export const Shipment = mongoose.model<ShipmentRecord>('Shipment', shipmentSchema, 'shipments');
 
 export interface UpdateRecord {
