@@ -1,6 +1,6 @@
 // Shared by `npm run bench` and `npm run soak`: the embedded database, server processes (the
-// real server/dist/main.js with the probe preloaded, and the bare baselines), HTTP load with
-// autocannon, and the machine description that goes into the results.
+// real server/dist/main.js with the probe preloaded, and the bare baselines), HTTP load (closed
+// loop with autocannon, a fixed rate evenly spaced with `paced`), and the machine description.
 import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
