@@ -405,6 +405,12 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
         .find({ tags: { $gt: 1, $lt: 3 } })
         .sort({ _id: 1 })
         .toArray(),
+      // an array whose elements each meet one bound only ([1, 4]: 4 > 1 and 1 < 4): MongoDB matches
+      // it, mongo-java-server does not; with and without the index alike on each
+      await c
+        .find({ tags: { $gt: 1, $lt: 4 } })
+        .sort({ _id: 1 })
+        .toArray(),
       await c.find({ s: 'k5' }).sort({ at: 1, _id: 1 }).toArray(),
       await c.find({}).sort({ at: -1, _id: 1 }).limit(7).toArray(),
       await c.find({ a: 2 }).sort({ at: -1 }).limit(5).toArray(),
@@ -503,10 +509,33 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
           .slice(0, 20)
           .map((b) => b._id),
       );
+      // A place whose balances are nearly all empty (5 of 600 hold stock): the walk along the
+      // expiry index would pass over the 595 empty ones; {locationId, onHand} reads only the 5.
+      await balances.insertMany(
+        Array.from({ length: 600 }, (_, i) => ({
+          _id: `t${String(i).padStart(4, '0')}`,
+          locationId: 'talas',
+          onHand: i % 120 === 7 ? 4 : 0,
+          expiresAt: new Date(Date.UTC(2022, 0, 1 + ((i * 37) % 90))),
+        })),
+      );
+      const emptyPlace = balances
+        .find({ ...filter, locationId: 'talas' })
+        .sort({ expiresAt: 1, _id: 1 })
+        .limit(20);
+      const few = await emptyPlace.explain('executionStats');
+      expect(indexNames(few.queryPlanner)).toEqual(['locationId_1_onHand_1']);
+      expect(few.executionStats).toMatchObject({ nReturned: 5 });
+      expect(few.executionStats.totalDocsExamined).toBeLessThanOrEqual(5);
+      expect((await emptyPlace.toArray()).map((b) => b._id)).toEqual(
+        (await balances.find({ locationId: 'talas', onHand: { $gt: 0 } }).toArray())
+          .sort((a, b) => a.expiresAt!.getTime() - b.expiresAt!.getTime() || a._id.localeCompare(b._id))
+          .map((b) => b._id),
+      );
       // A filter no index serves reads every document.
       const scan = await balances.find({ onHand: 3 }).explain('executionStats');
       expect(indexNames(scan.queryPlanner)).toEqual([]);
-      expect(scan.executionStats).toMatchObject({ nReturned: 172, totalDocsExamined: 1200 });
+      expect(scan.executionStats).toMatchObject({ nReturned: 172, totalDocsExamined: 1800 });
     });
 
     test("When indexes are created, listed and dropped, then the answers are MongoDB's (Mongoose syncIndexes works)", async () => {

@@ -40,6 +40,8 @@ final class QueryPlanner {
     private static final int MAX_RANGES = 10_000;
     /** A filter plan with more candidates than this gives way to a sort walk when both apply. */
     private static final int WALK_PREFERRED_ABOVE = 1_000;
+    /** ...or, when the walk narrows as much, with more candidates than this many pages of the query. */
+    private static final int FEW_PAGES = 4;
 
     /** A field's condition that an index can serve: equality on values, or a range. */
     static final class Condition {
@@ -221,8 +223,13 @@ final class QueryPlanner {
     private static <P> List<P> positions(Shape<P> shape, Map<String, Condition> conditions, int cap) {
         Set<P> seen = new HashSet<>();
         List<P> positions = new ArrayList<>();
+        // The tree bounds are inclusive: an entry equal to an exclusive bound (onHand > 0, and a
+        // place's empty balances at 0) is no candidate. Not under a key that holds arrays, whose
+        // elements may each meet one bound (its range is read with one bound only).
+        Condition range = shape.range() != null && !shape.index().isMultikey(shape.equal()) ? shape.range() : null;
         for (Object[][] b : bounds(shape, conditions)) {
             for (Object[] entry : shape.index().range(b[0], b[1], false)) {
+                if (range != null && excluded(entry[shape.equal()], range)) continue;
                 P p = shape.index().positionOf(entry);
                 if (seen.add(p)) {
                     positions.add(p);
@@ -232,6 +239,12 @@ final class QueryPlanner {
         }
         positions.sort(shape.index().naturalOrder());
         return positions;
+    }
+
+    /** True when an index value is equal to an exclusive bound of the range. */
+    private static boolean excluded(Object value, Condition range) {
+        return (range.lower != null && range.lowerExclusive && SecondaryIndex.compareValues(value, range.lower) == 0)
+            || (range.upper != null && range.upperExclusive && SecondaryIndex.compareValues(value, range.upper) == 0);
     }
 
     /** A walk in sort order: the index, how many leading keys are fixed by equality, and the direction. */
@@ -379,12 +392,7 @@ final class QueryPlanner {
             int count = 0;
             for (Object[][] b : bounds(shape, conditions)) {
                 for (Object[] entry : secondary.range(b[0], b[1], false)) {
-                    if (range != null) {
-                        Object value = entry[shape.equal()];
-                        if (range.lower != null && range.lowerExclusive && SecondaryIndex.compareValues(value, range.lower) == 0) continue;
-                        if (range.upper != null && range.upperExclusive && SecondaryIndex.compareValues(value, range.upper) == 0) continue;
-                    }
-                    count++;
+                    if (range == null || !excluded(entry[shape.equal()], range)) count++;
                 }
             }
             return count;
@@ -413,10 +421,13 @@ final class QueryPlanner {
                                   Function<P, Document> fetch, BiPredicate<Document, Document> matches) {
         Map<String, Condition> conditions = conditions(query);
         Shape<P> best = null;
+        List<Shape<P>> shapes = new ArrayList<>();
         for (Index<P> index : indexes) {
             if (!(index instanceof SecondaryIndex<P> secondary) || !secondary.isBuilt()) continue;
             Shape<P> shape = shape(secondary, conditions);
-            if (shape != null && (best == null || shape.score() > best.score())) best = shape;
+            if (shape == null) continue;
+            shapes.add(shape);
+            if (best == null || shape.score() > best.score()) best = shape;
         }
         boolean sorted = orderBy != null && !orderBy.isEmpty() && !orderBy.containsKey("$natural") && limit > 0;
         Walk<P> walk = null;
@@ -428,15 +439,29 @@ final class QueryPlanner {
             }
         }
         if (walk != null) {
-            // A walk that fixes as many keys and bounds the next one as the best filter plan does
-            // reads no more than it, and stops once the page is full (e.g. a place's stock on
-            // {locationId, expiresAt, _id} against {locationId, onHand} with onHand > 0).
-            boolean walkNarrowsAsMuch = best == null || walk.score(conditions) >= best.score();
-            if (!walkNarrowsAsMuch) {
+            int walkScore = walk.score(conditions);
+            if (best != null && walkScore < best.score()) {
                 List<P> filtered = positions(best, conditions, WALK_PREFERRED_ABOVE);
                 if (filtered != null) {
                     Explain.usedIndex(best.index().getName());
                     return filtered;
+                }
+            } else {
+                // The walk narrows as much as any filter plan (it fixes as many keys and bounds
+                // the next one) and stops once the page is full; a filter plan reads all its
+                // matches and sorts them. A filter plan of another index that scores as high still
+                // wins when it holds only a few pages of candidates (counted in its index, no
+                // document read): the walk would pass over every document that fails the rest of
+                // the filter. E.g. a place's stock, onHand > 0, in expiry order: the walk where
+                // most balances hold stock, {locationId, onHand} where most are empty.
+                int cap = FEW_PAGES * Math.max(1, skip + limit);
+                for (Shape<P> other : shapes) {
+                    if (other.index() == walk.index() || other.score() < walkScore) continue;
+                    List<P> few = positions(other, conditions, cap);
+                    if (few != null) {
+                        Explain.usedIndex(other.index().getName());
+                        return few;
+                    }
                 }
             }
             Explain.usedIndex(walk.index().getName());
