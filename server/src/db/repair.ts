@@ -107,7 +107,7 @@ export async function repairOperations(now = new Date()): Promise<RepairReport> 
  * string), so a range over strings on `<field>.opId` selects them, served by that index (the
  * owner declares it). `{ [field]: { $ne: null } }` selects the same documents but no index serves
  * it: on the embedded database it read every shipment each minute, holding the collection while it
- * did (half a second at 20,000 shipments, which every read and status update waited for).
+ * did (at 20,000 shipments 31 to 77 ms, and 556 ms cold; every read and status update waited).
  */
 export const claimedFilter = (field: string) => ({ [`${field}.opId`]: { $gte: '' } });
 
