@@ -300,8 +300,7 @@ export function paced({ url, method = 'GET', headers = {}, body, requests, overa
       outgoing.on('error', () => {
         if (finished) return;
         errors++;
-        answered++;
-        if (answered === total) finish();
+        answer();
       });
       outgoing.end(payload);
     };
