@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { shipmentSchema, shipmentUpdateResultSchema, type ShipmentDto } from '@karavan/shared';
 import { Balance, CampaignTotal, Movement } from '../../server/src/stock/stock.model';
-import { ShipmentUpdate } from '../../server/src/shipments/shipments.model';
+import { Types } from 'mongoose';
+import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildLocation } from '../support/catalogue';
 import { signedIn } from '../support/factories';
@@ -629,6 +630,46 @@ describe('GET /api/shipments', () => {
     expect(list.status).toBe(200);
     const row = list.body.items.find((x: { id: string }) => x.id === shipment.id);
     expect({ ...row, estimatedArrivalAt: null }).toEqual({ ...summary, estimatedArrivalAt: null });
+  });
+
+  test('When a listed shipment changes, here or on another instance, then the next list shows it; rows are kept by version, so an unchanged version is answered from memory', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const rowOf = async (auth: Record<string, string>, query: Record<string, unknown> = {}) => {
+      const res = await api()
+        .get('/api/shipments')
+        .query({ campaignId: s.campaign.id, ...query })
+        .set(auth)
+        .expect(200)
+        .expect('content-type', /application\/json/);
+      return res.body.items.find((x: { id: string }) => x.id === shipment.id) ?? null;
+    };
+    expect(await rowOf(coordinator.auth)).toMatchObject({ status: 'planned', notes: null });
+
+    // Through the API: a status update, then the plan given to another driver.
+    const loading = await moveTo(shipment, ['loading']);
+    const { history: _history, handovers: _handovers, ...summary } = loading;
+    expect(await rowOf(coordinator.auth)).toEqual(summary);
+    expect(await rowOf(s.driver.auth)).toMatchObject({ status: 'loading' });
+    await api()
+      .patch(`/api/shipments/${shipment.id}`)
+      .set(coordinator.auth)
+      .send({ driverId: s.otherDriver.user.id })
+      .expect(200);
+    expect(await rowOf(s.driver.auth)).toBeNull();
+    expect(await rowOf(s.otherDriver.auth)).toMatchObject({ driverId: s.otherDriver.user.id });
+
+    // Written by another instance: every write increments the version, which this one has not seen.
+    const _id = new Types.ObjectId(shipment.id);
+    await Shipment.collection.updateOne({ _id }, { $set: { notes: 'через Кордай' }, $inc: { version: 1 } });
+    expect(await rowOf(coordinator.auth)).toMatchObject({ notes: 'через Кордай', status: 'loading' });
+    await Shipment.collection.updateOne({ _id }, { $set: { status: 'departed' }, $inc: { version: 1 } });
+    expect(await rowOf(coordinator.auth, { status: 'loading' })).toBeNull();
+    expect(await rowOf(coordinator.auth, { status: 'departed' })).toMatchObject({ status: 'departed' });
+
+    // The same version: the row kept is the answer (a write that skipped the version is not read).
+    await Shipment.collection.updateOne({ _id }, { $set: { notes: 'not read' } });
+    expect(await rowOf(coordinator.auth)).toMatchObject({ notes: 'через Кордай' });
   });
 });
 

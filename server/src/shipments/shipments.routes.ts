@@ -84,7 +84,10 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
         403: { description: 'A role that reads no shipments' },
       },
       async handler({ actor, query }) {
-        return { status: 200, body: await service.list(actor!, query) };
+        return {
+          status: 200,
+          raw: { contentType: 'application/json; charset=utf-8', content: await service.listJson(actor!, query) },
+        };
       },
     }),
     defineRoute<undefined, undefined, { id: string }>({

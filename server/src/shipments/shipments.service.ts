@@ -19,7 +19,8 @@ import { exportCustody, presentCustody } from './custody';
 import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
-import { presentShipment, presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
+import { presentShipment } from './shipments.presenter';
+import { createSummaryRows, pageJson, parseRows, type SummaryPage } from './summaries';
 import { createProofCommands } from './proof.commands';
 import { createStatusCommands } from './status.commands';
 import { createHandoverCommands } from './handover.commands';
@@ -87,28 +88,29 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
   const handovers = createHandoverCommands(ctx);
   const { addPhoto, photo, confirmReceipt } = createProofCommands(ctx);
 
+  const summaries = createSummaryRows();
+
+  async function listed(actor: Actor, query: ListShipmentsQuery): Promise<SummaryPage> {
+    const own = !canReadAny(actor);
+    if (own) {
+      if (!roleHasRight(actor.role, 'shipments:drive')) throw ApiError.forbidden();
+      if (query.driverId && query.driverId !== actor.id) return { rows: [], total: 0 };
+    }
+    return summaries.page(shipmentsFilter(own ? { ...query, driverId: actor.id } : query), query.offset, query.limit);
+  }
+
   return {
     create,
 
     /** Shipments, newest first; a driver without shipments:read:any sees only their own. */
     async list(actor: Actor, query: ListShipmentsQuery): Promise<Page<ShipmentSummaryDto>> {
-      const own = !canReadAny(actor);
-      if (own) {
-        if (!roleHasRight(actor.role, 'shipments:drive')) throw ApiError.forbidden();
-        if (query.driverId && query.driverId !== actor.id)
-          return { items: [], total: 0, limit: query.limit, offset: query.offset };
-      }
-      const filter = shipmentsFilter(own ? { ...query, driverId: actor.id } : query);
-      const [docs, total] = await Promise.all([
-        shipments()
-          .find(filter, { projection: SUMMARY_PROJECTION })
-          .sort({ createdAt: -1, _id: -1 })
-          .skip(query.offset)
-          .limit(query.limit)
-          .toArray(),
-        shipments().countDocuments(filter),
-      ]);
-      return { items: docs.map((d) => presentShipmentSummary(d)), total, limit: query.limit, offset: query.offset };
+      const page = await listed(actor, query);
+      return { items: parseRows(page), total: page.total, limit: query.limit, offset: query.offset };
+    },
+
+    /** The same page as the JSON text of `Page<ShipmentSummaryDto>` (the route's answer, rows kept as text). */
+    async listJson(actor: Actor, query: ListShipmentsQuery): Promise<string> {
+      return pageJson(await listed(actor, query), query.limit, query.offset);
     },
 
     /** One shipment with manifest and history; a driver reads only their own (403). */

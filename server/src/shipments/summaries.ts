@@ -1,0 +1,92 @@
+import { LRUCache } from 'lru-cache';
+import type { mongo } from 'mongoose';
+import type { ShipmentSummaryDto } from '@karavan/shared';
+import { shipments, type ShipmentRecord } from './shipments.model';
+import { presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
+
+/*
+ * The shipments list's rows, kept as JSON text by shipment id and `version`.
+ *
+ * Every write of a shipment increments its `version` (the compare-and-set of context.ts, the
+ * kernel's claim and its release, the applied pending change), so the row kept under an id and
+ * a version is what presenting that document again would give: a kept row is never stale and
+ * nothing has to be forgotten when a shipment changes, on this instance or on any other. A list
+ * reads the page's ids and versions (its index walk and 50 small documents), then, in a second
+ * read, only the documents whose rows are not kept.
+ *
+ * Why: a page is 50 documents of about 1.3 kB with names in four languages. Decoding them (the
+ * driver's BSON parser) took 1.2 ms, presenting them 0.1 ms and writing the page as JSON 0.8 ms,
+ * most of the server's own time for the list at 20,000 shipments (see bench/README).
+ */
+
+/** How many rows one instance keeps (about 1.5 kB each), and at most how many characters. */
+const KEPT_ROWS = 20_000;
+const KEPT_CHARS = 32 * 1024 * 1024;
+
+export interface SummaryPage {
+  /** Each row as JSON text, in the list's order. */
+  rows: string[];
+  total: number;
+}
+
+export interface SummaryRows {
+  /** One page of the shipments `filter` selects, newest first. */
+  page(filter: mongo.Filter<ShipmentRecord>, offset: number, limit: number): Promise<SummaryPage>;
+  readonly size: number;
+}
+
+export function createSummaryRows({ max = KEPT_ROWS, maxChars = KEPT_CHARS } = {}): SummaryRows {
+  const kept = new LRUCache<string, string>({ max, maxSize: maxChars, sizeCalculation: (row) => row.length });
+  const key = (id: string, version: number) => `${id}:${version}`;
+
+  return {
+    async page(filter, offset, limit) {
+      const [heads, total] = await Promise.all([
+        shipments()
+          .find(filter, { projection: { _id: 1, version: 1 } })
+          .sort({ createdAt: -1, _id: -1 })
+          .skip(offset)
+          .limit(limit)
+          .toArray(),
+        shipments().countDocuments(filter),
+      ]);
+      const rows = new Map<string, string>();
+      const missing: ShipmentRecord['_id'][] = [];
+      for (const head of heads) {
+        const id = head._id.toHexString();
+        const row = kept.get(key(id, head.version));
+        if (row === undefined) missing.push(head._id);
+        else rows.set(id, row);
+      }
+      if (missing.length > 0) {
+        // The list's filter again (it never names `_id`): a shipment changed since the first read
+        // (given to another driver, of another status now) is left out, not shown where it no
+        // longer belongs.
+        const docs = await shipments()
+          .find({ ...filter, _id: { $in: missing } }, { projection: SUMMARY_PROJECTION })
+          .toArray();
+        for (const doc of docs) {
+          const id = doc._id.toHexString();
+          const row = JSON.stringify(presentShipmentSummary(doc));
+          kept.set(key(id, doc.version), row);
+          rows.set(id, row);
+        }
+      }
+      return {
+        rows: heads.map((h) => rows.get(h._id.toHexString())).filter((row): row is string => row !== undefined),
+        total,
+      };
+    },
+    get size() {
+      return kept.size;
+    },
+  };
+}
+
+/** A page of rows as the JSON text of `Page<ShipmentSummaryDto>`. */
+export const pageJson = (page: SummaryPage, limit: number, offset: number): string =>
+  `{"items":[${page.rows.join(',')}],"total":${page.total},"limit":${limit},"offset":${offset}}`;
+
+/** The rows as objects (for callers inside the server). */
+export const parseRows = (page: SummaryPage): ShipmentSummaryDto[] =>
+  page.rows.map((row) => JSON.parse(row) as ShipmentSummaryDto);
