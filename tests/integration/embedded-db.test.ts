@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import mongoose from 'mongoose';
 import { startEmbeddedDb, type EmbeddedDb } from '../../server/src/db/embedded-db';
 
@@ -123,6 +124,78 @@ describe('The embedded database on its H2 file', () => {
       ]);
       await expect(items.insertOne({ code: 'bread' })).rejects.toMatchObject({ code: 11000 });
     });
+  });
+
+  test('When a data file written before the compact key format is opened, then every document is found by its keys, no unique value can be repeated, and new keys join them', async () => {
+    // Written by the launcher before StoredKeyType (see the fixture's make-keys-file.mjs): its
+    // maps are ordered by the keys' Java-serialized bytes, which today's comparisons must follow.
+    const dir = newDir();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fixture = path.join(__dirname, '..', 'fixtures', 'embedded-db', 'keys-before-stored-key-type.mv.db.gz');
+    fs.writeFileSync(path.join(dir, 'karavan.mv.db'), zlib.gunzipSync(fs.readFileSync(fixture)), { mode: 0o600 });
+    const counts = { strings: 489, objectids: 400, numbers: 275, mixed: 185, pairs: 300 };
+    type Keyed = { _id: unknown; email?: string; a?: string; b?: number };
+
+    /** Every document is found by `_id` (and by its other unique keys), and none can be inserted again. */
+    async function expectAllKeyed(client: mongoose.mongo.MongoClient, expected: Record<string, number>) {
+      const keys = client.db('keys');
+      for (const [name, count] of Object.entries(expected)) {
+        const coll = keys.collection<Keyed>(name);
+        const docs = await coll.find({}).toArray(); // a scan of the documents
+        expect(docs).toHaveLength(count);
+        for (let i = 0; i < docs.length; i += 100) {
+          const chunk = docs.slice(i, i + 100);
+          const found = await coll.find({ _id: { $in: chunk.map((d) => d._id) } }).toArray();
+          expect(found).toHaveLength(chunk.length);
+        }
+        const again = await coll.insertMany(docs, { ordered: false }).catch((error: unknown) => error);
+        expect(again).toMatchObject({ code: 11000 });
+        expect((again as { writeErrors: unknown[] }).writeErrors).toHaveLength(count);
+        expect(await coll.countDocuments({})).toBe(count);
+      }
+      const users = keys.collection<Keyed>('objectids');
+      for (const doc of await users.find({}).limit(50).toArray()) {
+        expect(await users.findOne({ email: doc.email })).toEqual(doc);
+        await expect(users.insertOne({ _id: new mongoose.Types.ObjectId(), email: doc.email })).rejects.toMatchObject({
+          code: 11000,
+        });
+      }
+      const pairs = keys.collection<Keyed>('pairs');
+      for (const doc of await pairs.find({}).limit(50).toArray()) {
+        expect(await pairs.findOne({ a: doc.a, b: doc.b })).toEqual(doc);
+        await expect(pairs.insertOne({ _id: -1, a: doc.a, b: doc.b })).rejects.toMatchObject({ code: 11000 });
+      }
+    }
+
+    let db = await start(dir);
+    await withClient(db, async (client) => {
+      await expectAllKeyed(client, counts);
+      const keys = client.db('keys');
+      await keys
+        .collection<Keyed>('strings')
+        .insertMany(
+          ['', 'a0', 'Хлеб и молоко', '😀😀', '\u0000x', 'z'.repeat(70_000)].map((_id) => ({ _id: `new:${_id}` })),
+        );
+      await keys.collection<Keyed>('objectids').insertMany(
+        Array.from({ length: 30 }, (_, i) => ({
+          _id: new mongoose.Types.ObjectId(),
+          email: `new${i}@karavan.local`,
+        })),
+      );
+      await keys
+        .collection<Keyed>('numbers')
+        .insertMany([{ _id: 3 }, { _id: -7 }, { _id: 2 ** 40 + 1 }, { _id: 0.25 }]);
+      await keys.collection<Keyed>('pairs').insertMany([
+        { _id: 1000, a: 'new', b: 1 },
+        { _id: 1001, a: 'new', b: 2 },
+      ]);
+    });
+    await db.stop();
+
+    db = await start(dir);
+    await withClient(db, (client) =>
+      expectAllKeyed(client, { ...counts, strings: 495, objectids: 430, numbers: 279, pairs: 302 }),
+    );
   });
 
   test('When the database process is killed (kill -9) in the middle of a stream of writes, then every acknowledged write is there after a restart', async () => {

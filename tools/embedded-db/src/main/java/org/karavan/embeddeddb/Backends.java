@@ -375,11 +375,20 @@ final class Backends {
             }
             // The same map names as H2Database, so the data files are the library's own.
             String fullName = getFullCollectionNamespace(name);
-            // Documents as BSON (DocumentDataType), keys as the library stores them.
+            // Documents as BSON (DocumentDataType), keys in the library's order (StoredKeyType).
             MVMap<Object, Document> dataMap = store.openMap("databases." + fullName,
-                new MVMap.Builder<Object, Document>().valueType(new DocumentDataType()));
+                new MVMap.Builder<Object, Document>().keyType(StoredKeyType.INSTANCE).valueType(new DocumentDataType()));
             MVMap<String, Object> metaMap = store.openMap("meta." + fullName);
             return new IndexedH2Collection(this, name, options, dataMap, metaMap, cursorRegistry);
+        }
+
+        /** The library's unique index, its keys and positions kept by {@link StoredKeyType} (same map, same order). */
+        @Override
+        protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                        boolean sparse) {
+            MVMap<Object, Object> entries = store().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+                new MVMap.Builder<Object, Object>().keyType(StoredKeyType.INSTANCE).valueType(StoredKeyType.INSTANCE));
+            return new StoredUniqueIndex(entries, indexName, keys, sparse);
         }
 
         @Override
