@@ -19,9 +19,12 @@ import { presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presente
  * most of the server's own time for the list at 20,000 shipments (see bench/README).
  */
 
-/** How many rows one instance keeps (about 1.5 kB each), and at most how many characters. */
-const KEPT_ROWS = 20_000;
-const KEPT_CHARS = 32 * 1024 * 1024;
+/**
+ * How many rows one instance keeps (about 1,400 characters each, two bytes a character when a name
+ * is Cyrillic: at most about 16 MB of heap), a hundred pages of 50: every list people have open.
+ */
+const KEPT_ROWS = 5_000;
+const KEPT_CHARS = 8 * 1024 * 1024;
 
 export interface SummaryPage {
   /** Each row as JSON text, in the list's order. */
