@@ -35,7 +35,6 @@ export interface SummaryPage {
 export interface SummaryRows {
   /** One page of the shipments `filter` selects, newest first. */
   page(filter: mongo.Filter<ShipmentRecord>, offset: number, limit: number): Promise<SummaryPage>;
-  readonly size: number;
 }
 
 export function createSummaryRows({ max = KEPT_ROWS, maxChars = KEPT_CHARS } = {}): SummaryRows {
@@ -79,9 +78,6 @@ export function createSummaryRows({ max = KEPT_ROWS, maxChars = KEPT_CHARS } = {
         rows: heads.map((h) => rows.get(h._id.toHexString())).filter((row): row is string => row !== undefined),
         total,
       };
-    },
-    get size() {
-      return kept.size;
     },
   };
 }
