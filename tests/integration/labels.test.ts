@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import crypto, { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import mongoose from 'mongoose';
 import path from 'node:path';
 import request from 'supertest';
 import {
   CROCKFORD,
+  LABEL_CODE_BYTES,
   parseLabelCode,
   verifySignedPayload,
   type LabelDto,
@@ -154,6 +155,29 @@ describe('POST /api/shipments/:id/labels', () => {
     }
     // Another key does not verify it either.
     expect(await verifySignedPayload(qr, { ...key, x: Buffer.alloc(32, 7).toString('base64url') })).toBeNull();
+  });
+
+  test('When a drawn code is already a label’s, then another is drawn: the crate still gets a label, of a code of its own', async () => {
+    const { scene, shipmentId } = await plannedShipment(10);
+    const crate = [{ itemId: scene.item.id, quantity: 1 }];
+    const real = crypto.randomBytes;
+    const taken = Buffer.from([1, 2, 3, 4, 5]);
+    let forced = 3; // the first label's draw, then two draws of the second one that collide
+    const draws = jest
+      .spyOn(crypto, 'randomBytes')
+      .mockImplementation(((size: number) =>
+        size === LABEL_CODE_BYTES && forced-- > 0 ? Buffer.from(taken) : real(size)) as typeof crypto.randomBytes);
+    try {
+      const first = await issue(shipmentId, crate);
+      const second = await issue(shipmentId, crate);
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(forced).toBeLessThan(0);
+      const [a, b] = [first.body.items[0] as LabelDto, second.body.items[0] as LabelDto];
+      expect(b.code).not.toBe(a.code);
+      expect(await Label.countDocuments({ shipmentId })).toBe(2);
+    } finally {
+      draws.mockRestore();
+    }
   });
 
   test('When crates total more than the plan or name an item not in it, then 422 names the field and nothing is written', async () => {

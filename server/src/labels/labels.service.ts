@@ -15,6 +15,7 @@ import {
   type ShipmentDto,
 } from '@karavan/shared';
 import { madeBefore } from '../db/operations';
+import { RETRY, retrying } from '../db/retry';
 import { findItems } from '../items';
 import { ApiError, isDuplicateKey } from '../lib/errors';
 import type { Actor } from '../lib/route';
@@ -150,24 +151,29 @@ export function createLabelsService(deps: LabelsDeps) {
     return resolved;
   }
 
-  /** Inserts a label under a fresh random code, drawing again on the rare collision. */
-  async function insert(
+  /**
+   * Inserts a label under a fresh random code, drawing again on the rare collision (through the
+   * kernel's one retry policy).
+   */
+  function insert(
     doc: Omit<LabelRecord, 'code' | 'url' | 'qr'>,
     make: (code: string) => Pick<LabelRecord, 'url' | 'qr'>,
   ) {
-    for (let attempt = 0; ; attempt += 1) {
-      const code = labelCodeFromBytes(randomBytes(LABEL_CODE_BYTES));
-      const record: LabelRecord = { ...doc, code, ...make(code) };
-      try {
-        await labels().insertOne(record);
-        return record;
-      } catch (err) {
-        if (!isDuplicateKey(err) || attempt >= 5) throw err;
-        // The same `_id`: an earlier attempt of this request made it.
-        const existing = await labels().findOne({ _id: doc._id });
-        if (existing) return existing;
-      }
-    }
+    return retrying<LabelRecord>(
+      async () => {
+        const code = labelCodeFromBytes(randomBytes(LABEL_CODE_BYTES));
+        const record: LabelRecord = { ...doc, code, ...make(code) };
+        try {
+          await labels().insertOne(record);
+          return record;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          // The same `_id`: an earlier attempt of this request made it; else the code was taken.
+          return (await labels().findOne({ _id: doc._id })) ?? RETRY;
+        }
+      },
+      { message: 'No free label code was drawn; try again' },
+    );
   }
 
   return {
