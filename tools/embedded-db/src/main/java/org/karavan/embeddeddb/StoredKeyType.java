@@ -3,7 +3,6 @@ package org.karavan.embeddeddb;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
-import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
 import org.h2.mvstore.type.ObjectDataType;
@@ -21,7 +20,7 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * orders two KeyValues by comparing their serialized bytes: every comparison of a lookup
  * serialized both keys (a third of the database's time under status updates, measured with JFR).
  * Here an ObjectId, a KeyValue of one value, an Instant and Missing are written compactly behind
- * tags H2 never writes (the tags of {@link IndexEntryType}; older entries are read as H2 wrote
+ * tags H2 never writes ({@link CompactValues}; older entries are read as H2 wrote
  * them). A KeyValue of several values is written as H2 writes it: its serialized bytes, which order
  * it, depend on which of its values are one object, and Java serialization keeps that. Two
  * KeyValues of one value of the same common type are compared the way their serialized bytes
@@ -34,9 +33,6 @@ final class StoredKeyType extends BasicDataType<Object> {
 
     static final StoredKeyType INSTANCE = new StoredKeyType();
 
-    private static final int MISSING = 120;
-    private static final int INSTANT = 121;
-    private static final int OBJECT_ID = 122;
     private static final int KEY_VALUE = 123;
 
     private final ObjectDataType h2 = new ObjectDataType();
@@ -143,26 +139,14 @@ final class StoredKeyType extends BasicDataType<Object> {
         if (value instanceof KeyValue key) {
             if (key.size() == 1) {
                 buff.put((byte) KEY_VALUE);
-                writeValue(buff, key.get(0));
+                CompactValues.write(buff, key.get(0), h2);
             } else {
                 // As H2 writes it: Java serialization keeps which values are one object, and so
                 // the serialized bytes that order the key (a compact copy would not).
                 h2.write(buff, key);
             }
         } else {
-            writeValue(buff, value);
-        }
-    }
-
-    private void writeValue(WriteBuffer buff, Object value) {
-        if (value instanceof ObjectId id) {
-            buff.put((byte) OBJECT_ID).put(id.toByteArray());
-        } else if (value instanceof Missing) {
-            buff.put((byte) MISSING);
-        } else if (value instanceof Instant instant) {
-            buff.put((byte) INSTANT).putVarLong(instant.getEpochSecond()).putVarInt(instant.getNano());
-        } else {
-            h2.write(buff, value);
+            CompactValues.write(buff, value, h2);
         }
     }
 
@@ -171,33 +155,9 @@ final class StoredKeyType extends BasicDataType<Object> {
         int tag = buff.get(buff.position()) & 0xff;
         if (tag == KEY_VALUE) {
             buff.get();
-            return new KeyValue(readValue(buff));
+            return new KeyValue(CompactValues.read(buff, h2));
         }
-        return readValue(buff);
-    }
-
-    private Object readValue(ByteBuffer buff) {
-        int tag = buff.get(buff.position()) & 0xff;
-        switch (tag) {
-            case OBJECT_ID -> {
-                buff.get();
-                byte[] bytes = new byte[12];
-                buff.get(bytes);
-                return new ObjectId(bytes);
-            }
-            case MISSING -> {
-                buff.get();
-                return Missing.getInstance();
-            }
-            case INSTANT -> {
-                buff.get();
-                long seconds = DataUtils.readVarLong(buff);
-                return Instant.ofEpochSecond(seconds, DataUtils.readVarInt(buff));
-            }
-            default -> {
-                return h2.read(buff);
-            }
-        }
+        return CompactValues.read(buff, h2);
     }
 
     @Override
