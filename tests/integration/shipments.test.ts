@@ -671,6 +671,49 @@ describe('GET /api/shipments', () => {
     await Shipment.collection.updateOne({ _id }, { $set: { notes: 'not read' } });
     expect(await rowOf(coordinator.auth)).toMatchObject({ notes: 'через Кордай' });
   });
+
+  test('When a shipment read by its id changes, here or on another instance, then the next read shows it; who may read it is decided on the database, never on what is kept', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const read = (auth: Record<string, string>) => api().get(`/api/shipments/${shipment.id}`).set(auth);
+    const first = await read(s.driver.auth)
+      .expect(200)
+      .expect('content-type', /application\/json/);
+    expect(first.body).toMatchObject({ id: shipment.id, status: 'planned', notes: null });
+    // The same answer again, with an ETag that a revalidation matches (304, no body).
+    const again = await read(s.driver.auth).expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.etag).toMatch(/^W\/"/);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    const revalidated = await read(s.driver.auth).set('If-None-Match', String(first.headers.etag)).expect(304);
+    expect(revalidated.text).toBe('');
+
+    // Through the API: a status update is in the next read, with its history entry.
+    const loading = await moveTo(shipment, ['loading']);
+    const afterUpdate = await read(s.driver.auth).expect(200);
+    expect(afterUpdate.body).toEqual(loading);
+    expect(afterUpdate.headers.etag).not.toBe(first.headers.etag);
+    await read(s.driver.auth).set('If-None-Match', String(first.headers.etag)).expect(200);
+
+    // Written by another instance (the version increased): read anew.
+    const _id = new Types.ObjectId(shipment.id);
+    await Shipment.collection.updateOne({ _id }, { $set: { notes: 'через Кордай' }, $inc: { version: 1 } });
+    expect((await read(coordinator.auth).expect(200)).body).toMatchObject({ notes: 'через Кордай', status: 'loading' });
+
+    // Given to another driver on another instance: the first driver is refused at once, even
+    // with the shipment kept here and, as a test only can, without a new version.
+    await Shipment.collection.updateOne({ _id }, { $set: { driverId: s.otherDriver.user.id } });
+    expect((await read(s.driver.auth).expect(403)).body.code).toBe('FORBIDDEN');
+    expect((await read(s.otherDriver.auth).expect(200)).body).toMatchObject({ notes: 'через Кордай' });
+
+    // The same version: what is kept is the answer (a write that skipped the version is not read).
+    await Shipment.collection.updateOne({ _id }, { $set: { notes: 'not read' } });
+    expect((await read(coordinator.auth).expect(200)).body).toMatchObject({ notes: 'через Кордай' });
+
+    // Gone from the database: 404, whatever is kept.
+    await Shipment.collection.deleteOne({ _id });
+    expect((await read(coordinator.auth).expect(404)).body.code).toBe('NOT_FOUND');
+  });
 });
 
 describe('Locations', () => {

@@ -327,7 +327,7 @@ function mountGroup(router: Router, routes: RouteSpec[], mw: RouteMiddleware): v
     if (spec.upload) chain.push(fingerprintUpload);
     chain.push(async function handleRoute(req: Request, res: Response) {
       if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
-      const run = async () =>
+      const run = () =>
         spec.handler({
           actor: res.locals.actor as Actor | undefined,
           body: res.locals.body,
@@ -336,7 +336,11 @@ function mountGroup(router: Router, routes: RouteSpec[], mw: RouteMiddleware): v
           req,
           res,
         });
-      send(res, spec.idempotent ? await mw.idempotent(req, res, run) : await run());
+      if (spec.idempotent) return send(res, await mw.idempotent(req, res, async () => run()));
+      const reply = run();
+      // A handler that answers at once (probes, kept documents) is sent without a turn of the
+      // microtask queue for the chain's sake.
+      send(res, reply instanceof Promise ? await reply : reply);
     });
     router[spec.method](spec.path, sequence(chain));
   }

@@ -60,12 +60,17 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     return s;
   }
 
-  /** The shipment, if the actor may read it: any with shipments:read:any, else only one's own (403). */
-  async function findReadable(actor: Actor, id: string): Promise<ShipmentRecord> {
-    const s = await find(id);
+  /** Whether the actor may read the shipment: any with shipments:read:any, else only one's own (403). */
+  function mayRead(actor: Actor, s: Pick<ShipmentRecord, 'driverId' | 'handoverPendingTo'>): void {
     if (!canReadAny(actor) && !isDriverOf(actor, s) && !isPendingTaker(actor, s)) {
       throw ApiError.forbidden('This shipment is not assigned to you');
     }
+  }
+
+  /** The shipment, if the actor may read it (mayRead). */
+  async function findReadable(actor: Actor, id: string): Promise<ShipmentRecord> {
+    const s = await find(id);
+    mayRead(actor, s);
     return s;
   }
 
@@ -265,6 +270,7 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     isPendingTaker,
     find,
     findReadable,
+    mayRead,
     publish,
     casUpdate,
     modify,

@@ -101,7 +101,12 @@ export function shipmentsRoutes(service: ShipmentsService): RouteSpec[] {
       params: idParams,
       responses: { 200: one, 401: disabled, 403: notYours, 404: { description: 'No such shipment' } },
       async handler({ actor, params }) {
-        return { status: 200, body: await service.get(actor!, params.id) };
+        const { body, etag } = await service.getText(actor!, params.id);
+        return {
+          status: 200,
+          headers: { ETag: etag },
+          raw: { contentType: 'application/json; charset=utf-8', content: body },
+        };
       },
     }),
     defineRoute<UpdateShipmentRequest, undefined, { id: string }>({

@@ -20,7 +20,14 @@ import { ACTIVE_STATUSES, tick } from './domain';
 import { createPlanCommands } from './plan.commands';
 import { shipments, type ShipmentRecord } from './shipments.model';
 import { presentShipment } from './shipments.presenter';
-import { createSummaryRows, pageJson, parseRows, type SummaryPage } from './summaries';
+import {
+  createShipmentTexts,
+  createSummaryRows,
+  pageJson,
+  parseRows,
+  type ShipmentText,
+  type SummaryPage,
+} from './summaries';
 import { createProofCommands } from './proof.commands';
 import { createStatusCommands } from './status.commands';
 import { createHandoverCommands } from './handover.commands';
@@ -82,13 +89,14 @@ export const deliveredShipments = (campaignId: string) =>
 
 export function createShipmentsService(events: EventBus, stock: StockService) {
   const ctx = createShipmentsContext(events, stock);
-  const { canManage, canReadAny, isDriverOf, isPendingTaker, findReadable, publish, modify, opHooks } = ctx;
+  const { canManage, canReadAny, isDriverOf, isPendingTaker, findReadable, mayRead, publish, modify, opHooks } = ctx;
   const { create, update } = createPlanCommands(ctx);
   const { report } = createStatusCommands(ctx);
   const handovers = createHandoverCommands(ctx);
   const { addPhoto, photo, confirmReceipt } = createProofCommands(ctx);
 
   const summaries = createSummaryRows();
+  const texts = createShipmentTexts();
 
   async function listed(actor: Actor, query: ListShipmentsQuery): Promise<SummaryPage> {
     const own = !canReadAny(actor);
@@ -116,6 +124,12 @@ export function createShipmentsService(events: EventBus, stock: StockService) {
     /** One shipment with manifest and history; a driver reads only their own (403). */
     async get(actor: Actor, id: string): Promise<ShipmentDto> {
       return presentShipment(await findReadable(actor, id));
+    },
+
+    /** The same as JSON with its ETag (the route's answer, kept by version: summaries.ts). */
+    async getText(actor: Actor, id: string): Promise<ShipmentText> {
+      if (!Types.ObjectId.isValid(id)) throw ApiError.notFound('Shipment');
+      return texts.text(new Types.ObjectId(id), (s) => mayRead(actor, s));
     },
 
     update,

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { mongo } from 'mongoose';
+import type { mongo, Types } from 'mongoose';
 import type { ShipmentSummaryDto } from '@karavan/shared';
+import { ApiError } from '../lib/errors';
 import { shipments, type ShipmentRecord } from './shipments.model';
-import { presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
+import { presentShipment, presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
 
 /*
  * The shipments list's rows, kept as JSON text by shipment id and `version`.
@@ -89,3 +91,66 @@ export const pageJson = (page: SummaryPage, limit: number, offset: number): stri
 /** The rows as objects (for callers inside the server). */
 export const parseRows = (page: SummaryPage): ShipmentSummaryDto[] =>
   page.rows.map((row) => JSON.parse(row) as ShipmentSummaryDto);
+
+/**
+ * How many whole shipments one instance keeps as JSON (`GET /api/shipments/:id`): those being
+ * driven and watched. A shipment with tens of updates is 5 to 20 kB.
+ */
+const KEPT_SHIPMENTS = 2_000;
+const KEPT_SHIPMENT_BYTES = 32 * 1024 * 1024;
+
+/** What deciding who may read a shipment needs (context.ts `mayRead`). */
+export type ShipmentHead = Pick<ShipmentRecord, '_id' | 'version' | 'driverId' | 'handoverPendingTo'>;
+const HEAD_PROJECTION = { version: 1, driverId: 1, handoverPendingTo: 1 } as const;
+
+/** A shipment as the UTF-8 JSON of `ShipmentDto`, with its weak ETag. */
+export interface ShipmentText {
+  body: Buffer;
+  etag: string;
+}
+
+export interface ShipmentTexts {
+  /**
+   * The shipment as JSON, after `mayRead` accepted it (it throws when not). A shipment kept here
+   * costs a read of its head (id, version, driver), not of its history.
+   */
+  text(id: Types.ObjectId, mayRead: (s: ShipmentHead) => void): Promise<ShipmentText>;
+}
+
+/** The weak ETag Express would make of the same bytes (the `etag` package's): length, then SHA-1. */
+export const weakEtag = (body: Buffer) =>
+  `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+
+/**
+ * Whole shipments kept as JSON by id, with the version they were presented at: the same rule as
+ * the list's rows (every write increments the version, so what is kept for a version is what
+ * presenting that document again gives). One read when nothing is kept for the id (the document);
+ * one small read when what is kept is current (the head); both when it is not. The bytes and the
+ * ETag are made once per version, not at every answer.
+ */
+export function createShipmentTexts({ max = KEPT_SHIPMENTS, maxBytes = KEPT_SHIPMENT_BYTES } = {}): ShipmentTexts {
+  const kept = new LRUCache<string, ShipmentText & { version: number }>({
+    max,
+    maxSize: maxBytes,
+    sizeCalculation: (entry) => entry.body.length,
+  });
+  return {
+    async text(id, mayRead) {
+      const hex = id.toHexString();
+      const known = kept.get(hex);
+      if (known) {
+        const head = (await shipments().findOne({ _id: id }, { projection: HEAD_PROJECTION })) as ShipmentHead | null;
+        if (!head) throw ApiError.notFound('Shipment');
+        mayRead(head);
+        if (head.version === known.version) return known;
+      }
+      const doc = await shipments().findOne({ _id: id });
+      if (!doc) throw ApiError.notFound('Shipment');
+      mayRead(doc);
+      const body = Buffer.from(JSON.stringify(presentShipment(doc)));
+      const text = { version: doc.version, body, etag: weakEtag(body) };
+      kept.set(hex, text);
+      return text;
+    },
+  };
+}
