@@ -19,7 +19,7 @@ import { createIdempotency } from './lib/idempotency';
 import { deriveKey } from './lib/secrets';
 import type { Logger } from './lib/logger';
 import { requestLog } from './lib/request-log';
-import { defineRoute, mountRoutes, pathPattern, sequence, type RouteSpec } from './lib/route';
+import { defineRoute, routeDispatch, pathPattern, sequence, type RouteSpec } from './lib/route';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { attachRealtime, type RealtimeServer } from './realtime/realtime';
 import type { RedisLink } from './realtime/redis';
@@ -259,47 +259,52 @@ export function createKaravan(options: KaravanOptions): Karavan {
     const path = req.path.toLowerCase();
     return path === prefix || path.startsWith(`${prefix}/`);
   };
-  app.use(
-    sequence([
-      requestLog(logger),
-      securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }),
-      // A request without Origin is not a cross-origin one (the app's own pages, phones' API
-      // calls, probes): it gets only the `Vary: Origin` caches need, not the cors package.
-      function crossOriginRequests(req, res, next) {
-        if (req.headers.origin !== undefined) return crossOrigin(req, res, next);
-        res.setHeader('Vary', 'Origin');
-        next();
-      },
-      function compressApi(req, res, next) {
-        if (under(req, '/api')) compress(req, res, next);
-        else next();
-      },
-      requireJsonBody(uploads),
-      // A request without a body (every GET among them) skips the parsers: they would only find
-      // that out. The first parser to read a body marks it read.
-      function parseBody(req, res, next) {
-        if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-          return next();
-        }
-        (webhooks.some((w) => under(req, w)) ? parseWebhook : parseJson)(req, res, next);
-      },
-      // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
-      function refuseWithoutDatabase(req, _res, next) {
-        if (!under(req, '/api') || databaseConnected()) return next();
-        const path = req.path.toLowerCase().replace(/\/$/, '');
-        if (path === '/api/openapi.json' || path === CLIENT_CONFIG_PATH) return next();
-        next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
-      },
-    ]),
-  );
-
   const idempotent = createIdempotency(deriveKey(options.jwtSecret, 'idempotency'));
-  mountRoutes(app, routes, {
+  const dispatch = routeDispatch(routes, {
     authenticate: explainDisabledAccounts(passport.authenticate, options.jwtSecret),
     requireRight,
     idempotent,
     timeoutMs: config.requestTimeoutMs,
   });
+  // The routes too, as the last step of the same layer (`routes`: what it serves, for the tests).
+  app.use(
+    Object.assign(
+      sequence([
+        requestLog(logger),
+        securityHeaders({ publicUrl: config.publicUrl, tileSource: config.mapTiles?.cspSource }),
+        // A request without Origin is not a cross-origin one (the app's own pages, phones' API
+        // calls, probes): it gets only the `Vary: Origin` caches need, not the cors package.
+        function crossOriginRequests(req, res, next) {
+          if (req.headers.origin !== undefined) return crossOrigin(req, res, next);
+          res.setHeader('Vary', 'Origin');
+          next();
+        },
+        function compressApi(req, res, next) {
+          if (under(req, '/api')) compress(req, res, next);
+          else next();
+        },
+        requireJsonBody(uploads),
+        // A request without a body (every GET among them) skips the parsers: they would only find
+        // that out. The first parser to read a body marks it read.
+        function parseBody(req, res, next) {
+          if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+            return next();
+          }
+          (webhooks.some((w) => under(req, w)) ? parseWebhook : parseJson)(req, res, next);
+        },
+        // The database is known to be away: fail fast (503 + Retry-After) rather than hold the request.
+        function refuseWithoutDatabase(req, _res, next) {
+          if (!under(req, '/api') || databaseConnected()) return next();
+          const path = req.path.toLowerCase().replace(/\/$/, '');
+          if (path === '/api/openapi.json' || path === CLIENT_CONFIG_PATH) return next();
+          next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly'));
+        },
+        dispatch,
+      ]),
+      { routes: dispatch.routes },
+    ),
+  );
+
   app.use('/api', notFound);
   app.use('/socket.io', notFound);
 

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { toOpenApiPath } from '../../server/src/openapi/openapi';
-import type { GroupDispatch } from '../../server/src/lib/route';
+import type { RouteDispatch } from '../../server/src/lib/route';
 
 let app: TestApp;
 let doc: {
@@ -28,9 +28,10 @@ function mountedRoutes(): string[] {
         if (typeof path === 'string') methods.filter((m) => m !== '_all').forEach((m) => found.push(`${m} ${path}`));
       } else if ((layer.handle as unknown as Router).stack) {
         walk((layer.handle as unknown as Router).stack);
-      } else if ((layer.handle as unknown as GroupDispatch).groups) {
-        // The routes' groups (see mountRoutes): one router each.
-        for (const group of (layer.handle as unknown as GroupDispatch).groups) walk(group.stack);
+      } else if ((layer.handle as unknown as RouteDispatch).routes) {
+        // The API's routes (see mountRoutes): served by one dispatcher, which lists them.
+        for (const { method, path } of (layer.handle as unknown as RouteDispatch).routes)
+          found.push(`${method} ${path}`);
       }
     }
   };

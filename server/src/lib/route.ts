@@ -273,77 +273,186 @@ export function routeGroup(path: string): string {
   return (prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix).toLowerCase();
 }
 
-/** A middleware that hands each request to the router of its group (`groups`: every group's router). */
-export type GroupDispatch = RequestHandler & { groups: Router[] };
+/** A route as the dispatcher serves it. */
+export interface MountedRoute {
+  method: HttpMethod;
+  path: string;
+}
+
+/** A middleware that serves the routes (`routes`: every one it serves, in order). */
+export type RouteDispatch = RequestHandler & { routes: MountedRoute[] };
+
+/** A parameter's value as Express's router gives it: URI-decoded, or a 400 when it cannot be. */
+function decodeParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    if (err instanceof URIError) {
+      err.message = `Failed to decode param '${value}'`;
+      (err as URIError & { status: number }).status = 400;
+    }
+    throw err;
+  }
+}
+
+/** Matches a request path's segments (segmentsOf) as Express 5 matches a route's path. */
+export type PathMatcher = (segments: string[]) => Record<string, string> | undefined;
+
+/** The segments of a request's path, one trailing slash ignored (the first is always ''). */
+export const segmentsOf = (path: string) =>
+  (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/');
+
+/**
+ * A route path made of fixed segments and whole-segment parameters (`/api/shipments/:id/updates`),
+ * the only kind Karavan has; any other syntax of path-to-regexp is refused when routes are mounted.
+ * Matched as Express 5 matches it: fixed segments in any ASCII case, a parameter one segment of at
+ * least one character, URI-decoded (400 when it cannot be), one trailing slash allowed.
+ */
+export function pathMatcher(path: string): PathMatcher {
+  if (!path.startsWith('/') || (path.endsWith('/') && path !== '/')) {
+    throw new Error(`a route path starts and does not end with /: ${path}`);
+  }
+  const compiled = path
+    .split('/')
+    .slice(1)
+    .map((part) => {
+      if (/^:[A-Za-z_$][\w$]*$/.test(part)) return { param: part.slice(1) };
+      if (/[:*?+!(){}[\]\\]/.test(part)) throw new Error(`a route path has whole-segment parameters only: ${path}`);
+      return part.toLowerCase();
+    });
+  return (segments) => {
+    if (segments.length !== compiled.length + 1) return undefined;
+    const raw: [string, string][] = [];
+    for (let i = 0; i < compiled.length; i += 1) {
+      const part = compiled[i]!;
+      const segment = segments[i + 1]!;
+      if (typeof part !== 'string') {
+        if (segment === '') return undefined;
+        raw.push([part.param, segment]);
+        continue;
+      }
+      if (segment.length !== part.length) return undefined;
+      for (let k = 0; k < part.length; k += 1) {
+        let c = segment.charCodeAt(k);
+        if (c >= 65 && c <= 90) c += 32; // ASCII letters only, as a case-insensitive RegExp without the u flag
+        if (c !== part.charCodeAt(k)) return undefined;
+      }
+    }
+    const params: Record<string, string> = {};
+    for (const [name, value] of raw) params[name] = decodeParam(value);
+    return params;
+  };
+}
 
 /**
  * Mounts routes with the fixed chain: authenticate -> requireRight -> before -> validate -> handler
- * (idempotent where marked). The routes are grouped by their first two segments (routeGroup), and a
- * request goes straight to its group's router: it is matched against a handful of paths instead of
- * every one (a hundred and more layers, each a regular expression, were most of the router's cost).
+ * (idempotent where marked), served as Express's router serves them but without its layers. The
+ * routes are grouped by their first two segments (routeGroup); a request is matched against its
+ * group's paths only, segment by segment. Within a group: a known path asked with a method it
+ * does not take is 405 naming the ones it takes (GET brings HEAD), checked before any route, so
+ * that `PATCH /campaigns/defaults` is not taken for `PATCH /campaigns/:id`; then the first route
+ * whose method and path match takes it. Express's router (a layer per path for the 405s, one per
+ * route, its `next` between them) was 6 % of a `/healthz` request's time and 5 % of a shipment
+ * read's (`node tools/bench/profile.mjs`).
  */
 export function mountRoutes(router: Pick<Router, 'use'>, routes: RouteSpec[], mw: RouteMiddleware): void {
-  const groups = new Map<string, RouteSpec[]>();
+  router.use(routeDispatch(routes, mw));
+}
+
+/** The middleware that serves the routes (see mountRoutes), to be placed where the caller needs it. */
+export function routeDispatch(routes: RouteSpec[], mw: RouteMiddleware): RouteDispatch {
+  interface KnownPath {
+    path: string;
+    match: PathMatcher;
+    methods: string[];
+    served: string[];
+    allow: string;
+  }
+  interface Mounted {
+    method: string;
+    match: PathMatcher;
+    chain: RequestHandler;
+  }
+  const groups = new Map<string, { paths: Map<string, KnownPath>; routes: Mounted[] }>();
   for (const spec of routes) {
     const group = routeGroup(spec.path);
     if (group.includes(':')) throw new Error(`a route's first two segments must be fixed: ${spec.path}`);
-    groups.set(group, [...(groups.get(group) ?? []), spec]);
-  }
-  const routers = new Map<string, Router>();
-  for (const [group, specs] of groups) {
-    const groupRouter = express.Router();
-    mountGroup(groupRouter, specs, mw);
-    routers.set(group, groupRouter);
+    const entry = groups.get(group) ?? { paths: new Map<string, KnownPath>(), routes: [] };
+    groups.set(group, entry);
+    const match = pathMatcher(spec.path);
+    const known = entry.paths.get(spec.path) ?? { path: spec.path, match, methods: [], served: [], allow: '' };
+    known.methods.push(spec.method.toUpperCase());
+    // GET brings HEAD, named last (as before).
+    known.served = [...known.methods, ...(known.methods.includes('GET') ? ['HEAD'] : [])];
+    known.allow = known.served.join(', ');
+    entry.paths.set(spec.path, known);
+    entry.routes.push({ method: spec.method.toUpperCase(), match, chain: routeChain(spec, mw) });
   }
   const dispatch = ((req: Request, res: Response, next: NextFunction) => {
-    const groupRouter = routers.get(routeGroup(req.path));
-    if (groupRouter) groupRouter(req, res, next);
-    else next();
-  }) as GroupDispatch;
-  dispatch.groups = [...routers.values()];
-  router.use(dispatch);
+    const group = groups.get(routeGroup(req.path));
+    if (!group) return next();
+    const segments = segmentsOf(req.path);
+    // HEAD is served by the GET route, as Express does.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    let i = 0;
+    const take = (err?: unknown): void => {
+      if (err !== undefined && err !== null && err !== 'route') return next(err);
+      try {
+        while (i < group.routes.length) {
+          const route = group.routes[i++]!;
+          if (route.method !== method) continue;
+          const params = route.match(segments);
+          if (!params) continue;
+          req.params = params;
+          void route.chain(req, res, take);
+          return;
+        }
+      } catch (error) {
+        return next(error); // a parameter that is not valid percent-encoding (400)
+      }
+      next();
+    };
+    try {
+      for (const known of group.paths.values()) {
+        if (known.served.includes(req.method) || !known.match(segments)) continue;
+        res.setHeader('Allow', known.allow);
+        const message = `${req.method} is not allowed on ${known.path}; use ${known.allow}`;
+        return next(new ApiError(405, 'METHOD_NOT_ALLOWED', message));
+      }
+    } catch (error) {
+      return next(error);
+    }
+    take();
+  }) as RouteDispatch;
+  dispatch.routes = routes.map((spec) => ({ method: spec.method, path: spec.path }));
+  return dispatch;
 }
 
-function mountGroup(router: Router, routes: RouteSpec[], mw: RouteMiddleware): void {
-  // A known path asked with a method it does not take: 405 naming the ones it does (GET brings
-  // HEAD). Checked before any route, so that `PATCH /campaigns/defaults` is not taken for
-  // `PATCH /campaigns/:id`.
-  const methods = new Map<string, string[]>();
-  for (const spec of routes) methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
-  for (const [path, allowed] of methods) {
-    const served = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])];
-    const allow = served.join(', ');
-    router.all(path, (req: Request, res: Response, next: NextFunction) => {
-      if (served.includes(req.method)) return next();
-      res.setHeader('Allow', allow);
-      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use ${allow}`));
-    });
-  }
-  for (const spec of routes) {
-    const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
-    if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
-    if (spec.upload) chain.push(...readUpload(spec.upload));
-    chain.push(...(spec.before ?? []), validate(spec));
-    if (spec.upload) chain.push(fingerprintUpload);
-    chain.push(async function handleRoute(req: Request, res: Response) {
-      if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
-      const run = () =>
-        spec.handler({
-          actor: res.locals.actor as Actor | undefined,
-          body: res.locals.body,
-          query: res.locals.query,
-          params: res.locals.params,
-          req,
-          res,
-        });
-      if (spec.idempotent) return send(res, await mw.idempotent(req, res, async () => run()));
-      const reply = run();
-      // A handler that answers at once (probes, kept documents) is sent without a turn of the
-      // microtask queue for the chain's sake.
-      send(res, reply instanceof Promise ? await reply : reply);
-    });
-    router[spec.method](spec.path, sequence(chain));
-  }
+/** A route's chain (see mountRoutes) as one handler. */
+function routeChain(spec: RouteSpec, mw: RouteMiddleware): RequestHandler {
+  const chain: RequestHandler[] = [deadline(spec.timeoutMs ?? mw.timeoutMs)];
+  if (spec.access !== 'public') chain.push(mw.authenticate, mw.requireRight(spec));
+  if (spec.upload) chain.push(...readUpload(spec.upload));
+  chain.push(...(spec.before ?? []), validate(spec));
+  if (spec.upload) chain.push(fingerprintUpload);
+  chain.push(async function handleRoute(req: Request, res: Response) {
+    if (res.locals.timedOut || res.headersSent) return; // already answered 503: do nothing late
+    const run = () =>
+      spec.handler({
+        actor: res.locals.actor as Actor | undefined,
+        body: res.locals.body,
+        query: res.locals.query,
+        params: res.locals.params,
+        req,
+        res,
+      });
+    if (spec.idempotent) return send(res, await mw.idempotent(req, res, async () => run()));
+    const reply = run();
+    // A handler that answers at once (probes, kept documents) is sent without a turn of the
+    // microtask queue for the chain's sake.
+    send(res, reply instanceof Promise ? await reply : reply);
+  });
+  return sequence(chain);
 }
 
 /**
