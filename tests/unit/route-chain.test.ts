@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import mongoose from 'mongoose';
+import Joi from 'joi';
 import request from 'supertest';
 import { defineRoute, mountRoutes, sequence, type Reply } from '../../server/src/lib/route';
 import { errorHandler } from '../../server/src/lib/error-handler';
@@ -159,5 +160,55 @@ describe('The request deadline', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('Validation of path parameters (validate)', () => {
+  test('When the same parameters come again, then each request gets what Joi gave, as its own copy, and a refused set is refused every time', async () => {
+    const seen: unknown[] = [];
+    const app = express();
+    mountRoutes(
+      app,
+      [
+        defineRoute({
+          method: 'get',
+          path: '/api/things/:code',
+          tag: 'meta',
+          summary: 'one',
+          access: 'public',
+          params: Joi.object({
+            code: Joi.string()
+              .trim()
+              .lowercase()
+              .pattern(/^[a-z]{3}$/)
+              .required(),
+          }),
+          responses: {},
+          handler: ({ params }) => {
+            seen.push({ ...(params as object) });
+            // A handler that changes its parameters changes only its own copy.
+            (params as { code: string }).code = 'changed';
+            return { status: 200, body: params };
+          },
+        }),
+      ],
+      {
+        authenticate: (_req, _res, next) => next(),
+        requireRight: () => (_req, _res, next) => next(),
+        idempotent: async (_req, _res, run) => run(),
+        timeoutMs: 5_000,
+      },
+    );
+    app.use(errorHandler(createLogger('silent')));
+    for (let i = 0; i < 3; i += 1) expect((await request(app).get('/api/things/ABC')).status).toBe(200);
+    expect(seen).toEqual([{ code: 'abc' }, { code: 'abc' }, { code: 'abc' }]);
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await request(app).get('/api/things/abcd');
+      expect(refused.status).toBe(400);
+      expect(refused.body.details).toEqual([
+        expect.objectContaining({ path: 'params.code', message: expect.stringContaining('"code"') }),
+      ]);
+    }
+    expect(seen).toHaveLength(3);
   });
 });

@@ -186,12 +186,47 @@ function toDetails(error: Joi.ValidationError, part: string): ErrorDetail[] {
   }));
 }
 
-/** Validates params, query and body; the converted values go to res.locals (Express 5's req.query is read-only). */
+/** How many path parameter sets of one route are kept validated (see validate). */
+const KEPT_PARAMS = 1_000;
+
+/**
+ * A path's parameters as a key, when every one is text (they always are: Express gives strings),
+ * for the validated copies kept by validate.
+ */
+function paramsKey(params: unknown): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  let key = '';
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value !== 'string') return undefined;
+    key += `${name}\u0000${value}\u0000`;
+  }
+  return key;
+}
+
+/**
+ * Validates params, query and body; the converted values go to res.locals (Express 5's req.query is
+ * read-only). The options are applied to each schema once (Joi merges them at every call when they
+ * are passed), and a route keeps the last KEPT_PARAMS path parameter sets that passed, as Joi gave
+ * them when every value is text: the same shipment or campaign asked again and again (a driver's
+ * screen, a dashboard) is not validated again; each request gets its own copy.
+ */
 export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): RequestHandler {
+  const schemas = {
+    params: spec.params?.prefs(VALIDATE_OPTIONS),
+    query: spec.query?.prefs(VALIDATE_OPTIONS),
+    body: spec.body?.prefs(VALIDATE_OPTIONS),
+  };
+  const keptParams = new Map<string, Record<string, string>>();
   return function validateInput(req: Request, res: Response, next: NextFunction) {
     const details: ErrorDetail[] = [];
+    const key = schemas.params ? paramsKey(req.params) : undefined;
+    const kept = key === undefined ? undefined : keptParams.get(key);
     for (const part of ['params', 'query', 'body'] as const) {
-      const schema = spec[part];
+      if (part === 'params' && kept) {
+        res.locals.params = { ...kept };
+        continue;
+      }
+      const schema = schemas[part];
       const input: unknown = req[part];
       if (!schema) {
         const empty =
@@ -202,9 +237,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
         res.locals[part] = undefined;
         continue;
       }
-      const { error, value } = schema.validate(input ?? {}, VALIDATE_OPTIONS);
+      const { error, value } = schema.validate(input ?? {});
       if (error) details.push(...toDetails(error, part));
       else res.locals[part] = value;
+      if (part === 'params' && !error && key !== undefined && paramsKey(value) !== undefined) {
+        if (keptParams.size >= KEPT_PARAMS) keptParams.delete(keptParams.keys().next().value!);
+        keptParams.set(key, { ...(value as Record<string, string>) });
+      }
     }
     if (details.length > 0) {
       // A list that repeats an entry (two targets for one item) matches its JSON Schema, which
