@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import type { ApiErrorBody, ErrorDetail } from '@karavan/shared';
 import { ApiError, isDatabaseUnavailable } from './errors';
 import type { Logger } from './logger';
-import { releaseDeadline } from './route';
+import { releaseDeadline, sendJson } from './route';
 
 /** Turns any error into the one error shape; never leaks a stack or internals. */
 function toApiError(err: unknown): ApiError {
@@ -87,7 +87,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       requestId: String(req.id ?? ''),
     };
     if (apiError.status === 503) res.set('Retry-After', '5');
-    res.status(apiError.status).json(body);
+    res.status(apiError.status);
+    sendJson(res, body);
   };
 }
 
