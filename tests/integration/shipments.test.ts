@@ -573,6 +573,39 @@ describe('Duplicate and out-of-order updates', () => {
     ]);
   });
 
+  test('When a shipment changed elsewhere after this instance last wrote it, then a status update is decided on the shipment as it is, not as it was written here', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    // The last of these is a plain compare-and-set: this instance keeps the shipment as it wrote it.
+    await moveTo(shipment, ['loading', 'departed', 'at_checkpoint']);
+    const _id = new Types.ObjectId(shipment.id);
+
+    // Another instance takes it on (every write increments the version): arriving is allowed now.
+    await Shipment.collection.updateOne({ _id }, { $set: { status: 'departed' }, $inc: { version: 1 } });
+    const arrival = { id: randomUUID(), status: 'arrived', at: nextAt() };
+    const arrived = await api().post(`/api/shipments/${shipment.id}/updates`).set(s.driver.auth).send(arrival);
+    expect(arrived.status).toBe(200);
+    expect(arrived.body).toMatchObject({ applied: true, shipment: { status: 'arrived' } });
+
+    // Another instance gives it to another driver: the first one is refused, also a copy of an
+    // update they sent before, which would answer with the shipment as it is now.
+    await Shipment.collection.updateOne({ _id }, { $set: { driverId: s.otherDriver.user.id }, $inc: { version: 1 } });
+    const update = { id: randomUUID(), status: 'delivered', at: nextAt() };
+    expect((await api().post(`/api/shipments/${shipment.id}/updates`).set(s.driver.auth).send(update)).status).toBe(
+      403,
+    );
+    const copy = await api().post(`/api/shipments/${shipment.id}/updates`).set(s.driver.auth).send(arrival);
+    expect(copy.status).toBe(403);
+    expect(copy.body.shipment).toBeUndefined();
+
+    const now = (await api().get(`/api/shipments/${shipment.id}`).set(coordinator.auth).expect(200))
+      .body as ShipmentDto;
+    expect(now.history.map((h) => h.status)).toEqual(['loading', 'departed', 'at_checkpoint', 'arrived']);
+    expect(now.driverId).toBe(s.otherDriver.user.id);
+    expect(await ShipmentUpdate.countDocuments({ _id: update.id })).toBe(0);
+    await expectReconciled();
+  });
+
   test('When a transition is impossible, then 409 names the allowed next statuses', async () => {
     const s = await buildScene(app.url);
     const shipment = await createShipment(app.url, coordinator.auth, s);

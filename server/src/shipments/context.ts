@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Types } from 'mongoose';
 import {
   lineLimitDetail,
@@ -32,6 +33,9 @@ import {
   type ShipmentRecord,
 } from './shipments.model';
 import { changedFields, presentShipmentSummary, presentUpdate } from './shipments.presenter';
+
+/** At most this much (estimated) of the shipments last written is kept (see lastWritten). */
+const LAST_WRITTEN_BYTES = 16 << 20;
 
 /** What a change with stock does: the shipment's new fields, and the stock operation's movements. */
 export interface StockChange {
@@ -109,6 +113,19 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     },
   };
 
+  /**
+   * Each shipment as this instance last wrote it with compare-and-set, by id: a status update
+   * starts from it instead of reading the shipment (status.commands.ts). That is safe because the
+   * compare-and-set is on the version, which every write increments: it lands only while the
+   * shipment is still exactly what is kept here, and otherwise the update reads the shipment and
+   * tries again, as after any concurrent change (another instance, another kind of write). What is
+   * kept is never changed in place (a write makes a new record). Bounded by an estimate of size.
+   */
+  const lastWritten = new LRUCache<string, ShipmentRecord>({
+    maxSize: LAST_WRITTEN_BYTES,
+    sizeCalculation: (s) => 2_000 + 500 * (s.history?.length ?? 0),
+  });
+
   /** Compare-and-set on `version`: the shipment as written, or null when somebody else changed it first. */
   async function casUpdate(
     s: ShipmentRecord,
@@ -133,9 +150,10 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
         ...(append ? { $push: { history: entry } } : {}),
       },
     );
-    return result.modifiedCount === 1
-      ? ({ ...s, ...set, history: trimHistory(history), updatedAt, version: s.version + 1 } as ShipmentRecord)
-      : null;
+    if (result.modifiedCount !== 1) return null;
+    const after = { ...s, ...set, history: trimHistory(history), updatedAt, version: s.version + 1 } as ShipmentRecord;
+    lastWritten.set(s._id.toHexString(), after);
+    return after;
   }
 
   /** Reads, changes and writes a shipment with compare-and-set, retrying on concurrent changes. */
@@ -272,6 +290,7 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     findReadable,
     mayRead,
     publish,
+    lastWritten: (id: string): ShipmentRecord | undefined => lastWritten.get(id),
     casUpdate,
     modify,
     withIntent,

@@ -74,7 +74,8 @@ const scannedCodes = (sent: string[]) =>
   ].sort();
 
 export function createStatusCommands(ctx: ShipmentsContext) {
-  const { stock, find, findReadable, publish, casUpdate, withIntent, canManage, isDriverOf } = ctx;
+  const { stock, find, findReadable, mayRead, lastWritten, publish, casUpdate, withIntent, canManage, isDriverOf } =
+    ctx;
 
   /** The checkpoint of an at_checkpoint or departed update: given, else the route's next (or current) one. */
   async function checkpointOf(s: ShipmentRecord, a: Attempt): Promise<string | null> {
@@ -387,7 +388,35 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     sent?: Record<string, unknown>,
   ): Promise<ShipmentUpdateResult & { replayed: boolean }> {
     const receivedAt = new Date();
-    const s = await findReadable(actor, shipmentId);
+    // The shipment as this instance last wrote it saves a read: what it does is written only if
+    // the shipment is still that version (compare-and-set), else it is read and tried again. A
+    // refusal decided on it stands only if the shipment is still that version; else it is
+    // decided again on the shipment as read. (A refused update wrote nothing: its record is
+    // forgotten, see `forgets` below.)
+    const kept = lastWritten(shipmentId);
+    if (kept) {
+      try {
+        return await reportOn(kept, actor, shipmentId, req, receivedAt, sent);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        const s = await findReadable(actor, shipmentId);
+        if (s.version === kept.version) throw err;
+        return reportOn(s, actor, shipmentId, req, receivedAt, sent);
+      }
+    }
+    return reportOn(await findReadable(actor, shipmentId), actor, shipmentId, req, receivedAt, sent);
+  }
+
+  /** report() on the shipment as read or as last written here. */
+  async function reportOn(
+    s: ShipmentRecord,
+    actor: Actor,
+    shipmentId: string,
+    req: ShipmentUpdateRequest,
+    receivedAt: Date,
+    sent?: Record<string, unknown>,
+  ): Promise<ShipmentUpdateResult & { replayed: boolean }> {
+    mayRead(actor, s);
     mayReport(actor, s, req);
     // A signed update: the caller's own device, and its signature right, before anything is written.
     let signed: Pick<HistoryEntry, 'deviceId' | 'signature' | 'sent' | 'verified'> = {};
@@ -475,6 +504,8 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       forgets: (err) => err instanceof ApiError,
     });
     const { applied, after, before } = answer;
+    // A copy is answered with the shipment as it is now: only to who may still read it.
+    if (replayed) mayRead(actor, after);
     if (!replayed) {
       const stored = (after.history ?? []).find((e) => e.id === req.id) ?? { ...entry, applied };
       publish(after, stored, before);
