@@ -532,6 +532,10 @@ export function send(res: Response, reply: Reply): void {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The weak ETag Express makes of the same bytes (the `etag` package's): their length, then SHA-1. */
+export const weakEtag = (body: string | Buffer, length = Buffer.byteLength(body)) =>
+  `W/"${length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+
 /**
  * `res.json(body)` as Express 5 answers it (the same bytes, Content-Type, Content-Length, weak
  * ETag, 304 for a fresh GET or HEAD, no body for HEAD, 204 and 304), without its generic steps:
@@ -556,8 +560,7 @@ export function sendJson(res: Response, body: unknown): void {
   res.setHeader('Content-Length', length);
   let etag = res.getHeader('ETag');
   if (etag === undefined) {
-    // The `etag` package's weak tag of the same bytes (what Express sets): length, then SHA-1.
-    etag = `W/"${length.toString(16)}-${createHash('sha1').update(text, 'utf8').digest('base64').slice(0, 27)}"`;
+    etag = weakEtag(text, length);
     res.setHeader('ETag', etag);
   }
   const { req } = res;

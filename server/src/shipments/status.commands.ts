@@ -74,8 +74,7 @@ const scannedCodes = (sent: string[]) =>
   ].sort();
 
 export function createStatusCommands(ctx: ShipmentsContext) {
-  const { stock, find, findReadable, mayRead, lastWritten, publish, casUpdate, withIntent, canManage, isDriverOf } =
-    ctx;
+  const { stock, find, mayRead, lastWritten, publish, casUpdate, withIntent, canManage, isDriverOf } = ctx;
 
   /** The checkpoint of an at_checkpoint or departed update: given, else the route's next (or current) one. */
   async function checkpointOf(s: ShipmentRecord, a: Attempt): Promise<string | null> {
@@ -399,15 +398,15 @@ export function createStatusCommands(ctx: ShipmentsContext) {
         return await reportOn(kept, actor, shipmentId, req, receivedAt, sent);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        const s = await findReadable(actor, shipmentId);
+        const s = await find(shipmentId);
         if (s.version === kept.version) throw err;
         return reportOn(s, actor, shipmentId, req, receivedAt, sent);
       }
     }
-    return reportOn(await findReadable(actor, shipmentId), actor, shipmentId, req, receivedAt, sent);
+    return reportOn(await find(shipmentId), actor, shipmentId, req, receivedAt, sent);
   }
 
-  /** report() on the shipment as read or as last written here. */
+  /** report() on the shipment as read or as last written here; who may read it is checked first. */
   async function reportOn(
     s: ShipmentRecord,
     actor: Actor,

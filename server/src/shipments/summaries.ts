@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { mongo, Types } from 'mongoose';
 import type { ShipmentSummaryDto } from '@karavan/shared';
 import { ApiError } from '../lib/errors';
+import { weakEtag } from '../lib/route';
 import { shipments, type ShipmentRecord } from './shipments.model';
 import { presentShipment, presentShipmentSummary, SUMMARY_PROJECTION } from './shipments.presenter';
 
@@ -116,10 +116,6 @@ export interface ShipmentTexts {
    */
   text(id: Types.ObjectId, mayRead: (s: ShipmentHead) => void): Promise<ShipmentText>;
 }
-
-/** The weak ETag Express would make of the same bytes (the `etag` package's): length, then SHA-1. */
-export const weakEtag = (body: Buffer) =>
-  `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
 
 /**
  * Whole shipments kept as JSON by id, with the version they were presented at: the same rule as
