@@ -184,7 +184,9 @@ test('When the tile server cannot be reached, then the map shows its trucks and 
   await page.locator('.dashboard-map[data-tiles="offline"]').waitFor();
   await page.getByTestId('tiles-offline').waitFor();
   expect(await page.locator('.dashboard-map img.leaflet-tile-loaded').count()).toBe(0);
-  // The route and the checkpoint are drawn, the truck is there with its label, all in view.
+  // The route and the checkpoint are drawn, the truck is there with its label, all in view
+  // (the shapes come with the shipments' data, which may arrive after the offline notice).
+  await page.locator('.dashboard-map path.leaflet-interactive').nth(1).waitFor();
   expect(await page.locator('.dashboard-map path.leaflet-interactive').count()).toBeGreaterThanOrEqual(2);
   await page.locator('.leaflet-tooltip', { hasText: `${plates[0]} · выехала` }).waitFor();
   expect(await everythingInView()).toBe(true);
