@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { isDuplicateKey } from '../lib/errors';
+import { groupedInsert } from './group-commit';
 import { retrying, RETRY } from './retry';
 
 /*
@@ -110,6 +111,25 @@ function writeSettles(name: string): void {
   settling.add(written);
 }
 
+/**
+ * First attempts' records, inserted grouped per collection (group-commit.ts): the records of the
+ * requests that come in while one insert is out go together in the next.
+ */
+const inserters = new Map<string, { collection: mongo.Collection; insert: (doc: never) => Promise<void> }>();
+function insertRecord<R extends OnceRecord>(records: mongo.Collection<R>, doc: R): Promise<void> {
+  const name = records.collectionName;
+  let inserter = inserters.get(name);
+  if (!inserter) {
+    const created: { collection: mongo.Collection; insert: (doc: never) => Promise<void> } = {
+      collection: records as unknown as mongo.Collection,
+      insert: groupedInsert(() => created.collection) as (doc: never) => Promise<void>,
+    };
+    inserters.set(name, (inserter = created));
+  }
+  inserter.collection = records as unknown as mongo.Collection; // the handle of the current connection
+  return inserter.insert(doc as never);
+}
+
 const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -124,7 +144,7 @@ export async function once<R extends OnceRecord, A>(spec: OnceSpec<R, A>): Promi
   const first = await retrying<{ answer: A } | null>(async () => {
     const createdAt = new Date();
     try {
-      await records.insertOne({ ...spec.record, createdAt, state: 'pending', owner: INSTANCE } as never);
+      await insertRecord(records, { ...spec.record, createdAt, state: 'pending', owner: INSTANCE } as unknown as R);
       return null;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;

@@ -10,6 +10,7 @@ import {
   type LocationDto,
   type ShipmentStatus,
 } from '@karavan/shared';
+import { groupedCompareAndSet } from '../db/group-commit';
 import { ClaimLost, runOperation, type OperationHooks } from '../db/operations';
 import { retrying, RETRY } from '../db/retry';
 import { findItems } from '../items';
@@ -126,11 +127,20 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     sizeCalculation: (s) => 2_000 + 500 * (s.history?.length ?? 0),
   });
 
+  const casGroup = groupedCompareAndSet(shipments, { 'history.id': 1 });
+
   /** Compare-and-set on `version`: the shipment as written, or null when somebody else changed it first. */
   async function casUpdate(
     s: ShipmentRecord,
     set: Record<string, unknown>,
     entry?: HistoryEntry,
+    /**
+     * A status update's write (status.commands.ts): grouped with the others written meanwhile
+     * (groupedCompareAndSet). Its entry's id is the shipment's alone (its update record was
+     * inserted first, so nothing else writes it), which tells whether it landed when the group's
+     * count cannot.
+     */
+    grouped = false,
   ): Promise<ShipmentRecord | null> {
     const updatedAt = new Date();
     // The entry links to the chain's head, which moves in this same compare-and-set (custody.ts).
@@ -142,15 +152,22 @@ export function createShipmentsContext(events: EventBus, stock: StockService) {
     const history = entry ? [...(s.history ?? []), entry] : s.history;
     // Appending is a $push (the document is not rewritten from here); past HISTORY_KEPT, a trim.
     const append = entry && history.length <= HISTORY_KEPT;
-    const result = await shipments().updateOne(
-      { _id: s._id, version: s.version, pending: null },
-      {
-        $set: { ...set, ...(entry && !append ? { history: trimHistory(history) } : {}), updatedAt },
-        $inc: { version: 1 },
-        ...(append ? { $push: { history: entry } } : {}),
-      },
-    );
-    if (result.modifiedCount !== 1) return null;
+    const filter = { _id: s._id, version: s.version, pending: null };
+    const update = {
+      $set: { ...set, ...(entry && !append ? { history: trimHistory(history) } : {}), updatedAt },
+      $inc: { version: 1 },
+      ...(append ? { $push: { history: entry } } : {}),
+    };
+    const landed =
+      grouped && entry
+        ? await casGroup({
+            filter,
+            update,
+            id: s._id,
+            landed: (doc) => (doc.history ?? []).some((e) => e.id === entry.id),
+          })
+        : (await shipments().updateOne(filter, update)).modifiedCount === 1;
+    if (!landed) return null;
     const after = { ...s, ...set, history: trimHistory(history), updatedAt, version: s.version + 1 } as ShipmentRecord;
     lastWritten.set(s._id.toHexString(), after);
     return after;

@@ -101,7 +101,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
     const { req } = a;
     if (arrivesLate(s, a.orderAt)) {
       const entry = { ...a.entry, applied: false };
-      const after = await casUpdate(s, heard(s, entry), entry);
+      const after = await casUpdate(s, heard(s, entry), entry, true);
       return after ? { applied: false, after } : null;
     }
     assertTransition(s, req.status, a.actor);
@@ -140,7 +140,7 @@ export function createStatusCommands(ctx: ShipmentsContext) {
       const done = await withIntent(s, a.req.id, a.req.status, entry, change, a.actor.id);
       return done ? { applied: true, after: null } : null;
     }
-    const after = await casUpdate(s, base, entry);
+    const after = await casUpdate(s, base, entry, true);
     return after ? { applied: true, after } : null;
   }
 
