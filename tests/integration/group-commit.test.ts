@@ -90,7 +90,7 @@ describe('Group commit', () => {
         throw new Error('connection closed');
       }
       return items.map((n) => ({ ok: true, value: n * 2 }));
-    });
+    }, 1);
     const outcomes = await Promise.allSettled([write(1), write(2), write(3)]);
     // The first went at once, alone; the two that came while it was out went together.
     expect(sent).toEqual([[1], [2, 3]]);
@@ -99,5 +99,16 @@ describe('Group commit', () => {
       { status: 'fulfilled', value: 4 },
       { status: 'fulfilled', value: 6 },
     ]);
+  });
+
+  test('When two groups may be out at once, then a second write goes at once and only later ones wait, together', async () => {
+    const sent: number[][] = [];
+    const write = groupCommit<number, number>(async (items) => {
+      sent.push(items);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return items.map((n) => ({ ok: true, value: n }));
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(write))).toEqual([1, 2, 3, 4, 5]);
+    expect(sent).toEqual([[1], [2], [3, 4, 5]]);
   });
 });

@@ -1,8 +1,8 @@
 import type { mongo } from 'mongoose';
 
 /*
- * Group commit: writes of one kind that come in while one such write is out wait for it and then
- * go together, as one command. Each database command costs the server and the database far more
+ * Group commit: writes of one kind that come in while such writes are out (two at most) wait
+ * for one of them and then go together, as one command. Each database command costs the server and the database far more
  * than the document it carries (bench/README, "Seventh pass"), so a busy server writes the same
  * documents with a fraction of the commands; an idle one sends each write at once, as before. The
  * writes are not held back to gather more: a group is whatever arrived during the last round trip.
@@ -10,21 +10,31 @@ import type { mongo } from 'mongoose';
  * key, say), or the error of the whole command (the connection lost).
  */
 
+/** Groups of one kind out at once (see groupCommit's `inFlight`). */
+export const GROUPS_IN_FLIGHT = 2;
+
 type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 /**
  * A writer for items of one kind: `write` sends the group and says, per item in its order, how
  * it went (it throws only for a failure of the whole command, which fails every item).
  */
-export function groupCommit<I, O>(write: (items: I[]) => Promise<Outcome<O>[]>): (item: I) => Promise<O> {
+export function groupCommit<I, O>(
+  write: (items: I[]) => Promise<Outcome<O>[]>,
+  /**
+   * Groups out at once: with two, a write waits only while two are out, so a slow round trip
+   * (a busy event loop) does not hold up the next write of a lightly loaded server.
+   */
+  inFlight = GROUPS_IN_FLIGHT,
+): (item: I) => Promise<O> {
   let waiting: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
-  let writing = false;
+  let writing = 0;
 
   function flush(): void {
-    if (writing || waiting.length === 0) return;
+    if (writing >= inFlight || waiting.length === 0) return;
     const group = waiting;
     waiting = [];
-    writing = true;
+    writing += 1;
     write(group.map((w) => w.item))
       .then(
         (outcomes) =>
@@ -36,7 +46,7 @@ export function groupCommit<I, O>(write: (items: I[]) => Promise<Outcome<O>[]>):
         (err: unknown) => group.forEach((w) => w.reject(err)),
       )
       .finally(() => {
-        writing = false;
+        writing -= 1;
         flush();
       });
   }
