@@ -32,6 +32,7 @@ const Total = mongoose.model(
   'compat_totals',
 );
 
+const db = () => mongoose.connection.db!;
 const col = <T extends mongoose.mongo.Document = mongoose.mongo.Document>(name: string) =>
   mongoose.connection.db!.collection<T>(name);
 
@@ -378,6 +379,69 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
         { deleteOne: { filter: { code: 'ordered-2' } } },
       ]);
       expect(result).toMatchObject({ insertedCount: 2, matchedCount: 2, modifiedCount: 2, deletedCount: 1 });
+    });
+  });
+
+  describe('what group commit relies on (server/src/db/group-commit.ts)', () => {
+    test('When an unordered insertMany repeats _ids, then each refused document is reported by its index and the others are stored', async () => {
+      const rows = col<{ _id: string }>('compat_group_insert');
+      await rows.insertOne({ _id: 'old' });
+      const failure = rows.insertMany([{ _id: 'a' }, { _id: 'old' }, { _id: 'b' }, { _id: 'a' }], { ordered: false });
+      await expect(failure).rejects.toMatchObject({ name: 'MongoBulkWriteError' });
+      const refused = (await failure.then(
+        () => null,
+        (err: unknown) => err,
+      )) as { writeErrors: { index: number; code: number } | { index: number; code: number }[] };
+      expect([refused.writeErrors].flat().map((e) => [e.index, e.code])).toEqual([
+        [1, 11000],
+        [3, 11000],
+      ]);
+      expect((await rows.find().sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'b', 'old']);
+    });
+
+    test('When an unordered bulk of compare-and-set updates is written, then modifiedCount counts only those whose version still matched', async () => {
+      const rows = col<{ _id: string; version: number; marks: string[] }>('compat_group_cas');
+      await rows.insertMany([
+        { _id: 'x', version: 0, marks: [] },
+        { _id: 'y', version: 3, marks: [] },
+      ]);
+      const result = await rows.bulkWrite(
+        [
+          { updateOne: { filter: { _id: 'x', version: 0 }, update: { $inc: { version: 1 }, $push: { marks: 'x1' } } } },
+          { updateOne: { filter: { _id: 'x', version: 0 }, update: { $inc: { version: 1 }, $push: { marks: 'x2' } } } },
+          { updateOne: { filter: { _id: 'y', version: 2 }, update: { $inc: { version: 1 }, $push: { marks: 'y1' } } } },
+          { updateOne: { filter: { _id: 'y', version: 3 }, update: { $inc: { version: 1 }, $push: { marks: 'y2' } } } },
+        ],
+        { ordered: false },
+      );
+      expect(result.modifiedCount).toBe(2);
+      const docs = await rows
+        .find({}, { projection: { marks: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
+      expect(docs).toEqual([
+        { _id: 'x', marks: ['x1'] },
+        { _id: 'y', marks: ['y2'] },
+      ]);
+    });
+  });
+
+  describe('statistics', () => {
+    test('When collStats is asked, then it reports the documents and their size as they are now', async () => {
+      const rows = col<{ _id: string; text: string }>('compat_stats');
+      await rows.insertMany([
+        { _id: 'a', text: 'x'.repeat(1_000) },
+        { _id: 'b', text: 'y'.repeat(1_000) },
+      ]);
+      const before = await db().command({ collStats: 'compat_stats' });
+      expect(before).toMatchObject({ count: 2 });
+      expect(before.size).toBeGreaterThanOrEqual(2_000);
+      await rows.updateOne({ _id: 'a' }, { $set: { text: 'x'.repeat(5_000) } });
+      await rows.deleteOne({ _id: 'b' });
+      const after = await db().command({ collStats: 'compat_stats' });
+      expect(after).toMatchObject({ count: 1 });
+      expect(after.size).toBeGreaterThanOrEqual(5_000);
+      expect(after.size).toBeLessThan(6_000);
     });
   });
 

@@ -36,6 +36,9 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.IndexBuildFailedException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 
 /**
@@ -501,6 +504,22 @@ final class Backends {
             }
         }
 
+        /**
+         * No running total of the documents' size. The library keeps one by encoding the document
+         * as it was and as it is at every write (a status update's shipment, with its history,
+         * twice) and storing the total in the collection's meta map (one more page to write at
+         * the next commit); only collStats and dbStats read it, and they compute it when asked.
+         */
+        @Override
+        protected boolean tracksDataSize() {
+            return false;
+        }
+
+        @Override
+        protected int getDataSize() {
+            return Backends.dataSize(streamAllDocumentsWithPosition());
+        }
+
         // Each change of a document, with its index entries, happens whole between two commits.
 
         @Override
@@ -647,7 +666,34 @@ final class Backends {
         }
     }
 
+    /** The BSON size of every document of a collection, summed (what collStats and dbStats report). */
+    static <P> int dataSize(Stream<DocumentWithPosition<P>> documents) {
+        long size = documents.mapToLong(d -> bsonSize(d.getDocument())).sum();
+        return (int) Math.min(size, Integer.MAX_VALUE);
+    }
+
+    private static int bsonSize(Document document) {
+        ByteBuf out = Unpooled.buffer(256);
+        try {
+            BsonEncoder.encodeDocument(document, out);
+            return out.readableBytes();
+        } finally {
+            out.release();
+        }
+    }
+
     static final class IndexedMemoryCollection extends MemoryCollection implements Planned {
+        /** As {@link IndexedH2Collection#tracksDataSize()}: computed when asked. */
+        @Override
+        protected boolean tracksDataSize() {
+            return false;
+        }
+
+        @Override
+        protected int getDataSize() {
+            return Backends.dataSize(streamAllDocumentsWithPosition());
+        }
+
         /** Sorts with the library's order, each document's sort values read once ({@link SortOrder}). */
         @Override
         protected QueryResult matchDocumentsFromStream(Stream<Document> documents, Document query, Document orderBy,
