@@ -101,6 +101,19 @@ describe('Group commit', () => {
     ]);
   });
 
+  test('When a grouped insert fails as a whole (no per-document error: a write concern not met), then every caller gets that error', async () => {
+    const concern = new mongoose.mongo.MongoBulkWriteError(
+      { message: 'waiting for replication timed out', code: 64, writeErrors: [] },
+      {} as mongoose.mongo.BulkWriteResult,
+    );
+    const collection = {
+      insertMany: () => new Promise((_, reject) => setTimeout(() => reject(concern), 10)),
+    } as unknown as mongoose.mongo.Collection<Doc>;
+    const insert = groupedInsert<Doc>(() => collection);
+    const outcomes = await Promise.allSettled(['p', 'q', 'r'].map((_id) => insert({ _id, version: 0, marks: [] })));
+    expect(outcomes.map((o) => o.status === 'rejected' && o.reason)).toEqual([concern, concern, concern]);
+  });
+
   test('When two groups may be out at once, then a second write goes at once and only later ones wait, together', async () => {
     const sent: number[][] = [];
     const write = groupCommit<number, number>(async (items) => {

@@ -2,12 +2,13 @@ import type { mongo } from 'mongoose';
 
 /*
  * Group commit: writes of one kind that come in while such writes are out (two at most) wait
- * for one of them and then go together, as one command. Each database command costs the server and the database far more
- * than the document it carries (bench/README, "Seventh pass"), so a busy server writes the same
- * documents with a fraction of the commands; an idle one sends each write at once, as before. The
- * writes are not held back to gather more: a group is whatever arrived during the last round trip.
- * Each caller gets its own write's outcome: done, or the error of its own document (a duplicate
- * key, say), or the error of the whole command (the connection lost).
+ * for one of them and then go together, as one command. Each database command costs the server
+ * and the database far more than the document it carries (bench/README, seventh and eighth
+ * passes), so a busy server writes the same documents with a fraction of the commands; an idle
+ * one sends each write at once, as before. The writes are not held back to gather more: a group
+ * is whatever arrived during the last round trip. Each caller gets its own write's outcome: done,
+ * or the error of its own document (a duplicate key, say), or the error of the whole command (the
+ * connection lost, a write concern not met).
  */
 
 /** Groups of one kind out at once (see groupCommit's `inFlight`). */
@@ -39,7 +40,7 @@ export function groupCommit<I, O>(
       .then(
         (outcomes) =>
           group.forEach((w, i) => {
-            const o = outcomes[i]!;
+            const o = outcomes[i] ?? { ok: false, error: new Error('group commit: no outcome for this write') };
             if (o.ok) w.resolve(o.value);
             else w.reject(o.error);
           }),
@@ -58,11 +59,20 @@ export function groupCommit<I, O>(
     });
 }
 
-/** The per-document errors of a bulk write, by the index of the document in the command. */
+/**
+ * The per-document errors of a bulk write, by the index of the document in the command; null when
+ * the command failed as a whole (any other error, or a write concern not met: as for one write,
+ * every caller gets that error).
+ */
 function writeErrorsOf(err: unknown): Map<number, unknown> | null {
   if (!(err instanceof Error) || err.name !== 'MongoBulkWriteError') return null;
-  const list = (err as unknown as { writeErrors?: unknown }).writeErrors;
+  const { writeErrors: list, result } = err as unknown as {
+    writeErrors?: unknown;
+    result?: { getWriteConcernError?: () => unknown };
+  };
+  if (result?.getWriteConcernError?.()) return null;
   const errors = Array.isArray(list) ? list : list ? [list] : [];
+  if (errors.length === 0) return null;
   const byIndex = new Map<number, unknown>();
   for (const e of errors as { index: number; code?: number; errmsg?: string; message?: string }[]) {
     byIndex.set(e.index, Object.assign(new Error(e.errmsg ?? e.message ?? 'write error'), { code: e.code }));
