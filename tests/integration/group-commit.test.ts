@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { groupCommit, groupedCompareAndSet, groupedInsert } from '../../server/src/db/group-commit';
-import { isDuplicateKey } from '../../server/src/lib/errors';
+import { isDatabaseUnavailable, isDuplicateKey } from '../../server/src/lib/errors';
 
 // Group commit (server/src/db/group-commit.ts), on the real database: writes that come in while
 // one is out go as one command, and each caller still learns how its own write went.
@@ -112,6 +112,41 @@ describe('Group commit', () => {
     const insert = groupedInsert<Doc>(() => collection);
     const outcomes = await Promise.allSettled(['p', 'q', 'r'].map((_id) => insert({ _id, version: 0, marks: [] })));
     expect(outcomes.map((o) => o.status === 'rejected' && o.reason)).toEqual([concern, concern, concern]);
+  });
+
+  test('When the database cannot be reached during a grouped write, then every caller gets the driver error itself, which answers 503', async () => {
+    const lost = new mongoose.mongo.MongoServerSelectionError('Server selection timed out after 3000 ms', {
+      servers: new Map(),
+      stale: false,
+      compatible: true,
+      heartbeatFrequencyMS: 10_000,
+      localThresholdMS: 15,
+      setName: null,
+      maxElectionId: null,
+      maxSetVersion: null,
+      commonWireVersion: 0,
+      logicalSessionTimeoutMinutes: null,
+      type: 'Unknown',
+    } as unknown as mongoose.mongo.TopologyDescription);
+    const wrapped = new mongoose.mongo.MongoBulkWriteError(
+      lost as unknown as mongoose.mongo.AnyError,
+      {} as mongoose.mongo.BulkWriteResult,
+    );
+    const collection = {
+      insertMany: () => Promise.reject(wrapped),
+      bulkWrite: () => Promise.reject(wrapped),
+    } as unknown as mongoose.mongo.Collection<Doc>;
+    const insert = groupedInsert<Doc>(() => collection);
+    const cas = groupedCompareAndSet<Doc>(() => collection);
+    const outcomes = await Promise.allSettled([
+      insert({ _id: 's', version: 0, marks: [] }),
+      cas({ filter: { _id: 's' }, update: { $inc: { version: 1 } }, id: 's', landed: () => true }),
+    ]);
+    for (const o of outcomes) {
+      expect(o).toMatchObject({ status: 'rejected', reason: lost });
+      expect(isDatabaseUnavailable((o as PromiseRejectedResult).reason)).toBe(true);
+    }
+    expect(isDatabaseUnavailable(wrapped)).toBe(false); // what callers got before: a 500
   });
 
   test('When two groups may be out at once, then a second write goes at once and only later ones wait, together', async () => {

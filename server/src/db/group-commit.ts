@@ -81,6 +81,17 @@ function writeErrorsOf(err: unknown): Map<number, unknown> | null {
 }
 
 /**
+ * The error every write of a failed command gets: what the driver threw for the command itself
+ * (a lost connection, no server to select, a cleared pool), which its bulk write wraps in a
+ * MongoBulkWriteError under another name, so that callers see what one `insertOne` or `updateOne`
+ * would have thrown (and the error handler answers 503 for an unreachable database).
+ */
+function commandError(err: unknown): unknown {
+  const inner = (err as { errorResponse?: unknown } | null)?.errorResponse;
+  return err instanceof Error && err.name === 'MongoBulkWriteError' && inner instanceof Error ? inner : err;
+}
+
+/**
  * Inserts into one collection, grouped (groupCommit): one unordered `insertMany` per group, each
  * document inserted or refused on its own (a duplicate `_id` refuses only that one, with the
  * driver's duplicate-key code, so `isDuplicateKey` tells it as for `insertOne`).
@@ -92,7 +103,7 @@ export function groupedInsert<T extends mongo.Document>(collection: () => mongo.
       return docs.map(() => ({ ok: true, value: undefined }));
     } catch (err) {
       const failed = writeErrorsOf(err);
-      if (!failed) throw err;
+      if (!failed) throw commandError(err);
       return docs.map((_, i) => (failed.has(i) ? { ok: false, error: failed.get(i) } : { ok: true, value: undefined }));
     }
   });
@@ -129,7 +140,7 @@ export function groupedCompareAndSet<T extends mongo.Document>(
         .modifiedCount;
     } catch (err) {
       const errors = writeErrorsOf(err);
-      if (!errors) throw err;
+      if (!errors) throw commandError(err);
       failed = errors;
       modified = -1;
     }
