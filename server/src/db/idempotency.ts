@@ -115,19 +115,15 @@ function writeSettles(name: string): void {
  * First attempts' records, inserted grouped per collection (group-commit.ts): the records of the
  * requests that come in while one insert is out go together in the next.
  */
-const inserters = new Map<string, { collection: mongo.Collection; insert: (doc: never) => Promise<void> }>();
+const inserters = new WeakMap<mongo.Collection, (doc: never) => Promise<void>>();
 function insertRecord<R extends OnceRecord>(records: mongo.Collection<R>, doc: R): Promise<void> {
-  const name = records.collectionName;
-  let inserter = inserters.get(name);
-  if (!inserter) {
-    const created: { collection: mongo.Collection; insert: (doc: never) => Promise<void> } = {
-      collection: records as unknown as mongo.Collection,
-      insert: groupedInsert(() => created.collection) as (doc: never) => Promise<void>,
-    };
-    inserters.set(name, (inserter = created));
+  const collection = records as unknown as mongo.Collection;
+  let insert = inserters.get(collection);
+  if (!insert) {
+    insert = groupedInsert(() => collection) as (doc: never) => Promise<void>;
+    inserters.set(collection, insert);
   }
-  inserter.collection = records as unknown as mongo.Collection; // the handle of the current connection
-  return inserter.insert(doc as never);
+  return insert(doc as never);
 }
 
 const POLL_MS = 50;

@@ -14,17 +14,26 @@ import type { HandoverRecord, HistoryEntry, ShipmentRecord } from './shipments.m
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-/** Each history entry presented, by the entry object (shared by the records of one shipment; see `summaries`). */
-const presentedUpdates = new WeakMap<HistoryEntry, ShipmentUpdateDto>();
-
-export function presentUpdate(e: HistoryEntry): ShipmentUpdateDto {
-  let dto = presentedUpdates.get(e);
-  if (!dto) {
-    dto = updateOf(e);
-    presentedUpdates.set(e, dto);
-  }
-  return dto;
+/**
+ * `present`, computed once per object. Shipment records and their history entries are never
+ * changed in place (a write makes a new record, sharing the entries it keeps), and what is
+ * presented is never changed either (every use copies what it picks). A status update presents
+ * its shipment three times: its reply, and its live event's before and after (the before being
+ * the last update's after).
+ */
+function oncePerObject<K extends object, V>(present: (k: K) => V): (k: K) => V {
+  const presented = new WeakMap<K, V>();
+  return (k) => {
+    let v = presented.get(k);
+    if (v === undefined) {
+      v = present(k);
+      presented.set(k, v);
+    }
+    return v;
+  };
 }
+
+export const presentUpdate = oncePerObject(updateOf);
 
 function updateOf(e: HistoryEntry): ShipmentUpdateDto {
   return {
@@ -162,22 +171,7 @@ export function changedFields(before: ShipmentSummaryDto, after: ShipmentSummary
   );
 }
 
-/**
- * The summary of each shipment record presented (by the record object, which is never changed
- * in place: a write makes a new one). A status update presents the shipment three times (its
- * reply, and its live event's before and after, the before being the last update's after).
- * What is presented is never changed either: every use copies what it picks.
- */
-const summaries = new WeakMap<ShipmentRecord, ShipmentSummaryDto>();
-
-export function presentShipmentSummary(s: ShipmentRecord): ShipmentSummaryDto {
-  let summary = summaries.get(s);
-  if (!summary) {
-    summary = summaryOf(s);
-    summaries.set(s, summary);
-  }
-  return summary;
-}
+export const presentShipmentSummary = oncePerObject(summaryOf);
 
 function summaryOf(s: ShipmentRecord): ShipmentSummaryDto {
   return {
