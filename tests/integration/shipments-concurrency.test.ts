@@ -6,7 +6,7 @@ import { repairStockOps } from '../../server/src/stock';
 import { Balance, StockOp } from '../../server/src/stock/stock.model';
 import { Shipment, ShipmentUpdate } from '../../server/src/shipments/shipments.model';
 import { clearFaults, injectFault } from '../../server/src/db/operations';
-import { settled } from '../../server/src/db/idempotency';
+import { SETTLE_GATHER_MS, settled } from '../../server/src/db/idempotency';
 import { startTestApp, type TestApp } from '../support/app';
 import { signedIn } from '../support/factories';
 import { buildScene, createShipment, expectReconciled, nextAt, type Scene } from '../support/shipments';
@@ -230,6 +230,20 @@ describe('The record of an update, marked done after the answer', () => {
     await expectReconciled();
   });
 
+  test('When nothing waits for the marks, then they are written by themselves, gathered for SETTLE_GATHER_MS', async () => {
+    const s = await buildScene(app.url);
+    const shipment = await createShipment(app.url, coordinator.auth, s);
+    const loading = { id: randomUUID(), status: 'loading', at: nextAt() };
+    const answeredAt = Date.now();
+    expect((await update(shipment.id, loading)).status).toBe(200);
+    let record = await ShipmentUpdate.findById(loading.id).lean();
+    while (record?.state !== 'done' && Date.now() - answeredAt < 10 * SETTLE_GATHER_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      record = await ShipmentUpdate.findById(loading.id).lean();
+    }
+    expect(record).toMatchObject({ state: 'done', applied: true });
+  });
+
   test('When 30 updates, one of them out of order, are answered at once, then every record ends done with its own result, and the marks share bulk writes', async () => {
     const s = await buildScene(app.url, { stock: 100_000 });
     const shipments: ShipmentDto[] = [];
@@ -237,6 +251,7 @@ describe('The record of an update, marked done after the answer', () => {
     // The last shipment first hears of a later loading, then of an earlier one (not applied).
     const later = { id: randomUUID(), status: 'loading', at: new Date(Date.now() - 60_000).toISOString() };
     expect((await update(shipments[29]!.id, later)).status).toBe(200);
+    await settled(); // its own mark is not counted below
     const bodies = shipments.map((_, i) => ({
       id: randomUUID(),
       status: 'loading',
