@@ -230,14 +230,15 @@ describe('The record of an update, marked done after the answer', () => {
     await expectReconciled();
   });
 
-  test('When nothing waits for the marks, then they are written by themselves, gathered for SETTLE_GATHER_MS', async () => {
+  test('When nothing waits for the marks, then they are written by themselves after SETTLE_GATHER_MS', async () => {
     const s = await buildScene(app.url);
     const shipment = await createShipment(app.url, coordinator.auth, s);
     const loading = { id: randomUUID(), status: 'loading', at: nextAt() };
-    const answeredAt = Date.now();
     expect((await update(shipment.id, loading)).status).toBe(200);
+    const answeredAt = Date.now();
     let record = await ShipmentUpdate.findById(loading.id).lean();
-    while (record?.state !== 'done' && Date.now() - answeredAt < 10 * SETTLE_GATHER_MS) {
+    // (generous: a busy CI machine; what matters is that no call of settled() is needed)
+    while (record?.state !== 'done' && Date.now() - answeredAt < 50 * SETTLE_GATHER_MS) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       record = await ShipmentUpdate.findById(loading.id).lean();
     }
