@@ -76,8 +76,7 @@ const settling = new Set<Promise<unknown>>();
 /** Waits until every record marked done in the background was written (or failed to be). */
 export async function settled(): Promise<void> {
   // Records gathering for their next write are written now (shutdown, tests).
-  for (const name of [...settleQueues.keys()]) if (!settleWriting.has(name)) writeSettles(name);
-  while (settling.size > 0 || gathering.size > 0) {
+  while (settleQueues.size > 0 || settling.size > 0) {
     for (const name of [...settleQueues.keys()]) if (!settleWriting.has(name)) writeSettles(name);
     await Promise.allSettled([...settling]);
   }
@@ -109,10 +108,7 @@ function gather(name: string): void {
   if (gathering.has(name) || !settleQueues.has(name)) return;
   gathering.set(
     name,
-    setTimeout(() => {
-      gathering.delete(name);
-      if (!settleWriting.has(name)) writeSettles(name);
-    }, SETTLE_GATHER_MS),
+    setTimeout(() => writeSettles(name), SETTLE_GATHER_MS),
   );
 }
 
