@@ -134,6 +134,60 @@ describe('The database (mongo-java-server embedded, MongoDB 7 in production)', (
       expect(upserted).toEqual({ _id: 'milk:osh', qty: 2, firstAt });
     });
 
+    test('When an update of nested values is refused by a unique index, then the document keeps every nested value; findOneAndUpdate answers it as it was and as it became', async () => {
+      // The embedded database hands an update only a top-level copy of the stored document
+      // (Backends.CHANGING): this holds only while nothing below the top level is changed in place.
+      const docs = col<{
+        _id: mongoose.Types.ObjectId;
+        tag: { code: string };
+        history?: { id: number; at: string }[];
+        totals?: { qty: number; lines: { item: string; qty: number }[] };
+        meta?: { note: string };
+      }>('compat_nested');
+      await docs.createIndex({ 'tag.code': 1 }, { unique: true });
+      const _id = new mongoose.Types.ObjectId();
+      const stored = {
+        _id,
+        tag: { code: 'a' },
+        history: [{ id: 1, at: 'first' }],
+        totals: { qty: 1, lines: [{ item: 'bread', qty: 1 }] },
+        meta: { note: 'kept' },
+      };
+      await docs.insertMany([{ ...stored }, { _id: new mongoose.Types.ObjectId(), tag: { code: 'b' } }]);
+      const refused = docs.updateOne(
+        { _id },
+        {
+          $push: { history: { id: 2, at: 'second' }, 'totals.lines': { item: 'milk', qty: 2 } },
+          $inc: { 'totals.qty': 5 },
+          $set: { 'tag.code': 'b', 'meta.note': 'changed' },
+        },
+      );
+      await expect(refused).rejects.toMatchObject({ code: 11000 });
+      expect(await docs.findOne({ _id })).toEqual(stored);
+
+      const change = {
+        $push: { history: { id: 2, at: 'second' } },
+        $inc: { 'totals.qty': 5 },
+        $set: { 'meta.note': 'changed' },
+      };
+      const became = {
+        ...stored,
+        history: [...stored.history, { id: 2, at: 'second' }],
+        totals: { ...stored.totals, qty: 6 },
+        meta: { note: 'changed' },
+      };
+      expect(await docs.findOneAndUpdate({ _id }, change, { returnDocument: 'before' })).toEqual(stored);
+      expect(await docs.findOne({ _id })).toEqual(became);
+      const after = await docs.findOneAndUpdate(
+        { _id },
+        { $push: { history: { id: 3, at: 'third' } } },
+        { returnDocument: 'after' },
+      );
+      expect(after).toEqual({ ...became, history: [...became.history, { id: 3, at: 'third' }] });
+      // What the earlier answers held was not changed by the later updates either.
+      expect(stored.history).toEqual([{ id: 1, at: 'first' }]);
+    });
+
     test('When a filter names _id and other fields, then only a document matching all of them is found or changed', async () => {
       const [a, b] = await Balance.create([
         { item: new mongoose.Types.ObjectId(), location: 'scoped-a', onHand: 3 },

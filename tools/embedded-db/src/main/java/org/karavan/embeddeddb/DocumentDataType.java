@@ -59,20 +59,29 @@ final class DocumentDataType extends BasicDataType<Document> {
         return 24;
     }
 
+    /**
+     * Where a document is encoded before it is copied into the page: one buffer per thread that
+     * writes pages (the committer), kept between documents, so that a big document is not encoded
+     * into a buffer that doubles its way up from a few hundred bytes, then copied out twice.
+     */
+    private static final int SCRATCH_START = 64 << 10;
+    private static final ThreadLocal<ByteBuf> SCRATCH = ThreadLocal.withInitial(() -> Unpooled.buffer(SCRATCH_START));
+    /** A scratch buffer grown past this (by a huge document) is not kept. */
+    private static final int SCRATCH_KEPT = 1 << 20;
+
     @Override
     public void write(WriteBuffer buff, Document document) {
         if (document != null) {
-            ByteBuf out = Unpooled.buffer(256);
+            ByteBuf out = SCRATCH.get();
+            out.clear();
             try {
                 BsonEncoder.encodeDocument(document, out);
-                byte[] bytes = new byte[out.readableBytes()];
-                out.readBytes(bytes);
-                buff.put(BSON).put(bytes);
+                buff.put(BSON).put(out.nioBuffer());
                 return;
             } catch (RuntimeException e) {
                 // Not representable as BSON: stored the way H2 stores any object.
             } finally {
-                out.release();
+                if (out.capacity() > SCRATCH_KEPT) SCRATCH.remove();
             }
         }
         fallback.write(buff, document);
