@@ -18,6 +18,7 @@ const updates = db.collection('bench_baseline_updates');
 const totals = db.collection('campaign_totals');
 const balances = db.collection('balances');
 const events = db.collection('bench_baseline_events');
+const counters = db.collection('bench_baseline_counters');
 
 const json = (res, status, body) => {
   const text = JSON.stringify(body);
@@ -69,6 +70,47 @@ const server = http.createServer((req, res) => {
         if (err.code !== 11000) throw err;
         return json(res, 200, await updates.findOne({ _id: body.id }));
       }
+    }
+    if (req.method === 'POST' && parts[0] === 'shipments' && parts[2] === 'updates' && parts.length === 3) {
+      // The least a status update with Karavan's guarantees writes, done plainly (no checks, no
+      // grouping): the update's record under its id (a copy is refused by the _id), the shipment
+      // changed with the entry pushed onto its history (answered as it became), the live event's
+      // seq and the event stored. `?only=shipment`: the shipment's write alone.
+      const body = await readBody(req);
+      const shipmentId = idOf(parts[1]);
+      const at = new Date(body.at);
+      const entry = { id: body.id, status: body.status, at, receivedAt: new Date(), applied: true };
+      const only = url.searchParams.get('only');
+      if (!only) {
+        try {
+          await updates.insertOne({ _id: body.id, shipmentId: parts[1], entry, createdAt: entry.receivedAt });
+        } catch (err) {
+          if (err.code !== 11000) throw err;
+          return json(res, 200, await shipments.findOne({ _id: shipmentId }));
+        }
+      }
+      if (only === 'write') {
+        const r = await shipments.updateOne(
+          { _id: shipmentId },
+          { $set: { status: body.status, lastStatusAt: at }, $inc: { version: 1 }, $push: { history: entry } },
+        );
+        return json(res, r.matchedCount ? 201 : 404, { id: body.id });
+      }
+      const after = await shipments.findOneAndUpdate(
+        { _id: shipmentId },
+        { $set: { status: body.status, lastStatusAt: at }, $inc: { version: 1 }, $push: { history: entry } },
+        { returnDocument: 'after' },
+      );
+      if (!after) return json(res, 404, { code: 'NOT_FOUND' });
+      if (!only) {
+        const counter = await counters.findOneAndUpdate(
+          { _id: 'bench_events' },
+          { $inc: { seq: 1 } },
+          { upsert: true, returnDocument: 'after' },
+        );
+        await events.insertOne({ _id: `u${counter.seq}`, rooms: ['dashboard'], name: 'shipment.updated', entry });
+      }
+      return json(res, 201, after);
     }
     if (req.method === 'GET' && parts[0] === 'progress' && parts.length === 2) {
       return json(res, 200, await totals.find({ campaignId: parts[1] }).toArray());

@@ -54,6 +54,7 @@ export async function startDatabase(prefix) {
   const db = await startEmbeddedDb({ dir });
   return {
     uri: db.uri,
+    pid: db.process.pid,
     async stop() {
       await db.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -234,6 +235,36 @@ export async function alternate(optionSets, rounds, seconds, afterEach = () => u
     }
   }
   return parts.map(summarise);
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
+export function cpuMicros(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/**
+ * For `alternate`: the CPU time each process (`{ name: pid }`) spent during each side's slices.
+ * Pass `afterEach` as alternate's callback (it counts from the previous call, side after side);
+ * `perRequest(i, requests)` divides side i's total by its requests: `{ name: µs }`.
+ */
+export function cpuBySide(pids, sides) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
+  const totals = Array.from({ length: sides }, () => Object.fromEntries(Object.keys(pids).map((n) => [n, 0])));
+  let last = read();
+  let slice = 0;
+  return {
+    afterEach() {
+      const now = read();
+      for (const name of Object.keys(pids)) totals[slice % sides][name] += now[name] - last[name];
+      last = now;
+      slice += 1;
+    },
+    perRequest: (i, requests) =>
+      Object.fromEntries(Object.entries(totals[i]).map(([name, us]) => [name, Math.round(us / Math.max(1, requests))])),
+  };
 }
 
 /**

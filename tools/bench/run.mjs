@@ -9,7 +9,8 @@
 //   1. GET /healthz through the whole stack vs a bare Express app (and Express vs node:http)
 //   2. GET /api/shipments/:id vs a driver findOne by _id
 //   3. POST /api/shipments/:id/updates vs an idempotent driver insert; then 20% replays, and
-//      exactly one record per key checked in the database
+//      exactly one record per key checked in the database; 3b and 3c (report only) the same
+//      writes done plainly by the bare server, and the shipment's write alone, vs the same insert
 //   4. campaign progress and stock at a location with 1,000,000 ledger entries and 100,000
 //      donations in the database (bulk-loaded in the real shapes), p95 under 20 ms
 //   5. fan-out: 1,000 dashboard sockets, 50 updates/s: write acknowledged -> event received,
@@ -21,7 +22,7 @@
 // BENCH_CASES (which cases run, e.g. "5" or "1,2"; default "all"), BENCH_TRACE=1 (the server
 // times its live-event pump, KARAVAN_LIVE_TRACE=1, and case 5 reports where each event's time
 // went: queue, seq, store, emit, delivery; and both sides' event-loop delay),
-// BENCH_BASELINE_PAD (characters added to the baseline's fan-out payload, e.g. 2200 for the size of
+// BENCH_PLAIN_SHIPMENTS (shipments each for 3b and 3c, 200), BENCH_BASELINE_PAD (characters added to the baseline's fan-out payload, e.g. 2200 for the size of
 // Karavan's shipment.updated), BENCH_BASELINE_LIKE=1 (the baseline sends a payload Karavan sent
 // in case 5, with its own update id: the same parsing work for the clients), BENCH_CPU_PROFILE=<file> (a CPU
 // profile of Karavan during case 5's measurement), BENCH_HEAP_SNAPSHOTS=<dir> (heap snapshots of
@@ -35,6 +36,7 @@ import { createRequire } from 'node:module';
 import {
   HERE,
   alternate,
+  cpuBySide,
   ROOT,
   api,
   load,
@@ -69,7 +71,10 @@ async function main() {
   const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
   const MANY_SOCKETS = Number(process.env.BENCH_MANY_SOCKETS ?? 10_000);
   const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
-  const SHIPMENTS = Number(process.env.BENCH_SHIPMENTS ?? 350);
+  const SHIPMENTS = Number(process.env.BENCH_SHIPMENTS ?? 400);
+  // Each of 3b and 3c: as many shipments as its lanes take updates in SECONDS (40 each) without
+  // coming back to one, so that its histories grow no longer than Karavan's in case 3.
+  const PLAIN_SHIPMENTS = Number(process.env.BENCH_PLAIN_SHIPMENTS ?? 200);
   const CASES = new Set((process.env.BENCH_CASES ?? 'all').split(',').map((c) => c.trim()));
   const runs = (n) => CASES.has('all') || CASES.has(String(n));
   const TRACE = process.env.BENCH_TRACE === '1';
@@ -156,8 +161,10 @@ async function main() {
     say(`${viewerCount} dashboard users signed in (${SOCKETS_PER_USER_MAX} sockets each at most)`);
 
     // The catalogue and shipments on the road, through the API.
-    const shipmentIds = await shipmentsOnTheRoad(base, token, SHIPMENTS);
+    // Case 3's plain writes (3b, 3c) take shipments of their own, after the others.
+    const shipmentIds = await shipmentsOnTheRoad(base, token, SHIPMENTS + (runs(3) ? 2 * PLAIN_SHIPMENTS : 0));
     say(`${shipmentIds.length} shipments on the road`);
+    const plainIds = shipmentIds.splice(SHIPMENTS);
     // Case 3 and the fan-out each have their own shipments: a lane retired by case 3 never
     // leaves the fan-out short.
     const lanes = createLanes(shipmentIds.slice(160));
@@ -366,6 +373,77 @@ async function main() {
       );
       row('3. POST .../updates (new ids)', updates.k, updates.b, updates);
       row('3. POST .../updates (20% replays)', mixed, null, null);
+
+      // 3b, 3c (report only): the same writes done plainly by the bare server, in slices
+      // alternating with the idempotent insert: what the database gives a status update before
+      // any of Karavan's own work. 3b: the update's record, the shipment changed (its entry pushed
+      // onto the history) and answered as it became, the live event's seq and the event; no
+      // checks, no grouping. 3c: the shipment's write and answer alone.
+      const plainLanes = [
+        createLanes(plainIds.slice(0, PLAIN_SHIPMENTS)),
+        createLanes(plainIds.slice(PLAIN_SHIPMENTS)),
+      ];
+      const plainRequest = (lanesOf, query) => ({
+        url: bare.http,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest(req, context) {
+              const { lane, shipmentId, body } = lanesOf.next();
+              context.lane = lane;
+              return { ...req, path: `/shipments/${shipmentId}/updates${query}`, body: JSON.stringify(body) };
+            },
+            onResponse(status, _body, context) {
+              lanesOf.done(context.lane, status >= 200 && status < 300);
+            },
+          },
+        ],
+      });
+      // Karavan's status updates again, in the same slices: every figure of this block is
+      // measured side by side, with the CPU each process spent per request.
+      const plainSides = [
+        { connections: CONNECTIONS, ...insertRequest },
+        { connections: CONNECTIONS, ...plainRequest(plainLanes[0], '') },
+        { connections: CONNECTIONS, ...plainRequest(plainLanes[1], '?only=shipment') },
+        { connections: CONNECTIONS, ...updateRequest(0) },
+      ];
+      const releasePlain = () => {
+        plainLanes.forEach((l) => l.releaseAll());
+        lanes.releaseAll();
+      };
+      await alternate(plainSides, 1, 1, releasePlain); // warm-up
+      const cpu = cpuBySide({ karavan: karavan.child.pid, bare: baseline.child.pid, database: db.pid }, 4);
+      const measured = await alternate(plainSides, SECONDS, 1, () => {
+        cpu.afterEach();
+        releasePlain();
+      });
+      const [insert, plain, alone, karavanSide] = measured;
+      const cpuOf = measured.map((side, i) => cpu.perRequest(i, side.perSecond * SECONDS));
+      const cpuText = (c) =>
+        Object.entries(c)
+          .map(([name, us]) => `${name} ${us}`)
+          .join(', ');
+      say(
+        `3b/3c. req/s: insert ${insert.perSecond.toFixed(0)}, plain writes ${plain.perSecond.toFixed(0)}, the shipment alone ${alone.perSecond.toFixed(0)}, Karavan ${karavanSide.perSecond.toFixed(0)}; CPU µs per request: insert (${cpuText(cpuOf[0])}), plain (${cpuText(cpuOf[1])}), alone (${cpuText(cpuOf[2])}), Karavan (${cpuText(cpuOf[3])})`,
+      );
+      for (const [name, i] of [
+        [
+          "3b. a status update's writes done plainly by the bare server (record, shipment answered, seq, event; no checks, no grouping) vs idempotent insert (req/s, report only)",
+          1,
+        ],
+        ["3c. the shipment's write and answer alone, bare, vs idempotent insert (req/s, report only)", 2],
+      ]) {
+        const side = measured[i];
+        record(name, null, side.perSecond / insert.perSecond, null, null, {
+          plain: figures(side),
+          insert: figures(insert),
+          karavan: figures(karavanSide),
+          karavanToPlain: Math.round((karavanSide.perSecond / side.perSecond) * 1000) / 1000,
+          cpuMicrosPerRequest: { plain: cpuOf[i], insert: cpuOf[0], karavan: cpuOf[3] },
+        });
+        row(name.slice(0, 3), side, insert, null);
+      }
     }
     if (runs(5)) {
       // 5. Fan-out (before the big load, so that the sockets see an ordinary database).

@@ -36,7 +36,9 @@ export function benchTable(report) {
       ? `${number(c.closedLoop.karavan?.reqPerSec, 0)} vs ${number(c.closedLoop.baseline?.reqPerSec, 0)}`
       : c.express
         ? `${number(c.express.reqPerSec, 0)} vs ${number(c.nodeHttp.reqPerSec, 0)}`
-        : '';
+        : c.plain
+          ? `${number(c.plain.reqPerSec, 0)} vs ${number(c.insert.reqPerSec, 0)}`
+          : '';
     return [c.name, number(c.ratio, 3), c.target ?? '', loads, latencies(c), verdict(c.met)];
   });
   return `${machineLine(report)}\n\n${table(
