@@ -39,6 +39,16 @@ async function waitForStatus(url: string, status: number, timeoutMs: number): Pr
 }
 
 describe('GET /healthz and /readyz', () => {
+  test('When a health check asks, then no cache may keep the answer (no-store, no tag to revalidate)', async () => {
+    for (const url of ['/healthz', '/readyz']) {
+      const res = await request(app.url).get(url);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.etag).toBeUndefined();
+    }
+  });
+
   test('When the database stops, then /readyz and the API answer 503 while /healthz stays 200; when it is back, they recover', async () => {
     const { user, password } = await createUser();
     expect((await request(app.url).get('/readyz')).status).toBe(200);

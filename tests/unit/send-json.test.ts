@@ -74,6 +74,22 @@ describe('JSON replies (sendJson) as Express 5 sends them', () => {
     expect(JSON.parse(posted.text)).toEqual(body);
   });
 
+  test('When a reply is marked no-store, then it carries no ETag, and a GET naming a tag gets the whole reply', async () => {
+    const app = express();
+    app.get('/x', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      sendJson(res, body);
+    });
+    const r = await request(app).get('/x');
+    expect(r.status).toBe(200);
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers.etag).toBeUndefined();
+    expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(body)));
+    const again = await request(app).get('/x').set('If-None-Match', 'W/"1f-a"');
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(body);
+  });
+
   test('When the answer is HEAD, 204, 205, an error status, or carries its own ETag or Content-Type, then it is sent as Express sends it', async () => {
     const head = await same(plain, (a) => a.head('/x'));
     expect(head.text).toBeUndefined();

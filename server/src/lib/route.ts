@@ -543,6 +543,8 @@ export const weakEtag = (body: string | Buffer, length = Buffer.byteLength(body)
  * again for its charset, the body copied into a Buffer to be hashed. Those steps were about a
  * tenth of a `/healthz` request's time (`node tools/bench/profile.mjs /healthz`). A reply that
  * brings its own Content-Type or Transfer-Encoding, or a 205, goes through Express as before.
+ * One difference: a reply marked `Cache-Control: no-store` gets no ETag (nothing keeps it to
+ * revalidate).
  */
 export function sendJson(res: Response, body: unknown): void {
   const text = JSON.stringify(body) as string | undefined;
@@ -559,7 +561,8 @@ export function sendJson(res: Response, body: unknown): void {
   res.setHeader('Content-Type', JSON_TYPE);
   res.setHeader('Content-Length', length);
   let etag = res.getHeader('ETag');
-  if (etag === undefined) {
+  // A reply no cache may keep (the health checks) is never revalidated: no tag to hash for it.
+  if (etag === undefined && !String(res.getHeader('Cache-Control') ?? '').includes('no-store')) {
     etag = weakEtag(text, length);
     res.setHeader('ETag', etag);
   }
