@@ -60,7 +60,9 @@ if (process.send) {
       liveTrace,
       rss: memory.rss,
       heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
       external: memory.external,
+      arrayBuffers: memory.arrayBuffers,
       loopDelay: figures(delay),
       loopDelayTotal: figures(total),
     });
