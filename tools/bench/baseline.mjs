@@ -89,13 +89,6 @@ const server = http.createServer((req, res) => {
           return json(res, 200, await shipments.findOne({ _id: shipmentId }));
         }
       }
-      if (only === 'write') {
-        const r = await shipments.updateOne(
-          { _id: shipmentId },
-          { $set: { status: body.status, lastStatusAt: at }, $inc: { version: 1 }, $push: { history: entry } },
-        );
-        return json(res, r.matchedCount ? 201 : 404, { id: body.id });
-      }
       const after = await shipments.findOneAndUpdate(
         { _id: shipmentId },
         { $set: { status: body.status, lastStatusAt: at }, $inc: { version: 1 }, $push: { history: entry } },

@@ -421,7 +421,7 @@ try {
   const rssEnd = mean(after.slice(-3));
   // Growth along the least-squares line through every sample after the warm-up, from its first
   // sample's time to its last: a leak is a trend. Until 7 December it compared the mean of the
-  // first three samples with the last three, but RSS swings by up to 90 MB between samples 10 s
+  // first three samples with the last three, but RSS swings by up to 100 MB between samples 10 s
   // apart as V8 takes and returns heap, more than the 10 % it checks (13.6 % that way in a run
   // whose per-minute lowest RSS and heap were flat; 4.6 % along the line).
   const line = (() => {
